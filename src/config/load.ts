@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
+import { type Env, envSchema } from './env.ts';
+import { type Roster, rosterSchema } from './roster.ts';
+
+/** The validated, frozen configuration: environment plus the user-editable files in CONFIG_DIR. */
+export interface Config {
+  env: Env;
+  configDir: string;
+  roster: Roster;
+  /** Prompt texts by the path the roster names them with. */
+  prompts: Record<string, string>;
+}
+
+function formatIssues(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `  - ${prefix}${where}: ${issue.message}`;
+  });
+}
+
+/** Reads and validates a JSON file in the config directory; problems are appended to `issues`. */
+export function readJsonFile<S extends z.ZodType>(
+  dir: string,
+  file: string,
+  schema: S,
+  issues: string[],
+): z.infer<S> | undefined {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    issues.push(`  - ${file}: file not found in ${dir} (CONFIG_DIR)`);
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    issues.push(`  - ${file}: not valid JSON (${(err as Error).message})`);
+    return undefined;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    issues.push(...formatIssues(`${file}: `, parsed.error));
+    return undefined;
+  }
+  return parsed.data;
+}
+
+/**
+ * Validates the environment and CONFIG_DIR files. Throws one ConfigError listing every problem.
+ * Pure apart from reading the config files; never prints secrets (values are not echoed).
+ */
+export function loadConfig(rawEnv: Record<string, string | undefined>, options: { cwd?: string } = {}): Config {
+  const issues: string[] = [];
+  const envResult = envSchema.safeParse(rawEnv);
+  if (!envResult.success) issues.push(...formatIssues('', envResult.error));
+
+  const configDirRaw = rawEnv.CONFIG_DIR?.trim() || 'config';
+  const configDir = isAbsolute(configDirRaw) ? configDirRaw : resolve(options.cwd ?? process.cwd(), configDirRaw);
+
+  const roster = readJsonFile(configDir, 'agents.json', rosterSchema, issues);
+  const prompts: Record<string, string> = {};
+  if (roster) {
+    const files = [roster.router.prompt, ...roster.agents.map((a) => a.prompt)];
+    for (const file of files) {
+      const path = join(configDir, file);
+      if (!existsSync(path)) {
+        issues.push(`  - agents.json: prompt file "${file}" not found in ${configDir}`);
+        continue;
+      }
+      const text = readFileSync(path, 'utf8').trim();
+      if (!text) issues.push(`  - ${file}: prompt file is empty`);
+      prompts[file] = text;
+    }
+  }
+
+  if (issues.length > 0 || !envResult.success || !roster) throw new ConfigError(issues);
+  return Object.freeze({ env: envResult.data, configDir, roster, prompts });
+}

@@ -1,0 +1,77 @@
+/**
+ * Vendor-neutral language-model contract. Core modules depend on this, never on @google/genai.
+ * Content shapes mirror Gemini's so model turns (with `thoughtSignature`) round-trip unchanged and serialize as JSON.
+ */
+export type Part =
+  | { text: string; thought?: boolean; thoughtSignature?: string }
+  | { functionCall: FunctionCall; thoughtSignature?: string }
+  | { functionResponse: { id?: string; name: string; response: Record<string, unknown> } }
+  | { inlineData: { mimeType: string; data: string } };
+
+/** One turn of conversation as the model sees it. Tool results travel in `user` turns. */
+export interface Content {
+  role: 'user' | 'model';
+  parts: Part[];
+}
+
+export interface FunctionCall {
+  id?: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** A function tool as declared to the model; `parameters` is a JSON Schema object. */
+export interface ToolDeclaration {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+/** Search grounding passed through from the provider (sources the answer used). */
+export interface Grounding {
+  sources: { title?: string; uri: string }[];
+  queries: string[];
+}
+
+export interface GenerateRequest {
+  model: string;
+  system?: string;
+  contents: Content[];
+  tools?: ToolDeclaration[];
+  /** Provider-side tools; Gemini cannot combine these with function tools. */
+  builtinTools?: ('google_search' | 'url_context')[];
+  temperature?: number;
+  maxOutputTokens?: number;
+  /** Per-attempt timeout in ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  /** The model turn exactly as returned (keep it verbatim in history). */
+  content: Content;
+  text: string;
+  functionCalls: FunctionCall[];
+  usage: Usage;
+  finishReason?: string;
+  grounding?: Grounding;
+}
+
+export type StreamChunk = { type: 'text-delta'; text: string } | { type: 'done'; result: GenerateResult };
+
+export type EmbeddingTask = 'RETRIEVAL_DOCUMENT' | 'RETRIEVAL_QUERY' | 'SEMANTIC_SIMILARITY';
+
+/** The language-model port. Errors are thrown as `LlmError` with a code. */
+export interface Llm {
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** Streams text deltas, then one `done` chunk with the whole result. Never retries once output was produced. */
+  stream(request: GenerateRequest): AsyncIterable<StreamChunk>;
+  /** Embeds texts (one vector each, unit length not guaranteed). */
+  embed(texts: string[], options: { task: EmbeddingTask; dimensions?: number; signal?: AbortSignal }): Promise<Float32Array[]>;
+}

@@ -1,0 +1,11 @@
+import { coreMigration } from './001-core.ts';
+
+/** One schema version. Statements run in order inside one transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+/** Every migration, in version order. Feature modules add theirs here (one line each). */
+export const migrations: Migration[] = [coreMigration];
