@@ -19,4 +19,6 @@ export interface ConversationMemory {
   prepare(request: TurnRequest): Promise<MemoryContext>;
   /** Persists the user message and the reply before the turn counts as done; schedules background embedding/extraction. */
   commit(request: TurnRequest, context: MemoryContext, outcome: TurnOutcome): Promise<void>;
+  /** Starts a fresh thread for a chat (or forum topic), used by /new. Returns the new thread id. */
+  newThread(chat: TurnRequest['chat']): Promise<string>;
 }
