@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { TurnRequest } from '../core/turn.ts';
+import type { ToolDeclaration } from '../llm/types.ts';
+
+/** What a tool sees about the turn it runs in. */
+export interface ToolContext {
+  userId: number;
+  chat: TurnRequest['chat'];
+  /** The user's IANA time zone. */
+  timezone: string;
+  turnId: string;
+  /** Name of the agent that called the tool. */
+  agent: string;
+  /** The model's id for this call (unique within the turn). */
+  callId: string;
+  clock: Clock;
+  log: Logger;
+  /** Aborted when the turn is stopped or the tool times out. Pass it to fetch/DB calls. */
+  signal: AbortSignal;
+  /** Streams a short human status line ("Searching…") to the user while the tool runs. */
+  progress(message: string): void;
+  /**
+   * Suspends the run from inside the tool (e.g. `ask_user`): throws a `ToolSuspension` the agent loop catches.
+   * The tool does not run again on resume: the person's answer becomes its result (`{ answer }`).
+   */
+  suspend(kind: 'question', payload: Record<string, unknown>): never;
+}
+
+/** A function tool the model can call. Build with `defineTool`. */
+export interface Tool {
+  readonly name: string;
+  readonly description: string;
+  /** zod schema of the arguments (an object schema). */
+  readonly input: z.ZodType;
+  /** Per-call timeout; the loop's default (roster `limits.toolTimeoutMs`) applies when unset. */
+  readonly timeoutMs?: number;
+  /** The declaration sent to the model (JSON Schema from zod). */
+  readonly declaration: ToolDeclaration;
+  /** Validates raw model arguments. The error is a short text meant for the model. */
+  parse(args: unknown): { ok: true; value: unknown } | { ok: false; error: string };
+  /** Runs the tool with arguments returned by `parse`. Returns any JSON-serializable value or throws. */
+  execute(args: unknown, ctx: ToolContext): Promise<unknown> | unknown;
+}
+
+/** The definition accepted by `defineTool`. */
+export interface ToolDefinition<S extends z.ZodType> {
+  name: string;
+  description: string;
+  input: S;
+  timeoutMs?: number;
+  execute(args: z.infer<S>, ctx: ToolContext): Promise<unknown> | unknown;
+}
+
+/** A call the gate is asked about. */
+export interface GateCall {
+  agent: string;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+/** The gate's verdict: run it, refuse it (the model is told why) or wait for a person. */
+export type GateDecision =
+  | { action: 'allow' }
+  | { action: 'deny'; reason: string }
+  | { action: 'suspend'; payload: Record<string, unknown> };
+
+/**
+ * Decides per tool call before it runs (the approvals module implements it).
+ * If `check` throws, the loop fails closed: the call is suspended for approval. No gate means allow.
+ */
+export interface ToolGate {
+  check(call: GateCall, ctx: ToolContext): Promise<GateDecision>;
+}
+
+/** Thrown by `ToolContext.suspend`; the agent loop turns it into a pending call. Never shown to the model. */
+export class ToolSuspension extends Error {
+  readonly kind: 'question';
+  readonly payload: Record<string, unknown>;
+  constructor(kind: 'question', payload: Record<string, unknown>) {
+    super(`tool suspended the run (${kind})`);
+    this.name = 'ToolSuspension';
+    this.kind = kind;
+    this.payload = payload;
+  }
+}
+
+/** Gemini function names: letters, digits, _ . - ; at most 64 characters, not starting with a digit. */
+const TOOL_NAME = /^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$/;
+
+/** JSON Schema for a zod schema, in the input direction (fields with defaults are optional), without `$schema`. */
+export function toParametersSchema(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = json;
+  return rest;
+}
+
+/** Formats zod issues as one short line per problem, for the model to fix its call. */
+export function formatArgIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(arguments)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Defines a tool from a zod object schema. Arguments are validated with `safeParse` before `execute` runs,
+ * so `execute` receives typed, checked arguments. Throws at startup for an invalid name or non-object schema.
+ */
+export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): Tool {
+  const { name, description, input, timeoutMs } = definition;
+  if (!TOOL_NAME.test(name)) throw new Error(`Tool name "${name}" is invalid: use letters, digits and _ (max 64)`);
+  if (name.startsWith('agent_')) throw new Error(`Tool name "${name}" is reserved: agent_* names are sub-agents`);
+  if (!description.trim()) throw new Error(`Tool "${name}" needs a description`);
+  const parameters = toParametersSchema(input);
+  if (parameters.type !== 'object') throw new Error(`Tool "${name}" input must be a z.object(...) schema`);
+  if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs <= 0))
+    throw new Error(`Tool "${name}" timeoutMs must be a positive number`);
+  return {
+    name,
+    description,
+    input,
+    timeoutMs,
+    declaration: { name, description, parameters },
+    parse(args) {
+      const parsed = input.safeParse(args ?? {});
+      return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: formatArgIssues(parsed.error) };
+    },
+    execute(args, ctx) {
+      return definition.execute(args as z.infer<S>, ctx);
+    },
+  };
+}
