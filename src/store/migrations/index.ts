@@ -1,4 +1,5 @@
 import { coreMigration } from './001-core.ts';
+import { telegramMigration } from './004-telegram.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration];
+export const migrations: Migration[] = [coreMigration, telegramMigration];
