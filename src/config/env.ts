@@ -62,13 +62,19 @@ export const envSchema = z
         .optional(),
     ),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.BOT_MODE === 'webhook') {
-      if (!env.WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: 'is required when BOT_MODE=webhook' });
-      if (!env.WEBHOOK_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when BOT_MODE=webhook' });
-    }
   });
+
+/**
+ * Checks between variables, run on the raw environment so they are reported together with
+ * every other problem (zod skips object refinements when a field already failed).
+ */
+export function crossFieldIssues(raw: Record<string, string | undefined>): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (raw.BOT_MODE?.trim() === 'webhook') {
+    if (!raw.WEBHOOK_URL?.trim()) issues.push({ path: 'WEBHOOK_URL', message: 'is required when BOT_MODE=webhook' });
+    if (!raw.WEBHOOK_SECRET?.trim()) issues.push({ path: 'WEBHOOK_SECRET', message: 'is required when BOT_MODE=webhook' });
+  }
+  return issues;
+}
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
-import { type Env, envSchema } from './env.ts';
+import { type Env, crossFieldIssues, envSchema } from './env.ts';
 import { type Roster, rosterSchema } from './roster.ts';
 
 /** The validated, frozen configuration: environment plus the user-editable files in CONFIG_DIR. */
@@ -56,6 +56,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   const issues: string[] = [];
   const envResult = envSchema.safeParse(rawEnv);
   if (!envResult.success) issues.push(...formatIssues('', envResult.error));
+  for (const issue of crossFieldIssues(rawEnv)) issues.push(`  - ${issue.path}: ${issue.message}`);
 
   const configDirRaw = rawEnv.CONFIG_DIR?.trim() || 'config';
   const configDir = isAbsolute(configDirRaw) ? configDirRaw : resolve(options.cwd ?? process.cwd(), configDirRaw);
