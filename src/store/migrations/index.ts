@@ -1,4 +1,5 @@
 import { coreMigration } from './001-core.ts';
+import { agentsMigration } from './002-agents.ts';
 import { telegramMigration } from './004-telegram.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, telegramMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, telegramMigration];
