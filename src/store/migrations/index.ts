@@ -1,6 +1,8 @@
 import { coreMigration } from './001-core.ts';
 import { agentsMigration } from './002-agents.ts';
+import { outboxMigration } from './003-outbox.ts';
 import { telegramMigration } from './004-telegram.ts';
+import { schedulerMigration } from './006-scheduler.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -10,4 +12,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, telegramMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, schedulerMigration];
