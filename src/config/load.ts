@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { type Env, crossFieldIssues, envSchema } from './env.ts';
 import { type Roster, rosterSchema } from './roster.ts';
+import { type ApprovalsConfig, approvalsConfigSchema } from '../approvals/policy-schema.ts';
 
 /** The validated, frozen configuration: environment plus the user-editable files in CONFIG_DIR. */
 export interface Config {
@@ -12,6 +13,8 @@ export interface Config {
   roster: Roster;
   /** Prompt texts by the path the roster names them with. */
   prompts: Record<string, string>;
+  /** Tool approval policy from approvals.json. */
+  approvals: ApprovalsConfig;
 }
 
 function formatIssues(prefix: string, error: z.ZodError): string[] {
@@ -77,6 +80,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
     }
   }
 
-  if (issues.length > 0 || !envResult.success || !roster) throw new ConfigError(issues);
-  return Object.freeze({ env: envResult.data, configDir, roster, prompts });
+  const approvals = readJsonFile(configDir, 'approvals.json', approvalsConfigSchema, issues);
+
+  if (issues.length > 0 || !envResult.success || !roster || !approvals) throw new ConfigError(issues);
+  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals });
 }

@@ -3,6 +3,7 @@ import { agentsMigration } from './002-agents.ts';
 import { outboxMigration } from './003-outbox.ts';
 import { telegramMigration } from './004-telegram.ts';
 import { schedulerMigration } from './006-scheduler.ts';
+import { approvalsMigration } from './007-approvals.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, schedulerMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, schedulerMigration, approvalsMigration];
