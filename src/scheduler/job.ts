@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { ChatType } from '../core/turn.ts';
+import type { Row } from '../store/db.ts';
+import { type Schedule, scheduleSchema } from './schedule.ts';
+
+export const missedPolicySchema = z.enum(['skip', 'run_once_within_grace', 'notify']);
+/** What happens to occurrences missed while the bot was down. */
+export type MissedPolicy = z.infer<typeof missedPolicySchema>;
+
+export type JobKind = 'reminder' | 'prompt';
+
+/** A scheduled job as the program sees it (one `jobs` row). */
+export interface Job {
+  id: string;
+  ownerUserId: number;
+  chatId: number;
+  topicId?: number;
+  chatType: ChatType;
+  kind: JobKind;
+  /** Reminder text, or the prompt for the Network. */
+  text: string;
+  schedule: Schedule;
+  timezone: string;
+  enabled: boolean;
+  nextRunAt: number | null;
+  lastRunAt: number | null;
+  lastStatus: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  missedPolicy: MissedPolicy;
+  graceMs: number;
+  pausedReason: string | null;
+  completedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const chatTypeSchema = z.enum(['private', 'group', 'supergroup', 'channel']);
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Maps a `jobs` row; the schedule JSON is validated (a corrupt row throws with the job id). */
+export function jobFromRow(row: Row): Job {
+  const id = String(row.id);
+  let schedule: Schedule;
+  try {
+    schedule = scheduleSchema.parse(JSON.parse(String(row.schedule)));
+  } catch (err) {
+    throw new Error(`job ${id} has an unreadable schedule: ${(err as Error).message}`);
+  }
+  const topic = num(row.topic_id);
+  return {
+    id,
+    ownerUserId: Number(row.owner_user_id),
+    chatId: Number(row.chat_id),
+    ...(topic !== null ? { topicId: topic } : {}),
+    chatType: chatTypeSchema.catch('private').parse(row.chat_type),
+    kind: row.kind === 'prompt' ? 'prompt' : 'reminder',
+    text: String(row.text),
+    schedule,
+    timezone: String(row.timezone),
+    enabled: Number(row.enabled) === 1,
+    nextRunAt: num(row.next_run_at),
+    lastRunAt: num(row.last_run_at),
+    lastStatus: row.last_status === null || row.last_status === undefined ? null : String(row.last_status),
+    lastError: row.last_error === null || row.last_error === undefined ? null : String(row.last_error),
+    consecutiveFailures: Number(row.consecutive_failures ?? 0),
+    missedPolicy: missedPolicySchema.catch('run_once_within_grace').parse(row.missed_policy),
+    graceMs: Number(row.grace_ms ?? 3_600_000),
+    pausedReason: row.paused_reason === null || row.paused_reason === undefined ? null : String(row.paused_reason),
+    completedAt: num(row.completed_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** Run statuses recorded in `job_runs.status`. */
+export type RunStatus =
+  | 'claimed'
+  | 'retry'
+  | 'delivered'
+  | 'failed'
+  | 'skipped'
+  | 'missed'
+  | 'awaiting_approval'
+  | 'stopped';
