@@ -348,7 +348,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       case 'approved':
         return { type: 'approved' };
       case 'denied':
-        return { type: 'denied', reason: `${a.decidedByName ?? 'The user'} denied this ${a.tool} call. Do not retry it; tell the user it was not done.` };
+        return { type: 'denied', reason: `${a.decidedByName ?? 'the user'} tapped Deny. Do not retry it; tell the user it was not done.` };
       case 'answered':
         return { type: 'answer', value: a.answer ?? '' };
       case 'expired':
@@ -357,7 +357,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           ? { type: 'approved' }
           : {
               type: 'denied',
-              reason: `Nobody approved this ${a.tool} call within ${when}, so it was denied automatically. Tell the user it was not done and that they can ask again.`,
+              reason: `nobody approved it within ${when}, so it was denied automatically. Do not retry it; tell the user it was not done and that they can ask again.`,
             };
       default:
         throw new Error(`approval ${a.id} is still pending`);

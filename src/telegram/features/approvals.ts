@@ -1,0 +1,43 @@
+import { Composer } from 'grammy';
+import type { Approvals } from '../../approvals/service.ts';
+import { toError } from '../../core/errors.ts';
+import { chatRefOf, displayName } from '../chat-ref.ts';
+import type { BotContext } from '../context.ts';
+
+export const approvalsCommands = [{ command: 'pending', description: 'Approvals and questions waiting for you' }];
+
+export interface ApprovalsFeatureDeps {
+  approvals: Approvals;
+}
+
+/**
+ * Approve / Deny / Always-allow buttons (`ap:<id>:y|n|a`), ask_user option buttons (`q:<id>:<i>`) and `/pending`.
+ * The callback query is answered as soon as the decision is recorded; editing prompts and resuming run afterwards.
+ * Text answers to ask_user go through `approvals.answerFromText`, called by the chat feature.
+ */
+export function createApprovalsFeature(deps: ApprovalsFeatureDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+
+  composer.callbackQuery(/^(ap|q):/, async (ctx) => {
+    const result = await deps.approvals.handleCallback(ctx.callbackQuery.data, {
+      id: ctx.from.id,
+      name: displayName(ctx.from),
+    });
+    ctx.log.info({ data: ctx.callbackQuery.data, ok: result.ok }, 'approval button');
+    await ctx.answerCallbackQuery({ text: result.text.slice(0, 200), show_alert: result.alert });
+  });
+
+  composer.command('pending', async (ctx) => {
+    const to = chatRefOf(ctx);
+    if (!to || !ctx.from) return;
+    try {
+      const count = await deps.approvals.resendPending(to, ctx.from.id);
+      ctx.log.info({ count }, '/pending');
+    } catch (err) {
+      ctx.log.error({ err: toError(err) }, '/pending failed');
+      throw err;
+    }
+  });
+
+  return composer;
+}
