@@ -2,6 +2,7 @@ import { coreMigration } from './001-core.ts';
 import { agentsMigration } from './002-agents.ts';
 import { outboxMigration } from './003-outbox.ts';
 import { telegramMigration } from './004-telegram.ts';
+import { memoryMigration } from './005-memory.ts';
 import { schedulerMigration } from './006-scheduler.ts';
 import { approvalsMigration } from './007-approvals.ts';
 
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, schedulerMigration, approvalsMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration];

@@ -1,0 +1,272 @@
+import { decodeVector } from './vectors.ts';
+
+/** One hit of a vector search: the message id and its cosine similarity to the query. */
+export interface VectorHit {
+  id: number;
+  score: number;
+}
+
+/** Below this many vectors a scope is scanned exactly; above it a 1-bit prefilter picks candidates first. */
+const EXACT_LIMIT = 4096;
+
+function popcount32(v: number): number {
+  let x = v - ((v >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/**
+ * All vectors of one scope in contiguous typed arrays: int8 codes, one scale each, and 1-bit sign codes derived
+ * from them. Search is exact (int8 dot products) for small scopes; for large ones a Hamming scan over the sign
+ * codes selects ~1% candidates (at least 500) which are then re-ranked exactly on the int8 codes.
+ */
+export class ScopeVectors {
+  readonly dims: number;
+  private readonly words: number;
+  size = 0;
+  private ids: Float64Array;
+  private scales: Float32Array;
+  private codes: Int8Array;
+  private bits: Int32Array;
+  /** Ids arrive in ascending order from the loader; later appends may not. */
+  private sortedUpTo = 0;
+
+  constructor(dims: number, capacity = 64) {
+    this.dims = dims;
+    this.words = Math.ceil(dims / 32);
+    const cap = Math.max(1, capacity);
+    this.ids = new Float64Array(cap);
+    this.scales = new Float32Array(cap);
+    this.codes = new Int8Array(cap * dims);
+    this.bits = new Int32Array(cap * this.words);
+  }
+
+  /** Approximate bytes held. */
+  get bytes(): number {
+    return this.ids.byteLength + this.scales.byteLength + this.codes.byteLength + this.bits.byteLength;
+  }
+
+  private grow(min: number): void {
+    let cap = this.ids.length;
+    if (cap >= min) return;
+    while (cap < min) cap *= 2;
+    const ids = new Float64Array(cap);
+    ids.set(this.ids.subarray(0, this.size));
+    const scales = new Float32Array(cap);
+    scales.set(this.scales.subarray(0, this.size));
+    const codes = new Int8Array(cap * this.dims);
+    codes.set(this.codes.subarray(0, this.size * this.dims));
+    const bits = new Int32Array(cap * this.words);
+    bits.set(this.bits.subarray(0, this.size * this.words));
+    this.ids = ids;
+    this.scales = scales;
+    this.codes = codes;
+    this.bits = bits;
+  }
+
+  /** Adds one encoded vector (see vectors.ts); returns false if the blob is malformed or has other dimensions. */
+  add(id: number, blob: unknown): boolean {
+    const d = decodeVector(blob);
+    if (!d || d.codes.length !== this.dims) return false;
+    this.grow(this.size + 1);
+    const row = this.size;
+    this.ids[row] = id;
+    this.scales[row] = d.scale;
+    this.codes.set(d.codes, row * this.dims);
+    const bo = row * this.words;
+    for (let i = 0; i < this.dims; i++) {
+      if ((d.codes[i] as number) > 0) this.bits[bo + (i >> 5)] = (this.bits[bo + (i >> 5)] as number) | (1 << (i & 31));
+    }
+    this.size++;
+    return true;
+  }
+
+  /** Marks the rows loaded so far as sorted by id (enables `has`). */
+  sealSorted(): void {
+    this.sortedUpTo = this.size;
+  }
+
+  /** Whether `id` is present (binary search over the sorted prefix, linear over later appends). */
+  has(id: number): boolean {
+    let lo = 0;
+    let hi = this.sortedUpTo - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.ids[mid] as number;
+      if (v === id) return true;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let i = this.sortedUpTo; i < this.size; i++) if (this.ids[i] === id) return true;
+    return false;
+  }
+
+  private dot(q: Float32Array, row: number): number {
+    const codes = this.codes;
+    const o = row * this.dims;
+    const n = this.dims;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      a += (q[i] as number) * (codes[o + i] as number);
+      b += (q[i + 1] as number) * (codes[o + i + 1] as number);
+      c += (q[i + 2] as number) * (codes[o + i + 2] as number);
+      d += (q[i + 3] as number) * (codes[o + i + 3] as number);
+    }
+    for (; i < n; i++) a += (q[i] as number) * (codes[o + i] as number);
+    return (a + b + c + d) * (this.scales[row] as number);
+  }
+
+  /**
+   * Top `k` by cosine to the unit-length `query`, best first, skipping ids in `exclude` and scores below `minScore`.
+   */
+  search(query: Float32Array, k: number, options: { exclude?: Set<number>; minScore?: number } = {}): VectorHit[] {
+    if (query.length !== this.dims || this.size === 0 || k <= 0) return [];
+    const exclude = options.exclude;
+    const min = options.minScore ?? -2;
+    const topIds: number[] = [];
+    const topScores: number[] = [];
+    const consider = (row: number) => {
+      const id = this.ids[row] as number;
+      if (exclude?.has(id)) return;
+      const s = this.dot(query, row);
+      if (s < min) return;
+      if (topScores.length === k && s <= (topScores[k - 1] as number)) return;
+      let pos = topScores.length;
+      while (pos > 0 && (topScores[pos - 1] as number) < s) pos--;
+      topScores.splice(pos, 0, s);
+      topIds.splice(pos, 0, id);
+      if (topScores.length > k) {
+        topScores.pop();
+        topIds.pop();
+      }
+    };
+    if (this.size <= EXACT_LIMIT) {
+      for (let r = 0; r < this.size; r++) consider(r);
+    } else {
+      for (const row of this.candidates(query, k + (exclude?.size ?? 0))) consider(row);
+    }
+    return topIds.map((id, i) => ({ id, score: topScores[i] as number }));
+  }
+
+  /** Rows whose sign codes are closest in Hamming distance to the query's: ~1% of the scope, at least 500. */
+  private candidates(query: Float32Array, k: number): Int32Array {
+    const w = this.words;
+    const qb = new Int32Array(w);
+    for (let i = 0; i < this.dims; i++) if ((query[i] as number) > 0) qb[i >> 5] = (qb[i >> 5] as number) | (1 << (i & 31));
+    const n = this.size;
+    const want = Math.min(n, Math.max(500, Math.ceil(n / 100), k * 20));
+    const dist = new Uint16Array(n);
+    const hist = new Uint32Array(this.dims + 1);
+    const bits = this.bits;
+    for (let r = 0; r < n; r++) {
+      const o = r * w;
+      let s = 0;
+      for (let j = 0; j < w; j++) s += popcount32((bits[o + j] as number) ^ (qb[j] as number));
+      dist[r] = s;
+      hist[s] = (hist[s] as number) + 1;
+    }
+    let threshold = 0;
+    let cum = 0;
+    for (; threshold <= this.dims; threshold++) {
+      cum += hist[threshold] as number;
+      if (cum >= want) break;
+    }
+    const out = new Int32Array(cum);
+    let m = 0;
+    for (let r = 0; r < n; r++) if ((dist[r] as number) <= threshold) out[m++] = r;
+    return out.subarray(0, m);
+  }
+}
+
+/** Loads every vector of a scope in id order (one indexed range scan). */
+export type ScopeLoader = (scope: string) => Promise<{ id: number; vec: unknown }[]>;
+
+/**
+ * In-process cache of per-scope vector sets, loaded lazily from the store and kept current on insert.
+ * libSQL stays the source of truth; least-recently-used scopes are evicted beyond `maxBytes`.
+ */
+export class VectorCache {
+  private readonly entries = new Map<string, ScopeVectors>();
+  private readonly loading = new Map<string, { promise: Promise<ScopeVectors>; queued: { id: number; vec: unknown }[] }>();
+  private readonly dims: number;
+  private readonly maxBytes: number;
+  private readonly loader: ScopeLoader;
+
+  constructor(options: { dims: number; maxBytes: number; loader: ScopeLoader }) {
+    this.dims = options.dims;
+    this.maxBytes = options.maxBytes;
+    this.loader = options.loader;
+  }
+
+  /** The scope's vectors, loading them on first use. */
+  async get(scope: string): Promise<ScopeVectors> {
+    const hit = this.entries.get(scope);
+    if (hit) {
+      this.entries.delete(scope);
+      this.entries.set(scope, hit);
+      return hit;
+    }
+    const pending = this.loading.get(scope);
+    if (pending) return pending.promise;
+    const queued: { id: number; vec: unknown }[] = [];
+    const promise = (async () => {
+      try {
+        const rows = await this.loader(scope);
+        const set = new ScopeVectors(this.dims, rows.length + 16);
+        for (const row of rows) set.add(row.id, row.vec);
+        set.sealSorted();
+        for (const q of queued) if (!set.has(q.id)) set.add(q.id, q.vec);
+        this.entries.set(scope, set);
+        this.evict(scope);
+        return set;
+      } finally {
+        this.loading.delete(scope);
+      }
+    })();
+    this.loading.set(scope, { promise, queued });
+    return promise;
+  }
+
+  /** Records a newly stored vector in the cache if the scope is cached or being loaded. */
+  add(scope: string, id: number, vec: unknown): void {
+    const set = this.entries.get(scope);
+    if (set) {
+      set.add(id, vec);
+      this.evict(scope);
+      return;
+    }
+    this.loading.get(scope)?.queued.push({ id, vec });
+  }
+
+  /** Forgets a scope (after deletes); it reloads from the store on next use. */
+  invalidate(scope: string): void {
+    this.entries.delete(scope);
+  }
+
+  /** Drops every cached scope. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** Total bytes currently cached. */
+  get bytes(): number {
+    let total = 0;
+    for (const s of this.entries.values()) total += s.bytes;
+    return total;
+  }
+
+  private evict(keep: string): void {
+    let total = this.bytes;
+    for (const [scope, set] of this.entries) {
+      if (total <= this.maxBytes) break;
+      if (scope === keep) continue;
+      this.entries.delete(scope);
+      total -= set.bytes;
+    }
+  }
+}
