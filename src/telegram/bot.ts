@@ -1,0 +1,109 @@
+import { Bot, type Composer } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { AppError, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Outbox } from '../core/outbox.ts';
+import { chatRefOf } from './chat-ref.ts';
+import type { BotContext } from './context.ts';
+import { isShutdownAbort } from './intake/turn-control.ts';
+
+export interface BotFeatures {
+  /** Group rules (first: group chatter not for the bot is dropped before anything else). */
+  groups?: Composer<BotContext>;
+  /** Access control. */
+  access?: Composer<BotContext>;
+  /** Commands answered without the model. */
+  commands?: Composer<BotContext>;
+  /** Other features (memory, jobs, approvals, …), in order. */
+  extra?: Composer<BotContext>[];
+  /** The chat (model) feature: last. */
+  chat?: Composer<BotContext>;
+}
+
+export interface CreateBotOptions {
+  token: string;
+  apiRoot: string;
+  log: Logger;
+  outbox: Outbox;
+  features: BotFeatures;
+  /** Skip getMe when known (tests). */
+  botInfo?: UserFromGetMe;
+}
+
+export const FAILURE_TEXT = "Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.";
+
+/**
+ * Builds the grammY bot. Middleware order: per-update logger → error boundary → ignore bots and edits →
+ * group rules → access → commands → other features → chat → a polite answer to stray button presses.
+ */
+export function createBot(options: CreateBotOptions): Bot<BotContext> {
+  const { log, outbox, features } = options;
+  const bot = new Bot<BotContext>(options.token, {
+    client: { apiRoot: options.apiRoot.replace(/\/+$/, '') },
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
+  });
+
+  bot.use(async (ctx, next) => {
+    ctx.log = log.child({ update_id: ctx.update.update_id, chat_id: ctx.chat?.id, user_id: ctx.from?.id });
+    await next();
+  });
+
+  // Error boundary: the user gets a short message with Retry; the log gets the cause; the dispatcher marks it failed.
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause))) throw err;
+      const e = toError(err);
+      ctx.log.error({ err: e, code: err instanceof AppError ? err.code : undefined }, 'update failed');
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong.' }).catch(() => undefined);
+      const to = chatRefOf(ctx);
+      if (to) {
+        await outbox
+          .send(to, {
+            text: FAILURE_TEXT,
+            format: 'plain',
+            keyboard: [[{ text: '🔁 Retry', data: `sys:retry:${ctx.update.update_id}` }]],
+            dedupeKey: `turn:${ctx.update.update_id}:final`,
+          })
+          .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
+      }
+      throw err;
+    }
+  });
+
+  bot.use(async (ctx, next) => {
+    if (ctx.from?.is_bot) return;
+    if (ctx.editedMessage || ctx.editedChannelPost || ctx.channelPost) return; // answers go to new messages only
+    await next();
+  });
+
+  if (features.groups) bot.use(features.groups);
+  if (features.access) bot.use(features.access);
+  if (features.commands) bot.use(features.commands);
+  for (const f of features.extra ?? []) bot.use(f);
+  if (features.chat) bot.use(features.chat);
+
+  bot.on('callback_query', async (ctx) => {
+    ctx.log.info({ data: ctx.callbackQuery.data }, 'button press not handled by any feature');
+    await ctx.answerCallbackQuery({ text: 'This button is no longer active.' });
+  });
+
+  return bot;
+}
+
+/** Fetches botInfo (getMe) unless given, and registers the command list (setMyCommands). */
+export async function initBot(
+  bot: Bot<BotContext>,
+  commands: { command: string; description: string }[],
+  log: Logger,
+): Promise<UserFromGetMe> {
+  await bot.init();
+  const unique = [...new Map(commands.map((c) => [c.command, c])).values()];
+  try {
+    await bot.api.setMyCommands(unique);
+  } catch (err) {
+    log.warn({ err: toError(err) }, 'setMyCommands failed; commands still work, the menu may be stale');
+  }
+  return bot.botInfo;
+}

@@ -1,0 +1,215 @@
+import { Composer } from 'grammy';
+import { z } from 'zod';
+import { timeZoneSchema } from '../../config/env.ts';
+import type { ConversationMemory } from '../../core/memory.ts';
+import type { Keyboard, Outbox } from '../../core/outbox.ts';
+import { toError } from '../../core/errors.ts';
+import { type Users, matchTimeZone } from '../../users/users.ts';
+import { chatKeyOfCtx, chatRefOf } from '../chat-ref.ts';
+import type { BotContext } from '../context.ts';
+import { escapeHtml as esc } from '../format.ts';
+import type { TurnControl } from '../intake/turn-control.ts';
+
+export const commandsCommands = [
+  { command: 'start', description: 'Set up: greeting and your time zone' },
+  { command: 'help', description: 'What I can do' },
+  { command: 'new', description: 'Start a new conversation' },
+  { command: 'settings', description: 'Time zone and other settings' },
+  { command: 'stop', description: 'Stop the reply in progress' },
+];
+
+/** Time zones offered as buttons; anything else can be typed. */
+export const COMMON_ZONES = [
+  'UTC',
+  'Europe/London',
+  'Europe/Berlin',
+  'Europe/Moscow',
+  'Asia/Dubai',
+  'Asia/Kolkata',
+  'Asia/Shanghai',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'America/Sao_Paulo',
+] as const;
+
+const tzDataSchema = z
+  .string()
+  .regex(/^sys:tz:[A-Za-z0-9_+\-/]{1,56}$/)
+  .transform((s) => s.slice('sys:tz:'.length))
+  .pipe(timeZoneSchema);
+const stopDataSchema = z
+  .string()
+  .regex(/^sys:stop:\d{1,15}$/)
+  .transform((s) => Number(s.slice('sys:stop:'.length)));
+
+function zoneKeyboard(): Keyboard {
+  const rows: Keyboard = [];
+  for (let i = 0; i < COMMON_ZONES.length; i += 3) {
+    rows.push(COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `sys:tz:${z}` })));
+  }
+  return rows;
+}
+
+function localTime(timezone: string, now: number): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(now);
+}
+
+export interface CommandsDeps {
+  users: Users;
+  outbox: Outbox;
+  control: TurnControl;
+  /** For /new; when absent /new says conversation memory is unavailable. */
+  memory?: Pick<ConversationMemory, 'newThread'>;
+  /** Every command of every feature, for /help. */
+  allCommands: () => { command: string; description: string }[];
+  now?: () => number;
+}
+
+/** Commands answered without the model: /start, /help, /new, /settings, /stop and the Stop button. */
+export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> {
+  const { users, outbox, control } = deps;
+  const now = deps.now ?? Date.now;
+  const composer = new Composer<BotContext>();
+
+  const reply = async (ctx: BotContext, text: string, keyboard?: Keyboard) => {
+    const to = chatRefOf(ctx);
+    if (!to) return;
+    const d = await outbox.send(to, { text, format: 'html', ...(keyboard ? { keyboard } : {}) });
+    if (!d.ok) ctx.log.warn({ reason: d.reason, message: d.message }, 'command reply not delivered');
+  };
+
+  const helpText = () =>
+    [
+      '<b>What I can do</b>',
+      '• Answer questions, explain, write and brainstorm',
+      '• Look things up on the web and cite sources',
+      '• Remember what you tell me, and forget it when asked',
+      '• Set reminders and recurring jobs',
+      '• Read photos, PDFs, text/code files and voice messages',
+      '',
+      '<b>Commands</b>',
+      ...deps.allCommands().map((c) => `/${c.command} — ${esc(c.description)}`),
+      '',
+      'In groups, mention me, reply to me, or use a command.',
+    ].join('\n');
+
+  composer.command('start', async (ctx) => {
+    const from = ctx.from!;
+    const user = await users.get(from.id);
+    const name = esc(from.first_name || 'there');
+    if (ctx.chat.type !== 'private') {
+      await reply(ctx, `👋 Hi ${name}! Mention me or reply to my messages here and I'll help. Send /help for more.`);
+      return;
+    }
+    if (user?.timezone) {
+      await reply(ctx, `👋 Welcome back, ${name}!\n\n${helpText()}\n\nYour time zone is <b>${esc(user.timezone)}</b>. Change it in /settings.`);
+      await users.updateSettings(from.id, { onboarded: true });
+      return;
+    }
+    await users.updateSettings(from.id, { awaitingTimezone: true });
+    await reply(
+      ctx,
+      `👋 Hi ${name}! I'm your personal assistant.\n\n${helpText()}\n\n🌍 <b>Which time zone are you in?</b> Tap one below, or type a city or zone name (for example <code>Berlin</code> or <code>America/Denver</code>).`,
+      zoneKeyboard(),
+    );
+  });
+
+  composer.command('help', (ctx) => reply(ctx, helpText()));
+
+  composer.command('new', async (ctx) => {
+    const chat = chatRefOf(ctx);
+    if (!chat) return;
+    if (!deps.memory) {
+      await reply(ctx, 'Conversation memory is not available right now, so there is nothing to reset.');
+      return;
+    }
+    await deps.memory.newThread(chat);
+    await reply(ctx, "🆕 Started a new conversation. I won't use this chat's earlier messages as context. What's next?");
+  });
+
+  composer.command('settings', async (ctx) => {
+    const from = ctx.from!;
+    const user = await users.get(from.id);
+    const tz = await users.timezoneOf(from.id);
+    const progress = user?.settings.showProgress ?? true;
+    await reply(
+      ctx,
+      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Progress lines while I work: <b>${progress ? 'on' : 'off'}</b>`,
+      [
+        [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
+        [{ text: progress ? '🛠 Hide progress lines' : '🛠 Show progress lines', data: 'sys:set:progress' }],
+      ],
+    );
+  });
+
+  composer.callbackQuery('sys:set:tz', async (ctx) => {
+    await users.updateSettings(ctx.from.id, { awaitingTimezone: true });
+    await ctx.answerCallbackQuery();
+    await reply(ctx, '🌍 Tap your time zone, or type a city or zone name (for example <code>Lisbon</code>).', zoneKeyboard());
+  });
+
+  composer.callbackQuery('sys:set:progress', async (ctx) => {
+    const user = await users.get(ctx.from.id);
+    const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
+    await ctx.answerCallbackQuery({ text: next.showProgress ? 'Progress lines on' : 'Progress lines off' });
+    await reply(ctx, `🛠 Progress lines while I work are now <b>${next.showProgress ? 'on' : 'off'}</b>.`);
+  });
+
+  composer.callbackQuery(/^sys:tz:/, async (ctx) => {
+    const zone = tzDataSchema.safeParse(ctx.callbackQuery.data);
+    if (!zone.success) return void (await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Type a city instead.' }));
+    await setZone(ctx, zone.data);
+    await ctx.answerCallbackQuery({ text: `Time zone: ${zone.data}` });
+  });
+
+  async function setZone(ctx: BotContext, zone: string): Promise<void> {
+    const userId = ctx.from!.id;
+    await users.setTimezone(userId, zone);
+    await users.updateSettings(userId, { awaitingTimezone: false, onboarded: true });
+    await reply(
+      ctx,
+      `✅ Time zone set to <b>${esc(zone)}</b> (it's ${esc(localTime(zone, now()))} there). Now just tell me what you need!`,
+    );
+  }
+
+  composer.command('stop', async (ctx) => {
+    const key = chatKeyOfCtx(ctx);
+    const n = key ? control.stopChat(key) : 0;
+    await reply(ctx, n > 0 ? '⏹ Stopped.' : 'Nothing is running right now.');
+  });
+
+  composer.callbackQuery(/^sys:stop:/, async (ctx) => {
+    const id = stopDataSchema.safeParse(ctx.callbackQuery.data);
+    const stopped = id.success && control.stop(id.data);
+    await ctx.answerCallbackQuery({ text: stopped ? 'Stopping…' : 'That reply has already finished.' });
+  });
+
+  // A typed time zone after /start or "Change time zone" (private chats only; longer texts go to the model).
+  composer.on('message:text', async (ctx, next) => {
+    if (ctx.chat.type !== 'private' || ctx.message.text.startsWith('/')) return next();
+    const user = await users.get(ctx.from.id);
+    if (!user?.settings.awaitingTimezone) return next();
+    const text = ctx.message.text.trim();
+    const zone = text.length <= 60 ? matchTimeZone(text) : undefined;
+    if (zone) return setZone(ctx, zone);
+    if (text.split(/\s+/).length <= 3 && text.length <= 40) {
+      await reply(
+        ctx,
+        `I couldn't find a time zone for "${esc(text)}". Try a bigger city nearby or a zone name like <code>Europe/Paris</code>, or tap a button.`,
+        zoneKeyboard(),
+      );
+      return;
+    }
+    try {
+      await users.updateSettings(ctx.from.id, { awaitingTimezone: false });
+    } catch (err) {
+      ctx.log.warn({ err: toError(err) }, 'could not clear the time zone prompt');
+    }
+    return next();
+  });
+
+  return composer;
+}

@@ -1,0 +1,163 @@
+import type { Api } from 'grammy';
+import type { Message } from 'grammy/types';
+import { AppError, toError } from '../../core/errors.ts';
+import type { Attachment } from '../../core/turn.ts';
+
+/** The Bot API's getFile download limit. */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
+export type MediaResult =
+  | { ok: true; attachments: Attachment[]; kinds: string[] }
+  | { ok: false; reply: string; reason: 'too_large' | 'unsupported' | 'download_failed' };
+
+/** Reads a message's media into inline attachments for the model. */
+export interface MediaReader {
+  read(message: Message, signal?: AbortSignal): Promise<MediaResult>;
+}
+
+export interface MediaOptions {
+  api: Api;
+  token: string;
+  apiRoot: string;
+  /** Our own cap, at most 20 MB (the Bot API's). */
+  maxBytes?: number;
+  fetch?: typeof fetch;
+}
+
+const TEXT_EXTENSIONS = new Set([
+  'txt', 'md', 'markdown', 'csv', 'tsv', 'json', 'yaml', 'yml', 'toml', 'ini', 'xml', 'html', 'htm', 'css', 'log',
+  'js', 'mjs', 'cjs', 'ts', 'tsx', 'jsx', 'py', 'rb', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cpp', 'hpp', 'cs', 'php',
+  'sh', 'bash', 'zsh', 'sql', 'swift', 'scala', 'lua', 'pl', 'r', 'dart', 'vue', 'svelte', 'env', 'conf', 'cfg', 'srt', 'vtt',
+]);
+const TEXT_MIMES = /^(text\/|application\/(json|xml|javascript|x-javascript|typescript|x-sh|x-python|x-yaml|yaml|toml|sql|x-httpd-php|x-subrip|csv))/;
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
+function documentMime(name: string | undefined, mime: string | undefined): string | undefined {
+  const m = (mime ?? '').toLowerCase();
+  const ext = name?.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
+  if (m === 'application/pdf' || ext === 'pdf') return 'application/pdf';
+  if (/^image\/(png|jpeg|webp|heic|heif)$/.test(m)) return m;
+  if (/^audio\//.test(m)) return m;
+  if (/^video\//.test(m)) return m;
+  if (TEXT_MIMES.test(m) || TEXT_EXTENSIONS.has(ext)) return 'text/plain';
+  return undefined;
+}
+
+function isUtf8Text(data: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data.subarray(0, Math.min(data.length, 1_000_000)));
+    return !data.subarray(0, 8000).includes(0);
+  } catch {
+    return false;
+  }
+}
+
+/** A clear answer for message types we do not read. Undefined when the message is not one of them. */
+export function unsupportedReply(message: Message): string | undefined {
+  if (message.sticker) return "Nice sticker! I can't read stickers, though. Send me text, a photo, a document or a voice message.";
+  if (message.video_note) return "I can't watch video notes. Send a voice message or type your question instead.";
+  if (message.animation) return "I can't watch GIFs. Send a photo or describe what you need.";
+  if (message.location || message.venue)
+    return "I can't use shared locations yet. Type the place name or address instead.";
+  if (message.poll) return "I can't take part in polls. Ask me directly instead.";
+  if (message.contact) return "I can't use shared contacts. Type the details you want me to work with.";
+  if (message.dice || message.game) return "I can't play that one. Send me text, a photo, a document or a voice message.";
+  if (message.story) return "I can't open stories. Send the photo or text directly.";
+  return undefined;
+}
+
+/** Creates the media reader: file_size is checked before any download; downloads are capped again while reading. */
+export function createMediaReader(options: MediaOptions): MediaReader {
+  const maxBytes = Math.min(options.maxBytes ?? TELEGRAM_DOWNLOAD_LIMIT, TELEGRAM_DOWNLOAD_LIMIT);
+  const doFetch = options.fetch ?? fetch;
+  const root = options.apiRoot.replace(/\/+$/, '');
+
+  const tooLarge = (size: number): MediaResult => ({
+    ok: false,
+    reason: 'too_large',
+    reply: `That file is ${sizeText(size)}, but I can only read files up to ${sizeText(maxBytes)}. Please send a smaller or compressed version.`,
+  });
+
+  async function download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const file = await options.api.getFile(fileId);
+    if (file.file_size !== undefined && file.file_size > maxBytes) throw new AppError('invalid_input', 'too large');
+    if (!file.file_path) throw new AppError('telegram_failed', 'Telegram returned no file path');
+    // The URL contains the token: never log it.
+    const res = await doFetch(`${root}/file/bot${options.token}/${file.file_path}`, { signal });
+    if (!res.ok || !res.body) throw new AppError('telegram_failed', `file download failed with HTTP ${res.status}`);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw new AppError('invalid_input', 'too large');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  return {
+    async read(message, signal) {
+      const unsupported = unsupportedReply(message);
+      if (unsupported) return { ok: false, reason: 'unsupported', reply: unsupported };
+
+      let target: { fileId: string; size?: number; mime: string; name?: string; kind: string } | undefined;
+      if (message.photo && message.photo.length > 0) {
+        // Sizes come smallest first; take the largest that fits.
+        const fitting = message.photo.filter((p) => (p.file_size ?? 0) <= maxBytes);
+        const best = fitting[fitting.length - 1];
+        if (!best) return tooLarge(message.photo[message.photo.length - 1]?.file_size ?? 0);
+        target = { fileId: best.file_id, size: best.file_size, mime: 'image/jpeg', kind: 'photo' };
+      } else if (message.document) {
+        const d = message.document;
+        const mime = documentMime(d.file_name, d.mime_type);
+        if (!mime) {
+          const what = d.file_name?.includes('.') ? `.${d.file_name.split('.').pop()} files` : 'this kind of file';
+          return {
+            ok: false,
+            reason: 'unsupported',
+            reply: `I can't open ${what} yet. I can read PDFs, text and code files, images and audio. Export it as PDF or text and send it again.`,
+          };
+        }
+        target = { fileId: d.file_id, size: d.file_size, mime, name: d.file_name, kind: 'document' };
+      } else if (message.voice) {
+        target = { fileId: message.voice.file_id, size: message.voice.file_size, mime: message.voice.mime_type ?? 'audio/ogg', kind: 'voice' };
+      } else if (message.audio) {
+        const a = message.audio;
+        target = { fileId: a.file_id, size: a.file_size, mime: a.mime_type ?? 'audio/mpeg', name: a.file_name, kind: 'audio' };
+      } else if (message.video) {
+        const v = message.video;
+        target = { fileId: v.file_id, size: v.file_size, mime: v.mime_type ?? 'video/mp4', name: v.file_name, kind: 'video' };
+      }
+      if (!target) return { ok: true, attachments: [], kinds: [] };
+      if (target.size !== undefined && target.size > maxBytes) return tooLarge(target.size);
+
+      let data: Uint8Array;
+      try {
+        data = await download(target.fileId, signal);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'invalid_input') return tooLarge(target.size ?? maxBytes + 1);
+        if (signal?.aborted) throw err;
+        throw new AppError('telegram_failed', `Could not download the ${target.kind} from Telegram: ${toError(err).message}`, {
+          cause: err,
+        });
+      }
+      if (target.mime === 'text/plain' && !isUtf8Text(data)) {
+        return {
+          ok: false,
+          reason: 'unsupported',
+          reply: "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
+        };
+      }
+      const attachment: Attachment = {
+        mimeType: target.mime,
+        data: Buffer.from(data).toString('base64'),
+        ...(target.name ? { name: target.name } : {}),
+      };
+      return { ok: true, attachments: [attachment], kinds: [target.kind] };
+    },
+  };
+}

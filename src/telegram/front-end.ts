@@ -1,0 +1,240 @@
+import { Api, type Composer } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Clock } from '../core/clock.ts';
+import { type AppError, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ConversationMemory } from '../core/memory.ts';
+import type { Store } from '../store/db.ts';
+import type { Users } from '../users/users.ts';
+import { createBot, initBot } from './bot.ts';
+import type { BotContext } from './context.ts';
+import { accessCommands, createAccessFeature } from './features/access.ts';
+import { commandsCommands, createCommandsFeature } from './features/commands.ts';
+import { createGroupsFeature, isAddressedToBot, isGroupChat } from './features/groups.ts';
+import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
+import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
+import { type Intake, createIntake } from './intake/intake.ts';
+import { createJournal } from './intake/journal.ts';
+import { type Polling, createPolling } from './intake/polling.ts';
+import { type Health, type HttpServer, startHttpServer } from './intake/server.ts';
+import { type TurnControl, createTurnControl } from './intake/turn-control.ts';
+import type { TelegramOutbox } from './outbox.ts';
+
+/** A feature another module contributes: its composer and its commands for setMyCommands and /help. */
+export interface FeatureModule {
+  composer: Composer<BotContext>;
+  commands?: { command: string; description: string }[];
+}
+
+export interface FrontEndConfig {
+  token: string;
+  apiRoot: string;
+  mode: 'polling' | 'webhook';
+  /** HTTP port for /healthz (and the webhook); 0 picks a free one. */
+  port: number;
+  host?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** Updates running at once across chats. Default 8. */
+  concurrency?: number;
+  /** Grace period for in-flight turns on stop. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** Long-poll timeout (s). Default 25. */
+  pollTimeoutSeconds?: number;
+  /** Journal rows kept for dedupe after they finish. Default 7 days. */
+  journalRetentionMs?: number;
+  queuedNoticeMs?: number;
+  botInfo?: UserFromGetMe;
+}
+
+export interface FrontEndDeps {
+  config: FrontEndConfig;
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  users: Users;
+  outbox: TelegramOutbox;
+  memory?: Pick<ConversationMemory, 'newThread'>;
+  /** Other features (memory, jobs, approvals…), run after commands and before chat. */
+  features?: FeatureModule[];
+  /** The chat (model) feature, built by the caller with the front end's `control`; runs last. */
+  chat?: (control: TurnControl) => FeatureModule;
+  /** Called when the bot cannot continue (bad token). */
+  onFatal: (error: AppError) => void;
+}
+
+export interface FrontEnd {
+  bot: ReturnType<typeof createBot>;
+  control: TurnControl;
+  dispatcher: Dispatcher;
+  intake: Intake;
+  /** getMe, setMyCommands, resume unfinished updates, start polling or set the webhook, listen on PORT. */
+  start(): Promise<{ port: number }>;
+  /** Stops intake, lets in-flight turns finish within the grace period (aborting the rest), closes the server. */
+  stop(): Promise<void>;
+  health(): Promise<Health>;
+}
+
+/** A grammY API client for the outbox and other modules that send before (or without) the bot. */
+export function createTelegramApi(token: string, apiRoot: string): Api {
+  return new Api(token, { apiRoot: apiRoot.replace(/\/+$/, '') });
+}
+
+/** Wires the inbound side: bot and features, journal, dispatcher, polling or webhook, and the health server. */
+export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
+  const { config, store, log, clock, users, outbox } = deps;
+  const startedAt = clock.now();
+  const control = createTurnControl();
+  const journal = createJournal({ store, clock });
+  const tlog = log.child({ module: 'telegram' });
+
+  const chat = deps.chat?.(control);
+  const extra = deps.features ?? [];
+  const allCommands = () => [
+    ...commandsCommands,
+    ...extra.flatMap((f) => f.commands ?? []),
+    ...(chat?.commands ?? []),
+    ...accessCommands,
+  ];
+  const bot = createBot({
+    token: config.token,
+    apiRoot: config.apiRoot,
+    log: tlog,
+    outbox,
+    ...(config.botInfo ? { botInfo: config.botInfo } : {}),
+    features: {
+      groups: createGroupsFeature(),
+      access: createAccessFeature({ users, outbox }),
+      commands: createCommandsFeature({ users, outbox, control, allCommands, now: clock.now, ...(deps.memory ? { memory: deps.memory } : {}) }),
+      extra: extra.map((f) => f.composer),
+      ...(chat ? { chat: chat.composer } : {}),
+    },
+  });
+
+  const dispatcher = createDispatcher({
+    journal,
+    control,
+    log: tlog,
+    concurrency: config.concurrency ?? 8,
+    ...(config.queuedNoticeMs !== undefined ? { queuedNoticeMs: config.queuedNoticeMs } : {}),
+    handle: (update) => bot.handleUpdate(update),
+    onQueued: (item) => {
+      const m = item.update.message;
+      if (!m) return;
+      const topicId = topicOf(m);
+      void outbox.send(
+        { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
+        { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
+      );
+    },
+    onGiveUp: (item) => {
+      const m = item.update.message ?? item.update.callback_query?.message;
+      if (!m) return;
+      void outbox.send(
+        { chatId: m.chat.id },
+        {
+          text: "Sorry, I couldn't process one of your messages even after several tries. Please send it again.",
+          format: 'plain',
+          dedupeKey: `turn:${item.updateId}:final`,
+        },
+      );
+    },
+  });
+
+  // Only metadata is stored for unauthorized senders and for group chatter not addressed to the bot.
+  const metadataOnly = async (update: Parameters<Intake['accept']>[0][number]): Promise<boolean> => {
+    const sender = senderOf(update);
+    if (!sender) return true;
+    const m = update.message ?? update.edited_message;
+    if (m && isGroupChat(m.chat.type) && bot.isInited() && !isAddressedToBot(m, bot.botInfo)) return true;
+    try {
+      if (users.mode === 'owner' && (await users.ownerId()) === undefined) return false; // the first /start claims the bot
+      return !(await users.isServed(sender.id));
+    } catch (err) {
+      tlog.warn({ err: toError(err) }, 'access check failed at intake; storing metadata only');
+      return true;
+    }
+  };
+  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly });
+
+  let polling: Polling | undefined;
+  let server: HttpServer | undefined;
+  let lastUpdateAt: number | undefined;
+  const accept = async (updates: Parameters<Intake['accept']>[0]) => {
+    const r = await intake.accept(updates);
+    lastUpdateAt = clock.now();
+    return r;
+  };
+
+  async function health(): Promise<Health> {
+    let db: Health['db'] = 'ok';
+    try {
+      await store.get('SELECT 1 AS ok');
+    } catch {
+      db = 'error';
+    }
+    const now = clock.now();
+    const lastPoll = polling?.lastPollAt();
+    const pollingError = polling?.lastError();
+    const s = dispatcher.stats();
+    return {
+      ok: db === 'ok',
+      mode: config.mode,
+      db,
+      uptimeSeconds: Math.round((now - startedAt) / 1000),
+      ...(lastPoll !== undefined
+        ? { lastPollAt: new Date(lastPoll).toISOString(), lastPollAgeSeconds: Math.round((now - lastPoll) / 1000) }
+        : {}),
+      ...(lastUpdateAt !== undefined ? { lastUpdateAt: new Date(lastUpdateAt).toISOString() } : {}),
+      ...(pollingError ? { pollingError } : {}),
+      queue: { running: s.running, queued: s.queued },
+    };
+  }
+
+  return {
+    bot,
+    control,
+    dispatcher,
+    intake,
+    health,
+    async start() {
+      const me = await initBot(bot, allCommands(), tlog);
+      tlog.info({ bot: me.username, mode: config.mode }, 'telegram bot ready');
+      const pruned = await journal.prune(config.journalRetentionMs ?? 7 * 24 * 60 * 60 * 1000);
+      if (pruned > 0) tlog.debug({ pruned }, 'old journal rows pruned');
+      await intake.recover();
+      if (config.mode === 'webhook') {
+        const url = new URL(config.webhookUrl ?? '');
+        const secret = config.webhookSecret ?? '';
+        server = await startHttpServer({
+          port: config.port,
+          ...(config.host ? { host: config.host } : {}),
+          log: tlog,
+          health,
+          webhook: { path: url.pathname || '/', secret, accept: (update) => accept([update]) },
+        });
+        await bot.api.setWebhook(url.toString(), { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+        tlog.info({ path: url.pathname }, 'webhook registered');
+      } else {
+        server = await startHttpServer({ port: config.port, ...(config.host ? { host: config.host } : {}), log: tlog, health });
+        await bot.api.deleteWebhook().catch((err) => tlog.warn({ err: toError(err) }, 'deleteWebhook failed'));
+        polling = createPolling({
+          api: bot.api,
+          accept,
+          log: tlog,
+          clock,
+          timeoutSeconds: config.pollTimeoutSeconds ?? 25,
+          onFatal: deps.onFatal,
+        });
+        polling.start();
+        tlog.info('long polling started');
+      }
+      return { port: server.port };
+    },
+    async stop() {
+      await polling?.stop();
+      await server?.close(); // webhook: Telegram retries what we no longer accept
+      await dispatcher.stop(config.shutdownGraceMs ?? 10_000);
+    },
+  };
+}

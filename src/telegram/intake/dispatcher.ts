@@ -1,0 +1,232 @@
+import type { Update } from 'grammy/types';
+import type { Logger } from '../../core/logger.ts';
+import { toError } from '../../core/errors.ts';
+import type { Journal } from './journal.ts';
+import { type TurnControl, isShutdownAbort } from './turn-control.ts';
+import { isControlUpdate } from './classify.ts';
+
+/** An update ready to run. */
+export interface DispatchItem {
+  updateId: number;
+  chatKey: string | null;
+  update: Update;
+  /** Attempts made before this one (from the journal). */
+  attempts?: number;
+}
+
+export interface DispatcherOptions {
+  journal: Journal;
+  control: TurnControl;
+  log: Logger;
+  /** Processes one update (normally `bot.handleUpdate`). Throwing marks it failed. */
+  handle: (update: Update) => Promise<void>;
+  /** Global bound on updates running at once across chats. Default 8. */
+  concurrency?: number;
+  /** An update that already failed this many times (crash loops) is given up. Default 3. */
+  maxAttempts?: number;
+  /** Called when a message has waited this long behind a running turn in its chat. Default 4000 ms. */
+  queuedNoticeMs?: number;
+  onQueued?: (item: DispatchItem) => void;
+  /** Called when an update is given up after `maxAttempts`. */
+  onGiveUp?: (item: DispatchItem) => void;
+}
+
+export interface DispatcherStats {
+  running: number;
+  queued: number;
+  lanes: number;
+  done: number;
+  failed: number;
+}
+
+/** Per-chat ordered, globally bounded processing of journaled updates. */
+export interface Dispatcher {
+  enqueue(item: DispatchItem): void;
+  /** Resolves when nothing is running or queued. */
+  idle(): Promise<void>;
+  /**
+   * Stops taking work. Queued updates stay `pending` in the journal. Running ones get `graceMs` to finish,
+   * then are aborted (they stay unfinished and resume on the next start).
+   */
+  stop(graceMs: number): Promise<void>;
+  stats(): DispatcherStats;
+}
+
+interface Lane {
+  key: string;
+  queue: DispatchItem[];
+  busy: boolean;
+  noticeSent: boolean;
+}
+
+/** Creates the dispatcher. Lanes run strictly in order; different lanes run in parallel up to `concurrency`. */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { journal, control, log, handle } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const maxAttempts = options.maxAttempts ?? 3;
+  const queuedNoticeMs = options.queuedNoticeMs ?? 4000;
+  const lanes = new Map<string, Lane>();
+  const ready: Lane[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const noticeTimers = new Map<number, NodeJS.Timeout>();
+  let running = 0;
+  let stopped = false;
+  let done = 0;
+  let failed = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  const queuedCount = () => [...lanes.values()].reduce((n, l) => n + l.queue.length, 0);
+
+  function checkIdle(): void {
+    if (running === 0 && inFlight.size === 0 && queuedCount() === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async function execute(item: DispatchItem, chatKey: string): Promise<void> {
+    const ulog = log.child({ update_id: item.updateId, chat_key: chatKey });
+    let attempts: number;
+    try {
+      attempts = await journal.markRunning(item.updateId);
+    } catch (err) {
+      ulog.error({ err: toError(err) }, 'cannot mark update running; leaving it pending');
+      return;
+    }
+    if (attempts > maxAttempts) {
+      ulog.error({ attempts }, 'update failed too many times; giving up');
+      await journal.finish(item.updateId, 'failed', `gave up after ${attempts - 1} attempts`).catch(() => undefined);
+      failed++;
+      options.onGiveUp?.(item);
+      return;
+    }
+    const controller = control.begin(item.updateId, chatKey);
+    try {
+      await handle(item.update);
+      if (isShutdownAbort(controller.signal.reason)) {
+        await journal.finish(item.updateId, 'pending');
+        ulog.info('turn interrupted by shutdown; it resumes on the next start');
+      } else {
+        await journal.finish(item.updateId, 'done');
+        done++;
+      }
+    } catch (err) {
+      if (isShutdownAbort(controller.signal.reason)) {
+        await journal.finish(item.updateId, 'pending').catch(() => undefined);
+        ulog.info('turn interrupted by shutdown; it resumes on the next start');
+      } else {
+        failed++;
+        const e = toError(err);
+        ulog.error({ err: e }, 'update failed');
+        await journal.finish(item.updateId, 'failed', e.message.slice(0, 500)).catch((e2) =>
+          ulog.error({ err: toError(e2) }, 'cannot record failure'),
+        );
+      }
+    } finally {
+      control.end(item.updateId);
+    }
+  }
+
+  function track(p: Promise<void>): void {
+    inFlight.add(p);
+    void p.finally(() => {
+      inFlight.delete(p);
+      checkIdle();
+    });
+  }
+
+  function pump(): void {
+    while (!stopped && running < concurrency && ready.length > 0) {
+      const lane = ready.shift()!;
+      const item = lane.queue.shift();
+      if (!item) continue;
+      const timer = noticeTimers.get(item.updateId);
+      if (timer) {
+        clearTimeout(timer);
+        noticeTimers.delete(item.updateId);
+      }
+      lane.busy = true;
+      running++;
+      const p = execute(item, lane.key).finally(() => {
+        running--;
+        lane.busy = false;
+        if (lane.queue.length > 0) {
+          ready.push(lane);
+        } else {
+          lane.noticeSent = false;
+          lanes.delete(lane.key);
+        }
+        pump();
+      });
+      track(p);
+    }
+    checkIdle();
+  }
+
+  function scheduleNotice(lane: Lane, item: DispatchItem): void {
+    if (!options.onQueued || !item.update.message) return;
+    const timer = setTimeout(() => {
+      noticeTimers.delete(item.updateId);
+      if (stopped || lane.noticeSent || !lane.queue.includes(item)) return;
+      lane.noticeSent = true;
+      try {
+        options.onQueued?.(item);
+      } catch (err) {
+        log.warn({ err: toError(err) }, 'queued notice failed');
+      }
+    }, queuedNoticeMs);
+    timer.unref();
+    noticeTimers.set(item.updateId, timer);
+  }
+
+  return {
+    enqueue(item) {
+      if (stopped) return; // stays pending in the journal
+      if (item.chatKey === null || isControlUpdate(item.update)) {
+        // Not tied to a chat, or a control update (/stop) that must overtake the turn it cancels.
+        const key = item.chatKey ?? `update:${item.updateId}`;
+        track(execute(item, key));
+        return;
+      }
+      let lane = lanes.get(item.chatKey);
+      if (!lane) {
+        lane = { key: item.chatKey, queue: [], busy: false, noticeSent: false };
+        lanes.set(item.chatKey, lane);
+      }
+      lane.queue.push(item);
+      if (lane.busy) scheduleNotice(lane, item);
+      else if (lane.queue.length === 1) ready.push(lane);
+      pump();
+    },
+    idle() {
+      if (running === 0 && inFlight.size === 0 && queuedCount() === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    async stop(graceMs) {
+      stopped = true;
+      for (const t of noticeTimers.values()) clearTimeout(t);
+      noticeTimers.clear();
+      lanes.clear();
+      ready.length = 0;
+      const all = () => Promise.allSettled([...inFlight]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        all().then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        const n = control.abortAll();
+        log.warn({ aborted: n }, 'aborting turns still running after the grace period; they resume on the next start');
+        // Give aborted turns a moment to record their state; unfinished rows resume anyway.
+        await Promise.race([all(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      }
+    },
+    stats() {
+      return { running, queued: queuedCount(), lanes: lanes.size, done, failed };
+    },
+  };
+}

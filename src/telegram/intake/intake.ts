@@ -1,0 +1,65 @@
+import type { Update } from 'grammy/types';
+import type { Logger } from '../../core/logger.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { IncomingEntry, Journal } from './journal.ts';
+import { chatKeyOf, isHandledKind, kindOf, stripUpdate } from './classify.ts';
+
+export interface IntakeOptions {
+  journal: Journal;
+  dispatcher: Dispatcher;
+  log: Logger;
+  /** True when only metadata of this update may be stored (an unauthorized sender, or group chatter not for us). */
+  metadataOnly?: (update: Update) => Promise<boolean>;
+}
+
+/** Entry point for every update from Telegram (polling or webhook): journal first, then dispatch. */
+export interface Intake {
+  /** Journals the batch atomically (duplicates dropped), then hands the new updates to the dispatcher. */
+  accept(updates: Update[]): Promise<{ accepted: number; duplicates: number; ignored: number }>;
+  /** Re-dispatches updates left unfinished by a crash or shutdown, oldest first. Returns how many. */
+  recover(): Promise<number>;
+}
+
+export function createIntake(options: IntakeOptions): Intake {
+  const { journal, dispatcher, log } = options;
+  return {
+    async accept(updates) {
+      const entries: IncomingEntry[] = [];
+      for (const update of updates) {
+        const kind = kindOf(update);
+        const handled = isHandledKind(kind);
+        let stored = update;
+        if (!handled) stored = { update_id: update.update_id } as Update;
+        else if (options.metadataOnly && (await options.metadataOnly(update))) stored = stripUpdate(update);
+        entries.push({
+          updateId: update.update_id,
+          chatKey: chatKeyOf(update),
+          kind,
+          update: stored,
+          state: handled ? 'pending' : 'ignored',
+        });
+      }
+      const fresh = await journal.accept(entries);
+      let ignored = 0;
+      for (const e of fresh) {
+        if (e.state === 'ignored') {
+          ignored++;
+          log.debug({ update_id: e.updateId, kind: e.kind }, 'update kind not handled; ignored');
+          continue;
+        }
+        dispatcher.enqueue({ updateId: e.updateId, chatKey: e.chatKey, update: e.update });
+      }
+      const duplicates = entries.length - fresh.length;
+      if (duplicates > 0) log.info({ duplicates }, 'duplicate updates ignored');
+      return { accepted: fresh.length - ignored, duplicates, ignored };
+    },
+    async recover() {
+      const rows = await journal.unfinished();
+      for (const row of rows) {
+        dispatcher.enqueue({ updateId: row.updateId, chatKey: row.chatKey, update: row.update, attempts: row.attempts });
+      }
+      if (rows.length > 0) log.info({ count: rows.length }, 'resuming unfinished updates from the journal');
+      return rows.length;
+    },
+  };
+}

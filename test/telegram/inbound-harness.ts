@@ -1,0 +1,94 @@
+/**
+ * In-process wiring of the real inbound front end (bot, journal, dispatcher, polling, health server) against the
+ * fake Bot API and a temp libSQL file. Nothing of ours is mocked; tests choose which optional parts to plug in.
+ */
+import { systemClock } from '../../src/core/clock.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import type { ConversationMemory } from '../../src/core/memory.ts';
+import { type Store, createStore } from '../../src/store/db.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
+import { type FeatureModule, type FrontEnd, type FrontEndConfig, createFrontEnd, createTelegramApi } from '../../src/telegram/front-end.ts';
+import type { TurnControl } from '../../src/telegram/intake/turn-control.ts';
+import { type TelegramOutbox, createTelegramOutbox } from '../../src/telegram/outbox.ts';
+import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
+import { type Users, createUsers } from '../../src/users/users.ts';
+import { type FakeTelegram, type FakeTelegramOptions, createFakeTelegram } from '../support/fake-telegram.ts';
+import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
+
+export interface Inbound {
+  tg: FakeTelegram;
+  db: TempDb;
+  store: Store;
+  users: Users;
+  outbox: TelegramOutbox;
+  fe: FrontEnd;
+  port: number;
+  fatal: Error[];
+  close(): Promise<void>;
+}
+
+export interface InboundOptions {
+  allowedUserIds?: number[];
+  config?: Partial<FrontEndConfig>;
+  fakeTelegram?: FakeTelegramOptions;
+  memory?: Pick<ConversationMemory, 'newThread'>;
+  features?: FeatureModule[];
+  /** Builds the chat feature once the front end's control and the shared parts exist. */
+  chat?: (parts: { control: TurnControl; outbox: TelegramOutbox; users: Users; store: Store; tg: FakeTelegram }) => FeatureModule;
+  /** Reuse an existing database (restart scenarios). */
+  db?: TempDb;
+  tg?: FakeTelegram;
+}
+
+export async function startInbound(options: InboundOptions = {}): Promise<Inbound> {
+  const tg = options.tg ?? (await createFakeTelegram(options.fakeTelegram));
+  const db = options.db ?? tempDbUrl('inbound');
+  const store = await createStore({ url: db.url, migrations });
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clock = systemClock;
+  const api = createTelegramApi(tg.token, tg.apiRoot);
+  const limiter = createRateLimiter({ clock, privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 });
+  const outbox = createTelegramOutbox({ api, store, clock, log, limiter, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
+  const users = createUsers({ store, clock, defaultTimezone: 'UTC', allowedUserIds: options.allowedUserIds ?? [] });
+  const fatal: Error[] = [];
+  const chatFactory = options.chat;
+  const fe = createFrontEnd({
+    config: {
+      token: tg.token,
+      apiRoot: tg.apiRoot,
+      mode: 'polling',
+      port: 0,
+      host: '127.0.0.1',
+      pollTimeoutSeconds: 1,
+      shutdownGraceMs: 2000,
+      ...options.config,
+    },
+    store,
+    log,
+    clock,
+    users,
+    outbox,
+    ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.features ? { features: options.features } : {}),
+    ...(chatFactory ? { chat: (control: TurnControl) => chatFactory({ control, outbox, users, store, tg }) } : {}),
+    onFatal: (e) => fatal.push(e),
+  });
+  const { port } = await fe.start();
+  return {
+    tg,
+    db,
+    store,
+    users,
+    outbox,
+    fe,
+    port,
+    fatal,
+    async close() {
+      await fe.stop();
+      limiter.close();
+      await store.close();
+      if (!options.tg) await tg.close();
+      if (!options.db) await db.cleanup();
+    },
+  };
+}
