@@ -1,0 +1,177 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { type Tool, defineTool } from '../tool.ts';
+import { htmlToText } from './html-text.ts';
+import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
+
+export interface HttpFetchOptions {
+  /** Allow private, loopback and link-local addresses (tests, trusted LANs). Default false. */
+  allowPrivate?: boolean;
+  /** Host names allowed even when they resolve to private addresses (e.g. a home server). */
+  allowHosts?: string[];
+  /** Most bytes read from a response. Default 1 MB. */
+  maxBytes?: number;
+  /** Most characters of text returned to the model. Default 20 000. */
+  maxChars?: number;
+  /** Whole-request timeout. Default 15 s. */
+  timeoutMs?: number;
+  maxRedirects?: number;
+  userAgent?: string;
+}
+
+interface Fetched {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  truncated: boolean;
+}
+
+const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|[^;]*\+(json|xml))/i;
+
+function decoderFor(encoding: string | undefined, res: IncomingMessage): Readable {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return res.pipe(createGunzip());
+    case 'deflate':
+      return res.pipe(createInflate());
+    case 'br':
+      return res.pipe(createBrotliDecompress());
+    default:
+      return res;
+  }
+}
+
+function charsetOf(contentType: string): string {
+  const m = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType);
+  const label = m?.[1]?.toLowerCase() ?? 'utf-8';
+  try {
+    new TextDecoder(label);
+    return label;
+  } catch {
+    return 'utf-8';
+  }
+}
+
+/** The `http_fetch` tool: GET a public web page or API and return readable text. */
+export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
+  const maxBytes = options.maxBytes ?? 1_000_000;
+  const maxChars = options.maxChars ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const maxRedirects = options.maxRedirects ?? 5;
+  const allowHosts = new Set((options.allowHosts ?? []).map((h) => h.toLowerCase()));
+  const lookup = guardedLookup();
+
+  function checkUrl(url: URL): void {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`Only http and https URLs can be fetched (got ${url.protocol.replace(':', '')})`);
+    if (url.username || url.password) throw new Error('URLs with credentials are not allowed');
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!options.allowPrivate && !allowHosts.has(host.toLowerCase()) && isIP(host) && isBlockedAddress(host))
+      throw new BlockedAddressError(host, host);
+  }
+
+  function get(url: URL, signal: AbortSignal): Promise<Fetched> {
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const guard = !options.allowPrivate && !allowHosts.has(host);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<Fetched>((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          method: 'GET',
+          signal,
+          headers: {
+            'user-agent': options.userAgent ?? 'Mozilla/5.0 (compatible; TelegramAssistant/0.1)',
+            accept: 'text/html,application/xhtml+xml,application/json;q=0.9,text/plain;q=0.8,*/*;q=0.5',
+            'accept-encoding': 'gzip, deflate, br',
+          },
+          ...(guard ? { lookup } : {}),
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400) {
+            res.resume();
+            return resolve({ status, headers: res.headers, body: Buffer.alloc(0), truncated: false });
+          }
+          const stream = decoderFor(res.headers['content-encoding'], res);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let truncated = false;
+          stream.on('data', (chunk: Buffer) => {
+            if (truncated) return;
+            const room = maxBytes - size;
+            if (chunk.length >= room) {
+              chunks.push(chunk.subarray(0, room));
+              size = maxBytes;
+              truncated = true;
+              res.destroy();
+              resolve({ status, headers: res.headers, body: Buffer.concat(chunks), truncated });
+              return;
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+          });
+          stream.on('end', () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks), truncated }));
+          stream.on('error', (err) => (truncated ? undefined : reject(err)));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  return defineTool({
+    name: 'http_fetch',
+    description:
+      'Fetch a public web page or JSON/text API with HTTP GET and return its readable text (title and content, truncated). Use it to read a URL the user gave or to check a page.',
+    input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
+    timeoutMs: timeoutMs + 1000,
+    async execute({ url }, ctx) {
+      let current: URL;
+      try {
+        current = new URL(url);
+      } catch {
+        throw new Error(`"${url}" is not a valid absolute URL`);
+      }
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+      ctx.progress(`Reading ${current.hostname}…`);
+      let fetched: Fetched | undefined;
+      for (let hop = 0; ; hop++) {
+        checkUrl(current);
+        try {
+          fetched = await get(current, signal);
+        } catch (err) {
+          if (err instanceof BlockedAddressError) throw err;
+          if (signal.aborted && !ctx.signal.aborted) throw new Error(`${current.host} did not answer within ${timeoutMs / 1000} s`);
+          const e = err as Error & { code?: string };
+          throw new Error(`Could not fetch ${current.host}: ${e.code ?? e.message}`);
+        }
+        if (fetched.status < 300 || fetched.status >= 400) break;
+        const location = fetched.headers.location;
+        if (!location) break;
+        if (hop >= maxRedirects) throw new Error(`Too many redirects (more than ${maxRedirects})`);
+        current = new URL(location, current);
+      }
+      if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
+      const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
+      if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
+      const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
+      const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
+      const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
+      const cut = text.length > maxChars;
+      return {
+        url: current.toString(),
+        status: fetched.status,
+        contentType: contentType.split(';')[0],
+        ...(title ? { title } : {}),
+        text: cut ? `${text.slice(0, maxChars)}\n\n[truncated — the page has ${text.length} characters]` : text,
+        truncated: cut || fetched.truncated,
+      };
+    },
+  });
+}
