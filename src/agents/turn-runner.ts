@@ -12,15 +12,10 @@ import type {
   TurnRequest,
 } from '../core/turn.ts';
 import type { Usage } from '../llm/types.ts';
-import { describeNow } from './time.ts';
+import { type TurnLimits, createRunContext } from './context.ts';
 import { type Agent, type AgentResult, type RunContext, ZERO_USAGE, addUsage } from './types.ts';
 
-export interface TurnLimits {
-  maxSteps: number;
-  turnTokenBudget: number;
-  toolTimeoutMs: number;
-  llmTimeoutMs: number;
-}
+export type { TurnLimits };
 
 export interface TurnRunnerOptions {
   /** The Network (or any Agent) that answers turns. */
@@ -86,6 +81,8 @@ export function userMessageFor(err: unknown): string {
   return 'Something went wrong on my side — tap Retry, and if it keeps happening, send /new.';
 }
 
+const neverAborted = new AbortController().signal;
+
 function isAbort(err: unknown, signal: AbortSignal): boolean {
   if (signal.aborted) return true;
   return (err instanceof AppError && err.code === 'aborted') || (err instanceof LlmError && err.code === 'llm_aborted');
@@ -99,27 +96,9 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunner {
   const { network, memory, clock, limits } = options;
   const newId = options.newId ?? createIdGen(10);
-  const neverAborted = new AbortController().signal;
 
   function context(request: TurnRequest, log: Logger, budgetUsed: Usage, onEvent?: (e: TurnEvent) => void): RunContext {
-    return {
-      request,
-      clock,
-      log,
-      signal: request.signal ?? neverAborted,
-      budget: { limitTokens: limits.turnTokenBudget, used: { ...budgetUsed } },
-      limits: { maxSteps: limits.maxSteps, toolTimeoutMs: limits.toolTimeoutMs, llmTimeoutMs: limits.llmTimeoutMs },
-      nowText: describeNow(clock.now(), request.timezone),
-      newId,
-      emit(event) {
-        if (!onEvent) return;
-        try {
-          onEvent(event);
-        } catch (err) {
-          log.warn({ err: toError(err), event: event.type }, 'turn event listener failed');
-        }
-      },
-    };
+    return createRunContext({ request, clock, log, limits, budgetUsed, newId, ...(onEvent ? { onEvent } : {}) });
   }
 
   async function finish(
