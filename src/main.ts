@@ -1,9 +1,24 @@
 import 'dotenv/config';
+import { createToolRegistry } from './agents/registry.ts';
+import { createNetworkFromRoster } from './agents/roster.ts';
+import { createBuiltinTools } from './agents/tools/index.ts';
+import { createTurnRunner } from './agents/turn-runner.ts';
 import { loadConfig } from './config/load.ts';
+import { createIdGen, systemClock } from './core/clock.ts';
 import { ConfigError, StoreError, toError } from './core/errors.ts';
 import { createLogger } from './core/logger.ts';
+import { createGeminiLlm } from './llm/gemini.ts';
+import { createUsageRecorder } from './llm/usage.ts';
+import { createMemory } from './memory/memory.ts';
 import { createStore, describeUrl } from './store/db.ts';
 import { migrations } from './store/migrations/index.ts';
+import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
+import { createMediaReader } from './telegram/features/media.ts';
+import { createPlainReply } from './telegram/features/plain-reply.ts';
+import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
+import { createTelegramOutbox } from './telegram/outbox.ts';
+import { createRateLimiter } from './telegram/rate-limiter.ts';
+import { createUsers } from './users/users.ts';
 
 /** Composition root: load config, create everything, start, stop. */
 async function main(): Promise<void> {
@@ -31,17 +46,120 @@ async function main(): Promise<void> {
   }
   log.info({ database: describeUrl(env.DATABASE_URL), kind: store.kind }, 'database ready');
 
+  const clock = systemClock;
+  const ids = createIdGen();
+
+  // Model, tools, memory, agents.
+  const usage = createUsageRecorder({ store, clock, log });
+  const llm = createGeminiLlm({
+    apiKey: env.GEMINI_API_KEY,
+    ...(env.GEMINI_BASE_URL ? { baseUrl: env.GEMINI_BASE_URL } : {}),
+    defaultTimeoutMs: config.roster.limits.llmTimeoutMs,
+    retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 },
+    clock,
+    log: log.child({ module: 'llm' }),
+    embeddingModel: env.GEMINI_EMBEDDING_MODEL,
+    onUsage: (rec) => usage.record(rec),
+  });
+  const registry = createToolRegistry();
+  registry.register(...createBuiltinTools());
+  const memory = createMemory({ store, llm, clock, ids, log: log.child({ module: 'memory' }), models: { chat: env.GEMINI_ROUTER_MODEL } });
+  let network: ReturnType<typeof createNetworkFromRoster>;
+  try {
+    network = createNetworkFromRoster({
+      roster: config.roster,
+      prompts: config.prompts,
+      models: { default: env.GEMINI_MODEL, router: env.GEMINI_ROUTER_MODEL },
+      llm,
+      registry,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      await store.close();
+      process.exit(2);
+    }
+    throw err;
+  }
+  const turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+
+  // Telegram: one outbound path, users, then the inbound front end.
+  const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
+  const limiter = createRateLimiter({ clock });
+  const outbox = createTelegramOutbox({ api, store, clock, log, limiter });
+  const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
+  const media = createMediaReader({ api, token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT });
+  const tlog = log.child({ module: 'telegram' });
+
   let stopping = false;
-  const stop = async (signal: string) => {
+  const frontEnd = createFrontEnd({
+    config: {
+      token: env.TELEGRAM_BOT_TOKEN,
+      apiRoot: env.TELEGRAM_API_ROOT,
+      mode: env.BOT_MODE,
+      port: env.PORT,
+      ...(env.WEBHOOK_URL ? { webhookUrl: env.WEBHOOK_URL } : {}),
+      ...(env.WEBHOOK_SECRET ? { webhookSecret: env.WEBHOOK_SECRET } : {}),
+    },
+    store,
+    log,
+    clock,
+    users,
+    outbox,
+    memory,
+    features: [],
+    chat: ({ control, journal }) => ({
+      composer: createChatFeature({
+        turnRunner,
+        users,
+        outbox,
+        media,
+        control,
+        createReply: (params) => createPlainReply(outbox, tlog, params),
+        journalEntry: (id) => journal.get(id),
+      }),
+      commands: chatCommands,
+    }),
+    onFatal: (error) => {
+      process.stderr.write(`${error.message}\n`);
+      void stop('fatal', 1);
+    },
+  });
+
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    await store.close();
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(code || 1);
+    }, 20_000);
+    force.unref();
+    try {
+      await frontEnd.stop();
+      await memory.close();
+      await usage.flush();
+      limiter.close();
+      await store.close();
+    } catch (err) {
+      log.error({ err: toError(err) }, 'error during shutdown');
+      code ||= 1;
+    }
     log.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  try {
+    const { port } = await frontEnd.start();
+    log.info({ port, mode: env.BOT_MODE }, 'assistant started');
+  } catch (err) {
+    const e = toError(err);
+    log.fatal({ err: e }, 'cannot start the Telegram bot');
+    process.stderr.write(`Cannot start the Telegram bot: ${e.message}\n`);
+    await stop('startup-failed', 1);
+  }
 }
 
 main().catch((err) => {

@@ -14,7 +14,7 @@ import { createGroupsFeature, isAddressedToBot, isGroupChat } from './features/g
 import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
 import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
 import { type Intake, createIntake } from './intake/intake.ts';
-import { createJournal } from './intake/journal.ts';
+import { type Journal, createJournal } from './intake/journal.ts';
 import { type Polling, createPolling } from './intake/polling.ts';
 import { type Health, type HttpServer, startHttpServer } from './intake/server.ts';
 import { type TurnControl, createTurnControl } from './intake/turn-control.ts';
@@ -57,8 +57,8 @@ export interface FrontEndDeps {
   memory?: Pick<ConversationMemory, 'newThread'>;
   /** Other features (memory, jobs, approvals…), run after commands and before chat. */
   features?: FeatureModule[];
-  /** The chat (model) feature, built by the caller with the front end's `control`; runs last. */
-  chat?: (control: TurnControl) => FeatureModule;
+  /** The chat (model) feature, built by the caller with the front end's turn control and journal; runs last. */
+  chat?: (parts: { control: TurnControl; journal: Journal }) => FeatureModule;
   /** Called when the bot cannot continue (bad token). */
   onFatal: (error: AppError) => void;
 }
@@ -88,7 +88,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
   const journal = createJournal({ store, clock });
   const tlog = log.child({ module: 'telegram' });
 
-  const chat = deps.chat?.(control);
+  const chat = deps.chat?.({ control, journal });
   const extra = deps.features ?? [];
   const allCommands = () => [
     ...commandsCommands,

@@ -8,6 +8,7 @@ import type { ConversationMemory } from '../../src/core/memory.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { type FeatureModule, type FrontEnd, type FrontEndConfig, createFrontEnd, createTelegramApi } from '../../src/telegram/front-end.ts';
+import type { Journal } from '../../src/telegram/intake/journal.ts';
 import type { TurnControl } from '../../src/telegram/intake/turn-control.ts';
 import { type TelegramOutbox, createTelegramOutbox } from '../../src/telegram/outbox.ts';
 import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
@@ -34,7 +35,7 @@ export interface InboundOptions {
   memory?: Pick<ConversationMemory, 'newThread'>;
   features?: FeatureModule[];
   /** Builds the chat feature once the front end's control and the shared parts exist. */
-  chat?: (parts: { control: TurnControl; outbox: TelegramOutbox; users: Users; store: Store; tg: FakeTelegram }) => FeatureModule;
+  chat?: (parts: { control: TurnControl; journal: Journal; outbox: TelegramOutbox; users: Users; store: Store; tg: FakeTelegram }) => FeatureModule;
   /** Reuse an existing database (restart scenarios). */
   db?: TempDb;
   tg?: FakeTelegram;
@@ -70,7 +71,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
     outbox,
     ...(options.memory ? { memory: options.memory } : {}),
     ...(options.features ? { features: options.features } : {}),
-    ...(chatFactory ? { chat: (control: TurnControl) => chatFactory({ control, outbox, users, store, tg }) } : {}),
+    ...(chatFactory ? { chat: (p: { control: TurnControl; journal: Journal }) => chatFactory({ ...p, outbox, users, store, tg }) } : {}),
     onFatal: (e) => fatal.push(e),
   });
   const { port } = await fe.start();

@@ -1,0 +1,214 @@
+import { Composer } from 'grammy';
+import type { Message } from 'grammy/types';
+import { z } from 'zod';
+import type { Keyboard } from '../../core/outbox.ts';
+import type { Suspension, TurnEvent, TurnOutcome, TurnRequest, TurnRunner } from '../../core/turn.ts';
+import type { Users } from '../../users/users.ts';
+import { chatRefOf, contextMessage } from '../chat-ref.ts';
+import type { BotContext } from '../context.ts';
+import type { TelegramOutbox } from '../outbox.ts';
+import { isGroupChat, withoutMention } from './groups.ts';
+import type { MediaReader } from './media.ts';
+import { type TurnControl, TurnAbort, isShutdownAbort } from '../intake/turn-control.ts';
+import type { JournalEntry } from '../intake/journal.ts';
+
+export const chatCommands: { command: string; description: string }[] = [];
+
+/** The in-progress reply of one turn (implemented by the outbound side's streaming reply). */
+export interface StreamingReply {
+  onEvent(event: TurnEvent): void;
+  /** Delivers the final answer (with `keyboard` buttons) and removes any preview. */
+  finish(outcome: TurnOutcome, extra?: { keyboard?: Keyboard }): Promise<unknown>;
+  /** Ends the reply with a short failure text and buttons. */
+  fail(text: string, keyboard?: Keyboard): Promise<unknown>;
+  /** Drops previews and timers without sending anything (shutdown: the turn resumes on the next start). */
+  abandon?(): Promise<unknown> | void;
+}
+
+export interface ReplyParams {
+  to: TurnRequest['chat'];
+  /** The update that started the turn: dedupe keys and the Stop button (`sys:stop:<updateId>`) use it. */
+  updateId: number;
+  replyTo?: number;
+  signal: AbortSignal;
+  /** Show tool-progress status lines. */
+  showProgress: boolean;
+}
+
+/** What approvals provide for turns that wait for a person. */
+export interface SuspensionHandler {
+  onSuspended(request: TurnRequest, suspension: Suspension): Promise<unknown>;
+}
+
+export interface ChatDeps {
+  turnRunner: TurnRunner;
+  users: Users;
+  outbox: TelegramOutbox;
+  media: MediaReader;
+  control: TurnControl;
+  createReply: (params: ReplyParams) => StreamingReply;
+  /** Looks up the journaled update a Retry button refers to. */
+  journalEntry: (updateId: number) => Promise<JournalEntry | undefined>;
+  approvals?: SuspensionHandler;
+}
+
+const turnButtonSchema = z
+  .string()
+  .regex(/^sys:(retry|cont):\d{1,15}$/)
+  .transform((s) => {
+    const [, action, id] = s.split(':');
+    return { action: action as 'retry' | 'cont', updateId: Number(id) };
+  });
+
+function sourcesMarkdown(outcome: TurnOutcome): string {
+  const sources = outcome.grounding?.sources ?? [];
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const s of sources) {
+    if (seen.has(s.uri) || !/^https?:\/\//.test(s.uri)) continue;
+    seen.add(s.uri);
+    const title = (s.title || new URL(s.uri).hostname).replace(/[[\]]/g, '');
+    lines.push(`${lines.length + 1}. [${title}](${s.uri})`);
+    if (lines.length >= 5) break;
+  }
+  return lines.length > 0 ? `\n\n**Sources:**\n${lines.join('\n')}` : '';
+}
+
+function quoteOf(message: Message, botId: number): string {
+  const r = message.reply_to_message;
+  const quoted = r?.text ?? r?.caption;
+  if (!r || !quoted) return '';
+  const who = r.from?.id === botId ? 'your earlier message' : `a message from ${r.from?.first_name ?? 'someone'}`;
+  const clipped = quoted.length > 600 ? `${quoted.slice(0, 600)}…` : quoted;
+  return `(Replying to ${who}: "${clipped}")\n\n`;
+}
+
+/**
+ * The chat feature (last in the chain): turns a message (text, caption, media) into a TurnRequest, runs it with a
+ * streaming reply, and ends every turn with exactly one final message: the answer, a limit note with Continue,
+ * a failure with Retry, or the approvals prompt.
+ */
+export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
+  const { turnRunner, users, control } = deps;
+  const composer = new Composer<BotContext>();
+
+  async function runTurn(ctx: BotContext, input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number }) {
+    const updateId = ctx.update.update_id;
+    const chat = chatRefOf(ctx);
+    const from = ctx.from;
+    if (!chat || !from) return;
+    // The dispatcher registered this update; in-process callers without one get a private controller.
+    const signal = control.signalFor(updateId) ?? new AbortController().signal;
+    const user = await users.get(from.id);
+    const request: TurnRequest = {
+      turnId: `update:${updateId}`,
+      userId: from.id,
+      ...(from.first_name ? { userName: from.first_name } : {}),
+      chat,
+      text: input.text,
+      attachments: input.attachments,
+      source: 'telegram',
+      timezone: await users.timezoneOf(from.id),
+      signal,
+    };
+    const reply = deps.createReply({
+      to: chat,
+      updateId,
+      ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
+      signal,
+      showProgress: user?.settings.showProgress ?? true,
+    });
+    ctx.log.info({ turn_id: request.turnId, attachments: input.attachments.length }, 'turn started');
+    const started = Date.now();
+    let outcome: TurnOutcome;
+    try {
+      outcome = await turnRunner.run(request, (e) => reply.onEvent(e));
+    } catch (err) {
+      if (isShutdownAbort(signal.reason)) {
+        await reply.abandon?.();
+        throw new TurnAbort('shutdown');
+      }
+      throw err;
+    }
+    if (isShutdownAbort(signal.reason)) {
+      // Interrupted by shutdown: say nothing now; the journal keeps the update and it runs again on the next start.
+      await reply.abandon?.();
+      throw new TurnAbort('shutdown');
+    }
+    ctx.log.info({ turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage }, 'turn finished');
+    switch (outcome.status) {
+      case 'done':
+      case 'stopped':
+        await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, outcome.keyboard ? { keyboard: outcome.keyboard } : {});
+        return;
+      case 'limit': {
+        const keyboard: Keyboard = [...(outcome.keyboard ?? []), [{ text: '▶️ Continue', data: `sys:cont:${updateId}` }]];
+        await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
+        return;
+      }
+      case 'failed':
+        if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
+        await reply.fail(outcome.text || 'Something went wrong on my side. Tap Retry.', [
+          [{ text: '🔁 Retry', data: `sys:retry:${updateId}` }],
+        ]);
+        return;
+      case 'suspended':
+        if (deps.approvals && outcome.suspension) {
+          await reply.finish(outcome);
+          await deps.approvals.onSuspended(request, outcome.suspension);
+        } else {
+          await reply.fail("This needs someone's approval, but approvals aren't available right now. Please try again later.");
+        }
+        return;
+    }
+  }
+
+  async function fromMessage(ctx: BotContext, message: Message): Promise<void> {
+    const media = await deps.media.read(message, control.signalFor(ctx.update.update_id));
+    const to = chatRefOf(ctx);
+    if (!media.ok) {
+      if (to) await deps.outbox.send(to, { text: media.reply, format: 'plain', replyTo: message.message_id, dedupeKey: `turn:${ctx.update.update_id}:final` });
+      return;
+    }
+    let text = (message.text ?? message.caption ?? '').trim();
+    if (isGroupChat(message.chat.type)) text = withoutMention(text, ctx.me.username);
+    if (!text && media.attachments.length === 0) return; // service messages (joins, pins…) need no answer
+    if (!text) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
+    text = quoteOf(message, ctx.me.id) + text;
+    await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id });
+  }
+
+  composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
+
+  composer.callbackQuery(/^sys:(retry|cont):/, async (ctx) => {
+    const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
+    if (!parsed.success) return void (await ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
+    const { action, updateId } = parsed.data;
+    const origin = contextMessage(ctx);
+    if (origin && ctx.chat) {
+      // Take the button away so one press runs one turn.
+      await deps.outbox.editKeyboard(chatRefOf(ctx)!, origin.message_id, undefined).catch(() => undefined);
+    }
+    if (action === 'cont') {
+      await ctx.answerCallbackQuery({ text: 'Continuing…' });
+      await runTurn(ctx, { text: 'continue', attachments: [] });
+      return;
+    }
+    const entry = await deps.journalEntry(updateId);
+    const original = entry?.update.message;
+    if (original && original.from?.id === ctx.from.id) {
+      await ctx.answerCallbackQuery({ text: 'Trying again…' });
+      await fromMessage(ctx, original);
+      return;
+    }
+    const pressed = entry?.update.callback_query?.data;
+    if (pressed?.startsWith('sys:cont:')) {
+      await ctx.answerCallbackQuery({ text: 'Trying again…' });
+      await runTurn(ctx, { text: 'continue', attachments: [] });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: "I can't retry that one any more. Please send your message again." });
+  });
+
+  return composer;
+}
