@@ -22,7 +22,7 @@ export interface StreamingReply {
   /** Ends the reply with a short failure text and buttons. */
   fail(text: string, keyboard?: Keyboard): Promise<unknown>;
   /** Drops previews and timers without sending anything (shutdown: the turn resumes on the next start). */
-  abandon?(): Promise<unknown> | void;
+  abandon?(): Promise<unknown> | undefined;
 }
 
 export interface ReplyParams {

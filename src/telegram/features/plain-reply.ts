@@ -33,6 +33,9 @@ export function createPlainReply(outbox: TelegramOutbox, log: Logger, params: Re
     onEvent() {},
     finish: (outcome: TurnOutcome, extra) => (outcome.text.trim() ? send(outcome.text, extra?.keyboard) : Promise.resolve(stop())),
     fail: (text, keyboard) => send(text, keyboard, 'plain'),
-    abandon: stop,
+    abandon: () => {
+      stop();
+      return undefined;
+    },
   };
 }
