@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import type { Job } from './job.ts';
+import { missedPolicySchema } from './job.ts';
+import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
+import type { Scheduler } from './scheduler.ts';
+import { formatLocal } from './zoned.ts';
+
+const idSchema = z.string().trim().min(1).max(64).describe('The job id from schedule_list or schedule_create.');
+
+function view(job: Job, scheduler: Scheduler, now: number) {
+  const upcoming = job.enabled ? scheduler.upcoming(job, 3) : [];
+  return {
+    id: job.id,
+    kind: job.kind,
+    text: job.text,
+    schedule: describeSchedule(job.schedule, now, job.timezone),
+    timezone: job.timezone,
+    enabled: job.enabled,
+    ...(job.pausedReason ? { paused_reason: job.pausedReason } : {}),
+    next_runs_local: upcoming.map((t) => formatLocal(t, job.timezone, now)),
+    ...(job.lastStatus ? { last_status: job.lastStatus } : {}),
+    ...(job.lastError ? { last_error: job.lastError } : {}),
+  };
+}
+
+async function ownJob(scheduler: Scheduler, id: string, ctx: ToolContext): Promise<Job> {
+  const job = await scheduler.get(id);
+  if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) {
+    throw new ScheduleError(`There is no job "${id}" of yours in this chat. Call schedule_list to see the ids.`);
+  }
+  return job;
+}
+
+/**
+ * The agent tools `schedule_create`, `schedule_list`, `schedule_update`, `schedule_delete`.
+ * Times are structured intents resolved by the server in the user's time zone; the model never computes timestamps.
+ */
+export function createSchedulerTools(scheduler: Scheduler): Tool[] {
+  const create = defineTool({
+    name: 'schedule_create',
+    description:
+      'Schedule a reminder (posted as-is, no AI) or a prompt (you will be asked it at that time and your answer posted). ' +
+      'Pass the time as the user said it via "when"; never compute dates or timestamps yourself. ' +
+      'The result has the resolved local time; tell the user that time. A confirmation with Keep/Cancel buttons is posted automatically.',
+    input: z.object({
+      kind: z
+        .enum(['reminder', 'prompt'])
+        .default('reminder')
+        .describe('"reminder": post the text at that time. "prompt": run the text as a request (e.g. "send me a weather briefing").'),
+      text: z.string().trim().min(1).max(2000).describe('Reminder text (e.g. "stretch"), or the prompt to run.'),
+      when: whenSchema,
+      timezone: z.string().trim().optional().describe('Only if the user names another IANA time zone; default is theirs.'),
+      missed: missedPolicySchema
+        .optional()
+        .describe('If the bot was offline at that time: run_once_within_grace (default), skip, or notify.'),
+    }),
+    async execute(args, ctx) {
+      const now = ctx.clock.now();
+      const created = await scheduler.create({
+        ownerUserId: ctx.userId,
+        chat: ctx.chat,
+        kind: args.kind,
+        text: args.text,
+        when: args.when,
+        timezone: args.timezone ?? ctx.timezone,
+        ...(args.missed ? { missedPolicy: args.missed } : {}),
+      });
+      const { job } = created;
+      return {
+        ok: true,
+        id: job.id,
+        summary: created.summary,
+        resolved_local_time: formatLocal(created.resolved.firstRun, job.timezone, now),
+        timezone: job.timezone,
+        schedule: describeSchedule(job.schedule, now, job.timezone),
+        next_runs_local: created.nextRuns.map((t) => formatLocal(t, job.timezone, now)),
+        notes: created.resolved.notes,
+        confirmation_posted: created.card?.ok === true,
+      };
+    },
+  });
+
+  const list = defineTool({
+    name: 'schedule_list',
+    description: "List the user's reminders and scheduled prompts in this chat, with ids and next runs in local time.",
+    input: z.object({}),
+    async execute(_args, ctx) {
+      const now = ctx.clock.now();
+      const jobs = await scheduler.list({ ownerUserId: ctx.userId, chatId: ctx.chat.chatId });
+      return { count: jobs.length, jobs: jobs.map((j) => view(j, scheduler, now)) };
+    },
+  });
+
+  const update = defineTool({
+    name: 'schedule_update',
+    description:
+      'Change a job: new text, new time ("when", same forms as schedule_create), or enabled=false to pause / true to resume.',
+    input: z.object({
+      id: idSchema,
+      text: z.string().trim().min(1).max(2000).optional(),
+      when: whenSchema.optional(),
+      timezone: z.string().trim().optional(),
+      enabled: z.boolean().optional(),
+    }),
+    async execute(args, ctx) {
+      await ownJob(scheduler, args.id, ctx);
+      const result = await scheduler.update(args.id, {
+        ...(args.text !== undefined ? { text: args.text } : {}),
+        ...(args.when !== undefined ? { when: args.when } : {}),
+        ...(args.timezone !== undefined ? { timezone: args.timezone } : {}),
+        ...(args.enabled !== undefined ? { enabled: args.enabled } : {}),
+      });
+      return { ok: true, summary: result.summary, job: view(result.job, scheduler, ctx.clock.now()) };
+    },
+  });
+
+  const remove = defineTool({
+    name: 'schedule_delete',
+    description: 'Delete a reminder or scheduled prompt by id (call schedule_list first to find it).',
+    input: z.object({ id: idSchema }),
+    async execute(args, ctx) {
+      const job = await ownJob(scheduler, args.id, ctx);
+      const removed = await scheduler.delete(job.id);
+      return { ok: removed, deleted: { id: job.id, text: job.text } };
+    },
+  });
+
+  return [create, list, update, remove];
+}
