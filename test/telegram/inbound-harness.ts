@@ -105,7 +105,8 @@ export interface InboundOptions {
   allowedUserIds?: number[];
   config?: Partial<FrontEndConfig>;
   fakeTelegram?: FakeTelegramOptions;
-  memory?: Pick<ConversationMemory, 'newThread'>;
+  /** Builds the memory /new uses, on the harness's store. */
+  memory?: (store: Store) => Pick<ConversationMemory, 'newThread'>;
   features?: FeatureModule[];
   /** Builds the chat feature once the front end's control and the shared parts exist. */
   chat?: (parts: ChatParts) => FeatureModule;
@@ -143,7 +144,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
     clock,
     users,
     outbox,
-    ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.memory ? { memory: options.memory(store) } : {}),
     ...(options.features ? { features: options.features } : {}),
     ...(chatFactory ? { chat: (p: { control: TurnControl; journal: Journal }) => chatFactory({ ...p, outbox, users, store, tg, onClose: (fn) => closers.push(fn) }) } : {}),
     onFatal: (e) => fatal.push(e),
