@@ -4,7 +4,7 @@
  */
 import { createToolRegistry } from '../../src/agents/registry.ts';
 import { createNetworkFromRoster } from '../../src/agents/roster.ts';
-import type { Tool } from '../../src/agents/tool.ts';
+import type { Tool, ToolGate } from '../../src/agents/tool.ts';
 import { createTurnRunner } from '../../src/agents/turn-runner.ts';
 import { rosterSchema } from '../../src/config/roster.ts';
 import { systemClock } from '../../src/core/clock.ts';
@@ -47,7 +47,46 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(start = Date.parse('2026-01-15T12:00:00Z'), tools: Tool[] = []): Promise<Harness> {
+/** The real turn runner and Network (router + one agent with `tools`) talking to the fake Gemini. */
+export function buildTurnRunner(gemini: FakeGemini, tools: Tool[] = [], gate?: ToolGate): ResumableTurnRunner {
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const llm = createGeminiLlm({
+    apiKey: gemini.apiKey,
+    baseUrl: gemini.baseUrl,
+    defaultTimeoutMs: 5000,
+    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    clock: systemClock,
+    log,
+  });
+  const registry = createToolRegistry();
+  registry.register(...tools);
+  const roster = rosterSchema.parse({
+    router: { prompt: 'router.md', tools: tools.map((t) => t.name) },
+    agents: [
+      {
+        name: 'assistant',
+        description: 'General help, briefings and answers for the user.',
+        prompt: 'assistant.md',
+        tools: tools.map((t) => t.name),
+      },
+    ],
+  });
+  const network = createNetworkFromRoster({
+    roster,
+    prompts: { 'router.md': 'You route requests.', 'assistant.md': 'You are a helpful assistant.' },
+    models: { default: 'gemini-test', router: 'gemini-test-router' },
+    llm,
+    registry,
+    ...(gate ? { gate } : {}),
+  });
+  return createTurnRunner({ network, clock: systemClock, log, limits: roster.limits });
+}
+
+export async function createHarness(
+  start = Date.parse('2026-01-15T12:00:00Z'),
+  tools: Tool[] = [],
+  gate?: ToolGate,
+): Promise<Harness> {
   const tg = await createFakeTelegram();
   const gemini = await createFakeGemini();
   const db = tempDbUrl('scheduler');
@@ -73,35 +112,7 @@ export async function createHarness(start = Date.parse('2026-01-15T12:00:00Z'), 
   };
   const outbox = makeOutbox(mainStore);
 
-  const llm = createGeminiLlm({
-    apiKey: gemini.apiKey,
-    baseUrl: gemini.baseUrl,
-    defaultTimeoutMs: 5000,
-    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-    clock: systemClock,
-    log,
-  });
-  const registry = createToolRegistry();
-  registry.register(...tools);
-  const roster = rosterSchema.parse({
-    router: { prompt: 'router.md', tools: [] },
-    agents: [
-      {
-        name: 'assistant',
-        description: 'General help, briefings and answers for the user.',
-        prompt: 'assistant.md',
-        tools: tools.map((t) => t.name),
-      },
-    ],
-  });
-  const network = createNetworkFromRoster({
-    roster,
-    prompts: { 'router.md': 'You route requests.', 'assistant.md': 'You are a helpful assistant.' },
-    models: { default: 'gemini-test', router: 'gemini-test-router' },
-    llm,
-    registry,
-  });
-  const turnRunner = createTurnRunner({ network, clock: systemClock, log, limits: roster.limits });
+  const turnRunner = buildTurnRunner(gemini, tools, gate);
   const timezone = { value: 'Europe/Berlin' };
   let seq = 0;
 
