@@ -26,7 +26,14 @@ async function setup(maxFileBytes?: number) {
     return { text: `seen ${inlineParts(req).map((p) => p.mimeType).join(',')}` };
   });
   const h = await startInbound({ allowedUserIds: [U], chat: realChat(gemini, maxFileBytes ? { maxFileBytes } : {}) });
-  return { gemini, h, close: async () => (await h.close(), await gemini.close()) };
+  return {
+    gemini,
+    h,
+    close: async () => {
+      await h.close();
+      await gemini.close();
+    },
+  };
 }
 
 test('photo (largest size), PDF and text documents and voice reach Gemini as inline data; the caption is the text', async () => {
