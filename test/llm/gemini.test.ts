@@ -199,7 +199,7 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
     assert.equal(vectors[0]?.length, 768);
     const calls = gemini.embedCalls();
     assert.deepEqual(calls.map((c) => c.texts.length), [100, 50]);
-    const first = (calls[0]?.body.requests as Record<string, unknown>[])[0];
+    const first = ((calls[0]?.body.requests ?? []) as Record<string, unknown>[])[0];
     assert.equal(first?.taskType, 'RETRIEVAL_DOCUMENT');
     assert.equal(first?.outputDimensionality, 768);
     const sim = (a: number, b: number) => cosineSimilarity(Array.from(vectors[a] ?? []), Array.from(vectors[b] ?? []));
