@@ -278,6 +278,40 @@ describe('fake Telegram with real grammY', () => {
     assert.equal(tg.pendingUpdates(), 0);
   });
 
+  it('a second poller conflicts (409); raw/edited updates and urlencoded bodies work', async () => {
+    const first = bot.api.getUpdates({ timeout: 2 });
+    await tg.waitForCall('getUpdates');
+    const second = bot.api.getUpdates({ timeout: 0 });
+    await rejectsWith(first, (e) => {
+      assert.equal(grammyError(e).error_code, 409);
+      assert.match(grammyError(e).description, /terminated by other getUpdates request/);
+    });
+    assert.deepEqual(await second, []);
+    const raw = tg.enqueueUpdate({ some_future_update: { x: 1 } });
+    const sent = tg.sendUserMessage({ chatId: 88, text: 'typo' });
+    const edited = tg.editUserMessage({ chatId: 88, messageId: sent.message?.message_id ?? 0, text: 'fixed' });
+    const updates = await bot.api.getUpdates({ offset: raw.update_id, timeout: 0 });
+    assert.deepEqual(
+      updates.map((u) => Object.keys(u).filter((k) => k !== 'update_id')[0]),
+      ['some_future_update', 'message', 'edited_message'],
+    );
+    assert.equal(updates[2]?.edited_message?.text, 'fixed');
+    assert.equal(updates[2]?.update_id, edited.update_id);
+    await bot.api.getUpdates({ offset: edited.update_id + 1, timeout: 0 });
+    assert.equal(tg.transcript(88)[0]?.text, 'fixed');
+
+    const res = await fetch(`${tg.apiRoot}/bot${tg.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ chat_id: '88', text: 'form', reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'x', callback_data: 'y' }]] }) }),
+    });
+    const body = (await res.json()) as { ok: boolean; result: { reply_markup?: unknown; chat: { id: number } } };
+    assert.equal(body.ok, true);
+    assert.equal(body.result.chat.id, 88);
+    assert.deepEqual(body.result.reply_markup, { inline_keyboard: [[{ text: 'x', callback_data: 'y' }]] });
+    assert.throws(() => tg.failNext('sendMesage', { error_code: 500 }), /unknown method/);
+  });
+
   it('enforces flood limits when enabled', async () => {
     const limited = await createFakeTelegram({ enforceLimits: { privatePerSec: 1, groupPerMin: 2 } });
     try {
@@ -384,10 +418,10 @@ describe('fake Gemini with the real @google/genai SDK', () => {
     assert.equal(recorded?.lastUserText, 'I like tea');
     assert.equal(recorded?.contents[1]?.parts?.[0]?.thoughtSignature, 'c2lnLTE=');
 
-    // Dropping the signature or the function response is rejected like the real API.
+    // Dropping the signature (Gemini 3) or the function response is rejected like the real API.
     const stripped = { role: 'model', parts: [{ functionCall: call }] };
     await rejectsWith(
-      ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [user, stripped, response] }),
+      ai.models.generateContent({ model: 'gemini-3-flash-preview', contents: [user, stripped, response] }),
       (e) => {
         assert.ok(e instanceof ApiError);
         assert.equal(e.status, 400);
@@ -523,7 +557,7 @@ describe('helpers', () => {
     try {
       gemini.enqueue({ text: 'from the child' });
       const child = await startBot({
-        env: botEnv(tg, gemini, db.url, { LEAK_CHECK: 'ok' }),
+        env: botEnv(tg, gemini, db.url, { EXTRA_CHECK: 'ok' }),
         entry: 'test/support/fixtures/echo-bot.ts',
       });
       try {
@@ -531,6 +565,9 @@ describe('helpers', () => {
         const reply = await tg.waitForBotMessage(900, undefined, 10_000);
         assert.equal(reply.text, 'from the child');
         await child.waitForLog((_line, json) => json?.msg === 'replied');
+        const replied = child.jsonLogs().find((j) => j.msg === 'replied');
+        assert.equal(replied?.extra, 'ok');
+        assert.equal(replied?.inherited, null, 'parent env must not leak into the child');
         const starting = child.jsonLogs().find((j) => j.msg === 'starting');
         assert.equal(starting?.timezone, 'UTC');
       } finally {

@@ -77,8 +77,12 @@ export type ReplyHandler = (req: RecordedRequest) => Reply | undefined | Promise
 
 export interface FakeGeminiOptions {
   apiKey?: string;
-  /** Reject function-call turns echoed back without the thought signature this fake issued. Default true. */
-  enforceThoughtSignatures?: boolean;
+  /**
+   * Reject current-turn function calls echoed back without the thought signature this fake issued,
+   * as the real API does for Gemini 3 models. 'gemini-3' (default): only for models whose id starts
+   * with `gemini-3`; true: every model (Gemini 2.5 itself only degrades quality); false: never.
+   */
+  enforceThoughtSignatures?: boolean | 'gemini-3';
 }
 
 export interface FakeGemini {
@@ -282,7 +286,9 @@ function validateContents(contents: unknown, issuedSignatures: Map<string, strin
 
 export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   const apiKey = options.apiKey ?? DEFAULT_GEMINI_KEY;
-  const enforceSignatures = options.enforceThoughtSignatures ?? true;
+  const enforceSignatures = options.enforceThoughtSignatures ?? 'gemini-3';
+  const enforcesFor = (model: string): boolean =>
+    enforceSignatures === 'gemini-3' ? model.startsWith('gemini-3') : enforceSignatures;
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const changed = (): void => {
@@ -383,7 +389,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
 
   async function handleGenerate(req: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
     try {
-      validateContents(req.body.contents, enforceSignatures ? issuedSignatures : undefined);
+      validateContents(req.body.contents, enforcesFor(req.model) ? issuedSignatures : undefined);
     } catch (error) {
       if (error instanceof BadRequest) return respondError(req, res, { status: 400, message: error.message });
       throw error;

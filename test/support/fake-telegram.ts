@@ -68,7 +68,10 @@ export interface FakeTelegramOptions {
    * not escape `&` does not escape `<` either.
    */
   strictAmpersand?: boolean;
-  /** Clock for message dates (ms). Default `Date.now`. Flood limits always use real time. */
+  /**
+   * The fake's clock in ms, used for message dates and flood-limit windows. Default `Date.now`.
+   * Pass a manual clock's `now` when the bot under test waits `retry_after` on that clock.
+   */
   now?: () => number;
 }
 
@@ -132,7 +135,7 @@ export interface ChatActionRecord {
 export interface ApiCall {
   method: string;
   payload: Record<string, unknown>;
-  /** ms timestamp when the request arrived. */
+  /** Real-time ms timestamp (Date.now) when the request arrived. */
   at: number;
   /** HTTP status sent; 0 while in flight or when the connection was dropped. */
   status: number;
@@ -501,14 +504,12 @@ function validateReplyMarkup(markup: unknown): InlineKeyboardMarkup | undefined 
 }
 
 /** Telegram-like entity detection for user-typed text. */
-function detectEntities(text: string, botUsername: string): MessageEntity[] {
+function detectEntities(text: string): MessageEntity[] {
   const entities: MessageEntity[] = [];
   const commandRe = /(^|\s)(\/[a-zA-Z0-9_]{1,32}(?:@[a-zA-Z0-9_]{3,32})?)/g;
   for (const m of text.matchAll(commandRe)) {
     const prefix = m[1] ?? '';
     const cmd = m[2] ?? '';
-    const at = cmd.indexOf('@');
-    if (at >= 0 && cmd.slice(at + 1).toLowerCase() !== botUsername.toLowerCase() && m.index !== 0) continue;
     entities.push({ type: 'bot_command', offset: (m.index ?? 0) + prefix.length, length: cmd.length });
   }
   const mentionRe = /(^|[^a-zA-Z0-9_/])(@[a-zA-Z0-9_]{5,32})/g;
@@ -829,7 +830,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
 
   function floodCheck(method: string, p: Record<string, unknown>): (() => void) | undefined {
     if (!limits || !SENDING_METHODS.has(method)) return undefined;
-    const now = Date.now();
+    const now = nowMs();
     const rules: { key: string; windowMs: number; limit: number }[] = [
       { key: 'global', windowMs: 1000, limit: limits.globalPerSec },
     ];
@@ -1094,7 +1095,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
         throw badRequest('query is too old and response timeout expired or query ID is invalid');
       }
       query.answered = true;
-      const answer: CallbackAnswer = { callbackQueryId: id, showAlert: optBool(p, 'show_alert'), at: Date.now() };
+      const answer: CallbackAnswer = { callbackQueryId: id, showAlert: optBool(p, 'show_alert'), at: nowMs() };
       const text = optString(p, 'text');
       if (text !== undefined) answer.text = text;
       const url = optString(p, 'url');
@@ -1109,7 +1110,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       assertCanSend(state);
       const action = optString(p, 'action') ?? '';
       if (!CHAT_ACTIONS.has(action)) throw badRequest('wrong parameter action in request');
-      const record: ChatActionRecord = { chatId: state.chat.id, action, at: Date.now() };
+      const record: ChatActionRecord = { chatId: state.chat.id, action, at: nowMs() };
       const topicId = optNumber(p, 'message_thread_id');
       if (topicId !== undefined) record.topicId = topicId;
       state.actions.push(record);
@@ -1129,7 +1130,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
         text: formatted.text,
         raw,
         entities: formatted.entities,
-        at: Date.now(),
+        at: nowMs(),
       };
       if (formatted.parseMode) draft.parseMode = formatted.parseMode;
       const topicId = optNumber(p, 'message_thread_id');
@@ -1203,6 +1204,15 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
 
   const handlerByLower = new Map<string, { name: string; fn: Handler }>();
   for (const [name, fn] of Object.entries(handlers)) handlerByLower.set(name.toLowerCase(), { name, fn });
+
+  /** Fault injection on a method the fake does not implement would silently never fire. */
+  function knownMethod(method: string): string {
+    const key = method.toLowerCase();
+    if (!handlerByLower.has(key)) {
+      throw new Error(`fake Telegram: unknown method "${method}" (known: ${Object.keys(handlers).join(', ')})`);
+    }
+    return key;
+  }
 
   // ---------------------------------------------------------------- HTTP
 
@@ -1328,6 +1338,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       sendJson(res, 200, { ok: true, result });
       changed();
     } catch (error) {
+      if (signal.aborted) return; // e.g. a long poll superseded after its client went away
       if (error instanceof TgError) return respondError(res, call, error);
       const message = error instanceof Error ? error.message : String(error);
       respondError(res, call, new TgError(500, `Internal Server Error: ${message}`));
@@ -1414,7 +1425,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       let text = '';
       let kind: TranscriptEntry['kind'] = 'text';
       const body = input.text ?? input.caption;
-      const entities = input.entities ?? (body !== undefined ? detectEntities(body, botUsername) : []);
+      const entities = input.entities ?? (body !== undefined ? detectEntities(body) : []);
       const isMedia = input.photo !== undefined || input.document !== undefined || input.voice !== undefined || input.audio !== undefined;
       if (isMedia) {
         const caption = input.caption ?? input.text;
@@ -1527,7 +1538,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       if (!state || !stored || stored.from !== 'user') {
         throw new Error(`editUserMessage: user message ${input.messageId} not found in chat ${input.chatId}`);
       }
-      const entities = input.entities ?? detectEntities(input.text, botUsername);
+      const entities = input.entities ?? detectEntities(input.text);
       stored.message.text = input.text;
       if (entities.length > 0) stored.message.entities = entities;
       else delete stored.message.entities;
@@ -1608,17 +1619,17 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     },
 
     failNext(method, error, times = 1) {
-      const key = method.toLowerCase();
+      const key = knownMethod(method);
       const list = failures.get(key) ?? [];
       for (let i = 0; i < times; i++) list.push({ ...error });
       failures.set(key, list);
     },
     failNextConnection(method, times = 1) {
-      const key = method.toLowerCase();
+      const key = knownMethod(method);
       connectionFailures.set(key, (connectionFailures.get(key) ?? 0) + times);
     },
     delayNext(method, ms, times = 1) {
-      const key = method.toLowerCase();
+      const key = knownMethod(method);
       const list = delays.get(key) ?? [];
       for (let i = 0; i < times; i++) list.push(ms);
       delays.set(key, list);
