@@ -108,8 +108,11 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
   it('a stopped turn ends as stopped', async () => {
     const ac = new AbortController();
     gemini.enqueueFor({ model: 'router-model' }, { text: 'slow', hangMs: 2000 });
-    setTimeout(() => ac.abort(), 50);
-    const r = await runner.run(turn('tell me a long story', { signal: ac.signal }));
+    const pending = runner.run(turn('tell me a long story', { signal: ac.signal }));
+    // Abort only once the model call is in flight, so no stale request can reach the fake later.
+    await gemini.waitFor(() => agentCalls().some((c) => c.model === 'router-model'));
+    ac.abort();
+    const r = await pending;
     assert.equal(r.status, 'stopped');
     assert.equal(r.text, 'Stopped.');
   });
