@@ -1,4 +1,4 @@
-import { Bot, type Composer } from 'grammy';
+import { Bot, type Composer, GrammyError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -98,7 +98,30 @@ export async function initBot(
   commands: { command: string; description: string }[],
   log: Logger,
 ): Promise<UserFromGetMe> {
-  await bot.init();
+  // Our own bounded getMe: grammY's init() retries network errors forever without a word.
+  if (!bot.isInited()) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        bot.botInfo = await bot.api.getMe();
+        break;
+      } catch (err) {
+        if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
+          throw new AppError(
+            'telegram_failed',
+            'Telegram rejected the bot token (401 Unauthorized). Check TELEGRAM_BOT_TOKEN: get a valid token from @BotFather.',
+            { cause: err },
+          );
+        }
+        if (attempt >= 5) {
+          throw new AppError('telegram_failed', `Cannot reach Telegram (getMe failed: ${toError(err).message}). Check TELEGRAM_API_ROOT and the network.`, {
+            cause: err,
+          });
+        }
+        log.warn({ err: toError(err), attempt }, 'getMe failed; retrying');
+        await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+      }
+    }
+  }
   const unique = [...new Map(commands.map((c) => [c.command, c])).values()];
   try {
     await bot.api.setMyCommands(unique);

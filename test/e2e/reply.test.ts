@@ -41,3 +41,22 @@ test('e2e: the real entry point replies through Gemini, persists both sides, and
     await db.cleanup();
   }
 });
+
+test('e2e: a token Telegram rejects gives a clear message and a non-zero exit', async () => {
+  const tg = await createFakeTelegram();
+  const gemini = await createFakeGemini();
+  const db = tempDbUrl('e2e-badtoken');
+  const env = botEnv(tg, gemini, db.url, { PORT: '0', TELEGRAM_BOT_TOKEN: '999999:WRONG-token_abcdefghijklmnopqrstuv' });
+  const bot = await startBot({ env, waitForPollMs: 0 });
+  try {
+    const exit = await bot.exited;
+    assert.equal(exit.code, 1);
+    assert.ok(bot.logs().some((l) => /rejected the bot token/.test(l)), bot.logs().slice(-5).join('\n'));
+    assert.ok(!bot.logs().some((l) => l.includes('WRONG-token')), 'the token is never printed');
+  } finally {
+    if (!bot.hasExited()) await bot.kill('SIGKILL');
+    await tg.close();
+    await gemini.close();
+    await db.cleanup();
+  }
+});
