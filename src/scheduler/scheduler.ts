@@ -45,6 +45,8 @@ export interface SchedulerOptions {
   maxJobsPerUser?: number;
   /** How long `stop()` waits for running jobs before aborting them. Default 10 s. */
   stopTimeoutMs?: number;
+  /** Shortest gap between two due passes, so a burst is claimed in batches. Default 20 ms. */
+  minTickGapMs?: number;
   /** Identifies this instance in `job_runs.claimed_by`. Default a new id. */
   instanceId?: string;
 }
@@ -162,6 +164,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     claimBatch: o.claimBatch ?? 64,
     maxJobsPerUser: o.maxJobsPerUser ?? 100,
     stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
+    minTickGapMs: o.minTickGapMs ?? 20,
   };
   const instanceId = o.instanceId ?? `sch-${deps.newId()}`;
   const log = deps.log.child({ module: 'scheduler', instance: instanceId });
@@ -281,6 +284,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   /** Claims due occurrences and advances `next_run_at`, in one write transaction. */
   async function claimDue(now: number, limit: number): Promise<{ claimed: Claimed[]; skipped: number; full: boolean }> {
+    // A cheap indexed read first: most wake-ups of a busy instance find nothing new, and reads don't take the write lock.
+    const any = await store.get('SELECT 1 AS x FROM jobs WHERE enabled = 1 AND next_run_at <= ? LIMIT 1', [now]);
+    if (!any) return { claimed: [], skipped: 0, full: false };
     return store.write(async (tx) => {
       const rows = await tx.query(
         `SELECT ${JOB_COLUMNS} FROM jobs WHERE enabled = 1 AND next_run_at <= ? ORDER BY next_run_at LIMIT ?`,
@@ -341,6 +347,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   /** Re-claims runs waiting for a retry, and runs whose claimer disappeared (lease expired). */
   async function claimRetries(now: number, limit: number): Promise<Claimed[]> {
+    const any = await store.get(
+      "SELECT 1 AS x FROM job_runs WHERE status IN ('claimed','retry') AND attention_at <= ? LIMIT 1",
+      [now],
+    );
+    if (!any) return [];
     return store.write(async (tx) => {
       const runs = await tx.query(
         `SELECT job_id, scheduled_for, trigger, status, attempts, attention_at, result FROM job_runs
@@ -569,35 +580,69 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     await finish(c, { status: 'failed', ok: false, error });
   }
 
-  async function finish(
-    c: Claimed,
-    r: { status: string; ok: boolean; error?: string; messageId?: number; countFailure?: boolean },
-  ): Promise<void> {
-    const now = clock.now();
+  type FinishResult = { status: string; ok: boolean; error?: string; messageId?: number; countFailure?: boolean };
+  interface FinishEntry {
+    c: Claimed;
+    r: FinishResult;
+    now: number;
+    resolve(autoPausedAfter: number | undefined): void;
+    reject(err: unknown): void;
+  }
+  const finishQueue: FinishEntry[] = [];
+  let flushing: Promise<void> | undefined;
+
+  /** Group commit: every finish waiting while a write runs goes into the next single transaction. */
+  async function flushFinishes(): Promise<void> {
+    while (finishQueue.length > 0) {
+      const batch = finishQueue.splice(0, 256);
+      try {
+        const results = await store.write(async (tx) => {
+          const out: (number | undefined)[] = [];
+          for (const e of batch) out.push(await finishInTx(tx, e));
+          return out;
+        });
+        batch.forEach((e, i) => {
+          e.resolve(results[i]);
+        });
+      } catch (err) {
+        for (const e of batch) e.reject(err);
+      }
+    }
+    flushing = undefined;
+  }
+
+  /** Records a run's end and the job's last status; returns the failure count when this run auto-paused the job. */
+  async function finishInTx(tx: WriteTx, { c, r, now }: FinishEntry): Promise<number | undefined> {
     const job = c.job;
     const error = r.error ? r.error.slice(0, 500) : null;
-    const after = await store.write(async (tx) => {
-      await tx.run(
-        `UPDATE job_runs SET status = ?, finished_at = ?, attention_at = NULL, error = ?, message_id = ?
-         WHERE job_id = ? AND scheduled_for = ?`,
-        [r.status, now, error, r.messageId ?? null, job.id, c.scheduledFor],
-      );
-      const failing = !r.ok && r.countFailure !== false;
-      await tx.run(
-        `UPDATE jobs SET last_run_at = ?, last_status = ?, last_error = ?,
-           consecutive_failures = CASE WHEN ? THEN consecutive_failures + 1 ELSE 0 END, updated_at = ?
-         WHERE id = ?`,
-        [c.scheduledFor, r.status, error, failing ? 1 : 0, now, job.id],
-      );
-      if (!failing) return undefined;
-      const rows = await tx.query('SELECT consecutive_failures, enabled, completed_at FROM jobs WHERE id = ?', [job.id]);
-      const failures = Number(rows[0]?.consecutive_failures ?? 0);
-      if (failures >= opt.maxConsecutiveFailures && Number(rows[0]?.enabled) === 1) {
-        const reason = `paused after ${failures} failed runs in a row (last: ${(error ?? 'unknown error').slice(0, 120)}). Tap Resume in /jobs to try again`;
-        await tx.run('UPDATE jobs SET enabled = 0, paused_reason = ?, updated_at = ? WHERE id = ?', [reason, now, job.id]);
-        return failures;
-      }
-      return undefined;
+    await tx.run(
+      `UPDATE job_runs SET status = ?, finished_at = ?, attention_at = NULL, error = ?, message_id = ?
+       WHERE job_id = ? AND scheduled_for = ?`,
+      [r.status, now, error, r.messageId ?? null, job.id, c.scheduledFor],
+    );
+    const failing = !r.ok && r.countFailure !== false;
+    await tx.run(
+      `UPDATE jobs SET last_run_at = ?, last_status = ?, last_error = ?,
+         consecutive_failures = CASE WHEN ? THEN consecutive_failures + 1 ELSE 0 END, updated_at = ?
+       WHERE id = ?`,
+      [c.scheduledFor, r.status, error, failing ? 1 : 0, now, job.id],
+    );
+    if (!failing) return undefined;
+    const rows = await tx.query('SELECT consecutive_failures, enabled FROM jobs WHERE id = ?', [job.id]);
+    const failures = Number(rows[0]?.consecutive_failures ?? 0);
+    if (failures >= opt.maxConsecutiveFailures && Number(rows[0]?.enabled) === 1) {
+      const reason = `paused after ${failures} failed runs in a row (last: ${(error ?? 'unknown error').slice(0, 120)}). Tap Resume in /jobs to try again`;
+      await tx.run('UPDATE jobs SET enabled = 0, paused_reason = ?, updated_at = ? WHERE id = ?', [reason, now, job.id]);
+      return failures;
+    }
+    return undefined;
+  }
+
+  async function finish(c: Claimed, r: FinishResult): Promise<void> {
+    const job = c.job;
+    const after = await new Promise<number | undefined>((resolve, reject) => {
+      finishQueue.push({ c, r, now: clock.now(), resolve, reject });
+      if (!flushing) flushing = flushFinishes();
     });
     if (after !== undefined) {
       log.warn({ jobId: job.id, failures: after }, 'job auto-paused after consecutive failures');
@@ -652,6 +697,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   async function loop(): Promise<void> {
     let lastClaimed = 0;
+    let lastTickAt = Number.NEGATIVE_INFINITY;
     while (!stopped) {
       let delay = 1_000;
       try {
@@ -659,6 +705,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       } catch (err) {
         log.error({ err: toError(err) }, 'scheduler could not read the next due time');
       }
+      // Under load, coalesce: occurrences due within a few ms are claimed together in one transaction.
+      delay = Math.max(delay, lastTickAt + opt.minTickGapMs - clock.now());
       if (stopped) break;
       if (delay > 0) {
         sleeper = new AbortController();
@@ -670,6 +718,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         sleeper = undefined;
       }
       if (stopped) break;
+      lastTickAt = clock.now();
       try {
         lastClaimed = (await serializedTick()).claimed;
       } catch (err) {
