@@ -131,6 +131,8 @@ export interface Scheduler {
   snooze(jobId: string, scheduledFor: number, choice: '10m' | '1h' | 'tm'): Promise<{ job: Job; at: number; already: boolean }>;
   /** Next runs of a job after now. */
   upcoming(job: Job, n: number): number[];
+  /** Moves jobs to a group's new supergroup id (wire to the outbox's `onChatMigrated`). Returns the jobs moved. */
+  migrateChat(fromChatId: number, toChatId: number): Promise<number>;
   readonly instanceId: string;
 }
 
@@ -1019,6 +1021,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     },
 
     upcoming,
+
+    async migrateChat(fromChatId, toChatId) {
+      const r = await store.run(
+        "UPDATE jobs SET chat_id = ?, chat_type = 'supergroup', updated_at = ? WHERE chat_id = ?",
+        [toChatId, clock.now(), fromChatId],
+      );
+      if (r.changes > 0) log.info({ fromChatId, toChatId, jobs: r.changes }, 'jobs moved to the migrated chat');
+      return r.changes;
+    },
   };
   return scheduler;
 }
