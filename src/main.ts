@@ -19,6 +19,16 @@ import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
 import { createTelegramOutbox } from './telegram/outbox.ts';
 import { createRateLimiter } from './telegram/rate-limiter.ts';
 import { createUsers } from './users/users.ts';
+import { createAskUserTool } from './approvals/ask-user.ts';
+import { createApprovalGate } from './approvals/gate.ts';
+import { createApprovalPolicy } from './approvals/policy.ts';
+import { createApprovals } from './approvals/service.ts';
+import type { ResumableTurnRunner } from './core/turn.ts';
+import { createScheduler } from './scheduler/scheduler.ts';
+import { createSchedulerTools } from './scheduler/tools.ts';
+import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
+import { createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
+import type { FeatureModule } from './telegram/front-end.ts';
 
 /** Composition root: load config, create everything, start, stop. */
 async function main(): Promise<void> {
@@ -61,8 +71,52 @@ async function main(): Promise<void> {
     embeddingModel: env.GEMINI_EMBEDDING_MODEL,
     onUsage: (rec) => usage.record(rec),
   });
+  // Telegram's one outbound path and the users, needed by the scheduler and approvals.
+  const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
+  const limiter = createRateLimiter({ clock });
+  const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
+  // The scheduler and approvals need the turn runner, which needs their tools: a late-bound reference breaks the cycle.
+  let turnRunner!: ResumableTurnRunner;
+  const lateRunner: ResumableTurnRunner = {
+    run: (request, onEvent) => turnRunner.run(request, onEvent),
+    resume: (request, suspension, resolutions, onEvent) => turnRunner.resume(request, suspension, resolutions, onEvent),
+  };
+  let scheduler: ReturnType<typeof createScheduler> | undefined;
+  const outbox = createTelegramOutbox({
+    api,
+    store,
+    clock,
+    log,
+    limiter,
+    onChatMigrated: async (from, to) => {
+      await scheduler?.migrateChat(from, to);
+    },
+  });
+  const policy = createApprovalPolicy(config.approvals);
+  const approvalGate = createApprovalGate({ policy, store, log: log.child({ module: 'approvals' }) });
+  const approvals = createApprovals({
+    store,
+    outbox,
+    turnRunner: lateRunner,
+    policy,
+    clock,
+    idGen: ids,
+    log: log.child({ module: 'approvals' }),
+  });
+  scheduler = createScheduler({
+    store,
+    clock,
+    log: log.child({ module: 'scheduler' }),
+    outbox,
+    turnRunner: lateRunner,
+    timezoneOf: (userId) => users.timezoneOf(userId),
+    newId: ids,
+    approvals,
+  });
+
   const registry = createToolRegistry();
-  registry.register(...createBuiltinTools());
+  registry.register(...createSchedulerTools(scheduler));
+  registry.register(...createBuiltinTools(), createAskUserTool());
   const memory = createMemory({ store, llm, clock, ids, log: log.child({ module: 'memory' }), models: { chat: env.GEMINI_ROUTER_MODEL } });
   let network: ReturnType<typeof createNetworkFromRoster>;
   try {
@@ -72,6 +126,7 @@ async function main(): Promise<void> {
       models: { default: env.GEMINI_MODEL, router: env.GEMINI_ROUTER_MODEL },
       llm,
       registry,
+      gate: approvalGate,
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -81,16 +136,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
 
-  // Telegram: one outbound path, users, then the inbound front end.
-  const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
-  const limiter = createRateLimiter({ clock });
-  const outbox = createTelegramOutbox({ api, store, clock, log, limiter });
-  const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
   const media = createMediaReader({ api, token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT });
   const tlog = log.child({ module: 'telegram' });
 
+  const features: FeatureModule[] = [
+    { composer: createJobsFeature({ scheduler, outbox }), commands: jobsCommands },
+    { composer: createApprovalsFeature({ approvals }), commands: approvalsCommands },
+  ];
   let stopping = false;
   const frontEnd = createFrontEnd({
     config: {
@@ -107,7 +161,7 @@ async function main(): Promise<void> {
     users,
     outbox,
     memory,
-    features: [],
+    features,
     chat: ({ control, journal }) => ({
       composer: createChatFeature({
         turnRunner,
@@ -117,6 +171,7 @@ async function main(): Promise<void> {
         control,
         createReply: (params) => createPlainReply(outbox, tlog, params),
         journalEntry: (id) => journal.get(id),
+        approvals,
       }),
       commands: chatCommands,
     }),
@@ -137,6 +192,8 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await frontEnd.stop();
+      await scheduler.stop();
+      await approvals.stop();
       await memory.close();
       await usage.flush();
       limiter.close();
@@ -153,6 +210,8 @@ async function main(): Promise<void> {
 
   try {
     const { port } = await frontEnd.start();
+    await approvals.start();
+    await scheduler.start();
     log.info({ port, mode: env.BOT_MODE }, 'assistant started');
   } catch (err) {
     const e = toError(err);

@@ -53,7 +53,7 @@ export interface SchedulerOptions {
 
 /** Hands a run that needs a person's approval to the approvals service. */
 export interface SuspensionHandler {
-  onSuspended(request: TurnRequest, suspension: Suspension): Promise<void> | void;
+  onSuspended(request: TurnRequest, suspension: Suspension): Promise<unknown>;
 }
 
 export interface SchedulerDeps {

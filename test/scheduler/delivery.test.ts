@@ -67,7 +67,7 @@ describe('scheduled prompts and delivery', () => {
     const handed: { request: TurnRequest; suspension: Suspension }[] = [];
     const { scheduler, store } = await h.newScheduler(
       {},
-      { approvals: { onSuspended: (request, s) => void handed.push({ request, suspension: s }) } },
+      { approvals: { onSuspended: async (request, s) => void handed.push({ request, suspension: s }) } },
     );
     h.gemini.enqueue({ functionCalls: [{ name: 'send_email', args: { to: 'bob@example.com', body: 'the report' } }] });
     await scheduler.start();

@@ -38,6 +38,8 @@ export interface ReplyParams {
 /** What approvals provide for turns that wait for a person. */
 export interface SuspensionHandler {
   onSuspended(request: TurnRequest, suspension: Suspension): Promise<unknown>;
+  /** A text reply may answer an open ask_user question; true means the message was consumed. */
+  answerFromText?(chat: TurnRequest['chat'], userId: number, text: string): Promise<boolean>;
 }
 
 export interface ChatDeps {
@@ -173,6 +175,9 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     let text = (message.text ?? message.caption ?? '').trim();
     if (isGroupChat(message.chat.type)) text = withoutMention(text, ctx.me.username);
     if (!text && media.attachments.length === 0) return; // service messages (joins, pins…) need no answer
+    if (text && media.attachments.length === 0 && to && ctx.from && deps.approvals?.answerFromText) {
+      if (await deps.approvals.answerFromText(to, ctx.from.id, text)) return;
+    }
     if (!text) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
     text = quoteOf(message, ctx.me.id) + text;
     await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id });
