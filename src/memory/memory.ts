@@ -69,8 +69,8 @@ export interface MemoryDeps {
   clock: Clock;
   ids: IdGen;
   log: Logger;
-  /** `chat`: model for fact extraction and summaries (a cheap one is fine); `embedding`: the embedding model. */
-  models: { chat: string; embedding: string };
+  /** Model for fact extraction and thread summaries (a cheap one is fine). The embedding model is the Llm's own. */
+  models: { chat: string };
   options?: Partial<MemoryOptions>;
 }
 
