@@ -127,7 +127,26 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
   const migrated = new Map<number, number>();
   const inflight = new Map<string, Promise<Delivery>>();
 
+  /** Per-chat chains: one message operation at a time per chat, so parts of two messages never interleave and a
+   * retried message keeps its place ahead of later ones. */
+  const chains = new Map<number, Promise<void>>();
+
   const chatOf = (to: ChatRef): number => migrated.get(to.chatId) ?? to.chatId;
+
+  function serial<T>(to: ChatRef, fn: () => Promise<T>): Promise<T> {
+    const key = to.chatId;
+    const prev = chains.get(key) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    chains.set(key, tail);
+    void tail.then(() => {
+      if (chains.get(key) === tail) chains.delete(key);
+    });
+    return run;
+  }
   const thread = (to: ChatRef) => (to.topicId !== undefined ? { message_thread_id: to.topicId } : {});
 
   function backoff(attempt: number): number {
@@ -147,11 +166,14 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     let transient = 0;
     let limited = 0;
     for (;;) {
-      const granted = await limiter.acquire(chatId, { lane: opts.lane ?? 'message', coalesceKey: opts.coalesceKey, signal: opts.signal });
-      if (!granted) return { ok: false, dropped: true };
+      const grant = await limiter.acquire(chatId, { lane: opts.lane ?? 'message', coalesceKey: opts.coalesceKey, signal: opts.signal });
+      if (!grant) return { ok: false, dropped: true };
       try {
-        return { ok: true, value: await fn(AbortSignal.timeout(retry.requestTimeoutMs) as unknown as ApiSignal) };
+        const value = await fn(AbortSignal.timeout(retry.requestTimeoutMs) as unknown as ApiSignal);
+        grant.release();
+        return { ok: true, value };
       } catch (err) {
+        grant.release();
         const f = classifyApiError(err);
         if (f.kind === 'rate_limited') {
           limiter.onRateLimited(chatId, f.retryAfterMs);
@@ -327,16 +349,20 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     return result.ok ? { ok: true, messageIds: ids } : result;
   }
 
+  async function sendNow(to: ChatRef, message: OutMessage): Promise<Delivery> {
+    const chunks = render(message);
+    if (chunks.length === 0) return fail('failed', 'Nothing to send: the message text is empty.');
+    return deliver(to, chunks, message, 0, async () => undefined);
+  }
+
   async function send(to: ChatRef, message: OutMessage): Promise<Delivery> {
+    // Validate the keyboard up front so a bad button throws to the caller instead of failing mid-message.
+    toReplyMarkup(message.keyboard);
     const key = message.dedupeKey;
-    if (key === undefined) {
-      const chunks = render(message);
-      if (chunks.length === 0) return fail('failed', 'Nothing to send: the message text is empty.');
-      return deliver(to, chunks, message, 0, async () => undefined);
-    }
+    if (key === undefined) return serial(to, () => sendNow(to, message));
     const running = inflight.get(key);
     if (running) return running;
-    const p = sendDeduped(to, message, key).finally(() => inflight.delete(key));
+    const p = serial(to, () => sendDeduped(to, message, key)).finally(() => inflight.delete(key));
     inflight.set(key, p);
     return p;
   }
@@ -386,6 +412,12 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
   }
 
   async function edit(to: ChatRef, messageId: number, message: OutMessage, options: EditOptions = {}): Promise<Delivery> {
+    toReplyMarkup(message.keyboard);
+    // Preview updates skip the chain: they are coalesced in the limiter and must not wait behind a final message.
+    return options.preview ? editNow(to, messageId, message, options) : serial(to, () => editNow(to, messageId, message, options));
+  }
+
+  async function editNow(to: ChatRef, messageId: number, message: OutMessage, options: EditOptions): Promise<Delivery> {
     let chunks = render(message);
     if (chunks.length === 0) return fail('failed', 'Nothing to show: the new text is empty.');
     if (options.preview && chunks.length > 1) {
@@ -406,7 +438,7 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       const f = r.failure;
       if (f.kind === 'not_found' && options.sendIfMissing && !options.preview) {
         log.info({ chatId: to.chatId, messageId }, 'Message to edit is gone; sending the content as a new message');
-        return send(to, { ...message, dedupeKey: undefined });
+        return sendNow(to, message);
       }
       if (!options.preview) log.error({ chatId: to.chatId, messageId, kind: f.kind, err: f.description }, 'Edit failed');
       return failureDelivery(f);
@@ -419,6 +451,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
 
   async function editKeyboard(to: ChatRef, messageId: number, keyboard: Keyboard | undefined): Promise<Delivery> {
     const markup = toReplyMarkup(keyboard);
+    return serial(to, () => editKeyboardNow(to, messageId, markup));
+  }
+
+  async function editKeyboardNow(to: ChatRef, messageId: number, markup: InlineKeyboardMarkup | undefined): Promise<Delivery> {
     const chatId = chatOf(to);
     const r = await call(chatId, (signal) =>
       api.editMessageReplyMarkup(chatId, messageId, markup ? { reply_markup: markup } : {}, signal),
@@ -430,7 +466,11 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     return failureDelivery(r.failure);
   }
 
-  async function sendDocument(to: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<Delivery> {
+  function sendDocument(to: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<Delivery> {
+    return serial(to, () => sendDocumentNow(to, file));
+  }
+
+  async function sendDocumentNow(to: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<Delivery> {
     const caption = file.caption?.trim() ?? '';
     // Captions are limited to 1024 characters; a longer one follows as its own message so nothing is lost.
     const inline = caption !== '' && caption.length <= 1024 ? caption : undefined;
@@ -443,7 +483,7 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       if (r.ok) {
         const ids = [r.value.message_id];
         if (caption !== '' && inline === undefined) {
-          const more = await send(to, { text: caption, format: 'plain' });
+          const more = await sendNow(to, { text: caption, format: 'plain' });
           if (more.ok) ids.push(...more.messageIds);
         }
         return { ok: true, messageIds: ids };
@@ -471,7 +511,11 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     return r.ok;
   }
 
-  async function deleteMessage(to: ChatRef, messageId: number): Promise<boolean> {
+  function deleteMessage(to: ChatRef, messageId: number): Promise<boolean> {
+    return serial(to, () => deleteMessageNow(to, messageId));
+  }
+
+  async function deleteMessageNow(to: ChatRef, messageId: number): Promise<boolean> {
     const chatId = chatOf(to);
     const r = await call(chatId, (signal) => api.deleteMessage(chatId, messageId, signal));
     if (r.ok) return true;

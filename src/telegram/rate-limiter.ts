@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 
 /**
- * `message`: counts toward Telegram's message limits (sendMessage, edits, documents).
+ * `message`: counts toward Telegram's message limits (sendMessage, edits, documents, deletes).
  * `light`: chat actions and drafts — not part of the message budget, only throttled per chat.
  */
 export type Lane = 'message' | 'light';
@@ -9,17 +9,22 @@ export type Lane = 'message' | 'light';
 export interface AcquireOptions {
   lane?: Lane;
   /**
-   * Requests with the same key replace each other while waiting: the older one resolves `false` (dropped) and the
-   * newer takes its place in the queue. For streaming-preview edits and drafts; never set it for final messages.
+   * Requests with the same key replace each other while waiting: the older one resolves `undefined` (dropped) and
+   * the newer takes its place in the queue. For streaming-preview edits and drafts; never set it for final messages.
    */
   coalesceKey?: string;
-  /** Aborting removes the request from the queue (resolves `false`). */
+  /** Aborting removes the request from the queue (resolves `undefined`). */
   signal?: AbortSignal;
 }
 
+/** A granted send slot. Call `release()` when the request has completed (success or failure). */
+export interface Grant {
+  release(): void;
+}
+
 export interface RateLimiter {
-  /** Waits for a send slot in `chatId`. Resolves `true` when granted, `false` when dropped (coalesced/aborted/closed). */
-  acquire(chatId: number, options?: AcquireOptions): Promise<boolean>;
+  /** Waits for a send slot in `chatId`. Resolves a Grant, or `undefined` when dropped (coalesced/aborted/closed). */
+  acquire(chatId: number, options?: AcquireOptions): Promise<Grant | undefined>;
   /** Telegram answered 429: pause this chat (and, when several chats are hit at once, everyone) for `retryAfterMs`. */
   onRateLimited(chatId: number, retryAfterMs: number): void;
   /** Pauses every chat until `untilMs` (epoch ms). */
@@ -40,109 +45,141 @@ export interface RateLimiterOptions {
   globalPerSec?: number;
   /** Minimum gap between light requests (drafts, chat actions) in one chat. */
   lightIntervalMs?: number;
-  /** Extra time added to every window, to absorb network jitter between our grant and Telegram's clock. */
+  /** Extra time added to every window (clock granularity). Default 5 ms. */
   marginMs?: number;
+  /** A slot never released counts as done this long after its grant (guards against a leaked Grant). */
+  maxInFlightMs?: number;
 }
 
 interface Waiter {
-  resolve(granted: boolean): void;
+  resolve(grant: Grant | undefined): void;
   coalesceKey: string | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
+/** One use of a budget. `done` is unset while the request is in flight. */
+interface Use {
+  grantedAt: number;
+  done: number | undefined;
+}
+
 interface ChatState {
   id: number;
-  /** Grant times of recent messages (sliding window log, oldest first). */
-  sent: number[];
+  uses: Use[];
   blockedUntil: number;
   lastLight: number;
   message: Waiter[];
   light: Waiter[];
 }
 
+interface Rule {
+  limit: number;
+  window: number;
+}
+
+const NOOP_GRANT: Grant = { release: () => undefined };
+
 /**
- * Sliding-window scheduler for Telegram's flood limits. At most `limit` grants in any `window` per chat (private
- * 1/s, group 20/min) and globally (30/s). FIFO within a chat and lane; round-robin across chats (the chat served
- * least recently goes first). One timer, re-armed for the earliest moment something can be granted.
+ * Sliding-window scheduler for Telegram's flood limits: at most `limit` sends in any `window` per chat (private
+ * 1/s, group 20/min) and globally (30/s). A send occupies its slot from the grant until `window` after it
+ * completed, so network jitter can't make two sends land closer together at Telegram than the window allows.
+ * FIFO within a chat and lane; round-robin across chats (least recently served first). One timer, re-armed for
+ * the earliest moment something can be granted; releases and new requests re-run the scheduler.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock = options.clock;
-  const margin = options.marginMs ?? 25;
-  const privateLimit = windowOf(options.privatePerSec ?? 1, 1000, margin);
-  const groupLimit = windowOf(options.groupPerMin ?? 20, 60_000, margin);
-  const globalLimit = windowOf(options.globalPerSec ?? 30, 1000, margin);
+  const margin = options.marginMs ?? 5;
+  const maxInFlight = options.maxInFlightMs ?? 120_000;
+  const privateRule = ruleOf(options.privatePerSec ?? 1, 1000);
+  const groupRule = ruleOf(options.groupPerMin ?? 20, 60_000);
+  const globalRule = ruleOf(options.globalPerSec ?? 30, 1000);
   const lightInterval = options.lightIntervalMs ?? 300;
 
   const chats = new Map<number, ChatState>();
   /** Chats with waiting requests, in round-robin order (least recently served first). */
   const active = new Map<number, ChatState>();
-  const globalSent: number[] = [];
+  const globalUses: Use[] = [];
   let globalBlockedUntil = 0;
   const recent429: { chatId: number; at: number }[] = [];
   let timer: AbortController | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
 
-  function windowOf(count: number, per: number, extra: number): { limit: number; window: number } {
+  function ruleOf(count: number, per: number): Rule {
     // Fractional rates (e.g. 0.5/s) become 1 per 2 s.
-    if (count >= 1) return { limit: Math.floor(count), window: per + extra };
-    return { limit: 1, window: per / count + extra };
+    if (count >= 1) return { limit: Math.floor(count), window: per + margin };
+    return { limit: 1, window: per / count + margin };
   }
 
   function stateOf(chatId: number): ChatState {
     let s = chats.get(chatId);
     if (!s) {
-      s = { id: chatId, sent: [], blockedUntil: 0, lastLight: Number.NEGATIVE_INFINITY, message: [], light: [] };
+      s = { id: chatId, uses: [], blockedUntil: 0, lastLight: Number.NEGATIVE_INFINITY, message: [], light: [] };
       chats.set(chatId, s);
     }
     return s;
   }
 
-  const limitFor = (chatId: number) => (chatId < 0 ? groupLimit : privateLimit);
+  const ruleFor = (chatId: number): Rule => (chatId < 0 ? groupRule : privateRule);
 
-  /** Earliest time a new grant fits into the log, or now. */
-  function freeAt(log: number[], rule: { limit: number; window: number }, now: number): number {
-    while (log.length > 0 && log[0]! + rule.window <= now) log.shift();
-    if (log.length < rule.limit) return now;
-    return log[log.length - rule.limit]! + rule.window;
+  /** When a use stops counting: `window` after completion (in-flight uses count until released). */
+  function expiry(u: Use, rule: Rule): number {
+    const done = u.done ?? (u.grantedAt + maxInFlight);
+    return done + rule.window;
   }
 
-  /** Forgets idle chats whose windows have passed, so memory stays bounded. */
-  function sweep(now: number): void {
-    for (const [id, st] of chats) {
-      if (active.has(id) || st.blockedUntil > now) continue;
-      if (freeAt(st.sent, limitFor(id), now) <= now && st.sent.length === 0 && st.lastLight + lightInterval <= now) chats.delete(id);
-    }
+  /** Earliest time one more use fits under `rule`; +Infinity while the blocking use is still in flight. */
+  function freeAt(uses: Use[], rule: Rule, now: number): number {
+    for (let i = uses.length - 1; i >= 0; i--) if (expiry(uses[i]!, rule) <= now) uses.splice(i, 1);
+    if (uses.length < rule.limit) return now;
+    const ends = uses.map((u) => (u.done === undefined ? Number.POSITIVE_INFINITY : u.done + rule.window)).sort((a, b) => a - b);
+    const at = ends[uses.length - rule.limit]!;
+    // A leaked grant eventually expires.
+    return Number.isFinite(at) ? at : Math.min(...uses.map((u) => expiry(u, rule)));
   }
 
-  function grant(waiter: Waiter): void {
+  function settle(waiter: Waiter, grant: Grant | undefined): void {
     if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    waiter.resolve(true);
+    waiter.resolve(grant);
+  }
+
+  function messageGrant(s: ChatState, now: number): Grant {
+    const chatUse: Use = { grantedAt: now, done: undefined };
+    const globalUse: Use = { grantedAt: now, done: undefined };
+    s.uses.push(chatUse);
+    globalUses.push(globalUse);
+    let released = false;
+    return {
+      release() {
+        if (released) return;
+        released = true;
+        const t = clock.now();
+        chatUse.done = t;
+        globalUse.done = t;
+        pump();
+      },
+    };
   }
 
   function pump(): void {
     if (closed) return;
     const now = clock.now();
-    let globalAt = Math.max(now, globalBlockedUntil, freeAt(globalSent, globalLimit, now));
-    let earliest = Number.POSITIVE_INFINITY;
+    let globalAt = Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
     let progressed = true;
     while (progressed) {
       progressed = false;
       for (const s of active.values()) {
         // Light requests ignore the global message budget.
         if (s.light.length > 0 && s.lastLight + lightInterval <= now) {
-          const w = s.light.shift()!;
           s.lastLight = now;
-          grant(w);
+          settle(s.light.shift()!, NOOP_GRANT);
           progressed = true;
         }
-        if (s.message.length > 0 && globalAt <= now && s.blockedUntil <= now && freeAt(s.sent, limitFor(s.id), now) <= now) {
+        if (s.message.length > 0 && globalAt <= now && s.blockedUntil <= now && freeAt(s.uses, ruleFor(s.id), now) <= now) {
           const w = s.message.shift()!;
-          s.sent.push(now);
-          globalSent.push(now);
-          globalAt = Math.max(now, globalBlockedUntil, freeAt(globalSent, globalLimit, now));
-          grant(w);
+          settle(w, messageGrant(s, now));
+          globalAt = Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
           progressed = true;
           // Served: move to the back of the round-robin order.
           active.delete(s.id);
@@ -152,14 +189,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (s.message.length === 0 && s.light.length === 0) active.delete(s.id);
       }
     }
+    let earliest = Number.POSITIVE_INFINITY;
     for (const s of active.values()) {
       const lightAt = s.light.length > 0 ? s.lastLight + lightInterval : Number.POSITIVE_INFINITY;
       const messageAt =
-        s.message.length > 0 ? Math.max(s.blockedUntil, freeAt(s.sent, limitFor(s.id), now), globalAt) : Number.POSITIVE_INFINITY;
+        s.message.length > 0 ? Math.max(s.blockedUntil, freeAt(s.uses, ruleFor(s.id), now), globalAt) : Number.POSITIVE_INFINITY;
       earliest = Math.min(earliest, lightAt, messageAt);
     }
     if (chats.size > 1000) sweep(now);
     arm(earliest);
+  }
+
+  /** Forgets idle chats whose windows have passed, so memory stays bounded. */
+  function sweep(now: number): void {
+    for (const [id, st] of chats) {
+      if (active.has(id) || st.blockedUntil > now || st.lastLight + lightInterval > now) continue;
+      freeAt(st.uses, ruleFor(id), now);
+      if (st.uses.length === 0) chats.delete(id);
+    }
   }
 
   function arm(at: number): void {
@@ -167,6 +214,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     timer?.abort();
     timer = undefined;
     timerAt = at;
+    // +Infinity: nothing can be granted until a release or a new request re-runs pump().
     if (!Number.isFinite(at)) return;
     const controller = new AbortController();
     timer = controller;
@@ -195,15 +243,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     acquire(chatId, opts = {}) {
-      if (closed) return Promise.resolve(false);
-      if (opts.signal?.aborted) return Promise.resolve(false);
+      if (closed || opts.signal?.aborted) return Promise.resolve(undefined);
       const s = stateOf(chatId);
       const queue = opts.lane === 'light' ? s.light : s.message;
-      return new Promise<boolean>((resolve) => {
+      return new Promise<Grant | undefined>((resolve) => {
         const waiter: Waiter = { resolve, coalesceKey: opts.coalesceKey, signal: opts.signal, onAbort: undefined };
         if (opts.signal) {
           waiter.onAbort = () => {
-            if (remove(s, waiter)) resolve(false);
+            if (remove(s, waiter)) resolve(undefined);
             pump();
           };
           opts.signal.addEventListener('abort', waiter.onAbort, { once: true });
@@ -212,8 +259,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         if (older >= 0) {
           const replaced = queue[older]!;
           queue[older] = waiter;
-          if (replaced.onAbort) replaced.signal?.removeEventListener('abort', replaced.onAbort);
-          replaced.resolve(false);
+          settle(replaced, undefined);
         } else {
           queue.push(waiter);
         }
@@ -245,10 +291,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       timer?.abort();
       timer = undefined;
       for (const s of active.values()) {
-        for (const w of [...s.message, ...s.light]) {
-          if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
-          w.resolve(false);
-        }
+        for (const w of [...s.message, ...s.light]) settle(w, undefined);
         s.message.length = 0;
         s.light.length = 0;
       }

@@ -75,10 +75,10 @@ describe('markdownToHtml', () => {
     assert.match(html, /<b><i>nested <i>emphasis<\/i> here<\/i><\/b>|<i><b>nested <i>emphasis<\/i> here<\/b><\/i>/);
     assert.match(html, /<tg-spoiler>spoiler<\/tg-spoiler>/);
     // Inline code keeps < & > literally.
-    assert.ok(text.includes('a < b && c > d'));
-    assert.ok(text.includes('code <x> & y'));
-    assert.ok(text.includes('with <, & and > outside'));
-    assert.ok(text.includes('Entities: & <tag> 😀 ©'));
+    assert.ok(text.includes('a < b && c > d'), "text.includes('a < b && c > d')");
+    assert.ok(text.includes('code <x> & y'), "text.includes('code <x> & y')");
+    assert.ok(text.includes('with <, & and > outside'), "text.includes('with <, & and > outside')");
+    assert.ok(text.includes('Entities: & <tag> 😀 ©'), "text.includes('Entities: & <tag> \ud83d\ude00 \u00a9')");
     // Code fence with language.
     assert.match(html, /<pre><code class="language-python">def f\(a, b\):\n {4}return a &lt; b and &quot;x&quot; &amp; 1<\/code><\/pre>/);
     const pre = parsed.entities.find((e) => e.type === 'pre' && e.language === 'python');
@@ -86,24 +86,24 @@ describe('markdownToHtml', () => {
     // Links: quotes and ampersands survive in the URL; relative links stay visible as text.
     const urls = parsed.entities.filter((e) => e.type === 'text_link').map((e) => e.url);
     assert.ok(urls.includes('https://example.com/?q="a"&b=1'), `urls: ${urls.join(' ')}`);
-    assert.ok(urls.includes('https://auto.example.org/x?y=1&z=2'));
+    assert.ok(urls.includes('https://auto.example.org/x?y=1&z=2'), "urls.includes('https://auto.example.org/x?y=1&z=2')");
     assert.ok(urls.includes('https://example.com/d.png'), 'images become links');
-    assert.ok(text.includes('relative (/docs)'));
+    assert.ok(text.includes('relative (/docs)'), "text.includes('relative (/docs)')");
     // Lists: numbers, bullets, indentation for nesting.
     assert.match(text, /1\. First\n2\. Second\n {3}• nested a\n {3}• nested b\n {6}1\. deep one\n3\. Third/);
     assert.match(text, /☐ open task\n☑ done task/);
     // Quotes: one blockquote (Telegram can't nest them), content kept.
     assert.equal(parsed.entities.filter((e) => e.type === 'blockquote').length, 1);
-    assert.ok(text.includes('and a nested quote'));
+    assert.ok(text.includes('and a nested quote'), "text.includes('and a nested quote')");
     // Raw HTML is shown literally, never interpreted.
-    assert.ok(text.includes('<div class="x">not a tag</div> <script>alert(1)</script> <b>bold?</b>'));
-    assert.ok(text.includes('<table><tr><td>block html</td></tr></table>'));
+    assert.ok(text.includes('<div class="x">not a tag</div> <script>alert(1)</script> <b>bold?</b>'), "text.includes('<div class=\"x\">not a tag</div> <script>alert(1)</script> <b>bold?</b>')");
+    assert.ok(text.includes('<table><tr><td>block html</td></tr></table>'), "text.includes('<table><tr><td>block html</td></tr></table>')");
   });
 
   it('renders GFM tables as an aligned monospace block', () => {
     const html = markdownToHtml('| Item | Qty |\n|---|--:|\n| Tea | 2 |\n| Coffee beans | 10 |');
     const parsed = accepted(html);
-    assert.ok(html.startsWith('<pre>') && html.endsWith('</pre>'));
+    assert.ok(html.startsWith('<pre>') && html.endsWith('</pre>'), "html.startsWith('<pre>') && html.endsWith('</pre>')");
     const lines = parsed.text.split('\n');
     assert.deepEqual(lines, ['Item         │ Qty', '─────────────┼────', 'Tea          │   2', 'Coffee beans │  10']);
   });
@@ -168,7 +168,7 @@ describe('splitHtml / splitPlain', () => {
     const words = splitPlain('alpha beta gamma delta epsilon', 12);
     assert.deepEqual(words, ['alpha beta', 'gamma delta', 'epsilon']);
     const surrogates = splitPlain('😀'.repeat(10), 5);
-    assert.ok(surrogates.every((c) => c.length <= 5 && !/[\uD800-\uDBFF]$/.test(c)));
+    assert.ok(surrogates.every((c) => c.length <= 5 && !/[\uD800-\uDBFF]$/.test(c)), "surrogates.every((c) => c.length <= 5 && !/[\\uD800-\\uDBFF]$/.test(c))");
     assert.equal(surrogates.join(''), '😀'.repeat(10));
   });
 
@@ -214,7 +214,7 @@ describe('Markdown through the outbox to the fake Bot API', () => {
       );
     }
     const md = sections.join('\n\n');
-    assert.ok(md.length >= 10_000);
+    assert.ok(md.length >= 10_000, "md.length >= 10_000");
     const d = await box.send({ chatId }, { text: md });
     assert.ok(d.ok, JSON.stringify(d));
     const messages = fake.botMessages(chatId);
@@ -222,7 +222,7 @@ describe('Markdown through the outbox to the fake Bot API', () => {
     assert.ok(messages.length >= 3, `10 KB answer split into ${messages.length}`);
     for (const m of messages) {
       assert.equal(m.parseMode, 'HTML');
-      assert.ok(m.text.length <= 4096);
+      assert.ok(m.text.length <= 4096, "m.text.length <= 4096");
     }
     const expected = htmlToPlain(markdownToHtml(md));
     assert.equal(squash(messages.map((m) => m.text).join('')), squash(expected));
