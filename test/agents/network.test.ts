@@ -11,7 +11,12 @@ import { loadConfig } from '../../src/config/load.ts';
 import { rosterSchema } from '../../src/config/roster.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import type { Content } from '../../src/llm/types.ts';
-import { type Harness, createHarness, functionResponses } from './harness.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { createIdGen, systemClock } from '../../src/core/clock.ts';
+import { type Store, createStore } from '../../src/store/db.ts';
+import { migrations } from '../../src/store/migrations/index.ts';
+import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
+import { type Harness, createHarness, functionResponses, log } from './harness.ts';
 
 const config = loadConfig(
   { TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', GEMINI_API_KEY: 'k', CONFIG_DIR: 'config' },
@@ -21,16 +26,26 @@ const MODELS = { default: 'agent-model', router: 'router-model' };
 
 describe('Network from the default roster', () => {
   let h: Harness;
+  let db: TempDb;
+  let store: Store;
+  let app: App;
   before(async () => {
     h = await createHarness();
+    db = tempDbUrl('roster');
+    store = await createStore({ url: db.url, migrations });
+    // The application's real tool registry: every tool the default roster names (schedules, memory, ask_user…).
+    app = createApp({ config, store, log, clock: systemClock, ids: createIdGen(), onFatal: () => undefined });
   });
-  after(() => h.close());
+  after(async () => {
+    await app.stop();
+    await store.close();
+    await db.cleanup();
+    await h.close();
+  });
   beforeEach(() => h.gemini.reset());
 
   function network() {
-    const registry = createToolRegistry();
-    registry.register(...createBuiltinTools());
-    return createNetworkFromRoster({ roster: config.roster, prompts: config.prompts, models: MODELS, llm: h.llm, registry });
+    return createNetworkFromRoster({ roster: config.roster, prompts: config.prompts, models: MODELS, llm: h.llm, registry: app.registry });
   }
 
   const history: Content[] = [
@@ -72,7 +87,8 @@ describe('Network from the default roster', () => {
       if (agent === 'researcher') {
         assert.deepEqual(calls[1]?.body.tools, [{ googleSearch: {} }, { urlContext: {} }]);
       } else {
-        assert.deepEqual(calls[1]?.toolNames, ['current_time']);
+        const expected = config.roster.agents.find((a) => a.name === agent)?.tools;
+        assert.deepEqual(calls[1]?.toolNames, expected, 'the sub-agent is offered exactly its roster tools');
       }
     });
   }
