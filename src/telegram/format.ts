@@ -45,9 +45,19 @@ export function decodeEntities(s: string, named: Record<string, string> = NAMED)
   });
 }
 
-/** The visible text of Telegram HTML: tags removed, entities decoded. Used for the plain-text fallback. */
-export function htmlToPlain(html: string): string {
-  return decodeEntities(html.replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>/g, ''), TELEGRAM_NAMED);
+/**
+ * The visible text of Telegram HTML: tags removed, entities decoded. With `keepLinks` (the plain-text fallback),
+ * a link whose label differs from its URL becomes "label (url)" so the destination isn't lost.
+ */
+export function htmlToPlain(html: string, options: { keepLinks?: boolean } = {}): string {
+  let s = html;
+  if (options.keepLinks) {
+    s = s.replace(/<a\s+href="([^"]*)"\s*>([\s\S]*?)<\/a>/g, (whole, href: string, label: string) => {
+      const text = label.replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>/g, '');
+      return decodeEntities(text, TELEGRAM_NAMED) === decodeEntities(href, TELEGRAM_NAMED) ? whole : `${label} (${href})`;
+    });
+  }
+  return decodeEntities(s.replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>/g, ''), TELEGRAM_NAMED);
 }
 
 /** `||spoiler||` (Telegram's own Markdown spelling) becomes `<tg-spoiler>`. */

@@ -260,7 +260,7 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       const f = r.failure;
       if (f.kind === 'parse' && current.html) {
         log.warn({ chatId, err: f.description }, "Telegram couldn't parse our HTML; re-sending this part as plain text");
-        current = { body: htmlToPlain(current.body), html: false };
+        current = { body: htmlToPlain(current.body, { keepLinks: true }), html: false };
         continue;
       }
       if (f.kind === 'too_long' && chunkLimit > 256) {
@@ -399,7 +399,7 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       if (f.kind === 'not_modified') return { ok: true };
       if (f.kind === 'parse' && current.html) {
         log.warn({ chatId, err: f.description }, "Telegram couldn't parse our HTML; editing with plain text");
-        current = { body: htmlToPlain(current.body), html: false };
+        current = { body: htmlToPlain(current.body, { keepLinks: true }), html: false };
         continue;
       }
       if (f.kind === 'migrated' && !migratedOnce) {
@@ -549,7 +549,7 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       if (r.ok) return true;
       if ('dropped' in r) return false;
       if (r.failure.kind === 'parse' && asHtml) {
-        body = htmlToPlain(payload);
+        body = htmlToPlain(payload, { keepLinks: true });
         html = false;
         continue;
       }

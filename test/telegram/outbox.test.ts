@@ -103,11 +103,11 @@ describe('outbox: send', () => {
   it('re-sends a chunk as plain text when Telegram cannot parse its entities, losing nothing', async () => {
     const { fake, outbox } = await setup();
     fake.failNext('sendMessage', { error_code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3" });
-    const ids = ok(await outbox.send({ chatId: 7 }, { text: 'Use **bold** and `a < b` & <tags>.' }));
+    const ids = ok(await outbox.send({ chatId: 7 }, { text: 'Use **bold** and `a < b` & <tags>. [Docs](https://ex.com/?a=1&b=2)' }));
     const [m] = fake.botMessages(7);
     assert.deepEqual([m?.messageId], ids);
     assert.equal(m?.parseMode, undefined, 'fallback is plain text');
-    assert.equal(m?.text, 'Use bold and a < b & <tags>.');
+    assert.equal(m?.text, 'Use bold and a < b & <tags>. Docs (https://ex.com/?a=1&b=2)', 'text and link targets kept');
     assert.equal(fake.callsOf('sendMessage').length, 2);
   });
 
