@@ -24,9 +24,9 @@ import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
 import { createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
 import { createMediaReader } from './telegram/features/media.ts';
 import { createMemoryFeature, memoryCommands } from './telegram/features/memory.ts';
-import { type FeatureModule, createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
-import { createTelegramOutbox } from './telegram/outbox.ts';
-import { createRateLimiter } from './telegram/rate-limiter.ts';
+import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
+import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
+import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
 import { createReplyFactory } from './telegram/reply-factory.ts';
 import { createUsers } from './users/users.ts';
 
@@ -38,8 +38,16 @@ export interface AppDeps {
   ids: IdGen;
   /** Called when the bot cannot continue (e.g. Telegram rejected the token). */
   onFatal: (error: Error) => void;
-  /** Overrides for tests and benchmarks (e.g. port 0, allowing loopback fetches). */
-  overrides?: { port?: number; allowPrivateFetch?: boolean };
+  /** Overrides for tests and benchmarks (port 0, faster retries and limits, loopback fetches). */
+  overrides?: {
+    port?: number;
+    allowPrivateFetch?: boolean;
+    frontEnd?: Partial<FrontEndConfig>;
+    limiter?: Omit<RateLimiterOptions, 'clock'>;
+    outboxRetry?: OutboxRetryOptions;
+    llmRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+    maxFileBytes?: number;
+  };
 }
 
 /** The whole assistant, wired: every service plus `start()` and `stop()`. Built once by main.ts (and by tests). */
@@ -58,7 +66,7 @@ export function createApp(deps: AppDeps) {
     apiKey: env.GEMINI_API_KEY,
     ...(env.GEMINI_BASE_URL ? { baseUrl: env.GEMINI_BASE_URL } : {}),
     defaultTimeoutMs: config.roster.limits.llmTimeoutMs,
-    retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 },
+    retry: deps.overrides?.llmRetry ?? { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 },
     clock,
     log: log.child({ module: 'llm' }),
     embeddingModel: env.GEMINI_EMBEDDING_MODEL,
@@ -67,7 +75,7 @@ export function createApp(deps: AppDeps) {
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
-  const limiter = createRateLimiter({ clock });
+  const limiter = createRateLimiter({ clock, ...deps.overrides?.limiter });
   const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
 
   // The scheduler and approvals need the turn runner, which needs their tools: a late-bound reference breaks the cycle.
@@ -87,6 +95,7 @@ export function createApp(deps: AppDeps) {
     clock,
     log,
     limiter,
+    ...(deps.overrides?.outboxRetry ? { retry: deps.overrides.outboxRetry } : {}),
     onChatMigrated: async (from, to) => {
       await scheduler?.migrateChat(from, to);
     },
@@ -126,7 +135,12 @@ export function createApp(deps: AppDeps) {
   turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
 
   const tlog = log.child({ module: 'telegram' });
-  const media = createMediaReader({ api, token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT });
+  const media = createMediaReader({
+    api,
+    token: env.TELEGRAM_BOT_TOKEN,
+    apiRoot: env.TELEGRAM_API_ROOT,
+    ...(deps.overrides?.maxFileBytes ? { maxBytes: deps.overrides.maxFileBytes } : {}),
+  });
   const features: FeatureModule[] = [
     { composer: createMemoryFeature({ memory, outbox }), commands: memoryCommands },
     { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
@@ -140,6 +154,7 @@ export function createApp(deps: AppDeps) {
       port: deps.overrides?.port ?? env.PORT,
       ...(env.WEBHOOK_URL ? { webhookUrl: env.WEBHOOK_URL } : {}),
       ...(env.WEBHOOK_SECRET ? { webhookSecret: env.WEBHOOK_SECRET } : {}),
+      ...deps.overrides?.frontEnd,
     },
     store,
     log,
@@ -165,6 +180,9 @@ export function createApp(deps: AppDeps) {
   });
 
   return {
+    config,
+    store,
+    limiter,
     llm,
     users,
     outbox,

@@ -3,17 +3,9 @@
  * fake Bot API and a temp libSQL file. Nothing of ours is mocked; tests choose which optional parts to plug in.
  */
 import { resolve } from 'node:path';
-import { createToolRegistry } from '../../src/agents/registry.ts';
-import { createNetworkFromRoster } from '../../src/agents/roster.ts';
-import { createBuiltinTools } from '../../src/agents/tools/index.ts';
-import { createTurnRunner } from '../../src/agents/turn-runner.ts';
+import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createIdGen, systemClock } from '../../src/core/clock.ts';
-import { createGeminiLlm } from '../../src/llm/gemini.ts';
-import { createMemory } from '../../src/memory/memory.ts';
-import { chatCommands, createChatFeature } from '../../src/telegram/features/chat.ts';
-import { createMediaReader } from '../../src/telegram/features/media.ts';
-import { createPlainReply } from '../../src/telegram/features/plain-reply.ts';
 import { repoRoot } from '../support/child-bot.ts';
 import type { FakeGemini } from '../support/fake-gemini.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -41,54 +33,16 @@ export interface Inbound {
   close(): Promise<void>;
 }
 
-/**
- * The real brain for in-process tests: Gemini adapter (against the fake), built-in tools, memory, roster Network,
- * turn runner, media reader and the chat feature with the non-streaming reply.
- */
-export function realChat(gemini: FakeGemini, options: { maxFileBytes?: number } = {}) {
-  return (parts: ChatParts): FeatureModule => {
-    const config = loadConfig({
-      TELEGRAM_BOT_TOKEN: parts.tg.token,
-      GEMINI_API_KEY: gemini.apiKey,
-      GEMINI_BASE_URL: gemini.baseUrl,
-      CONFIG_DIR: resolve(repoRoot, 'config'),
-    });
-    const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    const llm = createGeminiLlm({
-      apiKey: gemini.apiKey,
-      baseUrl: gemini.baseUrl,
-      defaultTimeoutMs: 10_000,
-      retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
-      clock: systemClock,
-      log,
-    });
-    const registry = createToolRegistry();
-    registry.register(...createBuiltinTools());
-    const memory = createMemory({ store: parts.store, llm, clock: systemClock, ids: createIdGen(), log, models: { chat: 'gemini-2.5-flash-lite' } });
-    parts.onClose(() => memory.close());
-    const network = createNetworkFromRoster({
-      roster: config.roster,
-      prompts: config.prompts,
-      models: { default: config.env.GEMINI_MODEL, router: config.env.GEMINI_ROUTER_MODEL },
-      llm,
-      registry,
-    });
-    const turnRunner = createTurnRunner({ network, memory, clock: systemClock, log, limits: config.roster.limits });
-    const api = createTelegramApi(parts.tg.token, parts.tg.apiRoot);
-    const media = createMediaReader({ api, token: parts.tg.token, apiRoot: parts.tg.apiRoot, ...(options.maxFileBytes ? { maxBytes: options.maxFileBytes } : {}) });
-    return {
-      composer: createChatFeature({
-        turnRunner,
-        users: parts.users,
-        outbox: parts.outbox,
-        media,
-        control: parts.control,
-        createReply: (p) => createPlainReply(parts.outbox, log, p),
-        journalEntry: (id) => parts.journal.get(id),
-      }),
-      commands: chatCommands,
-    };
-  };
+/** Marker for `startInbound`: run the whole application (src/app.ts) against the fakes, as main.ts wires it. */
+export interface AppChat {
+  app: true;
+  gemini: FakeGemini;
+  maxFileBytes?: number;
+}
+
+/** The real brain for in-process tests: the complete app (Gemini adapter on the fake, every tool, memory, streaming reply). */
+export function realChat(gemini: FakeGemini, options: { maxFileBytes?: number } = {}): AppChat {
+  return { app: true, gemini, ...options };
 }
 
 export interface ChatParts {
@@ -108,14 +62,15 @@ export interface InboundOptions {
   /** Builds the memory /new uses, on the harness's store. */
   memory?: (store: Store) => Pick<ConversationMemory, 'newThread'>;
   features?: FeatureModule[];
-  /** Builds the chat feature once the front end's control and the shared parts exist. */
-  chat?: (parts: ChatParts) => FeatureModule;
+  /** Builds the chat feature once the front end's control and the shared parts exist, or runs the whole app. */
+  chat?: ((parts: ChatParts) => FeatureModule) | AppChat;
   /** Reuse an existing database (restart scenarios). */
   db?: TempDb;
   tg?: FakeTelegram;
 }
 
 export async function startInbound(options: InboundOptions = {}): Promise<Inbound> {
+  if (options.chat && 'app' in options.chat) return startWholeApp(options, options.chat);
   const tg = options.tg ?? (await createFakeTelegram(options.fakeTelegram));
   const db = options.db ?? tempDbUrl('inbound');
   const store = await createStore({ url: db.url, migrations });
@@ -126,7 +81,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
   const outbox = createTelegramOutbox({ api, store, clock, log, limiter, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
   const users = createUsers({ store, clock, defaultTimezone: 'UTC', allowedUserIds: options.allowedUserIds ?? [] });
   const fatal: Error[] = [];
-  const chatFactory = options.chat;
+  const chatFactory = options.chat as ((parts: ChatParts) => FeatureModule) | undefined;
   const closers: (() => Promise<void>)[] = [];
   const fe = createFrontEnd({
     config: {
@@ -163,6 +118,57 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
       await fe.stop();
       for (const c of closers) await c();
       limiter.close();
+      await store.close();
+      if (!options.tg) await tg.close();
+      if (!options.db) await db.cleanup();
+    },
+  };
+}
+
+const fastFrontEnd: Partial<FrontEndConfig> = { host: '127.0.0.1', pollTimeoutSeconds: 1, shutdownGraceMs: 2000 };
+
+async function startWholeApp(options: InboundOptions, chat: AppChat): Promise<Inbound> {
+  const tg = options.tg ?? (await createFakeTelegram(options.fakeTelegram));
+  const db = options.db ?? tempDbUrl('app');
+  const store = await createStore({ url: db.url, migrations });
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const config = loadConfig({
+    TELEGRAM_BOT_TOKEN: tg.token,
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    GEMINI_API_KEY: chat.gemini.apiKey,
+    GEMINI_BASE_URL: chat.gemini.baseUrl,
+    ALLOWED_USER_IDS: (options.allowedUserIds ?? []).join(','),
+    CONFIG_DIR: resolve(repoRoot, 'config'),
+  });
+  const fatal: Error[] = [];
+  const app = createApp({
+    config,
+    store,
+    log,
+    clock: systemClock,
+    ids: createIdGen(),
+    onFatal: (e) => fatal.push(e),
+    overrides: {
+      port: 0,
+      frontEnd: { ...fastFrontEnd, ...options.config },
+      limiter: { privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 },
+      outboxRetry: { baseDelayMs: 20, maxDelayMs: 100 },
+      llmRetry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
+      ...(chat.maxFileBytes ? { maxFileBytes: chat.maxFileBytes } : {}),
+    },
+  });
+  const { port } = await app.start();
+  return {
+    tg,
+    db,
+    store,
+    users: app.users,
+    outbox: app.outbox,
+    fe: app.frontEnd,
+    port,
+    fatal,
+    async close() {
+      await app.stop();
       await store.close();
       if (!options.tg) await tg.close();
       if (!options.db) await db.cleanup();
