@@ -1,3 +1,5 @@
+import { isTimeZone } from '../core/timezone.ts';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timezone: string): Intl.DateTimeFormat {
@@ -19,15 +21,7 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True for a valid IANA time zone name. */
-export function isTimeZone(timezone: string): boolean {
-  try {
-    formatterFor(timezone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone };
 
 /** Local wall-clock parts of an instant in a zone. */
 export function zonedParts(ms: number, timezone: string): { local: string; offset: string; weekday: string } {

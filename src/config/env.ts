@@ -1,13 +1,6 @@
 import { z } from 'zod';
+import { isTimeZone } from '../core/timezone.ts';
 
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A valid IANA time zone name such as `Europe/Berlin`. */
 export const timeZoneSchema = z.string().trim().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');

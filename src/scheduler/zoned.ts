@@ -1,4 +1,5 @@
 /** Wall-clock arithmetic in IANA time zones, built on Intl (no extra dependency). */
+import { isTimeZone } from '../core/timezone.ts';
 
 /** A local calendar date and time of day, as a person in a time zone reads it. */
 export interface WallTime {
@@ -35,15 +36,7 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** True when `tz` is an IANA time zone this runtime knows. */
-export function isValidTimeZone(tz: string): boolean {
-  if (!tz || typeof tz !== 'string') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const isValidTimeZone = isTimeZone;
 
 /** The local wall time of instant `ms` in `timeZone`. */
 export function wallTimeOf(ms: number, timeZone: string): WallTime {
