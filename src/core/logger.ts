@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 
 /** The structured logger every module receives. */
@@ -24,6 +25,16 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
+/** pino-pretty is a dev dependency: a production install (`npm ci --omit=dev`) falls back to JSON. */
+function hasPrettyPrinter(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the root logger: JSON to stdout, or pretty output when `pretty` is set (needs the pino-pretty dev dependency). */
 export function createLogger(options: { level: string; pretty?: boolean; destination?: pino.DestinationStream }): Logger {
   const base = {
@@ -32,6 +43,6 @@ export function createLogger(options: { level: string; pretty?: boolean; destina
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
   };
-  if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty' } });
+  if (options.pretty && hasPrettyPrinter()) return pino({ ...base, transport: { target: 'pino-pretty' } });
   return options.destination ? pino(base, options.destination) : pino(base);
 }
