@@ -87,11 +87,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   async function execute(item: DispatchItem, chatKey: string): Promise<void> {
     const ulog = log.child({ update_id: item.updateId, chat_key: chatKey });
-    let attempts: number;
-    try {
-      attempts = await journal.markRunning(item.updateId);
-    } catch (err) {
-      ulog.error({ err: toError(err) }, 'cannot mark update running; leaving it pending');
+    let attempts: number | undefined;
+    // A transient database error must not silently park the message until the next restart: retry briefly
+    // (the lane waits, so order holds), then tell the user; the row stays pending and resumes on the next start.
+    for (const wait of [200, 600, 1200, 0]) {
+      try {
+        attempts = await journal.markRunning(item.updateId);
+        break;
+      } catch (err) {
+        ulog.error({ err: toError(err), retryInMs: wait || undefined }, 'cannot mark update running');
+        if (wait === 0 || stopped) break;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    if (attempts === undefined) {
+      ulog.error('leaving the update pending; it resumes on the next start');
+      if (!stopped) options.onGiveUp?.(item);
       return;
     }
     if (attempts > maxAttempts) {
