@@ -179,11 +179,12 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     await client.execute('SELECT 1');
   } catch (err) {
     client.close();
-    throw new StoreError(
-      'store_unavailable',
-      `Cannot use database ${describeUrl(options.url)}: ${toError(err).message}. Check DATABASE_URL (and DATABASE_AUTH_TOKEN for remote databases).`,
-      { cause: err },
-    );
+    const hint = httpStatusOf(err) === 401
+      ? 'The server rejected the credentials: check DATABASE_AUTH_TOKEN.'
+      : 'Check DATABASE_URL (and DATABASE_AUTH_TOKEN for remote databases).';
+    throw new StoreError('store_unavailable', `Cannot use database ${describeUrl(options.url)}: ${reasonOf(err)}. ${hint}`, {
+      cause: err,
+    });
   }
 
   try {
@@ -194,6 +195,27 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     throw new StoreError('store_unavailable', `Database migration failed: ${toError(err).message}`, { cause: err });
   }
   return store;
+}
+
+/** The message plus nested causes: fetch reports only "fetch failed" and keeps ECONNREFUSED etc. in `cause`. */
+function reasonOf(err: unknown): string {
+  const e = toError(err);
+  let text = e.message;
+  let inner: unknown = e.cause;
+  for (let depth = 0; inner instanceof Error && depth < 3; depth++) {
+    if (!text.includes(inner.message)) text += ` (${inner.message})`;
+    inner = inner.cause;
+  }
+  return text;
+}
+
+/** The HTTP status a remote libSQL server answered with, if the error carries one. */
+function httpStatusOf(err: unknown): number | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    const status = (e as { status?: unknown }).status;
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
 }
 
 /** The URL without credentials or query string, safe to log. */
