@@ -55,8 +55,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
+        // Stop reading but keep the socket: the 413 must reach the client (destroying it here dropped the answer).
+        req.removeAllListeners('data');
+        req.pause();
         resolve('too_large');
-        req.destroy();
         return;
       }
       chunks.push(c);
@@ -98,7 +100,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         return send(res, 401, { ok: false, error: 'wrong secret token' });
       }
       const body = await readBody(req);
-      if (body === 'too_large') return send(res, 413, { ok: false, error: 'body too large' });
+      if (body === 'too_large') {
+        res.setHeader('connection', 'close');
+        return send(res, 413, { ok: false, error: 'body too large' });
+      }
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
