@@ -1,4 +1,5 @@
 import type { Update } from 'grammy/types';
+import { toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { IncomingEntry, Journal } from './journal.ts';
@@ -27,17 +28,21 @@ export function createIntake(options: IntakeOptions): Intake {
       const entries: IncomingEntry[] = [];
       for (const update of updates) {
         const kind = kindOf(update);
+        let chatKey: string | null;
+        try {
+          chatKey = chatKeyOf(update);
+        } catch (err) {
+          // A malformed payload (e.g. a webhook body with `message: {}`): journal it as ignored so it is
+          // acknowledged once, instead of failing the batch and being redelivered forever.
+          log.warn({ err: toError(err), update_id: update.update_id, kind }, 'malformed update ignored');
+          entries.push({ updateId: update.update_id, chatKey: null, kind, update: { update_id: update.update_id } as Update, state: 'ignored' });
+          continue;
+        }
         const handled = isHandledKind(kind);
         let stored = update;
         if (!handled) stored = { update_id: update.update_id } as Update;
         else if (options.metadataOnly && (await options.metadataOnly(update))) stored = stripUpdate(update);
-        entries.push({
-          updateId: update.update_id,
-          chatKey: chatKeyOf(update),
-          kind,
-          update: stored,
-          state: handled ? 'pending' : 'ignored',
-        });
+        entries.push({ updateId: update.update_id, chatKey, kind, update: stored, state: handled ? 'pending' : 'ignored' });
       }
       const fresh = await journal.accept(entries);
       let ignored = 0;
