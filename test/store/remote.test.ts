@@ -39,9 +39,9 @@ const counterMigration: Migration[] = [
   },
 ];
 
-async function withFake<T>(fn: (fake: FakeSqld, dbPath: string) => Promise<T>, opts: { streamIdleMs?: number } = {}): Promise<T> {
+async function withFake<T>(fn: (fake: FakeSqld, dbPath: string) => Promise<T>): Promise<T> {
   const dbPath = tempPath('remote.db');
-  const fake = await createFakeSqld({ dbPath, authToken: TOKEN, ...opts });
+  const fake = await createFakeSqld({ dbPath, authToken: TOKEN });
   try {
     return await fn(fake, dbPath);
   } finally {
@@ -295,25 +295,31 @@ describe('store over a remote libSQL server (Hrana over HTTP)', () => {
   });
 
   it('fails a write() held open past the stream idle timeout, rolling it back', async () => {
-    await withFake(
-      async (fake, dbPath) => {
-        const store = await createStore({ url: fake.url, authToken: TOKEN, migrations: counterMigration });
-        await assert.rejects(
-          store.write(async (tx) => {
-            await tx.run('UPDATE counter SET n = 100 WHERE id = 1');
-            await new Promise((r) => setTimeout(r, 250));
-            await tx.run('UPDATE counter SET n = 200 WHERE id = 1');
-          }),
-          /expired/i,
-        );
-        assert.equal(fake.expiredStreams(), 1);
-        assert.equal(readFile<{ n: number }>(dbPath, 'SELECT n FROM counter WHERE id = 1')[0]?.n, 0, 'nothing committed');
-        await store.run('UPDATE counter SET n = n + 1 WHERE id = 1');
-        assert.equal((await store.get('SELECT n FROM counter WHERE id = 1'))?.n, 1, 'the store keeps working');
-        await store.close();
-      },
-      { streamIdleMs: 80 },
-    );
+    const dbPath = tempPath('expiry.db');
+    // Migrate through a server with sqld's default expiry, so a slow CI machine cannot expire the migration.
+    const setup = await createFakeSqld({ dbPath, authToken: TOKEN });
+    await (await createStore({ url: setup.url, authToken: TOKEN, migrations: counterMigration })).close();
+    await setup.close();
+
+    const fake = await createFakeSqld({ dbPath, authToken: TOKEN, streamIdleMs: 150 });
+    try {
+      const store = await createStore({ url: fake.url, authToken: TOKEN, migrations: counterMigration });
+      await assert.rejects(
+        store.write(async (tx) => {
+          await tx.run('UPDATE counter SET n = 100 WHERE id = 1');
+          await new Promise((r) => setTimeout(r, 600));
+          await tx.run('UPDATE counter SET n = 200 WHERE id = 1');
+        }),
+        /STREAM_EXPIRED|expired/i,
+      );
+      assert.equal(fake.expiredStreams(), 1);
+      assert.equal(readFile<{ n: number }>(dbPath, 'SELECT n FROM counter WHERE id = 1')[0]?.n, 0, 'nothing committed');
+      await store.run('UPDATE counter SET n = n + 1 WHERE id = 1');
+      assert.equal((await store.get('SELECT n FROM counter WHERE id = 1'))?.n, 1, 'the store keeps working');
+      await store.close();
+    } finally {
+      await fake.close();
+    }
   });
 
   it('reports SQL errors with sqld codes and refuses statements sqld refuses', async () => {
