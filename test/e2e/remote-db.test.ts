@@ -73,6 +73,8 @@ test('e2e: the real entry point on a remote libsql:// database answers, and both
       sqld.requests.every((r) => r.status === 200),
       `every request succeeded: ${JSON.stringify(sqld.requests.filter((r) => r.status !== 200).slice(0, 3))}`,
     );
+    const sqlErrors = sqld.requests.flatMap((r) => r.errors);
+    assert.deepEqual(sqlErrors, [], 'no statement the app sent failed on the server');
     assert.ok(
       sqld.requests.some((r) => r.withBaton),
       'interactive transactions continued their streams over HTTP',

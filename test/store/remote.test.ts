@@ -352,3 +352,97 @@ describe('store over a remote libSQL server (Hrana over HTTP)', () => {
     );
   });
 });
+
+describe('fake sqld speaks Hrana over HTTP like sqld', () => {
+  type Json = Record<string, unknown>;
+  async function pipeline(fake: FakeSqld, body: Json, version = 2): Promise<{ status: number; json?: Json; text?: string }> {
+    const res = await fetch(`${fake.url}/v${version}/pipeline`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(body),
+    });
+    const type = res.headers.get('content-type') ?? '';
+    return type.includes('json') ? { status: res.status, json: (await res.json()) as Json } : { status: res.status, text: await res.text() };
+  }
+  const results = (r: { json?: Json }): Json[] => (r.json?.results ?? []) as Json[];
+  const exec = (sql: string, args: unknown[] = []) => ({ type: 'execute', stmt: { sql, args, want_rows: true } });
+
+  it('encodes typed values, answers version probes and 404s what it does not implement', async () => {
+    await withFake(async (fake) => {
+      const r = await pipeline(fake, { baton: null, requests: [exec("SELECT 1 AS i, 1.5 AS f, 'x' AS t, x'00ff' AS b, NULL AS n"), { type: 'close' }] });
+      assert.equal(r.status, 200);
+      assert.equal(r.json?.baton, null, 'a closed stream returns no baton');
+      const result = results(r)[0] as { response: { result: { cols: Json[]; rows: Json[][] } } };
+      assert.deepEqual(result.response.result.rows[0], [
+        { type: 'integer', value: '1' },
+        { type: 'float', value: 1.5 },
+        { type: 'text', value: 'x' },
+        { type: 'blob', base64: 'AP8' },
+        { type: 'null' },
+      ]);
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      assert.equal((await fetch(`${fake.url}/v2`, { headers: auth })).status, 200);
+      assert.equal((await fetch(`${fake.url}/v3`, { headers: auth })).status, 200);
+      assert.equal((await fetch(`${fake.url}/v3-protobuf`, { headers: auth })).status, 404);
+      assert.equal((await fetch(`${fake.url}/v2`)).status, 401, 'no token, no answer');
+    });
+  });
+
+  it('keeps a stream per baton, refuses reused or forged batons, and reports autocommit on v3 only', async () => {
+    await withFake(async (fake) => {
+      const first = await pipeline(fake, { baton: null, requests: [exec('BEGIN IMMEDIATE')] }, 3);
+      const baton = first.json?.baton;
+      assert.equal(typeof baton, 'string');
+      const second = await pipeline(fake, { baton, requests: [{ type: 'get_autocommit' }] }, 3);
+      assert.deepEqual(results(second)[0], { type: 'ok', response: { type: 'get_autocommit', is_autocommit: false } });
+      const reused = await pipeline(fake, { baton, requests: [exec('SELECT 1')] }, 3);
+      assert.equal(reused.status, 400);
+      assert.match(reused.text ?? '', /already been used/);
+      const forged = await pipeline(fake, { baton: `${String(second.json?.baton).slice(0, -2)}xx`, requests: [exec('SELECT 1')] });
+      assert.equal(forged.status, 400);
+      assert.match(forged.text ?? '', /invalid baton/);
+      const v2 = await pipeline(fake, { baton: null, requests: [{ type: 'get_autocommit' }] }, 2);
+      assert.equal(v2.status, 400, 'get_autocommit needs Hrana 3');
+      assert.equal(fake.openStreams(), 1, 'a refused baton leaves the stream it names alone (as in sqld)');
+      const closed = await pipeline(fake, { baton: second.json?.baton, requests: [exec('ROLLBACK'), { type: 'close' }] }, 3);
+      assert.equal(closed.status, 200, 'the latest baton still works');
+      assert.equal(fake.openStreams(), 0);
+    });
+  });
+
+  it('evaluates batch conditions, describes statements and runs sequences', async () => {
+    await withFake(async (fake) => {
+      const batch = {
+        type: 'batch',
+        batch: {
+          steps: [
+            { stmt: { sql: 'CREATE TABLE b (x INTEGER UNIQUE)' } },
+            { stmt: { sql: 'INSERT INTO b VALUES (1)' }, condition: { type: 'ok', step: 0 } },
+            { stmt: { sql: 'INSERT INTO b VALUES (1)' }, condition: { type: 'ok', step: 1 } },
+            { stmt: { sql: 'INSERT INTO b VALUES (2)' }, condition: { type: 'ok', step: 2 } },
+            { stmt: { sql: 'INSERT INTO b VALUES (3)' }, condition: { type: 'error', step: 2 } },
+            { stmt: { sql: 'SELECT count(*) FROM b' }, condition: { type: 'and', conds: [{ type: 'ok', step: 4 }, { type: 'not', cond: { type: 'ok', step: 3 } }] } },
+          ],
+        },
+      };
+      const r = await pipeline(fake, { baton: null, requests: [batch, { type: 'describe', sql: 'SELECT x FROM b WHERE x > :min AND x < ?' }, { type: 'sequence', sql: 'INSERT INTO b VALUES (9); INSERT INTO b VALUES (1);' }, { type: 'close' }] });
+      const [batchResult, describeResult, sequenceResult] = results(r);
+      const res = (batchResult as { response: { result: { step_results: (Json | null)[]; step_errors: (Json | null)[] } } }).response.result;
+      assert.deepEqual(
+        res.step_results.map((x) => x !== null),
+        [true, true, false, false, true, true],
+      );
+      assert.equal((res.step_errors[2] as { code: string }).code, 'SQLITE_CONSTRAINT');
+      assert.equal(res.step_errors[3], null, 'a skipped step has neither result nor error');
+      assert.deepEqual((res.step_results[5] as { rows: Json[][] }).rows[0], [{ type: 'integer', value: '2' }]);
+      assert.deepEqual((describeResult as { response: { result: Json } }).response.result, {
+        params: [{ name: ':min' }, { name: null }],
+        cols: [{ name: 'x', decltype: 'INTEGER' }],
+        is_explain: false,
+        is_readonly: true,
+      });
+      assert.equal((sequenceResult as { type: string }).type, 'error', 'the sequence stops at the duplicate');
+      assert.deepEqual(fake.requests.at(-1)?.errors.length, 2, 'both statement errors were recorded');
+    });
+  });
+});

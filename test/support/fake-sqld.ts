@@ -65,6 +65,8 @@ export interface FakeSqldRequest {
   types: string[];
   /** SQL texts executed (execute, batch steps, sequence), in order. */
   sql: string[];
+  /** Statement errors returned inside the (HTTP 200) response, as `CODE: message`. */
+  errors: string[];
   at: number;
 }
 
@@ -740,7 +742,8 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
     };
   }
 
-  function handleRequest(s: Stream, req: Record<string, unknown>, version: number, executed: string[]): unknown {
+  function handleRequest(s: Stream, req: Record<string, unknown>, version: number, record: FakeSqldRequest): unknown {
+    const executed = record.sql;
     const type = req.type;
     try {
       switch (type) {
@@ -750,8 +753,11 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
           return { type: 'ok', response: { type: 'close' } };
         case 'execute':
           return { type: 'ok', response: { type: 'execute', result: executeStmt(s, req.stmt as ProtoStmt, executed) } };
-        case 'batch':
-          return { type: 'ok', response: { type: 'batch', result: executeBatch(s, req.batch as never, executed, version) } };
+        case 'batch': {
+          const result = executeBatch(s, req.batch as never, executed, version);
+          for (const e of result.step_errors) if (e) record.errors.push(`${e.code}: ${e.message}`);
+          return { type: 'ok', response: { type: 'batch', result } };
+        }
         case 'sequence':
           executeSequence(s, resolveSql(s, req.sql, req.sql_id), executed);
           return { type: 'ok', response: { type: 'sequence' } };
@@ -776,7 +782,10 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
           throw new ProtocolError(`Could not deserialize JSON request body: unknown request type ${JSON.stringify(type)}`);
       }
     } catch (err) {
-      if (err instanceof StmtError) return { type: 'error', error: { message: err.message, code: err.code } };
+      if (err instanceof StmtError) {
+        record.errors.push(`${err.code}: ${err.message}`);
+        return { type: 'error', error: { message: err.message, code: err.code } };
+      }
       throw err;
     }
   }
@@ -799,7 +808,7 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
-    const record: FakeSqldRequest = { method, path, status: 0, withBaton: false, batonReturned: false, types: [], sql: [], at: Date.now() };
+    const record: FakeSqldRequest = { method, path, status: 0, withBaton: false, batonReturned: false, types: [], sql: [], errors: [], at: Date.now() };
     requests.push(record);
     const reply = (status: number, body: unknown, contentType?: string): void => {
       record.status = status;
@@ -839,7 +848,7 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
       return reply(400, (err as Error).message, 'text/plain');
     }
     try {
-      const results = (parsed.requests as Record<string, unknown>[]).map((r) => handleRequest(stream, r ?? {}, version, record.sql));
+      const results = (parsed.requests as Record<string, unknown>[]).map((r) => handleRequest(stream, r ?? {}, version, record));
       let baton: string | null = null;
       if (stream.conn) {
         baton = encodeBaton(stream);
