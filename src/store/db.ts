@@ -159,7 +159,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
           } catch {
             // the transaction may already be closed; the original error matters
           }
-          throw err;
+          // Database errors become StoreErrors; errors the callback raised itself pass through unchanged.
+          throw err instanceof Error && err.name === 'LibsqlError' ? wrap('Write transaction failed', err) : err;
         } finally {
           tx.close();
         }
