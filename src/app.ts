@@ -17,7 +17,7 @@ import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
 import { createMemoryTools } from './memory/tools.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
-import { createSchedulerTools } from './scheduler/tools.ts';
+import { createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
 import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
@@ -103,7 +103,13 @@ export function createApp(deps: AppDeps) {
 
   const memory = createMemory({ store, llm, clock, ids, log: log.child({ module: 'memory' }), models: { chat: env.GEMINI_ROUTER_MODEL } });
   const policy = createApprovalPolicy(config.approvals);
-  const gate = createApprovalGate({ policy, store, log: log.child({ module: 'approvals' }) });
+  // `jobs` is created below; the gate only describes calls once turns run.
+  const gate = createApprovalGate({
+    policy,
+    store,
+    log: log.child({ module: 'approvals' }),
+    describe: (call, ctx) => describeSchedulerCall(jobs)(call, ctx),
+  });
   const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }) });
   const jobs = createScheduler({
     store,

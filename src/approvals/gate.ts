@@ -1,4 +1,5 @@
-import type { GateDecision, ToolGate } from '../agents/tool.ts';
+import type { GateCall, GateDecision, ToolContext, ToolGate } from '../agents/tool.ts';
+import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
 import type { ApprovalPolicy } from './policy.ts';
@@ -18,6 +19,11 @@ export interface ApprovalGateDeps {
   policy: ApprovalPolicy;
   store: Store;
   log?: Logger;
+  /**
+   * What the call's arguments refer to, for the prompt (e.g. the reminder behind a `schedule_delete` id); the raw
+   * arguments are shown under it. Undefined or a failure leaves just the arguments.
+   */
+  describe?: (call: GateCall, ctx: ToolContext) => Promise<string | undefined>;
 }
 
 /** True when "Always allow in this chat" was granted for this tool in this chat. */
@@ -41,12 +47,19 @@ export function createApprovalGate(deps: ApprovalGateDeps): ToolGate {
         ctx.log.info({ tool: call.tool, chat_id: ctx.chat.chatId }, 'tool call allowed by an "always allow" grant');
         return { action: 'allow' };
       }
+      let summary = summarizeArgs(call.args);
+      try {
+        const described = await deps.describe?.(call, ctx);
+        if (described?.trim()) summary = `${described.trim()}\n${summary}`;
+      } catch (err) {
+        deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not describe the call; showing its arguments');
+      }
       const terms: ApprovalTerms = {
         timeoutMs: verdict.timeoutMs,
         scheduledTimeoutMs: verdict.scheduledTimeoutMs,
         fallback: verdict.fallback,
         allowAlways: verdict.allowAlways,
-        summary: summarizeArgs(call.args),
+        summary,
         reason: verdict.reason,
       };
       return { action: 'suspend', payload: { ...terms } };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import type { Job } from './job.ts';
 import { missedPolicySchema } from './job.ts';
+import { jobLine } from './messages.ts';
 import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
 import { formatLocal } from './zoned.ts';
@@ -127,4 +128,17 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
   });
 
   return [create, list, update, remove];
+}
+
+/**
+ * For approval prompts: the job a `schedule_update`/`schedule_delete` call names, as its /jobs line, so the user sees
+ * which reminder they are approving instead of an opaque id. Only the caller's own jobs in this chat are described.
+ */
+export function describeSchedulerCall(scheduler: Scheduler) {
+  return async (call: GateCall, ctx: ToolContext): Promise<string | undefined> => {
+    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string') return undefined;
+    const job = await scheduler.get(call.args.id);
+    if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
+    return jobLine(job, ctx.clock.now());
+  };
 }
