@@ -1,6 +1,8 @@
 import { createAskUserTool } from './approvals/ask-user.ts';
+import { auditTrail } from './approvals/audit.ts';
 import { createApprovalGate } from './approvals/gate.ts';
 import { createApprovalPolicy } from './approvals/policy.ts';
+import { formatTime } from './approvals/prompt.ts';
 import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
 import { createNetworkFromRoster } from './agents/roster.ts';
@@ -148,7 +150,17 @@ export function createApp(deps: AppDeps) {
     ...(deps.overrides?.maxFileBytes ? { maxBytes: deps.overrides.maxFileBytes } : {}),
   });
   const features: FeatureModule[] = [
-    { composer: createMemoryFeature({ memory, outbox }), commands: memoryCommands },
+    {
+      composer: createMemoryFeature({
+        memory,
+        outbox,
+        auditTrail: async (chat, userId) => {
+          const zone = await users.timezoneOf(userId);
+          return auditTrail(await approvals.eventsForChat(chat.chatId, 50), (at) => formatTime(at, zone, clock.now()));
+        },
+      }),
+      commands: memoryCommands,
+    },
     { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
     { composer: createApprovalsFeature({ approvals }), commands: approvalsCommands },
   ];

@@ -22,6 +22,8 @@ export interface MemoryFeatureDeps {
   outbox: Outbox;
   /** Facts per /memory page (5–10). Default 6. */
   pageSize?: number;
+  /** Lines of the latest approvals/questions audit trail in a chat (shown by /why). */
+  auditTrail?: (chat: ChatRef, userId: number) => Promise<string[]>;
 }
 
 const ID = '[A-Za-z0-9_-]{4,40}';
@@ -175,6 +177,8 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       }
       lines.push('', 'Send /memory to review or delete facts.');
     }
+    const trail = (await deps.auditTrail?.(to, ctx.from.id).catch(() => [])) ?? [];
+    if (trail.length > 0) lines.push('', 'Approvals and questions in my latest paused task:', ...trail.map((l) => `• ${l}`));
     await send(to, { text: lines.join('\n'), format: 'plain' });
   });
 
