@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps) {
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
-  const limiter = createRateLimiter({ clock, ...deps.overrides?.limiter });
+  const limiter = createRateLimiter({ clock, privateBurst: 3, ...deps.overrides?.limiter });
   const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
 
   // The scheduler and approvals need the turn runner, which needs their tools: a late-bound reference breaks the cycle.

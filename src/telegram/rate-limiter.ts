@@ -39,6 +39,12 @@ export interface RateLimiterOptions {
   clock: Clock;
   /** Messages per second in one private chat (Telegram: about 1). */
   privatePerSec?: number;
+  /**
+   * Sends allowed back to back in one private chat, averaging `privatePerSec` over the burst (3 → at most 3 in any
+   * 3 s). Telegram tolerates short bursts; without one, a quick follow-up waits out the second after the last reply.
+   * Default 1 (strict pacing).
+   */
+  privateBurst?: number;
   /** Messages per minute in one group (Telegram: 20). */
   groupPerMin?: number;
   /** Messages per second across all chats (Telegram: 30). */
@@ -91,7 +97,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock = options.clock;
   const margin = options.marginMs ?? 5;
   const maxInFlight = options.maxInFlightMs ?? 120_000;
-  const privateRule = ruleOf(options.privatePerSec ?? 1, 1000);
+  const privateRule = burstRule(options.privatePerSec ?? 1, Math.max(1, Math.floor(options.privateBurst ?? 1)));
   const groupRule = ruleOf(options.groupPerMin ?? 20, 60_000);
   const globalRule = ruleOf(options.globalPerSec ?? 30, 1000);
   const lightInterval = options.lightIntervalMs ?? 300;
@@ -110,6 +116,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     // Fractional rates (e.g. 0.5/s) become 1 per 2 s.
     if (count >= 1) return { limit: Math.floor(count), window: per + margin };
     return { limit: 1, window: per / count + margin };
+  }
+
+  function burstRule(perSec: number, burst: number): Rule {
+    if (burst <= 1) return ruleOf(perSec, 1000);
+    return { limit: burst, window: (burst / perSec) * 1000 + margin };
   }
 
   function stateOf(chatId: number): ChatState {

@@ -405,6 +405,21 @@ describe('rate limiter (manual clock)', () => {
     assert.ok(paused[0]! >= 7000, `granted at ${paused[0]}`);
   });
 
+  it('allows a short burst in a private chat while keeping the 1/s average', async () => {
+    const clock = createManualClock(0);
+    const l = limiterWith(clock, { privatePerSec: 1, privateBurst: 3 });
+    const granted: number[] = [];
+    for (let i = 0; i < 7; i++) void grantedAt(clock, l.acquire(11), granted);
+    await clock.flush();
+    assert.deepEqual(granted, [0, 0, 0], 'three back to back');
+    await clock.advance(2999);
+    assert.equal(granted.length, 3, 'the fourth waits for the 3 s window');
+    await clock.advance(1);
+    assert.deepEqual(granted.slice(3), [3000, 3000, 3000]);
+    await clock.advance(3000);
+    assert.deepEqual(granted.slice(6), [6000]);
+  });
+
   it('coalesces preview requests and keeps light requests out of the message budget', async () => {
     const clock = createManualClock(0);
     const l = limiterWith(clock, { privatePerSec: 1 });
