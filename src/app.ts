@@ -17,7 +17,7 @@ import type { Llm } from './llm/types.ts';
 import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
-import { createMemoryTools } from './memory/tools.ts';
+import { createMemoryTools, describeForgetCall } from './memory/tools.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps) {
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    describe: (call, ctx) => describeSchedulerCall(jobs)(call, ctx),
+    describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
   });
   const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }) });
   const jobs = createScheduler({
@@ -172,11 +172,13 @@ export function createApp(deps: AppDeps) {
       port: deps.overrides?.port ?? env.PORT,
       ...(env.WEBHOOK_URL ? { webhookUrl: env.WEBHOOK_URL } : {}),
       ...(env.WEBHOOK_SECRET ? { webhookSecret: env.WEBHOOK_SECRET } : {}),
+      journalLeaseMs: env.JOURNAL_LEASE_MS,
       ...deps.overrides?.frontEnd,
     },
     store,
     log,
     clock,
+    ids,
     users,
     outbox,
     memory,

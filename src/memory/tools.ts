@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineTool, type Tool } from '../agents/tool.ts';
-import { FACT_CATEGORIES, MAX_FACT_LENGTH } from './facts.ts';
+import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { FACT_CATEGORIES, type Fact, MAX_FACT_LENGTH } from './facts.ts';
 import type { Memory } from './memory.ts';
 import { scopeOf } from './scope.ts';
 import { clip, isoDate } from './text.ts';
@@ -99,20 +99,44 @@ export function createMemoryTools(memory: Memory): Tool[] {
       'Delete saved facts about the user for good (they will not be re-learned). Call recall first and pass the exact factIds; the user is asked to approve.',
     input: forgetInput,
     async execute(args, ctx) {
-      let ids = args.factIds ?? [];
-      if (ids.length === 0) ids = (await memory.findFacts(ctx.userId, ctx.chat, args.query)).slice(0, 10).map((f) => f.id);
-      if (ids.length === 0) return { deleted: [], note: `Nothing saved matches "${clip(args.query, 80)}".` };
-      // Only facts of this user in this chat's scope can be deleted from here.
-      const scope = scopeOf(ctx.userId, ctx.chat);
-      const own: string[] = [];
-      for (const id of ids) {
-        const f = await memory.getFact(id);
-        if (f && f.userId === ctx.userId && f.scope === scope) own.push(id);
-      }
-      const removed = await memory.forgetFacts(ctx.userId, own);
+      const facts = await factsToForget(memory, args, ctx);
+      if (facts.length === 0) return { deleted: [], note: `Nothing saved matches "${clip(args.query, 80)}".` };
+      const removed = await memory.forgetFacts(
+        ctx.userId,
+        facts.map((f) => f.id),
+      );
       return { deleted: removed.map((f) => f.text) };
     },
   });
 
   return [remember, recall, forget];
+}
+
+/** The facts a `forget` call would delete: the given ids (or query matches), only this user's, in this chat's scope. */
+async function factsToForget(
+  memory: Memory,
+  args: z.infer<typeof forgetInput>,
+  ctx: Pick<ToolContext, 'userId' | 'chat'>,
+): Promise<Fact[]> {
+  let ids = args.factIds ?? [];
+  if (ids.length === 0) ids = (await memory.findFacts(ctx.userId, ctx.chat, args.query)).slice(0, 10).map((f) => f.id);
+  const scope = scopeOf(ctx.userId, ctx.chat);
+  const own: Fact[] = [];
+  for (const id of ids) {
+    const f = await memory.getFact(id);
+    if (f && f.userId === ctx.userId && f.scope === scope) own.push(f);
+  }
+  return own;
+}
+
+/** For the approval prompt: previews the facts a `forget` call would delete, so the user approves what they see. */
+export function describeForgetCall(memory: Memory) {
+  return async (call: GateCall, ctx: ToolContext): Promise<string | undefined> => {
+    if (call.tool !== 'forget') return undefined;
+    const parsed = forgetInput.safeParse(call.args);
+    if (!parsed.success) return undefined;
+    const facts = await factsToForget(memory, parsed.data, ctx);
+    if (facts.length === 0) return 'Nothing saved matches this, so nothing would be deleted.';
+    return [`Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`, ...facts.map((f) => `• ${clip(f.text, 120)}`)].join('\n');
+  };
 }
