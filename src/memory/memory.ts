@@ -13,7 +13,7 @@ import { type ScopeChat, scopeOf, topicKey } from './scope.ts';
 import { clip, defang, estimateTokens, isoDate, isTrivial } from './text.ts';
 import { createThreads, type HistoryMessage, toContents } from './threads.ts';
 import { VectorCache } from './vector-index.ts';
-import { cosine, encodeVector, normalize } from './vectors.ts';
+import { encodeVector, normalize } from './vectors.ts';
 
 /** Tunables; every field has a default (see `defaultMemoryOptions`). */
 export interface MemoryOptions {
@@ -42,6 +42,8 @@ export interface MemoryOptions {
   embedBatch: number;
   /** Upper bound of the in-process vector cache across scopes (LRU). */
   cacheMaxBytes: number;
+  /** Upper bound of the in-process fact cache across scopes (LRU). */
+  factCacheMaxBytes: number;
   maintenanceIntervalMs: number;
 }
 
@@ -60,6 +62,7 @@ export const defaultMemoryOptions: MemoryOptions = {
   queryEmbedTimeoutMs: 3000,
   embedBatch: 32,
   cacheMaxBytes: 512 * 1024 * 1024,
+  factCacheMaxBytes: 64 * 1024 * 1024,
   maintenanceIntervalMs: 60_000,
 };
 
@@ -200,6 +203,7 @@ export function createMemory(deps: MemoryDeps): Memory {
     ids,
     log,
     halfLifeDays: opts.factHalfLifeDays,
+    cacheMaxBytes: opts.factCacheMaxBytes,
     embed: async (texts) => {
       try {
         return await embed(texts, 'RETRIEVAL_DOCUMENT');
@@ -399,19 +403,15 @@ export function createMemory(deps: MemoryDeps): Memory {
   }
 
   async function relevantFacts(scope: string, vec: Float32Array | undefined): Promise<{ fact: Fact; score: number }[]> {
-    const all = (await facts.active(scope)).filter((f) => f.effectiveConfidence >= opts.factMinConfidence);
     if (!vec) {
       // No query vector (embedding outage or a trivial message): the most confident few.
-      return all
+      return (await facts.active(scope))
+        .filter((f) => f.effectiveConfidence >= opts.factMinConfidence)
         .sort((a, b) => b.effectiveConfidence - a.effectiveConfidence)
         .slice(0, Math.min(5, opts.factLimit))
         .map((fact) => ({ fact, score: 0 }));
     }
-    return all
-      .map((fact) => ({ fact, score: fact.embedding ? cosine(vec, fact.embedding) : 0 }))
-      .filter((x) => x.score >= opts.factMinScore)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, opts.factLimit);
+    return facts.ranked(scope, vec, { limit: opts.factLimit, minScore: opts.factMinScore, minConfidence: opts.factMinConfidence });
   }
 
   async function recallMessages(
@@ -646,11 +646,7 @@ export function createMemory(deps: MemoryDeps): Memory {
         log.warn({ err: toError(err) }, 'query embedding failed; matching facts by text');
       }
       if (!vec) return (await facts.matching(scope, query, undefined, 1)).slice(0, limit).map((fact) => ({ fact, score: 1 }));
-      return (await facts.active(scope))
-        .map((fact) => ({ fact, score: fact.embedding ? cosine(vec, fact.embedding) : 0 }))
-        .filter((x) => x.score >= opts.factMinScore)
-        .sort((a, b) => b.score - a.score)
-        .slice(0, limit);
+      return facts.ranked(scope, vec, { limit, minScore: opts.factMinScore });
     },
 
     async searchMessages(userId, chat, query, limit = 5) {
@@ -793,6 +789,7 @@ export function createMemory(deps: MemoryDeps): Memory {
         return { messages, facts: factCount, vectors, threads: threadCount };
       });
       for (const scope of scopes) cache.invalidate(scope);
+      facts.clearCache();
       for (const key of [...queryVectors.keys()]) queryVectors.delete(key);
       log.info({ userId, ...result }, 'user memory wiped');
       return result;
