@@ -1,3 +1,4 @@
+import { SignBits } from './hamming.ts';
 import { decodeVector } from './vectors.ts';
 
 /** One hit of a vector search: the message id and its cosine similarity to the query. */
@@ -9,42 +10,37 @@ export interface VectorHit {
 /** Below this many vectors a scope is scanned exactly; above it a 1-bit prefilter picks candidates first. */
 const EXACT_LIMIT = 4096;
 
-function popcount32(v: number): number {
-  let x = v - ((v >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
+/** Candidate rows of one search (grown as needed; searches are synchronous, so one scratch array serves all). */
+let scratchRows = new Int32Array(1024);
 
 /**
  * All vectors of one scope in contiguous typed arrays: int8 codes, one scale each, and 1-bit sign codes derived
  * from them. Search is exact (int8 dot products) for small scopes; for large ones a Hamming scan over the sign
- * codes selects ~1% candidates (at least 500) which are then re-ranked exactly on the int8 codes.
+ * codes (WebAssembly popcount, see hamming.ts) selects ~0.5% candidates (at least 500) which are then re-ranked
+ * exactly on the int8 codes.
  */
 export class ScopeVectors {
   readonly dims: number;
-  private readonly words: number;
   size = 0;
   private ids: Float64Array;
   private scales: Float32Array;
   private codes: Int8Array;
-  private bits: Int32Array;
+  private bits: SignBits;
   /** Ids arrive in ascending order from the loader; later appends may not. */
   private sortedUpTo = 0;
 
   constructor(dims: number, capacity = 64) {
     this.dims = dims;
-    this.words = Math.ceil(dims / 32);
     const cap = Math.max(1, capacity);
     this.ids = new Float64Array(cap);
     this.scales = new Float32Array(cap);
     this.codes = new Int8Array(cap * dims);
-    this.bits = new Int32Array(cap * this.words);
+    this.bits = new SignBits(dims, cap);
   }
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.ids.byteLength + this.scales.byteLength + this.codes.byteLength + this.bits.byteLength;
+    return this.ids.byteLength + this.scales.byteLength + this.codes.byteLength + this.bits.bytes;
   }
 
   private grow(min: number): void {
@@ -57,12 +53,10 @@ export class ScopeVectors {
     scales.set(this.scales.subarray(0, this.size));
     const codes = new Int8Array(cap * this.dims);
     codes.set(this.codes.subarray(0, this.size * this.dims));
-    const bits = new Int32Array(cap * this.words);
-    bits.set(this.bits.subarray(0, this.size * this.words));
+    this.bits.ensure(cap);
     this.ids = ids;
     this.scales = scales;
     this.codes = codes;
-    this.bits = bits;
   }
 
   /** Adds one encoded vector (see vectors.ts); returns false if the blob is malformed or has other dimensions. */
@@ -74,10 +68,7 @@ export class ScopeVectors {
     this.ids[row] = id;
     this.scales[row] = d.scale;
     this.codes.set(d.codes, row * this.dims);
-    const bo = row * this.words;
-    for (let i = 0; i < this.dims; i++) {
-      if ((d.codes[i] as number) > 0) this.bits[bo + (i >> 5)] = (this.bits[bo + (i >> 5)] as number) | (1 << (i & 31));
-    }
+    this.bits.set(row, d.codes);
     this.size++;
     return true;
   }
@@ -153,30 +144,19 @@ export class ScopeVectors {
     return topIds.map((id, i) => ({ id, score: topScores[i] as number }));
   }
 
-  /** Rows whose sign codes are closest in Hamming distance to the query's: ~1% of the scope, at least 500. */
+  /** Rows whose sign codes are closest in Hamming distance to the query's: ~0.5% of the scope, at least 500. */
   private candidates(query: Float32Array, k: number): Int32Array {
-    const w = this.words;
-    const qb = new Int32Array(w);
-    for (let i = 0; i < this.dims; i++) if ((query[i] as number) > 0) qb[i >> 5] = (qb[i >> 5] as number) | (1 << (i & 31));
     const n = this.size;
-    const want = Math.min(n, Math.max(500, Math.ceil(n / 100), k * 20));
-    const dist = new Uint16Array(n);
-    const hist = new Uint32Array(this.dims + 1);
-    const bits = this.bits;
-    for (let r = 0; r < n; r++) {
-      const o = r * w;
-      let s = 0;
-      for (let j = 0; j < w; j++) s += popcount32((bits[o + j] as number) ^ (qb[j] as number));
-      dist[r] = s;
-      hist[s] = (hist[s] as number) + 1;
-    }
+    const want = Math.min(n, Math.max(500, Math.ceil(n / 200), k * 20));
+    const { dist, hist } = this.bits.distances(query, n);
     let threshold = 0;
     let cum = 0;
     for (; threshold <= this.dims; threshold++) {
       cum += hist[threshold] as number;
       if (cum >= want) break;
     }
-    const out = new Int32Array(cum);
+    if (scratchRows.length < cum) scratchRows = new Int32Array(Math.max(cum, scratchRows.length * 2));
+    const out = scratchRows;
     let m = 0;
     for (let r = 0; r < n; r++) if ((dist[r] as number) <= threshold) out[m++] = r;
     return out.subarray(0, m);
