@@ -1,6 +1,6 @@
 import { Api, type Composer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { Clock } from '../core/clock.ts';
+import { type Clock, type IdGen, createIdGen } from '../core/clock.ts';
 import { type AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ConversationMemory } from '../core/memory.ts';
@@ -14,7 +14,8 @@ import { createGroupsFeature, isAddressedToBot, isGroupChat } from './features/g
 import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
 import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
 import { type Intake, createIntake } from './intake/intake.ts';
-import { type Journal, createJournal } from './intake/journal.ts';
+import { DEFAULT_LEASE_MS, type Journal, createJournal } from './intake/journal.ts';
+import { type LeaseLoops, startLeaseLoops } from './intake/lease.ts';
 import { type Polling, createPolling } from './intake/polling.ts';
 import { type Health, type HttpServer, startHttpServer } from './intake/server.ts';
 import { type TurnControl, createTurnControl } from './intake/turn-control.ts';
@@ -44,6 +45,15 @@ export interface FrontEndConfig {
   /** Journal rows kept for dedupe after they finish. Default 7 days. */
   journalRetentionMs?: number;
   queuedNoticeMs?: number;
+  /**
+   * How long this instance's claim on an unfinished journal row holds without a heartbeat (another instance on the
+   * same database takes the row over after it). Default 60 s.
+   */
+  journalLeaseMs?: number;
+  /** How often the leases of rows held by this instance are extended. Default a quarter of the lease. */
+  journalHeartbeatMs?: number;
+  /** How often rows of crashed instances (lease expired, or dead process on this machine) are looked for. Default a third of the lease. */
+  journalRecoverMs?: number;
   botInfo?: UserFromGetMe;
 }
 
@@ -52,6 +62,8 @@ export interface FrontEndDeps {
   store: Store;
   log: Logger;
   clock: Clock;
+  /** Makes this process's instance id (owner of journal rows). Default random ids. */
+  ids?: IdGen;
   users: Users;
   outbox: TelegramOutbox;
   memory?: Pick<ConversationMemory, 'newThread'>;
@@ -85,8 +97,9 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
   const { config, store, log, clock, users, outbox } = deps;
   const startedAt = clock.now();
   const control = createTurnControl();
-  const journal = createJournal({ store, clock });
-  const tlog = log.child({ module: 'telegram' });
+  const leaseMs = config.journalLeaseMs ?? DEFAULT_LEASE_MS;
+  const journal = createJournal({ store, clock, instanceId: (deps.ids ?? createIdGen())(), leaseMs });
+  const tlog = log.child({ module: 'telegram', instance: journal.instanceId });
 
   const chat = deps.chat?.({ control, journal });
   const extra = deps.features ?? [];
@@ -159,6 +172,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
 
   let polling: Polling | undefined;
   let server: HttpServer | undefined;
+  let leases: LeaseLoops | undefined;
   let lastUpdateAt: number | undefined;
   const accept = async (updates: Parameters<Intake['accept']>[0]) => {
     const r = await intake.accept(updates);
@@ -202,6 +216,16 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       tlog.info({ bot: me.username, mode: config.mode }, 'telegram bot ready');
       const pruned = await journal.prune(config.journalRetentionMs ?? 7 * 24 * 60 * 60 * 1000);
       if (pruned > 0) tlog.debug({ pruned }, 'old journal rows pruned');
+      // Register and heartbeat before journaling anything; recovery only takes rows whose owner is gone.
+      await journal.register();
+      leases = startLeaseLoops({
+        journal,
+        clock,
+        log: tlog,
+        heartbeatMs: config.journalHeartbeatMs ?? Math.round(leaseMs / 4),
+        recoverMs: config.journalRecoverMs ?? Math.round(leaseMs / 3),
+        recover: () => intake.recover(),
+      });
       await intake.recover();
       if (config.mode === 'webhook') {
         const url = new URL(config.webhookUrl ?? '');
@@ -234,7 +258,12 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     async stop() {
       await polling?.stop();
       await server?.close(); // webhook: Telegram retries what we no longer accept
+      await leases?.stopRecovery();
       await dispatcher.stop(config.shutdownGraceMs ?? 10_000);
+      // Leases stay alive until running turns have ended, then are handed back so a restart resumes the rest at once.
+      await leases?.stopHeartbeat();
+      if (leases) await journal.release().catch((err) => tlog.warn({ err: toError(err) }, 'cannot release journal leases; they expire on their own'));
+      leases = undefined;
     },
   };
 }

@@ -5,6 +5,7 @@ import { telegramMigration } from './004-telegram.ts';
 import { memoryMigration } from './005-memory.ts';
 import { schedulerMigration } from './006-scheduler.ts';
 import { approvalsMigration } from './007-approvals.ts';
+import { journalLeaseMigration } from './008-journal-lease.ts';
 import { memoryIndexesMigration } from './009-memory-indexes.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, memoryIndexesMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, journalLeaseMigration, memoryIndexesMigration];

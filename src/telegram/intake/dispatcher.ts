@@ -93,6 +93,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     for (const wait of [200, 600, 1200, 0]) {
       try {
         attempts = await journal.markRunning(item.updateId);
+        if (attempts === undefined) {
+          // Our lease lapsed and another instance took the update over (or it already finished): it is theirs.
+          ulog.warn('update is owned by another instance now; not running it here');
+          return;
+        }
         break;
       } catch (err) {
         ulog.error({ err: toError(err), retryInMs: wait || undefined }, 'cannot mark update running');
@@ -119,7 +124,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await journal.finish(item.updateId, 'pending');
         ulog.info('turn interrupted by shutdown; it resumes on the next start');
       } else {
-        await journal.finish(item.updateId, 'done');
+        if (!(await journal.finish(item.updateId, 'done'))) ulog.warn('finished an update another instance had taken over');
         done++;
       }
     } catch (err) {
@@ -205,7 +210,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         lane = { key: item.chatKey, queue: [], busy: false, noticeSent: false };
         lanes.set(item.chatKey, lane);
       }
-      lane.queue.push(item);
+      // In update_id order: an update taken over from another instance may be older than ones already queued.
+      const at = lane.queue.findIndex((q) => q.updateId > item.updateId);
+      if (at === -1) lane.queue.push(item);
+      else lane.queue.splice(at, 0, item);
       if (lane.busy) scheduleNotice(lane, item);
       else if (lane.queue.length === 1) ready.push(lane);
       pump();

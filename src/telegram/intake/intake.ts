@@ -17,7 +17,10 @@ export interface IntakeOptions {
 export interface Intake {
   /** Journals the batch atomically (duplicates dropped), then hands the new updates to the dispatcher. */
   accept(updates: Update[]): Promise<{ accepted: number; duplicates: number; ignored: number }>;
-  /** Re-dispatches updates left unfinished by a crash or shutdown, oldest first. Returns how many. */
+  /**
+   * Claims and re-dispatches updates left unfinished by a crash or shutdown (leases expired, or owners dead), oldest
+   * first. Updates another live instance is working on are left alone. Returns how many were taken over.
+   */
   recover(): Promise<number>;
 }
 
@@ -59,7 +62,7 @@ export function createIntake(options: IntakeOptions): Intake {
       return { accepted: fresh.length - ignored, duplicates, ignored };
     },
     async recover() {
-      const rows = await journal.unfinished();
+      const rows = await journal.claim();
       for (const row of rows) {
         dispatcher.enqueue({ updateId: row.updateId, chatKey: row.chatKey, update: row.update, attempts: row.attempts });
       }
