@@ -819,13 +819,14 @@ export function createMemory(deps: MemoryDeps): Memory {
     async maintenance() {
       await drainEmbeddings();
       await facts.backfillEmbeddings(64);
+      // One index range per scope (scope, id > watermark) instead of a scan of every message.
       const rows = await store.query(
-        `SELECT s.scope, MIN(m.created_at) AS oldest FROM memory_scopes s
-         JOIN memory_messages m ON m.scope = s.scope AND m.id > s.extracted_upto AND m.role = 'user'
-         GROUP BY s.scope`,
+        `SELECT s.scope, (SELECT MIN(m.created_at) FROM memory_messages m
+                          WHERE m.scope = s.scope AND m.id > s.extracted_upto AND m.role = 'user') AS oldest
+         FROM memory_scopes s`,
       );
       for (const r of rows) {
-        if (clock.now() - Number(r.oldest) >= opts.extractIdleMs) {
+        if (r.oldest != null && clock.now() - Number(r.oldest) >= opts.extractIdleMs) {
           try {
             await maybeExtract(String(r.scope), true);
           } catch (err) {
