@@ -171,7 +171,12 @@ export function createJournal(deps: JournalOptions): Journal {
   return {
     instanceId,
     async register() {
-      await store.batch([upsertInstance(clock.now())]);
+      const now = clock.now();
+      await store.batch([
+        upsertInstance(now),
+        // Records of instances gone for long (their rows' leases expired long ago) are only clutter.
+        { sql: 'DELETE FROM journal_instances WHERE id <> ? AND heartbeat_at < ?', args: [instanceId, now - Math.max(STALE_INSTANCE_MS, 10 * leaseMs)] },
+      ]);
     },
     async accept(entries) {
       if (entries.length === 0) return [];
@@ -216,6 +221,11 @@ export function createJournal(deps: JournalOptions): Journal {
       const dead = await deadLocalInstances();
       const now = clock.now();
       const claimable = `${UNFINISHED} AND (lease_until <= ? OR owner IS NULL${dead.length > 0 ? ` OR owner IN (${marks(dead.length)})` : ''})`;
+      if (dead.length === 0) {
+        // The common case (nothing orphaned): a read, no write lock taken every scan.
+        const candidates = await store.query(`SELECT update_id FROM updates WHERE ${claimable}`, [now]);
+        if (candidates.every((r) => holding.has(Number(r.update_id)))) return [];
+      }
       const entries = await store.write(async (tx) => {
         const rows = await tx.query(
           `SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE ${claimable} ORDER BY update_id`,
@@ -231,11 +241,7 @@ export function createJournal(deps: JournalOptions): Journal {
           );
           for (const g of got) taken.add(Number(g.update_id));
         }
-        const stale = now - Math.max(STALE_INSTANCE_MS, 10 * leaseMs);
-        await tx.run(
-          `DELETE FROM journal_instances WHERE id <> ? AND (heartbeat_at < ?${dead.length > 0 ? ` OR id IN (${marks(dead.length)})` : ''})`,
-          [instanceId, stale, ...dead],
-        );
+        if (dead.length > 0) await tx.run(`DELETE FROM journal_instances WHERE id IN (${marks(dead.length)})`, dead);
         return rows.filter((r) => taken.has(Number(r.update_id))).map(toEntry);
       });
       for (const e of entries) holding.add(e.updateId);
