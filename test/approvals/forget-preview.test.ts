@@ -35,12 +35,13 @@ test('forget: the approval prompt previews the facts it would delete, and Approv
     h.tg.sendUserMessage({ chatId: USER, text: 'forget my dog' });
     const prompt = await h.tg.waitForBotMessage(USER, (m) => /Would forget/.test(m.text));
     assert.match(prompt.text, /Would forget this fact:\n• User has a dog called Pixel/);
-    const approve = (prompt.replyMarkup?.inline_keyboard ?? []).flat().find((b) => 'callback_data' in b && /Approve/.test(b.text));
-    assert.ok(approve && 'callback_data' in approve, `an Approve button: ${JSON.stringify(prompt.replyMarkup)}`);
+    const markup = prompt.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
+    const approve = (markup?.inline_keyboard ?? []).flat().find((b) => /Approve/.test(b.text));
+    assert.ok(approve?.callback_data, `an Approve button: ${JSON.stringify(prompt.replyMarkup)}`);
     const kept = await h.store.query('SELECT id FROM memory_facts WHERE user_id = ?', [USER]);
     assert.equal(kept.length, 1, 'nothing is deleted before the click');
 
-    h.tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: approve.callback_data as string, userId: USER });
+    h.tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: approve.callback_data, userId: USER });
     await h.tg.waitFor(() => h.tg.botMessages(USER).filter((m) => m.text === 'Done.').length >= 2, { timeoutMs: 8000 });
     const left = await h.store.query('SELECT id FROM memory_facts WHERE user_id = ?', [USER]);
     assert.equal(left.length, 0, 'the previewed fact was deleted');
