@@ -67,6 +67,8 @@ export interface TelegramOutbox extends Outbox {
   edit(to: ChatRef, messageId: number, message: OutMessage, options?: EditOptions): Promise<Delivery>;
   /** Chat action (default `typing`). Light lane: not in the message budget, ~1 per 300 ms per chat. Never throws. */
   sendChatAction(to: ChatRef, action?: ChatAction): Promise<boolean>;
+  /** True when a send with this dedupe key was completely delivered (e.g. a turn's final answer before a crash). */
+  wasDelivered(dedupeKey: string): Promise<boolean>;
   /** Deletes a message; an already-missing message counts as deleted. Never throws. */
   deleteMessage(to: ChatRef, messageId: number): Promise<boolean>;
   /**
@@ -558,5 +560,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     }
   }
 
-  return { send, edit, editKeyboard, sendDocument, sendChatAction, deleteMessage, sendDraft };
+  async function wasDelivered(dedupeKey: string): Promise<boolean> {
+    const row = await store.get('SELECT parts, chunks_done FROM outbox_deliveries WHERE dedupe_key = ?', [dedupeKey]);
+    return row !== undefined && Number(row.chunks_done) >= Number(row.parts);
+  }
+
+  return { send, edit, editKeyboard, sendDocument, sendChatAction, deleteMessage, sendDraft, wasDelivered };
 }

@@ -99,6 +99,12 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     const chat = chatRefOf(ctx);
     const from = ctx.from;
     if (!chat || !from) return;
+    // A crash between delivering the answer and finishing the journal row replays the update on restart: the answer
+    // is already in the chat, so running the turn again would only repeat its tool calls (e.g. a second reminder).
+    if (await deps.outbox.wasDelivered(`turn:${updateId}:final`)) {
+      ctx.log.info({ update_id: updateId }, 'final answer already delivered before a restart; not running the turn again');
+      return;
+    }
     // The dispatcher registered this update; in-process callers without one get a private controller.
     const signal = control.signalFor(updateId) ?? new AbortController().signal;
     const user = await users.get(from.id);
