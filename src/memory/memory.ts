@@ -226,13 +226,20 @@ export function createMemory(deps: MemoryDeps): Memory {
   /** Query vectors from prepare(), reused as the stored message vector on commit (saves an embedding call). */
   const queryVectors = new Map<string, Float32Array>();
 
+  /** Delayed tasks wait outside the chain, so a burst of commits doesn't queue one delay after another. */
+  const delayed = new Set<Promise<void>>();
+
   function background(name: string, fn: () => Promise<void>, delayMs = 0): void {
     if (closed) return;
-    const start = delayMs > 0 ? () => new Promise<void>((resolve) => setTimeout(resolve, delayMs)) : () => undefined;
-    chain = chain
-      .then(start)
-      .then(fn)
-      .catch((err) => log.warn({ err: toError(err), task: name }, 'memory background task failed'));
+    if (delayMs > 0) {
+      const waiting: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+        delayed.delete(waiting);
+        background(name, fn);
+      });
+      delayed.add(waiting);
+      return;
+    }
+    chain = chain.then(fn).catch((err) => log.warn({ err: toError(err), task: name }, 'memory background task failed'));
   }
 
   function scheduleEmbedding(): void {
@@ -848,9 +855,10 @@ export function createMemory(deps: MemoryDeps): Memory {
     async idle() {
       let seen: Promise<void>;
       do {
+        await Promise.all([...delayed]);
         seen = chain;
         await seen;
-      } while (seen !== chain);
+      } while (seen !== chain || delayed.size > 0);
     },
 
     start() {
@@ -860,6 +868,7 @@ export function createMemory(deps: MemoryDeps): Memory {
     },
 
     async close() {
+      await Promise.all([...delayed]);
       closed = true;
       if (timer) clearInterval(timer);
       if (retryTimer) clearTimeout(retryTimer);
