@@ -1,4 +1,4 @@
-import 'dotenv/config';
+import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config/load.ts';
 import { createIdGen, systemClock } from './core/clock.ts';
@@ -9,6 +9,8 @@ import { migrations } from './store/migrations/index.ts';
 
 /** Composition root: load config, create everything, start, stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
+  // `quiet`: dotenv would otherwise print a banner line into the JSON log stream.
+  loadDotenv({ quiet: true });
   let config: Config;
   try {
     config = loadConfig(process.env);
