@@ -82,6 +82,8 @@ export interface CreateJobInput {
   graceMinutes?: number;
   /** Post the confirmation with Keep/Cancel buttons through the outbox. Default true. */
   announce?: boolean;
+  /** Idempotency key: a second create with the same key returns the job the first one made. */
+  requestKey?: string;
 }
 
 export interface CreatedJob {
@@ -835,6 +837,23 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const now = clock.now();
       const text = checkText(input.text, input.kind);
       const timezone = await resolveTimezone(input.ownerUserId, input.timezone);
+      const earlier = input.requestKey
+        ? await store.get('SELECT id FROM jobs WHERE request_key = ?', [input.requestKey])
+        : undefined;
+      if (earlier) {
+        // A replayed request (crash before the turn finished): report the job it already created, post nothing new.
+        const job = await mustGet(String(earlier.id));
+        const runs = upcoming(job, 3);
+        const summary = createdSummary(job, runs, [], now);
+        log.info({ jobId: job.id }, 'job create replayed; returning the existing job');
+        const firstRun = job.nextRunAt ?? runs[0] ?? now;
+        return {
+          job,
+          resolved: { schedule: job.schedule, firstRun, timezone: job.timezone, description: summary, notes: [] },
+          nextRuns: runs,
+          summary,
+        };
+      }
       const resolved = resolveWhen(input.when, now, timezone);
       const graceMs =
         input.graceMinutes !== undefined ? Math.max(0, Math.round(input.graceMinutes)) * 60_000 : opt.defaultGraceMs;
@@ -850,8 +869,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const id = deps.newId();
       await store.run(
         `INSERT INTO jobs (id, owner_user_id, chat_id, topic_id, chat_type, kind, text, schedule, timezone, enabled,
-           next_run_at, missed_policy, grace_ms, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+           next_run_at, missed_policy, grace_ms, created_at, updated_at, request_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
         [
           id,
           input.ownerUserId,
@@ -867,6 +886,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           graceMs,
           now,
           now,
+          input.requestKey ?? null,
         ],
       );
       wake();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import type { Job } from './job.ts';
@@ -66,6 +67,7 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
         when: args.when,
         timezone: args.timezone ?? ctx.timezone,
         ...(args.missed ? { missedPolicy: args.missed } : {}),
+        requestKey: requestKeyOf(ctx.turnId, args),
       });
       const { job } = created;
       return {
@@ -141,4 +143,20 @@ export function describeSchedulerCall(scheduler: Scheduler) {
     if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
     return jobLine(job, ctx.clock.now());
   };
+}
+
+/** Same turn, same arguments → same key, so a turn replayed after a crash doesn't schedule the job twice. */
+function requestKeyOf(turnId: string, args: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, canonical(v)]),
+      );
+    }
+    return value;
+  };
+  return `${turnId}:${createHash('sha256').update(JSON.stringify(canonical(args))).digest('base64url').slice(0, 22)}`;
 }

@@ -93,6 +93,20 @@ describe('schedule_* agent tools', () => {
     assert.equal(del.ok, true);
     assert.equal((await call('schedule_list', {})).count, 1);
   });
+
+  it('schedule_create replayed in the same turn (crash before the turn finished) keeps one job and one card', async () => {
+    const replayCtx = { ...ctx(), turnId: 'update:77' };
+    const args = { text: 'water the plants', when: { in: { minutes: 45 } } };
+    const first = await call('schedule_create', args, replayCtx);
+    const again = await call('schedule_create', { when: { in: { minutes: 45 } }, text: 'water the plants' }, replayCtx);
+    assert.equal(again.id, first.id, 'the replay returns the job the first call created');
+    const rows = await h.stores[0]!.query(`SELECT id FROM jobs WHERE text = 'water the plants'`);
+    assert.equal(rows.length, 1, 'one job in the table');
+    const cards = h.tg.botMessages(CHAT).filter((m) => m.text.includes('water the plants'));
+    assert.equal(cards.length, 1, 'one Keep/Cancel card in the chat');
+    const other = await call('schedule_create', args, { ...ctx(), turnId: 'update:78' });
+    assert.notEqual(other.id, first.id, 'the same request in a new turn is a new job');
+  });
 });
 
 describe('group migration', () => {
@@ -116,4 +130,5 @@ describe('group migration', () => {
       await h.close();
     }
   });
+
 });

@@ -7,6 +7,7 @@ import { schedulerMigration } from './006-scheduler.ts';
 import { approvalsMigration } from './007-approvals.ts';
 import { journalLeaseMigration } from './008-journal-lease.ts';
 import { memoryIndexesMigration } from './009-memory-indexes.ts';
+import { jobRequestKeysMigration } from './010-job-request-keys.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, journalLeaseMigration, memoryIndexesMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, journalLeaseMigration, memoryIndexesMigration, jobRequestKeysMigration];
