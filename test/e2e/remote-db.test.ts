@@ -4,37 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'libsql';
 import { vectorFromBlob } from '../../src/memory/vectors.ts';
 import { botEnv, startBot } from '../support/child-bot.ts';
 import { createFakeGemini } from '../support/fake-gemini.ts';
-import { createFakeSqld } from '../support/fake-sqld.ts';
+import { closedPort, createFakeSqld, readFile } from '../support/fake-sqld.ts';
 import { createFakeTelegram } from '../support/fake-telegram.ts';
 
 const USER = 5151;
 const TOKEN = 'sqld-e2e-secret-token-789';
 
-function readFile<T>(dbPath: string, sql: string): T[] {
-  const db = new Database(dbPath);
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test('e2e: the real entry point on a remote libsql:// database answers, and both sides land in the server file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'assistant-remote-e2e-'));

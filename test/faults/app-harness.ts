@@ -1,100 +1,15 @@
-/**
- * The whole app (src/app.ts) in-process against the fakes, with the knobs the fault and hostile suites need on top of
- * test/telegram/inbound-harness.ts: a short LLM timeout, a short outbox request timeout, a Telegram API root that may
- * point at a fault proxy, and webhook mode. Plus process-wide crash counters.
- */
+/** The fault and hostile suites' harness: the whole app (test/support/whole-app.ts), crash counters, a fault proxy. */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { type App, createApp } from '../../src/app.ts';
-import { type Config, loadConfig } from '../../src/config/load.ts';
-import { createIdGen, systemClock } from '../../src/core/clock.ts';
-import { createLogger } from '../../src/core/logger.ts';
-import { type Store, createStore } from '../../src/store/db.ts';
-import { migrations } from '../../src/store/migrations/index.ts';
-import type { RetryOptions } from '../../src/telegram/outbox.ts';
-import { repoRoot } from '../support/child-bot.ts';
-import type { FakeGemini } from '../support/fake-gemini.ts';
-import type { FakeTelegram } from '../support/fake-telegram.ts';
-import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
+import { type WholeApp, type WholeAppOptions, startWholeApp } from '../support/whole-app.ts';
 
-export interface FaultApp {
-  app: App;
-  store: Store;
-  db: TempDb;
-  port: number;
-  fatal: Error[];
-  close(): Promise<void>;
-}
+export type FaultApp = WholeApp;
+export type FaultAppOptions = Omit<WholeAppOptions, 'frontEnd'> & { queuedNoticeMs?: number };
 
-export interface FaultAppOptions {
-  tg: FakeTelegram;
-  gemini: FakeGemini;
-  allowedUserIds: number[];
-  /** Where the app sends Bot API calls (a fault proxy); default the fake's own root. */
-  apiRoot?: string;
-  /** Per-attempt Gemini timeout (the roster's llmTimeoutMs; the config schema's 1 s floor is bypassed on purpose). */
-  llmTimeoutMs?: number;
-  llmRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-  outboxRetry?: RetryOptions;
-  maxFileBytes?: number;
-  webhook?: { url: string; secret: string };
-  queuedNoticeMs?: number;
-}
-
-/** Starts the complete assistant the way main.ts wires it, with fast limits. */
-export async function startFaultApp(options: FaultAppOptions): Promise<FaultApp> {
-  const db = tempDbUrl('faults');
-  const store = await createStore({ url: db.url, migrations });
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const loaded = loadConfig({
-    TELEGRAM_BOT_TOKEN: options.tg.token,
-    TELEGRAM_API_ROOT: options.apiRoot ?? options.tg.apiRoot,
-    GEMINI_API_KEY: options.gemini.apiKey,
-    GEMINI_BASE_URL: options.gemini.baseUrl,
-    ALLOWED_USER_IDS: options.allowedUserIds.join(','),
-    CONFIG_DIR: resolve(repoRoot, 'config'),
-    ...(options.webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret } : {}),
-  });
-  const config: Config =
-    options.llmTimeoutMs === undefined
-      ? loaded
-      : { ...loaded, roster: { ...loaded.roster, limits: { ...loaded.roster.limits, llmTimeoutMs: options.llmTimeoutMs } } };
-  const fatal: Error[] = [];
-  const app = createApp({
-    config,
-    store,
-    log,
-    clock: systemClock,
-    ids: createIdGen(),
-    onFatal: (e) => fatal.push(e),
-    overrides: {
-      port: 0,
-      frontEnd: {
-        host: '127.0.0.1',
-        pollTimeoutSeconds: 1,
-        shutdownGraceMs: 1500,
-        ...(options.queuedNoticeMs !== undefined ? { queuedNoticeMs: options.queuedNoticeMs } : {}),
-      },
-      limiter: { privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 },
-      outboxRetry: options.outboxRetry ?? { baseDelayMs: 20, maxDelayMs: 100 },
-      llmRetry: options.llmRetry ?? { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
-      ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
-    },
-  });
-  const { port } = await app.start();
-  return {
-    app,
-    store,
-    db,
-    port,
-    fatal,
-    async close() {
-      await app.stop();
-      await store.close();
-      await db.cleanup();
-    },
-  };
+/** Starts the complete assistant the way main.ts wires it, with fast limits (see test/support/whole-app.ts). */
+export function startFaultApp(options: FaultAppOptions): Promise<FaultApp> {
+  const { queuedNoticeMs, ...rest } = options;
+  return startWholeApp({ ...rest, ...(queuedNoticeMs !== undefined ? { frontEnd: { queuedNoticeMs } } : {}) });
 }
 
 /** Counts unhandled rejections and uncaught exceptions in this test process. */

@@ -4,16 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'libsql';
 import { StoreError } from '../../src/core/errors.ts';
 import { decodeVector, encodeVector, vectorFromBlob } from '../../src/memory/vectors.ts';
 import { createStore, describeUrl } from '../../src/store/db.ts';
 import { type Migration, migrations } from '../../src/store/migrations/index.ts';
-import { type FakeSqld, createFakeSqld } from '../support/fake-sqld.ts';
+import { type FakeSqld, closedPort, createFakeSqld, readFile } from '../support/fake-sqld.ts';
 
 const TOKEN = 'remote-secret-token-123';
 
@@ -50,24 +48,6 @@ async function withFake<T>(fn: (fake: FakeSqld, dbPath: string) => Promise<T>): 
 }
 
 /** Reads the fake server's database file directly (not over HTTP). */
-function readFile<T>(dbPath: string, sql: string): T[] {
-  const db = new Database(dbPath);
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('store over a remote libSQL server (Hrana over HTTP)', () => {
   it('applies every real migration over HTTP, idempotently, giving the same schema as a local file', async () => {

@@ -24,7 +24,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import Database from 'libsql';
 
 type Conn = InstanceType<typeof Database>;
@@ -886,4 +886,24 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
     },
   };
+}
+
+/** Reads rows straight from the database file the fake serves (what a server operator would see). */
+export function readFile<T>(dbPath: string, sql: string): T[] {
+  const db = new Database(dbPath);
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** A port nothing listens on (bound, then released): an unreachable server. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }

@@ -2,11 +2,7 @@
  * In-process wiring of the real inbound front end (bot, journal, dispatcher, polling, health server) against the
  * fake Bot API and a temp libSQL file. Nothing of ours is mocked; tests choose which optional parts to plug in.
  */
-import { resolve } from 'node:path';
-import { createApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { createIdGen, systemClock } from '../../src/core/clock.ts';
-import { repoRoot } from '../support/child-bot.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import type { FakeGemini } from '../support/fake-gemini.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { ConversationMemory } from '../../src/core/memory.ts';
@@ -20,6 +16,7 @@ import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
 import { type Users, createUsers } from '../../src/users/users.ts';
 import { type FakeTelegram, type FakeTelegramOptions, createFakeTelegram } from '../support/fake-telegram.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
+import { startWholeApp } from '../support/whole-app.ts';
 
 export interface Inbound {
   tg: FakeTelegram;
@@ -70,7 +67,7 @@ export interface InboundOptions {
 }
 
 export async function startInbound(options: InboundOptions = {}): Promise<Inbound> {
-  if (options.chat && 'app' in options.chat) return startWholeApp(options, options.chat);
+  if (options.chat && 'app' in options.chat) return startAppInbound(options, options.chat);
   const tg = options.tg ?? (await createFakeTelegram(options.fakeTelegram));
   const db = options.db ?? tempDbUrl('inbound');
   const store = await createStore({ url: db.url, migrations });
@@ -125,53 +122,28 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
   };
 }
 
-const fastFrontEnd: Partial<FrontEndConfig> = { host: '127.0.0.1', pollTimeoutSeconds: 1, shutdownGraceMs: 2000 };
-
-async function startWholeApp(options: InboundOptions, chat: AppChat): Promise<Inbound> {
+async function startAppInbound(options: InboundOptions, chat: AppChat): Promise<Inbound> {
   const tg = options.tg ?? (await createFakeTelegram(options.fakeTelegram));
-  const db = options.db ?? tempDbUrl('app');
-  const store = await createStore({ url: db.url, migrations });
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const config = loadConfig({
-    TELEGRAM_BOT_TOKEN: tg.token,
-    TELEGRAM_API_ROOT: tg.apiRoot,
-    GEMINI_API_KEY: chat.gemini.apiKey,
-    GEMINI_BASE_URL: chat.gemini.baseUrl,
-    ALLOWED_USER_IDS: (options.allowedUserIds ?? []).join(','),
-    CONFIG_DIR: resolve(repoRoot, 'config'),
+  const whole = await startWholeApp({
+    tg,
+    gemini: chat.gemini,
+    allowedUserIds: options.allowedUserIds ?? [],
+    ...(options.db ? { db: options.db } : {}),
+    ...(options.config ? { frontEnd: options.config } : {}),
+    ...(chat.maxFileBytes ? { maxFileBytes: chat.maxFileBytes } : {}),
   });
-  const fatal: Error[] = [];
-  const app = createApp({
-    config,
-    store,
-    log,
-    clock: systemClock,
-    ids: createIdGen(),
-    onFatal: (e) => fatal.push(e),
-    overrides: {
-      port: 0,
-      frontEnd: { ...fastFrontEnd, ...options.config },
-      limiter: { privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 },
-      outboxRetry: { baseDelayMs: 20, maxDelayMs: 100 },
-      llmRetry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
-      ...(chat.maxFileBytes ? { maxFileBytes: chat.maxFileBytes } : {}),
-    },
-  });
-  const { port } = await app.start();
   return {
     tg,
-    db,
-    store,
-    users: app.users,
-    outbox: app.outbox,
-    fe: app.frontEnd,
-    port,
-    fatal,
+    db: whole.db,
+    store: whole.store,
+    users: whole.app.users,
+    outbox: whole.app.outbox,
+    fe: whole.app.frontEnd,
+    port: whole.port,
+    fatal: whole.fatal,
     async close() {
-      await app.stop();
-      await store.close();
+      await whole.close();
       if (!options.tg) await tg.close();
-      if (!options.db) await db.cleanup();
     },
   };
 }
