@@ -1,12 +1,10 @@
 import type { Keyboard } from '../core/outbox.ts';
 import { encodeCallback } from './callback-data.ts';
 import type { ApprovalRecord } from './records.ts';
+import { escapeHtml } from '../core/html.ts';
 
 /** Texts and keyboards of approval prompts and questions (Telegram HTML, every user/model string escaped). */
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();

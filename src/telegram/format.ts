@@ -1,4 +1,5 @@
 import { Marked, type Token, type TokenizerAndRendererExtension, type TokenizerThis, type Tokens } from 'marked';
+import { escapeHtml } from '../core/html.ts';
 
 /**
  * Model Markdown → Telegram HTML. The `marked` lexer parses; this module walks the tokens and emits only the tags
@@ -6,10 +7,7 @@ import { Marked, type Token, type TokenizerAndRendererExtension, type TokenizerT
  * model's output, is escaped and shown literally.
  */
 
-/** Escapes text for Telegram HTML (and attribute values): `& < > "`. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
-}
+export { escapeHtml };
 
 const NAMED: Record<string, string> = {
   amp: '&',
