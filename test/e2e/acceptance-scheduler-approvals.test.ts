@@ -237,7 +237,11 @@ test('lifetime 2: after a restart, Approve deletes the schedule and the user get
   assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /Approved by/, 'the prompt became an audit line');
   assert.deepEqual(await openJobs(), [PROMPT_TEXT, 'dentist appointment', 'stretch'].sort(), 'only the call mom reminder is gone');
   assert.deepEqual(await sqlRows("SELECT id FROM jobs WHERE text = 'call mom'"), [], 'its row is deleted from the jobs table');
-  const resumed = gemini.requests.slice(from).filter((r) => isGenerate(r) && !isBackground(r) && !r.lastUserText.includes(PROMPT_TEXT));
+  // Left out: the daily prompt's calls, and the "stretch" turn when the SIGKILL landed after Telegram showed its answer
+  // but before the bot recorded it (that turn is replayed at restart; its job is not duplicated, see openJobs below).
+  const resumed = gemini.requests
+    .slice(from)
+    .filter((r) => isGenerate(r) && !isBackground(r) && !r.lastUserText.includes(PROMPT_TEXT) && !/\bstretch\b/.test(r.lastUserText));
   assert.deepEqual(
     resumed.map((r) => roleOf(r)),
     ['planner'],
