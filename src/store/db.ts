@@ -38,6 +38,8 @@ export interface Store {
   batch(statements: Statement[]): Promise<RunResult[]>;
   /** Interactive write transaction (BEGIN IMMEDIATE). Rolled back if `fn` throws. */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /** Moves the WAL into the main file and truncates it (local files; a no-op for remote databases). */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,16 @@ export async function createStore(options: StoreOptions): Promise<Store> {
           throw err instanceof Error && err.name === 'LibsqlError' ? wrap('Write transaction failed', err) : err;
         } finally {
           tx.close();
+        }
+      });
+    },
+    checkpoint() {
+      if (kind !== 'file') return Promise.resolve();
+      return serialized(async () => {
+        try {
+          await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+        } catch (err) {
+          throw wrap('Checkpoint failed', err);
         }
       });
     },
