@@ -1,5 +1,6 @@
+import { Cron } from 'croner';
 import type { JobKind } from './job.ts';
-import { type Schedule, ScheduleError, nextRuns } from './schedule.ts';
+import { type Schedule, ScheduleError } from './schedule.ts';
 
 /** Runs looked at when measuring how often a recurring schedule fires (enough to meet an irregular cron's closest pair). */
 export const FREQUENCY_SAMPLES = 100;
@@ -12,15 +13,15 @@ export const DEFAULT_MIN_INTERVAL_MS: Readonly<Record<JobKind, number>> = Object
 
 /**
  * The shortest gap between consecutive runs among the next `samples` runs after `after`; null when it runs at most
- * once. Measured on the cron's own clock (evaluated in UTC), so a DST change, which shortens one day's gap by an hour,
- * doesn't make the answer depend on the date it is asked.
+ * once. Measured on the cron's own clock (a fixed UTC offset), so a DST change, which shortens one day's gap by an
+ * hour, doesn't make the answer depend on the date it is asked; a fixed offset is also ~10x faster in croner than a zone.
  */
 export function shortestGapMs(schedule: Schedule, after: number, samples = FREQUENCY_SAMPLES): number | null {
   if (schedule.type === 'once') return null;
-  const runs = nextRuns({ ...schedule, timezone: 'UTC' }, after, samples);
+  const runs = new Cron(schedule.expression, { utcOffset: 0, paused: true }).nextRuns(samples, new Date(after));
   let shortest: number | null = null;
   for (let i = 1; i < runs.length; i++) {
-    const gap = (runs[i] as number) - (runs[i - 1] as number);
+    const gap = (runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime();
     if (shortest === null || gap < shortest) shortest = gap;
   }
   return shortest;
