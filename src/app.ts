@@ -122,6 +122,7 @@ export function createApp(deps: AppDeps) {
     timezoneOf: (userId) => users.timezoneOf(userId),
     newId: ids,
     approvals,
+    options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
   scheduler = jobs;
 

@@ -7,6 +7,8 @@ import { type Agent, type AgentInput, type AgentResult, type RunContext, ZERO_US
 
 /** Longest tool result (in characters of JSON) the model sees; the rest is cut with a note. */
 export const MAX_TOOL_RESULT_CHARS = 20_000;
+/** Tool calls one model step may run when the roster sets no `limits.maxToolCallsPerStep`; the rest get an error. */
+export const DEFAULT_MAX_TOOL_CALLS_PER_STEP = 8;
 /** How many recent text turns a sub-agent sees besides its task. */
 const SUB_AGENT_HISTORY = 8;
 
@@ -114,6 +116,15 @@ function emptyAnswerText(finishReason: string | undefined): string {
 
 function abortedError(ctx: RunContext): AppError {
   return new AppError('aborted', 'The turn was stopped', { cause: ctx.signal.reason });
+}
+
+function maxCallsPerStep(ctx: RunContext): number {
+  return ctx.limits.maxToolCallsPerStep ?? DEFAULT_MAX_TOOL_CALLS_PER_STEP;
+}
+
+/** The answer to a call beyond the per-step cap: it did not run, and the model may ask again next step. */
+function overCapError(max: number, total: number): string {
+  return `Not run: one step may make at most ${max} tool calls and this step made ${total}, so only the first ${max} ran. If you still need this call, make it again in your next step.`;
 }
 
 /** Collects every pending call id in a frame tree (own waiting calls and those of suspended sub-agents). */
@@ -346,8 +357,11 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     frame?: Frame,
     resolutions?: Record<string, Resolution>,
   ): Promise<CallOutcome[]> {
+    const maxCalls = maxCallsPerStep(ctx);
+    if (!frame && calls.length > maxCalls)
+      ctx.log.warn({ agent: name, calls: calls.length, max: maxCalls }, 'too many tool calls in one step; the extras were refused');
     return Promise.all(
-      calls.map((call): Promise<CallOutcome> | CallOutcome => {
+      calls.map((call, index): Promise<CallOutcome> | CallOutcome => {
         const known = frame?.done[call.callId];
         if (known) return { kind: 'response', response: known };
         const sub = subAgents.get(call.name);
@@ -356,6 +370,7 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
         const waiting = frame?.waiting[call.callId];
         if (waiting) return callTool(call, ctx, resolutions?.[call.callId], waiting.kind);
         if (frame) return { kind: 'response', response: { error: 'This call was interrupted and did not run.' } };
+        if (index >= maxCalls) return { kind: 'response', response: { error: overCapError(maxCalls, calls.length) } };
         return sub ? callAgent(call, sub, state, ctx) : callTool(call, ctx, undefined);
       }),
     );

@@ -8,6 +8,7 @@ import type { RunContext } from './types.ts';
 
 export interface TurnLimits {
   maxSteps: number;
+  maxToolCallsPerStep?: number;
   turnTokenBudget: number;
   toolTimeoutMs: number;
   llmTimeoutMs: number;
@@ -35,7 +36,12 @@ export function createRunContext(deps: {
     log,
     signal: request.signal ?? neverAborted,
     budget: { limitTokens: limits.turnTokenBudget, used: { ...used } },
-    limits: { maxSteps: limits.maxSteps, toolTimeoutMs: limits.toolTimeoutMs, llmTimeoutMs: limits.llmTimeoutMs },
+    limits: {
+      maxSteps: limits.maxSteps,
+      ...(limits.maxToolCallsPerStep !== undefined ? { maxToolCallsPerStep: limits.maxToolCallsPerStep } : {}),
+      toolTimeoutMs: limits.toolTimeoutMs,
+      llmTimeoutMs: limits.llmTimeoutMs,
+    },
     nowText: describeNow(deps.clock.now(), request.timezone),
     newId: deps.newId ?? defaultIds,
     emit(event) {

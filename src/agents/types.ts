@@ -12,6 +12,8 @@ export interface TurnBudget {
 /** Loop limits (roster `limits`). */
 export interface AgentLimits {
   maxSteps: number;
+  /** Tool calls one model step may run; the extras are answered with an error. Default 8. */
+  maxToolCallsPerStep?: number;
   toolTimeoutMs: number;
   llmTimeoutMs: number;
 }

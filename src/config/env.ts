@@ -56,6 +56,7 @@ export const envSchema = z
     ),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     JOURNAL_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms)').max(3_600_000, 'must be at most 3600000 (1 hour)').default(60_000),
+    SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1, 'must be at least 1 (minute)').max(1440, 'must be at most 1440 (1 day)').default(15),
   });
 
 /**

@@ -30,6 +30,8 @@ export const rosterSchema = z
     limits: z
       .object({
         maxSteps: z.number().int().min(1).max(50).default(8),
+        /** Tool calls one model step may run; the extras are answered with an error the model sees. */
+        maxToolCallsPerStep: z.number().int().min(1).max(64).default(8),
         turnTokenBudget: z.number().int().min(1000).default(200_000),
         toolTimeoutMs: z.number().int().min(100).default(30_000),
         llmTimeoutMs: z.number().int().min(1000).default(60_000),

@@ -18,6 +18,7 @@ import {
   resolveWhen,
   snoozeTarget,
 } from './schedule.ts';
+import { DEFAULT_MIN_INTERVAL_MS, assertMinInterval } from './frequency.ts';
 import { createSemaphore } from './semaphore.ts';
 import { formatLocal } from './zoned.ts';
 
@@ -41,8 +42,10 @@ export interface SchedulerOptions {
   maxConsecutiveFailures?: number;
   /** Occurrences claimed per database transaction. Default 64. */
   claimBatch?: number;
-  /** Active jobs one user may have. Default 100. */
+  /** Active jobs one user may have (checked in the insert's transaction). Default 100. */
   maxJobsPerUser?: number;
+  /** Shortest gap between two runs of a scheduled prompt (each run calls the model). Default 15 min; reminders 1 min. */
+  minPromptIntervalMs?: number;
   /** How long `stop()` waits for running jobs before aborting them. Default 10 s. */
   stopTimeoutMs?: number;
   /** Shortest gap between two due passes, so a burst is claimed in batches. Default 20 ms. */
@@ -167,6 +170,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     maxConsecutiveFailures: o.maxConsecutiveFailures ?? 3,
     claimBatch: o.claimBatch ?? 64,
     maxJobsPerUser: o.maxJobsPerUser ?? 100,
+    minIntervalMs: { prompt: o.minPromptIntervalMs ?? DEFAULT_MIN_INTERVAL_MS.prompt, reminder: DEFAULT_MIN_INTERVAL_MS.reminder },
     stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
     minTickGapMs: o.minTickGapMs ?? 20,
   };
@@ -855,40 +859,50 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         };
       }
       const resolved = resolveWhen(input.when, now, timezone);
+      assertMinInterval(resolved.schedule, input.kind, opt.minIntervalMs[input.kind], now);
       const graceMs =
         input.graceMinutes !== undefined ? Math.max(0, Math.round(input.graceMinutes)) * 60_000 : opt.defaultGraceMs;
-      const active = await store.get(
-        'SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL',
-        [input.ownerUserId],
-      );
-      if (Number(active?.n ?? 0) >= opt.maxJobsPerUser) {
-        throw new ScheduleError(
-          `You already have ${opt.maxJobsPerUser} scheduled jobs, the maximum. Delete some in /jobs first.`,
+      // Count and insert in one write transaction, so parallel creates cannot all pass the check.
+      const id = await store.write(async (tx) => {
+        if (input.requestKey) {
+          // The same call twice at once: the second one gets the first one's job.
+          const [same] = await tx.query('SELECT id FROM jobs WHERE request_key = ?', [input.requestKey]);
+          if (same) return String(same.id);
+        }
+        const [active] = await tx.query(
+          'SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL',
+          [input.ownerUserId],
         );
-      }
-      const id = deps.newId();
-      await store.run(
-        `INSERT INTO jobs (id, owner_user_id, chat_id, topic_id, chat_type, kind, text, schedule, timezone, enabled,
-           next_run_at, missed_policy, grace_ms, created_at, updated_at, request_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
-        [
-          id,
-          input.ownerUserId,
-          input.chat.chatId,
-          input.chat.topicId ?? null,
-          input.chat.type,
-          input.kind,
-          text,
-          JSON.stringify(resolved.schedule),
-          timezone,
-          resolved.firstRun,
-          input.missedPolicy ?? 'run_once_within_grace',
-          graceMs,
-          now,
-          now,
-          input.requestKey ?? null,
-        ],
-      );
+        if (Number(active?.n ?? 0) >= opt.maxJobsPerUser) {
+          throw new ScheduleError(
+            `You already have ${opt.maxJobsPerUser} scheduled jobs, the maximum. Delete some in /jobs first.`,
+          );
+        }
+        const newId = deps.newId();
+        await tx.run(
+          `INSERT INTO jobs (id, owner_user_id, chat_id, topic_id, chat_type, kind, text, schedule, timezone, enabled,
+             next_run_at, missed_policy, grace_ms, created_at, updated_at, request_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+          [
+            newId,
+            input.ownerUserId,
+            input.chat.chatId,
+            input.chat.topicId ?? null,
+            input.chat.type,
+            input.kind,
+            text,
+            JSON.stringify(resolved.schedule),
+            timezone,
+            resolved.firstRun,
+            input.missedPolicy ?? 'run_once_within_grace',
+            graceMs,
+            now,
+            now,
+            input.requestKey ?? null,
+          ],
+        );
+        return newId;
+      });
       wake();
       const job = await mustGet(id);
       const runs = upcoming(job, 3);
@@ -956,6 +970,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         sets.push('enabled = 0', 'paused_reason = ?');
         args.push(PAUSE_REASONS.byUser);
       }
+      if (patch.when !== undefined || patch.enabled === true)
+        assertMinInterval(next.schedule, job.kind, opt.minIntervalMs[job.kind], now);
       if (sets.length === 0) throw new ScheduleError('Nothing to change: give a new text, time, or enabled true/false.');
       sets.push('updated_at = ?');
       args.push(now, id);

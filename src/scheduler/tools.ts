@@ -44,7 +44,8 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
     description:
       'Schedule a reminder (posted as-is, no AI) or a prompt (you will be asked it at that time and your answer posted). ' +
       'Pass the time as the user said it via "when"; never compute dates or timestamps yourself. ' +
-      'The result has the resolved local time; tell the user that time. A confirmation with Keep/Cancel buttons is posted automatically.',
+      'The result has the resolved local time; tell the user that time. A confirmation with Keep/Cancel buttons is posted automatically. ' +
+      'A recurring prompt may not run more often than every 15 minutes (unless the owner changed that); reminders may repeat every minute. If a schedule is refused, the error names one that fits: offer it to the user.',
     input: z.object({
       kind: z
         .enum(['reminder', 'prompt'])

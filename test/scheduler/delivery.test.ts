@@ -172,13 +172,13 @@ describe('scheduled prompts and delivery', () => {
       chat,
       kind: 'prompt',
       text: 'summarize my inbox',
-      when: { cron: '* * * * *' },
+      when: { cron: '*/15 * * * *' },
       announce: false,
     });
     h.gemini.reset();
     h.gemini.setHandler(() => ({ error: { status: 400, message: 'bad request' } }));
     for (let i = 0; i < 4; i++) {
-      await h.clock.advance(MIN);
+      await h.clock.advance(15 * MIN);
       await scheduler.tick();
     }
     h.gemini.setHandler(undefined);
