@@ -65,6 +65,7 @@ describe('approvals policy', () => {
           timeout: '2m',
           fallback: 'approve',
           allowAlways: true,
+          allowAlwaysFor: { arg: 'to.country' },
         },
         note: { mode: 'when', when: { arg: 'text', contains: 'password' } },
         tag: { mode: 'when', when: { arg: 'labels', exists: true } },
@@ -137,12 +138,17 @@ describe('callback data', () => {
 });
 
 describe('argument summary', () => {
-  it('is short and readable', () => {
+  it('is readable and hides nothing silently: values in full, a shortened one says how long it is', () => {
     assert.equal(summarizeArgs({}), '(no arguments)');
     assert.equal(summarizeArgs({ id: 'j1', all: true, n: null }), 'id: j1\nall: true');
     const long = summarizeArgs({ a: 'x'.repeat(500), b: { c: [1, 2] }, c: 1, d: 2, e: 3, f: 4, g: 5, h: 6 });
-    assert.ok(long.length <= 600);
-    assert.match(long, /… and 2 more/);
+    assert.ok(long.includes(`a: ${'x'.repeat(500)}\n`), 'a 500-character value is shown whole (it was cut at 120)');
     assert.match(long, /b: \{"c":\[1,2\]\}/);
+    assert.match(long, /h: 6$/, 'all eight arguments are shown');
+    const huge = summarizeArgs({ text: `${'y'.repeat(2500)}TAIL` });
+    assert.match(huge, /… \[shortened: 2,504 characters in all\]$/);
+    const many = summarizeArgs(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, i])));
+    assert.match(many, /… and 2 more arguments not shown$/);
+    assert.equal(summarizeArgs({ url: 'https://example.com/?q=1' }), '', 'URLs are left to the prompt, which shows them whole');
   });
 });
