@@ -85,6 +85,33 @@ describe('approvals policy', () => {
     assert.equal(p.evaluate('tag', { labels: [] }).required, true);
   });
 
+  it('"Always allow" names a target: the host of the URL (shipped http_fetch), or an argument value; never the whole tool', () => {
+    const v = policy.evaluate('http_fetch', { url: 'https://News.Example.COM./a?b=1' });
+    assert.ok(v.required && v.allowAlways);
+    assert.equal(v.required && v.grantTarget, 'news.example.com');
+    const bad = approvalsConfigSchema.safeParse({ tools: { pay: { mode: 'always', allowAlways: true }, x: { mode: 'always', allowAlwaysFor: { arg: 'id' } } } });
+    assert.equal(bad.success, false);
+    const text = bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') ?? '';
+    assert.match(text, /tools\.pay\.allowAlwaysFor: is required with "allowAlways": true/);
+    assert.match(text, /tools\.x\.allowAlwaysFor: is only used with "allowAlways": true/);
+    const byValue = createApprovalPolicy(
+      approvalsConfigSchema.parse({ tools: { send: { mode: 'always', allowAlways: true, allowAlwaysFor: { arg: 'to.address' } } } }),
+    );
+    const sent = byValue.evaluate('send', { to: { address: ' ann@example.com ' } });
+    assert.equal(sent.required && sent.grantTarget, 'ann@example.com');
+    const missing = byValue.evaluate('send', { to: {} });
+    assert.ok(missing.required && !missing.allowAlways && missing.grantTarget === undefined, 'no target, no "Always allow"');
+    const long = byValue.evaluate('send', { to: { address: 'x'.repeat(201) } });
+    assert.ok(long.required && !long.allowAlways, 'a target too long to show gets no "Always allow"');
+  });
+
+  it('schedule_update asks when it pauses a job or rewrites its text, not for a new time or a resume', () => {
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', enabled: false }).required, true);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', text: 'new prompt' }).required, true);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', when: { in: { minutes: 5 } } }).required, false);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', enabled: true }).required, false);
+  });
+
   it('rejects malformed config with clear messages', () => {
     const bad = approvalsConfigSchema.safeParse({
       defaults: { timeout: '10 minutes' },
