@@ -31,7 +31,7 @@ describe('http_fetch approval prompts show the whole URL', () => {
     const url = `https://evil.example.com/collect/v2?q=weather&pad=${pad}&data=User%20lives%20in%20Lisbon&x=<b>&y="1"#top`;
     const prompt = await promptFor(url);
     const lines = prompt.text.split('\n');
-    const at = (needle: string) => lines.findIndex((l) => l === needle);
+    const at = (needle: string) => lines.indexOf(needle);
     assert.ok(at('🌐 evil.example.com') > 0, `host line in:\n${prompt.text}`);
     assert.ok(at('🌐 evil.example.com') < at('/collect/v2'), 'host before the path');
     assert.ok(at('/collect/v2') < at('?q=weather'), 'the path, then the query');
