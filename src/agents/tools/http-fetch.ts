@@ -5,7 +5,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Preapproval } from '../preapproval.ts';
-import { type Tool, defineTool } from '../tool.ts';
+import { type Tool, type ToolContext, defineTool } from '../tool.ts';
 import { htmlToText } from './html-text.ts';
 import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
 import { createTurnSlots } from './turn-slots.ts';
@@ -175,7 +175,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
   });
 
   /** Follows redirects (each hop through the net guard and, for a new host, the approval policy) and reads the page. */
-  async function fetchPage(start: URL, ctx: Parameters<Tool['execute']>[1]) {
+  async function fetchPage(start: URL, ctx: ToolContext) {
     let current = start;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
     ctx.progress(`Reading ${current.hostname}…`);
