@@ -1,6 +1,7 @@
 import { createAskUserTool } from './approvals/ask-user.ts';
 import { auditTrail } from './approvals/audit.ts';
 import { createApprovalGate } from './approvals/gate.ts';
+import { createGrantStore } from './approvals/grants.ts';
 import { createApprovalPolicy } from './approvals/policy.ts';
 import { formatTime } from './approvals/prompt.ts';
 import { createApprovals } from './approvals/service.ts';
@@ -26,6 +27,7 @@ import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
 import { createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
 import { createMediaReader } from './telegram/features/media.ts';
 import { createMemoryFeature, memoryCommands } from './telegram/features/memory.ts';
+import { createPermissionsFeature, permissionsCommands } from './telegram/features/permissions.ts';
 import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
 import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
 import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
@@ -128,7 +130,8 @@ export function createApp(deps: AppDeps) {
 
   const registry = createToolRegistry();
   registry.register(
-    ...createBuiltinTools(deps.overrides?.allowPrivateFetch ? { httpFetch: { allowPrivate: true } } : {}),
+    // Redirects to another host are checked against the same gate (policy + the user's grants).
+    ...createBuiltinTools({ httpFetch: { preapproval: gate, ...(deps.overrides?.allowPrivateFetch ? { allowPrivate: true } : {}) } }),
     createAskUserTool(),
     ...createSchedulerTools(jobs),
     ...createMemoryTools(memory),
@@ -164,6 +167,10 @@ export function createApp(deps: AppDeps) {
     },
     { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
     { composer: createApprovalsFeature({ approvals }), commands: approvalsCommands },
+    {
+      composer: createPermissionsFeature({ grants: createGrantStore(store), outbox, timezoneOf: (userId) => users.timezoneOf(userId) }),
+      commands: permissionsCommands,
+    },
   ];
   const frontEnd = createFrontEnd({
     config: {

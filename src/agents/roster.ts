@@ -2,6 +2,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { Roster } from '../config/roster.ts';
 import type { Llm } from '../llm/types.ts';
 import { createAgent } from './agent.ts';
+import { withoutMemory } from './memoryless.ts';
 import { createNetwork } from './network.ts';
 import type { ToolRegistry } from './registry.ts';
 import type { ToolGate } from './tool.ts';
@@ -37,8 +38,8 @@ export function createNetworkFromRoster(options: RosterNetworkOptions): Agent {
   const agentInstructions = roster.agents.map((a) => promptOf(a.prompt, `agent "${a.name}"`));
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const agents = roster.agents.map((spec, i) =>
-    createAgent({
+  const agents = roster.agents.map((spec, i) => {
+    const agent = createAgent({
       name: spec.name,
       description: spec.description,
       model: modelOf(spec.model),
@@ -48,8 +49,9 @@ export function createNetworkFromRoster(options: RosterNetworkOptions): Agent {
       llm,
       ...(gate ? { gate } : {}),
       ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),
-    }),
-  );
+    });
+    return spec.memory ? agent : withoutMemory(agent);
+  });
   return createNetwork({
     name: 'router',
     router: {

@@ -1,8 +1,10 @@
+import type { Preapproval } from '../agents/preapproval.ts';
 import type { GateCall, GateDecision, ToolContext, ToolGate } from '../agents/tool.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
-import type { ApprovalPolicy } from './policy.ts';
+import { type GrantStore, createGrantStore } from './grants.ts';
+import type { ApprovalPolicy, PolicyVerdict } from './policy.ts';
 import { summarizeArgs } from './prompt.ts';
 
 /** What the gate puts into `PendingCall.payload` for an approval (read back by the approvals service). */
@@ -11,6 +13,8 @@ export interface ApprovalTerms {
   scheduledTimeoutMs: number;
   fallback: 'deny' | 'approve';
   allowAlways: boolean;
+  /** What "Always allow" would grant (a host or an argument value), shown on the button; set with `allowAlways`. */
+  grantTarget?: string;
   summary: string;
   reason: string;
 }
@@ -26,31 +30,37 @@ export interface ApprovalGateDeps {
   describe?: (call: GateCall, ctx: ToolContext) => Promise<string | undefined>;
 }
 
-/** True when "Always allow in this chat" was granted for this tool in this chat. */
-export async function hasGrant(store: Store, chatId: number, tool: string): Promise<boolean> {
-  const row = await store.get('SELECT 1 AS ok FROM approval_grants WHERE chat_id = ? AND tool = ?', [chatId, tool]);
-  return row !== undefined;
-}
+/** The approvals gate: a ToolGate for the agent loop and a Preapproval for tools that act on derived calls. */
+export type ApprovalGate = ToolGate & Preapproval;
 
 /**
  * The ToolGate: asks the policy about each call; calls that need approval suspend the run with the terms
- * (timeout, fallback, allowAlways, summary) unless this chat has an "always allow" grant for the tool.
+ * (timeout, fallback, allowAlways + grant target, summary) unless the requesting user holds an "Always allow" grant
+ * for this tool and target (a grant belongs to one user and never to a whole chat).
  * A policy evaluation error requires approval (fail closed); a store error throws, which the loop also treats as suspend.
  */
-export function createApprovalGate(deps: ApprovalGateDeps): ToolGate {
+export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
+  const grants: GrantStore = createGrantStore(deps.store);
+
+  /** True when the user's grant covers this call (only while the rule still offers "Always allow"). */
+  async function granted(verdict: PolicyVerdict, call: GateCall, userId: number): Promise<boolean> {
+    if (!verdict.required || !verdict.allowAlways || verdict.grantTarget === undefined) return false;
+    return grants.has(userId, call.tool, verdict.grantTarget);
+  }
+
   return {
     async check(call, ctx): Promise<GateDecision> {
       const verdict = deps.policy.evaluate(call.tool, call.args);
       if (!verdict.required) return { action: 'allow' };
       if (verdict.error) deps.log?.warn({ tool: call.tool, error: verdict.error }, 'approval policy evaluation failed; asking');
-      if (verdict.allowAlways && (await hasGrant(deps.store, ctx.chat.chatId, call.tool))) {
-        ctx.log.info({ tool: call.tool, chat_id: ctx.chat.chatId }, 'tool call allowed by an "always allow" grant');
+      if (await granted(verdict, call, ctx.userId)) {
+        ctx.log.info({ tool: call.tool, user_id: ctx.userId }, 'tool call allowed by an "always allow" grant');
         return { action: 'allow' };
       }
       let summary = summarizeArgs(call.args);
       try {
         const described = await deps.describe?.(call, ctx);
-        if (described?.trim()) summary = `${described.trim()}\n${summary}`;
+        if (described?.trim()) summary = summary ? `${described.trim()}\n${summary}` : described.trim();
       } catch (err) {
         deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not describe the call; showing its arguments');
       }
@@ -59,10 +69,21 @@ export function createApprovalGate(deps: ApprovalGateDeps): ToolGate {
         scheduledTimeoutMs: verdict.scheduledTimeoutMs,
         fallback: verdict.fallback,
         allowAlways: verdict.allowAlways,
+        ...(verdict.grantTarget !== undefined ? { grantTarget: verdict.grantTarget } : {}),
         summary,
         reason: verdict.reason,
       };
       return { action: 'suspend', payload: { ...terms } };
+    },
+
+    async allowsWithoutAsking(call, ctx) {
+      const verdict = deps.policy.evaluate(call.tool, call.args);
+      if (!verdict.required) return true;
+      if (await granted(verdict, call, ctx.userId)) {
+        ctx.log.info({ tool: call.tool, user_id: ctx.userId }, 'derived call allowed by an "always allow" grant');
+        return true;
+      }
+      return false;
     },
   };
 }

@@ -91,6 +91,17 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 
 const fallbackSchema = z.enum(['deny', 'approve']);
 
+/**
+ * What one "Always allow" grant covers besides the user and the tool: the host of a URL argument (`as: "host"`) or
+ * the exact value of an argument (`as: "value"`), e.g. `{ "arg": "url", "as": "host" }`.
+ */
+export const grantScopeSchema = z.strictObject({
+  arg: argPath,
+  as: z.enum(['host', 'value']).default('value'),
+});
+
+export type GrantScope = z.infer<typeof grantScopeSchema>;
+
 /** The rule for one tool (or a `*` pattern of tool names). */
 export const toolPolicySchema = z
   .strictObject({
@@ -101,8 +112,10 @@ export const toolPolicySchema = z
     /** Timeout for scheduled (unattended) runs; the shorter of this and `timeout` applies. */
     scheduledTimeout: durationSchema.optional(),
     fallback: fallbackSchema.optional(),
-    /** Offer "Always allow in this chat". */
+    /** Offer "Always allow": a grant for the requesting user, this tool and one target (`allowAlwaysFor`). */
     allowAlways: z.boolean().optional(),
+    /** The target an "Always allow" grant is scoped to; required with `allowAlways: true`. */
+    allowAlwaysFor: grantScopeSchema.optional(),
     /** Shown in the prompt: why this needs approval. */
     reason: z.string().trim().min(1).max(200).optional(),
   })
@@ -111,6 +124,15 @@ export const toolPolicySchema = z
       ctx.addIssue({ code: 'custom', path: ['when'], message: 'is required when mode is "when"' });
     if (p.mode !== 'when' && p.when)
       ctx.addIssue({ code: 'custom', path: ['when'], message: 'is only allowed when mode is "when"' });
+    if (p.allowAlways && !p.allowAlwaysFor)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowAlwaysFor'],
+        message:
+          'is required with "allowAlways": true, so a grant covers one target and not every call of the tool (e.g. { "arg": "url", "as": "host" })',
+      });
+    if (!p.allowAlways && p.allowAlwaysFor)
+      ctx.addIssue({ code: 'custom', path: ['allowAlwaysFor'], message: 'is only used with "allowAlways": true' });
   });
 
 export type ToolPolicy = z.infer<typeof toolPolicySchema>;

@@ -1,4 +1,4 @@
-import type { ApprovalsConfig, ArgTest, Condition, ToolPolicy } from './policy-schema.ts';
+import type { ApprovalsConfig, ArgTest, Condition, GrantScope, ToolPolicy } from './policy-schema.ts';
 
 /** What the policy says about one call. `timeoutMs` already accounts for scheduled runs when asked. */
 export type PolicyVerdict =
@@ -8,7 +8,10 @@ export type PolicyVerdict =
       timeoutMs: number;
       scheduledTimeoutMs: number;
       fallback: 'deny' | 'approve';
+      /** True only when the rule offers "Always allow" and the call has a target a grant can name (`grantTarget`). */
       allowAlways: boolean;
+      /** What an "Always allow" grant for this call covers (a host, or an argument value); set with `allowAlways`. */
+      grantTarget?: string;
       /** Why approval is needed, for the prompt. */
       reason: string;
     };
@@ -72,6 +75,27 @@ export function hostMatches(host: string, pattern: string): boolean {
   return host === pattern;
 }
 
+/** Longest argument value a grant may name; longer values get no "Always allow". */
+const MAX_GRANT_TARGET_CHARS = 200;
+
+/**
+ * The target an "Always allow" grant for this call would cover: the lower-cased host of a URL argument, or an
+ * argument's exact value. Undefined when it can't be computed (missing, not a URL, too long): then no grant is offered.
+ */
+export function grantTargetOf(scope: GrantScope, args: Record<string, unknown>): string | undefined {
+  const value = readPath(args, scope.arg);
+  if (scope.as === 'host') {
+    try {
+      return hostOf(value, scope.arg);
+    } catch {
+      return undefined;
+    }
+  }
+  if (value === undefined || value === null) return undefined;
+  const text = typeof value === 'string' ? value.trim() : JSON.stringify(value);
+  return text && text.length <= MAX_GRANT_TARGET_CHARS ? text : undefined;
+}
+
 function asNumber(value: unknown, arg: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`argument "${arg}" is not a number`);
   return value;
@@ -133,14 +157,16 @@ export function createApprovalPolicy(config: ApprovalsConfig): ApprovalPolicy {
     return exact.get(tool) ?? patterns.find((p) => p.re.test(tool))?.rule;
   }
 
-  function required(tool: string, rule: ToolPolicy | undefined): PolicyVerdict {
+  function required(tool: string, rule: ToolPolicy | undefined, args: Record<string, unknown>): PolicyVerdict {
     const timeoutMs = rule?.timeout ?? config.defaults.timeout;
+    const grantTarget = rule?.allowAlways && rule.allowAlwaysFor ? grantTargetOf(rule.allowAlwaysFor, args) : undefined;
     return {
       required: true,
       timeoutMs,
       scheduledTimeoutMs: Math.min(timeoutMs, rule?.scheduledTimeout ?? config.defaults.scheduledTimeout),
       fallback: rule?.fallback ?? config.defaults.fallback,
-      allowAlways: rule?.allowAlways ?? false,
+      allowAlways: grantTarget !== undefined,
+      ...(grantTarget !== undefined ? { grantTarget } : {}),
       reason: defaultReason(tool, rule),
     };
   }
@@ -153,13 +179,14 @@ export function createApprovalPolicy(config: ApprovalsConfig): ApprovalPolicy {
       try {
         rule = ruleFor(tool);
         if (!rule || rule.mode === 'never') return { required: false };
-        if (rule.mode === 'always') return required(tool, rule);
+        if (rule.mode === 'always') return required(tool, rule, args);
         if (!rule.when) throw new Error('mode "when" without a condition');
-        return evaluateCondition(rule.when, args) ? required(tool, rule) : { required: false };
+        return evaluateCondition(rule.when, args) ? required(tool, rule, args) : { required: false };
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
+        // Without arguments no grant target exists, so this never offers "Always allow".
         return {
-          ...required(tool, rule),
+          ...required(tool, rule, {}),
           allowAlways: false,
           reason: `I couldn't check the approval rule for ${tool} (${message}), so it needs your approval.`,
           error: message,

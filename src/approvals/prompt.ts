@@ -1,10 +1,22 @@
+import { escapeHtml } from '../core/html.ts';
 import type { Keyboard } from '../core/outbox.ts';
 import { encodeCallback } from './callback-data.ts';
 import type { ApprovalRecord } from './records.ts';
-import { escapeHtml } from '../core/html.ts';
 
-/** Texts and keyboards of approval prompts and questions (Telegram HTML, every user/model string escaped). */
+/**
+ * Texts and keyboards of approval prompts and questions (Telegram HTML, every user/model string escaped).
+ * Nothing the approver decides on is cut silently: URLs are shown whole (host first, then path and query, one
+ * parameter per line), other arguments in full up to a generous limit, and anything shortened says so with its length.
+ */
 
+/** Telegram's limit on one message's visible text (UTF-16 code units after entity parsing). */
+const MESSAGE_LIMIT = 4096;
+/** Room kept for the lines under the request: who decides and until when, or the audit line of a closed prompt. */
+const FOOTER_RESERVE = 400;
+/** Per-argument and whole-summary limits for non-URL arguments (plain text). */
+const MAX_VALUE_CHARS = 2000;
+const MAX_SUMMARY_CHARS = 3000;
+const MAX_KEYS = 10;
 
 function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -21,14 +33,118 @@ function describeValue(value: unknown): string {
   }
 }
 
-/** A short readable summary of tool arguments: `key: value` lines, at most 6 keys and ~500 characters. Plain text. */
+/** True for a string argument that is (or pretends to be) an http(s) URL: the prompt shows those whole, apart. */
+export function isUrlArg(value: unknown): value is string {
+  return typeof value === 'string' && /^\s*https?:\/\//i.test(value);
+}
+
+/** A value in full (whitespace flattened), or its first `max` characters and how long it really is. */
+function fullOrCounted(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  return `${flat.slice(0, max)}… [shortened: ${flat.length.toLocaleString('en-US')} characters in all]`;
+}
+
+/**
+ * A readable summary of tool arguments: `key: value` lines, values in full up to 2,000 characters each (a longer one
+ * says how long it is). URL arguments are left out: the prompt shows them whole from the stored arguments.
+ * Empty when every argument is a URL. Plain text.
+ */
 export function summarizeArgs(args: Record<string, unknown>): string {
   const entries = Object.entries(args).filter(([, v]) => v !== undefined && v !== null && v !== '');
   if (entries.length === 0) return '(no arguments)';
-  const lines = entries.slice(0, 6).map(([k, v]) => `${clip(k, 32)}: ${clip(describeValue(v), 120)}`);
-  if (entries.length > 6) lines.push(`… and ${entries.length - 6} more`);
-  const text = lines.join('\n');
-  return text.length <= 600 ? text : `${text.slice(0, 599)}…`;
+  const shown = entries.filter(([, v]) => !isUrlArg(v));
+  const lines: string[] = [];
+  let used = 0;
+  let hidden = 0;
+  for (const [k, v] of shown.slice(0, MAX_KEYS)) {
+    const line = `${clip(k, 32)}: ${fullOrCounted(describeValue(v), MAX_VALUE_CHARS)}`;
+    if (used + line.length > MAX_SUMMARY_CHARS && lines.length > 0) {
+      hidden += 1;
+      continue;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  hidden += Math.max(0, shown.length - MAX_KEYS);
+  if (hidden > 0) lines.push(`… and ${hidden} more argument${hidden === 1 ? '' : 's'} not shown`);
+  return lines.join('\n');
+}
+
+/** One rendered line: its HTML and how many characters Telegram counts for it. */
+interface Line {
+  html: string;
+  visible: number;
+}
+
+const line = (html: string, plain: string): Line => ({ html, visible: plain.length });
+const codeLine = (plain: string): Line => line(`<code>${escapeHtml(plain)}</code>`, plain);
+
+/**
+ * A URL argument, host first and prominent, then the path, each query parameter on its own line and the fragment,
+ * exactly as the tool will request it (normalised by the URL parser, so hidden characters show percent-encoded).
+ * Within `budget` visible characters; a longer URL is cut with a note giving its full length.
+ */
+function urlLines(key: string, raw: string, budget: number): Line[] {
+  const label = key === 'url' ? '' : `${clip(key, 32)}: `;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  const head: Line[] = [];
+  const body: string[] = [];
+  let full: string;
+  if (!url) {
+    const text = `${label}⚠️ not a valid URL:`;
+    head.push(line(`${escapeHtml(label)}⚠️ <b>not a valid URL:</b>`, text));
+    full = raw.trim();
+    body.push(full);
+  } else {
+    const notes: string[] = [];
+    if (url.protocol === 'http:') notes.push('http, not encrypted');
+    if (url.username || url.password) notes.push('contains a user name or password');
+    const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+    const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    head.push(line(`${escapeHtml(label)}🌐 <b>${escapeHtml(host)}</b>${note ? `<i>${escapeHtml(note)}</i>` : ''}`, `${label}🌐 ${host}${note}`));
+    full = url.href;
+    body.push(url.pathname || '/');
+    const params = url.search.length > 1 ? url.search.slice(1).split('&') : [];
+    for (const [i, p] of params.entries()) body.push(`${i === 0 ? '?' : '&'}${p}`);
+    if (url.hash) body.push(url.hash);
+  }
+  const out = [...head];
+  // Keep room for the "shortened" note unless the last part fits whole.
+  const NOTE_ROOM = 100;
+  let room = budget - joinLines(head).visible - 1;
+  let shown = 0;
+  let cut = false;
+  for (const [i, part] of body.entries()) {
+    const need = part.length + 1;
+    if (need <= room - (i === body.length - 1 ? 0 : NOTE_ROOM)) {
+      out.push(codeLine(part));
+      room -= need;
+      shown += part.length;
+      continue;
+    }
+    const take = room - NOTE_ROOM - 2;
+    if (take > 0) {
+      out.push(codeLine(`${part.slice(0, take)}…`));
+      shown += take;
+    }
+    cut = true;
+    break;
+  }
+  if (cut) {
+    const text = `✂️ Shortened to fit one message: this URL is ${full.length.toLocaleString('en-US')} characters long; about ${shown.toLocaleString('en-US')} are shown.`;
+    out.push(line(`<i>${escapeHtml(text)}</i>`, text));
+  }
+  return out;
+}
+
+function joinLines(lines: Line[]): { html: string; visible: number } {
+  return { html: lines.map((l) => l.html).join('\n'), visible: lines.reduce((n, l) => n + l.visible, 0) + Math.max(0, lines.length - 1) };
 }
 
 /** Formats a time for the user: "14:05" today, "3 Mar 14:05" otherwise, in their time zone. */
@@ -65,10 +181,24 @@ export function formatDuration(ms: number): string {
 function header(a: ApprovalRecord): string {
   if (a.kind === 'question') return `❓ <b>${escapeHtml(clip(a.question ?? '', 900))}</b>`;
   const via = a.agent && a.agent !== 'router' ? ` <i>(${escapeHtml(a.agent)})</i>` : '';
-  const lines = [`🔐 <b>Approval needed:</b> <code>${escapeHtml(a.tool)}</code>${via}`];
-  lines.push(`<blockquote>${escapeHtml(a.summary)}</blockquote>`);
-  if (a.reason) lines.push(`<i>${escapeHtml(a.reason)}</i>`);
-  return lines.join('\n');
+  const title = `🔐 Approval needed: ${a.tool}${a.agent && a.agent !== 'router' ? ` (${a.agent})` : ''}`;
+  const fixed: Line[] = [line(`🔐 <b>Approval needed:</b> <code>${escapeHtml(a.tool)}</code>${via}`, title)];
+  const rest: Line[] = [];
+  if (a.summary.trim()) rest.push(line(`<blockquote>${escapeHtml(a.summary)}</blockquote>`, a.summary));
+  if (a.reason) rest.push(line(`<i>${escapeHtml(a.reason)}</i>`, a.reason));
+  if (a.allowAlways && a.grantTarget !== undefined) {
+    const scope = `♾️ “Always allow” covers only ${a.tool} for ${clip(a.grantTarget, 200)}, for ${a.requestedByName}, until revoked in /permissions.`;
+    rest.push(line(`<i>${escapeHtml(scope)}</i>`, scope));
+  }
+  let budget = MESSAGE_LIMIT - FOOTER_RESERVE - joinLines([...fixed, ...rest]).visible - 1;
+  const urls: Line[] = [];
+  for (const [key, value] of Object.entries(a.args)) {
+    if (!isUrlArg(value)) continue;
+    const block = urlLines(key, value, Math.max(200, budget));
+    budget -= joinLines(block).visible + 1;
+    urls.push(...block);
+  }
+  return joinLines([...fixed, ...urls, ...rest]).html;
 }
 
 /** The open prompt: what is asked, who may decide and until when. */
@@ -82,7 +212,7 @@ export function promptText(a: ApprovalRecord, now: number): string {
   return `${header(a)}\nFor ${escapeHtml(a.requestedByName)} to decide by ${until} — otherwise it is ${fallback} automatically.`;
 }
 
-/** Approve / Deny (+ Always allow in this chat), or up to 6 option buttons for a question. */
+/** Approve / Deny (+ "Always allow <target>" for the requester), or up to 6 option buttons for a question. */
 export function promptKeyboard(a: ApprovalRecord): Keyboard {
   if (a.kind === 'question') {
     return a.options.map((option, index) => [{ text: clip(option, 60), data: encodeCallback({ kind: 'q', id: a.id, index }) }]);
@@ -93,7 +223,8 @@ export function promptKeyboard(a: ApprovalRecord): Keyboard {
       { text: '❌ Deny', data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
     ],
   ];
-  if (a.allowAlways) rows.push([{ text: '♾️ Always allow in this chat', data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }) }]);
+  if (a.allowAlways && a.grantTarget !== undefined)
+    rows.push([{ text: `♾️ Always allow ${clip(a.grantTarget, 40)}`, data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }) }]);
   return rows;
 }
 
@@ -103,7 +234,9 @@ export function auditLine(a: ApprovalRecord, now: number): string {
   const by = a.decidedByName ?? 'someone';
   switch (a.status) {
     case 'approved':
-      return a.always ? `♾️ Always allowed in this chat by ${by}${at}` : `✅ Approved by ${by}${at}`;
+      if (!a.always) return `✅ Approved by ${by}${at}`;
+      if (a.grantTarget === undefined) return `♾️ Always allowed by ${by}${at}`;
+      return `♾️ Approved by ${by}${at}; ${a.tool} for ${clip(a.grantTarget, 200)} is now always allowed for ${a.requestedByName}`;
     case 'denied':
       return `❌ Denied by ${by}${at}`;
     case 'answered':
@@ -119,6 +252,12 @@ export function auditLine(a: ApprovalRecord, now: number): string {
 /** The prompt after it closed: the original request plus the audit line, without buttons. */
 export function closedText(a: ApprovalRecord, now: number): string {
   return `${header(a)}\n${escapeHtml(auditLine(a, now))}`;
+}
+
+/** The callback answer after "Always allow" (≤ 200 characters): what is now allowed, for whom, how to undo it. */
+export function alwaysAllowedNotice(a: ApprovalRecord): string {
+  const text = `Approved — ${a.tool} for ${clip(a.grantTarget ?? '', 60)} is now always allowed for ${clip(a.requestedByName, 40)}. Revoke it in /permissions.`;
+  return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
 }
 
 /** The callback answer for a click on a request that is no longer open. */

@@ -69,6 +69,8 @@ export interface ApprovalRecord {
   summary: string;
   reason: string | undefined;
   allowAlways: boolean;
+  /** What "Always allow" grants (a host or an argument value), as shown on the button; set when `allowAlways`. */
+  grantTarget: string | undefined;
   requestedBy: number;
   requestedByName: string;
   chat: ChatRef;
@@ -140,6 +142,7 @@ export function toApprovalRecord(row: Row): ApprovalRecord {
     summary: String(row.summary),
     reason: optStr(row.reason),
     allowAlways: num(row.allow_always) === 1,
+    grantTarget: optStr(row.grant_target),
     requestedBy: num(row.requested_by),
     requestedByName: String(row.requested_by_name),
     chat: chatOf(row),
@@ -163,8 +166,8 @@ export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'al
 } {
   return {
     sql: `INSERT INTO approvals (id, run_id, round, call_id, agent, tool, args, kind, question, options, summary, reason,
-      allow_always, requested_by, requested_by_name, chat_id, topic_id, timezone, status, expires_at, fallback, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      allow_always, grant_target, requested_by, requested_by_name, chat_id, topic_id, timezone, status, expires_at, fallback, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
     args: [
       a.id,
       a.runId,
@@ -179,6 +182,7 @@ export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'al
       a.summary,
       a.reason ?? null,
       a.allowAlways ? 1 : 0,
+      a.grantTarget ?? null,
       a.requestedBy,
       a.requestedByName,
       a.chat.chatId,

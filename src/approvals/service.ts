@@ -6,9 +6,10 @@ import type { ChatRef, Outbox } from '../core/outbox.ts';
 import type { PendingCall, Resolution, ResumableTurnRunner, Suspension, TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Store, WriteTx } from '../store/db.ts';
 import { parseCallback } from './callback-data.ts';
+import { insertGrant } from './grants.ts';
 import { type NewRunEvent, type RunEvent, appendRunEvents, eventsForChat, eventsForRun } from './events.ts';
 import type { ApprovalPolicy } from './policy.ts';
-import { alreadyClosedNotice, closedText, formatDuration, promptKeyboard, promptText, summarizeArgs } from './prompt.ts';
+import { alreadyClosedNotice, alwaysAllowedNotice, closedText, formatDuration, promptKeyboard, promptText, summarizeArgs } from './prompt.ts';
 import { type ApprovalRecord, type RunRecord, approvalInsert, storableRequest, toApprovalRecord, toRunRecord } from './records.ts';
 
 /** Who clicked or answered: the Telegram user id and a display name for audit lines. */
@@ -88,6 +89,7 @@ const termsSchema = z.object({
   scheduledTimeoutMs: z.number().positive().optional(),
   fallback: z.enum(['deny', 'approve']),
   allowAlways: z.boolean(),
+  grantTarget: z.string().min(1).optional(),
   summary: z.string().optional(),
   reason: z.string().optional(),
 });
@@ -135,6 +137,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     timeoutMs: number;
     fallback: 'deny' | 'approve';
     allowAlways: boolean;
+    grantTarget?: string;
     summary: string;
     reason: string | undefined;
   } {
@@ -142,10 +145,12 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (parsed.success) {
       const t = parsed.data;
       const timeoutMs = origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
+      // A grant names a target; without one there is nothing to offer "Always allow" for.
       return {
         timeoutMs,
         fallback: t.fallback,
-        allowAlways: t.allowAlways,
+        allowAlways: t.allowAlways && t.grantTarget !== undefined,
+        ...(t.allowAlways && t.grantTarget !== undefined ? { grantTarget: t.grantTarget } : {}),
         summary: t.summary ?? summarizeArgs(call.args),
         reason: t.reason,
       };
@@ -208,6 +213,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           summary: question,
           reason: undefined,
           allowAlways: false,
+          grantTarget: undefined,
           expiresAt: now + timeoutMs,
           fallback: questions.fallbackAnswer,
           ...openState(),
@@ -225,6 +231,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           summary: terms.summary,
           reason: terms.reason,
           allowAlways: terms.allowAlways,
+          grantTarget: terms.grantTarget,
           expiresAt: now + timeoutMs,
           fallback: terms.fallback,
           ...openState(),
@@ -504,12 +511,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       } else {
         events.push({ type: 'approval_decided', data: { approvalId: a.id, tool: a.tool, decision: status, by: actor.id, name: actor.name, always: !!extra.always } });
       }
-      if (extra.always) {
-        await tx.run(
-          'INSERT OR REPLACE INTO approval_grants (chat_id, tool, granted_by, granted_at, approval_id) VALUES (?, ?, ?, ?, ?)',
-          [a.chat.chatId, a.tool, actor.id, now, a.id],
-        );
-        events.push({ type: 'always_allow_granted', data: { approvalId: a.id, tool: a.tool, by: actor.id } });
+      if (extra.always && a.grantTarget !== undefined) {
+        // Scoped to the requester, this tool and the target shown on the button; never to the whole chat.
+        await insertGrant(tx, { userId: a.requestedBy, tool: a.tool, target: a.grantTarget, grantedBy: actor.id, chatId: a.chat.chatId, approvalId: a.id, at: now });
+        events.push({ type: 'always_allow_granted', data: { approvalId: a.id, tool: a.tool, target: a.grantTarget, for: a.requestedBy, by: actor.id } });
       }
       await appendRunEvents(tx, log, a.runId, a.chat.chatId, now, events);
       return true;
@@ -553,8 +558,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     return click(approvalId, 'approval', actor, (a) => {
       if (action === 'y') return { status: 'approved', reply: 'Approved ✅' };
       if (action === 'n') return { status: 'denied', reply: 'Denied ❌' };
-      if (!a.allowAlways) return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
-      return { status: 'approved', always: true, reply: `Approved — ${a.tool} is now always allowed in this chat.` };
+      if (!a.allowAlways || a.grantTarget === undefined) return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
+      return { status: 'approved', always: true, reply: alwaysAllowedNotice(a) };
     });
   }
 

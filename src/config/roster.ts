@@ -7,16 +7,24 @@ const agentName = z
 /** `default` means GEMINI_MODEL, `router` means GEMINI_ROUTER_MODEL; anything else is a Gemini model id. */
 const modelRef = z.string().min(1).default('default');
 
-export const agentSchema = z.object({
-  name: agentName,
-  description: z.string().min(10, 'must say when the router should pick this agent'),
-  model: modelRef,
-  prompt: z.string().min(1).describe('prompt file, relative to the config directory'),
-  tools: z.array(z.string().min(1)).default([]),
-  /** Provider-side tools; cannot be combined with function tools on Gemini. */
-  builtinTools: z.array(z.enum(['google_search', 'url_context'])).default([]),
-  temperature: z.number().min(0).max(2).optional(),
-});
+export const agentSchema = z
+  .object({
+    name: agentName,
+    description: z.string().min(10, 'must say when the router should pick this agent'),
+    model: modelRef,
+    prompt: z.string().min(1).describe('prompt file, relative to the config directory'),
+    tools: z.array(z.string().min(1)).default([]),
+    /** Provider-side tools; cannot be combined with function tools on Gemini. */
+    builtinTools: z.array(z.enum(['google_search', 'url_context'])).default([]),
+    temperature: z.number().min(0).max(2).optional(),
+    /**
+     * Whether the agent sees the user's memory: facts, recalled past messages and the earlier turns of the conversation.
+     * Default: yes, except for agents with builtinTools, whose search and URL reading the approval gate never sees, so
+     * injected text could smuggle what they know into a URL. Such an agent gets only the router's task.
+     */
+    memory: z.boolean().optional(),
+  })
+  .transform((a) => ({ ...a, memory: a.memory ?? a.builtinTools.length === 0 }));
 
 export const rosterSchema = z
   .object({

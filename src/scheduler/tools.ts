@@ -142,8 +142,20 @@ export function describeSchedulerCall(scheduler: Scheduler) {
     if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string') return undefined;
     const job = await scheduler.get(call.args.id);
     if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
-    return jobLine(job, ctx.clock.now());
+    const line = jobLine(job, ctx.clock.now());
+    return call.tool === 'schedule_update' ? `${line}\n${describeJobChange(job, call.args)}` : line;
   };
+}
+
+/** What a `schedule_update` call would change, in words (the new text itself is shown in full with the arguments). */
+function describeJobChange(job: Job, args: Record<string, unknown>): string {
+  const changes: string[] = [];
+  if (args.enabled === false) changes.push('pause it');
+  if (args.enabled === true) changes.push('resume it');
+  if (typeof args.text === 'string') changes.push(`replace its ${job.kind === 'prompt' ? 'prompt' : 'text'} with the text below`);
+  if (args.when !== undefined) changes.push('change when it runs');
+  if (typeof args.timezone === 'string') changes.push(`use the time zone ${args.timezone}`);
+  return `Change: ${changes.length > 0 ? changes.join('; ') : 'nothing'}`;
 }
 
 /** Same turn, same arguments → same key, so a turn replayed after a crash doesn't schedule the job twice. */

@@ -79,7 +79,8 @@ describe('Network from the default roster', () => {
       const calls = h.gemini.generateCalls();
       assert.equal(calls.length, 2);
       assert.equal(calls[1]?.lastUserText, `task for ${agent} about Miso`);
-      assert.equal(calls[1]?.contents[0]?.parts?.[0]?.text, 'My cat is called Miso.', 'sub-agent gets recent history');
+      if (agent === 'researcher') assert.equal(calls[1]?.contents.length, 1, 'the researcher gets only its task (memory: false)');
+      else assert.equal(calls[1]?.contents[0]?.parts?.[0]?.text, 'My cat is called Miso.', 'sub-agent gets recent history');
       assert.ok(h.events.some((e) => e.type === 'routing' && e.from === 'router' && e.to === agent));
       assert.ok(h.events.some((e) => e.type === 'text-delta' && e.agent === agent));
       // The router-level contents are well-formed for the next turn: call, response, answer.
@@ -92,6 +93,25 @@ describe('Network from the default roster', () => {
       }
     });
   }
+
+  it("the user's facts, recalled messages and earlier turns reach the assistant but not the researcher (built-in web tools)", async () => {
+    assert.equal(config.roster.agents.find((a) => a.name === 'researcher')?.memory, false);
+    assert.equal(config.roster.agents.find((a) => a.name === 'assistant')?.memory, true);
+    const systemContext =
+      "## What you know about the user\n- User's cat is called Miso [personal]\n\n## Recalled from past conversations\n- [user]: my salary is 4200 a month";
+    for (const agent of ['assistant', 'researcher'] as const) {
+      h.gemini.enqueueFor({ model: 'router-model' }, { functionCalls: [{ name: `agent_${agent}`, args: { task: 'find cat food prices' } }] });
+      h.gemini.enqueueFor({ model: 'agent-model' }, { text: `${agent} done` });
+      await network().run({ history, text: 'find cat food prices', systemContext }, h.ctx());
+    }
+    const [routerA, assistant, routerR, researcher] = h.gemini.generateCalls();
+    for (const router of [routerA, routerR]) assert.match(router?.systemText ?? '', /Miso[\s\S]*4200/, 'the router has the memory');
+    assert.match(assistant?.systemText ?? '', /User's cat is called Miso[\s\S]*salary is 4200/, 'the assistant has the memory');
+    const seen = JSON.stringify(researcher?.body);
+    for (const secret of ['Miso', '4200', 'What you know about the user', 'Recalled from past conversations'])
+      assert.ok(!seen.includes(secret), `the researcher's request contains "${secret}"`);
+    assert.equal(researcher?.lastUserText, 'find cat food prices', 'it still gets its task');
+  });
 
   it('passes the researcher grounding through to the result', async () => {
     h.gemini.enqueueFor({ model: 'router-model' }, { functionCalls: [{ name: 'agent_researcher', args: { task: 'price of tea' } }] });

@@ -25,7 +25,9 @@ import { createGeminiLlm } from '../../src/llm/gemini.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import type { BotContext } from '../../src/telegram/context.ts';
+import { createGrantStore } from '../../src/approvals/grants.ts';
 import { createApprovalsFeature } from '../../src/telegram/features/approvals.ts';
+import { createPermissionsFeature } from '../../src/telegram/features/permissions.ts';
 import { createTelegramApi } from '../../src/telegram/front-end.ts';
 import { type TelegramOutbox, createTelegramOutbox } from '../../src/telegram/outbox.ts';
 import { type RateLimiter, createRateLimiter } from '../../src/telegram/rate-limiter.ts';
@@ -180,6 +182,7 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
         await next();
       });
       bot.use(createApprovalsFeature({ approvals }));
+      bot.use(createPermissionsFeature({ grants: createGrantStore(store), outbox }));
       await bot.init();
 
       const feed = (update: Update) => bot.handleUpdate(update);

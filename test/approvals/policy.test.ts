@@ -65,6 +65,7 @@ describe('approvals policy', () => {
           timeout: '2m',
           fallback: 'approve',
           allowAlways: true,
+          allowAlwaysFor: { arg: 'to.country' },
         },
         note: { mode: 'when', when: { arg: 'text', contains: 'password' } },
         tag: { mode: 'when', when: { arg: 'labels', exists: true } },
@@ -82,6 +83,33 @@ describe('approvals policy', () => {
     assert.equal(p.evaluate('note', { text: 'hello' }).required, false);
     assert.equal(p.evaluate('tag', {}).required, false);
     assert.equal(p.evaluate('tag', { labels: [] }).required, true);
+  });
+
+  it('"Always allow" names a target: the host of the URL (shipped http_fetch), or an argument value; never the whole tool', () => {
+    const v = policy.evaluate('http_fetch', { url: 'https://News.Example.COM./a?b=1' });
+    assert.ok(v.required && v.allowAlways);
+    assert.equal(v.required && v.grantTarget, 'news.example.com');
+    const bad = approvalsConfigSchema.safeParse({ tools: { pay: { mode: 'always', allowAlways: true }, x: { mode: 'always', allowAlwaysFor: { arg: 'id' } } } });
+    assert.equal(bad.success, false);
+    const text = bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') ?? '';
+    assert.match(text, /tools\.pay\.allowAlwaysFor: is required with "allowAlways": true/);
+    assert.match(text, /tools\.x\.allowAlwaysFor: is only used with "allowAlways": true/);
+    const byValue = createApprovalPolicy(
+      approvalsConfigSchema.parse({ tools: { send: { mode: 'always', allowAlways: true, allowAlwaysFor: { arg: 'to.address' } } } }),
+    );
+    const sent = byValue.evaluate('send', { to: { address: ' ann@example.com ' } });
+    assert.equal(sent.required && sent.grantTarget, 'ann@example.com');
+    const missing = byValue.evaluate('send', { to: {} });
+    assert.ok(missing.required && !missing.allowAlways && missing.grantTarget === undefined, 'no target, no "Always allow"');
+    const long = byValue.evaluate('send', { to: { address: 'x'.repeat(201) } });
+    assert.ok(long.required && !long.allowAlways, 'a target too long to show gets no "Always allow"');
+  });
+
+  it('schedule_update asks when it pauses a job or rewrites its text, not for a new time or a resume', () => {
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', enabled: false }).required, true);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', text: 'new prompt' }).required, true);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', when: { in: { minutes: 5 } } }).required, false);
+    assert.equal(policy.evaluate('schedule_update', { id: 'j1', enabled: true }).required, false);
   });
 
   it('rejects malformed config with clear messages', () => {
@@ -137,12 +165,17 @@ describe('callback data', () => {
 });
 
 describe('argument summary', () => {
-  it('is short and readable', () => {
+  it('is readable and hides nothing silently: values in full, a shortened one says how long it is', () => {
     assert.equal(summarizeArgs({}), '(no arguments)');
     assert.equal(summarizeArgs({ id: 'j1', all: true, n: null }), 'id: j1\nall: true');
     const long = summarizeArgs({ a: 'x'.repeat(500), b: { c: [1, 2] }, c: 1, d: 2, e: 3, f: 4, g: 5, h: 6 });
-    assert.ok(long.length <= 600);
-    assert.match(long, /… and 2 more/);
+    assert.ok(long.includes(`a: ${'x'.repeat(500)}\n`), 'a 500-character value is shown whole (it was cut at 120)');
     assert.match(long, /b: \{"c":\[1,2\]\}/);
+    assert.match(long, /h: 6$/, 'all eight arguments are shown');
+    const huge = summarizeArgs({ text: `${'y'.repeat(2500)}TAIL` });
+    assert.match(huge, /… \[shortened: 2,504 characters in all\]$/);
+    const many = summarizeArgs(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, i])));
+    assert.match(many, /… and 2 more arguments not shown$/);
+    assert.equal(summarizeArgs({ url: 'https://example.com/?q=1' }), '', 'URLs are left to the prompt, which shows them whole');
   });
 });

@@ -5,7 +5,7 @@ import { createApprovalPolicy } from '../../src/approvals/policy.ts';
 import { approvalsConfigSchema } from '../../src/approvals/policy-schema.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { GROUP, type Instance, USER, type World, buttonData, createWorld, scriptToolCall } from './harness.ts';
+import { type Instance, USER, type World, buttonData, createWorld, scriptToolCall } from './harness.ts';
 
 function scriptQuestion(world: World, options: string[] | undefined, final: string): void {
   world.gemini.enqueueFor({ systemIncludes: 'ROUTER' }, { functionCalls: [{ name: 'agent_planner', args: { task: 'plan dinner' } }] });
@@ -100,7 +100,7 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, 'Cleanup done.');
   });
 
-  it('http_fetch: an allowlisted host runs without a prompt; another host asks, and "always allow" sticks for the chat', async () => {
+  it('http_fetch: an allowlisted host runs without a prompt; another host asks, with "Always allow" for that host', async () => {
     scriptToolCall(world.gemini, 'http_fetch', { url: 'https://en.wikipedia.org/wiki/Cat' }, 'Cats are great.');
     const ok = await app.turn(world.request({ text: 'read about cats' }));
     assert.equal(ok.status, 'done');
@@ -118,15 +118,10 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     await app.press(USER, prompt.messageId, data[2]!);
     await app.approvals.idle();
     assert.deepEqual((await world.fetched()).at(-1), 'https://example.com/a');
-    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Always allowed in this chat by Ann/);
-
-    scriptToolCall(world.gemini, 'http_fetch', { url: 'https://other.example.net/' }, 'Fetched other.');
-    const granted = await app.turn(world.request({ text: 'read other' }));
-    assert.equal(granted.status, 'done', 'the grant lets it through without a prompt');
-    assert.equal(world.prompts(USER).length, 0, 'no new prompt');
-    scriptToolCall(world.gemini, 'http_fetch', { url: 'https://other.example.net/' }, 'Fetched other.');
-    const elsewhere = await app.turn(world.request({ chat: { chatId: GROUP, type: 'supergroup' } }));
-    assert.equal(elsewhere.status, 'suspended', 'the grant covers that chat only');
+    assert.match(
+      world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '',
+      /Approved by Ann at 13:00; http_fetch for example\.com is now always allowed for Ann/,
+    );
   });
 
   it('policy evaluation error → approval required (fail closed), without "always allow"', async () => {

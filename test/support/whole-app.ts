@@ -42,6 +42,8 @@ export interface WholeAppOptions {
   frontEnd?: Partial<FrontEndConfig>;
   /** Reuse a database (restart scenarios); it is then left for the caller to clean up. */
   db?: TempDb;
+  /** Let http_fetch reach loopback (a local test server); the approval policy still applies. */
+  allowPrivateFetch?: boolean;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -77,6 +79,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       outboxRetry: options.outboxRetry ?? { baseDelayMs: 20, maxDelayMs: 100 },
       llmRetry: options.llmRetry ?? { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
       ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
+      ...(options.allowPrivateFetch ? { allowPrivateFetch: true } : {}),
     },
   });
   const { port } = await app.start();

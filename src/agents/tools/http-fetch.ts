@@ -4,9 +4,11 @@ import { isIP } from 'node:net';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { type Tool, defineTool } from '../tool.ts';
+import type { Preapproval } from '../preapproval.ts';
+import { type Tool, type ToolContext, defineTool } from '../tool.ts';
 import { htmlToText } from './html-text.ts';
 import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
+import { createTurnSlots } from './turn-slots.ts';
 
 export interface HttpFetchOptions {
   /** Allow private, loopback and link-local addresses (tests, trusted LANs). Default false. */
@@ -21,7 +23,28 @@ export interface HttpFetchOptions {
   timeoutMs?: number;
   maxRedirects?: number;
   userAgent?: string;
+  /**
+   * Asked before following a redirect to another host: would that URL pass the approval gate without a person?
+   * If not, the redirect is not followed and the model is told where it led. None: every hop is followed (net guard only).
+   */
+  preapproval?: Preapproval;
+  /** Most fetches in flight at once within one turn; further calls wait for a free slot. Default 3. */
+  maxConcurrentPerTurn?: number;
 }
+
+/** A redirect to a host that would need the user's approval: not followed, and the model is told where it led. */
+export class RedirectNeedsApprovalError extends Error {
+  constructor(from: string, to: URL) {
+    const where = to.href.length > 2000 ? `${to.href.slice(0, 2000)}…` : to.href;
+    super(
+      `${from} redirected to ${where} (host ${to.hostname}). That host needs the user's approval, so the redirect was not followed. ` +
+        'If the user wants that page, call http_fetch again with that URL so they can approve it.',
+    );
+    this.name = 'RedirectNeedsApprovalError';
+  }
+}
+
+const hostKey = (url: URL): string => url.hostname.toLowerCase().replace(/\.$/, '');
 
 interface Fetched {
   status: number;
@@ -65,6 +88,10 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
   const maxRedirects = options.maxRedirects ?? 5;
   const allowHosts = new Set((options.allowHosts ?? []).map((h) => h.toLowerCase()));
   const lookup = guardedLookup();
+  // Waiting (rather than refusing) keeps the model's plan intact: a step that asks for 5 pages gets 5 results instead
+  // of 2 errors it would spend another step (of 8) retrying. The wait is bounded by the call's own deadline (the
+  // tool timeout below covers one fetch of waiting), and a stopped turn aborts its waiters at once.
+  const slots = createTurnSlots(options.maxConcurrentPerTurn ?? 3);
 
   function checkUrl(url: URL): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -130,7 +157,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
     description:
       'Fetch a public web page or JSON/text API with HTTP GET and return its readable text (title and content, truncated). Use it to read a URL the user gave or to check a page.',
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
-    timeoutMs: timeoutMs + 1000,
+    timeoutMs: 2 * timeoutMs + 1000,
     async execute({ url }, ctx) {
       let current: URL;
       try {
@@ -138,40 +165,59 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
       } catch {
         throw new Error(`"${url}" is not a valid absolute URL`);
       }
-      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-      ctx.progress(`Reading ${current.hostname}…`);
-      let fetched: Fetched | undefined;
-      for (let hop = 0; ; hop++) {
-        checkUrl(current);
-        try {
-          fetched = await get(current, signal);
-        } catch (err) {
-          if (err instanceof BlockedAddressError) throw err;
-          if (signal.aborted && !ctx.signal.aborted) throw new Error(`${current.host} did not answer within ${timeoutMs / 1000} s`);
-          const e = err as Error & { code?: string };
-          throw new Error(`Could not fetch ${current.host}: ${e.code ?? e.message}`);
-        }
-        if (fetched.status < 300 || fetched.status >= 400) break;
-        const location = fetched.headers.location;
-        if (!location) break;
-        if (hop >= maxRedirects) throw new Error(`Too many redirects (more than ${maxRedirects})`);
-        current = new URL(location, current);
+      const release = await slots.acquire(ctx.turnId, ctx.signal);
+      try {
+        return await fetchPage(current, ctx);
+      } finally {
+        release();
       }
-      if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
-      const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
-      if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
-      const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
-      const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
-      const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
-      const cut = text.length > maxChars;
-      return {
-        url: current.toString(),
-        status: fetched.status,
-        contentType: contentType.split(';')[0],
-        ...(title ? { title } : {}),
-        text: cut ? `${text.slice(0, maxChars)}\n\n[truncated — the page has ${text.length} characters]` : text,
-        truncated: cut || fetched.truncated,
-      };
     },
   });
+
+  /** Follows redirects (each hop through the net guard and, for a new host, the approval policy) and reads the page. */
+  async function fetchPage(start: URL, ctx: ToolContext) {
+    let current = start;
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+    ctx.progress(`Reading ${current.hostname}…`);
+    // The first URL passed the gate (by policy, a grant or a person's tap). A hop to that same host sends nothing the
+    // host didn't already get; a hop to any other host could carry data elsewhere (an open redirect on an allowed
+    // site), so it must pass the policy too.
+    const approvedHost = hostKey(start);
+    let fetched: Fetched | undefined;
+    for (let hop = 0; ; hop++) {
+      checkUrl(current);
+      if (hop > 0 && options.preapproval && hostKey(current) !== approvedHost) {
+        const call = { agent: ctx.agent, tool: 'http_fetch', args: { url: current.href } };
+        if (!(await options.preapproval.allowsWithoutAsking(call, ctx))) throw new RedirectNeedsApprovalError(start.host, current);
+      }
+      try {
+        fetched = await get(current, signal);
+      } catch (err) {
+        if (err instanceof BlockedAddressError) throw err;
+        if (signal.aborted && !ctx.signal.aborted) throw new Error(`${current.host} did not answer within ${timeoutMs / 1000} s`);
+        const e = err as Error & { code?: string };
+        throw new Error(`Could not fetch ${current.host}: ${e.code ?? e.message}`);
+      }
+      if (fetched.status < 300 || fetched.status >= 400) break;
+      const location = fetched.headers.location;
+      if (!location) break;
+      if (hop >= maxRedirects) throw new Error(`Too many redirects (more than ${maxRedirects})`);
+      current = new URL(location, current);
+    }
+    if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
+    const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
+    if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
+    const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
+    const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
+    const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
+    const cut = text.length > maxChars;
+    return {
+      url: current.toString(),
+      status: fetched.status,
+      contentType: contentType.split(';')[0],
+      ...(title ? { title } : {}),
+      text: cut ? `${text.slice(0, maxChars)}\n\n[truncated — the page has ${text.length} characters]` : text,
+      truncated: cut || fetched.truncated,
+    };
+  }
 }
