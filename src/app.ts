@@ -18,6 +18,9 @@ import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
 import { createMemoryTools, describeForgetCall } from './memory/tools.ts';
+import { createWipeFence } from './privacy/fence.ts';
+import { createPrivacy } from './privacy/privacy.ts';
+import { createPruner } from './retention/pruner.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
@@ -140,7 +143,11 @@ export function createApp(deps: AppDeps) {
     registry,
     gate,
   });
-  turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its commit.
+  const fence = createWipeFence();
+  turnRunner = createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  const privacy = createPrivacy({ store, clock, log: log.child({ module: 'privacy' }), memory, approvals, fence, outbox });
+  const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: () => store.checkpoint() });
 
   const tlog = log.child({ module: 'telegram' });
   const media = createMediaReader({
@@ -154,6 +161,7 @@ export function createApp(deps: AppDeps) {
       composer: createMemoryFeature({
         memory,
         outbox,
+        privacy,
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
           return auditTrail(await approvals.eventsForChat(chat.chatId, 50), (at) => formatTime(at, zone, clock.now()));
@@ -211,13 +219,16 @@ export function createApp(deps: AppDeps) {
     scheduler: jobs,
     registry,
     turnRunner: lateRunner,
+    privacy,
+    pruner,
     frontEnd,
-    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler and memory maintenance. */
+    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
     async start(): Promise<{ port: number }> {
       const started = await frontEnd.start();
       memory.start();
       await approvals.start();
       await jobs.start();
+      pruner.start();
       return started;
     },
     /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
@@ -227,6 +238,7 @@ export function createApp(deps: AppDeps) {
         () => frontEnd.stop(),
         () => jobs.stop(),
         () => approvals.stop(),
+        () => pruner.stop(),
         () => memory.close(),
         () => usage.flush(),
       ]) {

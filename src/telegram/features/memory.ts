@@ -4,6 +4,7 @@ import { toError } from '../../core/errors.ts';
 import type { ChatRef, Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import type { Fact } from '../../memory/facts.ts';
 import type { Memory } from '../../memory/memory.ts';
+import type { Privacy } from '../../privacy/privacy.ts';
 import { scopeOf } from '../../memory/scope.ts';
 import { clip, isoDate } from '../../memory/text.ts';
 import { chatRefOf } from '../chat-ref.ts';
@@ -24,6 +25,8 @@ export interface MemoryFeatureDeps {
   pageSize?: number;
   /** Lines of the latest approvals/questions audit trail in a chat (shown by /why). */
   auditTrail?: (chat: ChatRef, userId: number) => Promise<string[]>;
+  /** /export and /wipe across every table; without it they cover memory only. */
+  privacy?: Privacy;
 }
 
 const ID = '[A-Za-z0-9_-]{4,40}';
@@ -189,12 +192,14 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       await send(to, { text: 'For your privacy, send /export to me in a private chat.', format: 'plain' });
       return;
     }
-    const data = await memory.exportUser(ctx.from.id);
+    const full = deps.privacy ? await deps.privacy.exportUser(ctx.from.id) : undefined;
+    const data = full ?? (await memory.exportUser(ctx.from.id));
     const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2));
+    const more = full ? `, ${full.schedules.length} schedules, ${full.requests.length} paused requests` : '';
     const d = await outbox.sendDocument(to, {
       name: 'my-data.json',
       data: bytes,
-      caption: `Your data: ${data.facts.length} facts, ${data.messages.length} messages.`,
+      caption: `Your data: ${data.facts.length} facts, ${data.messages.length} messages${more}.`,
     });
     if (!d.ok) {
       ctx.log.warn({ reason: d.reason }, '/export document failed');
@@ -211,7 +216,7 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     }
     const pending = await memory.savePending(ctx.from.id, 'wipe', {});
     await send(to, {
-      text: 'Erase everything I store about you — all messages, facts and conversation history, in every chat? This can’t be undone. (Tip: /export first.)',
+      text: 'Erase everything I store about you — messages, facts, conversation history, schedules, pending requests and settings, in every chat? Your access to the bot stays. This can’t be undone. (Tip: /export first.)',
       format: 'plain',
       keyboard: [
         [
@@ -277,6 +282,16 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
           removed.length === 0
             ? 'Those facts were already gone.'
             : [`🗑 Forgotten for good (${removed.length}):`, ...removed.map((f) => `• ${f.text}`)].join('\n');
+      } else if (deps.privacy) {
+        // Answer the button now: a wipe waits for running work and may take longer than Telegram waits.
+        await ctx.answerCallbackQuery({ text: 'Erasing…' });
+        const r = await deps.privacy.wipeUser(user.id);
+        const extra = [r.schedules > 0 ? `${r.schedules} schedules` : '', r.requests > 0 ? `${r.requests} pending requests` : '']
+          .filter(Boolean)
+          .join(', ');
+        result = `Done. I erased ${r.messages} messages, ${r.facts} facts${extra ? `, ${extra}` : ''} and everything else I kept about you. I’m starting fresh with you.`;
+        if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
+        return;
       } else {
         const r = await memory.wipeUser(user.id);
         result = `Done. I erased ${r.messages} messages and ${r.facts} facts. I’m starting fresh with you.`;
