@@ -130,7 +130,7 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
   job_runs: {
     keeps: 'each occurrence’s claim and outcome',
     keepFor: '30 days; running or retrying ones until they finish',
-    why: 'no occurrence fires twice (the claim), recent history for /jobs',
+    why: 'no occurrence fires twice (the claim); recent outcomes for troubleshooting',
     maxAgeMs: 30 * DAY_MS,
     prune: 'finished_job_runs',
   },
