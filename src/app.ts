@@ -12,7 +12,7 @@ import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
-import type { ResumableTurnRunner } from './core/turn.ts';
+import type { ResumableTurnRunner, Suspension, TurnRequest } from './core/turn.ts';
 import type { Llm } from './llm/types.ts';
 import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
@@ -116,6 +116,17 @@ export function createApp(deps: AppDeps) {
     describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
   });
   const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }) });
+  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
+  // commit, and a pause for a decision it reaches afterwards is not stored either.
+  const fence = createWipeFence();
+  const suspensions = {
+    onSuspended: async (request: TurnRequest, suspension: Suspension) => {
+      if (!fence.stale(request)) return approvals.onSuspended(request, suspension);
+      log.info({ turnId: request.turnId }, 'turn paused after its user wiped their data; not stored');
+      return undefined;
+    },
+    answerFromText: approvals.answerFromText,
+  };
   const jobs = createScheduler({
     store,
     clock,
@@ -124,7 +135,7 @@ export function createApp(deps: AppDeps) {
     turnRunner: lateRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
     newId: ids,
-    approvals,
+    approvals: suspensions,
   });
   scheduler = jobs;
 
@@ -143,8 +154,6 @@ export function createApp(deps: AppDeps) {
     registry,
     gate,
   });
-  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its commit.
-  const fence = createWipeFence();
   turnRunner = createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
   const privacy = createPrivacy({ store, clock, log: log.child({ module: 'privacy' }), memory, approvals, fence, outbox });
   const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: () => store.checkpoint() });
@@ -200,7 +209,7 @@ export function createApp(deps: AppDeps) {
         control,
         createReply: createReplyFactory({ outbox, clock, log: tlog }),
         journalEntry: (id) => journal.get(id),
-        approvals,
+        approvals: suspensions,
       }),
       commands: chatCommands,
     }),

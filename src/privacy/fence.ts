@@ -1,4 +1,5 @@
 import type { ConversationMemory } from '../core/memory.ts';
+import type { TurnRequest } from '../core/turn.ts';
 
 /**
  * Keeps a turn that was already running when its user sent /wipe from writing the conversation back afterwards.
@@ -10,6 +11,8 @@ export interface WipeFence {
   wrap(memory: ConversationMemory): ConversationMemory;
   /** Starts a wipe of `userId`: turns prepared before now no longer commit. Resolves once commits in progress ended. */
   begin(userId: number): Promise<void>;
+  /** True when the turn started before its user wiped their data (it must not be paused for a decision either). */
+  stale(request: Pick<TurnRequest, 'turnId' | 'userId'>): boolean;
 }
 
 /** Turns remembered at once; the oldest are forgotten first (a turn that never commits leaves its entry behind). */
@@ -50,6 +53,10 @@ export function createWipeFence(): WipeFence {
         },
         newThread: (chat) => memory.newThread(chat),
       };
+    },
+    stale(request) {
+      const mark = preparedAt.get(request.turnId);
+      return mark !== undefined && mark.wipes !== wipesOf(request.userId);
     },
     async begin(userId) {
       wipes.set(userId, wipesOf(userId) + 1);

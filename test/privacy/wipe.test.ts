@@ -16,6 +16,7 @@ import { filesMentioning, rowsMentioning } from './support.ts';
 const USER = 8101;
 const OTHER = 8202;
 const GROUP = -100_8101;
+const GROUP_2 = -100_8102;
 const PHRASE = 'Quokkaberry Lantern 7731';
 const GROUP_PHRASE = 'Marmalade Zeppelin 5512';
 
@@ -28,6 +29,7 @@ function brain(hold: { group?: Promise<void> }) {
     if (role === 'summary') return { text: 'Earlier: small talk.' };
     const text = req.lastUserText;
     if (role === 'router') {
+      if (/remind me|ask me/i.test(text)) return { functionCalls: [{ name: 'agent_planner', args: { task: text } }] };
       if (text.includes(GROUP_PHRASE)) {
         await hold.group;
         return { text: `About ${GROUP_PHRASE}: noted.` };
@@ -39,6 +41,10 @@ function brain(hold: { group?: Promise<void> }) {
       if (lastFunctionResponses(req).length > 0) return { text: 'Done.' };
       if (/remind me/i.test(text))
         return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: `${PHRASE} check`, when: { in: { hours: 5 } } } }] };
+      if (/ask me/i.test(text) && text.includes(GROUP_PHRASE)) {
+        await hold.group;
+        return { functionCalls: [{ name: 'ask_user', args: { question: `Which ${GROUP_PHRASE}?`, options: ['This one', 'That one'] } }] };
+      }
       if (/ask me/i.test(text))
         return { functionCalls: [{ name: 'ask_user', args: { question: `Which ${PHRASE} do you mean?`, options: ['The red one', 'The blue one'] } }] };
     }
@@ -102,7 +108,7 @@ describe('/export and /wipe cover every table', () => {
     const file = tg.file(doc.document?.fileId ?? '');
     assert.ok(file, 'the export file');
     const raw = Buffer.from(file.data).toString('utf8');
-    const data = JSON.parse(raw) as Record<string, unknown[]> & { profile: Record<string, unknown> };
+    const data = JSON.parse(raw) as { profile: Record<string, unknown> } & Record<'messages' | 'facts' | 'schedules' | 'requests' | 'journal', unknown[]>;
 
     assert.ok(data.messages.some((m) => JSON.stringify(m).includes(PHRASE)), 'messages');
     assert.ok(data.facts.some((f) => JSON.stringify(f).includes(PHRASE)), 'facts');
@@ -185,27 +191,38 @@ describe('/wipe while a turn of the user is still running', () => {
     await gemini?.close();
   });
 
-  it('the running turn does not write the conversation back after the wipe', async () => {
+  it('running turns neither write the conversation back nor pause for a decision after the wipe', async () => {
     let release: () => void = () => undefined;
     const hold = { group: new Promise<void>((r) => (release = r)) };
     gemini.setHandler(brain(hold));
     w = await startWholeApp({ tg, gemini, allowedUserIds: [USER] });
     await say(tg, USER, 'Hello, nice to meet you.', /Noted/);
 
-    const update = tg.sendUserMessage({ chatId: GROUP, userId: USER, text: `@${tg.botUser.username} what about ${GROUP_PHRASE}?` });
-    await gemini.waitFor(() => gemini.generateCalls().some((r) => r.lastUserText.includes(GROUP_PHRASE)) || undefined, {
-      label: 'the group turn reached the model',
-    });
+    // Two turns of the user in two groups, both waiting for the model when the user wipes: one will answer, one
+    // will ask a question (a pause for a decision).
+    const answering = tg.sendUserMessage({ chatId: GROUP, userId: USER, text: `@${tg.botUser.username} what about ${GROUP_PHRASE}?` });
+    const asking = tg.sendUserMessage({ chatId: GROUP_2, userId: USER, text: `@${tg.botUser.username} ask me about ${GROUP_PHRASE}` });
+    await gemini.waitFor(
+      () => {
+        const calls = gemini.generateCalls().filter((r) => r.lastUserText.includes(GROUP_PHRASE));
+        return (calls.some((r) => roleOf(r) === 'router' && !/ask me/.test(r.lastUserText)) && calls.some((r) => roleOf(r) === 'planner')) || undefined;
+      },
+      { label: 'both group turns reached the model' },
+    );
 
     await wipe(tg);
     release();
     await tg.waitForBotMessage(GROUP, (m) => m.text.includes('noted'), 20_000);
-    await tg.waitFor(
-      async () => (await w.store.get("SELECT 1 AS x FROM updates WHERE update_id = ? AND state = 'done'", [update.update_id])) !== undefined || undefined,
-      { label: 'group update finished' },
-    );
+    const finished = async (id: number) =>
+      (await w.store.get("SELECT 1 AS x FROM updates WHERE update_id = ? AND state = 'done'", [id])) !== undefined;
+    await tg.waitFor(async () => ((await finished(answering.update_id)) && (await finished(asking.update_id))) || undefined, {
+      label: 'both group updates finished',
+    });
     const rows = await w.store.get('SELECT COUNT(*) AS n FROM memory_messages WHERE user_id = ?', [USER]);
     assert.equal(Number(rows?.n), 0, 'no message of the user stored after the wipe');
+    const runs = await w.store.get('SELECT COUNT(*) AS n FROM approval_runs WHERE user_id = ?', [USER]);
+    assert.equal(Number(runs?.n), 0, 'no paused request stored after the wipe');
+    assert.equal(tg.botMessages(GROUP_2).filter((m) => buttonsOf(m).length > 0).length, 0, 'no question prompt in the group');
     assert.deepEqual(await rowsMentioning(w.store, 'Zeppelin'), []);
 
     // The user's next message after the wipe is remembered again.
