@@ -4,7 +4,7 @@ import { toError } from '../../core/errors.ts';
 import type { ChatRef, Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import type { Fact } from '../../memory/facts.ts';
 import type { Memory } from '../../memory/memory.ts';
-import type { Privacy } from '../../privacy/privacy.ts';
+import type { Privacy, WipeReport } from '../../privacy/privacy.ts';
 import { scopeOf } from '../../memory/scope.ts';
 import { clip, isoDate } from '../../memory/text.ts';
 import { chatRefOf } from '../chat-ref.ts';
@@ -56,6 +56,8 @@ const memData = z.union([
 ]);
 
 const forgetPayload = z.object({ factIds: z.array(z.string()).min(1).max(20), query: z.string() });
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function factLine(f: Fact, n: number): string {
   return `${n}. ${f.text} — ${f.category}, ${isoDate(f.confirmedAt)}`;
@@ -285,11 +287,19 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       } else if (deps.privacy) {
         // Answer the button now: a wipe waits for running work and may take longer than Telegram waits.
         await ctx.answerCallbackQuery({ text: 'Erasing…' });
-        const r = await deps.privacy.wipeUser(user.id);
-        const extra = [r.schedules > 0 ? `${r.schedules} schedules` : '', r.requests > 0 ? `${r.requests} pending requests` : '']
-          .filter(Boolean)
-          .join(', ');
-        result = `Done. I erased ${r.messages} messages, ${r.facts} facts${extra ? `, ${extra}` : ''} and everything else I kept about you. I’m starting fresh with you.`;
+        let r: WipeReport;
+        try {
+          r = await deps.privacy.wipeUser(user.id);
+        } catch (err) {
+          ctx.log.error({ err: toError(err) }, '/wipe failed');
+          result = 'Something went wrong while erasing, so some of your data may still be here. Please send /wipe again.';
+          if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
+          return;
+        }
+        const counts = [count(r.messages, 'message'), count(r.facts, 'fact')];
+        if (r.schedules > 0) counts.push(count(r.schedules, 'schedule'));
+        if (r.requests > 0) counts.push(count(r.requests, 'pending request'));
+        result = `Done. I erased ${counts.join(', ')} and everything else I kept about you. I’m starting fresh with you.`;
         if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
         return;
       } else {
