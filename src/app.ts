@@ -13,12 +13,15 @@ import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
-import type { ResumableTurnRunner } from './core/turn.ts';
+import type { ResumableTurnRunner, Suspension, TurnRequest } from './core/turn.ts';
 import type { Llm } from './llm/types.ts';
 import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
 import { createMemoryTools, describeForgetCall } from './memory/tools.ts';
+import { createWipeFence } from './privacy/fence.ts';
+import { createPrivacy } from './privacy/privacy.ts';
+import { createPruner } from './retention/pruner.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
@@ -115,6 +118,17 @@ export function createApp(deps: AppDeps) {
     describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
   });
   const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }) });
+  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
+  // commit, and a pause for a decision it reaches afterwards is not stored either.
+  const fence = createWipeFence();
+  const suspensions = {
+    onSuspended: async (request: TurnRequest, suspension: Suspension) => {
+      if (!fence.stale(request)) return approvals.onSuspended(request, suspension);
+      log.info({ turnId: request.turnId }, 'turn paused after its user wiped their data; not stored');
+      return undefined;
+    },
+    answerFromText: approvals.answerFromText,
+  };
   const jobs = createScheduler({
     store,
     clock,
@@ -123,7 +137,7 @@ export function createApp(deps: AppDeps) {
     turnRunner: lateRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
     newId: ids,
-    approvals,
+    approvals: suspensions,
     options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
   scheduler = jobs;
@@ -144,7 +158,9 @@ export function createApp(deps: AppDeps) {
     registry,
     gate,
   });
-  turnRunner = createTurnRunner({ network, memory, clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  turnRunner = createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  const privacy = createPrivacy({ store, clock, log: log.child({ module: 'privacy' }), memory, approvals, fence, outbox });
+  const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: () => store.checkpoint() });
 
   const tlog = log.child({ module: 'telegram' });
   const media = createMediaReader({
@@ -158,6 +174,7 @@ export function createApp(deps: AppDeps) {
       composer: createMemoryFeature({
         memory,
         outbox,
+        privacy,
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
           return auditTrail(await approvals.eventsForChat(chat.chatId, 50), (at) => formatTime(at, zone, clock.now()));
@@ -200,7 +217,7 @@ export function createApp(deps: AppDeps) {
         control,
         createReply: createReplyFactory({ outbox, clock, log: tlog }),
         journalEntry: (id) => journal.get(id),
-        approvals,
+        approvals: suspensions,
       }),
       commands: chatCommands,
     }),
@@ -219,13 +236,16 @@ export function createApp(deps: AppDeps) {
     scheduler: jobs,
     registry,
     turnRunner: lateRunner,
+    privacy,
+    pruner,
     frontEnd,
-    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler and memory maintenance. */
+    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
     async start(): Promise<{ port: number }> {
       const started = await frontEnd.start();
       memory.start();
       await approvals.start();
       await jobs.start();
+      pruner.start();
       return started;
     },
     /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
@@ -235,6 +255,7 @@ export function createApp(deps: AppDeps) {
         () => frontEnd.stop(),
         () => jobs.stop(),
         () => approvals.stop(),
+        () => pruner.stop(),
         () => memory.close(),
         () => usage.flush(),
       ]) {

@@ -26,7 +26,10 @@ export interface Frame {
   /** Text of earlier steps, for an honest partial answer if a limit hits later. */
   texts: string[];
   grounding?: Grounding;
-  /** Networks keep the user's attachments so a later delegation can pass them on. */
+  /**
+   * Networks keep the user's attachments so a later delegation can pass them on. In a stored run, `data` here and in
+   * `inlineData` parts is a reference to the bytes stored once (src/attachments), swapped back before resuming.
+   */
   attachments?: Attachment[];
   /** Calls of the current step, in the model's order. */
   calls: FrameCall[];

@@ -34,7 +34,8 @@ export interface NewRunEvent {
 
 /**
  * Appends events to a run's log inside the caller's write transaction: seq = MAX+1 per run
- * (UNIQUE(run_id, seq) guards against two writers). Each event is also logged with a run_id child logger.
+ * (UNIQUE(run_id, seq) guards against two writers). Each event is also logged with a run_id child logger (its data
+ * only at debug level).
  */
 export async function appendRunEvents(
   tx: WriteTx,
@@ -57,7 +58,10 @@ export async function appendRunEvents(
       chatId ?? null,
       at,
     ]);
-    log.child({ run_id: runId, ...approvalField(event.data) }).info({ event: event.type, seq, data: event.data }, `run event ${event.type}`);
+    // Event data holds questions, answers and summaries of the user's words: only at debug level.
+    const elog = log.child({ run_id: runId, ...approvalField(event.data) });
+    elog.info({ event: event.type, seq }, `run event ${event.type}`);
+    elog.debug({ event: event.type, seq, data: event.data }, `run event ${event.type} data`);
   }
 }
 

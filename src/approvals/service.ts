@@ -5,6 +5,8 @@ import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Outbox } from '../core/outbox.ts';
 import type { PendingCall, Resolution, ResumableTurnRunner, Suspension, TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Store, WriteTx } from '../store/db.ts';
+import { loadRunFiles, saveRunFiles } from '../attachments/attachment-store.ts';
+import { detachInline } from '../attachments/inline-refs.ts';
 import { parseCallback } from './callback-data.ts';
 import { insertGrant } from './grants.ts';
 import { type NewRunEvent, type RunEvent, appendRunEvents, eventsForChat, eventsForRun } from './events.ts';
@@ -301,8 +303,11 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (suspension.pending.length === 0) throw new Error('onSuspended: the suspension has no pending calls');
     const runId = deps.idGen();
     const now = clock.now();
-    const stored = storableRequest(request);
+    // Files are stored once by content hash; the stored request and agent state refer to them.
+    const stored = detachInline(storableRequest(request));
+    const state = detachInline(suspension, stored.files);
     const records = await store.write(async (tx) => {
+      await saveRunFiles(tx, runId, request.userId, stored.files, now);
       await tx.run(
         `INSERT INTO approval_runs (id, chat_id, topic_id, user_id, origin, request, suspension, round, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 1, 'waiting', ?, ?)`,
@@ -312,8 +317,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           request.chat.topicId ?? null,
           request.userId,
           request.source,
-          JSON.stringify(stored),
-          JSON.stringify(suspension),
+          stored.json,
+          state.json,
           now,
           now,
         ],
@@ -405,10 +410,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       if (!resolutions[p.callId]) resolutions[p.callId] = { type: 'denied', reason: 'No decision was recorded for this call.' };
 
     const toolEvents: NewRunEvent[] = [];
-    const request: TurnRequest = { ...run.request, source: 'resume' };
     let outcome: TurnOutcome;
     try {
-      outcome = await deps.turnRunner.resume(request, run.suspension, resolutions, (event) => {
+      const request: TurnRequest = { ...(await loadRunFiles(store, run.request)), source: 'resume' };
+      outcome = await deps.turnRunner.resume(request, await loadRunFiles(store, run.suspension), resolutions, (event) => {
         if (event.type === 'tool-result')
           toolEvents.push({ type: 'tool_result', data: { tool: event.tool, callId: event.callId, agent: event.agent, ok: event.ok, summary: event.summary.slice(0, 300) } });
       });
@@ -428,12 +433,14 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       const next = outcome.suspension;
       const round = run.round + 1;
       const now = clock.now();
+      const state = detachInline(next);
       const records = await store.write(async (tx) => {
         const r = await tx.run(
           `UPDATE approval_runs SET status = 'waiting', round = ?, suspension = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'resuming'`,
-          [round, JSON.stringify(next), now, run.id],
+          [round, state.json, now, run.id],
         );
         if (r.changes !== 1) throw new Error(`run ${run.id} is no longer resuming`);
+        await saveRunFiles(tx, run.id, run.userId, state.files, now);
         await appendRunEvents(tx, log, run.id, run.chat.chatId, now, [...toolEvents, { type: 'suspended_again', data: { round, pending: next.pending.length } }]);
         return insertRound(tx, run.id, round, run.request, run.origin, next, undefined);
       });

@@ -7,6 +7,7 @@ import type { ChatRef } from '../core/outbox.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Content, Llm, Part } from '../llm/types.ts';
 import type { Statement, Store } from '../store/db.ts';
+import { secureDeletes } from '../store/secure-delete.ts';
 import { EXTRACTION_SYSTEM, extractionPrompt, parseExtraction, SUMMARY_SYSTEM } from './extraction.ts';
 import { type AddFactResult, createFacts, type Fact, type FactCategory } from './facts.ts';
 import { type ScopeChat, scopeOf, topicKey } from './scope.ts';
@@ -781,6 +782,7 @@ export function createMemory(deps: MemoryDeps): Memory {
         String(r.scope),
       );
       const result = await store.write(async (tx) => {
+        await secureDeletes(tx, store.kind);
         const count = async (sql: string) => Number((await tx.query(sql, [userId]))[0]?.n ?? 0);
         const vectors = await count(
           'SELECT COUNT(*) AS n FROM memory_vectors WHERE message_id IN (SELECT id FROM memory_messages WHERE user_id = ?)',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RecordedRequest } from '../support/fake-gemini.ts';
 import { createFakeGemini } from '../support/fake-gemini.ts';
+import { GEMINI_INLINE_REQUEST_BYTES, MAX_INLINE_FILE_BYTES } from '../../src/llm/inline-limit.ts';
 import { realChat, startInbound } from './inbound-harness.ts';
 
 const U = 601;
@@ -69,9 +70,30 @@ test('oversized file: clear reply, no download, no Gemini call', async () => {
     const big = h.tg.addFile('x', { size: 30 * 1024 * 1024 });
     h.tg.sendUserMessage({ chatId: U, document: { fileId: big, fileName: 'big.pdf', mimeType: 'application/pdf', fileSize: 30 * 1024 * 1024 } });
     const reply = await h.tg.waitForBotMessage(U);
-    assert.match(reply.text, /30\.0 MB.*up to 20\.0 MB/);
+    assert.match(reply.text, /30\.0 MB.*up to 14\.2 MB/);
     assert.equal(h.tg.callsOf('getFile').length, 0);
     assert.equal(gemini.generateCalls().length, 0);
+  } finally {
+    await close();
+  }
+});
+
+test('a file too big for one Gemini request (16 MB: 21 MB as base64) is refused before download with a clear reply', async () => {
+  const { gemini, h, close } = await setup();
+  try {
+    const size = 16 * 1024 * 1024;
+    assert.ok(size > MAX_INLINE_FILE_BYTES && (size * 4) / 3 > GEMINI_INLINE_REQUEST_BYTES && size < 20 * 1024 * 1024);
+    const big = h.tg.addFile('x', { size });
+    h.tg.sendUserMessage({ chatId: U, document: { fileId: big, fileName: 'scan.pdf', mimeType: 'application/pdf', fileSize: size }, caption: 'read it' });
+    const reply = await h.tg.waitForBotMessage(U);
+    assert.equal(reply.text, 'That file is 16.0 MB, but I can only read files up to 14.2 MB. Please send a smaller or compressed version.');
+    assert.equal(h.tg.callsOf('getFile').length, 0, 'nothing downloaded');
+    assert.equal(gemini.generateCalls().length, 0, 'no model call');
+
+    // Just under the limit still goes through.
+    const ok = h.tg.addFile(Buffer.alloc(1000, 1), { size: MAX_INLINE_FILE_BYTES });
+    h.tg.sendUserMessage({ chatId: U, document: { fileId: ok, fileName: 'ok.pdf', mimeType: 'application/pdf', fileSize: MAX_INLINE_FILE_BYTES } });
+    await h.tg.waitForBotMessage(U, (m) => m.text === 'seen application/pdf');
   } finally {
     await close();
   }

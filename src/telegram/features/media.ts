@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { Message } from 'grammy/types';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Attachment } from '../../core/turn.ts';
+import { MAX_INLINE_FILE_BYTES } from '../../llm/inline-limit.ts';
 
 /** The Bot API's getFile download limit. */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -19,7 +20,7 @@ export interface MediaOptions {
   api: Api;
   token: string;
   apiRoot: string;
-  /** Our own cap, at most 20 MB (the Bot API's). */
+  /** Our own cap, at most MAX_INLINE_FILE_BYTES (what fits in one Gemini request; below the Bot API's 20 MB). */
   maxBytes?: number;
   fetch?: typeof fetch;
 }
@@ -33,6 +34,11 @@ const TEXT_MIMES = /^(text\/|application\/(json|xml|javascript|x-javascript|type
 
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/** A limit in words, rounded down so a file of the size shown is never refused. */
+function limitText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(Math.floor((bytes / 1024 / 1024) * 10) / 10).toFixed(1)} MB` : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
 }
 
 /** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
@@ -72,14 +78,15 @@ export function unsupportedReply(message: Message): string | undefined {
 
 /** Creates the media reader: file_size is checked before any download; downloads are capped again while reading. */
 export function createMediaReader(options: MediaOptions): MediaReader {
-  const maxBytes = Math.min(options.maxBytes ?? TELEGRAM_DOWNLOAD_LIMIT, TELEGRAM_DOWNLOAD_LIMIT);
+  const limit = Math.min(MAX_INLINE_FILE_BYTES, TELEGRAM_DOWNLOAD_LIMIT);
+  const maxBytes = Math.min(options.maxBytes ?? limit, limit);
   const doFetch = options.fetch ?? fetch;
   const root = options.apiRoot.replace(/\/+$/, '');
 
   const tooLarge = (size: number): MediaResult => ({
     ok: false,
     reason: 'too_large',
-    reply: `That file is ${sizeText(size)}, but I can only read files up to ${sizeText(maxBytes)}. Please send a smaller or compressed version.`,
+    reply: `That file is ${sizeText(size)}, but I can only read files up to ${limitText(maxBytes)}. Please send a smaller or compressed version.`,
   });
 
   async function download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {

@@ -4,6 +4,7 @@ import { toError } from '../../core/errors.ts';
 import type { ChatRef, Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import type { Fact } from '../../memory/facts.ts';
 import type { Memory } from '../../memory/memory.ts';
+import type { Privacy, WipeReport } from '../../privacy/privacy.ts';
 import { scopeOf } from '../../memory/scope.ts';
 import { clip, isoDate } from '../../memory/text.ts';
 import { chatRefOf } from '../chat-ref.ts';
@@ -24,6 +25,8 @@ export interface MemoryFeatureDeps {
   pageSize?: number;
   /** Lines of the latest approvals/questions audit trail in a chat (shown by /why). */
   auditTrail?: (chat: ChatRef, userId: number) => Promise<string[]>;
+  /** /export and /wipe across every table; without it they cover memory only. */
+  privacy?: Privacy;
 }
 
 const ID = '[A-Za-z0-9_-]{4,40}';
@@ -53,6 +56,8 @@ const memData = z.union([
 ]);
 
 const forgetPayload = z.object({ factIds: z.array(z.string()).min(1).max(20), query: z.string() });
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 function factLine(f: Fact, n: number): string {
   return `${n}. ${f.text} — ${f.category}, ${isoDate(f.confirmedAt)}`;
@@ -189,12 +194,14 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       await send(to, { text: 'For your privacy, send /export to me in a private chat.', format: 'plain' });
       return;
     }
-    const data = await memory.exportUser(ctx.from.id);
+    const full = deps.privacy ? await deps.privacy.exportUser(ctx.from.id) : undefined;
+    const data = full ?? (await memory.exportUser(ctx.from.id));
     const bytes = new TextEncoder().encode(JSON.stringify(data, null, 2));
+    const more = full ? `, ${full.schedules.length} schedules, ${full.requests.length} paused requests` : '';
     const d = await outbox.sendDocument(to, {
       name: 'my-data.json',
       data: bytes,
-      caption: `Your data: ${data.facts.length} facts, ${data.messages.length} messages.`,
+      caption: `Your data: ${data.facts.length} facts, ${data.messages.length} messages${more}.`,
     });
     if (!d.ok) {
       ctx.log.warn({ reason: d.reason }, '/export document failed');
@@ -211,7 +218,7 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     }
     const pending = await memory.savePending(ctx.from.id, 'wipe', {});
     await send(to, {
-      text: 'Erase everything I store about you — all messages, facts and conversation history, in every chat? This can’t be undone. (Tip: /export first.)',
+      text: 'Erase everything I store about you — messages, facts, conversation history, schedules, pending requests and settings, in every chat? Your access to the bot stays. This can’t be undone. (Tip: /export first.)',
       format: 'plain',
       keyboard: [
         [
@@ -277,6 +284,24 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
           removed.length === 0
             ? 'Those facts were already gone.'
             : [`🗑 Forgotten for good (${removed.length}):`, ...removed.map((f) => `• ${f.text}`)].join('\n');
+      } else if (deps.privacy) {
+        // Answer the button now: a wipe waits for running work and may take longer than Telegram waits.
+        await ctx.answerCallbackQuery({ text: 'Erasing…' });
+        let r: WipeReport;
+        try {
+          r = await deps.privacy.wipeUser(user.id);
+        } catch (err) {
+          ctx.log.error({ err: toError(err) }, '/wipe failed');
+          result = 'Something went wrong while erasing, so some of your data may still be here. Please send /wipe again.';
+          if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
+          return;
+        }
+        const counts = [count(r.messages, 'message'), count(r.facts, 'fact')];
+        if (r.schedules > 0) counts.push(count(r.schedules, 'schedule'));
+        if (r.requests > 0) counts.push(count(r.requests, 'pending request'));
+        result = `Done. I erased ${counts.join(', ')} and everything else I kept about you. I’m starting fresh with you.`;
+        if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
+        return;
       } else {
         const r = await memory.wipeUser(user.id);
         result = `Done. I erased ${r.messages} messages and ${r.facts} facts. I’m starting fresh with you.`;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { Update } from 'grammy/types';
 import { type Clock, createIdGen } from '../../core/clock.ts';
 import type { Store } from '../../store/db.ts';
+import { secureDeletes } from '../../store/secure-delete.ts';
+import { senderOf } from './classify.ts';
 
 /** Processing state of one journaled update. */
 export type UpdateState = 'pending' | 'running' | 'done' | 'failed' | 'ignored';
@@ -64,7 +66,7 @@ export interface Journal {
   /** Unfinished rows this instance holds (queued or running here). */
   held(): number;
   get(updateId: number): Promise<JournalEntry | undefined>;
-  /** Deletes finished rows older than `olderThanMs` (the dedupe window). Returns how many. */
+  /** Deletes finished rows older than `olderThanMs` (the dedupe window), overwriting them on disk. Returns how many. */
   prune(olderThanMs: number): Promise<number>;
 }
 
@@ -116,6 +118,15 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(',');
+
+/** The sender of a journaled update (kept in `user_id` so /wipe and /export find a user's updates by index). */
+function senderId(e: IncomingEntry): number | null {
+  try {
+    return senderOf(e.update)?.id ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * This machine's boot and PID namespace (Linux): two processes with the same key see each other's pids, so a
@@ -183,9 +194,9 @@ export function createJournal(deps: JournalOptions): Journal {
       const now = clock.now();
       const results = await store.batch(
         entries.map((e) => ({
-          sql: `INSERT OR IGNORE INTO updates (update_id, chat_key, kind, payload, state, attempts, owner, lease_until, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-          args: [e.updateId, e.chatKey, e.kind, JSON.stringify(e.update), e.state, instanceId, now + leaseMs, now, now],
+          sql: `INSERT OR IGNORE INTO updates (update_id, chat_key, kind, payload, state, attempts, owner, lease_until, user_id, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+          args: [e.updateId, e.chatKey, e.kind, JSON.stringify(e.update), e.state, instanceId, now + leaseMs, senderId(e), now, now],
         })),
       );
       const fresh = entries.filter((_, i) => (results[i]?.changes ?? 0) > 0);
@@ -274,10 +285,15 @@ export function createJournal(deps: JournalOptions): Journal {
       return row ? toEntry(row) : undefined;
     },
     async prune(olderThanMs) {
-      const r = await store.run(`DELETE FROM updates WHERE state IN ('done','failed','ignored') AND updated_at < ?`, [
-        clock.now() - olderThanMs,
-      ]);
-      return r.changes;
+      const cutoff = clock.now() - olderThanMs;
+      return store.write(async (tx) => {
+        await secureDeletes(tx, store.kind);
+        const r = await tx.run(`DELETE FROM updates WHERE state IN ('done','failed','ignored') AND created_at < ? AND updated_at < ?`, [
+          cutoff,
+          cutoff,
+        ]);
+        return r.changes;
+      });
     },
   };
 }

@@ -1,0 +1,224 @@
+/**
+ * How long every table keeps its rows: one rule per table, as data. The pruner (pruner.ts) applies the rules that
+ * have a `prune` step on a timer; the others describe rows that live until an event (the user deletes them, the job
+ * is removed, the run settles). docs/operations.md shows the same table; a test checks every table has a rule.
+ */
+
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** The pruning steps of prune-store.ts, by name. */
+export type PruneStep =
+  | 'finished_updates'
+  | 'settled_runs'
+  | 'orphan_run_events'
+  | 'settled_attachment_refs'
+  | 'unreferenced_attachments'
+  | 'finished_job_runs'
+  | 'completed_jobs'
+  | 'outbox_deliveries'
+  | 'llm_calls'
+  | 'pending_confirmations'
+  | 'access_notices'
+  | 'stale_instances';
+
+export interface RetentionRule {
+  /** What is kept. */
+  keeps: string;
+  /** For how long, in words (the docs' column). */
+  keepFor: string;
+  /** Why this long. */
+  why: string;
+  /** The pruner deletes rows older than this (measured from the time named in `keepFor`). */
+  maxAgeMs?: number;
+  /** The step that applies `maxAgeMs`; absent when nothing in this table is pruned by age. */
+  prune?: PruneStep;
+}
+
+/** Every table of the schema (src/store/migrations) and its rule. */
+export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
+  updates: {
+    keeps: 'each Telegram update as received (metadata only for strangers), its state and owner',
+    keepFor: '7 days after it finished; unfinished rows until they finish',
+    why: 'crash recovery and dedupe of redelivered updates; the Retry button re-reads the original message',
+    maxAgeMs: 7 * DAY_MS,
+    prune: 'finished_updates',
+  },
+  journal_instances: {
+    keeps: 'running bot processes and their heartbeats',
+    keepFor: 'while the process runs; a crashed one 1 day after its last heartbeat',
+    why: 'lets a restarted process take over a dead one’s updates at once',
+    maxAgeMs: DAY_MS,
+    prune: 'stale_instances',
+  },
+  users: {
+    keeps: 'access state, name, username, time zone, settings',
+    keepFor: 'as long as the bot knows the user; /wipe clears name, time zone and settings (access stays)',
+    why: 'who may use the bot, and how to talk to them',
+  },
+  chats: {
+    keeps: 'nothing today (reserved)',
+    keepFor: '—',
+    why: 'not written by this version',
+  },
+  access_notices: {
+    keeps: 'when a stranger was last told the bot is private (user id, time)',
+    keepFor: '30 days after the last notice',
+    why: 'rate limit of one notice a day; older rows limit nothing',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'access_notices',
+  },
+  memory_threads: {
+    keeps: 'conversation threads and their summaries',
+    keepFor: 'until /wipe (group threads: the summary is cleared when a member wipes)',
+    why: 'the assistant’s memory is the product; the user deletes it',
+  },
+  memory_active_threads: {
+    keeps: 'the current thread of each chat',
+    keepFor: 'until /new or /wipe',
+    why: 'one row per chat',
+  },
+  memory_messages: {
+    keeps: 'the user’s messages and the answers (text only, no file bytes)',
+    keepFor: 'until /wipe',
+    why: 'history and recall; the user deletes it',
+  },
+  memory_vectors: {
+    keeps: 'int8 embeddings of messages',
+    keepFor: 'with their message',
+    why: 'recall',
+  },
+  memory_facts: {
+    keeps: 'facts about the user',
+    keepFor: 'until /forget or /wipe; unconfirmed extracted facts fade and are dropped',
+    why: 'personalisation the user controls with /memory',
+  },
+  memory_tombstones: {
+    keeps: 'facts the user asked to forget',
+    keepFor: 'until /wipe',
+    why: 'so a forgotten fact is not learned again',
+  },
+  memory_scopes: {
+    keeps: 'per-scope extraction watermarks',
+    keepFor: 'until /wipe',
+    why: 'bookkeeping of fact extraction',
+  },
+  memory_fact_versions: {
+    keeps: 'a counter per scope (no content)',
+    keepFor: 'forever',
+    why: 'a restarted counter could match a stale fact cache in another process',
+  },
+  memory_last_used: {
+    keeps: 'ids of the facts and messages the last answer in a chat used',
+    keepFor: 'replaced by the next answer; until /wipe',
+    why: '/why',
+  },
+  memory_pending_actions: {
+    keeps: 'confirmations waiting for a button (/forget, /wipe)',
+    keepFor: '1 hour',
+    why: 'a confirmation older than an hour is refused anyway',
+    maxAgeMs: HOUR_MS,
+    prune: 'pending_confirmations',
+  },
+  jobs: {
+    keeps: 'schedules (reminder text or prompt)',
+    keepFor: 'until deleted or /wipe; one-time jobs 30 days after they completed',
+    why: 'the user’s schedules; a finished reminder’s Snooze buttons work for a while',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'completed_jobs',
+  },
+  job_runs: {
+    keeps: 'each occurrence’s claim and outcome',
+    keepFor: '30 days; running or retrying ones until they finish',
+    why: 'no occurrence fires twice (the claim); recent outcomes for troubleshooting',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'finished_job_runs',
+  },
+  approval_runs: {
+    keeps: 'suspended turns (the request and the agent state) waiting for a person',
+    keepFor: 'while waiting; 7 days after the run settled',
+    why: 'resume after the decision; a short audit window for /why',
+    maxAgeMs: 7 * DAY_MS,
+    prune: 'settled_runs',
+  },
+  approvals: {
+    keeps: 'each pending call: tool, arguments, question, decision',
+    keepFor: 'with their run',
+    why: 'the decision the run resumes with',
+  },
+  approval_messages: {
+    keeps: 'ids of the prompt messages sent for an approval',
+    keepFor: 'with their approval',
+    why: 'to close every copy of a prompt',
+  },
+  approval_grants: {
+    keeps: '“always allow” grants: one user, one tool, one target (host)',
+    keepFor: 'until revoked in /permissions, or the user’s /wipe',
+    why: 'the user’s standing decision',
+  },
+  run_events: {
+    keeps: 'the audit trail of a suspended run',
+    keepFor: 'with their run; leftovers 7 days',
+    why: '/why shows the latest paused task’s trail',
+    maxAgeMs: 7 * DAY_MS,
+    prune: 'orphan_run_events',
+  },
+  attachments: {
+    keeps: 'the bytes of a file a waiting run needs, once per content hash',
+    keepFor: 'while a waiting run references it; deleted at the next pruning after that',
+    why: 'a resumed run sends the file to the model again',
+    maxAgeMs: 0,
+    prune: 'unreferenced_attachments',
+  },
+  attachment_refs: {
+    keeps: 'which run needs which file',
+    keepFor: 'while the run waits',
+    why: 'bytes are deleted once nothing refers to them',
+    maxAgeMs: 0,
+    prune: 'settled_attachment_refs',
+  },
+  outbox_deliveries: {
+    keeps: 'delivery receipts: chat id, message ids, dedupe key (no text)',
+    keepFor: '30 days',
+    why: 'a replayed or resumed turn never posts its answer twice; longer than any approval wait and the journal',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'outbox_deliveries',
+  },
+  llm_calls: {
+    keeps: 'model, tokens, latency and error of each model call (no prompts, no user id)',
+    keepFor: '90 days',
+    why: 'usage and cost reporting',
+    maxAgeMs: 90 * DAY_MS,
+    prune: 'llm_calls',
+  },
+  schema_migrations: {
+    keeps: 'applied schema versions',
+    keepFor: 'forever',
+    why: 'migrations run once',
+  },
+};
+
+/** The rules the pruner applies, in order (runs before their refs and events, refs before bytes). */
+export function pruningRules(): { table: string; step: PruneStep; maxAgeMs: number }[] {
+  const order: PruneStep[] = [
+    'finished_updates',
+    'settled_runs',
+    'orphan_run_events',
+    'settled_attachment_refs',
+    'unreferenced_attachments',
+    'finished_job_runs',
+    'completed_jobs',
+    'outbox_deliveries',
+    'llm_calls',
+    'pending_confirmations',
+    'access_notices',
+    'stale_instances',
+  ];
+  const out: { table: string; step: PruneStep; maxAgeMs: number }[] = [];
+  for (const step of order) {
+    for (const [table, rule] of Object.entries(RETENTION_RULES)) {
+      if (rule.prune === step) out.push({ table, step, maxAgeMs: rule.maxAgeMs ?? 0 });
+    }
+  }
+  return out;
+}
