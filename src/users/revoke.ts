@@ -26,8 +26,11 @@ export interface Revocation {
   endAccess(userId: number): Promise<AccessEnded>;
 }
 
-/** One line for the owner about what was stopped, or undefined when there was nothing to stop. */
-export function describeAccessEnded(ended: AccessEnded): string | undefined {
+/**
+ * One line for the owner about what was stopped, or undefined when there was nothing to stop. `readmit` says how
+ * the user gets back in (a /users button, or ALLOWED_USER_IDS).
+ */
+export function describeAccessEnded(ended: AccessEnded, readmit = 'let them back in (/users)'): string | undefined {
   const parts: string[] = [];
   const n = ended.paused.length;
   if (n > 0) {
@@ -38,7 +41,7 @@ export function describeAccessEnded(ended: AccessEnded): string | undefined {
   const open = ended.cancelled.approvals + ended.cancelled.questions;
   if (open > 0) parts.push(`cancelled ${open === 1 ? 'one request' : `${open} requests`} waiting for a decision`);
   if (parts.length === 0) return undefined;
-  return `⏸ I ${parts.join(' and ')}. Nothing of theirs will run or be sent to them. If you let them back in (/users), they can resume their jobs in /jobs.`;
+  return `⏸ I ${parts.join(' and ')}. Nothing of theirs will run or be sent to them. If you ${readmit}, they can resume their jobs in /jobs.`;
 }
 
 function clip(text: string, max: number): string {
@@ -97,7 +100,7 @@ export function createRevocation(deps: { store: Store; outbox: Outbox; users: Us
         if (await users.isServed(userId)) continue;
         const result = await endAccess(userId);
         ended.push(result);
-        const what = describeAccessEnded(result);
+        const what = describeAccessEnded(result, dropped.includes(userId) ? 'add them back to ALLOWED_USER_IDS' : undefined);
         const why = dropped.includes(userId) ? 'is no longer in ALLOWED_USER_IDS' : 'no longer has access';
         if (what) lines.push(`• ${await nameOf(userId)} ${why}. ${what}`);
       }
