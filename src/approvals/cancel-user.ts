@@ -34,7 +34,7 @@ export function cancelApprovalsOfUser(store: Store, log: Logger, userId: number,
     for (const a of pending) {
       const id = String(a.id);
       await tx.run(
-        `UPDATE approvals SET status = 'denied', decided_by_name = 'access ended', decided_at = ? WHERE id = ? AND status = 'pending'`,
+        `UPDATE approvals SET status = 'denied', decided_by_name = 'the access check (access ended)', decided_at = ? WHERE id = ? AND status = 'pending'`,
         [now, id],
       );
       if (a.kind === 'question') questions += 1;
