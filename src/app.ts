@@ -35,6 +35,8 @@ import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegram
 import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
 import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
 import { createReplyFactory } from './telegram/reply-factory.ts';
+import { announcePairingCode } from './users/pairing.ts';
+import { createRevocation } from './users/revoke.ts';
 import { createUsers } from './users/users.ts';
 
 export interface AppDeps {
@@ -117,7 +119,8 @@ export function createApp(deps: AppDeps) {
     log: log.child({ module: 'approvals' }),
     describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
   });
-  const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }) });
+  const isServed = (userId: number) => users.isServed(userId);
+  const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }), isServed });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
   const fence = createWipeFence();
@@ -138,9 +141,14 @@ export function createApp(deps: AppDeps) {
     timezoneOf: (userId) => users.timezoneOf(userId),
     newId: ids,
     approvals: suspensions,
+    isServed,
     options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
   scheduler = jobs;
+  // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
+  const revocation = createRevocation({ store, outbox, users, clock, log });
+  users.onAccessChange((change) => revocation.onAccessChange(change));
+  let pairingCode: string | undefined;
 
   const registry = createToolRegistry();
   registry.register(
@@ -239,8 +247,15 @@ export function createApp(deps: AppDeps) {
     privacy,
     pruner,
     frontEnd,
+    revocation,
+    /** The one-time code that claims an unowned bot, made at `start()` (also printed in the log); undefined once owned. */
+    pairingCode: () => pairingCode,
     /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
     async start(): Promise<{ port: number }> {
+      // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
+      await revocation.reconcile();
+      pairingCode = await users.issuePairingCode();
+      if (pairingCode) announcePairingCode(log, pairingCode);
       const started = await frontEnd.start();
       memory.start();
       await approvals.start();

@@ -43,6 +43,8 @@ export interface ApprovalsDeps {
   /** Short unguessable ids (createIdGen()); they go into callback_data. */
   idGen: IdGen;
   log: Logger;
+  /** Whether the bot still serves this user: nothing is resumed, prompted or sent for someone who lost access. */
+  isServed?: (userId: number) => Promise<boolean>;
   /** Owners may decide anyone's request. Default: `users.access = 'owner'`. */
   isOwner?: (userId: number) => Promise<boolean>;
   /** Periodic sweep interval (real timer), default 20 s. */
@@ -270,7 +272,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     };
   }
 
+  const served = async (userId: number): Promise<boolean> => !deps.isServed || (await deps.isServed(userId));
+
   async function sendPrompt(a: ApprovalRecord, to: ChatRef, dedupe: boolean): Promise<boolean> {
+    if (!(await served(a.requestedBy))) return false;
     const alog = log.child({ approval_id: a.id, run_id: a.runId });
     const delivery = await outbox.send(to, {
       text: promptText(a, clock.now()),
@@ -401,8 +406,17 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     return true;
   }
 
+  /** Ends a run whose user lost access, without a model call or a message. */
+  async function accessEnded(run: RunRecord, rlog: Logger): Promise<boolean> {
+    if (await served(run.userId)) return false;
+    await finishRun(run, 'failed', 'access_ended', 'the user no longer has access', [{ type: 'failed', data: { reason: 'access_ended' } }]);
+    rlog.warn('the user no longer has access: run ended without resuming');
+    return true;
+  }
+
   async function runResume(run: RunRecord, approvals: ApprovalRecord[]): Promise<void> {
     const rlog = log.child({ run_id: run.id });
+    if (await accessEnded(run, rlog)) return;
     const resolutions: Record<string, Resolution> = {};
     for (const a of approvals) resolutions[a.callId] = resolutionFor(a);
     // Calls the runner asks about that have no row (should not happen) are denied rather than run.
@@ -450,6 +464,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       return;
     }
 
+    if (await accessEnded(run, rlog)) return;
     const text = outcome.text.trim() ? outcome.text : outcome.status === 'done' ? 'Done.' : 'I stopped before finishing. Please ask me again.';
     const delivery = await outbox.send(run.chat, { text, keyboard: outcome.keyboard, dedupeKey: `run:${run.id}:final` });
     if (!delivery.ok) rlog.warn({ reason: delivery.reason, message: delivery.message }, 'final answer of a resumed run not delivered');
@@ -696,6 +711,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       });
       if (!won) continue;
       report.interrupted += 1;
+      if (!(await served(run.userId))) continue;
       await outbox.send(run.chat, {
         text: "I was restarted while finishing a request you'd already decided on, so I'm not sure it completed. Please check and ask me again if needed.",
         format: 'plain',

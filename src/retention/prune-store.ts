@@ -107,6 +107,8 @@ const steps: Record<PruneStep, Step> = {
 
   access_notices: (store, cutoff) => deleteInBatches(store, 'access_notices', 'last_notice_at < ?', [cutoff]),
 
+  access_prompts: (store, cutoff) => deleteInBatches(store, 'access_prompts', 'created_at < ?', [cutoff]),
+
   stale_instances: (store, cutoff) => deleteInBatches(store, 'journal_instances', 'heartbeat_at < ?', [cutoff]),
 };
 

@@ -20,6 +20,7 @@ export type PruneStep =
   | 'llm_calls'
   | 'pending_confirmations'
   | 'access_notices'
+  | 'access_prompts'
   | 'stale_instances';
 
 export interface RetentionRule {
@@ -67,6 +68,18 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     why: 'rate limit of one notice a day; older rows limit nothing',
     maxAgeMs: 30 * DAY_MS,
     prune: 'access_notices',
+  },
+  access_prompts: {
+    keeps: 'ids of the Approve/Deny messages sent to the owner for an access request (no text)',
+    keepFor: 'until the request is decided; 2 days at most',
+    why: 'a decision made elsewhere removes the buttons of every copy; a request expires after 24 hours',
+    maxAgeMs: 2 * DAY_MS,
+    prune: 'access_prompts',
+  },
+  owner_pairing: {
+    keeps: 'the SHA-256 hash of the one-time pairing code (never the code)',
+    keepFor: 'until it is used, or replaced at the next start',
+    why: 'claims an unowned bot once',
   },
   memory_threads: {
     keeps: 'conversation threads and their summaries',
@@ -212,6 +225,7 @@ export function pruningRules(): { table: string; step: PruneStep; maxAgeMs: numb
     'llm_calls',
     'pending_confirmations',
     'access_notices',
+    'access_prompts',
     'stale_instances',
   ];
   const out: { table: string; step: PruneStep; maxAgeMs: number }[] = [];

@@ -5,6 +5,7 @@ import type { ChatRef, Delivery, OutMessage, Outbox } from '../core/outbox.ts';
 import type { ChatType, Suspension, TurnOutcome, TurnRequest, TurnRunner } from '../core/turn.ts';
 import type { Store, WriteTx } from '../store/db.ts';
 import { type Job, type JobKind, type MissedPolicy, jobFromRow } from './job.ts';
+import { pauseJobsOfUser } from './pause-owner.ts';
 import { PAUSE_REASONS, createdKeyboard, createdSummary, quote, reminderKeyboard } from './messages.ts';
 import {
   type ResolvedSchedule,
@@ -69,6 +70,8 @@ export interface SchedulerDeps {
   timezoneOf(userId: number): Promise<string>;
   newId: IdGen;
   approvals?: SuspensionHandler;
+  /** Whether the bot still serves this user; a job of someone who lost access is paused instead of run. */
+  isServed?: (userId: number) => Promise<boolean>;
   options?: SchedulerOptions;
 }
 
@@ -498,6 +501,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     let failedRun: string | undefined;
     let dedupeKey = `job:${job.id}:${c.scheduledFor}`;
     try {
+      if (deps.isServed && !(await deps.isServed(job.ownerUserId))) {
+        await pauseJobsOfUser(store, job.ownerUserId, clock.now());
+        await finish(c, { status: 'skipped', ok: true, error: 'the owner no longer has access' });
+        runLog.warn('job owner no longer has access: run skipped, their jobs paused');
+        return;
+      }
       if (c.trigger === 'missed_notice') {
         message = missedNotice(c);
         dedupeKey += ':missed';

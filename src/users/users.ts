@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { timeZoneSchema } from '../config/env.ts';
-import type { Row, Store } from '../store/db.ts';
+import type { Row, Store, WriteTx } from '../store/db.ts';
+import { ACCESS_REQUEST_TTL_MS, isRequestExpired } from './access-rules.ts';
+import { hashPairingCode, newPairingCode } from './pairing.ts';
 
 /** Access state of a Telegram user (column `users.access`). */
 export type AccessState = 'unknown' | 'owner' | 'allowed' | 'pending' | 'denied' | 'revoked';
@@ -25,10 +27,35 @@ export interface UserRecord {
   /** The user's own choice; `timezoneOf` falls back to the default. */
   timezone: string | null;
   access: AccessState;
+  /** Bumped on every access change; buttons carry it so an older one can't undo a newer decision. */
+  accessVersion: number;
+  /** When `access` last changed (for `pending`: when the request was made). */
+  accessChangedAt: number;
   settings: UserSettings;
   createdAt: number;
   updatedAt: number;
 }
+
+/** One access change, as told to listeners (after it is committed). */
+export interface AccessChange {
+  userId: number;
+  from: AccessState;
+  to: AccessState;
+  version: number;
+}
+
+/** Reacts to an access change (e.g. pauses a revoked user's jobs); may return a line for the owner. */
+export type AccessListener = (change: AccessChange) => Promise<string | undefined>;
+
+/** Outcome of an owner's decision. `stale`: the button is older than the user's current state. */
+export type DecideResult =
+  | { ok: true; change: AccessChange; notes: string[] }
+  | { ok: false; reason: 'stale'; current: AccessState }
+  | { ok: false; reason: 'expired' }
+  | { ok: false; reason: 'unknown_user' };
+
+/** Outcome of claiming an unowned bot with the pairing code. */
+export type ClaimResult = { won: true; ownerId: number } | { won: false; reason: 'taken'; ownerId: number } | { won: false; reason: 'bad_code' };
 
 /** The Telegram `from` fields we keep (metadata only). */
 export interface TelegramUser {
@@ -38,7 +65,7 @@ export interface TelegramUser {
 }
 
 export interface Users {
-  /** `allowlist` when ALLOWED_USER_IDS is set, otherwise `owner` (first /start owns the bot, others ask). */
+  /** `allowlist` when ALLOWED_USER_IDS is set, otherwise `owner` (the pairing code owns the bot, others ask). */
   readonly mode: 'allowlist' | 'owner';
   get(userId: number): Promise<UserRecord | undefined>;
   /** Creates or refreshes a user's name fields; keeps access and settings. */
@@ -47,11 +74,42 @@ export interface Users {
   isServed(userId: number): Promise<boolean>;
   /** The owner: in owner mode the user who claimed the bot, in allowlist mode the first allowed id. */
   ownerId(): Promise<number | undefined>;
-  /** Atomically makes `from` the owner if nobody is. `won` is true only for the single first claimant (or the owner again). */
-  claimOwner(from: TelegramUser): Promise<{ won: boolean; ownerId: number }>;
-  /** Marks a stranger as waiting for the owner. `isNew` is false if a request was already pending (no second prompt). */
-  requestAccess(from: TelegramUser): Promise<{ state: AccessState; isNew: boolean }>;
+  /**
+   * Owner mode: makes `from` the owner if nobody is and `code` is the current pairing code (single-use: the code is
+   * gone once it wins). `won` is true only for the single first claimant.
+   */
+  claimOwner(from: TelegramUser, code: string): Promise<ClaimResult>;
+  /**
+   * Owner mode without an owner: makes a new pairing code, stores its hash (replacing older codes) and returns it.
+   * Undefined in allowlist mode or once the bot has an owner.
+   */
+  issuePairingCode(): Promise<string | undefined>;
+  /**
+   * Marks a stranger as waiting for the owner. `isNew` is false when a request is already pending (no second prompt)
+   * or when the owner already decided (denied and revoked are sticky). A request older than 24 h is replaced.
+   */
+  requestAccess(from: TelegramUser): Promise<{ state: AccessState; isNew: boolean; version: number }>;
+  /**
+   * The owner's decision. With `version`, it applies only if the user's access has not changed since that version
+   * (the button is current); with `expires`, a pending request older than 24 h can no longer be decided this way.
+   * Listeners run after the change is committed; their lines come back in `notes`.
+   */
+  decide(userId: number, access: AccessState, options?: { version?: number; expires?: boolean }): Promise<DecideResult>;
+  /** Sets access unconditionally (creating the row if needed) and tells the listeners. */
   setAccess(userId: number, access: AccessState): Promise<void>;
+  /** Registers a listener for committed access changes (wired once in app.ts). */
+  onAccessChange(listener: AccessListener): void;
+  /** Whether a pending request is past its 24 h. */
+  requestExpired(user: UserRecord): boolean;
+  /** Remembers an Approve/Deny prompt sent to the owner, so a later decision can remove its buttons. */
+  recordPrompt(userId: number, version: number, chatId: number, messageId: number): Promise<void>;
+  /** Forgets and returns the prompts about `userId` older than `version` (their buttons are to be removed). */
+  takePrompts(userId: number, version: number): Promise<{ chatId: number; messageId: number }[]>;
+  /**
+   * Allowlist mode: users recorded as allowed (or owner) whose id is no longer in ALLOWED_USER_IDS become `unknown`
+   * (re-adding the id lets them in again). Returns their ids.
+   */
+  dropUnlisted(): Promise<number[]>;
   /** Everyone the bot knows, owner first. */
   list(): Promise<UserRecord[]>;
   setTimezone(userId: number, timezone: string): Promise<void>;
@@ -84,13 +142,15 @@ function toRecord(row: Row): UserRecord {
     username: row.username === null ? null : String(row.username),
     timezone: row.timezone === null ? null : String(row.timezone),
     access: accessSchema.catch('unknown').parse(row.access),
+    accessVersion: Number(row.access_version ?? 0),
+    accessChangedAt: Number(row.access_changed_at ?? row.updated_at),
     settings: parseSettings(row.settings),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
 }
 
-const COLUMNS = 'id, first_name, username, timezone, access, settings, created_at, updated_at';
+const COLUMNS = 'id, first_name, username, timezone, access, access_version, access_changed_at, settings, created_at, updated_at';
 
 /** Creates the users service over the `users` table (migration 001) and `access_notices` (004). */
 export function createUsers(deps: {
@@ -106,6 +166,18 @@ export function createUsers(deps: {
   const upsertSql = `INSERT INTO users (id, first_name, username, access, settings, created_at, updated_at)
     VALUES (?, ?, ?, ?, '{}', ?, ?)
     ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username, updated_at = excluded.updated_at`;
+
+  const listeners: AccessListener[] = [];
+
+  /** Sets the state, bumps the version and stamps the time; returns the new version. */
+  async function changeAccess(tx: WriteTx, userId: number, access: AccessState, now: number): Promise<number> {
+    await tx.run(
+      'UPDATE users SET access = ?, access_version = access_version + 1, access_changed_at = ?, updated_at = ? WHERE id = ?',
+      [access, now, now, userId],
+    );
+    const rows = await tx.query('SELECT access_version FROM users WHERE id = ?', [userId]);
+    return Number(rows[0]?.access_version ?? 0);
+  }
 
   const users: Users = {
     mode,
@@ -135,39 +207,102 @@ export function createUsers(deps: {
       const row = await store.get(`SELECT id FROM users WHERE access = 'owner' LIMIT 1`);
       return row ? Number(row.id) : undefined;
     },
-    claimOwner(from) {
-      return store.write(async (tx) => {
+    claimOwner(from, code) {
+      return store.write(async (tx): Promise<ClaimResult> => {
         const rows = await tx.query(`SELECT id FROM users WHERE access = 'owner' LIMIT 1`);
         const current = rows[0];
-        if (current) return { won: Number(current.id) === from.id, ownerId: Number(current.id) };
+        if (current) {
+          const ownerId = Number(current.id);
+          return ownerId === from.id ? { won: true, ownerId } : { won: false, reason: 'taken', ownerId };
+        }
+        const valid = await tx.query('SELECT 1 AS ok FROM owner_pairing WHERE code_hash = ?', [hashPairingCode(code)]);
+        if (valid.length === 0) return { won: false, reason: 'bad_code' };
+        await tx.run('DELETE FROM owner_pairing');
         const now = clock.now();
         await tx.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, 'owner', now, now]);
-        await tx.run(`UPDATE users SET access = 'owner', updated_at = ? WHERE id = ?`, [now, from.id]);
+        await changeAccess(tx, from.id, 'owner', now);
         return { won: true, ownerId: from.id };
+      });
+    },
+    async issuePairingCode() {
+      if (mode !== 'owner') return undefined;
+      return store.write(async (tx) => {
+        const owner = await tx.query(`SELECT id FROM users WHERE access = 'owner' LIMIT 1`);
+        await tx.run('DELETE FROM owner_pairing');
+        if (owner.length > 0) return undefined;
+        const code = newPairingCode();
+        await tx.run('INSERT INTO owner_pairing (code_hash, created_at) VALUES (?, ?)', [hashPairingCode(code), clock.now()]);
+        return code;
       });
     },
     requestAccess(from) {
       return store.write(async (tx) => {
         const now = clock.now();
-        const rows = await tx.query('SELECT access FROM users WHERE id = ?', [from.id]);
-        const state = rows[0] ? accessSchema.catch('unknown').parse(rows[0].access) : undefined;
-        if (state === 'owner' || state === 'allowed' || state === 'pending' || state === 'denied') {
-          return { state, isNew: false };
+        const rows = await tx.query(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [from.id]);
+        const current = rows[0] ? toRecord(rows[0]) : undefined;
+        if (current && current.access !== 'unknown' && !(current.access === 'pending' && isRequestExpired(current, now))) {
+          return { state: current.access, isNew: false, version: current.accessVersion };
         }
         await tx.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, 'pending', now, now]);
-        await tx.run(`UPDATE users SET access = 'pending', updated_at = ? WHERE id = ?`, [now, from.id]);
-        return { state: 'pending' as const, isNew: true };
+        const version = await changeAccess(tx, from.id, 'pending', now);
+        return { state: 'pending' as const, isNew: true, version };
       });
     },
-    async setAccess(userId, access) {
-      const r = await store.run('UPDATE users SET access = ?, updated_at = ? WHERE id = ?', [access, clock.now(), userId]);
-      if (r.changes === 0) {
+    async decide(userId, access, options = {}) {
+      const result = await store.write(async (tx): Promise<DecideResult> => {
+        const rows = await tx.query(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [userId]);
         const now = clock.now();
-        await store.run(
-          `INSERT INTO users (id, access, settings, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)`,
-          [userId, access, now, now],
-        );
+        const current = rows[0] ? toRecord(rows[0]) : undefined;
+        if (!current) {
+          if (options.version !== undefined) return { ok: false, reason: 'unknown_user' };
+          await tx.run(`INSERT INTO users (id, access, settings, created_at, updated_at) VALUES (?, 'unknown', '{}', ?, ?)`, [userId, now, now]);
+        }
+        const from = current?.access ?? 'unknown';
+        if (options.version !== undefined && current && current.accessVersion !== options.version) {
+          return { ok: false, reason: 'stale', current: current.access };
+        }
+        if (options.expires && current && isRequestExpired(current, now)) return { ok: false, reason: 'expired' };
+        const version = await changeAccess(tx, userId, access, now);
+        return { ok: true, change: { userId, from, to: access, version }, notes: [] };
+      });
+      if (!result.ok) return result;
+      for (const listener of listeners) {
+        const note = await listener(result.change);
+        if (note) result.notes.push(note);
       }
+      return result;
+    },
+    async setAccess(userId, access) {
+      await users.decide(userId, access);
+    },
+    onAccessChange(listener) {
+      listeners.push(listener);
+    },
+    requestExpired(user) {
+      return isRequestExpired(user, clock.now(), ACCESS_REQUEST_TTL_MS);
+    },
+    async recordPrompt(userId, version, chatId, messageId) {
+      await store.run(
+        'INSERT OR IGNORE INTO access_prompts (user_id, version, chat_id, message_id, created_at) VALUES (?, ?, ?, ?, ?)',
+        [userId, version, chatId, messageId, clock.now()],
+      );
+    },
+    takePrompts(userId, version) {
+      return store.write(async (tx) => {
+        const rows = await tx.query('SELECT chat_id, message_id FROM access_prompts WHERE user_id = ? AND version < ?', [userId, version]);
+        await tx.run('DELETE FROM access_prompts WHERE user_id = ? AND version < ?', [userId, version]);
+        return rows.map((r) => ({ chatId: Number(r.chat_id), messageId: Number(r.message_id) }));
+      });
+    },
+    async dropUnlisted() {
+      if (mode !== 'allowlist') return [];
+      return store.write(async (tx) => {
+        const rows = await tx.query(`SELECT id FROM users WHERE access IN ('allowed','owner')`);
+        const gone = rows.map((r) => Number(r.id)).filter((id) => !allowed.has(id));
+        const now = clock.now();
+        for (const id of gone) await changeAccess(tx, id, 'unknown', now);
+        return gone;
+      });
     },
     async list() {
       const rows = await store.query(

@@ -2,7 +2,7 @@
  * In-process wiring of the real inbound front end (bot, journal, dispatcher, polling, health server) against the
  * fake Bot API and a temp libSQL file. Nothing of ours is mocked; tests choose which optional parts to plug in.
  */
-import { systemClock } from '../../src/core/clock.ts';
+import { type Clock, systemClock } from '../../src/core/clock.ts';
 import type { FakeGemini } from '../support/fake-gemini.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { ConversationMemory } from '../../src/core/memory.ts';
@@ -61,6 +61,8 @@ export interface InboundOptions {
   features?: FeatureModule[];
   /** Builds the chat feature once the front end's control and the shared parts exist, or runs the whole app. */
   chat?: ((parts: ChatParts) => FeatureModule) | AppChat;
+  /** The clock of the users service only (access requests expire by it); default the system clock. */
+  usersClock?: Clock;
   /** Reuse an existing database (restart scenarios). */
   db?: TempDb;
   tg?: FakeTelegram;
@@ -76,7 +78,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
   const api = createTelegramApi(tg.token, tg.apiRoot);
   const limiter = createRateLimiter({ clock, privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 });
   const outbox = createTelegramOutbox({ api, store, clock, log, limiter, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
-  const users = createUsers({ store, clock, defaultTimezone: 'UTC', allowedUserIds: options.allowedUserIds ?? [] });
+  const users = createUsers({ store, clock: options.usersClock ?? clock, defaultTimezone: 'UTC', allowedUserIds: options.allowedUserIds ?? [] });
   const fatal: Error[] = [];
   const chatFactory = options.chat as ((parts: ChatParts) => FeatureModule) | undefined;
   const closers: (() => Promise<void>)[] = [];

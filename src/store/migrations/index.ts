@@ -8,6 +8,7 @@ import { approvalsMigration } from './007-approvals.ts';
 import { journalLeaseMigration } from './008-journal-lease.ts';
 import { memoryIndexesMigration } from './009-memory-indexes.ts';
 import { jobRequestKeysMigration } from './010-job-request-keys.ts';
+import { accessMigration } from './011-access.ts';
 import { retentionMigration } from './012-retention.ts';
 import { approvalGrantsMigration } from './013-approval-grants.ts';
 
@@ -30,6 +31,7 @@ export const migrations: Migration[] = [
   journalLeaseMigration,
   memoryIndexesMigration,
   jobRequestKeysMigration,
+  accessMigration,
   retentionMigration,
   approvalGrantsMigration,
 ];

@@ -1,7 +1,9 @@
 import { Composer } from 'grammy';
 import { z } from 'zod';
 import type { Keyboard, Outbox } from '../../core/outbox.ts';
-import type { UserRecord, Users } from '../../users/users.ts';
+import { EXPIRED_BUTTON_TEXT, staleButtonText } from '../../users/access-rules.ts';
+import { looksLikePairingCode } from '../../users/pairing.ts';
+import type { AccessState, UserRecord, Users } from '../../users/users.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { commandOf } from '../intake/classify.ts';
@@ -13,26 +15,49 @@ export const PRIVATE_NOTICE =
 const WAITING_NOTICE =
   "This is a private assistant. I've asked its owner for access. I'll message you here as soon as they decide.";
 const STILL_WAITING = "You're still waiting for the owner's approval. I'll message you as soon as they decide.";
+const NOT_SET_UP = "Hi! I'm not set up yet. If you run this bot, send /start followed by the pairing code from its log.";
+const NEED_CODE =
+  "Hi! I'm not set up yet. To become my owner, send /start followed by the one-time pairing code printed in the bot's log at start-up (look for “pairing code”), for example: /start K7QX3-M9PRT";
+const WRONG_CODE =
+  "That isn't the current pairing code. Copy it again from the bot's log (a new code is made at every restart) and send /start followed by the code.";
+const CLAIMED_BY_TEXT =
+  "🎉 You're the owner of this assistant now. Send /start to set your time zone, or just ask me anything.";
+const PRIVATE_ONLY = 'For privacy, /users only works in a private chat with me.';
 
+/**
+ * Callback data of access buttons: `sys:acc:<action>:<userId>:<version>`. `y`/`n` answer a request prompt (they
+ * expire with the request); `a` (allow, also re-admit), `d` (deny) and `r` (revoke) come from /users. The version is
+ * the user's access version when the button was made: a button older than the current state does nothing.
+ */
 const accessDataSchema = z
   .string()
-  .regex(/^sys:acc:([ynr]):(\d{1,15})$/)
+  .regex(/^sys:acc:[ynadr]:\d{1,15}:\d{1,9}$/)
   .transform((s) => {
-    const [, , action, id] = s.split(':');
-    return { action: action as 'y' | 'n' | 'r', userId: Number(id) };
+    const [, , action, id, version] = s.split(':');
+    return { action: action as 'y' | 'n' | 'a' | 'd' | 'r', userId: Number(id), version: Number(version) };
   });
 
-function userLine(u: UserRecord): string {
-  const label = { owner: '👑 owner', allowed: '✅ allowed', pending: '⏳ waiting', denied: '⛔ denied', revoked: '🚫 revoked', unknown: '❔' }[
-    u.access
-  ];
+const accessData = (action: 'y' | 'n' | 'a' | 'd' | 'r', user: { id: number }, version: number) => `sys:acc:${action}:${user.id}:${version}`;
+
+const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = { y: 'allowed', a: 'allowed', n: 'denied', d: 'denied', r: 'revoked' };
+
+function userLine(u: UserRecord, expired: boolean): string {
+  const label = {
+    owner: '👑 owner',
+    allowed: '✅ allowed',
+    pending: expired ? '⌛ request expired' : '⏳ waiting',
+    denied: '⛔ denied',
+    revoked: '🚫 revoked',
+    unknown: '❔',
+  }[u.access];
   return `• ${displayName({ id: u.id, first_name: u.firstName, username: u.username })} [${u.id}]: ${label}`;
 }
 
 /**
  * Access control. Served users pass on; everyone else costs no model call and gets at most a short reply.
- * Allowlist mode (ALLOWED_USER_IDS set): only listed users. Owner mode: the first /start owns the bot;
- * other users are put to the owner as an Approve/Deny prompt.
+ * Allowlist mode (ALLOWED_USER_IDS set): only listed users. Owner mode: whoever sends the one-time pairing code
+ * from the log owns the bot; other users are put to the owner as an Approve/Deny prompt that expires after 24 h.
+ * Denied and revoked users stay out until the owner lets them in from /users.
  */
 export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Composer<BotContext> {
   const { users, outbox } = deps;
@@ -50,25 +75,69 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     await outbox.send(to, { text, format: 'plain' });
   }
 
-  async function promptOwner(ctx: BotContext, ownerId: number): Promise<void> {
+  async function promptOwner(ctx: BotContext, ownerId: number, version: number): Promise<void> {
     const from = ctx.from!;
     const keyboard: Keyboard = [
       [
-        { text: '✅ Approve', data: `sys:acc:y:${from.id}` },
-        { text: '⛔ Deny', data: `sys:acc:n:${from.id}` },
+        { text: '✅ Approve', data: accessData('y', from, version) },
+        { text: '⛔ Deny', data: accessData('n', from, version) },
       ],
     ];
     const where = ctx.chat && ctx.chat.type !== 'private' ? ` in "${'title' in ctx.chat ? ctx.chat.title : 'a group'}"` : '';
     const d = await outbox.send(
       { chatId: ownerId },
       {
-        text: `👤 ${displayName(from)} [id ${from.id}] would like to use your assistant${where}. Let them in?`,
+        text: `👤 ${displayName(from)} [id ${from.id}] would like to use your assistant${where}. Let them in? (This request expires in 24 hours.)`,
         format: 'plain',
         keyboard,
         dedupeKey: `access:${from.id}:${ctx.update.update_id}`,
       },
     );
     if (!d.ok) ctx.log.warn({ reason: d.reason }, 'could not send the access prompt to the owner');
+    else if (d.messageIds[0] !== undefined) await users.recordPrompt(from.id, version, ownerId, d.messageIds[0]);
+  }
+
+  /** Replaces the text (and so removes the buttons) of every older prompt about this user. Returns their ids. */
+  async function closePrompts(userId: number, version: number, text: string): Promise<number[]> {
+    const prompts = await users.takePrompts(userId, version);
+    for (const p of prompts) await outbox.edit({ chatId: p.chatId }, p.messageId, { text, format: 'plain' });
+    return prompts.map((p) => p.messageId);
+  }
+
+  /** A message sent before the sender's access ended (a journal replay after a restart) gets no answer at all. */
+  async function sentBeforeAccessEnded(ctx: BotContext, userId: number): Promise<boolean> {
+    const date = ctx.message?.date ?? ctx.editedMessage?.date;
+    if (date === undefined) return false;
+    const user = await users.get(userId);
+    if (!user || !['revoked', 'denied', 'unknown'].includes(user.access)) return false;
+    return (date + 1) * 1000 <= user.accessChangedAt; // `date` is in whole seconds: only a whole earlier second counts
+  }
+
+  /** Owner mode before anyone owns the bot: only the pairing code from the log claims it. */
+  async function claimWithCode(ctx: BotContext, next: () => Promise<void>): Promise<'claimed' | 'taken' | 'refused'> {
+    const from = ctx.from!;
+    const text = ctx.message?.text?.trim() ?? '';
+    const command = commandOf(text)?.command;
+    if (ctx.chat?.type !== 'private') {
+      await notifyStranger(ctx, NOT_SET_UP, true);
+      return 'refused';
+    }
+    const code = command === 'start' ? text.replace(/^\/start(?:@\w+)?/i, '').trim() : looksLikePairingCode(text) ? text : '';
+    if (!code) {
+      await notifyStranger(ctx, command === 'start' ? NEED_CODE : NOT_SET_UP, command !== 'start');
+      return 'refused';
+    }
+    const claim = await users.claimOwner(from, code);
+    if (claim.won) {
+      ctx.log.info({ user_id: from.id }, 'pairing code accepted: this user now owns the bot');
+      if (command === 'start') await next();
+      else await outbox.send({ chatId: from.id }, { text: CLAIMED_BY_TEXT, format: 'plain' });
+      return 'claimed';
+    }
+    if (claim.reason === 'taken') return 'taken';
+    ctx.log.info({ user_id: from.id }, 'wrong pairing code');
+    await notifyStranger(ctx, WRONG_CODE, false);
+    return 'refused';
   }
 
   // The gate.
@@ -79,61 +148,76 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       await users.upsert(from);
       return next();
     }
-    const command = commandOf(ctx.message?.text)?.command;
-    if (users.mode === 'owner') {
-      const ownerId = await users.ownerId();
-      if (ownerId === undefined) {
-        if (command === 'start' && ctx.chat?.type === 'private') {
-          const claim = await users.claimOwner(from);
-          if (claim.won) {
-            ctx.log.info({ user_id: from.id }, 'first /start: this user is now the owner');
-            return next();
-          }
-        } else {
-          await notifyStranger(ctx, "Hi! I'm not set up yet. Send /start in a private chat with me to begin.", true);
-          return;
-        }
-      }
-      const owner = await users.ownerId();
-      if (owner === undefined) return;
-      const request = await users.requestAccess(from);
-      if (request.state === 'denied') return notifyStranger(ctx, PRIVATE_NOTICE, true);
-      if (request.isNew) {
-        ctx.log.info({ user_id: from.id }, 'access requested; prompting the owner');
-        await promptOwner(ctx, owner);
-        return notifyStranger(ctx, WAITING_NOTICE, false);
-      }
-      return notifyStranger(ctx, STILL_WAITING, true);
+    if (await sentBeforeAccessEnded(ctx, from.id)) {
+      ctx.log.info({ user_id: from.id }, 'message from before the access ended; dropped without a reply');
+      return;
     }
-    ctx.log.info({ user_id: from.id }, 'message from a user not in ALLOWED_USER_IDS; not served');
-    return notifyStranger(ctx, PRIVATE_NOTICE, true);
+    if (users.mode === 'allowlist') {
+      ctx.log.info({ user_id: from.id }, 'message from a user not in ALLOWED_USER_IDS; not served');
+      return notifyStranger(ctx, PRIVATE_NOTICE, true);
+    }
+    if ((await users.ownerId()) === undefined && (await claimWithCode(ctx, next)) !== 'taken') return;
+    const owner = await users.ownerId();
+    if (owner === undefined) return;
+    const request = await users.requestAccess(from);
+    if (request.state === 'owner' || request.state === 'allowed') return next();
+    if (request.state === 'denied' || request.state === 'revoked') return notifyStranger(ctx, PRIVATE_NOTICE, true);
+    if (request.isNew) {
+      ctx.log.info({ user_id: from.id }, 'access requested; prompting the owner');
+      await closePrompts(from.id, request.version, `⌛ The earlier request from ${displayName(from)} expired; a new one was sent.`);
+      await promptOwner(ctx, owner, request.version);
+      return notifyStranger(ctx, WAITING_NOTICE, false);
+    }
+    return notifyStranger(ctx, STILL_WAITING, true);
   });
 
   // Owner decisions on access prompts and the /users list.
   composer.callbackQuery(/^sys:acc:/, async (ctx) => {
-    const parsed = accessDataSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) return void (await ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
+    const to = chatRefOf(ctx);
+    const messageId = ctx.callbackQuery.message?.message_id;
+    const removeButtons = async () => {
+      if (to && messageId) await outbox.editKeyboard(to, messageId, undefined);
+    };
     const ownerId = await users.ownerId();
     if (ctx.from.id !== ownerId) {
       return void (await ctx.answerCallbackQuery({ text: 'Only the owner can change access.' }));
     }
-    const { action, userId } = parsed.data;
+    const parsed = accessDataSchema.safeParse(ctx.callbackQuery.data);
+    if (!parsed.success) {
+      await ctx.answerCallbackQuery({ text: 'This button is from an older version — use /users to change access.', show_alert: true });
+      return removeButtons();
+    }
+    const { action, userId, version } = parsed.data;
     if (userId === ownerId) return void (await ctx.answerCallbackQuery({ text: "You can't change your own access." }));
+    const access = TARGET[action];
+    const decided = await users.decide(userId, access, { version, expires: action === 'y' || action === 'n' });
+    if (!decided.ok) {
+      const text =
+        decided.reason === 'stale'
+          ? staleButtonText(decided.current)
+          : decided.reason === 'expired'
+            ? EXPIRED_BUTTON_TEXT
+            : 'I don’t know this user any more — use /users.';
+      ctx.log.info({ target_user: userId, reason: decided.reason }, 'access button no longer decides anything');
+      await ctx.answerCallbackQuery({ text, show_alert: true });
+      // The list's other rows may still be current; a prompt is about this one request only.
+      return action === 'y' || action === 'n' ? removeButtons() : undefined;
+    }
     const target = await users.get(userId);
     const name = target ? displayName({ id: target.id, first_name: target.firstName, username: target.username }) : `user ${userId}`;
-    const access = action === 'y' ? 'allowed' : action === 'n' ? 'denied' : 'revoked';
-    await users.setAccess(userId, access);
     ctx.log.info({ target_user: userId, access }, 'owner changed access');
-    const verdict = action === 'y' ? `✅ Approved ${name}.` : action === 'n' ? `⛔ Denied ${name}.` : `🚫 Revoked access for ${name}.`;
+    const verdict = access === 'allowed' ? `✅ Approved ${name}.` : access === 'denied' ? `⛔ Denied ${name}.` : `🚫 Revoked access for ${name}.`;
     await ctx.answerCallbackQuery({ text: verdict });
-    const to = chatRefOf(ctx);
-    const messageId = ctx.callbackQuery.message?.message_id;
-    if (to && messageId && action !== 'r') await outbox.edit(to, messageId, { text: verdict, format: 'plain' });
-    else if (to) await outbox.send(to, { text: verdict, format: 'plain' });
+    const isPrompt = action === 'y' || action === 'n';
+    const closed = await closePrompts(userId, decided.change.version, verdict);
+    if (isPrompt && to && messageId && !closed.includes(messageId)) await outbox.edit(to, messageId, { text: verdict, format: 'plain' });
+    const report = [verdict, ...decided.notes].join('\n\n');
+    if (to && !isPrompt) await outbox.send(to, { text: report, format: 'plain' });
+    else if (to && decided.notes.length > 0) await outbox.send(to, { text: decided.notes.join('\n\n'), format: 'plain' });
     const note =
-      action === 'y'
+      access === 'allowed'
         ? "🎉 You're in! The owner approved your access. Send /start to set your time zone, or just ask me anything."
-        : action === 'n'
+        : access === 'denied'
           ? 'Sorry, the owner declined your access request.'
           : 'Your access to this assistant was revoked by its owner.';
     const d = await outbox.send({ chatId: userId }, { text: note, format: 'plain' });
@@ -143,6 +227,10 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
   composer.command('users', async (ctx) => {
     const to = chatRefOf(ctx);
     if (!to) return;
+    if (ctx.chat.type !== 'private') {
+      await outbox.send(to, { text: PRIVATE_ONLY, format: 'plain' });
+      return;
+    }
     const ownerId = await users.ownerId();
     if (ctx.from?.id !== ownerId) {
       await outbox.send(to, { text: 'Only the owner can manage users.', format: 'plain' });
@@ -153,19 +241,19 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const keyboard: Keyboard = [];
     for (const u of others.slice(0, 20)) {
       const short = (u.firstName || u.username || String(u.id)).slice(0, 20);
-      if (u.access === 'allowed') keyboard.push([{ text: `🚫 Revoke ${short}`, data: `sys:acc:r:${u.id}` }]);
+      if (u.access === 'allowed') keyboard.push([{ text: `🚫 Revoke ${short}`, data: accessData('r', u, u.accessVersion) }]);
       else if (u.access === 'pending')
         keyboard.push([
-          { text: `✅ Approve ${short}`, data: `sys:acc:y:${u.id}` },
-          { text: '⛔ Deny', data: `sys:acc:n:${u.id}` },
+          { text: `✅ Approve ${short}`, data: accessData('a', u, u.accessVersion) },
+          { text: '⛔ Deny', data: accessData('d', u, u.accessVersion) },
         ]);
-      else keyboard.push([{ text: `✅ Allow ${short}`, data: `sys:acc:y:${u.id}` }]);
+      else keyboard.push([{ text: `✅ Let ${short} back in`, data: accessData('a', u, u.accessVersion) }]);
     }
     const mode =
       users.mode === 'allowlist'
         ? 'Access comes from ALLOWED_USER_IDS; revoking here overrides it.'
-        : 'New users ask you for access.';
-    const lines = list.filter((u) => u.access !== 'unknown').map(userLine);
+        : 'New users ask you for access; requests expire after 24 hours. Denied and revoked users stay out until you let them back in here.';
+    const lines = list.filter((u) => u.access !== 'unknown').map((u) => userLine(u, users.requestExpired(u)));
     await outbox.send(to, {
       text: `Users (${lines.length}):\n${lines.join('\n')}\n\n${mode}`,
       format: 'plain',
