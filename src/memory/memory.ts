@@ -128,8 +128,8 @@ export interface Memory extends ConversationMemory {
   /** Deletes the user's facts by id and tombstones them so they are not re-learned. */
   forgetFacts(userId: number, factIds: string[]): Promise<Fact[]>;
   getFact(factId: string): Promise<Fact | undefined>;
-  /** Facts and recalled messages used for the last answer in a chat. */
-  lastUsed(chat: ChatRef): Promise<LastUsed | undefined>;
+  /** Facts and recalled messages used for this user's last answer in a chat (never another member's). */
+  lastUsed(chat: ChatRef, userId: number): Promise<LastUsed | undefined>;
   exportUser(userId: number): Promise<UserExport>;
   /** Deletes every message, fact, vector, tombstone and private thread of the user. */
   wipeUser(userId: number): Promise<WipeResult>;
@@ -615,7 +615,7 @@ export function createMemory(deps: MemoryDeps): Memory {
         await tx.run(
           `INSERT INTO memory_last_used (chat_id, topic_id, user_id, turn_id, fact_ids, message_ids, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (chat_id, topic_id) DO UPDATE SET user_id = excluded.user_id, turn_id = excluded.turn_id,
+           ON CONFLICT (chat_id, topic_id, user_id) DO UPDATE SET turn_id = excluded.turn_id,
              fact_ids = excluded.fact_ids, message_ids = excluded.message_ids, created_at = excluded.created_at`,
           [
             request.chat.chatId,
@@ -694,8 +694,12 @@ export function createMemory(deps: MemoryDeps): Memory {
       return facts.get(factId);
     },
 
-    async lastUsed(chat) {
-      const row = await store.get('SELECT * FROM memory_last_used WHERE chat_id = ? AND topic_id = ?', [chat.chatId, topicKey(chat)]);
+    async lastUsed(chat, userId) {
+      const row = await store.get('SELECT * FROM memory_last_used WHERE chat_id = ? AND topic_id = ? AND user_id = ?', [
+        chat.chatId,
+        topicKey(chat),
+        userId,
+      ]);
       if (!row) return undefined;
       const factIds = idListSchema.catch([]).parse(JSON.parse(String(row.fact_ids)));
       const messageIds = idListSchema.catch([]).parse(JSON.parse(String(row.message_ids)));

@@ -8,6 +8,7 @@ import { approvalsMigration } from './007-approvals.ts';
 import { journalLeaseMigration } from './008-journal-lease.ts';
 import { memoryIndexesMigration } from './009-memory-indexes.ts';
 import { jobRequestKeysMigration } from './010-job-request-keys.ts';
+import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** Every migration, in version order. Feature modules add theirs here (one line each). */
-export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, journalLeaseMigration, memoryIndexesMigration, jobRequestKeysMigration];
+export const migrations: Migration[] = [coreMigration, agentsMigration, outboxMigration, telegramMigration, memoryMigration, schedulerMigration, approvalsMigration, journalLeaseMigration, memoryIndexesMigration, jobRequestKeysMigration, lastUsedPerUserMigration];
