@@ -185,7 +185,7 @@ export function createApp(deps: AppDeps) {
         privacy,
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
-          return auditTrail(await approvals.eventsForChat(chat.chatId, 50), (at) => formatTime(at, zone, clock.now()));
+          return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) => formatTime(at, zone, clock.now()));
         },
       }),
       commands: memoryCommands,

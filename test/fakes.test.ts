@@ -481,6 +481,26 @@ describe('fake Gemini with the real @google/genai SDK', () => {
     gemini.failEmbeddings(false);
   });
 
+  it('concept groups and explicit vectors make paraphrases close; reset restores plain word overlap', async () => {
+    const embed = async (texts: string[]) =>
+      ((await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts })).embeddings ?? []).map((e) => e.values ?? []);
+    const pair = ['I was born in Lisbon', 'where is my hometown?'];
+    const [s0, q0] = await embed(pair);
+    assert.ok(s0 && q0 && cosineSimilarity(s0, q0) < 0.1, 'no shared word: unrelated by default');
+    gemini.setEmbeddingConcepts([['born', 'hometown', 'birthplace']]);
+    const [s1, q1, other] = await embed([...pair, 'quarterly tax filing deadline']);
+    assert.ok(s1 && q1 && other);
+    const close = cosineSimilarity(s1, q1);
+    assert.ok(close > 0.6 && close < 0.9, `paraphrase cosine ${close}`);
+    assert.ok(cosineSimilarity(s1, other) < 0.1, 'unrelated stays unrelated');
+    gemini.setEmbedding('Some text', [3, 4]);
+    const [explicit] = await embed(['  some TEXT ']);
+    assert.deepEqual(explicit?.slice(0, 3), [0.6, 0.8, 0]);
+    gemini.reset();
+    const [s2, q2] = await embed(pair);
+    assert.deepEqual([s2, q2], [s0, q0]);
+  });
+
   it('429 surfaces as ApiError with a Retry-After header; wrong key is 403', async () => {
     const seen: Response[] = [];
     const spying = new GoogleGenAI({

@@ -18,12 +18,38 @@ export interface NetworkOptions {
   llm: Llm;
   /** Approval gate for the router's own tools (sub-agents carry their own). */
   gate?: ToolGate;
+  /**
+   * The agent that answers every turn with attachments (photos, documents, voice), skipping the router, so the
+   * model that answers has seen the media. Default: the agent named `assistant`, else the first agent.
+   */
+  mediaAgent?: string;
+}
+
+/** The agent a turn with attachments goes to: `preferred`, else `assistant`, else the first. */
+export function pickMediaAgent(agents: Agent[], preferred?: string): Agent {
+  if (preferred !== undefined) {
+    const found = agents.find((a) => a.name === preferred);
+    if (!found) throw new Error(`Network media agent "${preferred}" is not one of its agents`);
+    return found;
+  }
+  return agents.find((a) => a.name === 'assistant') ?? (agents[0] as Agent);
+}
+
+/** The agent name a suspended frame belongs to (undefined for anything that isn't a frame). */
+function frameAgent(snapshot: unknown): string | undefined {
+  return typeof snapshot === 'object' && snapshot !== null && 'agent' in snapshot && typeof snapshot.agent === 'string'
+    ? snapshot.agent
+    : undefined;
 }
 
 /**
  * A Network: a router agent whose tools include its sub-agents. It IS an Agent, so Networks nest.
  * The router sees the whole conversation and may answer itself (one model call); when it delegates to one agent,
  * that agent's answer is returned as-is (two model calls). Several parallel delegations get one combining router call.
+ *
+ * A turn with attachments goes straight to the media agent with the bytes inline (one model call): the router
+ * would see only a note about the files and could answer "what is in this picture?" without seeing it. Giving the
+ * router the bytes instead would pay the media's input tokens twice (router, then the agent it delegates to).
  */
 export function createNetwork(options: NetworkOptions): Agent {
   if (options.agents.length === 0) throw new Error(`Network "${options.name}" needs at least one agent`);
@@ -38,5 +64,20 @@ export function createNetwork(options: NetworkOptions): Agent {
   };
   if (options.gate) agentOptions.gate = options.gate;
   if (options.router.temperature !== undefined) agentOptions.temperature = options.router.temperature;
-  return createLoopAgent(agentOptions, options.agents);
+  const router = createLoopAgent(agentOptions, options.agents);
+  const media = pickMediaAgent(options.agents, options.mediaAgent);
+  if (media.name === router.name) throw new Error(`Network "${options.name}" has an agent with its own name`);
+  return {
+    name: router.name,
+    description: router.description,
+    run(input, ctx) {
+      if ((input.attachments?.length ?? 0) === 0) return router.run(input, ctx);
+      ctx.emit({ type: 'routing', from: router.name, to: media.name, task: input.text });
+      return media.run(input, ctx);
+    },
+    // A run suspended in the media agent is its frame, not the router's.
+    resume(snapshot, resolutions, ctx) {
+      return (frameAgent(snapshot) === media.name ? media : router).resume(snapshot, resolutions, ctx);
+    },
+  };
 }

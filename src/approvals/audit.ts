@@ -31,13 +31,15 @@ function line(event: RunEvent, time: (at: number) => string): string | undefined
 }
 
 /**
- * The human-readable audit trail of the most recent suspended run in a chat (approvals, questions, tool results
- * after resuming), for /why. Only the latest run is shown; older ones stay in the event log.
+ * The human-readable audit trail of `userId`'s most recent suspended run in a chat (approvals, questions, tool
+ * results after resuming), for /why. Runs of other members (or of unknown owner) are never shown; only the latest
+ * own run is, older ones stay in the event log.
  */
-export function auditTrail(events: RunEvent[], time: (at: number) => string): string[] {
-  const latest = events.at(-1)?.runId;
+export function auditTrail(events: RunEvent[], userId: number, time: (at: number) => string): string[] {
+  const mine = events.filter((e) => e.userId === userId);
+  const latest = mine.at(-1)?.runId;
   if (!latest) return [];
-  return events
+  return mine
     .filter((e) => e.runId === latest && SHOWN.has(e.type))
     .map((e) => line(e, time))
     .filter((l): l is string => l !== undefined);

@@ -24,6 +24,8 @@ export interface RunEvent {
   type: RunEventType;
   data: Record<string, unknown>;
   chatId: number | undefined;
+  /** Who the run belongs to (its requester); undefined when the run's row is gone. */
+  userId: number | undefined;
   at: number;
 }
 
@@ -85,21 +87,25 @@ function toEvent(row: Record<string, unknown>): RunEvent {
     type: String(row.type) as RunEventType,
     data,
     chatId: row.chat_id === null || row.chat_id === undefined ? undefined : Number(row.chat_id),
+    userId: row.user_id === null || row.user_id === undefined ? undefined : Number(row.user_id),
     at: Number(row.at),
   };
 }
 
+const WITH_USER = 'SELECT e.*, r.user_id FROM run_events e LEFT JOIN approval_runs r ON r.id = e.run_id';
+
 /** Every event of one run, in order. */
 export async function eventsForRun(store: Store, runId: string): Promise<RunEvent[]> {
-  const rows = await store.query('SELECT * FROM run_events WHERE run_id = ? ORDER BY seq', [runId]);
+  const rows = await store.query(`${WITH_USER} WHERE e.run_id = ? ORDER BY e.seq`, [runId]);
   return rows.map(toEvent);
 }
 
-/** The most recent events in a chat (newest last), across runs. */
-export async function eventsForChat(store: Store, chatId: number, limit = 50): Promise<RunEvent[]> {
+/** The most recent events in a chat (newest last), across runs; only runs of `userId` when given. */
+export async function eventsForChat(store: Store, chatId: number, limit = 50, userId?: number): Promise<RunEvent[]> {
+  const mine = userId === undefined ? '' : ' AND r.user_id = ?';
   const rows = await store.query(
-    'SELECT * FROM (SELECT * FROM run_events WHERE chat_id = ? ORDER BY at DESC, run_id, seq DESC LIMIT ?) ORDER BY at, run_id, seq',
-    [chatId, limit],
+    `SELECT * FROM (${WITH_USER} WHERE e.chat_id = ?${mine} ORDER BY e.at DESC, e.run_id, e.seq DESC LIMIT ?) ORDER BY at, run_id, seq`,
+    userId === undefined ? [chatId, limit] : [chatId, userId, limit],
   );
   return rows.map(toEvent);
 }

@@ -85,7 +85,8 @@ export interface Approvals {
   /** Resolves when background work (edits, resumes) started so far has finished. */
   idle(): Promise<void>;
   eventsForRun(runId: string): Promise<RunEvent[]>;
-  eventsForChat(chatId: number, limit?: number): Promise<RunEvent[]>;
+  /** Recent events in a chat, newest last; only runs of `userId` when given (what /why may show that user). */
+  eventsForChat(chatId: number, limit?: number, userId?: number): Promise<RunEvent[]>;
 }
 
 const termsSchema = z.object({
@@ -797,6 +798,6 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     },
     idle,
     eventsForRun: (runId) => eventsForRun(store, runId),
-    eventsForChat: (chatId, limit) => eventsForChat(store, chatId, limit),
+    eventsForChat: (chatId, limit, userId) => eventsForChat(store, chatId, limit, userId),
   };
 }

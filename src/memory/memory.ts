@@ -10,6 +10,7 @@ import type { Statement, Store } from '../store/db.ts';
 import { secureDeletes } from '../store/secure-delete.ts';
 import { EXTRACTION_SYSTEM, extractionPrompt, parseExtraction, SUMMARY_SYSTEM } from './extraction.ts';
 import { type AddFactResult, createFacts, type Fact, type FactCategory } from './facts.ts';
+import { forEachWithin, pendingScopes, pendingScopesOfThread, settlesWithin } from './flush.ts';
 import { type ScopeChat, scopeOf, topicKey } from './scope.ts';
 import { clip, defang, estimateTokens, isoDate, isTrivial } from './text.ts';
 import { createThreads, type HistoryMessage, toContents } from './threads.ts';
@@ -46,6 +47,10 @@ export interface MemoryOptions {
   /** Upper bound of the in-process fact cache across scopes (LRU). */
   factCacheMaxBytes: number;
   maintenanceIntervalMs: number;
+  /** A turn right after /new waits at most this long for the ended thread's facts to be extracted. */
+  flushWaitMs: number;
+  /** At close (graceful shutdown), pending facts of every scope are extracted within this time. */
+  closeFlushMs: number;
 }
 
 export const defaultMemoryOptions: MemoryOptions = {
@@ -65,6 +70,8 @@ export const defaultMemoryOptions: MemoryOptions = {
   cacheMaxBytes: 512 * 1024 * 1024,
   factCacheMaxBytes: 64 * 1024 * 1024,
   maintenanceIntervalMs: 60_000,
+  flushWaitMs: 15_000,
+  closeFlushMs: 5_000,
 };
 
 export interface MemoryDeps {
@@ -129,8 +136,8 @@ export interface Memory extends ConversationMemory {
   /** Deletes the user's facts by id and tombstones them so they are not re-learned. */
   forgetFacts(userId: number, factIds: string[]): Promise<Fact[]>;
   getFact(factId: string): Promise<Fact | undefined>;
-  /** Facts and recalled messages used for the last answer in a chat. */
-  lastUsed(chat: ChatRef): Promise<LastUsed | undefined>;
+  /** Facts and recalled messages used for this user's last answer in a chat (never another member's). */
+  lastUsed(chat: ChatRef, userId: number): Promise<LastUsed | undefined>;
   exportUser(userId: number): Promise<UserExport>;
   /** Deletes every message, fact, vector, tombstone and private thread of the user. */
   wipeUser(userId: number): Promise<WipeResult>;
@@ -144,7 +151,7 @@ export interface Memory extends ConversationMemory {
   idle(): Promise<void>;
   /** Starts the maintenance timer. */
   start(): void;
-  /** Stops timers and waits for background work. */
+  /** Stops timers, waits for background work and extracts every scope's pending facts (within `closeFlushMs`). */
   close(): Promise<void>;
   /** Bytes held by the vector cache. */
   cacheBytes(): number;
@@ -224,6 +231,10 @@ export function createMemory(deps: MemoryDeps): Memory {
   let retryTimer: NodeJS.Timeout | undefined;
   let embedQueued = false;
   const compacting = new Set<string>();
+  /** Extraction flushes started by newThread, by scope; prepare() waits for its scope's (bounded). */
+  const flushes = new Map<string, Promise<void>>();
+  /** Users being wiped: their queued extraction is skipped (a wipe must not send their messages to the model). */
+  const wiping = new Set<number>();
   /** Query vectors from prepare(), reused as the stored message vector on commit (saves an embedding call). */
   const queryVectors = new Map<string, Float32Array>();
 
@@ -343,9 +354,9 @@ export function createMemory(deps: MemoryDeps): Memory {
     }
   }
 
-  async function maybeExtract(scope: string, force: boolean): Promise<void> {
+  async function maybeExtract(scope: string, force: boolean, signal?: AbortSignal): Promise<void> {
     const s = await store.get('SELECT user_id, chat_id, extracted_upto FROM memory_scopes WHERE scope = ?', [scope]);
-    if (!s) return;
+    if (!s || wiping.has(Number(s.user_id))) return;
     const upto = Number(s.extracted_upto);
     const rows = await store.query(
       "SELECT id, text, turn_id, created_at FROM memory_messages WHERE scope = ? AND role = 'user' AND id > ? ORDER BY id LIMIT 30",
@@ -391,6 +402,7 @@ export function createMemory(deps: MemoryDeps): Memory {
       contents: [{ role: 'user', parts: [{ text: prompt }] }],
       temperature: 0,
       maxOutputTokens: 1024,
+      ...(signal ? { signal } : {}),
     });
     let extracted: ReturnType<typeof parseExtraction> = [];
     try {
@@ -414,6 +426,26 @@ export function createMemory(deps: MemoryDeps): Memory {
     }
     await advance();
     log.debug({ scope, messages: useful.length, candidates: extracted.length, stored }, 'facts extracted');
+  }
+
+  /** Extracts the pending facts of `scopes` now (in the background chain), e.g. because their thread ended. */
+  function flushScopes(scopes: string[]): void {
+    for (const scope of scopes) {
+      if (closed) return;
+      const done = new Promise<void>((resolve) => {
+        background('flush', async () => {
+          try {
+            await maybeExtract(scope, true);
+          } finally {
+            resolve();
+          }
+        });
+      });
+      flushes.set(scope, done);
+      void done.then(() => {
+        if (flushes.get(scope) === done) flushes.delete(scope);
+      });
+    }
   }
 
   async function relevantFacts(scope: string, vec: Float32Array | undefined): Promise<{ fact: Fact; score: number }[]> {
@@ -545,6 +577,9 @@ export function createMemory(deps: MemoryDeps): Memory {
       }
       let factList: { fact: Fact; score: number }[] = [];
       let recalled: RecalledMessage[] = [];
+      const flushing = flushes.get(scope);
+      if (flushing && !(await settlesWithin(clock, flushing, opts.flushWaitMs)))
+        log.warn({ turnId: request.turnId }, 'fact extraction of the ended thread is slow; answering without waiting');
       try {
         factList = await relevantFacts(scope, vec);
       } catch (err) {
@@ -616,7 +651,7 @@ export function createMemory(deps: MemoryDeps): Memory {
         await tx.run(
           `INSERT INTO memory_last_used (chat_id, topic_id, user_id, turn_id, fact_ids, message_ids, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (chat_id, topic_id) DO UPDATE SET user_id = excluded.user_id, turn_id = excluded.turn_id,
+           ON CONFLICT (chat_id, topic_id, user_id) DO UPDATE SET turn_id = excluded.turn_id,
              fact_ids = excluded.fact_ids, message_ids = excluded.message_ids, created_at = excluded.created_at`,
           [
             request.chat.chatId,
@@ -638,8 +673,21 @@ export function createMemory(deps: MemoryDeps): Memory {
       background('extract', () => maybeExtract(scope, false));
     },
 
-    newThread(chat) {
-      return threads.create(chat);
+    async newThread(chat) {
+      const ending = await store.get('SELECT thread_id FROM memory_active_threads WHERE chat_id = ? AND topic_id = ?', [
+        chat.chatId,
+        topicKey(chat),
+      ]);
+      const id = await threads.create(chat);
+      // What was said in the ended thread must be known in the next one: extract its pending facts now.
+      if (ending) {
+        try {
+          flushScopes(await pendingScopesOfThread(store, String(ending.thread_id)));
+        } catch (err) {
+          log.warn({ err: toError(err) }, 'cannot look up pending facts of the ended thread; the idle timer extracts them');
+        }
+      }
+      return id;
     },
 
     remember(userId, chat, text, category = 'other') {
@@ -695,8 +743,12 @@ export function createMemory(deps: MemoryDeps): Memory {
       return facts.get(factId);
     },
 
-    async lastUsed(chat) {
-      const row = await store.get('SELECT * FROM memory_last_used WHERE chat_id = ? AND topic_id = ?', [chat.chatId, topicKey(chat)]);
+    async lastUsed(chat, userId) {
+      const row = await store.get('SELECT * FROM memory_last_used WHERE chat_id = ? AND topic_id = ? AND user_id = ?', [
+        chat.chatId,
+        topicKey(chat),
+        userId,
+      ]);
       if (!row) return undefined;
       const factIds = idListSchema.catch([]).parse(JSON.parse(String(row.fact_ids)));
       const messageIds = idListSchema.catch([]).parse(JSON.parse(String(row.message_ids)));
@@ -777,6 +829,7 @@ export function createMemory(deps: MemoryDeps): Memory {
     },
 
     async wipeUser(userId) {
+      wiping.add(userId);
       await memory.idle();
       const scopes = (await store.query('SELECT DISTINCT scope FROM memory_messages WHERE user_id = ?', [userId])).map((r) =>
         String(r.scope),
@@ -808,6 +861,7 @@ export function createMemory(deps: MemoryDeps): Memory {
       for (const scope of scopes) cache.invalidate(scope);
       facts.clearCache();
       for (const key of [...queryVectors.keys()]) queryVectors.delete(key);
+      wiping.delete(userId);
       log.info({ userId, ...result }, 'user memory wiped');
       return result;
     },
@@ -870,9 +924,25 @@ export function createMemory(deps: MemoryDeps): Memory {
     },
 
     async close() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await memory.idle();
+      try {
+        await forEachWithin(
+          clock,
+          await pendingScopes(store),
+          {
+            concurrency: 4,
+            ms: opts.closeFlushMs,
+            onError: (scope, err) => log.warn({ err: toError(err), scope }, 'fact extraction at shutdown failed; it runs after the restart'),
+          },
+          (scope, signal) => maybeExtract(scope, true, signal),
+        );
+      } catch (err) {
+        log.warn({ err: toError(err) }, 'cannot flush pending facts at shutdown; they are extracted after the restart');
+      }
       await Promise.all([...delayed]);
       closed = true;
-      if (timer) clearInterval(timer);
       if (retryTimer) clearTimeout(retryTimer);
       timer = undefined;
       retryTimer = undefined;

@@ -10,7 +10,7 @@ import { createBot, initBot } from './bot.ts';
 import type { BotContext } from './context.ts';
 import { accessCommands, createAccessFeature } from './features/access.ts';
 import { commandsCommands, createCommandsFeature } from './features/commands.ts';
-import { createGroupsFeature, isAddressedToBot, isGroupChat } from './features/groups.ts';
+import { createGroupsFeature, isForBot } from './features/groups.ts';
 import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
 import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
 import { type Intake, createIntake } from './intake/intake.ts';
@@ -131,6 +131,10 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     concurrency: config.concurrency ?? 8,
     ...(config.queuedNoticeMs !== undefined ? { queuedNoticeMs: config.queuedNoticeMs } : {}),
     handle: (update) => bot.handleUpdate(update),
+    willAnswer: (update) => {
+      const m = update.message;
+      return !m || !bot.isInited() || isForBot(m, bot.botInfo);
+    },
     onQueued: (item) => {
       const m = item.update.message;
       if (!m) return;
@@ -159,7 +163,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     const sender = senderOf(update);
     if (!sender) return true;
     const m = update.message ?? update.edited_message;
-    if (m && isGroupChat(m.chat.type) && bot.isInited() && !isAddressedToBot(m, bot.botInfo)) return true;
+    if (m && bot.isInited() && !isForBot(m, bot.botInfo)) return true;
     try {
       if (users.mode === 'owner' && (await users.ownerId()) === undefined) return false; // the first /start claims the bot
       return !(await users.isServed(sender.id));

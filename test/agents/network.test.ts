@@ -233,14 +233,35 @@ describe('Network behaviour', () => {
     assert.deepEqual(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response, { now: h.clock.now() });
   });
 
-  it('tells the router about attachments and hands the bytes to the agent it picks', async () => {
-    const net = createNetwork({ name: 'router', router: { model: 'r', instructions: 'Route.' }, agents: [leaf('eyes', h.llm)], llm: h.llm });
-    h.gemini.enqueueFor({ model: 'r' }, { functionCalls: [{ name: 'agent_eyes', args: { task: 'describe the photo' } }] });
-    h.gemini.enqueueFor({ model: 'eyes-model' }, { text: 'A sunset.' });
-    await net.run({ history: [], text: 'what is this', attachments: [{ mimeType: 'image/jpeg', data: '/9j/4AAQ', name: 'photo.jpg' }] }, h.ctx());
-    const [routerReq, eyesReq] = h.gemini.generateCalls();
-    assert.match(routerReq?.lastUserText ?? '', /\[Attached: photo\.jpg \(image\/jpeg\)\]/);
-    assert.ok(!JSON.stringify(routerReq?.contents).includes('/9j/4AAQ'), 'router does not pay for the image');
-    assert.deepEqual(eyesReq?.contents.at(-1)?.parts?.[1], { inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQ' } });
+  it('a turn with attachments goes straight to the media agent, which gets the bytes (the router never answers it)', async () => {
+    const net = createNetwork({
+      name: 'router',
+      router: { model: 'r', instructions: 'Route.' },
+      agents: [leaf('planner', h.llm), leaf('assistant', h.llm)],
+      llm: h.llm,
+    });
+    h.gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `answer from ${req.model}` }));
+    const r = await net.run({ history: [], text: 'what is this', attachments: [{ mimeType: 'image/jpeg', data: '/9j/4AAQ', name: 'photo.jpg' }] }, h.ctx());
+    assert.equal(r.text, 'answer from assistant-model');
+    const calls = h.gemini.generateCalls();
+    assert.deepEqual(calls.map((c) => c.model), ['assistant-model'], 'one call, no router call');
+    assert.deepEqual(calls[0]?.contents.at(-1)?.parts?.[1], { inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQ' } });
+    assert.ok(h.events.some((e) => e.type === 'routing' && e.from === 'router' && e.to === 'assistant'));
+
+    h.gemini.clear();
+    const plain = await net.run({ history: [], text: 'hello' }, h.ctx());
+    assert.equal(plain.text, 'answer from r', 'turns without media still go to the router');
+  });
+
+  it('without an `assistant`, media goes to the configured media agent (or the first agent)', async () => {
+    const net = createNetwork({ name: 'router', router: { model: 'r', instructions: 'Route.' }, agents: [leaf('eyes', h.llm), leaf('ears', h.llm)], llm: h.llm, mediaAgent: 'ears' });
+    h.gemini.enqueueFor({ model: 'ears-model' }, { text: 'A bird song.' });
+    const r = await net.run({ history: [], text: '', attachments: [{ mimeType: 'audio/ogg', data: 'T2dnUw==' }] }, h.ctx());
+    assert.equal(r.text, 'A bird song.');
+    assert.deepEqual(h.gemini.generateCalls().map((c) => c.model), ['ears-model']);
+    const first = createNetwork({ name: 'router', router: { model: 'r', instructions: 'Route.' }, agents: [leaf('eyes', h.llm), leaf('ears', h.llm)], llm: h.llm });
+    h.gemini.enqueueFor({ model: 'eyes-model' }, { text: 'A cat.' });
+    assert.equal((await first.run({ history: [], text: 'see', attachments: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] }, h.ctx())).text, 'A cat.');
+    assert.throws(() => createNetwork({ name: 'router', router: { model: 'r', instructions: 'Route.' }, agents: [leaf('eyes', h.llm)], llm: h.llm, mediaAgent: 'nose' }), /media agent "nose"/);
   });
 });

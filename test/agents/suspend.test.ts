@@ -177,4 +177,20 @@ describe('suspension and resume', () => {
     assert.equal(done.text, 'Deleted a, kept b.');
     assert.deepEqual(deleted, ['a']);
   });
+
+  it('a media turn suspended in the media agent resumes there (the router is never asked)', async () => {
+    const assistant = createAgent({ name: 'assistant', description: 'Reads what the user sent', model: 'assistant-model', instructions: 'Assist.', tools: tools(), llm: h.llm, gate: policyGate });
+    const net = createNetwork({ name: 'router', router: { model: 'router-model', instructions: 'Route.' }, agents: [notesAgent(policyGate), assistant], llm: h.llm });
+    h.gemini.enqueueFor({ model: 'assistant-model' }, { functionCalls: [{ name: 'delete_note', args: { id: 'photo-note' } }] }, { text: 'Deleted the note in your photo.' });
+    const r = await net.run({ history: [], text: 'delete the note in this photo', attachments: [{ mimeType: 'image/jpeg', data: '/9j/4AAQ' }] }, h.ctx());
+    assert.equal(r.status, 'suspended');
+    const snapshot = JSON.parse(JSON.stringify(r.suspension?.snapshot));
+    const callId = r.suspension?.pending[0]?.callId ?? '';
+    const done = await net.resume(snapshot, { [callId]: { type: 'approved' } }, h.ctx());
+    assert.equal(done.status, 'done');
+    assert.equal(done.text, 'Deleted the note in your photo.');
+    assert.deepEqual(deleted, ['photo-note']);
+    assert.deepEqual(h.gemini.generateCalls().map((c) => c.model), ['assistant-model', 'assistant-model']);
+    assert.ok(JSON.stringify(h.gemini.generateCalls()[1]?.contents).includes('/9j/4AAQ'), 'the resumed call still has the photo');
+  });
 });

@@ -3,12 +3,15 @@ import { describe, it } from 'node:test';
 import { auditTrail } from '../../src/approvals/audit.ts';
 import type { RunEvent } from '../../src/approvals/events.ts';
 
-const ev = (runId: string, seq: number, type: RunEvent['type'], data: Record<string, unknown>): RunEvent => ({
+const ANN = 11;
+const BOB = 22;
+const ev = (runId: string, seq: number, type: RunEvent['type'], data: Record<string, unknown>, userId = ANN): RunEvent => ({
   runId,
   seq,
   type,
   data,
   chatId: 5,
+  userId,
   at: Date.UTC(2026, 0, 1, 10, seq),
 });
 const time = (at: number) => new Date(at).toISOString().slice(11, 16);
@@ -25,6 +28,7 @@ describe('audit trail for /why', () => {
         ev('new', 5, 'tool_result', { tool: 'schedule_delete', ok: true, summary: 'deleted job 12' }),
         ev('new', 6, 'finished', { status: 'done' }),
       ],
+      ANN,
       time,
     );
     assert.deepEqual(lines, [
@@ -35,7 +39,7 @@ describe('audit trail for /why', () => {
   });
 
   it('describes denials, expiries and questions, and is empty without events', () => {
-    assert.deepEqual(auditTrail([], time), []);
+    assert.deepEqual(auditTrail([], ANN, time), []);
     const lines = auditTrail(
       [
         ev('r', 1, 'question_asked', { question: 'Which one?' }),
@@ -43,6 +47,7 @@ describe('audit trail for /why', () => {
         ev('r', 3, 'approval_decided', { tool: 'http_fetch', decision: 'denied', name: 'Bo' }),
         ev('r', 4, 'approval_expired', { tool: 'forget', fallback: 'deny' }),
       ],
+      ANN,
       time,
     );
     assert.deepEqual(lines, [
@@ -51,5 +56,18 @@ describe('audit trail for /why', () => {
       '10:03 ❌ denied: http_fetch by Bo',
       '10:04 ⌛ expired: forget (fallback: deny)',
     ]);
+  });
+
+  it("shows only the asker's own runs: a group member's later run (or a run of unknown owner) is never shown", () => {
+    const events = [
+      ev('ann-run', 1, 'approval_requested', { tool: 'forget' }, ANN),
+      ev('ann-run', 2, 'approval_decided', { tool: 'forget', decision: 'denied', name: 'Ann' }, ANN),
+      ev('bob-run', 3, 'approval_requested', { tool: 'http_fetch' }, BOB),
+      ev('bob-run', 4, 'question_asked', { question: 'Bob’s private question?' }, BOB),
+      { ...ev('orphan', 5, 'approval_requested', { tool: 'schedule_delete' }), userId: undefined },
+    ];
+    assert.deepEqual(auditTrail(events, ANN, time), ['10:01 asked for approval: forget', '10:02 ❌ denied: forget by Ann']);
+    assert.deepEqual(auditTrail(events, BOB, time), ['10:03 asked for approval: http_fetch', '10:04 asked: “Bob’s private question?”']);
+    assert.deepEqual(auditTrail(events, 33, time), []);
   });
 });

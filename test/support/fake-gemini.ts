@@ -4,7 +4,9 @@
  * `new GoogleGenAI({ apiKey, httpOptions: { baseUrl: gemini.baseUrl, apiVersion: 'v1beta' } })`.
  *
  * Replies are scripted (FIFO queues, targeted queues, a request-driven handler); embeddings are
- * deterministic bag-of-words hashes, so texts sharing words are similar and unrelated texts are not.
+ * deterministic bag-of-words hashes, so texts sharing words are similar and unrelated texts are not. A test can
+ * make paraphrases land close, as real embeddings do, with concept groups (`setEmbeddingConcepts`: listed words
+ * count as one shared concept) or explicit vectors for given texts (`setEmbedding`).
  * Requests are validated the way the real API does for common agent-loop bugs (empty contents, bad
  * roles, empty parts, function call/response count mismatch, dropped thought signatures).
  */
@@ -94,6 +96,14 @@ export interface FakeGemini {
   setHandler(handler: ReplyHandler | undefined): void;
   failNext(n: number, error: ReplyError): void;
   failEmbeddings(on: boolean | { status: number; message?: string }): void;
+  /**
+   * Words of one group count as the same concept in embeddings (e.g. ['born', 'hometown', 'birthplace']), with
+   * `weight` (default 2) times a plain word's weight, so "I was born in Lisbon" and "where is my hometown?" are
+   * close (cosine ≈ 0.7) though they share no word. Replaces earlier groups; [] restores plain bag-of-words.
+   */
+  setEmbeddingConcepts(groups: string[][], options?: { weight?: number }): void;
+  /** The embedding of exactly this text (trimmed, case-insensitive) is `values` (normalised); undefined removes it. */
+  setEmbedding(text: string, values: number[] | undefined): void;
   /** Scripted replies not consumed yet (general + targeted). */
   pendingReplies(): number;
   generateCalls(): RecordedRequest[];
@@ -127,15 +137,24 @@ export function embeddingWords(text: string): string[] {
     .filter((w) => w !== '' && !STOP_WORDS.has(w));
 }
 
-/** Deterministic unit vector: each word hashed into 4 signed buckets, summed, L2-normalised. */
-export function fakeEmbedding(text: string, dimensions = DEFAULT_EMBEDDING_DIMENSIONS): number[] {
+/** Concept of a word in embeddings: a shared token and its weight (see `FakeGemini.setEmbeddingConcepts`). */
+export type EmbeddingConcepts = Map<string, { token: string; weight: number }>;
+
+/**
+ * Deterministic unit vector: each word hashed into 4 signed buckets, summed, L2-normalised. A word listed in
+ * `concepts` contributes its concept's token (with the concept's weight) instead of itself.
+ */
+export function fakeEmbedding(text: string, dimensions = DEFAULT_EMBEDDING_DIMENSIONS, concepts?: EmbeddingConcepts): number[] {
   const v = new Array<number>(dimensions).fill(0);
-  for (const word of embeddingWords(text)) {
+  for (const w of embeddingWords(text)) {
+    const concept = concepts?.get(w);
+    const word = concept ? concept.token : w;
+    const weight = concept ? concept.weight : 1;
     for (let k = 0; k < 4; k++) {
       const h = fnv1a(`${k}:${word}`);
       const index = h % dimensions;
       const sign = fnv1a(`sign${k}:${word}`) & 1 ? 1 : -1;
-      v[index] = (v[index] ?? 0) + sign;
+      v[index] = (v[index] ?? 0) + sign * weight;
     }
   }
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -301,6 +320,16 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
   let handler: ReplyHandler | undefined;
   let failures: ReplyError[] = [];
   let embeddingFailure: { status: number; message?: string } | undefined;
+  let concepts: EmbeddingConcepts = new Map();
+  const explicitEmbeddings = new Map<string, number[]>();
+  const embeddingKey = (text: string): string => text.trim().toLowerCase();
+  function embeddingOf(text: string, dims: number): number[] {
+    const explicit = explicitEmbeddings.get(embeddingKey(text));
+    if (!explicit) return fakeEmbedding(text, dims, concepts);
+    const v = Array.from({ length: dims }, (_, i) => explicit[i] ?? 0);
+    const norm = Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+    return norm === 0 ? v : v.map((x) => x / norm);
+  }
   const issuedSignatures = new Map<string, string>();
   let nextCallId = 1;
   let nextSignature = 1;
@@ -527,7 +556,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     }
     const embeddings = items.map((item, i) => {
       const dims = isRecord(item) && typeof item.outputDimensionality === 'number' ? item.outputDimensionality : DEFAULT_EMBEDDING_DIMENSIONS;
-      return { values: fakeEmbedding(recorded.texts[i] ?? '', dims) };
+      return { values: embeddingOf(recorded.texts[i] ?? '', dims) };
     });
     recorded.status = 200;
     sendJson(res, 200, single ? { embedding: embeddings[0] } : { embeddings });
@@ -567,6 +596,17 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     failEmbeddings(on) {
       embeddingFailure = on === false ? undefined : on === true ? { status: 503 } : { ...on };
     },
+    setEmbeddingConcepts(groups, opts = {}) {
+      const weight = opts.weight ?? 2;
+      concepts = new Map();
+      groups.forEach((group, i) => {
+        for (const word of group) for (const w of embeddingWords(word)) concepts.set(w, { token: `concept#${i}:${group.join('|')}`, weight });
+      });
+    },
+    setEmbedding(text, values) {
+      if (values === undefined) explicitEmbeddings.delete(embeddingKey(text));
+      else explicitEmbeddings.set(embeddingKey(text), [...values]);
+    },
     pendingReplies() {
       return queue.length + targeted.reduce((n, e) => n + e.replies.length, 0);
     },
@@ -586,6 +626,8 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       handler = undefined;
       failures = [];
       embeddingFailure = undefined;
+      concepts = new Map();
+      explicitEmbeddings.clear();
       issuedSignatures.clear();
     },
     waitFor(fn, opts = {}) {

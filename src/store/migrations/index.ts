@@ -11,6 +11,7 @@ import { jobRequestKeysMigration } from './010-job-request-keys.ts';
 import { accessMigration } from './011-access.ts';
 import { retentionMigration } from './012-retention.ts';
 import { approvalGrantsMigration } from './013-approval-grants.ts';
+import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -34,4 +35,5 @@ export const migrations: Migration[] = [
   accessMigration,
   retentionMigration,
   approvalGrantsMigration,
+  lastUsedPerUserMigration,
 ];

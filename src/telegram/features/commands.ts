@@ -175,16 +175,23 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     );
   }
 
+  // Only the person who started a turn, or the owner, may stop it.
+  const requester = async (userId: number) => ({ userId, isOwner: (await users.ownerId()) === userId });
+
   composer.command('stop', async (ctx) => {
     const key = chatKeyOfCtx(ctx);
-    const n = key ? control.stopChat(key) : 0;
-    await reply(ctx, n > 0 ? '⏹ Stopped.' : 'Nothing is running right now.');
+    const r = key ? control.stopChat(key, await requester(ctx.from!.id), ctx.update.update_id) : { stopped: 0 };
+    if (r.stopped > 0) await reply(ctx, '⏹ Stopped.');
+    else if (r.forbidden !== undefined) await reply(ctx, `Only ${esc(r.forbidden)} or the owner can stop this.`);
+    else await reply(ctx, 'Nothing is running right now.');
   });
 
   composer.callbackQuery(/^sys:stop:/, async (ctx) => {
     const id = stopDataSchema.safeParse(ctx.callbackQuery.data);
-    const stopped = id.success && control.stop(id.data);
-    await ctx.answerCallbackQuery({ text: stopped ? 'Stopping…' : 'That reply has already finished.' });
+    const r = id.success ? control.stop(id.data, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
+    const text =
+      r.kind === 'stopped' ? 'Stopping…' : r.kind === 'forbidden' ? `Only ${r.starter} or the owner can stop this.` : 'That reply has already finished.';
+    await ctx.answerCallbackQuery({ text });
   });
 
   // A typed time zone after /start or "Change time zone" (private chats only; longer texts go to the model).

@@ -23,6 +23,14 @@ export function isGroupChat(type: string | undefined): boolean {
 }
 
 /**
+ * The one rule for "will the bot answer this message?": every private message, and in groups only messages
+ * addressed to the bot. The group rules, intake (metadata-only journaling) and the queued notice all use it.
+ */
+export function isForBot(message: Message, me: Pick<UserFromGetMe, 'id' | 'username'>): boolean {
+  return !isGroupChat(message.chat.type) || isAddressedToBot(message, me);
+}
+
+/**
  * Group rules: in groups and supergroups only messages addressed to the bot go further; channel posts are
  * never handled. Button presses always pass (they come from our own messages).
  */
@@ -31,7 +39,7 @@ export function createGroupsFeature(): Composer<BotContext> {
   composer.use(async (ctx, next) => {
     if (ctx.chat?.type === 'channel') return;
     const message = ctx.message;
-    if (message && isGroupChat(message.chat.type) && !isAddressedToBot(message, ctx.me)) {
+    if (message && !isForBot(message, ctx.me)) {
       ctx.log.debug('group message not addressed to the bot; ignored');
       return;
     }

@@ -23,7 +23,7 @@ export interface MemoryFeatureDeps {
   outbox: Outbox;
   /** Facts per /memory page (5–10). Default 6. */
   pageSize?: number;
-  /** Lines of the latest approvals/questions audit trail in a chat (shown by /why). */
+  /** Lines of this user's latest approvals/questions audit trail in a chat (shown by /why); never another member's. */
   auditTrail?: (chat: ChatRef, userId: number) => Promise<string[]>;
   /** /export and /wipe across every table; without it they cover memory only. */
   privacy?: Privacy;
@@ -156,17 +156,17 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
   composer.command('why', async (ctx) => {
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
-    const last = await memory.lastUsed(to);
-    if (!last) {
-      await send(to, { text: 'I haven’t answered anything in this chat yet.', format: 'plain' });
-      return;
-    }
-    if (last.userId !== ctx.from.id) {
-      await send(to, { text: 'My last answer here was for someone else, so I can’t show what it used.', format: 'plain' });
+    // Only the asker's own answer and runs: in a group, other members' memories and approvals stay theirs.
+    const last = await memory.lastUsed(to, ctx.from.id);
+    const trail = (await deps.auditTrail?.(to, ctx.from.id).catch(() => [])) ?? [];
+    if (!last && trail.length === 0) {
+      await send(to, { text: 'I haven’t answered anything for you in this chat yet.', format: 'plain' });
       return;
     }
     const lines: string[] = [];
-    if (last.facts.length === 0 && last.messages.length === 0) {
+    if (!last) {
+      // Only a paused task so far: its trail below is all there is.
+    } else if (last.facts.length === 0 && last.messages.length === 0) {
       lines.push('My last answer didn’t use any saved facts or past conversations — only this chat’s recent messages.');
     } else {
       if (last.facts.length > 0) {
@@ -182,8 +182,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       }
       lines.push('', 'Send /memory to review or delete facts.');
     }
-    const trail = (await deps.auditTrail?.(to, ctx.from.id).catch(() => [])) ?? [];
-    if (trail.length > 0) lines.push('', 'Approvals and questions in my latest paused task:', ...trail.map((l) => `• ${l}`));
+    if (trail.length > 0) {
+      if (lines.length > 0) lines.push('');
+      lines.push('Approvals and questions in my latest paused task:', ...trail.map((l) => `• ${l}`));
+    }
     await send(to, { text: lines.join('\n'), format: 'plain' });
   });
 

@@ -2,7 +2,7 @@ import type { Update } from 'grammy/types';
 import type { Logger } from '../../core/logger.ts';
 import { toError } from '../../core/errors.ts';
 import type { Journal } from './journal.ts';
-import { type TurnControl, isShutdownAbort } from './turn-control.ts';
+import { type TurnControl, isShutdownAbort, starterOf } from './turn-control.ts';
 import { isControlUpdate } from './classify.ts';
 
 /** An update ready to run. */
@@ -27,6 +27,11 @@ export interface DispatcherOptions {
   /** Called when a message has waited this long behind a running turn in its chat. Default 4000 ms. */
   queuedNoticeMs?: number;
   onQueued?: (item: DispatchItem) => void;
+  /**
+   * True when the bot will answer this update (in groups: it is addressed to the bot). Only those get the queued
+   * notice: group chatter never hears from the bot. Default: every message.
+   */
+  willAnswer?: (update: Update) => boolean;
   /** Called when an update is given up after `maxAttempts`. */
   onGiveUp?: (item: DispatchItem) => void;
 }
@@ -117,7 +122,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       options.onGiveUp?.(item);
       return;
     }
-    const controller = control.begin(item.updateId, chatKey);
+    const controller = control.begin(item.updateId, chatKey, starterOf(item.update));
     try {
       await handle(item.update);
       if (isShutdownAbort(controller.signal.reason)) {
@@ -182,6 +187,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   function scheduleNotice(lane: Lane, item: DispatchItem): void {
     if (!options.onQueued || !item.update.message) return;
+    if (options.willAnswer && !options.willAnswer(item.update)) return;
     const timer = setTimeout(() => {
       noticeTimers.delete(item.updateId);
       if (stopped || lane.noticeSent || !lane.queue.includes(item)) return;
