@@ -46,6 +46,12 @@ export interface Reply {
 
 export type RequestKind = 'generate' | 'stream' | 'embed' | 'countTokens';
 
+/**
+ * A fault for the next request of one kind, applied before anything else (key checked, body parsed):
+ * an HTTP error status, a reset connection, or a stall of `ms` before answering normally (a client timeout).
+ */
+export type InjectedFault = { type: 'status'; status: number; message?: string } | { type: 'reset' } | { type: 'hang'; ms: number };
+
 export interface RecordedRequest {
   kind: RequestKind;
   /** Model id without the `models/` prefix. */
@@ -64,6 +70,8 @@ export interface RecordedRequest {
   at: number;
   /** HTTP status the fake answered with (0 while in flight or if the client went away). */
   status: number;
+  /** The fault injected with `faultNext`, if any: `status 503`, `reset` or `hang`. */
+  fault?: string;
 }
 
 export interface ReplyMatch {
@@ -94,6 +102,10 @@ export interface FakeGemini {
   setHandler(handler: ReplyHandler | undefined): void;
   failNext(n: number, error: ReplyError): void;
   failEmbeddings(on: boolean | { status: number; message?: string }): void;
+  /** Injects `fault` into the next `times` requests of `kind` (recorded with `fault` set). */
+  faultNext(kind: RequestKind, fault: InjectedFault, times?: number): void;
+  /** Drops the faults `faultNext` queued and no request took yet. */
+  clearFaults(): void;
   /** Scripted replies not consumed yet (general + targeted). */
   pendingReplies(): number;
   generateCalls(): RecordedRequest[];
@@ -301,6 +313,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
   let handler: ReplyHandler | undefined;
   let failures: ReplyError[] = [];
   let embeddingFailure: { status: number; message?: string } | undefined;
+  const kindFaults = new Map<RequestKind, InjectedFault[]>();
   const issuedSignatures = new Map<string, string>();
   let nextCallId = 1;
   let nextSignature = 1;
@@ -508,6 +521,18 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     if (!isRecord(body)) return sendGoogleError(res, { status: 400, message: 'Invalid JSON payload received.' });
     const model = decodeURIComponent(m[2] ?? '');
     const recorded = record(kind, model, m[1] ?? 'v1beta', body, req.headers);
+    const fault = kindFaults.get(kind)?.shift();
+    if (fault) {
+      recorded.fault = fault.type === 'status' ? `status ${fault.status}` : fault.type;
+      if (fault.type === 'status') return respondError(recorded, res, { status: fault.status, ...(fault.message ? { message: fault.message } : {}) });
+      if (fault.type === 'reset') {
+        req.socket.resetAndDestroy();
+        changed();
+        return;
+      }
+      await delay(fault.ms, signal);
+      if (signal.aborted || closed) return changed();
+    }
 
     if (kind === 'generate' || kind === 'stream') return handleGenerate(recorded, res, signal);
     if (kind === 'countTokens') {
@@ -567,6 +592,14 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     failEmbeddings(on) {
       embeddingFailure = on === false ? undefined : on === true ? { status: 503 } : { ...on };
     },
+    faultNext(kind, fault, times = 1) {
+      const list = kindFaults.get(kind) ?? [];
+      for (let i = 0; i < times; i++) list.push({ ...fault });
+      kindFaults.set(kind, list);
+    },
+    clearFaults() {
+      kindFaults.clear();
+    },
     pendingReplies() {
       return queue.length + targeted.reduce((n, e) => n + e.replies.length, 0);
     },
@@ -586,6 +619,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       handler = undefined;
       failures = [];
       embeddingFailure = undefined;
+      kindFaults.clear();
       issuedSignatures.clear();
     },
     waitFor(fn, opts = {}) {
