@@ -4,6 +4,8 @@ import { type Config, loadConfig } from './config/load.ts';
 import { createIdGen, systemClock } from './core/clock.ts';
 import { ConfigError, StoreError, toError } from './core/errors.ts';
 import { createLogger } from './core/logger.ts';
+import { guardProcessOutput } from './core/output-guard.ts';
+import { createScrubber, secretsFromEnv } from './core/scrub.ts';
 import { type Store, createStore, describeUrl } from './store/db.ts';
 import { migrations } from './store/migrations/index.ts';
 
@@ -11,6 +13,9 @@ import { migrations } from './store/migrations/index.ts';
 async function main(): Promise<void> {
   // `quiet`: dotenv would otherwise print a banner line into the JSON log stream.
   loadDotenv({ quiet: true });
+  // Secret values are known before anything can print: every line written from here on is scrubbed of them.
+  const secrets = secretsFromEnv(process.env);
+  guardProcessOutput(createScrubber(secrets));
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -22,7 +27,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const { env } = config;
-  const log = createLogger({ level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty' });
+  const log = createLogger({ level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty', secrets });
 
   let store: Store;
   try {

@@ -48,6 +48,12 @@ export interface Reply {
 
 export type RequestKind = 'generate' | 'stream' | 'embed' | 'countTokens';
 
+/**
+ * A fault for the next request of one kind, applied before anything else (key checked, body parsed):
+ * an HTTP error status, a reset connection, or a stall of `ms` before answering normally (a client timeout).
+ */
+export type InjectedFault = { type: 'status'; status: number; message?: string } | { type: 'reset' } | { type: 'hang'; ms: number };
+
 export interface RecordedRequest {
   kind: RequestKind;
   /** Model id without the `models/` prefix. */
@@ -66,6 +72,8 @@ export interface RecordedRequest {
   at: number;
   /** HTTP status the fake answered with (0 while in flight or if the client went away). */
   status: number;
+  /** The fault injected with `faultNext`, if any: `status 503`, `reset` or `hang`. */
+  fault?: string;
 }
 
 export interface ReplyMatch {
@@ -104,6 +112,10 @@ export interface FakeGemini {
   setEmbeddingConcepts(groups: string[][], options?: { weight?: number }): void;
   /** The embedding of exactly this text (trimmed, case-insensitive) is `values` (normalised); undefined removes it. */
   setEmbedding(text: string, values: number[] | undefined): void;
+  /** Injects `fault` into the next `times` requests of `kind` (recorded with `fault` set). */
+  faultNext(kind: RequestKind, fault: InjectedFault, times?: number): void;
+  /** Drops the faults `faultNext` queued and no request took yet. */
+  clearFaults(): void;
   /** Scripted replies not consumed yet (general + targeted). */
   pendingReplies(): number;
   generateCalls(): RecordedRequest[];
@@ -330,6 +342,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     const norm = Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
     return norm === 0 ? v : v.map((x) => x / norm);
   }
+  const kindFaults = new Map<RequestKind, InjectedFault[]>();
   const issuedSignatures = new Map<string, string>();
   let nextCallId = 1;
   let nextSignature = 1;
@@ -537,6 +550,18 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     if (!isRecord(body)) return sendGoogleError(res, { status: 400, message: 'Invalid JSON payload received.' });
     const model = decodeURIComponent(m[2] ?? '');
     const recorded = record(kind, model, m[1] ?? 'v1beta', body, req.headers);
+    const fault = kindFaults.get(kind)?.shift();
+    if (fault) {
+      recorded.fault = fault.type === 'status' ? `status ${fault.status}` : fault.type;
+      if (fault.type === 'status') return respondError(recorded, res, { status: fault.status, ...(fault.message ? { message: fault.message } : {}) });
+      if (fault.type === 'reset') {
+        req.socket.resetAndDestroy();
+        changed();
+        return;
+      }
+      await delay(fault.ms, signal);
+      if (signal.aborted || closed) return changed();
+    }
 
     if (kind === 'generate' || kind === 'stream') return handleGenerate(recorded, res, signal);
     if (kind === 'countTokens') {
@@ -607,6 +632,14 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       if (values === undefined) explicitEmbeddings.delete(embeddingKey(text));
       else explicitEmbeddings.set(embeddingKey(text), [...values]);
     },
+    faultNext(kind, fault, times = 1) {
+      const list = kindFaults.get(kind) ?? [];
+      for (let i = 0; i < times; i++) list.push({ ...fault });
+      kindFaults.set(kind, list);
+    },
+    clearFaults() {
+      kindFaults.clear();
+    },
     pendingReplies() {
       return queue.length + targeted.reduce((n, e) => n + e.replies.length, 0);
     },
@@ -628,6 +661,7 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       embeddingFailure = undefined;
       concepts = new Map();
       explicitEmbeddings.clear();
+      kindFaults.clear();
       issuedSignatures.clear();
     },
     waitFor(fn, opts = {}) {

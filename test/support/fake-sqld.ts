@@ -79,6 +79,8 @@ export interface FakeSqld {
   openStreams(): number;
   /** Streams that expired because the client went idle. */
   expiredStreams(): number;
+  /** The next `n` requests (health checks aside) are refused with 401, as sqld answers a token it doesn't accept. */
+  rejectNext(n?: number): void;
   close(): Promise<void>;
 }
 
@@ -471,6 +473,7 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
   const expired = new Set<string>();
   const requests: FakeSqldRequest[] = [];
   let expiredCount = 0;
+  let rejections = 0;
 
   // WAL once, on a setup connection (it persists in the file), like sqld's own WAL.
   {
@@ -817,6 +820,10 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
     const body = await readBody(req);
 
     if (method === 'GET' && path === '/health') return reply(200, '', 'text/plain');
+    if (rejections > 0) {
+      rejections--;
+      return reply(401, { error: 'Unauthorized: `The JWT is invalid`' });
+    }
     if (options.authToken !== undefined) {
       const header = req.headers.authorization;
       if (!header) return reply(401, { error: 'Unauthorized: `Expected authorization header but none given`' });
@@ -880,6 +887,9 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
     requests,
     openStreams: () => streams.size,
     expiredStreams: () => expiredCount,
+    rejectNext(n = 1) {
+      rejections += n;
+    },
     async close() {
       for (const s of [...streams.values()]) dropStream(s);
       server.closeAllConnections();

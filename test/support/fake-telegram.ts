@@ -268,6 +268,12 @@ export interface FakeTelegram {
   failNext(method: string, error: InjectedError, times?: number): void;
   failNextConnection(method: string, times?: number): void;
   delayNext(method: string, ms: number, times?: number): void;
+  /** The next `times` file downloads (`/file/bot<token>/…`) fail: a reset connection or an HTTP error status. */
+  failNextDownload(fault: 'reset' | { status: number }, times?: number): void;
+  /** The download faults served so far, in order (`reset`, `status 500`). */
+  downloadFaults(): string[];
+  /** Drops every injected failure, connection drop, delay and download fault that no request took yet. */
+  clearFaults(): void;
   /** Sending to this chat returns 403 "Forbidden: bot was blocked by the user". */
   blockChat(chatId: number, blocked?: boolean): void;
   setChatMember(chatId: number, userId: number, status: string): void;
@@ -616,6 +622,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
   const failures = new Map<string, InjectedError[]>();
   const connectionFailures = new Map<string, number>();
   const delays = new Map<string, number[]>();
+  const pendingDownloadFaults: ('reset' | { status: number })[] = [];
+  const servedDownloadFaults: string[] = [];
   const floodWindows = new Map<string, number[]>();
   let queue: Update[] = [];
   let nextUpdateId = 1;
@@ -1266,6 +1274,18 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fileMatch = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (fileMatch) {
+      const fault = pendingDownloadFaults.shift();
+      if (fault === 'reset') {
+        servedDownloadFaults.push('reset');
+        req.socket.resetAndDestroy();
+        changed();
+        return;
+      }
+      if (fault) {
+        servedDownloadFaults.push(`status ${fault.status}`);
+        changed();
+        return sendJson(res, fault.status, { ok: false, error_code: fault.status, description: defaultDescription(fault.status) });
+      }
       if (fileMatch[1] !== token) return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const file = filesByPath.get(decodeURIComponent(fileMatch[2] ?? ''));
       if (!file) return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
@@ -1633,6 +1653,18 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       const list = delays.get(key) ?? [];
       for (let i = 0; i < times; i++) list.push(ms);
       delays.set(key, list);
+    },
+    failNextDownload(fault, times = 1) {
+      for (let i = 0; i < times; i++) pendingDownloadFaults.push(fault);
+    },
+    downloadFaults() {
+      return [...servedDownloadFaults];
+    },
+    clearFaults() {
+      failures.clear();
+      connectionFailures.clear();
+      delays.clear();
+      pendingDownloadFaults.length = 0;
     },
     blockChat(chatId, blocked = true) {
       ensureChat(chatId).blocked = blocked;

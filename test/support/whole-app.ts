@@ -50,7 +50,10 @@ export interface WholeAppOptions {
 export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp> {
   const db = options.db ?? tempDbUrl('app');
   const store = await createStore({ url: db.url, migrations });
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = createLogger({
+    level: process.env.TEST_LOG_LEVEL ?? 'silent',
+    secrets: [options.tg.token, options.gemini.apiKey, options.webhook?.secret],
+  });
   const loaded = loadConfig({
     TELEGRAM_BOT_TOKEN: options.tg.token,
     TELEGRAM_API_ROOT: options.apiRoot ?? options.tg.apiRoot,
