@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { createRunContext } from '../../src/agents/context.ts';
+import type { ToolContext } from '../../src/agents/tool.ts';
 import type { RunContext } from '../../src/agents/types.ts';
 import type { TurnEvent, TurnRequest } from '../../src/core/turn.ts';
 import { createGeminiLlm } from '../../src/llm/gemini.ts';
@@ -8,6 +9,26 @@ import { type FakeGemini, createFakeGemini } from '../support/fake-gemini.ts';
 import { type ManualClock, createManualClock } from '../support/manual-clock.ts';
 
 export const log = pino({ level: 'silent' });
+
+/** A tool context for calling a tool directly (user 1 in a private chat, a manual clock, no suspension). */
+export function toolContext(overrides: Partial<ToolContext> = {}): ToolContext {
+  return {
+    userId: 1,
+    chat: { chatId: 1, type: 'private' },
+    timezone: 'UTC',
+    turnId: 'update:1',
+    agent: 'assistant',
+    callId: 'c',
+    clock: createManualClock(Date.UTC(2026, 6, 1, 12)),
+    log,
+    signal: new AbortController().signal,
+    progress: () => {},
+    suspend: () => {
+      throw new Error('not here');
+    },
+    ...overrides,
+  };
+}
 
 export const LIMITS = { maxSteps: 8, turnTokenBudget: 200_000, toolTimeoutMs: 2000, llmTimeoutMs: 5000 };
 

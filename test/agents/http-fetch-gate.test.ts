@@ -16,26 +16,10 @@ import { migrations } from '../../src/store/migrations/index.ts';
 import { closeServer, listen } from '../support/http-util.ts';
 import { createManualClock } from '../support/manual-clock.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
-import { log } from './harness.ts';
+import { log, toolContext } from './harness.ts';
 
-function toolCtx(overrides: Partial<ToolContext> = {}): ToolContext {
-  return {
-    userId: 1,
-    chat: { chatId: 1, type: 'private' },
-    timezone: 'UTC',
-    turnId: 'update:1',
-    agent: 'assistant',
-    callId: 'c',
-    clock: createManualClock(Date.UTC(2026, 0, 15, 12)),
-    log,
-    signal: new AbortController().signal,
-    progress: () => {},
-    suspend: () => {
-      throw new Error('not here');
-    },
-    ...overrides,
-  };
-}
+const toolCtx = (overrides: Partial<ToolContext> = {}): ToolContext =>
+  toolContext({ clock: createManualClock(Date.UTC(2026, 0, 15, 12)), ...overrides });
 
 describe('http_fetch redirects are checked against the approval policy at every hop', () => {
   let db: TempDb;

@@ -5,8 +5,7 @@ import type { ToolContext } from '../../src/agents/tool.ts';
 import { createHttpFetchTool } from '../../src/agents/tools/http-fetch.ts';
 import { embeddedIpv4, isBlockedAddress, parseIpv6 } from '../../src/agents/tools/net-guard.ts';
 import { closeServer, listen } from '../support/http-util.ts';
-import { createManualClock } from '../support/manual-clock.ts';
-import { log } from './harness.ts';
+import { toolContext } from './harness.ts';
 
 function refused(list: string[]): void {
   for (const a of list) assert.equal(isBlockedAddress(a), true, `${a} must be refused`);
@@ -76,23 +75,7 @@ describe('net guard through http_fetch', () => {
   });
   after(() => closeServer(server));
 
-  function toolCtx(): ToolContext {
-    return {
-      userId: 1,
-      chat: { chatId: 1, type: 'private' },
-      timezone: 'UTC',
-      turnId: 't',
-      agent: 'a',
-      callId: 'c',
-      clock: createManualClock(Date.UTC(2026, 6, 1, 12)),
-      log,
-      signal: new AbortController().signal,
-      progress: () => {},
-      suspend: () => {
-        throw new Error('not here');
-      },
-    };
-  }
+  const toolCtx = (): ToolContext => toolContext();
 
   it('refuses URLs whose IPv6 literal embeds a private IPv4 before connecting', async () => {
     const tool = createHttpFetchTool({ timeoutMs: 2000 });

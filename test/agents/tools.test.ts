@@ -8,26 +8,9 @@ import { createCurrentTimeTool } from '../../src/agents/tools/current-time.ts';
 import { createHttpFetchTool } from '../../src/agents/tools/http-fetch.ts';
 import { createBuiltinTools } from '../../src/agents/tools/index.ts';
 import { closeServer, listen } from '../support/http-util.ts';
-import { createManualClock } from '../support/manual-clock.ts';
-import { log } from './harness.ts';
+import { toolContext } from './harness.ts';
 
-function toolCtx(): ToolContext {
-  return {
-    userId: 1,
-    chat: { chatId: 1, type: 'private' },
-    timezone: 'Europe/Berlin',
-    turnId: 't',
-    agent: 'a',
-    callId: 'c',
-    clock: createManualClock(Date.UTC(2026, 6, 1, 12)),
-    log,
-    signal: new AbortController().signal,
-    progress: () => {},
-    suspend: () => {
-      throw new Error('not here');
-    },
-  };
-}
+const toolCtx = (overrides: Partial<ToolContext> = {}): ToolContext => toolContext({ timezone: 'Europe/Berlin', ...overrides });
 
 describe('tool definitions and registry', () => {
   it('derives the JSON Schema from zod (input side: defaults are optional) and validates arguments', () => {
