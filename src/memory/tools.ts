@@ -124,7 +124,7 @@ async function factsToForget(
   const own: Fact[] = [];
   for (const id of ids) {
     const f = await memory.getFact(id);
-    if (f && f.userId === ctx.userId && f.scope === scope) own.push(f);
+    if (f && f.userId === ctx.userId && f.scope === scope && f.deletedAt === undefined) own.push(f);
   }
   return own;
 }
