@@ -41,7 +41,7 @@ function baseForm(word: string): string {
   if (irregular) return irregular;
   if (!/^[a-z]+s$/.test(lower) || lower.length < 3 || lower.endsWith('ss') || lower.endsWith('us')) return word;
   if (/[^aeiou]ies$/.test(lower) && lower.length > 4) return `${word.slice(0, -3)}y`;
-  if (/(ch|sh|x|zz|o)es$/.test(lower)) return word.slice(0, -2);
+  if (/(ss|ch|sh|x|zz|o)es$/.test(lower)) return word.slice(0, -2);
   return word.slice(0, -1);
 }
 
