@@ -4,7 +4,8 @@
  * - /memory shows facts as sentences about "you"; 🗑 forgets at once and the list keeps its places, so a double tap
  *   on the same spot never forgets a second fact; ↩️ Undo brings the fact back; /forget works the same way;
  * - /why says in sentences which fact the last answer used and which action ran (a tool in a normal turn), and the
- *   raw view is behind "🔎 Details".
+ *   raw view is behind "🔎 Details";
+ * - /settings says "Show what I’m doing while I work", not "Progress lines".
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -114,6 +115,16 @@ describe('memory: forget with Undo, plain facts, /why in plain language (real en
     assert.deepEqual(
       buttonsOf(list).map((b) => b.text),
       ['🗑 Forget 1', '🗑 Forget 2', '🗑 Forget 3'],
+    );
+  });
+
+  it('/settings names the progress setting in plain words', async () => {
+    const settings = await say('/settings', /Settings/);
+    assert.match(settings.text, /Show what I’m doing while I work: on/);
+    assert.doesNotMatch(settings.text, /[Pp]rogress lines/);
+    assert.ok(
+      buttonsOf(settings).some((b) => b.text === '🛠 Stop showing what I’m doing'),
+      JSON.stringify(buttonsOf(settings)),
     );
   });
 

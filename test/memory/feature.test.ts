@@ -178,6 +178,12 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
       buttonsOf(why).map((b) => b.text),
       ['🔎 Details'],
     );
+    const [someFact] = (await memory.listFacts(USER, private_(USER), 0, 1)).facts;
+    assert.ok(someFact);
+    await memory.trashFacts(USER, private_(USER), [someFact.id]);
+    const exported = await memory.exportUser(USER);
+    assert.equal(exported.lastAnswers.length, 1, '/export includes what the last answer used');
+    assert.ok(exported.facts.some((f) => f.forgottenAt !== null), '/export marks facts waiting out their Undo window');
     const whyOther = await command('/why', OTHER);
     assert.match(whyOther.text, /haven’t answered anything/);
 
@@ -193,7 +199,7 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
     assert.ok(yes, 'yes button');
     await press(prompt, yes.callback_data);
     await inbound.tg.waitFor(() => /I erased/.test(inbound.tg.message(USER, prompt.messageId)?.text ?? '') || undefined);
-    for (const table of ['memory_facts', 'memory_messages', 'memory_tombstones']) {
+    for (const table of ['memory_facts', 'memory_messages', 'memory_tombstones', 'memory_last_used']) {
       assert.equal(await count(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`, [USER]), 0, table);
     }
   });
