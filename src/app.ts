@@ -183,6 +183,7 @@ export function createApp(deps: AppDeps) {
         memory,
         outbox,
         privacy,
+        timezoneOf: (userId) => users.timezoneOf(userId),
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
           return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) => formatTime(at, zone, clock.now()));

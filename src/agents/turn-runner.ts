@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createActivityLog, turnActivitySchema } from '../core/activity.ts';
 import { type Clock, type IdGen, createIdGen } from '../core/clock.ts';
 import { AppError, LlmError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -36,7 +37,7 @@ const memorySchema = z.object({
   threadId: z.string(),
   history: z.array(z.object({ role: z.enum(['user', 'model']), parts: z.array(z.record(z.string(), z.unknown())) })),
   systemContext: z.string(),
-  used: z.object({ factIds: z.array(z.string()), recalledMessageIds: z.array(z.string()) }),
+  used: z.object({ factIds: z.array(z.string()), recalledMessageIds: z.array(z.string()), activity: turnActivitySchema.optional() }),
 });
 
 /** What the runner keeps in `Suspension.snapshot`: the Network's frame plus what commit and accounting need. */
@@ -106,9 +107,12 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     log: Logger,
     result: AgentResult,
     usage: Usage,
-    mem: MemoryContext | null,
+    memIn: MemoryContext | null,
     budgetUsed: Usage,
+    activity: ReturnType<typeof createActivityLog>,
   ): Promise<TurnOutcome> {
+    // What ran is kept with the memory context: across a suspension, and for /why once committed.
+    const mem = memIn && { ...memIn, used: { ...memIn.used, activity: activity.result(request, result.grounding) } };
     const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
     if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0) outcome.grounding = result.grounding;
     if (result.status === 'suspended' && result.suspension) {
@@ -142,13 +146,17 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   return {
     async run(request, onEvent) {
       const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId });
-      const ctx = context(request, log, ZERO_USAGE, onEvent);
+      const activity = createActivityLog();
+      const ctx = context(request, log, ZERO_USAGE, (e) => {
+        activity.observe(e);
+        onEvent?.(e);
+      });
       let mem: MemoryContext | null = null;
       try {
         if (memory) mem = await memory.prepare(request);
         const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext: mem?.systemContext ?? '' };
         const result = await network.run(input, ctx);
-        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used);
+        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, activity);
       } catch (err) {
         return failed(err, request, log, { ...ctx.budget.used });
       }
@@ -163,12 +171,16 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         return { status: 'failed', text: userMessageFor(e), usage: { ...ZERO_USAGE }, error: e };
       }
       const snap = parsed.data;
-      const ctx = context(request, log, snap.budgetUsed, onEvent);
+      const activity = createActivityLog(snap.memory?.used.activity);
+      const ctx = context(request, log, snap.budgetUsed, (e) => {
+        activity.observe(e);
+        onEvent?.(e);
+      });
       try {
         const result = await network.resume(snap.frame, resolutions, ctx);
         const usage = { ...snap.usage };
         addUsage(usage, result.usage);
-        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used);
+        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used, activity);
       } catch (err) {
         // Usage so far plus what the resume spent before failing.
         const used = ctx.budget.used;

@@ -19,7 +19,7 @@ export function createAskUserTool(): Tool {
     name: 'ask_user',
     description:
       'Ask the user a question and wait for their answer. Use only when you cannot proceed without a choice or detail from them. ' +
-      'Offer short options when the choices are clear. The result is { answer }; "(no answer)" means they did not reply in time.',
+      'Offer short options when the choices are clear. The result is { answer }; "No reply in time" (or the configured fallback answer) means they did not reply in time.',
     input,
     execute(args, ctx) {
       const options = [...new Set(args.options ?? [])];

@@ -153,7 +153,7 @@ export const approvalsConfigSchema = z.strictObject({
       timeout: durationSchema.default(1_800_000),
       scheduledTimeout: durationSchema.default(300_000),
       /** What the model gets as the answer when nobody replied in time. */
-      fallbackAnswer: z.string().trim().min(1).max(200).default('(no answer)'),
+      fallbackAnswer: z.string().trim().min(1).max(200).default('No reply in time'),
     })
     .prefault({}),
   /** Exact names win over patterns; among patterns the first listed match wins. Unlisted tools never need approval. */

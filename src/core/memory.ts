@@ -1,3 +1,4 @@
+import type { TurnActivity } from './activity.ts';
 import type { TurnOutcome, TurnRequest } from './turn.ts';
 import type { Content } from '../llm/types.ts';
 
@@ -9,8 +10,8 @@ export interface MemoryContext {
   history: Content[];
   /** Text for the system prompt: relevant user facts and recalled past messages, framed as data, not instructions. */
   systemContext: string;
-  /** What was used, for /why. */
-  used: { factIds: string[]; recalledMessageIds: string[] };
+  /** What was used, for /why; `activity` is filled in by the turn runner (tools that ran, files, web pages). */
+  used: { factIds: string[]; recalledMessageIds: string[]; activity?: TurnActivity };
 }
 
 /** Conversation and user memory as the turn runner sees it. */

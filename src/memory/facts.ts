@@ -32,6 +32,8 @@ export interface Fact {
   source: 'extracted' | 'explicit';
   createdAt: number;
   confirmedAt: number;
+  /** Set while a forgotten fact waits out its Undo window (it is hidden from everything but Undo). */
+  deletedAt?: number;
 }
 
 export type AddFactResult =
@@ -53,7 +55,7 @@ export interface FactInput {
 export type FactEmbedder = (texts: string[]) => Promise<Float32Array[] | undefined>;
 
 const FACT_COLUMNS =
-  'id, scope, user_id, chat_id, text, category, confidence, source, created_at, confirmed_at, embedding';
+  'id, scope, user_id, chat_id, text, category, confidence, source, created_at, confirmed_at, embedding, deleted_at';
 
 /** A stored fact as the cache keeps it: raw confidence plus the int8 embedding codes (never decoded to floats). */
 interface FactRecord {
@@ -67,6 +69,7 @@ interface FactRecord {
   source: 'extracted' | 'explicit';
   createdAt: number;
   confirmedAt: number;
+  deletedAt: number | undefined;
   codes: Int8Array | undefined;
   /** L2 norm of `codes` (0 without an embedding); cosine(q, codes × scale) = dot(q, codes) / (|q| × norm). */
   norm: number;
@@ -100,6 +103,7 @@ function toRecord(r: Record<string, unknown>): FactRecord {
     source: r.source === 'explicit' ? 'explicit' : 'extracted',
     createdAt: Number(r.created_at),
     confirmedAt: Number(r.confirmed_at),
+    deletedAt: r.deleted_at == null ? undefined : Number(r.deleted_at),
     codes: decoded?.codes,
     norm,
   };
@@ -181,6 +185,7 @@ export function createFacts(deps: {
       source: f.source,
       createdAt: f.createdAt,
       confirmedAt: f.confirmedAt,
+      ...(f.deletedAt === undefined ? {} : { deletedAt: f.deletedAt }),
     };
   }
 
@@ -214,7 +219,7 @@ export function createFacts(deps: {
       return hit.list;
     }
     const rows = await store.query(
-      `SELECT ${FACT_COLUMNS} FROM memory_facts WHERE scope = ? AND superseded_at IS NULL ORDER BY created_at, id`,
+      `SELECT ${FACT_COLUMNS} FROM memory_facts WHERE scope = ? AND superseded_at IS NULL AND deleted_at IS NULL ORDER BY created_at, id`,
       [scope],
     );
     const list = rows.map(toRecord);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { factForDisplay } from './fact-display.ts';
 import { FACT_CATEGORIES, type Fact, MAX_FACT_LENGTH } from './facts.ts';
 import type { Memory } from './memory.ts';
 import { scopeOf } from './scope.ts';
@@ -124,7 +125,7 @@ async function factsToForget(
   const own: Fact[] = [];
   for (const id of ids) {
     const f = await memory.getFact(id);
-    if (f && f.userId === ctx.userId && f.scope === scope) own.push(f);
+    if (f && f.userId === ctx.userId && f.scope === scope && f.deletedAt === undefined) own.push(f);
   }
   return own;
 }
@@ -137,6 +138,6 @@ export function describeForgetCall(memory: Memory) {
     if (!parsed.success) return undefined;
     const facts = await factsToForget(memory, parsed.data, ctx);
     if (facts.length === 0) return 'Nothing saved matches this, so nothing would be deleted.';
-    return [`Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`, ...facts.map((f) => `• ${clip(f.text, 120)}`)].join('\n');
+    return [`Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`, ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`)].join('\n');
   };
 }

@@ -103,7 +103,8 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
   },
   memory_facts: {
     keeps: 'facts about the user',
-    keepFor: 'until /forget or /wipe; unconfirmed extracted facts fade and are dropped',
+    keepFor:
+      'until /forget or /wipe (a forgotten fact is hidden at once and deleted after its 5-minute Undo window); unconfirmed extracted facts fade and are dropped',
     why: 'personalisation the user controls with /memory',
   },
   memory_tombstones: {
@@ -122,12 +123,12 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     why: 'a restarted counter could match a stale fact cache in another process',
   },
   memory_last_used: {
-    keeps: 'ids of the facts and messages the last answer in a chat used',
+    keeps: 'ids of the facts and messages the last answer in a chat used; the tools it ran (name and host, no arguments) and the files and web sites it used',
     keepFor: 'replaced by the next answer; until /wipe',
     why: '/why',
   },
   memory_pending_actions: {
-    keeps: 'confirmations waiting for a button (/forget, /wipe)',
+    keeps: 'confirmations waiting for a button (/wipe) and the fact ids behind a /forget Undo button',
     keepFor: '1 hour',
     why: 'a confirmation older than an hour is refused anyway',
     maxAgeMs: HOUR_MS,

@@ -534,7 +534,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           return;
         } else {
           message = {
-            text: `🗓 ${quote(job.text, 80)}\n\n${outcome.text.trim() || '(no answer)'}`,
+            text: `🗓 ${quote(job.text, 80)}\n\n${outcome.text.trim() || 'I had nothing to report this time.'}`,
             format: 'markdown',
             ...(outcome.keyboard ? { keyboard: outcome.keyboard } : {}),
           };

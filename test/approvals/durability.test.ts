@@ -141,7 +141,7 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
   it('an approve fallback runs the tool at expiry', async () => {
     const policy = {
       defaults: { timeout: 60_000, scheduledTimeout: 60_000, fallback: 'approve' as const },
-      questions: { timeout: 60_000, scheduledTimeout: 60_000, fallbackAnswer: '(no answer)' },
+      questions: { timeout: 60_000, scheduledTimeout: 60_000, fallbackAnswer: 'No reply in time' },
       tools: { note_delete: { mode: 'always' as const } },
     };
     const app = await world.newInstance({ policy });

@@ -34,7 +34,7 @@ test('forget: the approval prompt previews the facts it would delete, and Approv
 
     h.tg.sendUserMessage({ chatId: USER, text: 'forget my dog' });
     const prompt = await h.tg.waitForBotMessage(USER, (m) => /Would forget/.test(m.text));
-    assert.match(prompt.text, /Would forget this fact:\n• User has a dog called Pixel/);
+    assert.match(prompt.text, /Would forget this fact:\n• You have a dog called Pixel/);
     const markup = prompt.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
     const approve = (markup?.inline_keyboard ?? []).flat().find((b) => /Approve/.test(b.text));
     assert.ok(approve?.callback_data, `an Approve button: ${JSON.stringify(prompt.replyMarkup)}`);

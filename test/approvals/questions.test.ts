@@ -70,8 +70,8 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     await world.clock.advance(30 * 60_000);
     await app.approvals.sweep();
     await app.approvals.idle();
-    assert.match(lastToolResponse(world), /"answer":"\(no answer\)"/);
-    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Expired — continued with “\(no answer\)”/);
+    assert.match(lastToolResponse(world), /"answer":"No reply in time"/);
+    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Expired — continued with “No reply in time”/);
   });
 
   it("a scheduled run's approval goes to the owner's chat with the shorter scheduled timeout, then falls back", async () => {

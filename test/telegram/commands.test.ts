@@ -49,7 +49,7 @@ test('a typed city or IANA name after /start sets the zone; nonsense gets a clea
     h.tg.sendUserMessage({ chatId: U, text: 'Europe/Lisbon' });
     assert.match((await h.tg.waitForBotMessage(U)).text, /Europe\/Lisbon/);
     h.tg.pressButton({ chatId: U, messageId: settings.messageId, data: 'sys:set:progress' });
-    await h.tg.waitForBotMessage(U, (m) => /now <b>off<\/b>|now off/.test(m.html ?? m.text), { since: 'any' });
+    await h.tg.waitForBotMessage(U, (m) => /I won’t show what I’m doing/.test(m.text), { since: 'any' });
     assert.equal((await h.users.get(U))?.settings.showProgress, false);
   } finally {
     await h.close();

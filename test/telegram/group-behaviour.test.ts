@@ -119,15 +119,15 @@ test('/why in a group shows the asker’s own last answer and only their own app
 
     // Bob's paused run is the chat's latest run: it is not in Ann's /why.
     const annWhy = await say(ANN, 'Ann', '/why', /./);
-    assert.match(annWhy.text, /Facts I used:\n• Ann loves green tea/);
-    assert.doesNotMatch(annWhy.text, /http_fetch|bobs-page|Approvals and questions/, 'Bob’s approval run is not in Ann’s /why');
+    assert.match(annWhy.text, /I used one thing I remember about you:\n• Ann loves green tea/);
+    assert.doesNotMatch(annWhy.text, /http_fetch|example\.org|bobs-page|waiting/, 'Bob’s approval run is not in Ann’s /why');
     const bobWhy = await say(BOB, 'Bob', '/why', /./);
-    assert.match(bobWhy.text, /asked for approval: http_fetch/, 'Bob sees his own paused run');
+    assert.match(bobWhy.text, /I’m still waiting for an OK to fetch a web page./, 'Bob sees his own paused run');
 
     // Bob's answered turn is the chat's latest answer: Ann's /why still shows her own.
     await say(BOB, 'Bob', `${AT} hello there`, /^ok$/);
     const annAgain = await say(ANN, 'Ann', '/why', /./);
-    assert.match(annAgain.text, /Facts I used:\n• Ann loves green tea/, 'Ann sees her own last answer, not Bob’s');
+    assert.match(annAgain.text, /I used one thing I remember about you:\n• Ann loves green tea/, 'Ann sees her own last answer, not Bob’s');
     const bobAgain = await say(BOB, 'Bob', '/why', /./);
     assert.doesNotMatch(bobAgain.text, /green tea/);
   } finally {

@@ -137,10 +137,10 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const progress = user?.settings.showProgress ?? true;
     await reply(
       ctx,
-      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Progress lines while I work: <b>${progress ? 'on' : 'off'}</b>`,
+      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Show what I’m doing while I work: <b>${progress ? 'on' : 'off'}</b>`,
       [
         [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
-        [{ text: progress ? '🛠 Hide progress lines' : '🛠 Show progress lines', data: 'sys:set:progress' }],
+        [{ text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing', data: 'sys:set:progress' }],
       ],
     );
   });
@@ -154,8 +154,13 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
   composer.callbackQuery('sys:set:progress', async (ctx) => {
     const user = await users.get(ctx.from.id);
     const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
-    await ctx.answerCallbackQuery({ text: next.showProgress ? 'Progress lines on' : 'Progress lines off' });
-    await reply(ctx, `🛠 Progress lines while I work are now <b>${next.showProgress ? 'on' : 'off'}</b>.`);
+    await ctx.answerCallbackQuery({ text: next.showProgress ? 'I’ll show what I’m doing' : 'I’ll just send the answer' });
+    await reply(
+      ctx,
+      next.showProgress
+        ? '🛠 While I work, I’ll show what I’m doing (like “Reading a page…”).'
+        : '🛠 While I work, I won’t show what I’m doing — you’ll just get the answer.',
+    );
   });
 
   composer.callbackQuery(/^sys:tz:/, async (ctx) => {

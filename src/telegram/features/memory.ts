@@ -1,19 +1,24 @@
 import { Composer } from 'grammy';
 import { z } from 'zod';
+import type { AuditTrail } from '../../approvals/audit.ts';
 import { toError } from '../../core/errors.ts';
-import type { ChatRef, Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
-import type { Fact } from '../../memory/facts.ts';
+import type { ChatRef, OutMessage, Outbox } from '../../core/outbox.ts';
+import { factForDisplay } from '../../memory/fact-display.ts';
 import type { Memory } from '../../memory/memory.ts';
-import type { Privacy, WipeReport } from '../../privacy/privacy.ts';
 import { scopeOf } from '../../memory/scope.ts';
-import { clip, isoDate } from '../../memory/text.ts';
+import { clip } from '../../memory/text.ts';
+import type { Privacy, WipeReport } from '../../privacy/privacy.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { type MemData, memData, renderForgotten, renderMemoryPage, type Slot, slotIdsOf } from './memory-view.ts';
+import { createWhyFeature } from './why.ts';
+
+export { renderMemoryPage } from './memory-view.ts';
 
 export const memoryCommands = [
-  { command: 'memory', description: 'What I remember about you (with delete buttons)' },
+  { command: 'memory', description: 'What I remember about you (and forget things)' },
   { command: 'forget', description: 'Forget something: /forget <what>' },
-  { command: 'why', description: 'Which memories my last answer used' },
+  { command: 'why', description: 'What my last answer used and did' },
   { command: 'export', description: 'Download your data as JSON' },
   { command: 'wipe', description: 'Erase everything I store about you' },
 ];
@@ -23,76 +28,22 @@ export interface MemoryFeatureDeps {
   outbox: Outbox;
   /** Facts per /memory page (5–10). Default 6. */
   pageSize?: number;
-  /** Lines of this user's latest approvals/questions audit trail in a chat (shown by /why); never another member's. */
-  auditTrail?: (chat: ChatRef, userId: number) => Promise<string[]>;
+  /** This user's approvals and questions in a chat (for /why); never another member's. */
+  auditTrail?: (chat: ChatRef, userId: number) => Promise<AuditTrail>;
+  /** The user's time zone, for dates in /why (UTC without it). */
+  timezoneOf?: (userId: number) => Promise<string>;
   /** /export and /wipe across every table; without it they cover memory only. */
   privacy?: Privacy;
 }
 
-const ID = '[A-Za-z0-9_-]{4,40}';
-/** `mem:p:<page>:<owner>` page, `mem:d:<factId>:<page>` delete, `mem:(fy|fn|wy|wn):<pendingId>` confirmations. */
-const memData = z.union([
-  z
-    .string()
-    .regex(/^mem:p:\d{1,4}:\d{1,15}$/)
-    .transform((s) => {
-      const [, , page, owner] = s.split(':');
-      return { type: 'page' as const, page: Number(page), owner: Number(owner) };
-    }),
-  z
-    .string()
-    .regex(new RegExp(`^mem:d:${ID}:\\d{1,4}$`))
-    .transform((s) => {
-      const [, , id, page] = s.split(':');
-      return { type: 'delete' as const, id: id as string, page: Number(page) };
-    }),
-  z
-    .string()
-    .regex(new RegExp(`^mem:(fy|fn|wy|wn):${ID}$`))
-    .transform((s) => {
-      const [, action, id] = s.split(':');
-      return { type: 'confirm' as const, action: action as 'fy' | 'fn' | 'wy' | 'wn', id: id as string };
-    }),
-]);
-
-const forgetPayload = z.object({ factIds: z.array(z.string()).min(1).max(20), query: z.string() });
+const undoPayload = z.object({ factIds: z.array(z.string()).min(1).max(20) });
 
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-function factLine(f: Fact, n: number): string {
-  return `${n}. ${f.text} — ${f.category}, ${isoDate(f.confirmedAt)}`;
-}
-
-/** The /memory message for one page: numbered facts, one 🗑 per fact, ◀ ▶ when there is more than one page. */
-export function renderMemoryPage(facts: Fact[], total: number, page: number, pageSize: number, owner: number): OutMessage {
-  if (total === 0) {
-    return {
-      text: 'I don’t remember anything about you in this chat yet.\nTell me things like "remember that I’m vegetarian" and I’ll keep them.',
-      format: 'plain',
-    };
-  }
-  const pages = Math.max(1, Math.ceil(total / pageSize));
-  const lines = facts.map((f, i) => factLine(f, page * pageSize + i + 1));
-  const keyboard: Keyboard = [];
-  const deletes = facts.map((f, i) => ({ text: `🗑 ${page * pageSize + i + 1}`, data: `mem:d:${f.id}:${page}` }));
-  for (let i = 0; i < deletes.length; i += 5) keyboard.push(deletes.slice(i, i + 5));
-  if (pages > 1) {
-    const nav = [];
-    if (page > 0) nav.push({ text: '◀', data: `mem:p:${page - 1}:${owner}` });
-    nav.push({ text: `${page + 1}/${pages}`, data: `mem:p:${page}:${owner}` });
-    if (page < pages - 1) nav.push({ text: '▶', data: `mem:p:${page + 1}:${owner}` });
-    keyboard.push(nav);
-  }
-  return {
-    text: [`🧠 What I remember about you here (${total}):`, ...lines, '', 'Tap 🗑 to make me forget one for good.'].join('\n'),
-    format: 'plain',
-    keyboard,
-  };
-}
-
 /**
- * `/memory` (paged facts with 🗑), `/forget <text>` (preview, then Confirm/Cancel), `/why`, `/export` (JSON file)
- * and `/wipe` (after confirmation). Buttons only act for the user they belong to.
+ * `/memory` (paged facts, each with "🗑 Forget"), `/forget <text>` (forgets at once), both with "↩️ Undo" for a few
+ * minutes; `/why`, `/export` (JSON file) and `/wipe` (after confirmation). Buttons act on fact ids, only for the
+ * user they belong to.
  */
 export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContext> {
   const { memory, outbox } = deps;
@@ -104,6 +55,7 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     if (!d.ok) throw new Error(`could not send: ${d.reason} ${d.message}`);
   }
 
+  /** A fresh page of the user's facts (sent, or edited into the pressed message). */
   async function showPage(ctx: BotContext, page: number, edit: boolean): Promise<void> {
     const to = chatRefOf(ctx);
     const user = ctx.from;
@@ -114,10 +66,33 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       p = Math.max(0, Math.ceil(total / pageSize) - 1);
       ({ facts, total } = await memory.listFacts(user.id, to, p, pageSize));
     }
-    const message = renderMemoryPage(facts, total, p, pageSize, user.id);
+    const slots: Slot[] = facts.map((f) => ({ id: f.id, text: f.text, state: 'active' }));
+    const message = renderMemoryPage(slots, total, p, pageSize, user.id);
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (edit && messageId !== undefined) await outbox.edit(to, messageId, message);
     else await send(to, message);
+  }
+
+  /**
+   * Redraws the pressed /memory message with the same facts in the same places, each as it is now (a forgotten one
+   * stays, struck through); a message without its keyboard gets a fresh page instead.
+   */
+  async function redraw(ctx: BotContext, page: number): Promise<void> {
+    const to = chatRefOf(ctx);
+    const message = ctx.callbackQuery?.message;
+    if (!to || !ctx.from || !message) return;
+    const ids = slotIdsOf(message.reply_markup);
+    if (ids.length === 0) return showPage(ctx, page, true);
+    const scope = scopeOf(ctx.from.id, to);
+    const found = new Map((await memory.getFacts(ids)).filter((f) => f.userId === ctx.from?.id && f.scope === scope).map((f) => [f.id, f]));
+    const slots = ids.map((id): Slot => {
+      const f = found.get(id);
+      if (!f) return { id, state: 'forgotten' };
+      if (f.deletedAt === undefined) return { id, text: f.text, state: 'active' };
+      return { id, text: f.text, state: memory.undoable(f) ? 'undoable' : 'forgotten' };
+    });
+    const { total } = await memory.listFacts(ctx.from.id, to, 0, 1);
+    await outbox.edit(to, message.message_id, renderMemoryPage(slots, total, page, pageSize, ctx.from.id));
   }
 
   composer.command('memory', async (ctx) => {
@@ -140,54 +115,27 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       });
       return;
     }
-    const pending = await memory.savePending(ctx.from.id, 'forget', { factIds: matches.map((f) => f.id), query: phrase });
-    await send(to, {
-      text: [`Forget ${matches.length === 1 ? 'this' : `these ${matches.length}`}?`, ...matches.map((f, i) => factLine(f, i + 1))].join('\n'),
-      format: 'plain',
-      keyboard: [
-        [
-          { text: '🗑 Confirm', data: `mem:fy:${pending}` },
-          { text: 'Cancel', data: `mem:fn:${pending}` },
-        ],
-      ],
-    });
-  });
-
-  composer.command('why', async (ctx) => {
-    const to = chatRefOf(ctx);
-    if (!to || !ctx.from) return;
-    // Only the asker's own answer and runs: in a group, other members' memories and approvals stay theirs.
-    const last = await memory.lastUsed(to, ctx.from.id);
-    const trail = (await deps.auditTrail?.(to, ctx.from.id).catch(() => [])) ?? [];
-    if (!last && trail.length === 0) {
-      await send(to, { text: 'I haven’t answered anything for you in this chat yet.', format: 'plain' });
+    const forgotten = await memory.trashFacts(
+      ctx.from.id,
+      to,
+      matches.map((f) => f.id),
+    );
+    if (forgotten.length === 0) {
+      await send(to, { text: 'Those were already forgotten. Send /memory to see what I remember.', format: 'plain' });
       return;
     }
-    const lines: string[] = [];
-    if (!last) {
-      // Only a paused task so far: its trail below is all there is.
-    } else if (last.facts.length === 0 && last.messages.length === 0) {
-      lines.push('My last answer didn’t use any saved facts or past conversations — only this chat’s recent messages.');
-    } else {
-      if (last.facts.length > 0) {
-        lines.push('Facts I used:');
-        for (const f of last.facts) lines.push(`• ${f.text ?? '(since forgotten)'}`);
-      }
-      if (last.messages.length > 0) {
-        if (lines.length > 0) lines.push('');
-        lines.push('Past messages I recalled:');
-        for (const m of last.messages) {
-          lines.push(m.text === undefined ? '• (since deleted)' : `• ${m.at ? `${isoDate(m.at)}: ` : ''}“${clip(m.text, 160)}”`);
-        }
-      }
-      lines.push('', 'Send /memory to review or delete facts.');
-    }
-    if (trail.length > 0) {
-      if (lines.length > 0) lines.push('');
-      lines.push('Approvals and questions in my latest paused task:', ...trail.map((l) => `• ${l}`));
-    }
-    await send(to, { text: lines.join('\n'), format: 'plain' });
+    const pending = await memory.savePending(ctx.from.id, 'undo-forget', { factIds: forgotten.map((f) => f.id) });
+    await send(
+      to,
+      renderForgotten(
+        forgotten.map((f) => f.text),
+        pending,
+        ctx.from.id,
+      ),
+    );
   });
+
+  composer.use(createWhyFeature(deps));
 
   composer.command('export', async (ctx) => {
     const to = chatRefOf(ctx);
@@ -231,6 +179,71 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     });
   });
 
+  /** The 🗑, forgotten-place and Undo buttons of a /memory message. */
+  async function onFactButton(ctx: BotContext, data: Extract<MemData, { id: string; page: number }>): Promise<void> {
+    const to = chatRefOf(ctx);
+    const user = ctx.from;
+    if (!to || !user) return;
+    const fact = await memory.getFact(data.id);
+    if (fact && (fact.userId !== user.id || fact.scope !== scopeOf(user.id, to))) {
+      await ctx.answerCallbackQuery({ text: 'Only the person this is about can change it. Send /memory to see yours.', show_alert: true });
+      return;
+    }
+    if (data.type === 'undo') {
+      const [result] = await memory.restoreFacts(user.id, to, [data.id]);
+      const status = result?.status ?? 'gone';
+      const text =
+        status === 'restored'
+          ? 'Brought back. I remember it again.'
+          : status === 'active'
+            ? 'Already brought back.'
+            : 'Too late to undo — it’s forgotten for good.';
+      await ctx.answerCallbackQuery({ text });
+      await redraw(ctx, data.page);
+      return;
+    }
+    if (!fact || fact.deletedAt !== undefined) {
+      const undoable = fact !== undefined && memory.undoable(fact);
+      await ctx.answerCallbackQuery({ text: undoable ? 'Already deleted. Tap ↩️ Undo to bring it back.' : 'Already deleted.' });
+      await redraw(ctx, data.page);
+      return;
+    }
+    if (data.type === 'forgotten') {
+      // The place of a forgotten fact that Undo brought back meanwhile: show it as it is now.
+      await ctx.answerCallbackQuery({ text: 'It’s back in my memory.' });
+      await redraw(ctx, data.page);
+      return;
+    }
+    await memory.trashFacts(user.id, to, [fact.id]);
+    await ctx.answerCallbackQuery({ text: 'Forgotten. Tap ↩️ Undo if you didn’t mean it.' });
+    await redraw(ctx, data.page);
+  }
+
+  /** The Undo of a /forget message: brings back everything it forgot, within the Undo window. */
+  async function onUndoForget(ctx: BotContext, data: Extract<MemData, { type: 'undoForget' }>): Promise<void> {
+    const to = chatRefOf(ctx);
+    const user = ctx.from;
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    if (!to || !user) return;
+    if (data.owner !== user.id) {
+      await ctx.answerCallbackQuery({ text: 'Only the person who asked me to forget this can undo it.', show_alert: true });
+      return;
+    }
+    const payload = undoPayload.safeParse(await memory.readPending(data.id, user.id, 'undo-forget'));
+    const results = payload.success ? await memory.restoreFacts(user.id, to, payload.data.factIds) : [];
+    const back = results.filter((r) => r.status === 'restored' || r.status === 'active');
+    if (back.length === 0) {
+      await ctx.answerCallbackQuery({ text: 'Too late to undo — it’s forgotten for good.' });
+      if (messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
+      return;
+    }
+    const restored = results.some((r) => r.status === 'restored');
+    await ctx.answerCallbackQuery({ text: restored ? 'Brought back.' : 'Already undone.' });
+    const facts = await memory.getFacts(back.map((r) => r.id));
+    const lines = facts.map((f) => `• ${factForDisplay(f.text)}`);
+    if (messageId !== undefined) await outbox.edit(to, messageId, { text: ['↩️ Undone. I remember again:', ...lines].join('\n'), format: 'plain' });
+  }
+
   composer.callbackQuery(/^mem:/, async (ctx) => {
     const parsed = memData.safeParse(ctx.callbackQuery.data);
     const user = ctx.from;
@@ -251,41 +264,19 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
         await showPage(ctx, data.page, true);
         return;
       }
-      if (data.type === 'delete') {
-        const fact = await memory.getFact(data.id);
-        if (!fact) {
-          await ctx.answerCallbackQuery({ text: 'Already forgotten.' });
-          await showPage(ctx, data.page, true);
-          return;
-        }
-        if (fact.userId !== user.id || fact.scope !== scopeOf(user.id, to)) {
-          await ctx.answerCallbackQuery({ text: 'Only the person this is about can delete it.', show_alert: true });
-          return;
-        }
-        await memory.forgetFacts(user.id, [fact.id]);
-        await ctx.answerCallbackQuery({ text: 'Forgotten for good.' });
-        await showPage(ctx, data.page, true);
-        return;
-      }
-      const kind = data.action === 'fy' || data.action === 'fn' ? 'forget' : 'wipe';
-      const payload = await memory.takePending(data.id, user.id, kind);
+      if (data.type === 'undoForget') return await onUndoForget(ctx, data);
+      if (data.type !== 'wipe') return await onFactButton(ctx, data);
+      const payload = await memory.takePending(data.id, user.id, 'wipe');
       if (payload === undefined) {
         await ctx.answerCallbackQuery({
-          text: 'This confirmation expired or belongs to someone else. Send the command again.',
+          text: 'This confirmation expired or belongs to someone else. Send /wipe again.',
           show_alert: true,
         });
         return;
       }
       let result: string;
-      if (data.action === 'fn' || data.action === 'wn') {
+      if (data.action === 'wn') {
         result = 'Cancelled — nothing was deleted.';
-      } else if (data.action === 'fy') {
-        const p = forgetPayload.safeParse(payload);
-        const removed = p.success ? await memory.forgetFacts(user.id, p.data.factIds) : [];
-        result =
-          removed.length === 0
-            ? 'Those facts were already gone.'
-            : [`🗑 Forgotten for good (${removed.length}):`, ...removed.map((f) => `• ${f.text}`)].join('\n');
       } else if (deps.privacy) {
         // Answer the button now: a wipe waits for running work and may take longer than Telegram waits.
         await ctx.answerCallbackQuery({ text: 'Erasing…' });
@@ -308,7 +299,7 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
         const r = await memory.wipeUser(user.id);
         result = `Done. I erased ${r.messages} messages and ${r.facts} facts. I’m starting fresh with you.`;
       }
-      await ctx.answerCallbackQuery({ text: data.action.endsWith('n') ? 'Cancelled.' : 'Done.' });
+      await ctx.answerCallbackQuery({ text: data.action === 'wn' ? 'Cancelled.' : 'Done.' });
       if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
     } catch (err) {
       ctx.log.error({ err: toError(err), data: ctx.callbackQuery.data }, 'memory button failed');
