@@ -135,12 +135,14 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const user = await users.get(from.id);
     const tz = await users.timezoneOf(from.id);
     const progress = user?.settings.showProgress ?? true;
+    const transcripts = user?.settings.showTranscripts ?? true;
     await reply(
       ctx,
-      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Progress lines while I work: <b>${progress ? 'on' : 'off'}</b>`,
+      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Progress lines while I work: <b>${progress ? 'on' : 'off'}</b>\n🎙 Voice transcripts: <b>${transcripts ? 'on' : 'off'}</b>`,
       [
         [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
         [{ text: progress ? '🛠 Hide progress lines' : '🛠 Show progress lines', data: 'sys:set:progress' }],
+        [{ text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts', data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}` }],
       ],
     );
   });
@@ -156,6 +158,18 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
     await ctx.answerCallbackQuery({ text: next.showProgress ? 'Progress lines on' : 'Progress lines off' });
     await reply(ctx, `🛠 Progress lines while I work are now <b>${next.showProgress ? 'on' : 'off'}</b>.`);
+  });
+
+  // The button says which way it switches, so a double tap can't flip the setting back.
+  composer.callbackQuery(/^sys:set:transcripts:(on|off)$/, async (ctx) => {
+    const next = await users.updateSettings(ctx.from.id, { showTranscripts: ctx.match[1] === 'on' });
+    await ctx.answerCallbackQuery({ text: next.showTranscripts ? 'Voice transcripts on' : 'Voice transcripts off' });
+    await reply(
+      ctx,
+      next.showTranscripts
+        ? '🎙 I\'ll show what I heard in your voice messages above my answer.'
+        : '🎙 I won\'t show what I heard in your voice messages any more.',
+    );
   });
 
   composer.callbackQuery(/^sys:tz:/, async (ctx) => {
