@@ -12,6 +12,7 @@ import type {
   TurnOutcome,
   TurnRequest,
 } from '../core/turn.ts';
+import { VOICE_INSTRUCTION, hasAudio, takeTranscript } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
 import { type TurnLimits, createRunContext } from './context.ts';
 import { type Agent, type AgentResult, type RunContext, ZERO_USAGE, addUsage } from './types.ts';
@@ -114,6 +115,26 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     // What ran is kept with the memory context: across a suspension, and for /why once committed.
     const mem = memIn && { ...memIn, used: { ...memIn.used, activity: activity.result(request, result.grounding) } };
     const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
+    let remembered = request;
+    if (result.status === 'suspended' && hasAudio(request.attachments)) {
+      // Shown above the approval prompt; the frame keeps the raw answer, and the resumed turn stores the transcript.
+      const heard = takeTranscript(result.text, result.contents).transcript;
+      if (heard !== undefined) outcome.transcript = heard;
+    } else if (hasAudio(request.attachments)) {
+      // The model that heard the audio wrote its transcript first; it is shown apart and stored as the user's words.
+      const heard = takeTranscript(result.text, result.contents);
+      outcome.text = heard.text;
+      if (heard.contents) outcome.contents = heard.contents;
+      if (heard.transcript !== undefined) {
+        outcome.transcript = heard.transcript;
+        remembered = {
+          ...request,
+          text: [request.text.trim(), heard.transcript].filter(Boolean).join('\n\n'),
+          attachments: request.attachments.filter((a) => !hasAudio([a])),
+        };
+      }
+      log.debug({ transcript: heard.transcript !== undefined }, 'voice turn answered');
+    }
     if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0) outcome.grounding = result.grounding;
     if (result.status === 'suspended' && result.suspension) {
       const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed };
@@ -123,7 +144,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     }
     if (memory && mem) {
       try {
-        await memory.commit(request, mem, outcome);
+        await memory.commit(remembered, mem, outcome);
       } catch (err) {
         // The answer exists; show it even if saving it failed.
         log.error({ err: toError(err) }, 'could not save the turn to memory');
@@ -154,7 +175,10 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       let mem: MemoryContext | null = null;
       try {
         if (memory) mem = await memory.prepare(request);
-        const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext: mem?.systemContext ?? '' };
+        const memoryContext = mem?.systemContext ?? '';
+        // A voice turn asks the agent that hears it for the transcript in the same answer (no extra model call).
+        const systemContext = hasAudio(request.attachments) ? [VOICE_INSTRUCTION, memoryContext].filter(Boolean).join('\n\n') : memoryContext;
+        const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext };
         const result = await network.run(input, ctx);
         return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, activity);
       } catch (err) {

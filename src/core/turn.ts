@@ -52,6 +52,8 @@ export interface TurnOutcome {
   contents?: Content[];
   /** Set when `status` is `suspended`: what the run waits for and how to continue it. */
   suspension?: Suspension;
+  /** What the user said in the turn's audio, as the model that heard it wrote it (not part of `text`). */
+  transcript?: string;
 }
 
 /** Runs turns: memory in, Network, memory out. */

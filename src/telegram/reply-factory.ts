@@ -19,6 +19,7 @@ export function createReplyFactory(deps: { outbox: TelegramOutbox; clock: Clock;
       ...(params.replyTo !== undefined ? { replyTo: params.replyTo } : {}),
       stopKeyboard: [[{ text: '⏹ Stop', data: `sys:stop:${params.updateId}` }]],
       dedupeKey: `turn:${params.updateId}:final`,
+      ...(params.transcript ? { transcript: params.transcript } : {}),
     });
     return {
       onEvent(event) {

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, Keyboard } from '../core/outbox.ts';
 import type { ChatType, TurnEvent, TurnOutcome } from '../core/turn.ts';
+import { splitStreamingTranscript, transcriptHtml } from '../core/voice-transcript.ts';
 import { escapeHtml, htmlToPlain, markdownToHtml } from './format.ts';
 import type { TelegramOutbox } from './outbox.ts';
 import { TELEGRAM_TEXT_LIMIT, tailOf, visibleLength } from './split.ts';
@@ -25,12 +26,17 @@ export interface StreamingReplyOptions {
   previewIntervalMs?: number;
   /** No preview before this much time has passed: quick answers arrive as one message. Default: drafts 300 ms, edits 1 s. */
   firstPreviewDelayMs?: number;
+  /**
+   * A turn with audio: the answer starts with a `<transcript>` marker. Previews never show the raw marker; with
+   * `show` the transcript appears as a "🎙 …" line above the answer, with `hide` it is left out.
+   */
+  transcript?: 'show' | 'hide';
 }
 
 export interface StreamingReply {
   onEvent(event: TurnEvent): void;
   /** Delivers the final answer after every preview update has settled. Idempotent. */
-  finish(outcome: TurnOutcome | { text: string; keyboard?: Keyboard }): Promise<Delivery>;
+  finish(outcome: TurnOutcome | { text: string; keyboard?: Keyboard; transcript?: string }): Promise<Delivery>;
   /** Ends the reply with an error message (and e.g. a Retry button). */
   fail(text: string, keyboard?: Keyboard): Promise<Delivery>;
 }
@@ -97,8 +103,15 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   })();
 
   function previewBody(): { text: string; format: 'html' | 'plain' } | undefined {
-    const md = lastAgent ? (texts.get(lastAgent) ?? '') : '';
+    let md = lastAgent ? (texts.get(lastAgent) ?? '') : '';
+    let heard = '';
+    if (options.transcript) {
+      const split = splitStreamingTranscript(md);
+      md = split.body;
+      if (options.transcript === 'show' && split.transcript !== undefined) heard = transcriptHtml(split.transcript, !split.complete);
+    }
     let html = md.trim() === '' ? '' : markdownToHtml(md);
+    html = heard && html ? `${heard}\n\n${html}` : heard || html;
     const statusLine = status ? `<i>${escapeHtml(status)}</i>` : '';
     if (html === '' && statusLine === '') return undefined;
     if (visibleLength(html) + (status?.length ?? 0) > PREVIEW_LIMIT) {
@@ -190,27 +203,35 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
     while (running) await running;
   }
 
-  async function deliver(text: string, keyboard: Keyboard | undefined, suspended: boolean): Promise<Delivery> {
+  async function deliver(text: string, keyboard: Keyboard | undefined, suspended: boolean, transcript?: string): Promise<Delivery> {
     await settle();
+    const heard = transcript !== undefined && options.transcript === 'show' ? transcriptHtml(transcript) : undefined;
+    // A suspended turn has no answer yet: its voice transcript, if shown, stands alone above the approval prompt.
+    const alone = suspended && text.trim() === '';
     if (text.trim() === '') {
-      if (suspended) {
+      if (suspended && !heard) {
         // The approval prompt follows separately; a half-written preview would only confuse.
         if (previewId !== undefined) await outbox.deleteMessage(chat, previewId);
         return { ok: true, messageIds: [] };
       }
-      text = EMPTY_ANSWER;
+      if (!suspended) text = EMPTY_ANSWER;
     }
-    const message = { text, ...(keyboard ? { keyboard } : {}) };
+    const message = {
+      ...(heard ? { text: alone ? heard : `${heard}\n\n${markdownToHtml(text)}`, format: 'html' as const } : { text }),
+      ...(keyboard ? { keyboard } : {}),
+    };
     if (previewId !== undefined) {
       // The preview becomes the first part of the answer (Stop button replaced); later parts follow it.
       const d = await outbox.edit(chat, previewId, message, { sendIfMissing: true });
       if (!d.ok) log.error({ reason: d.reason, err: d.message }, 'Final answer could not be delivered');
       return d;
     }
+    // The transcript of a suspended turn is not its final answer: a restart must still run the turn.
+    const dedupeKey = options.dedupeKey && (alone ? `${options.dedupeKey}:heard` : options.dedupeKey);
     const d = await outbox.send(chat, {
       ...message,
       ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
-      ...(options.dedupeKey ? { dedupeKey: options.dedupeKey } : {}),
+      ...(dedupeKey ? { dedupeKey } : {}),
     });
     if (!d.ok) log.error({ reason: d.reason, err: d.message }, 'Final answer could not be delivered');
     return d;
@@ -252,7 +273,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
     finish(outcome) {
       if (!finished) {
         const suspended = 'status' in outcome && outcome.status === 'suspended';
-        finished = deliver(outcome.text ?? '', outcome.keyboard, suspended);
+        finished = deliver(outcome.text ?? '', outcome.keyboard, suspended, outcome.transcript);
       }
       return finished;
     },

@@ -13,6 +13,8 @@ export type AccessState = 'unknown' | 'owner' | 'allowed' | 'pending' | 'denied'
 export const userSettingsSchema = z.object({
   /** Show short tool-progress status lines while a reply is being prepared. */
   showProgress: z.boolean().default(true),
+  /** Show what the user said in a voice message ("🎙 …") above the answer. */
+  showTranscripts: z.boolean().default(true),
   /** Onboarding (/start) finished at least once. */
   onboarded: z.boolean().default(false),
   /** The next short text in the private chat is read as a time zone (after /start or "Change time zone"). */

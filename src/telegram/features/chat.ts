@@ -3,6 +3,7 @@ import type { Message } from 'grammy/types';
 import { z } from 'zod';
 import type { Keyboard } from '../../core/outbox.ts';
 import type { Suspension, TurnEvent, TurnOutcome, TurnRequest, TurnRunner } from '../../core/turn.ts';
+import { hasAudio } from '../../core/voice-transcript.ts';
 import type { Users } from '../../users/users.ts';
 import { chatRefOf, contextMessage } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
@@ -33,6 +34,8 @@ export interface ReplyParams {
   signal: AbortSignal;
   /** Show tool-progress status lines. */
   showProgress: boolean;
+  /** A turn with audio: its answer starts with a transcript, to be shown (`show`) or only taken off (`hide`). */
+  transcript?: 'show' | 'hide';
 }
 
 /** What approvals provide for turns that wait for a person. */
@@ -125,6 +128,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
       signal,
       showProgress: user?.settings.showProgress ?? true,
+      ...(hasAudio(input.attachments) ? { transcript: (user?.settings.showTranscripts ?? true) ? 'show' : 'hide' } : {}),
     });
     ctx.log.info({ turn_id: request.turnId, attachments: input.attachments.length }, 'turn started');
     const started = Date.now();
@@ -184,7 +188,8 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     if (text && media.attachments.length === 0 && to && ctx.from && deps.approvals?.answerFromText) {
       if (await deps.approvals.answerFromText(to, ctx.from.id, text)) return;
     }
-    if (!text) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
+    // Audio needs no note: the voice instruction tells the model what it hears, and the transcript becomes the text.
+    if (!text && !hasAudio(media.attachments)) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
     text = quoteOf(message, ctx.me.id) + text;
     await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id });
   }

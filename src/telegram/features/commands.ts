@@ -135,12 +135,18 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const user = await users.get(from.id);
     const tz = await users.timezoneOf(from.id);
     const progress = user?.settings.showProgress ?? true;
+    const transcripts = user?.settings.showTranscripts ?? true;
     await reply(
       ctx,
-      `⚙️ <b>Settings</b>\n\n🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.\n🛠 Show what I’m doing while I work: <b>${progress ? 'on' : 'off'}</b>`,
+      `⚙️ <b>Settings</b>
+
+🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.
+🛠 Show what I’m doing while I work: <b>${progress ? 'on' : 'off'}</b>
+🎙 Voice transcripts: <b>${transcripts ? 'on' : 'off'}</b>`,
       [
         [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
         [{ text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing', data: 'sys:set:progress' }],
+        [{ text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts', data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}` }],
       ],
     );
   });
@@ -160,6 +166,18 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
       next.showProgress
         ? '🛠 While I work, I’ll show what I’m doing (like “Reading a page…”).'
         : '🛠 While I work, I won’t show what I’m doing — you’ll just get the answer.',
+    );
+  });
+
+  // The button says which way it switches, so a double tap can't flip the setting back.
+  composer.callbackQuery(/^sys:set:transcripts:(on|off)$/, async (ctx) => {
+    const next = await users.updateSettings(ctx.from.id, { showTranscripts: ctx.match[1] === 'on' });
+    await ctx.answerCallbackQuery({ text: next.showTranscripts ? 'Voice transcripts on' : 'Voice transcripts off' });
+    await reply(
+      ctx,
+      next.showTranscripts
+        ? '🎙 I\'ll show what I heard in your voice messages above my answer.'
+        : '🎙 I won\'t show what I heard in your voice messages any more.',
     );
   });
 
