@@ -47,6 +47,8 @@ const runnerSnapshotSchema = z.object({
   memory: memorySchema.nullable(),
   usage: usageSchema,
   budgetUsed: usageSchema,
+  // Snapshots from before the flag existed resume as untrusted (formal approvals): the safe side.
+  turnReadUntrusted: z.boolean().default(true),
 });
 type RunnerSnapshot = z.infer<typeof runnerSnapshotSchema>;
 
@@ -97,8 +99,8 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   const { network, memory, clock, limits } = options;
   const newId = options.newId ?? createIdGen(10);
 
-  function context(request: TurnRequest, log: Logger, budgetUsed: Usage, onEvent?: (e: TurnEvent) => void): RunContext {
-    return createRunContext({ request, clock, log, limits, budgetUsed, newId, ...(onEvent ? { onEvent } : {}) });
+  function context(request: TurnRequest, log: Logger, budgetUsed: Usage, turnReadUntrusted: boolean, onEvent?: (e: TurnEvent) => void): RunContext {
+    return createRunContext({ request, clock, log, limits, budgetUsed, newId, turnReadUntrusted, ...(onEvent ? { onEvent } : {}) });
   }
 
   async function finish(
@@ -108,11 +110,12 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     usage: Usage,
     mem: MemoryContext | null,
     budgetUsed: Usage,
+    turnReadUntrusted: boolean,
   ): Promise<TurnOutcome> {
     const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
     if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0) outcome.grounding = result.grounding;
     if (result.status === 'suspended' && result.suspension) {
-      const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed };
+      const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed, turnReadUntrusted };
       outcome.suspension = { snapshot, pending: result.suspension.pending };
       log.info({ pending: result.suspension.pending.map((p) => `${p.agent}.${p.tool}`) }, 'turn suspended');
       return outcome;
@@ -142,13 +145,14 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   return {
     async run(request, onEvent) {
       const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId });
-      const ctx = context(request, log, ZERO_USAGE, onEvent);
+      const ctx = context(request, log, ZERO_USAGE, request.untrustedInput === true, onEvent);
       let mem: MemoryContext | null = null;
       try {
         if (memory) mem = await memory.prepare(request);
+        if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
         const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext: mem?.systemContext ?? '' };
         const result = await network.run(input, ctx);
-        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used);
+        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, ctx.taint.turnReadUntrusted);
       } catch (err) {
         return failed(err, request, log, { ...ctx.budget.used });
       }
@@ -163,12 +167,12 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         return { status: 'failed', text: userMessageFor(e), usage: { ...ZERO_USAGE }, error: e };
       }
       const snap = parsed.data;
-      const ctx = context(request, log, snap.budgetUsed, onEvent);
+      const ctx = context(request, log, snap.budgetUsed, snap.turnReadUntrusted, onEvent);
       try {
         const result = await network.resume(snap.frame, resolutions, ctx);
         const usage = { ...snap.usage };
         addUsage(usage, result.usage);
-        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used);
+        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used, ctx.taint.turnReadUntrusted);
       } catch (err) {
         // Usage so far plus what the resume spent before failing.
         const used = ctx.budget.used;

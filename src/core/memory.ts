@@ -11,6 +11,8 @@ export interface MemoryContext {
   systemContext: string;
   /** What was used, for /why. */
   used: { factIds: string[]; recalledMessageIds: string[] };
+  /** A group's history (or its summary) holds other members' words: the turn then counts as untrusted. */
+  othersInHistory?: boolean;
 }
 
 /** Conversation and user memory as the turn runner sees it. */

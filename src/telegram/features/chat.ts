@@ -94,7 +94,10 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
   const { turnRunner, users, control } = deps;
   const composer = new Composer<BotContext>();
 
-  async function runTurn(ctx: BotContext, input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number }) {
+  async function runTurn(
+    ctx: BotContext,
+    input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number; untrustedInput?: boolean },
+  ) {
     const updateId = ctx.update.update_id;
     const chat = chatRefOf(ctx);
     const from = ctx.from;
@@ -117,6 +120,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       attachments: input.attachments,
       source: 'telegram',
       timezone: await users.timezoneOf(from.id),
+      ...(input.untrustedInput ? { untrustedInput: true } : {}),
       signal,
     };
     const reply = deps.createReply({
@@ -185,8 +189,11 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       if (await deps.approvals.answerFromText(to, ctx.from.id, text)) return;
     }
     if (!text) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
-    text = quoteOf(message, ctx.me.id) + text;
-    await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id });
+    const quoted = quoteOf(message, ctx.me.id);
+    text = quoted + text;
+    // Someone else's words (forwarded, quoted) make the turn untrusted: guarded actions then need a formal approval.
+    const untrustedInput = quoted !== '' || message.forward_origin !== undefined || message.external_reply !== undefined;
+    await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id, untrustedInput });
   }
 
   composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
