@@ -268,7 +268,7 @@ export function promptTextWithDetails(a: ApprovalRecord, now: number): string {
     `Action: <code>${escapeHtml(a.tool)}</code>${escapeHtml(via)}`,
     `Request id: <code>${escapeHtml(a.id)}</code>`,
     ...(presentationOf(a).style === 'confirm' && a.reason ? [`Why I ask: ${escapeHtml(a.reason)}`] : []),
-    `<pre>${escapeHtml(args)}</pre>`,
+    ...(args ? [`<pre>${escapeHtml(args)}</pre>`] : []),
   ];
   return `${base}\n\n${lines.join('\n')}`;
 }
