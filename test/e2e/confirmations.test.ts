@@ -208,4 +208,35 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     await app.app.scheduler.delete(privateJob);
     await app.app.scheduler.delete(groupJob);
   });
+
+  it('(d) a reply that quotes a message, or a forwarded message, gets the formal approval', async () => {
+    const jobId = await reminder({ chatId: ALICE, type: 'private' });
+    const quotedFrom = tg.botMessages(ALICE).at(-1);
+    assert.ok(quotedFrom, 'an earlier bot message to reply to');
+    let since = lastMessageId(ALICE);
+    tg.sendUserMessage({ chatId: ALICE, firstName: 'Alice', text: 'delete my reminder Call mom', replyToMessageId: quotedFrom.messageId });
+    const quoted = await promptAfter(ALICE, since);
+    assert.match(quoted.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, quoted.text);
+    assertNoJargon(quoted.text, jobId);
+    const deny = buttonsOf(quoted).find((b) => b.text === '❌ Deny');
+    assert.ok(deny);
+    tg.pressButton({ chatId: ALICE, messageId: quoted.messageId, data: deny.data, userId: ALICE });
+    await tg.waitForBotMessage(ALICE, (m) => m.text === 'I did not delete it.', { timeoutMs: 15_000, since: quoted.messageId });
+
+    since = lastMessageId(ALICE);
+    tg.enqueueUpdate({
+      message: {
+        message_id: since + 1000,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: ALICE, type: 'private', first_name: 'Alice' },
+        from: { id: ALICE, is_bot: false, first_name: 'Alice' },
+        forward_origin: { type: 'hidden_user', sender_user_name: 'Someone', date: Math.floor(Date.now() / 1000) },
+        text: 'delete my reminder Call mom',
+      },
+    });
+    const forwarded = await promptAfter(ALICE, since);
+    assert.match(forwarded.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, forwarded.text);
+    assert.ok(await app.app.scheduler.get(jobId), 'nothing deleted before a decision');
+    await app.app.scheduler.delete(jobId);
+  });
 });
