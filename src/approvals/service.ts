@@ -607,8 +607,9 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   async function decide(approvalId: string, action: 'y' | 'n' | 'a', actor: Actor): Promise<ClickResult> {
     return click(approvalId, 'approval', actor, (a) => {
-      if (action === 'y') return { status: 'approved', reply: 'Approved ✅' };
-      if (action === 'n') return { status: 'denied', reply: 'Denied ❌' };
+      const confirm = a.presentation?.style === 'confirm' ? a.presentation : undefined;
+      if (action === 'y') return { status: 'approved', reply: confirm ? `${confirm.yes} ✅` : 'Approved ✅' };
+      if (action === 'n') return { status: 'denied', reply: confirm ? `${confirm.no} — nothing was done.` : 'Denied ❌' };
       if (!a.allowAlways || a.grantTarget === undefined) return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
       return { status: 'approved', always: true, reply: alwaysAllowedNotice(a) };
     });

@@ -18,7 +18,9 @@ import { type WholeApp, startWholeApp } from '../support/whole-app.ts';
 import { buttonsOf, lastFunctionResponses, roleOf } from './acceptance-support.ts';
 
 const ALICE = 7401;
+const BOB = 7402;
 const GROUP = -100_740;
+const OTHER_GROUP = -100_741;
 const AT = `@${DEFAULT_BOT_USERNAME}`;
 
 let tg: FakeTelegram;
@@ -109,7 +111,7 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     tg = await createFakeTelegram();
     gemini = await createFakeGemini();
     gemini.setHandler(route);
-    app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE], allowPrivateFetch: true });
+    app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE, BOB], allowPrivateFetch: true });
   });
   after(async () => {
     await app?.close();
@@ -237,6 +239,22 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     const forwarded = await promptAfter(ALICE, since);
     assert.match(forwarded.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, forwarded.text);
     assert.ok(await app.app.scheduler.get(jobId), 'nothing deleted before a decision');
+    await app.app.scheduler.delete(jobId);
+  });
+
+  it("(e) in a group where another member's words are in the conversation, the request gets the formal approval", async () => {
+    const jobId = await reminder({ chatId: OTHER_GROUP, type: 'supergroup' });
+    let since = lastMessageId(OTHER_GROUP);
+    tg.sendUserMessage({ chatId: OTHER_GROUP, userId: BOB, firstName: 'Bob', text: `${AT} hello there` });
+    await tg.waitForBotMessage(OTHER_GROUP, (m) => m.text === 'router answer', { timeoutMs: 15_000, since });
+    await app.app.memory.idle();
+
+    since = lastMessageId(OTHER_GROUP);
+    tg.sendUserMessage({ chatId: OTHER_GROUP, userId: ALICE, firstName: 'Alice', text: `${AT} delete my reminder Call mom` });
+    const prompt = await promptAfter(OTHER_GROUP, since);
+    assert.match(prompt.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, prompt.text);
+    assert.match(prompt.text, /For Alice to decide by \S+.* — otherwise it is denied automatically\.$/);
+    assertNoJargon(prompt.text, jobId);
     await app.app.scheduler.delete(jobId);
   });
 });
