@@ -8,6 +8,7 @@ import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
 import { createNetworkFromRoster } from './agents/roster.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
+import { confirmFetchCall } from './agents/tools/http-fetch-confirm.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
@@ -18,12 +19,12 @@ import type { Llm } from './llm/types.ts';
 import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
-import { createMemoryTools, describeForgetCall } from './memory/tools.ts';
+import { confirmForgetCall, createMemoryTools, describeForgetCall } from './memory/tools.ts';
 import { createWipeFence } from './privacy/fence.ts';
 import { createPrivacy } from './privacy/privacy.ts';
 import { createPruner } from './retention/pruner.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
-import { createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
+import { confirmSchedulerCall, createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
 import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
@@ -118,6 +119,8 @@ export function createApp(deps: AppDeps) {
     store,
     log: log.child({ module: 'approvals' }),
     describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
+    confirm: async (call, ctx) =>
+      (await confirmSchedulerCall(jobs)(call, ctx)) ?? (await confirmForgetCall(memory)(call, ctx)) ?? confirmFetchCall(call),
   });
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }), isServed });

@@ -220,6 +220,7 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
       turnId: ctx.request.turnId,
       agent: name,
       callId: call.callId,
+      turnReadUntrusted: ctx.taint.turnReadUntrusted,
       clock: ctx.clock,
       log: ctx.log,
       signal,
@@ -376,8 +377,11 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     );
   }
 
+  /** A call whose result carries outside text: an `untrusted` tool or a sub-agent with web tools. */
+  const readsUntrusted = (toolName: string): boolean => tools.get(toolName)?.untrusted === true || subAgents.get(toolName)?.untrusted === true;
+
   /** After a step: suspend, return a single delegated answer directly, or undefined to continue the loop. */
-  function afterStep(calls: FrameCall[], outcomes: CallOutcome[], state: LoopState): AgentResult | undefined {
+  function afterStep(calls: FrameCall[], outcomes: CallOutcome[], state: LoopState, ctx: RunContext): AgentResult | undefined {
     const pending: PendingCall[] = [];
     const done: Record<string, Record<string, unknown>> = {};
     const waiting: Frame['waiting'] = {};
@@ -413,6 +417,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
       result.suspension = { snapshot: frame, pending };
       return result;
     }
+    // Marked when the results enter the context, so calls made in the same step (without seeing them) are judged alike.
+    if (calls.some((c) => done[c.callId] && readsUntrusted(c.name))) ctx.taint.turnReadUntrusted = true;
     const parts: Part[] = calls.map((c) => ({
       functionResponse: c.id
         ? { id: c.id, name: c.name, response: done[c.callId] ?? {} }
@@ -466,7 +472,7 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
         return call;
       });
       const outcomes = await runCalls(calls, state, ctx);
-      const stop = afterStep(calls, outcomes, state);
+      const stop = afterStep(calls, outcomes, state, ctx);
       if (stop) return stop;
     }
   }
@@ -479,6 +485,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   return {
     name,
     description: options.description,
+    // Built-in search / URL reading put web text into this agent's answer.
+    untrusted: (options.builtinTools?.length ?? 0) > 0,
 
     async run(input: AgentInput, ctx: RunContext): Promise<AgentResult> {
       ctx.emit({ type: 'agent-start', agent: name });
@@ -526,7 +534,7 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
       if (frame.grounding) state.grounding = frame.grounding;
       if (frame.attachments) state.attachments = frame.attachments;
       const outcomes = await runCalls(frame.calls, state, ctx, frame, resolutions);
-      const stop = afterStep(frame.calls, outcomes, state);
+      const stop = afterStep(frame.calls, outcomes, state, ctx);
       if (stop) return finish(stop, ctx);
       return finish(await loop(state, ctx, systemFor(ctx, state.systemContext)), ctx);
     },

@@ -27,6 +27,8 @@ export function createRunContext(deps: {
   budgetUsed?: Usage;
   onEvent?: (event: TurnEvent) => void;
   newId?: IdGen;
+  /** The turn already read untrusted content (forwarded/quoted input, or a resumed run that had). */
+  turnReadUntrusted?: boolean;
 }): RunContext {
   const { request, log, onEvent, limits } = deps;
   const used = deps.budgetUsed ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -44,6 +46,7 @@ export function createRunContext(deps: {
     },
     nowText: describeNow(deps.clock.now(), request.timezone),
     newId: deps.newId ?? defaultIds,
+    taint: { turnReadUntrusted: deps.turnReadUntrusted === true },
     emit(event) {
       if (!onEvent) return;
       try {

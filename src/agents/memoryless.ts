@@ -9,6 +9,7 @@ export function withoutMemory(agent: Agent): Agent {
   return {
     name: agent.name,
     description: agent.description,
+    ...(agent.untrusted ? { untrusted: true } : {}),
     run: (input, ctx) => agent.run({ ...input, history: [], systemContext: '' }, ctx),
     // A suspended frame holds only what `run` was given, so resuming adds nothing back.
     resume: (snapshot, resolutions, ctx) => agent.resume(snapshot, resolutions, ctx),

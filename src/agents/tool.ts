@@ -19,6 +19,12 @@ export interface ToolContext {
   log: Logger;
   /** Aborted when the turn is stopped or the tool times out. Pass it to fetch/DB calls. */
   signal: AbortSignal;
+  /**
+   * True once content from outside the user's own message entered this turn before this call (a web page, a web
+   * search answer, forwarded or quoted text, other members' messages). The approval gate then asks formally, as it
+   * does when this is unset (contexts built outside the agent loop).
+   */
+  turnReadUntrusted?: boolean;
   /** Streams a short human status line ("Searching…") to the user while the tool runs. */
   progress(message: string): void;
   /**
@@ -36,6 +42,8 @@ export interface Tool {
   readonly input: z.ZodType;
   /** Per-call timeout; the loop's default (roster `limits.toolTimeoutMs`) applies when unset. */
   readonly timeoutMs?: number;
+  /** Its results carry text from outside (e.g. a web page): once one enters the turn, the turn counts as untrusted. */
+  readonly untrusted: boolean;
   /** The declaration sent to the model (JSON Schema from zod). */
   readonly declaration: ToolDeclaration;
   /** Validates raw model arguments. The error is a short text meant for the model. */
@@ -50,6 +58,8 @@ export interface ToolDefinition<S extends z.ZodType> {
   description: string;
   input: S;
   timeoutMs?: number;
+  /** Set for tools whose results carry outside text (web pages). Default false. */
+  untrusted?: boolean;
   execute(args: z.infer<S>, ctx: ToolContext): Promise<unknown> | unknown;
 }
 
@@ -122,6 +132,7 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
     description,
     input,
     timeoutMs,
+    untrusted: definition.untrusted === true,
     declaration: { name, description, parameters },
     parse(args) {
       const parsed = input.safeParse(args ?? {});

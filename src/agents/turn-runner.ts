@@ -49,6 +49,8 @@ const runnerSnapshotSchema = z.object({
   memory: memorySchema.nullable(),
   usage: usageSchema,
   budgetUsed: usageSchema,
+  // Snapshots from before the flag existed resume as untrusted (formal approvals): the safe side.
+  turnReadUntrusted: z.boolean().default(true),
 });
 type RunnerSnapshot = z.infer<typeof runnerSnapshotSchema>;
 
@@ -99,8 +101,8 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   const { network, memory, clock, limits } = options;
   const newId = options.newId ?? createIdGen(10);
 
-  function context(request: TurnRequest, log: Logger, budgetUsed: Usage, onEvent?: (e: TurnEvent) => void): RunContext {
-    return createRunContext({ request, clock, log, limits, budgetUsed, newId, ...(onEvent ? { onEvent } : {}) });
+  function context(request: TurnRequest, log: Logger, budgetUsed: Usage, turnReadUntrusted: boolean, onEvent?: (e: TurnEvent) => void): RunContext {
+    return createRunContext({ request, clock, log, limits, budgetUsed, newId, turnReadUntrusted, ...(onEvent ? { onEvent } : {}) });
   }
 
   async function finish(
@@ -111,6 +113,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     memIn: MemoryContext | null,
     budgetUsed: Usage,
     activity: ReturnType<typeof createActivityLog>,
+    turnReadUntrusted: boolean,
   ): Promise<TurnOutcome> {
     // What ran is kept with the memory context: across a suspension, and for /why once committed.
     const mem = memIn && { ...memIn, used: { ...memIn.used, activity: activity.result(request, result.grounding) } };
@@ -137,7 +140,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     }
     if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0) outcome.grounding = result.grounding;
     if (result.status === 'suspended' && result.suspension) {
-      const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed };
+      const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed, turnReadUntrusted };
       outcome.suspension = { snapshot, pending: result.suspension.pending };
       log.info({ pending: result.suspension.pending.map((p) => `${p.agent}.${p.tool}`) }, 'turn suspended');
       return outcome;
@@ -168,19 +171,20 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     async run(request, onEvent) {
       const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId });
       const activity = createActivityLog();
-      const ctx = context(request, log, ZERO_USAGE, (e) => {
+      const ctx = context(request, log, ZERO_USAGE, request.untrustedInput === true, (e) => {
         activity.observe(e);
         onEvent?.(e);
       });
       let mem: MemoryContext | null = null;
       try {
         if (memory) mem = await memory.prepare(request);
+        if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
         const memoryContext = mem?.systemContext ?? '';
         // A voice turn asks the agent that hears it for the transcript in the same answer (no extra model call).
         const systemContext = hasAudio(request.attachments) ? [VOICE_INSTRUCTION, memoryContext].filter(Boolean).join('\n\n') : memoryContext;
         const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext };
         const result = await network.run(input, ctx);
-        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, activity);
+        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, activity, ctx.taint.turnReadUntrusted);
       } catch (err) {
         return failed(err, request, log, { ...ctx.budget.used });
       }
@@ -196,7 +200,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       }
       const snap = parsed.data;
       const activity = createActivityLog(snap.memory?.used.activity);
-      const ctx = context(request, log, snap.budgetUsed, (e) => {
+      const ctx = context(request, log, snap.budgetUsed, snap.turnReadUntrusted, (e) => {
         activity.observe(e);
         onEvent?.(e);
       });
@@ -204,7 +208,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         const result = await network.resume(snap.frame, resolutions, ctx);
         const usage = { ...snap.usage };
         addUsage(usage, result.usage);
-        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used, activity);
+        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used, activity, ctx.taint.turnReadUntrusted);
       } catch (err) {
         // Usage so far plus what the resume spent before failing.
         const used = ctx.budget.used;

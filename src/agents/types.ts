@@ -31,6 +31,16 @@ export interface RunContext {
   /** Makes call ids for calls the model sent without one (unique within the turn). */
   newId: IdGen;
   emit(event: TurnEvent): void;
+  /** Shared by every agent of the turn; persisted with a suspended run so a resume keeps it. */
+  taint: TurnTaint;
+}
+
+/**
+ * Minimal per-turn taint: set once outside content (an untrusted tool's result, a web-search agent's answer,
+ * forwarded or quoted text, other members' messages) entered the turn. It never goes back to false.
+ */
+export interface TurnTaint {
+  turnReadUntrusted: boolean;
 }
 
 /** Input of one agent run. */
@@ -61,6 +71,8 @@ export interface AgentResult {
 export interface Agent {
   readonly name: string;
   readonly description: string;
+  /** Its answers carry outside text (an agent with built-in web search or URL reading). */
+  readonly untrusted?: boolean;
   run(input: AgentInput, ctx: RunContext): Promise<AgentResult>;
   /** Continues a suspended run; `resolutions` must cover every pending call id. May suspend again. */
   resume(snapshot: unknown, resolutions: Record<string, Resolution>, ctx: RunContext): Promise<AgentResult>;

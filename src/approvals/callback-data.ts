@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Approval buttons carry only an opaque id and an action: `ap:<id>:y|n|a` (approve, deny, always allow)
+ * Approval buttons carry only an opaque id and an action: `ap:<id>:y|n|a|d` (approve, deny, always allow, details)
  * and `q:<id>:<option index>`. Everything else lives in the database. Always ≤ 64 bytes.
  */
-export type CallbackAction = { kind: 'ap'; id: string; action: 'y' | 'n' | 'a' } | { kind: 'q'; id: string; index: number };
+export type CallbackAction = { kind: 'ap'; id: string; action: 'y' | 'n' | 'a' | 'd' } | { kind: 'q'; id: string; index: number };
 
 const id = z.string().regex(/^[0-9A-Za-z_-]{6,40}$/);
 
@@ -22,7 +22,7 @@ const callbackSchema = z
   })
   .pipe(
     z.union([
-      z.object({ kind: z.literal('ap'), id, action: z.enum(['y', 'n', 'a']) }),
+      z.object({ kind: z.literal('ap'), id, action: z.enum(['y', 'n', 'a', 'd']) }),
       z
         .object({ kind: z.literal('q'), id, action: z.string().regex(/^[0-5]$/) })
         .transform(({ kind, id: qid, action }) => ({ kind, id: qid, index: Number(action) })),

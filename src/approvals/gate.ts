@@ -4,6 +4,7 @@ import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
 import { type GrantStore, createGrantStore } from './grants.ts';
+import type { Confirmation } from './confirmation.ts';
 import type { ApprovalPolicy, PolicyVerdict } from './policy.ts';
 import { summarizeArgs } from './prompt.ts';
 
@@ -17,6 +18,12 @@ export interface ApprovalTerms {
   grantTarget?: string;
   summary: string;
   reason: string;
+  /** What the call refers to, in words (from `describe`), without the raw arguments. */
+  described?: string;
+  /** The tool's own confirmation words (from `confirm`); the prompt falls back to plain defaults. */
+  confirm?: Confirmation;
+  /** Whether untrusted content had entered the turn before this call (unset counts as yes). */
+  turnReadUntrusted: boolean;
 }
 
 export interface ApprovalGateDeps {
@@ -28,6 +35,11 @@ export interface ApprovalGateDeps {
    * arguments are shown under it. Undefined or a failure leaves just the arguments.
    */
   describe?: (call: GateCall, ctx: ToolContext) => Promise<string | undefined>;
+  /**
+   * The call as a confirmation: title sentence and button verbs ("Delete the reminder “Call mom” (Fri 09:00)?",
+   * "Delete", "Keep"). Undefined or a failure leaves the plain defaults.
+   */
+  confirm?: (call: GateCall, ctx: ToolContext) => Promise<Confirmation | undefined>;
 }
 
 /** The approvals gate: a ToolGate for the agent loop and a Preapproval for tools that act on derived calls. */
@@ -58,11 +70,18 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
         return { action: 'allow' };
       }
       let summary = summarizeArgs(call.args);
+      let described: string | undefined;
       try {
-        const described = await deps.describe?.(call, ctx);
-        if (described?.trim()) summary = summary ? `${described.trim()}\n${summary}` : described.trim();
+        described = (await deps.describe?.(call, ctx))?.trim() || undefined;
+        if (described) summary = summary ? `${described}\n${summary}` : described;
       } catch (err) {
         deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not describe the call; showing its arguments');
+      }
+      let confirm: Confirmation | undefined;
+      try {
+        confirm = await deps.confirm?.(call, ctx);
+      } catch (err) {
+        deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not word the confirmation; using the plain one');
       }
       const terms: ApprovalTerms = {
         timeoutMs: verdict.timeoutMs,
@@ -72,6 +91,9 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
         ...(verdict.grantTarget !== undefined ? { grantTarget: verdict.grantTarget } : {}),
         summary,
         reason: verdict.reason,
+        ...(described ? { described } : {}),
+        ...(confirm ? { confirm } : {}),
+        turnReadUntrusted: ctx.turnReadUntrusted !== false,
       };
       return { action: 'suspend', payload: { ...terms } };
     },

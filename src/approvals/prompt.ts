@@ -1,6 +1,7 @@
 import { escapeHtml } from '../core/html.ts';
 import type { Keyboard } from '../core/outbox.ts';
 import { encodeCallback } from './callback-data.ts';
+import { FALLBACK_CONFIRMATION, type Presentation } from './confirmation.ts';
 import type { ApprovalRecord } from './records.ts';
 
 /**
@@ -178,16 +179,37 @@ export function formatDuration(ms: number): string {
   return `${d} day${d === 1 ? '' : 's'}`;
 }
 
-function header(a: ApprovalRecord): string {
-  if (a.kind === 'question') return `❓ <b>${escapeHtml(clip(a.question ?? '', 900))}</b>`;
-  const via = a.agent && a.agent !== 'router' ? ` <i>(${escapeHtml(a.agent)})</i>` : '';
-  const title = `🔐 Approval needed: ${a.tool}${a.agent && a.agent !== 'router' ? ` (${a.agent})` : ''}`;
-  const fixed: Line[] = [line(`🔐 <b>Approval needed:</b> <code>${escapeHtml(a.tool)}</code>${via}`, title)];
+/** Telegram group, supergroup and channel ids are negative; private chats have the user's (positive) id. */
+function inGroup(a: ApprovalRecord): boolean {
+  return a.chat.chatId < 0;
+}
+
+/** How an approval reads; rows from before presentations existed read as formal approvals. */
+function presentationOf(a: ApprovalRecord): Presentation {
+  return a.presentation ?? { style: 'formal', ...FALLBACK_CONFIRMATION };
+}
+
+/**
+ * The visible request, without tool or agent names and ids (those are behind Details): the title sentence, every
+ * URL the call would open (whole), then what it acts on in words, or its arguments when nothing describes it;
+ * a formal approval adds why it asks and what "Always allow" would cover.
+ */
+function bodyLines(a: ApprovalRecord): Line[] {
+  if (a.kind === 'question') return [line(`❓ <b>${escapeHtml(clip(a.question ?? '', 900))}</b>`, `❓ ${clip(a.question ?? '', 900)}`)];
+  const p = presentationOf(a);
+  const fixed: Line[] =
+    p.style === 'confirm'
+      ? [line(`<b>${escapeHtml(p.title)}</b>`, p.title)]
+      : [line('🔐 <b>Approval needed</b>', '🔐 Approval needed'), line(escapeHtml(p.title), p.title)];
   const rest: Line[] = [];
-  if (a.summary.trim()) rest.push(line(`<blockquote>${escapeHtml(a.summary)}</blockquote>`, a.summary));
-  if (a.reason) rest.push(line(`<i>${escapeHtml(a.reason)}</i>`, a.reason));
+  // A tool's own title says what happens; the fallback title needs the description (or the arguments) under it.
+  const own = p.title !== FALLBACK_CONFIRMATION.title;
+  const what = p.description ?? (a.presentation ? summarizeArgs(withoutUrls(a.args)) : a.summary);
+  if ((p.style === 'formal' || !own) && what.trim() && what !== '(no arguments)')
+    rest.push(line(`<blockquote>${escapeHtml(what)}</blockquote>`, what));
+  if (p.style === 'formal' && a.reason) rest.push(line(`<i>${escapeHtml(a.reason)}</i>`, a.reason));
   if (a.allowAlways && a.grantTarget !== undefined) {
-    const scope = `♾️ “Always allow” covers only ${a.tool} for ${clip(a.grantTarget, 200)}, for ${a.requestedByName}, until revoked in /permissions.`;
+    const scope = `♾️ “Always allow” lets this happen for ${clip(a.grantTarget, 200)} without asking ${a.requestedByName} again, until revoked in /permissions.`;
     rest.push(line(`<i>${escapeHtml(scope)}</i>`, scope));
   }
   let budget = MESSAGE_LIMIT - FOOTER_RESERVE - joinLines([...fixed, ...rest]).visible - 1;
@@ -198,33 +220,83 @@ function header(a: ApprovalRecord): string {
     budget -= joinLines(block).visible + 1;
     urls.push(...block);
   }
-  return joinLines([...fixed, ...urls, ...rest]).html;
+  return [...fixed, ...urls, ...rest];
 }
 
-/** The open prompt: what is asked, who may decide and until when. */
-export function promptText(a: ApprovalRecord, now: number): string {
+function withoutUrls(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => !isUrlArg(v)));
+}
+
+function header(a: ApprovalRecord): string {
+  return joinLines(bodyLines(a)).html;
+}
+
+/** The line under an open prompt: who decides (only in groups) and, for a formal approval, until when. */
+function footerLine(a: ApprovalRecord, now: number): string {
   const until = formatTime(a.expiresAt, a.timezone, now);
   if (a.kind === 'question') {
     const how = a.options.length > 0 ? 'Tap an option or reply with text' : 'Reply with your answer';
-    return `${header(a)}\n${how} (until ${until}; then I'll continue with “${escapeHtml(a.fallback)}”).`;
+    return `${how} (until ${until}; then I'll continue with “${a.fallback}”).`;
   }
+  const who = inGroup(a) ? `For ${a.requestedByName} to decide` : '';
+  if (presentationOf(a).style === 'confirm') return who ? `${who}.` : '';
   const fallback = a.fallback === 'approve' ? 'approved' : 'denied';
-  return `${header(a)}\nFor ${escapeHtml(a.requestedByName)} to decide by ${until} — otherwise it is ${fallback} automatically.`;
+  return `${who ? `${who} by` : 'Please decide by'} ${until} — otherwise it is ${fallback} automatically.`;
 }
 
-/** Approve / Deny (+ "Always allow <target>" for the requester), or up to 6 option buttons for a question. */
-export function promptKeyboard(a: ApprovalRecord): Keyboard {
+/** The open prompt: what is asked and, in groups or for a formal approval, who decides and until when. */
+export function promptText(a: ApprovalRecord, now: number): string {
+  const footer = footerLine(a, now);
+  return footer ? `${header(a)}\n${escapeHtml(footer)}` : header(a);
+}
+
+/**
+ * The open prompt with the technical lines added (after a tap on Details): the action's tool and agent names, the
+ * request id and the call's arguments, within one message.
+ */
+export function promptTextWithDetails(a: ApprovalRecord, now: number): string {
+  const base = promptText(a, now);
+  const footer = footerLine(a, now);
+  const used = joinLines(bodyLines(a)).visible + footer.length + 1;
+  const via = a.agent && a.agent !== 'router' ? ` (by the ${a.agent} agent)` : '';
+  const facts = [`Action: ${a.tool}${via}`, `Request id: ${a.id}`];
+  if (presentationOf(a).style === 'confirm' && a.reason) facts.push(`Why I ask: ${a.reason}`);
+  const room = Math.max(100, MESSAGE_LIMIT - used - joinLines(facts.map((f) => line('', f))).visible - 40);
+  const args = clip(summarizeArgs(a.args), room);
+  const lines = [
+    '<b>Details</b>',
+    `Action: <code>${escapeHtml(a.tool)}</code>${escapeHtml(via)}`,
+    `Request id: <code>${escapeHtml(a.id)}</code>`,
+    ...(presentationOf(a).style === 'confirm' && a.reason ? [`Why I ask: ${escapeHtml(a.reason)}`] : []),
+    ...(args ? [`<pre>${escapeHtml(args)}</pre>`] : []),
+  ];
+  return `${base}\n\n${lines.join('\n')}`;
+}
+
+/**
+ * The buttons of an open prompt. A confirmation: the action's own verbs ("Delete" / "Keep"); a formal approval:
+ * Approve / Deny. Either may add "Always allow <target>" for the requester, and a Details button unless the
+ * details are already shown. A question: up to 6 option buttons.
+ */
+export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean } = {}): Keyboard {
   if (a.kind === 'question') {
     return a.options.map((option, index) => [{ text: clip(option, 60), data: encodeCallback({ kind: 'q', id: a.id, index }) }]);
   }
+  const p = presentationOf(a);
   const rows: Keyboard = [
-    [
-      { text: '✅ Approve', data: encodeCallback({ kind: 'ap', id: a.id, action: 'y' }) },
-      { text: '❌ Deny', data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
-    ],
+    p.style === 'confirm'
+      ? [
+          { text: clip(p.yes, 30), data: encodeCallback({ kind: 'ap', id: a.id, action: 'y' }) },
+          { text: clip(p.no, 30), data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
+        ]
+      : [
+          { text: '✅ Approve', data: encodeCallback({ kind: 'ap', id: a.id, action: 'y' }) },
+          { text: '❌ Deny', data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
+        ],
   ];
   if (a.allowAlways && a.grantTarget !== undefined)
     rows.push([{ text: `♾️ Always allow ${clip(a.grantTarget, 40)}`, data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }) }]);
+  if (!options.details) rows.push([{ text: 'Details', data: encodeCallback({ kind: 'ap', id: a.id, action: 'd' }) }]);
   return rows;
 }
 
@@ -232,17 +304,22 @@ export function promptKeyboard(a: ApprovalRecord): Keyboard {
 export function auditLine(a: ApprovalRecord, now: number): string {
   const at = a.decidedAt === undefined ? '' : ` at ${formatTime(a.decidedAt, a.timezone, now)}`;
   const by = a.decidedByName ?? 'someone';
+  const p = a.kind === 'approval' ? presentationOf(a) : undefined;
   switch (a.status) {
     case 'approved':
-      if (!a.always) return `✅ Approved by ${by}${at}`;
-      if (a.grantTarget === undefined) return `♾️ Always allowed by ${by}${at}`;
-      return `♾️ Approved by ${by}${at}; ${a.tool} for ${clip(a.grantTarget, 200)} is now always allowed for ${a.requestedByName}`;
+      if (a.always && a.grantTarget !== undefined)
+        return `♾️ Approved by ${by}${at}; from now on this is always allowed for ${a.requestedByName} on ${clip(a.grantTarget, 200)}`;
+      if (a.always) return `♾️ Always allowed by ${by}${at}`;
+      if (p?.style === 'confirm') return `✅ ${p.yes} — confirmed by ${by}${at}`;
+      return `✅ Approved by ${by}${at}`;
     case 'denied':
+      if (p?.style === 'confirm') return `✖️ ${p.no} — nothing was done (${by}${at})`;
       return `❌ Denied by ${by}${at}`;
     case 'answered':
       return `💬 Answered by ${by}${at}: “${clip(a.answer ?? '', 200)}”`;
     case 'expired':
       if (a.kind === 'question') return `⌛ Expired — continued with “${clip(a.fallback, 100)}”`;
+      if (p?.style === 'confirm') return '⌛ No answer in time — nothing was done';
       return a.fallback === 'approve' ? '⌛ Expired — approved automatically' : '⌛ Expired — denied';
     default:
       return `⏳ Waiting (until ${formatTime(a.expiresAt, a.timezone, now)})`;
@@ -256,7 +333,7 @@ export function closedText(a: ApprovalRecord, now: number): string {
 
 /** The callback answer after "Always allow" (≤ 200 characters): what is now allowed, for whom, how to undo it. */
 export function alwaysAllowedNotice(a: ApprovalRecord): string {
-  const text = `Approved — ${a.tool} for ${clip(a.grantTarget ?? '', 60)} is now always allowed for ${clip(a.requestedByName, 40)}. Revoke it in /permissions.`;
+  const text = `Approved — from now on this is always allowed for ${clip(a.requestedByName, 40)} on ${clip(a.grantTarget ?? '', 60)}. Revoke it in /permissions.`;
   return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
 }
 
@@ -265,6 +342,7 @@ export function alreadyClosedNotice(a: ApprovalRecord, now: number): string {
   if (a.status === 'expired') {
     const at = formatTime(a.expiresAt, a.timezone, now);
     if (a.kind === 'question') return `This question expired at ${at}; I continued with “${clip(a.fallback, 60)}”.`;
+    if (presentationOf(a).style === 'confirm') return `This expired at ${at}, so nothing was done. Ask me again if you still want it.`;
     return `This request expired at ${at} and was ${a.fallback === 'approve' ? 'approved' : 'denied'} automatically.`;
   }
   return `Already decided: ${auditLine(a, now).replace(/^\S+\s/, '')}.`;

@@ -3,6 +3,7 @@ import { StoreError } from '../core/errors.ts';
 import type { ChatRef } from '../core/outbox.ts';
 import type { Suspension, TurnRequest } from '../core/turn.ts';
 import type { Row, SqlValue } from '../store/db.ts';
+import { type Presentation, presentationSchema } from './confirmation.ts';
 
 /** Row shapes of the approvals tables, validated with zod when read (JSON columns included). */
 
@@ -71,6 +72,8 @@ export interface ApprovalRecord {
   allowAlways: boolean;
   /** What "Always allow" grants (a host or an argument value), as shown on the button; set when `allowAlways`. */
   grantTarget: string | undefined;
+  /** How the prompt reads (confirmation or formal approval); undefined for questions and older rows (formal). */
+  presentation: Presentation | undefined;
   requestedBy: number;
   requestedByName: string;
   chat: ChatRef;
@@ -143,6 +146,7 @@ export function toApprovalRecord(row: Row): ApprovalRecord {
     reason: optStr(row.reason),
     allowAlways: num(row.allow_always) === 1,
     grantTarget: optStr(row.grant_target),
+    presentation: presentationOf(row.presentation),
     requestedBy: num(row.requested_by),
     requestedByName: String(row.requested_by_name),
     chat: chatOf(row),
@@ -159,6 +163,17 @@ export function toApprovalRecord(row: Row): ApprovalRecord {
   };
 }
 
+/** A stored presentation; an unreadable one is dropped (the prompt then shows as a formal approval). */
+function presentationOf(value: unknown): Presentation | undefined {
+  if (value === null || value === undefined) return undefined;
+  try {
+    const parsed = presentationSchema.safeParse(JSON.parse(String(value)));
+    return parsed.success ? (parsed.data as Presentation) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Column values for inserting an approval row. */
 export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'always' | 'decidedBy' | 'decidedByName' | 'decidedAt'>): {
   sql: string;
@@ -166,8 +181,9 @@ export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'al
 } {
   return {
     sql: `INSERT INTO approvals (id, run_id, round, call_id, agent, tool, args, kind, question, options, summary, reason,
-      allow_always, grant_target, requested_by, requested_by_name, chat_id, topic_id, timezone, status, expires_at, fallback, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      allow_always, grant_target, requested_by, requested_by_name, chat_id, topic_id, timezone, status, expires_at, fallback, created_at,
+      presentation)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
     args: [
       a.id,
       a.runId,
@@ -191,6 +207,7 @@ export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'al
       a.expiresAt,
       a.fallback,
       a.createdAt,
+      a.presentation ? JSON.stringify(a.presentation) : null,
     ],
   };
 }

@@ -8,10 +8,20 @@ import type { Store, WriteTx } from '../store/db.ts';
 import { loadRunFiles, saveRunFiles } from '../attachments/attachment-store.ts';
 import { detachInline } from '../attachments/inline-refs.ts';
 import { parseCallback } from './callback-data.ts';
+import { FALLBACK_CONFIRMATION, type Presentation, confirmationSchema, userAsked } from './confirmation.ts';
 import { insertGrant } from './grants.ts';
 import { type NewRunEvent, type RunEvent, appendRunEvents, eventsForChat, eventsForRun } from './events.ts';
 import type { ApprovalPolicy } from './policy.ts';
-import { alreadyClosedNotice, alwaysAllowedNotice, closedText, formatDuration, promptKeyboard, promptText, summarizeArgs } from './prompt.ts';
+import {
+  alreadyClosedNotice,
+  alwaysAllowedNotice,
+  closedText,
+  formatDuration,
+  promptKeyboard,
+  promptText,
+  promptTextWithDetails,
+  summarizeArgs,
+} from './prompt.ts';
 import { type ApprovalRecord, type RunRecord, approvalInsert, storableRequest, toApprovalRecord, toRunRecord } from './records.ts';
 
 /** Who clicked or answered: the Telegram user id and a display name for audit lines. */
@@ -97,6 +107,9 @@ const termsSchema = z.object({
   grantTarget: z.string().min(1).optional(),
   summary: z.string().optional(),
   reason: z.string().optional(),
+  described: z.string().optional(),
+  confirm: confirmationSchema.optional(),
+  turnReadUntrusted: z.boolean().optional(),
 });
 
 const questionSchema = z.object({
@@ -145,15 +158,23 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     grantTarget?: string;
     summary: string;
     reason: string | undefined;
+    presentation: Presentation;
   } {
     const parsed = termsSchema.safeParse(call.payload);
     if (parsed.success) {
       const t = parsed.data;
       const timeoutMs = origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
+      const presentation: Presentation = {
+        style: userAsked(origin, t.turnReadUntrusted) ? 'confirm' : 'formal',
+        ...(t.confirm ?? FALLBACK_CONFIRMATION),
+        ...(t.described ? { description: t.described } : {}),
+      };
       // A grant names a target; without one there is nothing to offer "Always allow" for.
       return {
         timeoutMs,
-        fallback: t.fallback,
+        // A confirmation nobody answered never goes ahead on its own.
+        fallback: presentation.style === 'confirm' ? 'deny' : t.fallback,
+        presentation,
         allowAlways: t.allowAlways && t.grantTarget !== undefined,
         ...(t.allowAlways && t.grantTarget !== undefined ? { grantTarget: t.grantTarget } : {}),
         summary: t.summary ?? summarizeArgs(call.args),
@@ -170,7 +191,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       fallback: verdict.required ? verdict.fallback : defaults.fallback,
       allowAlways: false,
       summary: summarizeArgs(call.args),
-      reason: verdict.required ? verdict.reason : `I couldn't check whether ${call.tool} needs approval, so I'm asking.`,
+      reason: verdict.required ? verdict.reason : "I couldn't check whether this needs approval, so I'm asking.",
+      presentation: { style: 'formal', ...FALLBACK_CONFIRMATION },
     };
   }
 
@@ -219,6 +241,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           reason: undefined,
           allowAlways: false,
           grantTarget: undefined,
+          presentation: undefined,
           expiresAt: now + timeoutMs,
           fallback: questions.fallbackAnswer,
           ...openState(),
@@ -237,6 +260,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           reason: terms.reason,
           allowAlways: terms.allowAlways,
           grantTarget: terms.grantTarget,
+          presentation: terms.presentation,
           expiresAt: now + timeoutMs,
           fallback: terms.fallback,
           ...openState(),
@@ -251,6 +275,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
             summary: record.summary,
             expiresAt: record.expiresAt,
             fallback: record.fallback,
+            style: terms.presentation.style,
           },
         });
       }
@@ -366,7 +391,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       case 'approved':
         return { type: 'approved' };
       case 'denied':
-        return { type: 'denied', reason: `${a.decidedByName ?? 'the user'} tapped Deny. Do not retry it; tell the user it was not done.` };
+        return {
+          type: 'denied',
+          reason: `${a.decidedByName ?? 'the user'} tapped ${a.presentation?.style === 'confirm' ? `“${a.presentation.no}”` : 'Deny'}. Do not retry it; tell the user it was not done.`,
+        };
       case 'answered':
         return { type: 'answer', value: a.answer ?? '' };
       case 'expired':
@@ -579,11 +607,30 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   async function decide(approvalId: string, action: 'y' | 'n' | 'a', actor: Actor): Promise<ClickResult> {
     return click(approvalId, 'approval', actor, (a) => {
-      if (action === 'y') return { status: 'approved', reply: 'Approved ✅' };
-      if (action === 'n') return { status: 'denied', reply: 'Denied ❌' };
+      const confirm = a.presentation?.style === 'confirm' ? a.presentation : undefined;
+      if (action === 'y') return { status: 'approved', reply: confirm ? `${confirm.yes} ✅` : 'Approved ✅' };
+      if (action === 'n') return { status: 'denied', reply: confirm ? `${confirm.no} — nothing was done.` : 'Denied ❌' };
       if (!a.allowAlways || a.grantTarget === undefined) return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
       return { status: 'approved', always: true, reply: alwaysAllowedNotice(a) };
     });
+  }
+
+  /** Details: edits the open prompt (every copy) to add the technical lines, for whoever may decide it. */
+  async function showDetails(approvalId: string, actor: Actor): Promise<ClickResult> {
+    const a = await loadApproval(approvalId);
+    if (a?.kind !== 'approval') return unknownRequest;
+    if (!(await mayDecide(a, actor))) return { ok: false, alert: true, text: `Only ${a.requestedByName} can decide this.` };
+    if (a.status !== 'pending' || a.expiresAt <= clock.now()) return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now()) };
+    const copies = await store.query('SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?', [a.id]);
+    const text = promptTextWithDetails(a, clock.now());
+    const keyboard = promptKeyboard(a, { details: true });
+    for (const c of copies) {
+      const to: ChatRef =
+        c.topic_id === null || c.topic_id === undefined ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
+      const delivery = await outbox.edit(to, Number(c.message_id), { text, format: 'html', keyboard });
+      if (!delivery.ok) log.warn({ approval_id: a.id, reason: delivery.reason }, 'could not add details to the prompt');
+    }
+    return { ok: true, alert: false, text: 'Details added below.' };
   }
 
   async function answer(approvalId: string, index: number, actor: Actor): Promise<ClickResult> {
@@ -598,7 +645,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const parsed = parseCallback(data);
     if (!parsed) return { ok: false, alert: false, text: "This button isn't valid any more. Send /pending to see what's still open." };
     try {
-      return parsed.kind === 'ap' ? await decide(parsed.id, parsed.action, actor) : await answer(parsed.id, parsed.index, actor);
+      if (parsed.kind === 'q') return await answer(parsed.id, parsed.index, actor);
+      return parsed.action === 'd' ? await showDetails(parsed.id, actor) : await decide(parsed.id, parsed.action, actor);
     } catch (err) {
       log.error({ err: toError(err), approval_id: parsed.id }, 'approval click failed');
       return { ok: false, alert: true, text: "Sorry, I couldn't record that. Please try again in a moment." };

@@ -12,6 +12,8 @@ export interface MemoryContext {
   systemContext: string;
   /** What was used, for /why; `activity` is filled in by the turn runner (tools that ran, files, web pages). */
   used: { factIds: string[]; recalledMessageIds: string[]; activity?: TurnActivity };
+  /** A group's history (or its summary) holds other members' words: the turn then counts as untrusted. */
+  othersInHistory?: boolean;
 }
 
 /** Conversation and user memory as the turn runner sees it. */

@@ -24,6 +24,8 @@ export interface TurnRequest {
   source: 'telegram' | 'schedule' | 'resume';
   /** The user's IANA time zone. */
   timezone: string;
+  /** The message carries someone else's words (forwarded, or quoting a message): the turn starts untrusted. */
+  untrustedInput?: boolean;
   signal?: AbortSignal;
 }
 

@@ -630,6 +630,9 @@ export function createMemory(deps: MemoryDeps): Memory {
         history,
         systemContext: buildSystemContext(factList, recalled),
         used: { factIds: factList.map((f) => f.fact.id), recalledMessageIds: recalled.map((m) => m.id) },
+        ...(group && (Boolean(thread?.summary) || kept.some((m) => m.role === 'user' && m.userId !== request.userId))
+          ? { othersInHistory: true }
+          : {}),
       } satisfies MemoryContext;
     },
 

@@ -10,6 +10,8 @@ export interface HistoryMessage {
   role: 'user' | 'model';
   text: string;
   userName: string | null;
+  /** Who wrote a user message (for telling the requester's own words from other members'). */
+  userId?: number;
   tokens: number;
 }
 
@@ -72,7 +74,7 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
     /** Messages after the summary watermark, newest first, up to `limit` rows. */
     async recent(threadId: string, afterId: number, limit: number): Promise<HistoryMessage[]> {
       const rows = await store.query(
-        `SELECT id, role, text, user_name, tokens FROM memory_messages
+        `SELECT id, role, text, user_name, user_id, tokens FROM memory_messages
          WHERE thread_id = ? AND id > ? ORDER BY id DESC LIMIT ?`,
         [threadId, afterId, limit],
       );
@@ -81,6 +83,7 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
         role: r.role === 'model' ? 'model' : 'user',
         text: String(r.text),
         userName: r.user_name == null ? null : String(r.user_name),
+        ...(r.user_id == null ? {} : { userId: Number(r.user_id) }),
         tokens: Number(r.tokens),
       }));
     },

@@ -141,3 +141,18 @@ export function describeForgetCall(memory: Memory) {
     return [`Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`, ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`)].join('\n');
   };
 }
+
+/** For confirmations: a `forget` call as "Forget “User is vegetarian”?" with [Forget] [Keep]. */
+export function confirmForgetCall(memory: Memory) {
+  return async (call: GateCall, ctx: ToolContext): Promise<{ title: string; yes: string; no: string } | undefined> => {
+    if (call.tool !== 'forget') return undefined;
+    const parsed = forgetInput.safeParse(call.args);
+    if (!parsed.success) return undefined;
+    const facts = await factsToForget(memory, parsed.data, ctx);
+    if (facts.length === 0) return undefined;
+    const listed = facts.slice(0, 5).map((f) => `“${clip(f.text, 80)}”`);
+    const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
+    const title = facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
+    return { title, yes: 'Forget', no: 'Keep' };
+  };
+}

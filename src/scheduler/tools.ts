@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import type { Job } from './job.ts';
 import { missedPolicySchema } from './job.ts';
-import { jobLine } from './messages.ts';
+import { jobLine, quote } from './messages.ts';
 import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
 import { formatLocal } from './zoned.ts';
@@ -144,6 +144,34 @@ export function describeSchedulerCall(scheduler: Scheduler) {
     if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
     const line = jobLine(job, ctx.clock.now());
     return call.tool === 'schedule_update' ? `${line}\n${describeJobChange(job, call.args)}` : line;
+  };
+}
+
+/** The words a confirmation uses: a title sentence and the verbs of its two buttons (see src/approvals/confirmation.ts). */
+export interface ConfirmWords {
+  title: string;
+  yes: string;
+  no: string;
+}
+
+/**
+ * For confirmations: a `schedule_delete` / `schedule_update` call as a question with its own verbs, e.g.
+ * "Delete the reminder “Call mom” (Fri 4 Dec, 09:00)?" [Delete] [Keep]. Only the caller's own jobs in this chat.
+ */
+export function confirmSchedulerCall(scheduler: Scheduler) {
+  return async (call: GateCall, ctx: ToolContext): Promise<ConfirmWords | undefined> => {
+    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string') return undefined;
+    const job = await scheduler.get(call.args.id);
+    if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
+    const now = ctx.clock.now();
+    const what = `the ${job.kind === 'prompt' ? 'scheduled task' : 'reminder'} ${quote(job.text, 80)}`;
+    const when =
+      job.schedule.type === 'once' ? formatLocal(job.schedule.at, job.timezone, now) : describeSchedule(job.schedule, now, job.timezone);
+    if (call.tool === 'schedule_delete') return { title: `Delete ${what} (${when})?`, yes: 'Delete', no: 'Keep' };
+    if (typeof call.args.text === 'string')
+      return { title: `Change ${what} to ${quote(call.args.text, 200)}?`, yes: 'Change', no: 'Keep as is' };
+    if (call.args.enabled === false) return { title: `Pause ${what} (${when})?`, yes: 'Pause', no: 'Keep running' };
+    return { title: `Change ${what} (${when})?`, yes: 'Change', no: 'Keep as is' };
   };
 }
 

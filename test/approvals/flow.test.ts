@@ -21,11 +21,12 @@ describe('approvals: approve and deny through the real loop', () => {
 
     const [prompt] = world.prompts(USER);
     assert.ok(prompt, 'a prompt was sent');
-    assert.match(prompt.text, /Approval needed: note_delete/);
+    assert.match(prompt.text, /^🔐 Approval needed\n/);
+    assert.ok(!prompt.text.includes('note_delete'), 'the tool name is behind Details');
     assert.match(prompt.text, /id: n1/);
     const data = buttonData(prompt);
-    assert.equal(data.length, 2, 'Approve and Deny only (no always-allow for deletions)');
-    assert.ok(data.every((d) => Buffer.byteLength(d) <= 64 && /^ap:[0-9A-Za-z]+:[yn]$/.test(d)));
+    assert.equal(data.length, 3, 'Approve, Deny and Details only (no always-allow for deletions)');
+    assert.ok(data.every((d) => Buffer.byteLength(d) <= 64 && /^ap:[0-9A-Za-z]+:[ynd]$/.test(d)));
 
     await app.press(USER, prompt.messageId, data[0]!);
     const answer = world.tg.callbackAnswers().at(-1);

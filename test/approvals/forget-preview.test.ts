@@ -12,7 +12,7 @@ function afterTool(req: RecordedRequest): boolean {
   return !!last?.parts?.some((p) => 'functionResponse' in p);
 }
 
-test('forget: the approval prompt previews the facts it would delete, and Approve deletes exactly those', async () => {
+test('forget: the confirmation names the facts it would delete, and Forget deletes exactly those', async () => {
   const gemini = await createFakeGemini();
   gemini.setHandler((req) => {
     if (req.kind !== 'generate' && req.kind !== 'stream') return undefined;
@@ -33,11 +33,17 @@ test('forget: the approval prompt previews the facts it would delete, and Approv
     assert.equal(saved.length, 1, 'the fact was saved');
 
     h.tg.sendUserMessage({ chatId: USER, text: 'forget my dog' });
-    const prompt = await h.tg.waitForBotMessage(USER, (m) => /Would forget/.test(m.text));
-    assert.match(prompt.text, /Would forget this fact:\n• You have a dog called Pixel/);
+    // The user asked in their own words: a confirmation naming the fact, with the action's verbs.
+    const prompt = await h.tg.waitForBotMessage(USER, (m) => /^Forget/.test(m.text));
+    assert.equal(prompt.text, 'Forget “You have a dog called Pixel”?');
     const markup = prompt.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
-    const approve = (markup?.inline_keyboard ?? []).flat().find((b) => /Approve/.test(b.text));
-    assert.ok(approve?.callback_data, `an Approve button: ${JSON.stringify(prompt.replyMarkup)}`);
+    const buttons = (markup?.inline_keyboard ?? []).flat();
+    assert.deepEqual(
+      buttons.map((b) => b.text),
+      ['Forget', 'Keep', 'Details'],
+    );
+    const approve = buttons.find((b) => b.text === 'Forget');
+    assert.ok(approve?.callback_data, `a Forget button: ${JSON.stringify(prompt.replyMarkup)}`);
     const kept = await h.store.query('SELECT id FROM memory_facts WHERE user_id = ?', [USER]);
     assert.equal(kept.length, 1, 'nothing is deleted before the click');
 

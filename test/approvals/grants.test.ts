@@ -35,7 +35,7 @@ describe('"Always allow" grants: one user, one tool, one host', () => {
     const markup = prompt.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] };
     const always = markup.inline_keyboard.flat().find((b) => b.callback_data.endsWith(':a'));
     assert.equal(always?.text, '♾️ Always allow example.com', 'the button names what it grants');
-    assert.match(prompt.text, /covers only http_fetch for example\.com, for Ann/);
+    assert.match(prompt.text, /“Always allow” lets this happen for example\.com without asking Ann again/);
     await app.press(GROUP, prompt.messageId, always!.callback_data, USER);
     await app.approvals.idle();
     assert.deepEqual(await world.fetched(), ['https://example.com/a']);

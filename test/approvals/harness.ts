@@ -242,6 +242,9 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
         attachments: [],
         source: 'telegram',
         timezone: 'Europe/Berlin',
+        // These tests exercise the formal approval (timeout, fallback, Approve/Deny): a turn that carries someone
+        // else's words gets it even though the user started it. `untrustedInput: false` gives the plain confirmation.
+        untrustedInput: true,
         ...overrides,
       };
     },

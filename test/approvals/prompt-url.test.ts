@@ -42,7 +42,7 @@ describe('http_fetch approval prompts show the whole URL', () => {
     assert.ok(lines.includes('#top'));
     const host = prompt.entities.find((e) => e.type === 'bold' && prompt.text.slice(e.offset, e.offset + e.length) === 'evil.example.com');
     assert.ok(host, 'the host is bold');
-    assert.equal(buttonData(prompt).length, 3, 'Approve, Deny, Always allow evil.example.com');
+    assert.equal(buttonData(prompt).length, 4, 'Approve, Deny, Always allow evil.example.com, Details');
   });
 
   it('a plain-http URL with a port and a user name says so next to the host', async () => {
@@ -60,7 +60,12 @@ describe('http_fetch approval prompts show the whole URL', () => {
     assert.ok(prompt.text.length > 3000, 'it uses the room a message has');
     assert.match(prompt.text, new RegExp(`✂️ Shortened to fit one message: this URL is ${url.length.toLocaleString('en-US')} characters long`));
     assert.match(prompt.text, /\?k0=v{20}\n&k1=/);
-    assert.equal(buttonData(prompt).length, 3, 'the buttons are on that message');
+    assert.equal(buttonData(prompt).length, 4, 'the buttons are on that message');
+    // Details adds the technical lines and still fits one message.
+    await app.press(USER, prompt.messageId, buttonData(prompt).find((d) => d.endsWith(':d'))!);
+    const detailed = world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)!;
+    assert.match(detailed.text, /Action: http_fetch/);
+    assert.ok(detailed.text.length <= 4096, `length with details ${detailed.text.length}`);
     // Deciding edits the same message; the closed text still fits.
     await app.press(USER, prompt.messageId, buttonData(prompt)[1]!);
     await app.approvals.idle();

@@ -112,7 +112,7 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     assert.equal(asked.status, 'suspended');
     const prompt = world.prompts(USER)[0]!;
     const data = buttonData(prompt);
-    assert.equal(data.length, 3, 'Approve, Deny, Always allow');
+    assert.equal(data.length, 4, 'Approve, Deny, Always allow, Details');
     assert.ok(data[2]!.endsWith(':a'));
     assert.equal(await world.fetched().then((f) => f.length), 1, 'not fetched before approval');
     await app.press(USER, prompt.messageId, data[2]!);
@@ -120,7 +120,7 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     assert.deepEqual((await world.fetched()).at(-1), 'https://example.com/a');
     assert.match(
       world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '',
-      /Approved by Ann at 13:00; http_fetch for example\.com is now always allowed for Ann/,
+      /Approved by Ann at 13:00; from now on this is always allowed for Ann on example\.com/,
     );
   });
 
@@ -130,7 +130,11 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     assert.equal(outcome.status, 'suspended');
     const prompt = world.prompts(USER)[0]!;
     assert.match(prompt.text, /couldn't check the approval rule/);
-    assert.equal(buttonData(prompt).length, 2);
+    assert.deepEqual(
+      buttonData(prompt).map((d) => d.slice(-1)),
+      ['y', 'n', 'd'],
+      'Approve, Deny and Details, no "always allow"',
+    );
   });
 
   it('the gate fails closed even when the policy itself is broken at runtime', async () => {

@@ -71,6 +71,11 @@ function route(req: RecordedRequest): Reply | undefined {
   return undefined;
 }
 
+function buttonTexts(m: TranscriptEntry): string[] {
+  const markup = m.replyMarkup as { inline_keyboard?: { text: string }[][] } | undefined;
+  return (markup?.inline_keyboard ?? []).flat().map((b) => b.text);
+}
+
 async function say(text: string, expected: RegExp): Promise<TranscriptEntry> {
   tg.sendUserMessage({ chatId: USER, text });
   return tg.waitForBotMessage(USER, (m) => expected.test(m.text), { timeoutMs: 15_000 });
@@ -140,31 +145,32 @@ describe('approvals and memory boundaries in the whole app', () => {
     });
     jobId = created.job.id;
 
-    const prompt = await say('pause my weather briefing', /Approval needed: schedule_update/);
-    assert.match(prompt.text, /“Send me a weather briefing for Lisbon” — every day at 08:00/, 'names the job');
-    assert.match(prompt.text, /Change: pause it/);
-    assert.match(prompt.text, /enabled: false/);
+    // The user asked in their own words: a confirmation that names the job, with the action's verbs.
+    const prompt = await say('pause my weather briefing', /^Pause /);
+    assert.equal(prompt.text, 'Pause the scheduled task “Send me a weather briefing for Lisbon” (every day at 08:00)?', 'names the job');
+    assert.deepEqual(buttonTexts(prompt), ['Pause', 'Keep running', 'Details']);
     assert.equal((await app.app.scheduler.get(jobId))?.enabled, true, 'not paused before the decision');
     await press(prompt, ':y', /planner: .*"enabled":false/);
     assert.equal((await app.app.scheduler.get(jobId))?.enabled, false, 'paused after Approve');
 
-    const rewrite = await say('rewrite my weather briefing', /Approval needed: schedule_update/);
-    assert.match(rewrite.text, /Change: replace its prompt with the text below/);
-    assert.ok(rewrite.text.includes(`text: ${NEW_PROMPT}`), 'the new prompt is shown in full');
+    const rewrite = await say('rewrite my weather briefing', /^Change /);
+    assert.ok(rewrite.text.includes(`to “${NEW_PROMPT}”?`), `the new prompt is shown in full: ${rewrite.text}`);
+    assert.deepEqual(buttonTexts(rewrite), ['Change', 'Keep as is', 'Details']);
     await press(rewrite, ':n', /.+/);
     await app.app.approvals.idle();
     assert.equal((await app.app.scheduler.get(jobId))?.text, 'Send me a weather briefing for Lisbon', 'Deny left the prompt alone');
 
-    const before = tg.botMessages(USER).filter((m) => /Approval needed/.test(m.text)).length;
+    const isPrompt = (m: TranscriptEntry) => buttonData(m).some((d) => d.startsWith('ap:'));
+    const before = tg.botMessages(USER).filter(isPrompt).length;
     await say('move my weather briefing to nine', /planner: /);
-    assert.equal(tg.botMessages(USER).filter((m) => /Approval needed/.test(m.text)).length, before, 'a new time needs no approval');
+    assert.equal(tg.botMessages(USER).filter(isPrompt).length, before, 'a new time needs no approval');
   });
 
   it('an approved fetch whose page redirects to another host stops there; the model is told the host', async () => {
     const port = new URL(siteBase).port;
     const target = `http://localhost:${port}/collect?d=Zebedee`;
     const url = `http://127.0.0.1:${port}/open?to=${encodeURIComponent(target)}`;
-    const prompt = await say(`read the page ${url}`, /Approval needed: http_fetch/);
+    const prompt = await say(`read the page ${url}`, /^Fetch a page from 127\.0\.0\.1\?/);
     assert.match(prompt.text, /🌐 127\.0\.0\.1:\d+/);
     const answer = await press(prompt, ':y', /fetch said:/);
     assert.match(answer.text, /redirected to http:\/\/localhost:\d+\/collect\?d=Zebedee \(host localhost\)/);

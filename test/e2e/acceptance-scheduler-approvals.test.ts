@@ -2,10 +2,11 @@
  * Issues 6 and 7 acceptance through the real entry point, in one pair of bot lifetimes on one database:
  *
  * Lifetime 1: the user picks Europe/Berlin at /start (the bot's default zone is UTC and its host zone New York);
- * asks for two reminders, then asks to delete each (the planner calls schedule_delete → Approve/Deny prompts);
+ * asks for two reminders, then asks to delete each (the planner calls schedule_delete → "Delete …?" [Delete] [Keep]
+ * confirmations, since the user asked);
  * schedules a daily prompt for the next minute and "remind me in 1 minute to stretch". Then SIGKILL.
  *
- * Lifetime 2: Approve deletes the first schedule and the user gets the final answer; Deny keeps the second and the
+ * Lifetime 2: Delete deletes the first schedule and the user gets the final answer; Keep keeps the second and the
  * model is told it was denied; the stretch reminder arrives once with no generate call; the daily prompt posts
  * its Network result at the right local time.
  */
@@ -156,20 +157,20 @@ test('lifetime 1: /start sets the time zone with a button', async () => {
   assert.equal(user?.timezone, ZONE);
 });
 
-test('lifetime 1: deleting a schedule asks for approval (Approve/Deny) and does not delete yet', async () => {
+test('lifetime 1: deleting a schedule asks for confirmation ([Delete] [Keep]) and does not delete yet', async () => {
   await say('Remind me in 2 hours to call mom', /Done — set for/);
   await say('Remind me tomorrow at 09:00 about the dentist', /Done — set for .*09:00/);
   assert.deepEqual(await openJobs(), ['call mom', 'dentist appointment']);
 
   for (const which of ['call mom', 'dentist'] as const) {
-    const prompt = await say(`Please delete my ${which} reminder`, /Approval needed/);
-    assert.match(prompt.text, /schedule_delete/);
+    const prompt = await say(`Please delete my ${which} reminder`, /^Delete the reminder/);
+    assert.ok(!prompt.text.includes('schedule_delete'), `no tool name before Details: ${prompt.text}`);
     // The prompt says which reminder, not just its opaque id.
     assert.ok(prompt.text.includes(which === 'call mom' ? '“call mom”' : '“dentist appointment”'), `readable prompt: ${prompt.text}`);
     const buttons = buttonsOf(prompt);
     assert.deepEqual(
       buttons.map((b) => b.text),
-      ['✅ Approve', '❌ Deny'],
+      ['Delete', 'Keep', 'Details'],
     );
     for (const b of buttons) assert.ok(Buffer.byteLength(b.data) <= 64 && /^ap:/.test(b.data), `opaque callback data: ${b.data}`);
     state.prompts[which] = prompt;
@@ -223,18 +224,18 @@ test('lifetime 1: "remind me in 1 minute to stretch" is confirmed in local time 
   assert.ok(Date.now() < state.dailyAt - 10_000, 'killed well before the scheduled prompt is due');
 });
 
-test('lifetime 2: after a restart, Approve deletes the schedule and the user gets the final answer', async () => {
+test('lifetime 2: after a restart, Delete deletes the schedule and the user gets the final answer', async () => {
   state.restartedAt = Date.now();
   bot = await startBot({ env });
   const prompt = state.prompts['call mom'];
   assert.ok(prompt, 'the approval prompt from lifetime 1');
-  const approve = buttonsOf(prompt).find((b) => b.text.includes('Approve'));
-  assert.ok(approve, 'an Approve button');
+  const approve = buttonsOf(prompt).find((b) => b.text === 'Delete');
+  assert.ok(approve, 'a Delete button');
   const from = gemini.requests.length;
   tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: approve.data });
   const final = await tg.waitForBotMessage(USER, (m) => m.text === 'Deleted the reminder “call mom”.', { timeoutMs: 20_000, since: 'any' });
   assert.ok(final.messageId > prompt.messageId, 'the final answer is a new message');
-  assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /Approved by/, 'the prompt became an audit line');
+  assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /✅ Delete — confirmed by/, 'the prompt became an audit line');
   assert.deepEqual(await openJobs(), [PROMPT_TEXT, 'dentist appointment', 'stretch'].sort(), 'only the call mom reminder is gone');
   assert.deepEqual(await sqlRows("SELECT id FROM jobs WHERE text = 'call mom'"), [], 'its row is deleted from the jobs table');
   // Left out: the daily prompt's calls, and the "stretch" turn when the SIGKILL landed after Telegram showed its answer
@@ -252,16 +253,16 @@ test('lifetime 2: after a restart, Approve deletes the schedule and the user get
   assert.equal(fr?.response.ok, true);
 });
 
-test('lifetime 2: Deny leaves the schedule in place and the model is told it was denied', async () => {
+test('lifetime 2: Keep leaves the schedule in place and the model is told it was denied', async () => {
   const prompt = state.prompts.dentist;
   assert.ok(prompt, 'the approval prompt from lifetime 1');
-  const deny = buttonsOf(prompt).find((b) => b.text.includes('Deny'));
-  assert.ok(deny, 'a Deny button');
+  const deny = buttonsOf(prompt).find((b) => b.text === 'Keep');
+  assert.ok(deny, 'a Keep button');
   const from = gemini.requests.length;
   tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: deny.data });
   const final = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('Okay, I did not delete it.'), { timeoutMs: 20_000, since: 'any' });
   assert.match(final.text, /denied/);
-  assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /Denied by/);
+  assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /✖️ Keep — nothing was done/);
   const resumed = gemini.requests.slice(from).find((r) => roleOf(r) === 'planner');
   const [fr] = resumed ? lastFunctionResponses(resumed) : [];
   assert.equal(fr?.name, 'schedule_delete');

@@ -131,8 +131,9 @@ test('two instances on one database (webhook): split updates answered once, occu
     const isPrompt = (m: TranscriptEntry): boolean => JSON.stringify(m.replyMarkup ?? null).includes('"ap:');
     const prompt = await tg.waitForBotMessage(OWNER, isPrompt, { timeoutMs: 15000 });
     const keyboard = (prompt.replyMarkup as { inline_keyboard: { text: string; callback_data?: string }[][] }).inline_keyboard;
-    const approve = keyboard.flat().find((button) => /Approve/.test(button.text))?.callback_data;
-    assert.ok(approve, `the prompt has an Approve button: ${JSON.stringify(keyboard)}`);
+    // The user asked, so it reads as a confirmation: its yes-button ("Delete") carries the approve action.
+    const approve = keyboard.flat().find((button) => button.callback_data?.endsWith(':y'))?.callback_data;
+    assert.ok(approve, `the prompt has a yes button: ${JSON.stringify(keyboard)}`);
     assert.ok(await store.get("SELECT id FROM jobs WHERE id = ?", [deleteId]), 'the job still exists while the approval is pending');
 
     const press1 = tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, userId: OWNER });

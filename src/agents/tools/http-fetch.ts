@@ -158,6 +158,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
       'Fetch a public web page or JSON/text API with HTTP GET and return its readable text (title and content, truncated). Use it to read a URL the user gave or to check a page.',
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
     timeoutMs: 2 * timeoutMs + 1000,
+    untrusted: true,
     async execute({ url }, ctx) {
       let current: URL;
       try {

@@ -13,6 +13,7 @@ import { retentionMigration } from './012-retention.ts';
 import { approvalGrantsMigration } from './013-approval-grants.ts';
 import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
 import { memoryUndoMigration } from './018-memory-undo.ts';
+import { approvalPresentationMigration } from './019-approval-presentation.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -38,4 +39,5 @@ export const migrations: Migration[] = [
   approvalGrantsMigration,
   lastUsedPerUserMigration,
   memoryUndoMigration,
+  approvalPresentationMigration,
 ];

@@ -97,7 +97,10 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
   const { turnRunner, users, control } = deps;
   const composer = new Composer<BotContext>();
 
-  async function runTurn(ctx: BotContext, input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number }) {
+  async function runTurn(
+    ctx: BotContext,
+    input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number; untrustedInput?: boolean },
+  ) {
     const updateId = ctx.update.update_id;
     const chat = chatRefOf(ctx);
     const from = ctx.from;
@@ -120,6 +123,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       attachments: input.attachments,
       source: 'telegram',
       timezone: await users.timezoneOf(from.id),
+      ...(input.untrustedInput ? { untrustedInput: true } : {}),
       signal,
     };
     const reply = deps.createReply({
@@ -190,8 +194,11 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     }
     // Audio needs no note: the voice instruction tells the model what it hears, and the transcript becomes the text.
     if (!text && !hasAudio(media.attachments)) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
-    text = quoteOf(message, ctx.me.id) + text;
-    await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id });
+    const quoted = quoteOf(message, ctx.me.id);
+    text = quoted + text;
+    // Someone else's words (forwarded, quoted) make the turn untrusted: guarded actions then need a formal approval.
+    const untrustedInput = quoted !== '' || message.forward_origin !== undefined || message.external_reply !== undefined;
+    await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id, untrustedInput });
   }
 
   composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
