@@ -150,7 +150,7 @@ export function confirmForgetCall(memory: Memory) {
     if (!parsed.success) return undefined;
     const facts = await factsToForget(memory, parsed.data, ctx);
     if (facts.length === 0) return undefined;
-    const listed = facts.slice(0, 5).map((f) => `“${clip(f.text, 80)}”`);
+    const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
     const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
     const title = facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
     return { title, yes: 'Forget', no: 'Keep' };
