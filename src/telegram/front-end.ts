@@ -10,7 +10,7 @@ import { createBot, initBot } from './bot.ts';
 import type { BotContext } from './context.ts';
 import { accessCommands, createAccessFeature } from './features/access.ts';
 import { commandsCommands, createCommandsFeature } from './features/commands.ts';
-import { createGroupsFeature, isForBot } from './features/groups.ts';
+import { createGroupsFeature, isForBot, stripForStranger } from './features/groups.ts';
 import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
 import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
 import { type Intake, createIntake } from './intake/intake.ts';
@@ -172,7 +172,8 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       return true;
     }
   };
-  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly });
+  const strip = (update: Parameters<typeof stripForStranger>[0]) => stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
+  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip });
 
   let polling: Polling | undefined;
   let server: HttpServer | undefined;
