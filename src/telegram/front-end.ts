@@ -139,10 +139,14 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       const m = item.update.message;
       if (!m) return;
       const topicId = topicOf(m);
-      void outbox.send(
-        { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
-        { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
-      );
+      // A stranger's mention in a group is "for the bot" too, but gets at most the access notice, never this one.
+      void (async () => {
+        if (m.from && !(await users.isServed(m.from.id).catch(() => false))) return;
+        await outbox.send(
+          { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
+          { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
+        );
+      })().catch((err) => tlog.warn({ err: toError(err) }, 'queued notice not sent'));
     },
     onGiveUp: (item) => {
       const m = item.update.message ?? item.update.callback_query?.message;

@@ -1182,10 +1182,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       else descriptions.set(optString(p, 'language_code') ?? '', text);
       return true;
     },
-    getMyDescription: (p) => {
-      const lang = optString(p, 'language_code') ?? '';
-      return { description: descriptions.get(lang) ?? (lang === '' ? '' : (descriptions.get('') ?? '')) };
-    },
+    getMyDescription: (p) => ({ description: descriptions.get(optString(p, 'language_code') ?? '') ?? '' }),
     setMyShortDescription: (p) => {
       const text = optString(p, 'short_description') ?? '';
       if (text.length > 120) throw badRequest('BOT_SHORT_DESCRIPTION_INVALID');
@@ -1193,10 +1190,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       else shortDescriptions.set(optString(p, 'language_code') ?? '', text);
       return true;
     },
-    getMyShortDescription: (p) => {
-      const lang = optString(p, 'language_code') ?? '';
-      return { short_description: shortDescriptions.get(lang) ?? (lang === '' ? '' : (shortDescriptions.get('') ?? '')) };
-    },
+    getMyShortDescription: (p) => ({ short_description: shortDescriptions.get(optString(p, 'language_code') ?? '') ?? '' }),
     setMyName: () => true,
     setChatMenuButton: () => true,
     getFile: (p) => {
