@@ -39,7 +39,11 @@ export function accessPrompt(from: TelegramUser, version: number, options: { whe
  * `/pending` for the owner in a private chat: re-sends every open access request as a prompt with its buttons
  * (recorded, so a decision anywhere removes them). Nothing for anyone else or in a group. Returns how many.
  */
-export async function resendAccessRequests(deps: { users: Users; outbox: Outbox; now: () => number }, to: ChatRef & { type: string }, userId: number): Promise<number> {
+export async function resendAccessRequests(
+  deps: { users: Users; outbox: Outbox; now: () => number },
+  to: ChatRef & { type: string },
+  userId: number,
+): Promise<number> {
   const { users, outbox } = deps;
   if (to.type !== 'private' || userId !== (await users.ownerId())) return 0;
   const open = (await users.list()).filter((u) => u.access === 'pending' && !users.requestExpired(u));

@@ -82,12 +82,11 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
    * a private chat with it (where the owner's answer will reach them) instead of promising a message.
    */
   async function groupWaitingNotice(ctx: BotContext, ownerId: number, isNew: boolean): Promise<OutMessage> {
-    const owner = await users.get(ownerId);
-    const ownerName = owner?.firstName?.trim() || 'my owner';
+    const ownerName = (await users.get(ownerId))?.firstName?.trim();
     const name = ctx.from?.first_name?.trim() || 'there';
     const text = isNew
-      ? `👋 Hi ${name}! I only help people my owner has approved, so I've asked ${ownerName} to let you in. To hear their answer, open a private chat with me and tap Start.`
-      : `Hi ${name}! ${ownerName} hasn't decided on your access yet. To hear their answer, open a private chat with me and tap Start.`;
+      ? `👋 Hi ${name}! I only help people my owner has approved, so I've asked ${ownerName ?? 'them'} to let you in. To hear their answer, open a private chat with me and tap Start.`
+      : `Hi ${name}! ${ownerName ?? 'My owner'} hasn't decided on your access yet. To hear their answer, open a private chat with me and tap Start.`;
     return { text, format: 'plain', keyboard: [[{ text: '💬 Open a private chat', url: `https://t.me/${ctx.me.username}?start=access` }]] };
   }
 

@@ -36,7 +36,8 @@ export function createApprovalsFeature(deps: ApprovalsFeatureDeps): Composer<Bot
     try {
       const requests = (await deps.accessRequests?.(to, ctx.from.id)) ?? 0;
       // With access requests shown, "nothing is waiting" would be wrong: approvals are listed only when there are some.
-      const approvals = requests > 0 && (await deps.approvals.pendingFor(to, ctx.from.id)).length === 0 ? 0 : await deps.approvals.resendPending(to, ctx.from.id);
+      const none = requests > 0 && (await deps.approvals.pendingFor(to, ctx.from.id)).length === 0;
+      const approvals = none ? 0 : await deps.approvals.resendPending(to, ctx.from.id);
       ctx.log.info({ count: approvals, access_requests: requests }, '/pending');
     } catch (err) {
       ctx.log.error({ err: toError(err) }, '/pending failed');

@@ -121,10 +121,10 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     }
     // The one question onboarding needs; the full help is one tap away.
     await users.updateSettings(from.id, { awaitingTimezone: true });
-    const owner = user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
+    const intro = user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
     await reply(
       ctx,
-      `👋 Hi ${name}!${owner}\n\n🌍 One question first. <b>Which time zone are you in?</b> Tap one below, or type your city (for example <code>Berlin</code>).`,
+      `👋 Hi ${name}!${intro}\n\n🌍 One question first. <b>Which time zone are you in?</b> Tap one below, or type your city (for example <code>Berlin</code>).`,
       [...zoneKeyboard(), [HELP_BUTTON]],
     );
   });
