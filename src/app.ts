@@ -26,6 +26,7 @@ import { createPruner } from './retention/pruner.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import { confirmSchedulerCall, createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
 import type { Store } from './store/db.ts';
+import { resendAccessRequests } from './telegram/features/access-prompt.ts';
 import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
 import { createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
@@ -36,7 +37,7 @@ import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegram
 import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
 import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
 import { createReplyFactory } from './telegram/reply-factory.ts';
-import { announcePairingCode } from './users/pairing.ts';
+import { announceRunning } from './users/pairing.ts';
 import { createRevocation } from './users/revoke.ts';
 import { createUsers } from './users/users.ts';
 
@@ -195,7 +196,13 @@ export function createApp(deps: AppDeps) {
       commands: memoryCommands,
     },
     { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
-    { composer: createApprovalsFeature({ approvals }), commands: approvalsCommands },
+    {
+      composer: createApprovalsFeature({
+        approvals,
+        accessRequests: (to, userId) => resendAccessRequests({ users, outbox, now: () => clock.now() }, to, userId),
+      }),
+      commands: approvalsCommands,
+    },
     {
       composer: createPermissionsFeature({ grants: createGrantStore(store), outbox, timezoneOf: (userId) => users.timezoneOf(userId) }),
       commands: permissionsCommands,
@@ -259,8 +266,8 @@ export function createApp(deps: AppDeps) {
       // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
       await revocation.reconcile();
       pairingCode = await users.issuePairingCode();
-      if (pairingCode) announcePairingCode(log, pairingCode);
       const started = await frontEnd.start();
+      announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
       await approvals.start();
       await jobs.start();

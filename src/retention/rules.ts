@@ -63,9 +63,9 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     why: 'not written by this version',
   },
   access_notices: {
-    keeps: 'when a stranger was last told the bot is private (user id, time)',
+    keeps: 'when a stranger was last told the bot is private (user id, chat id, time)',
     keepFor: '30 days after the last notice',
-    why: 'rate limit of one notice a day; older rows limit nothing',
+    why: 'rate limit of one notice a day per chat; older rows limit nothing',
     maxAgeMs: 30 * DAY_MS,
     prune: 'access_notices',
   },

@@ -3,6 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Outbox } from '../core/outbox.ts';
+import { ensureBotDescriptions, registerCommandMenus } from './bot-profile.ts';
 import { chatRefOf } from './chat-ref.ts';
 import type { BotContext } from './context.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
@@ -92,7 +93,10 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   return bot;
 }
 
-/** Fetches botInfo (getMe) unless given, and registers the command list (setMyCommands). */
+/**
+ * Fetches botInfo (getMe) unless given, registers the command menus (private chats and groups apart) and makes sure
+ * the bot's description and short description are set.
+ */
 export async function initBot(
   bot: Bot<BotContext>,
   commands: { command: string; description: string }[],
@@ -122,11 +126,7 @@ export async function initBot(
       }
     }
   }
-  const unique = [...new Map(commands.map((c) => [c.command, c])).values()];
-  try {
-    await bot.api.setMyCommands(unique);
-  } catch (err) {
-    log.warn({ err: toError(err) }, 'setMyCommands failed; commands still work, the menu may be stale');
-  }
+  await registerCommandMenus(bot.api, commands, log);
+  await ensureBotDescriptions(bot.api, log);
   return bot.botInfo;
 }

@@ -10,7 +10,7 @@ import { createBot, initBot } from './bot.ts';
 import type { BotContext } from './context.ts';
 import { accessCommands, createAccessFeature } from './features/access.ts';
 import { commandsCommands, createCommandsFeature } from './features/commands.ts';
-import { createGroupsFeature, isForBot } from './features/groups.ts';
+import { createGroupsFeature, isForBot, stripForStranger } from './features/groups.ts';
 import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
 import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
 import { type Intake, createIntake } from './intake/intake.ts';
@@ -139,10 +139,14 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       const m = item.update.message;
       if (!m) return;
       const topicId = topicOf(m);
-      void outbox.send(
-        { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
-        { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
-      );
+      // A stranger's mention in a group is "for the bot" too, but gets at most the access notice, never this one.
+      void (async () => {
+        if (m.from && !(await users.isServed(m.from.id).catch(() => false))) return;
+        await outbox.send(
+          { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
+          { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
+        );
+      })().catch((err) => tlog.warn({ err: toError(err) }, 'queued notice not sent'));
     },
     onGiveUp: (item) => {
       const m = item.update.message ?? item.update.callback_query?.message;
@@ -172,7 +176,8 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       return true;
     }
   };
-  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly });
+  const strip = (update: Parameters<typeof stripForStranger>[0]) => stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
+  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip });
 
   let polling: Polling | undefined;
   let server: HttpServer | undefined;

@@ -35,12 +35,17 @@ export function hashPairingCode(code: string): string {
 }
 
 /**
- * Prints the code at info level on one clear line. This is the intended channel: the operator reads it from the log
- * (docker logs, journalctl) and sends it to the bot. It is useless once used, and replaced at the next start.
+ * The one readable start-up line, at info level. Unowned: how to claim the bot, with the code (the intended channel:
+ * the operator reads it from the log and sends it; it is useless once used, and replaced at the next start), also in
+ * the `pairing_code` field. Owned (or allowlist mode): just that the bot runs.
  */
-export function announcePairingCode(log: Logger, code: string): void {
+export function announceRunning(log: Logger, username: string, code: string | undefined): void {
+  if (code === undefined) {
+    log.info({ bot: username }, `@${username} is running.`);
+    return;
+  }
   log.info(
-    { pairing_code: code },
-    `No owner yet. To become the owner, send "/start ${code}" to the bot in a private chat (one-time pairing code; a new one is made at each start until the bot is claimed).`,
+    { bot: username, pairing_code: code },
+    `@${username} is running. Open t.me/${username} and send /start ${code} to become its owner (one-time pairing code; a new one is made at each start until the bot has an owner).`,
   );
 }

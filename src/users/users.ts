@@ -119,10 +119,10 @@ export interface Users {
   timezoneOf(userId: number): Promise<string>;
   updateSettings(userId: number, patch: Partial<UserSettings>): Promise<UserSettings>;
   /**
-   * Rate limit for the "private assistant" notice to strangers: true at most once per `windowMs`
-   * (default one day) per user. Stores only the user id and a timestamp.
+   * Rate limit for the "private assistant" notice to strangers: true at most once per `windowMs` (default one day)
+   * per user and chat (`chatId`, default the user's private chat). Stores only the ids and a timestamp.
    */
-  shouldNotifyStranger(userId: number, windowMs?: number): Promise<boolean>;
+  shouldNotifyStranger(userId: number, options?: { chatId?: number; windowMs?: number }): Promise<boolean>;
 }
 
 const accessSchema = z.enum(['unknown', 'owner', 'allowed', 'pending', 'denied', 'revoked']);
@@ -154,7 +154,7 @@ function toRecord(row: Row): UserRecord {
 
 const COLUMNS = 'id, first_name, username, timezone, access, access_version, access_changed_at, settings, created_at, updated_at';
 
-/** Creates the users service over the `users` table (migration 001) and `access_notices` (004). */
+/** Creates the users service over the `users` table (migration 001) and `access_notices` (004, per chat since 020). */
 export function createUsers(deps: {
   store: Store;
   clock: Clock;
@@ -330,19 +330,21 @@ export function createUsers(deps: {
         return next;
       });
     },
-    shouldNotifyStranger(userId, windowMs = DAY_MS) {
+    shouldNotifyStranger(userId, options = {}) {
+      const chatId = options.chatId ?? userId;
+      const windowMs = options.windowMs ?? DAY_MS;
       return store.write(async (tx) => {
         const now = clock.now();
-        const rows = await tx.query('SELECT last_notice_at FROM access_notices WHERE user_id = ?', [userId]);
+        const rows = await tx.query('SELECT last_notice_at FROM access_notices WHERE user_id = ? AND chat_id = ?', [userId, chatId]);
         const last = rows[0] ? Number(rows[0].last_notice_at) : undefined;
         if (last !== undefined && now - last < windowMs) {
-          await tx.run('UPDATE access_notices SET attempts = attempts + 1 WHERE user_id = ?', [userId]);
+          await tx.run('UPDATE access_notices SET attempts = attempts + 1 WHERE user_id = ? AND chat_id = ?', [userId, chatId]);
           return false;
         }
         await tx.run(
-          `INSERT INTO access_notices (user_id, last_notice_at, attempts) VALUES (?, ?, 1)
-           ON CONFLICT(user_id) DO UPDATE SET last_notice_at = excluded.last_notice_at, attempts = attempts + 1`,
-          [userId, now],
+          `INSERT INTO access_notices (user_id, chat_id, last_notice_at, attempts) VALUES (?, ?, ?, 1)
+           ON CONFLICT(user_id, chat_id) DO UPDATE SET last_notice_at = excluded.last_notice_at, attempts = attempts + 1`,
+          [userId, chatId, now],
         );
         return true;
       });

@@ -263,6 +263,10 @@ export interface FakeTelegram {
   chatActions(chatId: number): string[];
   chatActionRecords(chatId: number): ChatActionRecord[];
   commands(scope?: Record<string, unknown>, languageCode?: string): BotCommand[];
+  /** The bot's description (setMyDescription) for a language ('' = default), as Telegram would show it. */
+  description(languageCode?: string): string;
+  /** The bot's short description (setMyShortDescription) for a language ('' = default). */
+  shortDescription(languageCode?: string): string;
   pendingUpdates(): number;
 
   failNext(method: string, error: InjectedError, times?: number): void;
@@ -619,6 +623,9 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
   const callbackQueries = new Map<string, { answered: boolean }>();
   const answers: CallbackAnswer[] = [];
   const commandSets = new Map<string, BotCommand[]>();
+  /** Descriptions by language code ('' = default); Telegram keeps them until they are set again. */
+  const descriptions = new Map<string, string>();
+  const shortDescriptions = new Map<string, string>();
   const failures = new Map<string, InjectedError[]>();
   const connectionFailures = new Map<string, number>();
   const delays = new Map<string, number[]>();
@@ -1168,8 +1175,22 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       commandSets.delete(commandKey(p.scope, optString(p, 'language_code')));
       return true;
     },
-    setMyDescription: () => true,
-    setMyShortDescription: () => true,
+    setMyDescription: (p) => {
+      const text = optString(p, 'description') ?? '';
+      if (text.length > 512) throw badRequest('BOT_DESCRIPTION_INVALID');
+      if (text === '') descriptions.delete(optString(p, 'language_code') ?? '');
+      else descriptions.set(optString(p, 'language_code') ?? '', text);
+      return true;
+    },
+    getMyDescription: (p) => ({ description: descriptions.get(optString(p, 'language_code') ?? '') ?? '' }),
+    setMyShortDescription: (p) => {
+      const text = optString(p, 'short_description') ?? '';
+      if (text.length > 120) throw badRequest('BOT_SHORT_DESCRIPTION_INVALID');
+      if (text === '') shortDescriptions.delete(optString(p, 'language_code') ?? '');
+      else shortDescriptions.set(optString(p, 'language_code') ?? '', text);
+      return true;
+    },
+    getMyShortDescription: (p) => ({ short_description: shortDescriptions.get(optString(p, 'language_code') ?? '') ?? '' }),
     setMyName: () => true,
     setChatMenuButton: () => true,
     getFile: (p) => {
@@ -1633,6 +1654,12 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     },
     commands(scope, languageCode) {
       return clone(commandSets.get(commandKey(scope, languageCode)) ?? []);
+    },
+    description(languageCode = '') {
+      return descriptions.get(languageCode) ?? '';
+    },
+    shortDescription(languageCode = '') {
+      return shortDescriptions.get(languageCode) ?? '';
     },
     pendingUpdates() {
       return queue.length;

@@ -14,6 +14,7 @@ import { approvalGrantsMigration } from './013-approval-grants.ts';
 import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
 import { memoryUndoMigration } from './018-memory-undo.ts';
 import { approvalPresentationMigration } from './019-approval-presentation.ts';
+import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -40,4 +41,5 @@ export const migrations: Migration[] = [
   lastUsedPerUserMigration,
   memoryUndoMigration,
   approvalPresentationMigration,
+  accessNoticesPerChatMigration,
 ];

@@ -1,12 +1,14 @@
 import { Composer } from 'grammy';
 import { z } from 'zod';
-import type { Keyboard, Outbox } from '../../core/outbox.ts';
+import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { EXPIRED_BUTTON_TEXT, staleButtonText } from '../../users/access-rules.ts';
 import { looksLikePairingCode } from '../../users/pairing.ts';
 import type { AccessState, UserRecord, Users } from '../../users/users.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { commandOf } from '../intake/classify.ts';
+import { accessData, accessPrompt } from './access-prompt.ts';
+import { isGroupChat } from './groups.ts';
 
 export const accessCommands = [{ command: 'users', description: 'Owner: list users and manage access' }];
 
@@ -37,8 +39,6 @@ const accessDataSchema = z
     return { action: action as 'y' | 'n' | 'a' | 'd' | 'r', userId: Number(id), version: Number(version) };
   });
 
-const accessData = (action: 'y' | 'n' | 'a' | 'd' | 'r', user: { id: number }, version: number) => `sys:acc:${action}:${user.id}:${version}`;
-
 const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = { y: 'allowed', a: 'allowed', n: 'denied', d: 'denied', r: 'revoked' };
 
 function userLine(u: UserRecord, expired: boolean): string {
@@ -63,7 +63,7 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
   const { users, outbox } = deps;
   const composer = new Composer<BotContext>();
 
-  async function notifyStranger(ctx: BotContext, text: string, rateLimited: boolean): Promise<void> {
+  async function notifyStranger(ctx: BotContext, message: string | OutMessage, rateLimited: boolean): Promise<void> {
     const from = ctx.from;
     const to = chatRefOf(ctx);
     if (!from || !to) return;
@@ -71,27 +71,31 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       await ctx.answerCallbackQuery({ text: PRIVATE_NOTICE }).catch(() => undefined);
       return;
     }
-    if (rateLimited && !(await users.shouldNotifyStranger(from.id))) return;
-    await outbox.send(to, { text, format: 'plain' });
+    // In a group every notice counts against the limit: one a day per member and group, never a thread of them.
+    const limited = rateLimited || isGroupChat(ctx.chat?.type);
+    if (limited && !(await users.shouldNotifyStranger(from.id, { chatId: to.chatId }))) return;
+    await outbox.send(to, typeof message === 'string' ? { text: message, format: 'plain' } : message);
+  }
+
+  /**
+   * What a stranger who is waiting for the owner reads in a group. The bot can't message anyone first, so it points to
+   * a private chat with it (where the owner's answer will reach them) instead of promising a message.
+   */
+  async function groupWaitingNotice(ctx: BotContext, ownerId: number, isNew: boolean): Promise<OutMessage> {
+    const ownerName = (await users.get(ownerId))?.firstName?.trim();
+    const name = ctx.from?.first_name?.trim() || 'there';
+    const text = isNew
+      ? `👋 Hi ${name}! I only help people my owner has approved, so I've asked ${ownerName ?? 'them'} to let you in. To hear their answer, open a private chat with me and tap Start.`
+      : `Hi ${name}! ${ownerName ?? 'My owner'} hasn't decided on your access yet. To hear their answer, open a private chat with me and tap Start.`;
+    return { text, format: 'plain', keyboard: [[{ text: '💬 Open a private chat', url: `https://t.me/${ctx.me.username}?start=access` }]] };
   }
 
   async function promptOwner(ctx: BotContext, ownerId: number, version: number): Promise<void> {
     const from = ctx.from!;
-    const keyboard: Keyboard = [
-      [
-        { text: '✅ Approve', data: accessData('y', from, version) },
-        { text: '⛔ Deny', data: accessData('n', from, version) },
-      ],
-    ];
-    const where = ctx.chat && ctx.chat.type !== 'private' ? ` in "${'title' in ctx.chat ? ctx.chat.title : 'a group'}"` : '';
+    const where = ctx.chat && ctx.chat.type !== 'private' ? ('title' in ctx.chat ? ctx.chat.title : 'a group') : undefined;
     const d = await outbox.send(
       { chatId: ownerId },
-      {
-        text: `👤 ${displayName(from)} [id ${from.id}] would like to use your assistant${where}. Let them in? (This request expires in 24 hours.)`,
-        format: 'plain',
-        keyboard,
-        dedupeKey: `access:${from.id}:${ctx.update.update_id}`,
-      },
+      { ...accessPrompt(from, version, where ? { where } : {}), dedupeKey: `access:${from.id}:${ctx.update.update_id}` },
     );
     if (!d.ok) ctx.log.warn({ reason: d.reason }, 'could not send the access prompt to the owner');
     else if (d.messageIds[0] !== undefined) await users.recordPrompt(from.id, version, ownerId, d.messageIds[0]);
@@ -162,13 +166,14 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const request = await users.requestAccess(from);
     if (request.state === 'owner' || request.state === 'allowed') return next();
     if (request.state === 'denied' || request.state === 'revoked') return notifyStranger(ctx, PRIVATE_NOTICE, true);
+    const inGroup = isGroupChat(ctx.chat?.type);
     if (request.isNew) {
       ctx.log.info({ user_id: from.id }, 'access requested; prompting the owner');
       await closePrompts(from.id, request.version, `⌛ The earlier request from ${displayName(from)} expired; a new one was sent.`);
       await promptOwner(ctx, owner, request.version);
-      return notifyStranger(ctx, WAITING_NOTICE, false);
+      return notifyStranger(ctx, inGroup ? await groupWaitingNotice(ctx, owner, true) : WAITING_NOTICE, false);
     }
-    return notifyStranger(ctx, STILL_WAITING, true);
+    return notifyStranger(ctx, inGroup ? await groupWaitingNotice(ctx, owner, false) : STILL_WAITING, true);
   });
 
   // Owner decisions on access prompts and the /users list.

@@ -1,13 +1,16 @@
 import { Composer } from 'grammy';
 import type { Approvals } from '../../approvals/service.ts';
 import { toError } from '../../core/errors.ts';
+import type { ChatRef } from '../../core/outbox.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 
-export const approvalsCommands = [{ command: 'pending', description: 'Approvals and questions waiting for you' }];
+export const approvalsCommands = [{ command: 'pending', description: 'Approvals, questions and access requests waiting for you' }];
 
 export interface ApprovalsFeatureDeps {
   approvals: Approvals;
+  /** `/pending` also re-sends open access requests (the owner, in a private chat); returns how many it sent. */
+  accessRequests?: (to: ChatRef & { type: string }, userId: number) => Promise<number>;
 }
 
 /**
@@ -31,8 +34,11 @@ export function createApprovalsFeature(deps: ApprovalsFeatureDeps): Composer<Bot
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
     try {
-      const count = await deps.approvals.resendPending(to, ctx.from.id);
-      ctx.log.info({ count }, '/pending');
+      const requests = (await deps.accessRequests?.(to, ctx.from.id)) ?? 0;
+      // With access requests shown, "nothing is waiting" would be wrong: approvals are listed only when there are some.
+      const none = requests > 0 && (await deps.approvals.pendingFor(to, ctx.from.id)).length === 0;
+      const approvals = none ? 0 : await deps.approvals.resendPending(to, ctx.from.id);
+      ctx.log.info({ count: approvals, access_requests: requests }, '/pending');
     } catch (err) {
       ctx.log.error({ err: toError(err) }, '/pending failed');
       throw err;

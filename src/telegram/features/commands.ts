@@ -6,6 +6,7 @@ import type { Keyboard, Outbox } from '../../core/outbox.ts';
 import { toError } from '../../core/errors.ts';
 import { type Users, matchTimeZone } from '../../users/users.ts';
 import { chatKeyOfCtx, chatRefOf } from '../chat-ref.ts';
+import { type MenuPlace, commandsFor, placeOf } from '../command-menu.ts';
 import type { BotContext } from '../context.ts';
 import { escapeHtml as esc } from '../format.ts';
 import type { TurnControl } from '../intake/turn-control.ts';
@@ -53,6 +54,9 @@ function zoneKeyboard(): Keyboard {
   return rows;
 }
 
+/** The button that shows the full help (/start keeps its message short). */
+const HELP_BUTTON = { text: '❓ What can you do?', data: 'sys:help' };
+
 function localTime(timezone: string, now: number): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(now);
 }
@@ -81,7 +85,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     if (!d.ok) ctx.log.warn({ reason: d.reason, message: d.message }, 'command reply not delivered');
   };
 
-  const helpText = () =>
+  const helpText = (place: MenuPlace) =>
     [
       '<b>What I can do</b>',
       '• Answer questions, explain, write and brainstorm',
@@ -91,9 +95,11 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
       '• Read photos, PDFs, text/code files and voice messages',
       '',
       '<b>Commands</b>',
-      ...deps.allCommands().map((c) => `/${c.command} — ${esc(c.description)}`),
+      ...commandsFor(deps.allCommands(), place).map((c) => `/${c.command} — ${esc(c.description)}`),
       '',
-      'In groups, mention me, reply to me, or use a command.',
+      place === 'private'
+        ? 'In groups, mention me, reply to me, or use a command.'
+        : 'Here, mention me, reply to me, or use a command. Your data and permissions are managed in a private chat with me.',
     ].join('\n');
 
   composer.command('start', async (ctx) => {
@@ -101,23 +107,34 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const user = await users.get(from.id);
     const name = esc(from.first_name || 'there');
     if (ctx.chat.type !== 'private') {
-      await reply(ctx, `👋 Hi ${name}! Mention me or reply to my messages here and I'll help. Send /help for more.`);
+      await reply(ctx, `👋 Hi ${name}! Mention me or reply to my messages here and I'll help.`, [[HELP_BUTTON]]);
       return;
     }
     if (user?.timezone) {
-      await reply(ctx, `👋 Welcome back, ${name}!\n\n${helpText()}\n\nYour time zone is <b>${esc(user.timezone)}</b>. Change it in /settings.`);
-      await users.updateSettings(from.id, { onboarded: true });
+      await reply(
+        ctx,
+        `👋 Welcome back, ${name}! Your time zone is <b>${esc(user.timezone)}</b> (it's ${esc(localTime(user.timezone, now()))} there). Just tell me what you need.`,
+        [[HELP_BUTTON, { text: '🌍 Change time zone', data: 'sys:set:tz' }]],
+      );
+      if (!user.settings.onboarded) await users.updateSettings(from.id, { onboarded: true });
       return;
     }
+    // The one question onboarding needs; the full help is one tap away.
     await users.updateSettings(from.id, { awaitingTimezone: true });
+    const intro = user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
     await reply(
       ctx,
-      `👋 Hi ${name}! I'm your personal assistant.\n\n${helpText()}\n\n🌍 <b>Which time zone are you in?</b> Tap one below, or type a city or zone name (for example <code>Berlin</code> or <code>America/Denver</code>).`,
-      zoneKeyboard(),
+      `👋 Hi ${name}!${intro}\n\n🌍 One question first. <b>Which time zone are you in?</b> Tap one below, or type your city (for example <code>Berlin</code>).`,
+      [...zoneKeyboard(), [HELP_BUTTON]],
     );
   });
 
-  composer.command('help', (ctx) => reply(ctx, helpText()));
+  composer.command('help', (ctx) => reply(ctx, helpText(placeOf(ctx.chat.type))));
+
+  composer.callbackQuery('sys:help', async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await reply(ctx, helpText(placeOf(ctx.chat?.type)));
+  });
 
   composer.command('new', async (ctx) => {
     const chat = chatRefOf(ctx);
@@ -195,6 +212,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     await reply(
       ctx,
       `✅ Time zone set to <b>${esc(zone)}</b> (it's ${esc(localTime(zone, now()))} there). Now just tell me what you need!`,
+      [[HELP_BUTTON]],
     );
   }
 

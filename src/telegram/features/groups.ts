@@ -1,7 +1,7 @@
 import { Composer } from 'grammy';
-import type { Message, UserFromGetMe } from 'grammy/types';
+import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import type { BotContext } from '../context.ts';
-import { commandOf } from '../intake/classify.ts';
+import { commandOf, stripUpdate } from '../intake/classify.ts';
 
 /** True when a group message is for this bot: a command (bare or `@bot`), an @mention, or a reply to the bot. */
 export function isAddressedToBot(message: Message, me: Pick<UserFromGetMe, 'id' | 'username'>): boolean {
@@ -28,6 +28,21 @@ export function isGroupChat(type: string | undefined): boolean {
  */
 export function isForBot(message: Message, me: Pick<UserFromGetMe, 'id' | 'username'>): boolean {
   return !isGroupChat(message.chat.type) || isAddressedToBot(message, me);
+}
+
+/**
+ * The metadata-only copy of a stranger's update that still says whether a group message was for the bot. A mention
+ * or a reply to the bot becomes the bare `@username` (nothing else of the text, and no replied-to message, is kept),
+ * so the access check can answer the stranger and ask the owner, as in a private chat.
+ */
+export function stripForStranger(update: Update, me: Pick<UserFromGetMe, 'id' | 'username'> | undefined): Update {
+  const stripped = stripUpdate(update);
+  const original = update.message;
+  const message = stripped.message;
+  if (!me || !original || !message || message.text !== undefined) return stripped;
+  if (!isGroupChat(original.chat.type) || !isAddressedToBot(original, me)) return stripped;
+  const text = `@${me.username}`;
+  return { ...stripped, message: { ...message, text, entities: [{ type: 'mention', offset: 0, length: text.length }] } } as Update;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface IntakeOptions {
   log: Logger;
   /** True when only metadata of this update may be stored (an unauthorized sender, or group chatter not for us). */
   metadataOnly?: (update: Update) => Promise<boolean>;
+  /** Makes the metadata-only copy. Default `stripUpdate`. */
+  strip?: (update: Update) => Update;
 }
 
 /** Entry point for every update from Telegram (polling or webhook): journal first, then dispatch. */
@@ -44,7 +46,7 @@ export function createIntake(options: IntakeOptions): Intake {
         const handled = isHandledKind(kind);
         let stored = update;
         if (!handled) stored = { update_id: update.update_id } as Update;
-        else if (options.metadataOnly && (await options.metadataOnly(update))) stored = stripUpdate(update);
+        else if (options.metadataOnly && (await options.metadataOnly(update))) stored = (options.strip ?? stripUpdate)(update);
         entries.push({ updateId: update.update_id, chatKey, kind, update: stored, state: handled ? 'pending' : 'ignored' });
       }
       const fresh = await journal.accept(entries);
