@@ -9,8 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AGENT_MODEL, ROUTER_MODEL, type Rule, delegate, lastFunctionResponses, roleOf } from '../e2e/acceptance-support.ts';
+import type { RecordedRequest } from '../support/fake-gemini.ts';
 import { DEFAULT_BOT_USERNAME } from '../support/fake-telegram.ts';
 import {
+  type ChatMark,
   type ChildGuide,
   GUIDE_ZONE,
   type Person,
@@ -32,6 +34,7 @@ const ALEX: Person = { id: 5303, firstName: 'Alex' };
 const BEN: Person = { id: 5404, firstName: 'Ben' };
 const GROUP = { chatId: -1005505, chatType: 'supergroup' as const, chatTitle: 'Family' };
 const MENTION = `@${DEFAULT_BOT_USERNAME}`;
+const NO_MARK: ChatMark = { messageId: 0, presses: 0 };
 
 /**
  * What each screen must show: the stable words and structure only. When another change rewords a screen, adjust its
@@ -41,6 +44,7 @@ const EXPECT = {
   'first-contact': [/👤 You: Hi\n🤖 Bot: .*pairing code/s, /👤 You: \/start K7QX3-M9PRT/, /time zone/i, /👤 You tap \[[^\]]*Berlin/, /Europe\/Berlin/],
   help: [/👤 You: \/help/, /\/jobs/, /\/memory/, /\/why/],
   question: [/👤 You: How long should I boil an egg\?/, /\*Soft-boiled:\*/, /minutes/],
+  voice: [/👤 You: 🎤 \(voice message\)/, /picnic/],
   'reminder-set': [/👤 You: Remind me in 1 minute to stretch/, /stretch/, /\[.+\]/],
   jobs: [/👤 You: \/jobs/, /stretch/, /\[.+\]/],
   'reminder-fires': [/🤖 Bot: .*stretch/, /👤 You tap \[/],
@@ -93,6 +97,11 @@ const rules: Rule[] = [
     return undefined;
   },
   (req) => {
+    // A voice message goes straight to the assistant with the audio inline; the fake can't listen, so it checks it got it.
+    if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !hasInline(req, 'audio/ogg')) return undefined;
+    return { text: 'For a picnic, pack a blanket, water, sandwiches, some fruit and sun cream. 🧺' };
+  },
+  (req) => {
     if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !/cook for dinner/i.test(req.lastUserText)) return undefined;
     // The answer depends on what the request told the model, as Gemini's would.
     return /vegetarian/.test(req.systemText)
@@ -100,6 +109,10 @@ const rules: Rule[] = [
       : { text: 'How about grilled chicken with roast vegetables?' };
   },
 ];
+
+function hasInline(req: RecordedRequest, mimeType: string): boolean {
+  return req.contents.some((c) => (c.parts ?? []).some((p) => p.inlineData?.mimeType === mimeType));
+}
 
 function check(id: ScreenId, text: string, patterns: readonly RegExp[]): void {
   assertScreen(id, text, patterns);
@@ -129,7 +142,7 @@ describe('owner mode: first contact, a stranger, a group', () => {
   test('a stranger writes: they are told the owner decides, and the owner approves with one tap', async () => {
     const ownerFrom = g.mark(OLGA.id);
     const notice = await g.say(SAM, 'Hi! Can you help me plan a trip?', anything);
-    const prompt = await g.tg.waitForBotMessage(OLGA.id, withButton(/approve|sys:acc:y/i), { since: ownerFrom, timeoutMs: WAIT_MS });
+    const prompt = await g.tg.waitForBotMessage(OLGA.id, withButton(/approve|sys:acc:y/i), { since: ownerFrom.messageId, timeoutMs: WAIT_MS });
     await g.tap(OLGA, OLGA.id, prompt.messageId, button(/approve|sys:acc:y/i));
     await g.tg.waitForBotMessage(SAM.id, anything, { since: notice.messageId, timeoutMs: WAIT_MS });
     await g.quiet();
@@ -165,7 +178,7 @@ describe('owner mode: first contact, a stranger, a group', () => {
 
 describe('everyday use', () => {
   let g: ChildGuide;
-  const reminder = { from: 0, jobsFrom: 0, firesFrom: 0 };
+  const reminder: Record<'from' | 'jobsFrom' | 'firesFrom', ChatMark> = { from: NO_MARK, jobsFrom: NO_MARK, firesFrom: NO_MARK };
   before(async () => {
     g = await startChildGuide({ rules, allowed: [OLGA.id, BEN.id], env: { DEFAULT_TIMEZONE: GUIDE_ZONE } });
     // Texts about food count as one concept in the fake's embeddings, so "dinner" brings up "vegetarian".
@@ -212,6 +225,18 @@ describe('everyday use', () => {
     writeScreen('question', [{ transcript: text }]);
   });
 
+  test('a voice message is answered', async () => {
+    const from = g.mark(OLGA.id);
+    const audio = Buffer.from('OggS… "what should I pack for a picnic?"');
+    const fileId = g.tg.addFile(audio, { mimeType: 'audio/ogg' });
+    g.tg.sendUserMessage({ chatId: OLGA.id, userId: OLGA.id, firstName: OLGA.firstName, voice: { fileId, duration: 3, fileSize: audio.length } });
+    await g.tg.waitForBotMessage(OLGA.id, saying(/picnic/), { timeoutMs: WAIT_MS });
+    await g.quiet();
+    const text = g.render(OLGA.id, from);
+    check('voice', text, EXPECT.voice);
+    writeScreen('voice', [{ transcript: text }]);
+  });
+
   test('something remembered shows in /memory', async () => {
     const from = g.mark(OLGA.id);
     await g.say(OLGA, "Please remember that I'm vegetarian", saying(/vegetarian/));
@@ -246,7 +271,7 @@ describe('everyday use', () => {
   });
 
   test('the reminder fires a minute later, and Done closes it', async () => {
-    const fired = await g.tg.waitForBotMessage(BEN.id, saying(/stretch/), { since: reminder.firesFrom, timeoutMs: 120_000 });
+    const fired = await g.tg.waitForBotMessage(BEN.id, saying(/stretch/), { since: reminder.firesFrom.messageId, timeoutMs: 120_000 });
     await g.tap(BEN, BEN.id, fired.messageId, button(/done|^rem:d:/i));
     await g.quiet();
     const text = g.render(BEN.id, reminder.firesFrom);

@@ -76,20 +76,26 @@ export interface ButtonChoice {
   data: string;
 }
 
+/** A point in a chat: its newest message and how many buttons had been pressed in it. */
+export interface ChatMark {
+  messageId: number;
+  presses: number;
+}
+
 /** The parts of a guide scenario and the steps a user takes. */
 export interface Guide {
   tg: FakeTelegram;
   gemini: FakeGemini;
   /** Model requests no rule answered (each also shows "UNSCRIPTED" in the chat). */
   unmatched: RecordedRequest[];
-  /** The newest message id of a chat: render from here to leave out what came before. */
-  mark(chatId: number): number;
+  /** Where a chat is now: render from here to leave out what came before. */
+  mark(chatId: number): ChatMark;
   /** `who` sends `text` in `chatId` (default: their private chat); resolves with the first bot message matching `until`. */
   say(who: Person, text: string, until: (m: TranscriptEntry) => boolean, options?: { chatId?: number } & Partial<UserMessageInput>): Promise<TranscriptEntry>;
   /** `who` taps the first button `pick` chooses on a message; resolves once Telegram's button spinner was answered. */
   tap(who: Person, chatId: number, messageId: number, pick: (b: ButtonChoice) => boolean): Promise<void>;
-  /** The chat as the user saw it, from after message `from` (a mark), with the run-specific bits masked. */
-  render(chatId: number, from?: number, until?: number): string;
+  /** The chat as the user saw it, from a mark on, with the run-specific bits masked. */
+  render(chatId: number, from?: ChatMark): string;
   /** Waits until the bot has sent nothing for a moment (so a screen is rendered complete). */
   quiet(ms?: number): Promise<void>;
   close(): Promise<void>;
@@ -117,7 +123,7 @@ export function guideSteps(parts: GuideParts): Guide {
     tg,
     gemini: parts.gemini,
     unmatched: parts.unmatched,
-    mark: (chatId) => tg.transcript(chatId).at(-1)?.messageId ?? 0,
+    mark: (chatId) => ({ messageId: tg.transcript(chatId).at(-1)?.messageId ?? 0, presses: tg.presses(chatId).length }),
     async say(who, text, until, options = {}) {
       const { chatId = who.id, ...input } = options;
       tg.sendUserMessage({ chatId, userId: who.id, firstName: who.firstName, text, ...input });
@@ -133,10 +139,9 @@ export function guideSteps(parts: GuideParts): Guide {
         label: `the tap on "${button.text}" is answered`,
       });
     },
-    render: (chatId, from, until) =>
+    render: (chatId, from) =>
       renderTranscript(tg, chatId, {
-        ...(from !== undefined ? { afterMessageId: from } : {}),
-        ...(until !== undefined ? { untilMessageId: until } : {}),
+        ...(from ? { afterMessageId: from.messageId, afterPresses: from.presses } : {}),
         mask: parts.masks,
       }),
     async quiet(ms = 700) {

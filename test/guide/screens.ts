@@ -19,6 +19,7 @@ export const SCREENS = [
   },
   { id: 'help', title: '/help', caption: 'What the bot can do and its commands, answered without the model.' },
   { id: 'question', title: 'A plain question', caption: 'A question the bot answers straight away.' },
+  { id: 'voice', title: 'A voice message', caption: 'Voice messages are understood and answered like text.' },
   {
     id: 'reminder-set',
     title: 'Setting a reminder',

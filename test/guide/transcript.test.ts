@@ -72,6 +72,9 @@ test('a chat: taps with toasts, the tapped message before and after, edits, dele
     ].join('\n'),
   );
   assert.ok(!renderChat(record, { untilMessageId: 2 }).includes('Bot'), 'untilMessageId ends the range, taps after it too');
+  // A mark taken after the tap (no message came since) leaves the tap out; one taken before it keeps it.
+  assert.equal(renderChat(record, { afterMessageId: 3, afterPresses: 1 }), '🤖 Bot: Anything else?');
+  assert.match(renderChat(record, { afterMessageId: 3, afterPresses: 0 }), /^👤 You tap \[Delete\]/);
 
   // In a group, people are named; an edited message that nobody tapped shows its final state, marked.
   const group: ChatRecord = {

@@ -36,6 +36,8 @@ export interface RenderOptions {
   topicId?: number;
   /** Start after this message id (e.g. a mark taken after the set-up steps). */
   afterMessageId?: number;
+  /** Leave out the chat's first n button presses (those made before the mark). */
+  afterPresses?: number;
   /** Stop at this message id (inclusive). */
   untilMessageId?: number;
   /** Label of the bot. Default "Bot". */
@@ -95,7 +97,7 @@ export function renderChat(record: ChatRecord, options: RenderOptions = {}): str
     items.push({ key: m.messageId, order: order++, lines: block(label, shown, shown.edits > 0) });
   }
 
-  for (const p of record.presses) {
+  for (const p of record.presses.slice(options.afterPresses ?? 0)) {
     if (p.afterMessageId < after || p.afterMessageId >= until || !inTopic(p.message)) continue;
     const label = buttonLabel(p.message, p.data);
     const who = isPrivate ? 'You tap' : `${userLabel(p.userId, p.firstName)} taps`;
