@@ -31,7 +31,7 @@ import {
 const OLGA: Person = { id: 5101, firstName: 'Olga' };
 
 /** What the screen must show (see EXPECT in chat-guide.test.ts). */
-const EXPECT = [/👤 You: What's on the menu today\? http:\/\/localhost:8080\/menu/, /localhost:8080/, /👤 You tap \[[^\]]*Approve/, /Mushroom risotto/];
+const EXPECT = [/👤 You: What's on the menu today\? http:\/\/localhost:8080\/menu\n🤖 Bot: [^👤]*localhost/u, /👤 You tap \[/, /Mushroom risotto/];
 
 const PAGE = `<!doctype html><html><head><title>Café Lumen</title></head><body>
 <h1>Today's menu</h1><ul><li>Tomato soup — 6 €</li><li>Mushroom risotto — 14 €</li><li>Apple cake — 4 €</li></ul></body></html>`;

@@ -48,8 +48,8 @@ const EXPECT = {
   'reminder-set': [/👤 You: Remind me in 1 minute to stretch/, /stretch/, /\[.+\]/],
   jobs: [/👤 You: \/jobs/, /stretch/, /\[.+\]/],
   'reminder-fires': [/🤖 Bot: .*stretch/, /👤 You tap \[/],
-  memory: [/👤 You: Please remember that I'm vegetarian/, /👤 You: \/memory/, /User is vegetarian/],
-  why: [/👤 You: What should I cook for dinner tonight\?/, /risotto/, /👤 You: \/why/, /User is vegetarian/],
+  memory: [/👤 You: Please remember that I'm vegetarian/, /👤 You: \/memory\n🤖 Bot: [^👤]*vegetarian/u],
+  why: [/👤 You: What should I cook for dinner tonight\?/, /risotto/, /👤 You: \/why\n🤖 Bot: [^👤]*vegetarian/u],
   retry: [/👤 You: Tell me a joke/, /Retry/i, /👤 You tap \[[^\]]*Retry/i, /crack each other up/],
   stranger: {
     stranger: [/👤 You: Hi! Can you help me plan a trip\?/, /owner/i],

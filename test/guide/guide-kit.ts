@@ -106,6 +106,8 @@ export interface GuideParts {
   gemini: FakeGemini;
   unmatched: RecordedRequest[];
   masks: Mask[];
+  /** True while the bot is still working on something (besides model calls in flight, which count anyway). */
+  busy?: () => boolean;
   close(): Promise<void>;
 }
 
@@ -146,10 +148,11 @@ export function guideSteps(parts: GuideParts): Guide {
       }),
     async quiet(ms = 700) {
       const sent = () => tg.calls.filter((c) => SENDING.test(c.method)).length;
+      const thinking = () => parts.gemini.requests.some((r) => r.kind !== 'embed' && r.status === 0);
       for (let i = 0; i < 40; i++) {
         const before = sent();
         await sleep(ms);
-        if (sent() === before) return;
+        if (sent() === before && !thinking() && !parts.busy?.()) return;
       }
     },
     close: parts.close,
@@ -196,6 +199,11 @@ export async function startChildGuide(options: ChildGuideOptions): Promise<Child
     gemini,
     unmatched,
     masks,
+    // Every turn the bot started has finished (its info log says so).
+    busy: () => {
+      const msgs = bot.jsonLogs().map((l) => l.msg);
+      return msgs.filter((m) => m === 'turn started').length > msgs.filter((m) => m === 'turn finished').length;
+    },
     async close() {
       if (!bot.hasExited()) await bot.kill('SIGTERM');
       await tg.close();
