@@ -125,6 +125,21 @@ export interface CallbackAnswer {
   at: number;
 }
 
+/** A button press made with `pressButton`, as the chat's transcript needs it. */
+export interface ButtonPress {
+  chatId: number;
+  messageId: number;
+  data: string;
+  userId: number;
+  /** The presser's first name. */
+  firstName: string;
+  callbackQueryId: string;
+  /** The newest message of the chat when the button was pressed: the press comes right after it. */
+  afterMessageId: number;
+  /** The pressed message as it was at that moment (text, entities, buttons). */
+  message: TranscriptEntry;
+}
+
 export interface ChatActionRecord {
   chatId: number;
   action: string;
@@ -260,6 +275,8 @@ export interface FakeTelegram {
   message(chatId: number, messageId: number): Message | undefined;
   drafts(chatId: number): Draft[];
   callbackAnswers(): CallbackAnswer[];
+  /** Button presses made with `pressButton` in a chat, in order. */
+  presses(chatId: number): ButtonPress[];
   chatActions(chatId: number): string[];
   chatActionRecords(chatId: number): ChatActionRecord[];
   commands(scope?: Record<string, unknown>, languageCode?: string): BotCommand[];
@@ -622,6 +639,7 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
   const filesByPath = new Map<string, StoredFile>();
   const callbackQueries = new Map<string, { answered: boolean }>();
   const answers: CallbackAnswer[] = [];
+  const presses: ButtonPress[] = [];
   const commandSets = new Map<string, BotCommand[]>();
   /** Descriptions by language code ('' = default); Telegram keeps them until they are set again. */
   const descriptions = new Map<string, string>();
@@ -1607,6 +1625,16 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
         chat_instance: String(-(Math.abs(input.chatId) * 7919 + 17)),
         data: input.data,
       };
+      presses.push({
+        chatId: input.chatId,
+        messageId: input.messageId,
+        data: input.data,
+        userId: query.from.id,
+        firstName: query.from.first_name,
+        callbackQueryId: id,
+        afterMessageId: state.order.at(-1) ?? 0,
+        message: toEntry(stored),
+      });
       return pushUpdate({ update_id: nextUpdateId++, callback_query: query });
     },
 
@@ -1645,6 +1673,9 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     },
     callbackAnswers() {
       return clone(answers);
+    },
+    presses(chatId) {
+      return clone(presses.filter((p) => p.chatId === chatId));
     },
     chatActions(chatId) {
       return (chats.get(chatId)?.actions ?? []).map((a) => a.action);
