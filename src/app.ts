@@ -191,7 +191,7 @@ export function createApp(deps: AppDeps) {
       commands: memoryCommands,
     },
     { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
-    { composer: createApprovalsFeature({ approvals }), commands: approvalsCommands },
+    { composer: createApprovalsFeature({ approvals, outbox }), commands: approvalsCommands },
     {
       composer: createPermissionsFeature({ grants: createGrantStore(store), outbox, timezoneOf: (userId) => users.timezoneOf(userId) }),
       commands: permissionsCommands,
@@ -216,7 +216,7 @@ export function createApp(deps: AppDeps) {
     outbox,
     memory,
     features,
-    chat: ({ control, journal }) => ({
+    chat: ({ control }) => ({
       composer: createChatFeature({
         turnRunner: lateRunner,
         users,
@@ -224,7 +224,6 @@ export function createApp(deps: AppDeps) {
         media,
         control,
         createReply: createReplyFactory({ outbox, clock, log: tlog }),
-        journalEntry: (id) => journal.get(id),
         approvals: suspensions,
       }),
       commands: chatCommands,

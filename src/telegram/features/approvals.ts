@@ -1,13 +1,17 @@
 import { Composer } from 'grammy';
 import type { Approvals } from '../../approvals/service.ts';
 import { toError } from '../../core/errors.ts';
+import type { Outbox } from '../../core/outbox.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const approvalsCommands = [{ command: 'pending', description: 'Approvals and questions waiting for you' }];
 
 export interface ApprovalsFeatureDeps {
   approvals: Approvals;
+  /** Takes the buttons off a prompt whose request is already closed. */
+  outbox: Pick<Outbox, 'edit' | 'editKeyboard'>;
 }
 
 /**
@@ -24,6 +28,7 @@ export function createApprovalsFeature(deps: ApprovalsFeatureDeps): Composer<Bot
       name: displayName(ctx.from),
     });
     ctx.log.info({ data: ctx.callbackQuery.data, ok: result.ok }, 'approval button');
+    if (result.stale) return answerStaleButton(ctx, deps.outbox, result.text, { alert: result.alert });
     await ctx.answerCallbackQuery({ text: result.text.slice(0, 200), show_alert: result.alert });
   });
 

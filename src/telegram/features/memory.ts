@@ -9,6 +9,7 @@ import { scopeOf } from '../../memory/scope.ts';
 import { clip, isoDate } from '../../memory/text.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const memoryCommands = [
   { command: 'memory', description: 'What I remember about you (with delete buttons)' },
@@ -269,6 +270,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       }
       const kind = data.action === 'fy' || data.action === 'fn' ? 'forget' : 'wipe';
       const payload = await memory.takePending(data.id, user.id, kind);
+      if (payload === undefined && to.type === 'private') {
+        // Only its own user sees a private confirmation, so it is dead for good: the buttons go with the answer.
+        return await answerStaleButton(ctx, outbox, 'This confirmation has expired or was already used. Send the command again.', { alert: true });
+      }
       if (payload === undefined) {
         await ctx.answerCallbackQuery({
           text: 'This confirmation expired or belongs to someone else. Send the command again.',
