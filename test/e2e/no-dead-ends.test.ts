@@ -247,6 +247,23 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     assert.deepEqual(buttonsOf(now(CAROL, older.messageId)), [], 'the stale confirmation lost its buttons');
   });
 
+  it('Retry after a command failed runs the command again, not a chat turn', async () => {
+    tg.sendUserMessage({ chatId: CAROL, text: '/help', firstName: 'Carol' });
+    await tg.waitForBotMessage(CAROL, undefined, WAIT);
+    // The disk is full for Carol's user row: her next update fails before any feature runs.
+    await store.run(`CREATE TRIGGER fault_carol BEFORE UPDATE ON users WHEN NEW.id = ${CAROL} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    tg.sendUserMessage({ chatId: CAROL, text: '/settings', firstName: 'Carol' });
+    const failure = await tg.waitForBotMessage(CAROL, (m) => /Tap Retry/.test(m.text), WAIT);
+    await store.run('DROP TRIGGER fault_carol');
+
+    const calls = turnCalls();
+    assert.equal((await press(CAROL, failure.messageId, retryData(failure)!)).text, 'Trying again…');
+    await tg.waitForBotMessage(CAROL, (m) => /Settings/.test(m.text), { ...WAIT, since: failure.messageId });
+    await tg.waitFor(() => now(CAROL, failure.messageId)?.text === '↻ Retried — see below.' || undefined, WAIT);
+    assert.equal(turnCalls(), calls, 'the command was not sent to the model');
+    assertNoRetryWithoutButton(CAROL);
+  });
+
   // Last: it prunes the whole journal as the retention pass would 8 days from now.
   it('a Retry whose message the journal no longer has (pruned after 7 days) says so plainly and loses its button', async () => {
     gemini.failNext(3, { status: 503 });
