@@ -86,6 +86,13 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
   }
 
   composer.callbackQuery(/^sys:cont:/, async (ctx, next) => {
+    if (ctx.replayOf !== undefined) return next();
+    // Continue runs a turn as the presser: in a group only the person whose answer it is may press it.
+    const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
+    const entry = parsed.success ? await journal.get(parsed.data.updateId) : undefined;
+    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx)) return answerStaleButton(ctx, outbox, "This button isn't valid here.");
+    const author = entry?.update.message?.from ?? entry?.update.callback_query?.from;
+    if (author && author.id !== ctx.from.id) return void (await answer(ctx, `Only ${displayName(author)} can continue this.`));
     if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, 'Already continued — see below.');
     return next();
   });

@@ -171,7 +171,7 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     assertNoRetryWithoutButton(GROUP);
   });
 
-  it('Continue after the step limit continues once; a second press answers that it already did', async () => {
+  it('Continue after the step limit continues once (in a group only for the asker); a second press answers that it already did', async () => {
     tg.sendUserMessage({ chatId: OWNER, text: 'keep going until done' });
     const limited = await tg.waitForBotMessage(OWNER, (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')), WAIT);
     const cont = buttonsOf(limited).find((b) => b.data.startsWith('sys:cont:'))!;
@@ -185,6 +185,15 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     await settled(again.updateId);
     assert.equal(turnCalls(), calls, 'no second continuation');
     assert.equal(tg.botMessages(OWNER).filter((m) => m.text === 'Picked up where I left off.').length, 1);
+
+    // In a group, Continue runs a turn as the presser: only the person whose answer it is may press it.
+    tg.sendUserMessage({ chatId: GROUP, userId: OWNER, firstName: 'Olga', text: '@assistant_test_bot keep going in the group', chatTitle: 'Family' });
+    const inGroup = await tg.waitForBotMessage(GROUP, (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')), WAIT);
+    const groupCont = buttonsOf(inGroup).find((b) => b.data.startsWith('sys:cont:'))!;
+    assert.equal((await press(GROUP, inGroup.messageId, groupCont.data, BOB)).text, 'Only Olga can continue this.');
+    assert.ok(buttonsOf(now(GROUP, inGroup.messageId)).some((b) => b.data === groupCont.data), 'the button stays for Olga');
+    assert.equal((await press(GROUP, inGroup.messageId, groupCont.data, OWNER)).text, 'Continuing…');
+    await tg.waitForBotMessage(GROUP, (m) => m.text === 'Picked up where I left off.', { ...WAIT, since: inGroup.messageId });
   });
 
   it('a question whose buttons stayed (the prompt edit failed) answers what happened on the next press and loses its buttons', async () => {

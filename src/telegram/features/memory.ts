@@ -270,8 +270,8 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       }
       const kind = data.action === 'fy' || data.action === 'fn' ? 'forget' : 'wipe';
       const payload = await memory.takePending(data.id, user.id, kind);
-      if (payload === undefined && to.type === 'private') {
-        // Only its own user sees a private confirmation, so it is dead for good: the buttons go with the answer.
+      if (payload === undefined && to.type === 'private' && to.chatId === user.id) {
+        // A confirmation in the presser's own private chat is theirs: it is dead for good, so its buttons go.
         return await answerStaleButton(ctx, outbox, 'This confirmation has expired or was already used. Send the command again.', { alert: true });
       }
       if (payload === undefined) {
