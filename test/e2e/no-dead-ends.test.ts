@@ -175,9 +175,13 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     tg.sendUserMessage({ chatId: OWNER, text: 'keep going until done' });
     const limited = await tg.waitForBotMessage(OWNER, (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')), WAIT);
     const cont = buttonsOf(limited).find((b) => b.data.startsWith('sys:cont:'))!;
+    // The continuation fails once; its Retry runs the Continue press again.
+    gemini.failNext(3, { status: 503 });
     assert.equal((await press(OWNER, limited.messageId, cont.data)).text, 'Continuing…');
-    await tg.waitForBotMessage(OWNER, (m) => m.text === 'Picked up where I left off.', { ...WAIT, since: limited.messageId });
     assert.deepEqual(buttonsOf(now(OWNER, limited.messageId)), [], 'the Continue button went with the press');
+    const failed = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text), { ...WAIT, since: limited.messageId });
+    assert.equal((await press(OWNER, failed.messageId, retryData(failed)!)).text, 'Continuing…');
+    await tg.waitForBotMessage(OWNER, (m) => m.text === 'Picked up where I left off.', { ...WAIT, since: failed.messageId });
 
     const calls = turnCalls();
     const again = await press(OWNER, limited.messageId, cont.data);
