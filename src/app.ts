@@ -199,6 +199,7 @@ export function createApp(deps: AppDeps) {
     {
       composer: createApprovalsFeature({
         approvals,
+        outbox,
         accessRequests: (to, userId) => resendAccessRequests({ users, outbox, now: () => clock.now() }, to, userId),
       }),
       commands: approvalsCommands,
@@ -227,7 +228,7 @@ export function createApp(deps: AppDeps) {
     outbox,
     memory,
     features,
-    chat: ({ control, journal }) => ({
+    chat: ({ control }) => ({
       composer: createChatFeature({
         turnRunner: lateRunner,
         users,
@@ -235,7 +236,6 @@ export function createApp(deps: AppDeps) {
         media,
         control,
         createReply: createReplyFactory({ outbox, clock, log: tlog }),
-        journalEntry: (id) => journal.get(id),
         approvals: suspensions,
       }),
       commands: chatCommands,

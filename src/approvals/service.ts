@@ -35,6 +35,8 @@ export interface ClickResult {
   ok: boolean;
   text: string;
   alert: boolean;
+  /** The request is closed (decided, expired or gone): the pressed prompt's buttons can no longer do anything. */
+  stale?: boolean;
 }
 
 export interface SweepReport {
@@ -526,6 +528,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const unknownRequest: ClickResult = {
     ok: false,
     alert: false,
+    stale: true,
     text: "This request isn't available any more. Send /pending to see what's still open.",
   };
 
@@ -587,18 +590,18 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       if (a.status === 'pending') await recordUnauthorized(a, actor);
       return { ok: false, alert: true, text: `Only ${a.requestedByName} can decide this.` };
     }
-    if (a.status !== 'pending') return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now()) };
+    if (a.status !== 'pending') return { ok: false, alert: false, stale: true, text: alreadyClosedNotice(a, clock.now()) };
     if (a.expiresAt <= clock.now()) {
       await expireOne(a.id);
       const again = (await loadApproval(a.id)) ?? a;
-      return { ok: false, alert: true, text: alreadyClosedNotice(again, clock.now()) };
+      return { ok: false, alert: true, stale: true, text: alreadyClosedNotice(again, clock.now()) };
     }
     const choice = choose(a);
     if ('invalid' in choice) return { ok: false, alert: false, text: choice.invalid };
     const won = await settle(a, actor, choice.status, { answer: choice.answer, always: choice.always });
     if (!won) {
       const again = await loadApproval(a.id);
-      return { ok: false, alert: false, text: again ? alreadyClosedNotice(again, clock.now()) : unknownRequest.text };
+      return { ok: false, alert: false, stale: true, text: again ? alreadyClosedNotice(again, clock.now()) : unknownRequest.text };
     }
     alog.info({ status: choice.status, by: actor.id }, 'decision recorded');
     background(`close:${a.id}`, () => closeAndContinue(a.id));
@@ -643,7 +646,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   async function handleCallback(data: string | undefined, actor: Actor): Promise<ClickResult> {
     const parsed = parseCallback(data);
-    if (!parsed) return { ok: false, alert: false, text: "This button isn't valid any more. Send /pending to see what's still open." };
+    if (!parsed) return { ok: false, alert: false, stale: true, text: "This button isn't valid any more. Send /pending to see what's still open." };
     try {
       if (parsed.kind === 'q') return await answer(parsed.id, parsed.index, actor);
       return parsed.action === 'd' ? await showDetails(parsed.id, actor) : await decide(parsed.id, parsed.action, actor);

@@ -1,12 +1,15 @@
-import { Bot, type Composer, GrammyError } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
+import { Bot, Composer, Context, GrammyError } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Outbox } from '../core/outbox.ts';
 import { ensureBotDescriptions, registerCommandMenus } from './bot-profile.ts';
 import { chatRefOf } from './chat-ref.ts';
 import type { BotContext } from './context.ts';
+import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
+import { createRetryFeature, retryButton } from './retry.ts';
+import { answerStaleButton } from './stale-button.ts';
 
 export interface BotFeatures {
   /** Group rules (first: group chatter not for the bot is dropped before anything else). */
@@ -27,15 +30,20 @@ export interface CreateBotOptions {
   log: Logger;
   outbox: Outbox;
   features: BotFeatures;
+  /** The update journal: a Retry press re-reads the failed update from it. */
+  journal: Pick<Journal, 'get' | 'earlierPress'>;
   /** Skip getMe when known (tests). */
   botInfo?: UserFromGetMe;
 }
 
 export const FAILURE_TEXT = "Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.";
+/** The error boundary's text for an update that cannot be run again (neither a message nor a button press). */
+const FAILURE_NO_RETRY_TEXT = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
 /**
  * Builds the grammY bot. Middleware order: per-update logger → error boundary → ignore bots and edits →
- * group rules → access → commands → other features → chat → a polite answer to stray button presses.
+ * group rules → access → Retry → commands → other features → chat → an answer to stray button presses.
+ * A Retry press runs the failed update again through the same chain (after the error boundary).
  */
 export function createBot(options: CreateBotOptions): Bot<BotContext> {
   const { log, outbox, features } = options;
@@ -60,11 +68,12 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong.' }).catch(() => undefined);
       const to = chatRefOf(ctx);
       if (to) {
+        const retryable = ctx.message !== undefined || ctx.callbackQuery !== undefined;
         await outbox
           .send(to, {
-            text: FAILURE_TEXT,
+            text: retryable ? FAILURE_TEXT : FAILURE_NO_RETRY_TEXT,
             format: 'plain',
-            keyboard: [[{ text: '🔁 Retry', data: `sys:retry:${ctx.update.update_id}` }]],
+            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id)]] } : {}),
             dedupeKey: `turn:${ctx.update.update_id}:final`,
           })
           .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
@@ -73,22 +82,35 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
     }
   });
 
-  bot.use(async (ctx, next) => {
+  // Everything after the error boundary; a Retry press runs the failed update through it again.
+  const pipeline = new Composer<BotContext>();
+  pipeline.use(async (ctx, next) => {
     if (ctx.from?.is_bot) return;
     if (ctx.editedMessage || ctx.editedChannelPost || ctx.channelPost) return; // answers go to new messages only
     await next();
   });
-
-  if (features.groups) bot.use(features.groups);
-  if (features.access) bot.use(features.access);
-  if (features.commands) bot.use(features.commands);
-  for (const f of features.extra ?? []) bot.use(f);
-  if (features.chat) bot.use(features.chat);
-
-  bot.on('callback_query', async (ctx) => {
+  if (features.groups) pipeline.use(features.groups);
+  if (features.access) pipeline.use(features.access);
+  pipeline.use(
+    createRetryFeature({
+      outbox,
+      journal: options.journal,
+      replay: async (ctx, update: Update, originId) => {
+        const again = new Context(update, ctx.api, ctx.me) as BotContext;
+        again.log = ctx.log.child({ replay_of: originId });
+        again.replayOf = originId;
+        await pipeline.middleware()(again, async () => undefined);
+      },
+    }),
+  );
+  if (features.commands) pipeline.use(features.commands);
+  for (const f of features.extra ?? []) pipeline.use(f);
+  if (features.chat) pipeline.use(features.chat);
+  pipeline.on('callback_query', async (ctx) => {
     ctx.log.info({ data: ctx.callbackQuery.data }, 'button press not handled by any feature');
-    await ctx.answerCallbackQuery({ text: 'This button is no longer active.' });
+    await answerStaleButton(ctx, outbox, 'This button is no longer active.', { remove: 'button' });
   });
+  bot.use(pipeline);
 
   return bot;
 }

@@ -114,6 +114,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     apiRoot: config.apiRoot,
     log: tlog,
     outbox,
+    journal,
     ...(config.botInfo ? { botInfo: config.botInfo } : {}),
     features: {
       groups: createGroupsFeature(),

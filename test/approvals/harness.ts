@@ -181,7 +181,7 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
         ctx.log = log.child({ update_id: ctx.update.update_id });
         await next();
       });
-      bot.use(createApprovalsFeature({ approvals }));
+      bot.use(createApprovalsFeature({ approvals, outbox }));
       bot.use(createPermissionsFeature({ grants: createGrantStore(store), outbox }));
       await bot.init();
 

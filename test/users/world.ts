@@ -77,7 +77,7 @@ export async function createWorld(): Promise<World> {
   const runner = buildTurnRunner(gemini, [httpFetch, createAskUserTool()], createApprovalGate({ policy, store: h.store, log }));
   const isServed = (userId: number) => h.users.isServed(userId);
   const approvals = createApprovals({ store: h.store, outbox: h.outbox, turnRunner: runner, policy, clock, idGen: createIdGen(12), log, isServed });
-  inner = createApprovalsFeature({ approvals });
+  inner = createApprovalsFeature({ approvals, outbox: h.outbox });
   const scheduler = createScheduler({
     store: h.store,
     clock,

@@ -9,6 +9,7 @@ import type { BotContext } from '../context.ts';
 import { commandOf } from '../intake/classify.ts';
 import { accessData, accessPrompt } from './access-prompt.ts';
 import { isGroupChat } from './groups.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const accessCommands = [{ command: 'users', description: 'Owner: list users and manage access' }];
 
@@ -38,6 +39,16 @@ const accessDataSchema = z
     const [, , action, id, version] = s.split(':');
     return { action: action as 'y' | 'n' | 'a' | 'd' | 'r', userId: Number(id), version: Number(version) };
   });
+
+/** A user's state in words, for answers to /users buttons. */
+const STATE_WORD: Record<AccessState, string> = {
+  owner: 'the owner',
+  allowed: 'allowed',
+  pending: 'waiting for your decision',
+  denied: 'denied',
+  revoked: 'revoked',
+  unknown: 'unknown to me',
+};
 
 const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = { y: 'allowed', a: 'allowed', n: 'denied', d: 'denied', r: 'revoked' };
 
@@ -144,6 +155,38 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     return 'refused';
   }
 
+  /** The /users list: every known user with their state, and a button per user to change it. */
+  async function usersList(ownerId: number | undefined): Promise<OutMessage> {
+    const list = await users.list();
+    const others = list.filter((u) => u.id !== ownerId && u.access !== 'unknown');
+    const keyboard: Keyboard = [];
+    for (const u of others.slice(0, 20)) {
+      const short = (u.firstName || u.username || String(u.id)).slice(0, 20);
+      if (u.access === 'allowed') keyboard.push([{ text: `🚫 Revoke ${short}`, data: accessData('r', u, u.accessVersion) }]);
+      else if (u.access === 'pending')
+        keyboard.push([
+          { text: `✅ Approve ${short}`, data: accessData('a', u, u.accessVersion) },
+          { text: '⛔ Deny', data: accessData('d', u, u.accessVersion) },
+        ]);
+      else keyboard.push([{ text: `✅ Let ${short} back in`, data: accessData('a', u, u.accessVersion) }]);
+    }
+    const mode =
+      users.mode === 'allowlist'
+        ? 'Access comes from ALLOWED_USER_IDS; revoking here overrides it.'
+        : 'New users ask you for access; requests expire after 24 hours. Denied and revoked users stay out until you let them back in here.';
+    const lines = list.filter((u) => u.access !== 'unknown').map((u) => userLine(u, users.requestExpired(u)));
+    return { text: `Users (${lines.length}):\n${lines.join('\n')}\n\n${mode}`, format: 'plain', ...(keyboard.length > 0 ? { keyboard } : {}) };
+  }
+
+  /** Redraws a /users list in place after a decision, so its rows and buttons show the current state. */
+  async function refreshList(ctx: BotContext, ownerId: number): Promise<void> {
+    const to = chatRefOf(ctx);
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    if (!to || messageId === undefined) return;
+    const d = await outbox.edit(to, messageId, await usersList(ownerId));
+    if (!d.ok) ctx.log.info({ reason: d.reason }, 'could not redraw the /users list');
+  }
+
   // The gate.
   composer.use(async (ctx, next) => {
     const from = ctx.from;
@@ -180,40 +223,46 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
   composer.callbackQuery(/^sys:acc:/, async (ctx) => {
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
-    const removeButtons = async () => {
-      if (to && messageId) await outbox.editKeyboard(to, messageId, undefined);
-    };
     const ownerId = await users.ownerId();
     if (ctx.from.id !== ownerId) {
       return void (await ctx.answerCallbackQuery({ text: 'Only the owner can change access.' }));
     }
     const parsed = accessDataSchema.safeParse(ctx.callbackQuery.data);
     if (!parsed.success) {
-      await ctx.answerCallbackQuery({ text: 'This button is from an older version — use /users to change access.', show_alert: true });
-      return removeButtons();
+      return answerStaleButton(ctx, outbox, 'This button is from an older version — use /users to change access.', { alert: true });
     }
     const { action, userId, version } = parsed.data;
     if (userId === ownerId) return void (await ctx.answerCallbackQuery({ text: "You can't change your own access." }));
     const access = TARGET[action];
     const decided = await users.decide(userId, access, { version, expires: action === 'y' || action === 'n' });
+    const isPrompt = action === 'y' || action === 'n';
+    const target = await users.get(userId);
+    const name = target ? displayName({ id: target.id, first_name: target.firstName, username: target.username }) : `user ${userId}`;
     if (!decided.ok) {
+      ctx.log.info({ target_user: userId, reason: decided.reason }, 'access button no longer decides anything');
+      if (!isPrompt) {
+        // A list button made before another decision: say what the state is, and redraw the list to match it.
+        const text =
+          decided.reason !== 'stale'
+            ? 'I don’t know this user any more. The list is up to date now.'
+            : decided.current === access
+              ? `Already done: ${name} is ${STATE_WORD[decided.current]}. The list is up to date now.`
+              : `${name}'s access changed meanwhile: ${STATE_WORD[decided.current]} now. The list is up to date now.`;
+        await ctx.answerCallbackQuery({ text, show_alert: true });
+        return refreshList(ctx, ownerId);
+      }
       const text =
         decided.reason === 'stale'
           ? staleButtonText(decided.current)
           : decided.reason === 'expired'
             ? EXPIRED_BUTTON_TEXT
             : 'I don’t know this user any more — use /users.';
-      ctx.log.info({ target_user: userId, reason: decided.reason }, 'access button no longer decides anything');
-      await ctx.answerCallbackQuery({ text, show_alert: true });
-      // The list's other rows may still be current; a prompt is about this one request only.
-      return action === 'y' || action === 'n' ? removeButtons() : undefined;
+      return answerStaleButton(ctx, outbox, text, { alert: true });
     }
-    const target = await users.get(userId);
-    const name = target ? displayName({ id: target.id, first_name: target.firstName, username: target.username }) : `user ${userId}`;
     ctx.log.info({ target_user: userId, access }, 'owner changed access');
     const verdict = access === 'allowed' ? `✅ Approved ${name}.` : access === 'denied' ? `⛔ Denied ${name}.` : `🚫 Revoked access for ${name}.`;
     await ctx.answerCallbackQuery({ text: verdict });
-    const isPrompt = action === 'y' || action === 'n';
+    if (!isPrompt) await refreshList(ctx, ownerId);
     const closed = await closePrompts(userId, decided.change.version, verdict);
     if (isPrompt && to && messageId && !closed.includes(messageId)) await outbox.edit(to, messageId, { text: verdict, format: 'plain' });
     const report = [verdict, ...decided.notes].join('\n\n');
@@ -241,29 +290,7 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       await outbox.send(to, { text: 'Only the owner can manage users.', format: 'plain' });
       return;
     }
-    const list = await users.list();
-    const others = list.filter((u) => u.id !== ownerId && u.access !== 'unknown');
-    const keyboard: Keyboard = [];
-    for (const u of others.slice(0, 20)) {
-      const short = (u.firstName || u.username || String(u.id)).slice(0, 20);
-      if (u.access === 'allowed') keyboard.push([{ text: `🚫 Revoke ${short}`, data: accessData('r', u, u.accessVersion) }]);
-      else if (u.access === 'pending')
-        keyboard.push([
-          { text: `✅ Approve ${short}`, data: accessData('a', u, u.accessVersion) },
-          { text: '⛔ Deny', data: accessData('d', u, u.accessVersion) },
-        ]);
-      else keyboard.push([{ text: `✅ Let ${short} back in`, data: accessData('a', u, u.accessVersion) }]);
-    }
-    const mode =
-      users.mode === 'allowlist'
-        ? 'Access comes from ALLOWED_USER_IDS; revoking here overrides it.'
-        : 'New users ask you for access; requests expire after 24 hours. Denied and revoked users stay out until you let them back in here.';
-    const lines = list.filter((u) => u.access !== 'unknown').map((u) => userLine(u, users.requestExpired(u)));
-    await outbox.send(to, {
-      text: `Users (${lines.length}):\n${lines.join('\n')}\n\n${mode}`,
-      format: 'plain',
-      ...(keyboard.length > 0 ? { keyboard } : {}),
-    });
+    await outbox.send(to, await usersList(ownerId));
   });
 
   return composer;

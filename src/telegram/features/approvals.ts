@@ -2,8 +2,10 @@ import { Composer } from 'grammy';
 import type { Approvals } from '../../approvals/service.ts';
 import { toError } from '../../core/errors.ts';
 import type { ChatRef } from '../../core/outbox.ts';
+import type { Outbox } from '../../core/outbox.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const approvalsCommands = [{ command: 'pending', description: 'Approvals, questions and access requests waiting for you' }];
 
@@ -11,6 +13,8 @@ export interface ApprovalsFeatureDeps {
   approvals: Approvals;
   /** `/pending` also re-sends open access requests (the owner, in a private chat); returns how many it sent. */
   accessRequests?: (to: ChatRef & { type: string }, userId: number) => Promise<number>;
+  /** Takes the buttons off a prompt whose request is already closed. */
+  outbox: Pick<Outbox, 'edit' | 'editKeyboard'>;
 }
 
 /**
@@ -27,6 +31,7 @@ export function createApprovalsFeature(deps: ApprovalsFeatureDeps): Composer<Bot
       name: displayName(ctx.from),
     });
     ctx.log.info({ data: ctx.callbackQuery.data, ok: result.ok }, 'approval button');
+    if (result.stale) return answerStaleButton(ctx, deps.outbox, result.text, { alert: result.alert });
     await ctx.answerCallbackQuery({ text: result.text.slice(0, 200), show_alert: result.alert });
   });
 

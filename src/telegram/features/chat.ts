@@ -8,10 +8,12 @@ import type { Users } from '../../users/users.ts';
 import { chatRefOf, contextMessage } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import type { TelegramOutbox } from '../outbox.ts';
+import { retryButton } from '../retry.ts';
+import { answerStaleButton } from '../stale-button.ts';
+import { toError } from '../../core/errors.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
 import type { MediaReader } from './media.ts';
 import { type TurnControl, TurnAbort, isShutdownAbort } from '../intake/turn-control.ts';
-import type { JournalEntry } from '../intake/journal.ts';
 
 export const chatCommands: { command: string; description: string }[] = [];
 
@@ -52,18 +54,10 @@ export interface ChatDeps {
   media: MediaReader;
   control: TurnControl;
   createReply: (params: ReplyParams) => StreamingReply;
-  /** Looks up the journaled update a Retry button refers to. */
-  journalEntry: (updateId: number) => Promise<JournalEntry | undefined>;
   approvals?: SuspensionHandler;
 }
 
-const turnButtonSchema = z
-  .string()
-  .regex(/^sys:(retry|cont):\d{1,15}$/)
-  .transform((s) => {
-    const [, action, id] = s.split(':');
-    return { action: action as 'retry' | 'cont', updateId: Number(id) };
-  });
+const contButtonSchema = z.string().regex(/^sys:cont:\d{1,15}$/);
 
 function sourcesMarkdown(outcome: TurnOutcome): string {
   const sources = outcome.grounding?.sources ?? [];
@@ -164,9 +158,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       }
       case 'failed':
         if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
-        await reply.fail(outcome.text || 'Something went wrong on my side. Tap Retry.', [
-          [{ text: '🔁 Retry', data: `sys:retry:${updateId}` }],
-        ]);
+        await reply.fail(outcome.text || 'Something went wrong on my side. Tap Retry.', [[retryButton(updateId)]]);
         return;
       case 'suspended':
         if (deps.approvals && outcome.suspension) {
@@ -180,6 +172,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
   }
 
   async function fromMessage(ctx: BotContext, message: Message): Promise<void> {
+    control.markTurn(ctx.update.update_id); // from here on /stop and the Stop button stop this reply
     const media = await deps.media.read(message, control.signalFor(ctx.update.update_id));
     const to = chatRefOf(ctx);
     if (!media.ok) {
@@ -203,34 +196,17 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
 
   composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
 
-  composer.callbackQuery(/^sys:(retry|cont):/, async (ctx) => {
-    const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) return void (await ctx.answerCallbackQuery({ text: 'This button is no longer valid.' }));
-    const { action, updateId } = parsed.data;
+  composer.callbackQuery(/^sys:cont:/, async (ctx) => {
+    const parsed = contButtonSchema.safeParse(ctx.callbackQuery.data);
+    if (!parsed.success) return answerStaleButton(ctx, deps.outbox, 'This button is no longer valid.');
     const origin = contextMessage(ctx);
     if (origin && ctx.chat) {
-      // Take the button away so one press runs one turn.
+      // Take the button away so one press runs one turn (a second press of it is answered by the retry feature).
       await deps.outbox.editKeyboard(chatRefOf(ctx)!, origin.message_id, undefined).catch(() => undefined);
     }
-    if (action === 'cont') {
-      await ctx.answerCallbackQuery({ text: 'Continuing…' });
-      await runTurn(ctx, { text: 'continue', attachments: [] });
-      return;
-    }
-    const entry = await deps.journalEntry(updateId);
-    const original = entry?.update.message;
-    if (original && original.from?.id === ctx.from.id) {
-      await ctx.answerCallbackQuery({ text: 'Trying again…' });
-      await fromMessage(ctx, original);
-      return;
-    }
-    const pressed = entry?.update.callback_query?.data;
-    if (pressed?.startsWith('sys:cont:')) {
-      await ctx.answerCallbackQuery({ text: 'Trying again…' });
-      await runTurn(ctx, { text: 'continue', attachments: [] });
-      return;
-    }
-    await ctx.answerCallbackQuery({ text: "I can't retry that one any more. Please send your message again." });
+    control.markTurn(ctx.update.update_id);
+    await ctx.answerCallbackQuery({ text: 'Continuing…' }).catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer Continue'));
+    await runTurn(ctx, { text: 'continue', attachments: [] });
   });
 
   return composer;

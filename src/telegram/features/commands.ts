@@ -10,6 +10,7 @@ import { type MenuPlace, commandsFor, placeOf } from '../command-menu.ts';
 import type { BotContext } from '../context.ts';
 import { escapeHtml as esc } from '../format.ts';
 import type { TurnControl } from '../intake/turn-control.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const commandsCommands = [
   { command: 'start', description: 'Set up: greeting and your time zone' },
@@ -230,9 +231,9 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
   composer.callbackQuery(/^sys:stop:/, async (ctx) => {
     const id = stopDataSchema.safeParse(ctx.callbackQuery.data);
     const r = id.success ? control.stop(id.data, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
-    const text =
-      r.kind === 'stopped' ? 'Stopping…' : r.kind === 'forbidden' ? `Only ${r.starter} or the owner can stop this.` : 'That reply has already finished.';
-    await ctx.answerCallbackQuery({ text });
+    // Nothing left to stop: the button goes too (a finished reply normally replaced it already).
+    if (r.kind === 'not_running') return answerStaleButton(ctx, outbox, 'That reply has already finished.');
+    await ctx.answerCallbackQuery({ text: r.kind === 'stopped' ? 'Stopping…' : `Only ${r.starter} or the owner can stop this.` });
   });
 
   // A typed time zone after /start or "Change time zone" (private chats only; longer texts go to the model).

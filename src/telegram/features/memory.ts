@@ -14,6 +14,7 @@ import { type MemData, memData, renderForgotten, renderMemoryPage, type Slot, sl
 import { createWhyFeature } from './why.ts';
 
 export { renderMemoryPage } from './memory-view.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 export const memoryCommands = [
   { command: 'memory', description: 'What I remember about you (and forget things)' },
@@ -267,6 +268,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       if (data.type === 'undoForget') return await onUndoForget(ctx, data);
       if (data.type !== 'wipe') return await onFactButton(ctx, data);
       const payload = await memory.takePending(data.id, user.id, 'wipe');
+      if (payload === undefined && to.type === 'private' && to.chatId === user.id) {
+        // A confirmation in the presser's own private chat is theirs: it is dead for good, so its buttons go.
+        return await answerStaleButton(ctx, outbox, 'This confirmation has expired or was already used. Send the command again.', { alert: true });
+      }
       if (payload === undefined) {
         await ctx.answerCallbackQuery({
           text: 'This confirmation expired or belongs to someone else. Send /wipe again.',

@@ -20,6 +20,15 @@ export interface JournalEntry {
   attempts: number;
 }
 
+/** One button press, as `earlierPress` compares them. */
+export interface ButtonPress {
+  updateId: number;
+  userId: number;
+  chatKey: string;
+  messageId: number;
+  data: string;
+}
+
 /** What intake hands to `accept`: the update to store and how it starts. */
 export interface IncomingEntry {
   updateId: number;
@@ -66,6 +75,11 @@ export interface Journal {
   /** Unfinished rows this instance holds (queued or running here). */
   held(): number;
   get(updateId: number): Promise<JournalEntry | undefined>;
+  /**
+   * The first press of the same button (same user, same message, same callback data) journaled before
+   * `press.updateId`, if any: one-shot buttons (Retry, Continue) act once however often they are tapped.
+   */
+  earlierPress(press: ButtonPress): Promise<number | undefined>;
   /** Deletes finished rows older than `olderThanMs` (the dedupe window), overwriting them on disk. Returns how many. */
   prune(olderThanMs: number): Promise<number>;
 }
@@ -283,6 +297,18 @@ export function createJournal(deps: JournalOptions): Journal {
         updateId,
       ]);
       return row ? toEntry(row) : undefined;
+    },
+    async earlierPress(press) {
+      // The user_id index narrows this to one user's updates; the JSON fields are compared on those rows only.
+      const row = await store.get(
+        `SELECT update_id FROM updates
+         WHERE user_id = ? AND update_id < ? AND kind = 'callback_query' AND chat_key = ?
+           AND json_extract(payload, '$.callback_query.data') = ?
+           AND json_extract(payload, '$.callback_query.message.message_id') = ?
+         ORDER BY update_id LIMIT 1`,
+        [press.userId, press.updateId, press.chatKey, press.data, press.messageId],
+      );
+      return row ? Number(row.update_id) : undefined;
     },
     async prune(olderThanMs) {
       const cutoff = clock.now() - olderThanMs;

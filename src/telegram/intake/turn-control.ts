@@ -42,18 +42,23 @@ export function starterOf(update: Update): TurnStarter | undefined {
 export interface TurnControl {
   /** Registers a running update (and who started it); returns its controller. */
   begin(updateId: number, chatKey: string, starter?: TurnStarter): AbortController;
+  /**
+   * Marks a running update as a reply in progress (a model turn, including the download of its media). Only these
+   * are what `/stop` and the Stop button stop: a command or a button press being handled is not "a reply".
+   */
+  markTurn(updateId: number): void;
   end(updateId: number): void;
   /** The signal of a running update (undefined if it is not running). */
   signalFor(updateId: number): AbortSignal | undefined;
   /** Update ids currently running in a chat lane. */
   runningIn(chatKey: string): number[];
   /**
-   * Aborts one running update on behalf of `by`: allowed for the user who started it and for the owner
+   * Aborts one running reply on behalf of `by`: allowed for the user who started it and for the owner
    * (a turn with no known starter only for the owner).
    */
   stop(updateId: number, by: StopRequester): StopResult;
   /**
-   * Aborts the running updates in a chat that `by` may stop (their own; every one for the owner). `stopped` counts
+   * Aborts the running replies in a chat that `by` may stop (their own; every one for the owner). `stopped` counts
    * them; `forbidden` names the starter of a running turn `by` may not stop, if any. `except` (the /stop update
    * itself, which runs in the same chat) is left alone.
    */
@@ -63,7 +68,7 @@ export interface TurnControl {
 }
 
 export function createTurnControl(): TurnControl {
-  const running = new Map<number, { chatKey: string; controller: AbortController; starter?: TurnStarter }>();
+  const running = new Map<number, { chatKey: string; controller: AbortController; starter?: TurnStarter; turn?: boolean }>();
   const mayStop = (starter: TurnStarter | undefined, by: StopRequester) => by.isOwner || starter?.userId === by.userId;
   const abort = (controller: AbortController) => controller.abort(new TurnAbort('user'));
   return {
@@ -71,6 +76,10 @@ export function createTurnControl(): TurnControl {
       const controller = new AbortController();
       running.set(updateId, { chatKey, controller, ...(starter ? { starter } : {}) });
       return controller;
+    },
+    markTurn(updateId) {
+      const r = running.get(updateId);
+      if (r) r.turn = true;
     },
     end(updateId) {
       running.delete(updateId);
@@ -83,7 +92,7 @@ export function createTurnControl(): TurnControl {
     },
     stop(updateId, by) {
       const r = running.get(updateId);
-      if (!r || r.controller.signal.aborted) return { kind: 'not_running' };
+      if (!r?.turn || r.controller.signal.aborted) return { kind: 'not_running' };
       if (!mayStop(r.starter, by)) return { kind: 'forbidden', starter: r.starter?.name ?? 'the person who asked' };
       abort(r.controller);
       return { kind: 'stopped' };
@@ -92,7 +101,7 @@ export function createTurnControl(): TurnControl {
       let stopped = 0;
       let forbidden: string | undefined;
       for (const [id, r] of running) {
-        if (id === except || r.chatKey !== chatKey || r.controller.signal.aborted) continue;
+        if (id === except || !r.turn || r.chatKey !== chatKey || r.controller.signal.aborted) continue;
         if (!mayStop(r.starter, by)) {
           forbidden ??= r.starter?.name ?? 'the person who asked';
           continue;
