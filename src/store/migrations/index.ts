@@ -12,6 +12,7 @@ import { accessMigration } from './011-access.ts';
 import { retentionMigration } from './012-retention.ts';
 import { approvalGrantsMigration } from './013-approval-grants.ts';
 import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
+import { jobsPolishMigration } from './017-jobs-polish.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -36,4 +37,5 @@ export const migrations: Migration[] = [
   retentionMigration,
   approvalGrantsMigration,
   lastUsedPerUserMigration,
+  jobsPolishMigration,
 ];
