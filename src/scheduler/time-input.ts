@@ -77,13 +77,14 @@ export function parseTimeInput(input: string): When | undefined {
 }
 
 /**
- * The new schedule for a job from a typed time. A lone time of day ("09:00") on a repeating job keeps its days
- * ("Mondays 08:00" → "Mondays 09:00"); anything else replaces the schedule.
+ * The new schedule for a job from a typed time. A lone time of day ("09:00") on a job repeating at one time on some
+ * days keeps its days ("Mondays 08:00" → "Mondays 09:00"); anything else replaces the schedule.
  */
 export function whenForJob(job: Job, when: When): When {
   if (job.schedule.type !== 'cron' || when.time === undefined || when.date !== undefined) return when;
-  const [, , dom, month, dow] = job.schedule.expression.split(/\s+/);
-  const days = dom === '*' && month === '*' ? dowSet(dow ?? '') : undefined;
+  const [min, hour, dom, month, dow] = job.schedule.expression.split(/\s+/);
+  const simple = /^\d{1,2}$/.test(min ?? '') && /^\d{1,2}$/.test(hour ?? '') && dom === '*' && month === '*';
+  const days = simple ? dowSet(dow ?? '') : undefined;
   if (!days) return when;
   const key = [...days].sort().join(',');
   const names = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
