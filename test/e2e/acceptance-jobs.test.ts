@@ -252,7 +252,8 @@ test('deleting in chat: the approval stays, and the answer is one message "Delet
     timeoutMs: 20_000,
   });
   await nextTurnFinished();
-  assert.ok((await job('call mom'))?.deleted_at === null, 'nothing deleted before the decision');
+  const waiting = await job('call mom');
+  assert.ok(waiting && !waiting.deleted_at, 'nothing deleted before the decision');
   const approve = buttonsOf(prompt).find((b) => /Approve/.test(b.text))!;
   const before = tg.botMessages(USER).at(-1)!.messageId;
   await press(USER, prompt, approve.data);
