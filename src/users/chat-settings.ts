@@ -23,8 +23,6 @@ export interface ChatSettingsStore {
   setTimezone(chatId: number, timezone: string, by: number): Promise<void>;
   /** Remembers that `userId` was asked to type the group's time zone (their next message in the group answers). */
   awaitTimezone(chatId: number, userId: number): Promise<void>;
-  /** True (and cleared) when `userId` was asked to type the group's time zone recently. */
-  takeAwaiting(chatId: number, userId: number): Promise<boolean>;
   /** True when `userId` was asked recently (without clearing it). */
   isAwaiting(chatId: number, userId: number): Promise<boolean>;
   /** A group became a supergroup: its settings move to the new id. */
@@ -67,13 +65,6 @@ export function createChatSettings(deps: { store: Store; clock: Clock }): ChatSe
         clock.now() - AWAIT_MS,
       ]);
       return row !== undefined;
-    },
-    async takeAwaiting(chatId, userId) {
-      const r = await store.run(
-        'UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE chat_id = ? AND awaiting_tz_from = ? AND awaiting_tz_at > ?',
-        [chatId, userId, clock.now() - AWAIT_MS],
-      );
-      return r.changes === 1;
     },
     async migrate(fromChatId, toChatId) {
       await store.run('UPDATE OR IGNORE chat_settings SET chat_id = ? WHERE chat_id = ?', [toChatId, fromChatId]);

@@ -85,6 +85,38 @@ function mapKeyboard(markup: unknown, map: (b: Button) => Button | null): Keyboa
   return out.length > 0 ? out : undefined;
 }
 
+/** The jobs /jobs shows in a chat: in a group everyone's, in a private chat the person's own; plus ones just deleted. */
+function jobsShown(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, now: number): Promise<Job[]> {
+  const deletedSince = now - UNDO_WINDOW_MS;
+  return isGroupChat(chat.type)
+    ? deps.scheduler.list({ chatId: chat.id, deletedSince })
+    : deps.scheduler.list({ ownerUserId: userId, chatId: chat.id, deletedSince });
+}
+
+/** Who is looking: the zone they read times in, and in a group the names of the people who set the jobs. */
+async function viewerFor(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, jobs: Job[]): Promise<Viewer> {
+  const group = isGroupChat(chat.type);
+  const zone = group ? await deps.chatTimezoneOf?.(chat.id) : await deps.timezoneOf?.(userId).catch(() => undefined);
+  const names = new Map<number, string>();
+  if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, await nameOf(deps, id));
+  return { group, ...(zone ? { zone } : {}), names };
+}
+
+/** Whether the person is an admin of the group (asked from Telegram each time; a failure counts as no). */
+async function isGroupAdmin(ctx: BotContext, chatId: number, userId: number): Promise<boolean> {
+  try {
+    const member = await ctx.api.getChatMember(chatId, userId);
+    return member.status === 'creator' || member.status === 'administrator';
+  } catch (err) {
+    ctx.log.warn({ err: toError(err) }, 'could not check group admin status');
+    return false;
+  }
+}
+
+async function nameOf(deps: JobsFeatureDeps, userId: number): Promise<string> {
+  return (await deps.nameOf?.(userId).catch(() => undefined)) ?? 'the person who set it';
+}
+
 /**
  * Reminders and scheduled tasks in the chat:
  * - `/jobs`: one job per line in plain words, each with its own buttons (Pause/Resume, Change time, Delete; its
@@ -101,28 +133,8 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
 
-  async function nameOf(userId: number): Promise<string> {
-    return (await deps.nameOf?.(userId).catch(() => undefined)) ?? 'the person who set it';
-  }
-
-  async function viewerOf(ctx: BotContext, jobs: Job[]): Promise<Viewer> {
-    const group = isGroupChat(ctx.chat?.type);
-    const zone = group
-      ? await deps.chatTimezoneOf?.(ctx.chat!.id)
-      : await deps.timezoneOf?.(ctx.from!.id).catch(() => undefined);
-    const names = new Map<number, string>();
-    if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, await nameOf(id));
-    return { group, ...(zone ? { zone } : {}), names };
-  }
-
-  /** The jobs /jobs shows here: in a group everyone's, in a private chat the person's own; plus ones deleted a moment ago. */
-  async function listFor(ctx: BotContext): Promise<Job[]> {
-    const chatId = ctx.chat!.id;
-    const deletedSince = now() - UNDO_WINDOW_MS;
-    return isGroupChat(ctx.chat?.type)
-      ? scheduler.list({ chatId, deletedSince })
-      : scheduler.list({ ownerUserId: ctx.from!.id, chatId, deletedSince });
-  }
+  const viewerOf = (ctx: BotContext, jobs: Job[]) => viewerFor(deps, ctx.chat!, ctx.from!.id, jobs);
+  const listFor = (ctx: BotContext) => jobsShown(deps, ctx.chat!, ctx.from!.id, now());
 
   async function rerender(ctx: BotContext, focusId?: string, page?: number): Promise<void> {
     const to = chatRefOf(ctx);
@@ -143,22 +155,12 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not show the job details');
   }
 
-  async function isGroupAdmin(ctx: BotContext, chatId: number, userId: number): Promise<boolean> {
-    try {
-      const member = await ctx.api.getChatMember(chatId, userId);
-      return member.status === 'creator' || member.status === 'administrator';
-    } catch (err) {
-      ctx.log.warn({ err: toError(err) }, 'could not check group admin status');
-      return false;
-    }
-  }
-
   /** Its creator may change a job; in a group, an admin too. Otherwise the press is answered with who can. */
   async function mayChange(ctx: BotContext, job: Job): Promise<boolean> {
     const userId = ctx.from!.id;
     if (job.ownerUserId === userId) return true;
     if (isGroupChat(ctx.chat?.type) && job.chatId === ctx.chat?.id && (await isGroupAdmin(ctx, job.chatId, userId))) return true;
-    const who = await nameOf(job.ownerUserId);
+    const who = await nameOf(deps, job.ownerUserId);
     const text = isGroupChat(ctx.chat?.type) ? `Only ${who} or a group admin can change this.` : `Only ${who} can change this.`;
     await ctx.answerCallbackQuery({ text, show_alert: true });
     return false;
@@ -412,17 +414,9 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
     const job = await scheduler.findDeleted(press.token);
     if (!job || job.chatId !== press.chat.chatId) return { done: false, toast: TOO_LATE_TO_UNDO };
     if (job.ownerUserId !== press.userId) {
-      let admin = false;
-      if (isGroupChat(press.chat.type)) {
-        try {
-          const m = await press.ctx.api.getChatMember(press.chat.chatId, press.userId);
-          admin = m.status === 'creator' || m.status === 'administrator';
-        } catch (err) {
-          press.ctx.log.warn({ err: toError(err) }, 'could not check group admin status');
-        }
-      }
+      const admin = isGroupChat(press.chat.type) && (await isGroupAdmin(press.ctx, press.chat.chatId, press.userId));
       if (!admin) {
-        const who = (await deps.nameOf?.(job.ownerUserId).catch(() => undefined)) ?? 'the person who set it';
+        const who = await nameOf(deps, job.ownerUserId);
         return { done: false, toast: `Only ${who} or a group admin can change this.`, alert: true, keep: true };
       }
     }
@@ -439,20 +433,11 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
         const r = await scheduler.restore(press.token);
         if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
         if (press.messageId !== undefined) {
-          const group = isGroupChat(press.chat.type);
-          const deletedSince = clock.now() - UNDO_WINDOW_MS;
-          const jobs = group
-            ? await scheduler.list({ chatId: press.chat.chatId, deletedSince })
-            : await scheduler.list({ ownerUserId: press.userId, chatId: press.chat.chatId, deletedSince });
-          const index = jobs.findIndex((j) => j.id === job.id);
-          const zone = group ? await deps.chatTimezoneOf?.(press.chat.chatId) : await deps.timezoneOf?.(press.userId).catch(() => undefined);
-          const names = new Map<number, string>();
-          if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, (await deps.nameOf?.(id).catch(() => undefined)) ?? 'someone');
-          await outbox.edit(
-            press.chat,
-            press.messageId,
-            renderJobList(jobs, Math.max(0, Math.floor(index / pageSize)), pageSize, clock.now(), { group, ...(zone ? { zone } : {}), names }),
-          );
+          const chat = { id: press.chat.chatId, type: press.chat.type };
+          const jobs = await jobsShown(deps, chat, press.userId, clock.now());
+          const page = Math.max(0, Math.floor(jobs.findIndex((j) => j.id === job.id) / pageSize));
+          const viewer = await viewerFor(deps, chat, press.userId, jobs);
+          await outbox.edit(press.chat, press.messageId, renderJobList(jobs, page, pageSize, clock.now(), viewer));
         }
         return { done: true, toast: restoredToast(r.job) };
       },
