@@ -23,13 +23,16 @@ import { confirmForgetCall, createMemoryTools, describeForgetCall } from './memo
 import { createWipeFence } from './privacy/fence.ts';
 import { createPrivacy } from './privacy/privacy.ts';
 import { createPruner } from './retention/pruner.ts';
+import { trackJobCards } from './scheduler/card-tracker.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import { confirmSchedulerCall, createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
+import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
 import { resendAccessRequests } from './telegram/features/access-prompt.ts';
 import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
-import { createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
+import { createGroupSettingsFeature } from './telegram/features/group-settings.ts';
+import { createJobUndoHandlers, createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
 import { createMediaReader } from './telegram/features/media.ts';
 import { createMemoryFeature, memoryCommands } from './telegram/features/memory.ts';
 import { createPermissionsFeature, permissionsCommands } from './telegram/features/permissions.ts';
@@ -37,6 +40,8 @@ import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegram
 import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
 import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
 import { createReplyFactory } from './telegram/reply-factory.ts';
+import { createUndoFeature } from './telegram/undo.ts';
+import { createChatSettings } from './users/chat-settings.ts';
 import { announceRunning } from './users/pairing.ts';
 import { createRevocation } from './users/revoke.ts';
 import { createUsers } from './users/users.ts';
@@ -100,7 +105,8 @@ export function createApp(deps: AppDeps) {
     resume: (request, suspension, resolutions, onEvent) => runner().resume(request, suspension, resolutions, onEvent),
   };
   let scheduler: ReturnType<typeof createScheduler> | undefined;
-  const outbox = createTelegramOutbox({
+  const chatSettings = createChatSettings({ store, clock });
+  const telegramOutbox = createTelegramOutbox({
     api,
     store,
     clock,
@@ -109,8 +115,11 @@ export function createApp(deps: AppDeps) {
     ...(deps.overrides?.outboxRetry ? { retry: deps.overrides.outboxRetry } : {}),
     onChatMigrated: async (from, to) => {
       await scheduler?.migrateChat(from, to);
+      await chatSettings.migrate(from, to);
     },
   });
+  // Every message carrying a job's confirmation card is remembered, so the card follows its job (fired, deleted).
+  const outbox = trackJobCards(telegramOutbox, store, (err) => log.warn({ err: toError(err) }, 'could not remember a job card'));
 
   const memory = createMemory({ store, llm, clock, ids, log: log.child({ module: 'memory' }), models: { chat: env.GEMINI_ROUTER_MODEL } });
   const policy = createApprovalPolicy(config.approvals);
@@ -143,12 +152,15 @@ export function createApp(deps: AppDeps) {
     outbox,
     turnRunner: lateRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
+    chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
     newId: ids,
     approvals: suspensions,
     isServed,
     options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
   scheduler = jobs;
+  // A turn's answer shows what it scheduled or deleted (card / Undo), as one message.
+  const jobAnswers = createTurnAnswers({ scheduler: jobs, outbox, clock, log: log.child({ module: 'scheduler' }) });
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
@@ -159,7 +171,7 @@ export function createApp(deps: AppDeps) {
     // Redirects to another host are checked against the same gate (policy + the user's grants).
     ...createBuiltinTools({ httpFetch: { preapproval: gate, ...(deps.overrides?.allowPrivateFetch ? { allowPrivate: true } : {}) } }),
     createAskUserTool(),
-    ...createSchedulerTools(jobs),
+    ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory),
   );
   const network = createNetworkFromRoster({
@@ -170,7 +182,9 @@ export function createApp(deps: AppDeps) {
     registry,
     gate,
   });
-  turnRunner = createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits });
+  turnRunner = jobAnswers.wrap(
+    createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits }),
+  );
   const privacy = createPrivacy({ store, clock, log: log.child({ module: 'privacy' }), memory, approvals, fence, outbox });
   const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: () => store.checkpoint() });
 
@@ -181,6 +195,14 @@ export function createApp(deps: AppDeps) {
     apiRoot: env.TELEGRAM_API_ROOT,
     ...(deps.overrides?.maxFileBytes ? { maxBytes: deps.overrides.maxFileBytes } : {}),
   });
+  const jobsDeps = {
+    scheduler: jobs,
+    outbox,
+    clock,
+    nameOf: async (userId: number) => (await users.get(userId))?.firstName ?? undefined,
+    timezoneOf: (userId: number) => users.timezoneOf(userId),
+    chatTimezoneOf: (chatId: number) => chatSettings.timezoneOf(chatId),
+  };
   const features: FeatureModule[] = [
     {
       composer: createMemoryFeature({
@@ -195,7 +217,9 @@ export function createApp(deps: AppDeps) {
       }),
       commands: memoryCommands,
     },
-    { composer: createJobsFeature({ scheduler: jobs, outbox }), commands: jobsCommands },
+    { composer: createJobsFeature(jobsDeps), commands: jobsCommands },
+    { composer: createUndoFeature({ outbox, handlers: createJobUndoHandlers(jobsDeps) }) },
+    { composer: createGroupSettingsFeature({ settings: chatSettings, outbox, scheduler: jobs, clock }) },
     {
       composer: createApprovalsFeature({
         approvals,

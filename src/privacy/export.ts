@@ -16,6 +16,8 @@ export interface PrivacyExport extends UserExport {
   requests: Record<string, unknown>[];
   grants: Record<string, unknown>[];
   journal: Record<string, unknown>[];
+  /** Group settings the user set last (a group's time zone). */
+  groupSettings: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -130,6 +132,7 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
       lastError: j.last_error ?? null,
       pausedReason: j.paused_reason ?? null,
       completedAt: iso(j.completed_at),
+      deletedAt: iso(j.deleted_at),
       createdAt: iso(j.created_at),
       runs: rows.jobRuns
         .filter((r) => r.job_id === j.id)
@@ -145,6 +148,7 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
     })),
     requests: rows.runs.map((r) => request(r, rows, sizes)),
     grants: rows.grants.map((g) => ({ tool: g.tool, target: g.target, chatId: num(g.chat_id), grantedAt: iso(g.created_at) })),
+    groupSettings: rows.groupSettings.map((g) => ({ chatId: num(g.chat_id), timezone: g.timezone ?? null, setAt: iso(g.updated_at) })),
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

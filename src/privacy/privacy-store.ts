@@ -74,6 +74,9 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await tx.run('DELETE FROM access_notices WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM memory_pending_actions WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);
+  // A group's time zone stays (it is the group's); who set it and their open question go.
+  await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
+  await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [userId]);
   await deleteUnreferencedAttachments(tx);
   // Access stays (it decides whether the bot serves them); who they are and how they set it up goes.
   await tx.run(`UPDATE users SET first_name = NULL, username = NULL, timezone = NULL, settings = '{}', updated_at = ? WHERE id = ?`, [
@@ -94,6 +97,8 @@ export interface UserRows {
   grants: Row[];
   updates: Row[];
   files: Row[];
+  /** Group settings the user changed last. */
+  groupSettings: Row[];
 }
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
@@ -136,5 +141,8 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
      WHERE r.user_id = ? ORDER BY r.created_at`,
     [userId],
   );
-  return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files };
+  const groupSettings = await store.query('SELECT chat_id, timezone, updated_at FROM chat_settings WHERE updated_by = ? ORDER BY chat_id', [
+    userId,
+  ]);
+  return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
 }

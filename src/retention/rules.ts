@@ -57,6 +57,11 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     keepFor: 'as long as the bot knows the user; /wipe clears name, time zone and settings (access stays)',
     why: 'who may use the bot, and how to talk to them',
   },
+  chat_settings: {
+    keeps: 'a group’s own settings: its time zone, who set it last, a pending “type the time zone” question',
+    keepFor: 'as long as the group uses the bot; /wipe of the admin who set it removes their id',
+    why: 'reminders set in a group use the group’s time zone',
+  },
   chats: {
     keeps: 'nothing today (reserved)',
     keepFor: '—',
@@ -135,8 +140,9 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     prune: 'pending_confirmations',
   },
   jobs: {
-    keeps: 'schedules (reminder text or prompt)',
-    keepFor: 'until deleted or /wipe; one-time jobs 30 days after they completed',
+    keeps: 'schedules (reminder text or prompt), the id of the message showing each one’s card',
+    keepFor:
+      'until deleted (a deleted one is stopped at once and purged after its 5-minute Undo window) or /wipe; one-time jobs 30 days after they completed',
     why: 'the user’s schedules; a finished reminder’s Snooze buttons work for a while',
     maxAgeMs: 30 * DAY_MS,
     prune: 'completed_jobs',

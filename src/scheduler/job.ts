@@ -31,6 +31,13 @@ export interface Job {
   graceMs: number;
   pausedReason: string | null;
   completedAt: number | null;
+  /** Set while the job is deleted but can still be restored (Undo); it never runs then. */
+  deletedAt: number | null;
+  /** Names this deletion in the Undo button while `deletedAt` is set. */
+  undoToken: string | null;
+  /** The message showing the job's confirmation card, if known; `cardSolo` when that message is only the card. */
+  cardMessageId: number | null;
+  cardSolo: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -69,6 +76,10 @@ export function jobFromRow(row: Row): Job {
     graceMs: Number(row.grace_ms ?? 3_600_000),
     pausedReason: row.paused_reason === null || row.paused_reason === undefined ? null : String(row.paused_reason),
     completedAt: num(row.completed_at),
+    deletedAt: num(row.deleted_at),
+    undoToken: row.undo_token == null ? null : String(row.undo_token),
+    cardMessageId: num(row.card_message_id),
+    cardSolo: Number(row.card_solo ?? 0) === 1,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };

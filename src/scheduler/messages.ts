@@ -1,34 +1,55 @@
 import type { Keyboard } from '../core/outbox.ts';
 import type { Job } from './job.ts';
-import { describeSchedule } from './schedule.ts';
-import { formatIn, formatLocal } from './zoned.ts';
+import { describeSchedule, nextRunAfter } from './schedule.ts';
+import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from './zoned.ts';
 
-/** Callback data for reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` and `rem:d:<jobId>:<scheduledFor>`. */
+/** Reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` (snooze) and `rem:d:<jobId>:<scheduledFor>` (done). */
 export function reminderKeyboard(jobId: string, scheduledFor: number): Keyboard {
   const key = `${jobId}:${scheduledFor}`;
   return [
     [
-      { text: '💤 10 min', data: `rem:s:10m:${key}` },
-      { text: '💤 1 h', data: `rem:s:1h:${key}` },
-      { text: '💤 Tomorrow', data: `rem:s:tm:${key}` },
+      { text: '💤 Snooze 10 min', data: `rem:s:10m:${key}` },
+      { text: '💤 Snooze 1 hour', data: `rem:s:1h:${key}` },
     ],
-    [{ text: '✅ Done', data: `rem:d:${key}` }],
+    [
+      { text: '💤 Tomorrow', data: `rem:s:tm:${key}` },
+      { text: '✅ Done', data: `rem:d:${key}` },
+    ],
   ];
 }
 
-/** Keep / Cancel under a freshly created schedule. */
-export function createdKeyboard(jobId: string): Keyboard {
-  return [
-    [
-      { text: '✅ Keep', data: `job:k:${jobId}` },
-      { text: '✖️ Cancel', data: `job:c:${jobId}` },
-    ],
-  ];
+/** What the card's button does, in words: "Cancel reminder" or "Cancel task" (with the name when several share a message). */
+export function cancelLabel(job: Job, named: boolean): string {
+  const what = job.kind === 'reminder' ? 'reminder' : 'task';
+  return named ? `✖️ Cancel “${title(job.text, 24)}”` : `✖️ Cancel ${what}`;
+}
+
+/**
+ * The buttons under confirmation cards: one "Cancel reminder" per job, by id. `solo` marks a message that is only
+ * this one card (`job:x:<id>`; it may be rewritten when the job fires or is deleted); `job:c:<id>` sits under a
+ * message with other content (only its buttons are ever changed).
+ */
+export function cardKeyboard(jobs: Job[], solo: boolean): Keyboard {
+  const named = jobs.length > 1;
+  return jobs.map((job) => [{ text: cancelLabel(job, named), data: `job:${solo && !named ? 'x' : 'c'}:${job.id}` }]);
+}
+
+/** Callback data of a card's cancel button → job id and whether the message is the card alone. */
+export function parseCardData(data: string): { jobId: string; solo: boolean } | undefined {
+  const m = /^job:([cx]):([A-Za-z0-9_-]{1,40})$/.exec(data);
+  return m ? { jobId: m[2]!, solo: m[1] === 'x' } : undefined;
 }
 
 export function quote(text: string, max = 200): string {
   const t = text.trim().replace(/\s+/g, ' ');
   return `“${t.length > max ? `${t.slice(0, max - 1)}…` : t}”`;
+}
+
+/** The job's text as a short title: one line, first letter upper-case, cut at `max`. */
+export function title(text: string, max = 60): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  const cut = t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  return cut.charAt(0).toUpperCase() + cut.slice(1);
 }
 
 /** The confirmation shown after creating (and in the tool result): resolved local time and the next three runs. */
@@ -47,7 +68,7 @@ export function createdSummary(job: Job, runs: number[], notes: string[], now: n
   return lines.join('\n');
 }
 
-/** One job as a line in /jobs and schedule_list. */
+/** One job as a line for approval prompts and the model's list. */
 export function jobLine(job: Job, now: number): string {
   const tz = job.timezone;
   const icon = job.kind === 'reminder' ? '⏰' : '🗓';
@@ -62,6 +83,117 @@ export function jobLine(job: Job, now: number): string {
       ? ` · last run ${job.lastStatus}${job.lastError ? ` (${job.lastError})` : ''}`
       : '';
   return `${icon} ${quote(job.text, 80)} — ${job.schedule.type === 'once' ? '' : `${when}, `}${state}${last}`;
+}
+
+const DAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const DAY_PLURAL = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
+
+/** A moment as people say it: "today 09:00", "tomorrow 09:00", "Fri 09:00" (this week), else "Fri 21 Mar 09:00". */
+export function whenPlain(ms: number, timezone: string, now: number): string {
+  const w = wallTimeOf(ms, timezone);
+  const today = wallTimeOf(now, timezone);
+  const clock = formatClock(ms, timezone);
+  const same = (d: { year: number; month: number; day: number }) => d.year === w.year && d.month === w.month && d.day === w.day;
+  if (same(today)) return `today ${clock}`;
+  if (same(addDays(today, 1))) return `tomorrow ${clock}`;
+  for (let i = 2; i < 7; i++) if (same(addDays(today, i))) return `${DAY_SHORT[w.weekday]} ${clock}`;
+  return `${formatLocal(ms, timezone, now).replace(',', '')}`;
+}
+
+/** A past or coming moment for "at …": "09:00" today, else as `whenPlain` ("Fri 09:00"). */
+export function atPlain(ms: number, timezone: string, now: number): string {
+  return whenPlain(ms, timezone, now).replace(/^today /, '');
+}
+
+/** A simple cron schedule in words ("Mondays 08:00", "Weekdays 07:30"), or undefined for anything fancier. */
+export function cronPlain(expression: string): string | undefined {
+  const [min, hour, dom, month, dow, extra] = expression.trim().split(/\s+/);
+  if (extra !== undefined || dom !== '*' || month !== '*' || !/^\d{1,2}$/.test(min ?? '') || !/^\d{1,2}$/.test(hour ?? '')) return undefined;
+  const at = `${hour!.padStart(2, '0')}:${min!.padStart(2, '0')}`;
+  const days = dowSet(dow ?? '');
+  if (!days) return undefined;
+  const key = [...days].sort().join(',');
+  if (days.size === 7) return `Every day ${at}`;
+  if (key === '1,2,3,4,5') return `Weekdays ${at}`;
+  if (key === '0,6') return `Weekends ${at}`;
+  if (days.size === 1) return `${DAY_PLURAL[[...days][0]!]} ${at}`;
+  return `${[...days]
+    .sort((a, b) => ((a + 6) % 7) - ((b + 6) % 7))
+    .map((d) => DAY_SHORT[d])
+    .join(', ')} ${at}`;
+}
+
+/** The weekdays (0 = Sunday) a cron day-of-week field names, or undefined when it isn't a plain list or range. */
+export function dowSet(field: string): Set<number> | undefined {
+  if (field === '*') return new Set([0, 1, 2, 3, 4, 5, 6]);
+  const out = new Set<number>();
+  for (const part of field.split(',')) {
+    const range = /^(\d)(?:-(\d))?$/.exec(part);
+    if (!range) return undefined;
+    const from = Number(range[1]);
+    const to = range[2] === undefined ? from : Number(range[2]);
+    if (from > 7 || to > 7 || to < from) return undefined;
+    for (let d = from; d <= to; d++) out.add(d % 7);
+  }
+  return out;
+}
+
+/** When a job runs, in plain words: "Fri 09:00" or "Mondays 08:00". */
+export function schedulePlain(job: Job, now: number): string {
+  const tz = job.timezone;
+  if (job.schedule.type === 'once') return whenPlain(job.schedule.at, tz, now);
+  const plain = cronPlain(job.schedule.expression);
+  if (plain) return plain;
+  const next = job.nextRunAt ?? nextRunAfter(job.schedule, now);
+  return next !== null ? `Custom schedule, next ${whenPlain(next, tz, now)}` : 'Custom schedule';
+}
+
+/** ⏰ one-time reminder, 🔁 repeating reminder, 🗓 task (a request I answer at that time). */
+export function jobIcon(job: Job): string {
+  if (job.kind === 'prompt') return '🗓';
+  return job.schedule.type === 'once' ? '⏰' : '🔁';
+}
+
+/** A job in /jobs: "⏰ Call mom — Fri 09:00", plus its time zone unless it is the viewer's, and its state. */
+export function listLine(job: Job, now: number, options: { zone?: string; creator?: string } = {}): string {
+  if (job.deletedAt !== null) return `🗑 ${title(job.text)} — deleted`;
+  const parts = [`${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`];
+  if (options.zone !== job.timezone) parts[0] += ` (${job.timezone})`;
+  if (!job.enabled) parts.push('paused');
+  else if (job.lastStatus === 'failed') parts.push('last run failed');
+  if (options.creator) parts.push(`by ${options.creator}`);
+  return parts.join(' · ');
+}
+
+/** A solo card after its job has run for the last time or was deleted (no buttons any more). */
+export function settledCardText(job: Job, now: number): string | undefined {
+  if (job.deletedAt !== null) return `🗑 Deleted: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`;
+  if (job.completedAt !== null && job.lastRunAt !== null) {
+    const at = atPlain(job.lastRunAt, job.timezone, now);
+    const status =
+      job.lastStatus === 'missed' || job.lastStatus === 'skipped'
+        ? `⚠️ Missed at ${at} (I was offline)`
+        : job.lastStatus === 'failed'
+          ? `⚠️ Didn't work at ${at}`
+          : `✅ ${job.kind === 'reminder' ? 'Sent' : 'Done'} at ${at}`;
+    return `${jobIcon(job)} ${title(job.text)}\n${status}`;
+  }
+  return undefined;
+}
+
+/** The line that says a job was deleted (the Undo button goes with it). */
+export function deletedText(job: Job, now: number): string {
+  return `🗑 Deleted: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}. Tap Undo within 5 minutes to bring it back.`;
+}
+
+/** The line that says a job is back after Undo. */
+export function restoredText(job: Job, now: number): string {
+  return `↩️ Restored: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`;
+}
+
+/** Escapes text for the Markdown answers of a turn (cards join the model's answer there). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|~<>&]/g, (c) => `\\${c}`);
 }
 
 export const PAUSE_REASONS = {

@@ -6,7 +6,11 @@ import type { ChatType, Suspension, TurnOutcome, TurnRequest, TurnRunner } from 
 import type { Store, WriteTx } from '../store/db.ts';
 import { type Job, type JobKind, type MissedPolicy, jobFromRow } from './job.ts';
 import { pauseJobsOfUser } from './pause-owner.ts';
-import { PAUSE_REASONS, createdKeyboard, createdSummary, quote, reminderKeyboard } from './messages.ts';
+import { UNDO_WINDOW_MS, canUndo } from '../core/undo.ts';
+import { createJobCards, recordCards } from './cards.ts';
+import { PAUSE_REASONS, cardKeyboard, createdSummary, quote, reminderKeyboard } from './messages.ts';
+import { beginTimeEdit, endTimeEdit, pendingTimeEdit } from './edits.ts';
+import { deletedByToken, markDeleted, markRestored, purgeDeleted } from './trash.ts';
 import {
   type ResolvedSchedule,
   type Schedule,
@@ -53,6 +57,8 @@ export interface SchedulerOptions {
   minTickGapMs?: number;
   /** Identifies this instance in `job_runs.claimed_by`. Default a new id. */
   instanceId?: string;
+  /** How long a deleted job can be restored (Undo) before it is purged. Default 5 min. */
+  undoWindowMs?: number;
 }
 
 /** Hands a run that needs a person's approval to the approvals service. */
@@ -68,6 +74,8 @@ export interface SchedulerDeps {
   turnRunner: TurnRunner;
   /** The user's IANA time zone (falls back to DEFAULT_TIMEZONE). */
   timezoneOf(userId: number): Promise<string>;
+  /** A group's own time zone, when an admin set one: group jobs use it instead of their creator's. */
+  chatTimezoneOf?(chatId: number): Promise<string | undefined>;
   newId: IdGen;
   approvals?: SuspensionHandler;
   /** Whether the bot still serves this user; a job of someone who lost access is paused instead of run. */
@@ -86,7 +94,7 @@ export interface CreateJobInput {
   timezone?: string;
   missedPolicy?: MissedPolicy;
   graceMinutes?: number;
-  /** Post the confirmation with Keep/Cancel buttons through the outbox. Default true. */
+  /** Post the confirmation card (with its "Cancel reminder" button) through the outbox. Default true. */
   announce?: boolean;
   /** Idempotency key: a second create with the same key returns the job the first one made. */
   requestKey?: string;
@@ -99,7 +107,7 @@ export interface CreatedJob {
   nextRuns: number[];
   /** Human confirmation: resolved local time, next runs, notes. */
   summary: string;
-  /** Delivery of the Keep/Cancel card, when announced. */
+  /** Delivery of the confirmation card, when announced. */
   card?: Delivery;
 }
 
@@ -110,6 +118,9 @@ export interface UpdateJobInput {
   enabled?: boolean;
   missedPolicy?: MissedPolicy;
 }
+
+/** The outcome of an Undo press. */
+export type RestoreResult = { ok: true; job: Job } | { ok: false; reason: 'too_late' };
 
 export interface TickReport {
   claimed: number;
@@ -127,12 +138,33 @@ export interface Scheduler {
   idle(): Promise<void>;
   create(input: CreateJobInput): Promise<CreatedJob>;
   get(id: string): Promise<Job | undefined>;
-  /** Active and paused jobs of a user (optionally in one chat), soonest first. Completed one-shots are left out. */
-  list(filter: { ownerUserId: number; chatId?: number }): Promise<Job[]>;
+  /**
+   * Active and paused jobs of a user (optionally in one chat), or of everyone in a chat, soonest first. Completed
+   * one-shots and deleted jobs are left out; `deletedSince` adds the ones deleted since then (still restorable).
+   */
+  list(filter: { ownerUserId?: number; chatId?: number; deletedSince?: number }): Promise<Job[]>;
   update(id: string, patch: UpdateJobInput): Promise<{ job: Job; nextRuns: number[]; summary: string }>;
   pause(id: string, reason?: string): Promise<Job>;
   resume(id: string): Promise<Job>;
+  /** Deletes a job for good (no Undo). */
   delete(id: string): Promise<boolean>;
+  /**
+   * Deletes a job so it can be brought back: it stops at once and `restore(token)` restores it within the Undo
+   * window. `except`: a message showing its card that the caller edits itself. Undefined when already deleted.
+   */
+  remove(id: string, options?: { except?: number }): Promise<{ job: Job; token: string } | undefined>;
+  /** Undo: restores the deleted job with its next run recomputed, or says it is too late (window passed, purged). */
+  restore(token: string, options?: { except?: number; card?: { messageId: number; solo: boolean } }): Promise<RestoreResult>;
+  /** Deletes for good the jobs whose Undo window has passed (also done by the timer loop). */
+  purgeDeleted(): Promise<number>;
+  /** The deleted job an Undo token names, while it can still be restored. */
+  findDeleted(token: string): Promise<Job | undefined>;
+  /** "Change time": `userId`'s next message in the job's chat is its new time (for 10 minutes). */
+  awaitNewTime(id: string, userId: number): Promise<void>;
+  /** The job `userId` is typing a new time for in this chat, if any. */
+  awaitingNewTime(chatId: number, userId: number): Promise<Job | undefined>;
+  /** Ends a "Change time" prompt; false when none was open. */
+  stopAwaitingNewTime(id: string): Promise<boolean>;
   /** Fires one extra occurrence now without shifting the schedule. Resolves once claimed; the run continues in the background. */
   runNow(id: string): Promise<{ scheduledFor: number }>;
   /** Creates a one-shot reminder after the given occurrence; pressing twice returns the first snooze. */
@@ -176,11 +208,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     minIntervalMs: { prompt: o.minPromptIntervalMs ?? DEFAULT_MIN_INTERVAL_MS.prompt, reminder: DEFAULT_MIN_INTERVAL_MS.reminder },
     stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
     minTickGapMs: o.minTickGapMs ?? 20,
+    undoWindowMs: o.undoWindowMs ?? UNDO_WINDOW_MS,
   };
   const instanceId = o.instanceId ?? `sch-${deps.newId()}`;
   const log = deps.log.child({ module: 'scheduler', instance: instanceId });
   const leaseMs = opt.runTimeoutMs + 60_000;
   const prompts = createSemaphore(opt.maxConcurrentPrompts);
+  const cards = createJobCards({ store, outbox, clock, log });
+  let lastPurgeAt = Number.NEGATIVE_INFINITY;
   const posts = createSemaphore(opt.maxConcurrentPosts);
 
   /** Runs in flight in this instance, by `jobId:scheduledFor`, with their abort controllers. */
@@ -209,7 +244,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   async function mustGet(id: string): Promise<Job> {
     const job = await getJob(id);
-    if (!job) throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.");
+    if (!job || job.deletedAt !== null) throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.");
     return job;
   }
 
@@ -375,7 +410,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         const sf = Number(r.scheduled_for);
         if (inFlight.has(keyOf(jobId, sf))) continue;
         const attempts = Number(r.attempts) + 1;
-        const jobRow = await tx.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`, [jobId]);
+        const jobRow = await tx.query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ? AND deleted_at IS NULL`, [jobId]);
         const maxAttempts = opt.retryDelaysMs.length + 1;
         if (!jobRow[0] || attempts > maxAttempts) {
           await tx.run(
@@ -444,7 +479,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const job = c.job;
     let timezone = job.timezone;
     try {
-      timezone = await deps.timezoneOf(job.ownerUserId);
+      timezone = await zoneOf(job.ownerUserId, job.chatId);
     } catch (err) {
       runLog.warn({ err: toError(err) }, 'time zone lookup failed; using the job time zone');
     }
@@ -564,6 +599,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         ...(messageId !== undefined ? { messageId } : {}),
       });
       runLog.info({ messageId, late: c.trigger === 'late' }, 'scheduled run delivered');
+      if (job.cardMessageId !== null && job.nextRunAt === null) {
+        // Its last run: the card's "Cancel" no longer applies; it now says when it was sent.
+        const settled = await getJob(job.id);
+        if (settled?.completedAt != null) await cards.refresh(settled);
+      }
       return;
     }
     if (delivery.reason === 'blocked' || delivery.reason === 'chat_not_found') {
@@ -676,6 +716,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   async function tickInner(): Promise<TickReport> {
     const now = clock.now();
+    if (now - lastPurgeAt >= 60_000) {
+      lastPurgeAt = now;
+      try {
+        const purged = await purgeDeleted(store, now - opt.undoWindowMs);
+        if (purged > 0) log.info({ purged }, 'deleted jobs purged after the undo window');
+      } catch (err) {
+        log.warn({ err: toError(err) }, 'could not purge deleted jobs; will retry');
+      }
+    }
     const capacity = Math.max(0, opt.claimBatch * 2 - queued);
     if (capacity === 0) {
       backlog = true;
@@ -764,12 +813,18 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return t;
   }
 
-  async function resolveTimezone(userId: number, override?: string): Promise<string> {
+  /** A group's own time zone when it has one, else the person's. */
+  async function zoneOf(userId: number, chatId: number): Promise<string> {
+    const group = chatId < 0 ? await deps.chatTimezoneOf?.(chatId) : undefined;
+    return group ?? deps.timezoneOf(userId);
+  }
+
+  async function resolveTimezone(userId: number, chatId: number, override?: string): Promise<string> {
     if (override !== undefined) {
       assertTimeZone(override);
       return override;
     }
-    const tz = await deps.timezoneOf(userId);
+    const tz = await zoneOf(userId, chatId);
     assertTimeZone(tz);
     return tz;
   }
@@ -829,11 +884,24 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
     get: getJob,
 
-    async list({ ownerUserId, chatId }) {
+    async list({ ownerUserId, chatId, deletedSince }) {
+      if (ownerUserId === undefined && chatId === undefined) throw new Error('list needs an owner or a chat');
+      const where: string[] = ['completed_at IS NULL'];
+      const args: (number | null)[] = [];
+      if (ownerUserId !== undefined) {
+        where.push('owner_user_id = ?');
+        args.push(ownerUserId);
+      }
+      if (chatId !== undefined) {
+        where.push('chat_id = ?');
+        args.push(chatId);
+      }
+      where.push(deletedSince !== undefined ? '(deleted_at IS NULL OR deleted_at >= ?)' : 'deleted_at IS NULL');
+      if (deletedSince !== undefined) args.push(deletedSince);
       const rows = await store.query(
-        `SELECT ${JOB_COLUMNS} FROM jobs WHERE owner_user_id = ? ${chatId !== undefined ? 'AND chat_id = ?' : ''}
-         AND completed_at IS NULL ORDER BY enabled DESC, next_run_at IS NULL, next_run_at, created_at`,
-        chatId !== undefined ? [ownerUserId, chatId] : [ownerUserId],
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE ${where.join(' AND ')}
+         ORDER BY enabled DESC, next_run_at IS NULL, next_run_at, created_at`,
+        args,
       );
       const jobs: Job[] = [];
       for (const row of rows) {
@@ -849,7 +917,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async create(input) {
       const now = clock.now();
       const text = checkText(input.text, input.kind);
-      const timezone = await resolveTimezone(input.ownerUserId, input.timezone);
+      const timezone = await resolveTimezone(input.ownerUserId, input.chat.chatId, input.timezone);
       const earlier = input.requestKey
         ? await store.get('SELECT id FROM jobs WHERE request_key = ?', [input.requestKey])
         : undefined;
@@ -879,7 +947,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           if (same) return String(same.id);
         }
         const [active] = await tx.query(
-          'SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL',
+          'SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL AND deleted_at IS NULL',
           [input.ownerUserId],
         );
         if (Number(active?.n ?? 0) >= opt.maxJobsPerUser) {
@@ -921,10 +989,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         card = await outbox.send(chatRefOf(job), {
           text: summary,
           format: 'plain',
-          keyboard: createdKeyboard(id),
+          keyboard: cardKeyboard([job], true),
           dedupeKey: `jobcard:${id}`,
         });
-        if (!card.ok) log.warn({ jobId: id, reason: card.reason }, 'could not post the Keep/Cancel card');
+        const messageId = card.ok ? card.messageIds.at(-1) : undefined;
+        if (messageId !== undefined) await recordCards(store, job.chatId, messageId, [id], true);
+        if (!card.ok) log.warn({ jobId: id, reason: card.reason }, 'could not post the confirmation card');
       }
       log.info({ jobId: id, kind: job.kind, nextRunAt: job.nextRunAt, timezone }, 'job created');
       return { job, resolved, nextRuns: runs, summary, ...(card ? { card } : {}) };
@@ -987,6 +1057,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       await store.run(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`, args);
       wake();
       const updated = await mustGet(id);
+      await cards.refresh(updated);
       const runs = updated.enabled ? upcoming(updated, 3) : [];
       return { job: updated, nextRuns: runs, summary: createdSummary(updated, runs, notes, now) };
     },
@@ -1015,6 +1086,57 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return removed;
     },
 
+    async remove(id, options = {}) {
+      const token = deps.newId();
+      if (!(await markDeleted(store, id, token, clock.now()))) return undefined;
+      const job = await getJob(id);
+      if (!job) return undefined;
+      log.info({ jobId: id }, 'job deleted (can be undone)');
+      await cards.refresh(job, options.except);
+      return { job, token };
+    },
+
+    async restore(token, options = {}) {
+      const now = clock.now();
+      const job = await deletedByToken(store, token);
+      if (!job || job.deletedAt === null || !canUndo(job.deletedAt, now, opt.undoWindowMs)) return { ok: false, reason: 'too_late' };
+      let next: number | null;
+      if (job.schedule.type === 'once') next = job.completedAt === null ? job.schedule.at : null;
+      else next = nextRunAfter(job.schedule, now);
+      if (!(await markRestored(store, job.id, token, next, now))) return { ok: false, reason: 'too_late' };
+      wake();
+      let restored = await mustGet(job.id);
+      log.info({ jobId: job.id, nextRunAt: next }, 'job restored (undo)');
+      await cards.refresh(restored, options.except ?? options.card?.messageId);
+      if (options.card) {
+        // The message with the Undo button becomes the job's card (the caller draws it).
+        await recordCards(store, job.chatId, options.card.messageId, [job.id], options.card.solo);
+        restored = await mustGet(job.id);
+      }
+      return { ok: true, job: restored };
+    },
+
+    async findDeleted(token) {
+      const job = await deletedByToken(store, token);
+      return job?.deletedAt != null && canUndo(job.deletedAt, clock.now(), opt.undoWindowMs) ? job : undefined;
+    },
+
+    async awaitNewTime(id, userId) {
+      await beginTimeEdit(store, id, userId, clock.now());
+    },
+
+    awaitingNewTime(chatId, userId) {
+      return pendingTimeEdit(store, chatId, userId, clock.now());
+    },
+
+    stopAwaitingNewTime(id) {
+      return endTimeEdit(store, id);
+    },
+
+    purgeDeleted() {
+      return purgeDeleted(store, clock.now() - opt.undoWindowMs);
+    },
+
     async runNow(id) {
       const job = await mustGet(id);
       let sf = clock.now();
@@ -1036,7 +1158,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       const source = await mustGet(jobId);
       const now = clock.now();
-      const timezone = await resolveTimezone(source.ownerUserId).catch(() => source.timezone);
+      const timezone = await resolveTimezone(source.ownerUserId, source.chatId).catch(() => source.timezone);
       const at = snoozeTarget(choice, now, scheduledFor, timezone);
       const id = deps.newId();
       const inserted = await store.run(

@@ -6,6 +6,7 @@ import { missedPolicySchema } from './job.ts';
 import { jobLine, quote } from './messages.ts';
 import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { TurnAnswers } from './turn-answers.ts';
 import { formatLocal } from './zoned.ts';
 
 const idSchema = z.string().trim().min(1).max(64).describe('The job id from schedule_list or schedule_create.');
@@ -28,7 +29,7 @@ function view(job: Job, scheduler: Scheduler, now: number) {
 
 async function ownJob(scheduler: Scheduler, id: string, ctx: ToolContext): Promise<Job> {
   const job = await scheduler.get(id);
-  if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) {
+  if (!job || job.deletedAt !== null || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) {
     throw new ScheduleError(`There is no job "${id}" of yours in this chat. Call schedule_list to see the ids.`);
   }
   return job;
@@ -36,15 +37,17 @@ async function ownJob(scheduler: Scheduler, id: string, ctx: ToolContext): Promi
 
 /**
  * The agent tools `schedule_create`, `schedule_list`, `schedule_update`, `schedule_delete`.
- * Times are structured intents resolved by the server in the user's time zone; the model never computes timestamps.
+ * Times are structured intents resolved by the server in the user's time zone (a group's own zone in a group); the
+ * model never computes timestamps. With `answers`, a turn's answer shows the confirmation card or the deletion with
+ * its Undo button (one message); without, the card is posted at once.
  */
-export function createSchedulerTools(scheduler: Scheduler): Tool[] {
+export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers): Tool[] {
   const create = defineTool({
     name: 'schedule_create',
     description:
       'Schedule a reminder (posted as-is, no AI) or a prompt (you will be asked it at that time and your answer posted). ' +
       'Pass the time as the user said it via "when"; never compute dates or timestamps yourself. ' +
-      'The result has the resolved local time; tell the user that time. A confirmation with Keep/Cancel buttons is posted automatically. ' +
+      'The user is shown a confirmation card with the resolved time and a "Cancel reminder" button as your answer: do not repeat the time or the text. ' +
       'A recurring prompt may not run more often than every 15 minutes (unless the owner changed that); reminders may repeat every minute. If a schedule is refused, the error names one that fits: offer it to the user.',
     input: z.object({
       kind: z
@@ -53,24 +56,31 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
         .describe('"reminder": post the text at that time. "prompt": run the text as a request (e.g. "send me a weather briefing").'),
       text: z.string().trim().min(1).max(2000).describe('Reminder text (e.g. "stretch"), or the prompt to run.'),
       when: whenSchema,
-      timezone: z.string().trim().optional().describe('Only if the user names another IANA time zone; default is theirs.'),
+      timezone: z
+        .string()
+        .trim()
+        .optional()
+        .describe("Only if the user names another IANA time zone; default is theirs (in a group: the group's)."),
       missed: missedPolicySchema
         .optional()
         .describe('If the bot was offline at that time: run_once_within_grace (default), skip, or notify.'),
     }),
     async execute(args, ctx) {
       const now = ctx.clock.now();
+      const inAnswer = answers?.claims(ctx.turnId) === true;
       const created = await scheduler.create({
         ownerUserId: ctx.userId,
         chat: ctx.chat,
         kind: args.kind,
         text: args.text,
         when: args.when,
-        timezone: args.timezone ?? ctx.timezone,
+        ...(args.timezone !== undefined ? { timezone: args.timezone } : {}),
         ...(args.missed ? { missedPolicy: args.missed } : {}),
         requestKey: requestKeyOf(ctx.turnId, args),
+        announce: !inAnswer,
       });
       const { job } = created;
+      if (inAnswer) answers?.created(ctx.turnId, job.id, created.resolved.notes);
       return {
         ok: true,
         id: job.id,
@@ -80,7 +90,8 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
         schedule: describeSchedule(job.schedule, now, job.timezone),
         next_runs_local: created.nextRuns.map((t) => formatLocal(t, job.timezone, now)),
         notes: created.resolved.notes,
-        confirmation_posted: created.card?.ok === true,
+        confirmation_posted: inAnswer || created.card?.ok === true,
+        shown_to_user: 'The confirmation card with this time and a Cancel button is the answer the user sees. Do not restate it; add one short line only if there is something else to say.',
       };
     },
   });
@@ -121,12 +132,20 @@ export function createSchedulerTools(scheduler: Scheduler): Tool[] {
 
   const remove = defineTool({
     name: 'schedule_delete',
-    description: 'Delete a reminder or scheduled prompt by id (call schedule_list first to find it).',
+    description:
+      'Delete a reminder or scheduled prompt by id (call schedule_list first to find it). The user gets an Undo button for 5 minutes.',
     input: z.object({ id: idSchema }),
     async execute(args, ctx) {
       const job = await ownJob(scheduler, args.id, ctx);
-      const removed = await scheduler.delete(job.id);
-      return { ok: removed, deleted: { id: job.id, text: job.text } };
+      const removed = await scheduler.remove(job.id);
+      if (!removed) return { ok: false, error: 'That job was already deleted.' };
+      if (answers?.claims(ctx.turnId)) answers.deleted(ctx.turnId, removed.job, removed.token);
+      else await answers?.postDeleted(removed.job, removed.token);
+      return {
+        ok: true,
+        deleted: { id: job.id, text: job.text },
+        shown_to_user: 'The user sees that it was deleted, with an Undo button for 5 minutes. Do not restate it.',
+      };
     },
   });
 

@@ -25,7 +25,7 @@ describe('approvals policy', () => {
     assert.equal(v.scheduledTimeoutMs, 300_000);
     assert.equal(v.fallback, 'deny');
     assert.equal(v.allowAlways, false);
-    assert.match(v.reason, /can't be undone/);
+    assert.match(v.reason, /undo that for 5 minutes/);
   });
 
   it('http_fetch: allowlisted hosts pass, other hosts and tricks need approval', () => {

@@ -121,7 +121,7 @@ test('two instances on one database (webhook): split updates answered once, occu
     // 3. An approval: instance A runs the turn and prompts; the click goes to instance B (and a double tap to A).
     const create = tg.sendUserMessage({ chatId: OWNER, text: 'plan: create a reminder to water the plants' });
     assert.equal(await post(a, create), 200, 'instance A accepts the create turn');
-    await tg.waitForBotMessage(OWNER, (m) => m.text.startsWith('Planner finished schedule_create'), { timeoutMs: 15000 });
+    await tg.waitForBotMessage(OWNER, (m) => m.text.startsWith('⏰ Reminder set for'), { timeoutMs: 15000 });
     const job = await store.get("SELECT id FROM jobs WHERE text = 'water the plants'");
     assert.ok(job, 'the planner created the job through schedule_create');
     deleteId = String(job.id);
@@ -139,7 +139,7 @@ test('two instances on one database (webhook): split updates answered once, occu
     const press1 = tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, userId: OWNER });
     const press2 = tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, userId: OWNER });
     assert.deepEqual(await Promise.all([post(b, press1), post(a, press2)]), [200, 200], 'both clicks are accepted');
-    const finished = (): TranscriptEntry[] => tg.botMessages(OWNER).filter((m) => m.text.startsWith('Planner finished schedule_delete'));
+    const finished = (): TranscriptEntry[] => tg.botMessages(OWNER).filter((m) => m.text.startsWith('🗑 Deleted') && m.text.endsWith('to bring it back.'));
     await tg.waitFor(() => finished().length > 0, { timeoutMs: 15000, label: 'the resumed turn answers' });
 
     // Give duplicates a chance to appear, then count.
@@ -155,7 +155,7 @@ test('two instances on one database (webhook): split updates answered once, occu
     assert.equal(runs.reduce((s, r) => s + Number(r.n), 0), REMINDERS, `one delivered run per occurrence: ${JSON.stringify(runs)}`);
 
     assert.equal(finished().length, 1, `the approval is resumed exactly once\n${tg.describe()}`);
-    assert.equal(await store.get('SELECT id FROM jobs WHERE id = ?', [deleteId]), undefined, 'the approved delete ran');
+    assert.ok((await store.get('SELECT deleted_at FROM jobs WHERE id = ?', [deleteId]))?.deleted_at, 'the approved delete ran');
     const approvals = await store.query('SELECT status FROM approvals');
     assert.deepEqual(approvals.map((r) => r.status), ['approved'], 'one approval, decided once');
     const journal = await store.query("SELECT COUNT(*) AS n FROM updates WHERE state = 'done'");

@@ -82,7 +82,7 @@ describe('/export and /wipe cover every table', () => {
     gemini.setHandler(brain({}));
     w = await startWholeApp({ tg, gemini, allowedUserIds: [USER, OTHER] });
     await say(tg, USER, `My code word is ${PHRASE}. Keep it in mind.`, /Noted/);
-    await say(tg, USER, `Remind me in 5 hours to check the ${PHRASE}.`, /Done/);
+    await say(tg, USER, `Remind me in 5 hours to check the ${PHRASE}.`, /Reminder set for/);
     await say(tg, USER, `What do you know about the ${PHRASE} so far?`, /Noted/);
     await say(tg, USER, `Ask me which ${PHRASE} I mean.`, /Which/);
     question = tg.botMessages(USER).find((m) => buttonsOf(m).some((b) => b.data.startsWith('q:'))) as TranscriptEntry;

@@ -18,7 +18,7 @@ describe('firing reminders', () => {
     await h.close();
   });
 
-  it('confirms in local time with Keep/Cancel, then fires once at its time with Snooze/Done and zero Gemini calls', async () => {
+  it('confirms in local time with Cancel reminder, then fires once at its time with Snooze/Done and zero Gemini calls', async () => {
     const { scheduler } = await h.newScheduler();
     await scheduler.start();
     const created = await scheduler.create({ ownerUserId: USER, chat, kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } });
@@ -28,8 +28,8 @@ describe('firing reminders', () => {
     const card = h.tg.botMessages(CHAT).find((m) => m.text.startsWith('⏰ Reminder set'));
     assert.ok(card);
     assert.deepEqual(
-      (card.replyMarkup as { inline_keyboard: { callback_data: string }[][] }).inline_keyboard[0]!.map((b) => b.callback_data),
-      [`job:k:${created.job.id}`, `job:c:${created.job.id}`],
+      (card.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().map((b) => [b.text, b.callback_data]),
+      [['✖️ Cancel reminder', `job:x:${created.job.id}`]],
     );
 
     await h.clock.advance(30_000);
@@ -51,6 +51,9 @@ describe('firing reminders', () => {
       `rem:d:${created.job.id}:${sf}`,
     ]);
     assert.equal(h.gemini.generateCalls().length, 0, 'a reminder never calls the model');
+    const settled = h.tg.message(CHAT, card.messageId);
+    assert.equal(settled?.text, '⏰ Stretch\n✅ Sent at 13:01', 'the card says it was sent');
+    assert.equal(settled?.reply_markup, undefined, 'and has no Cancel button any more');
 
     await h.clock.advance(5 * MIN);
     await scheduler.tick();

@@ -4,7 +4,8 @@ import { Composer } from 'grammy';
 import { createLogger } from '../../src/core/logger.ts';
 import { type Scheduler, createScheduler } from '../../src/scheduler/scheduler.ts';
 import type { BotContext } from '../../src/telegram/context.ts';
-import { createJobsFeature, jobsCommands } from '../../src/telegram/features/jobs.ts';
+import { createJobUndoHandlers, createJobsFeature, jobsCommands } from '../../src/telegram/features/jobs.ts';
+import { createUndoFeature } from '../../src/telegram/undo.ts';
 import { type FakeGemini, createFakeGemini } from '../support/fake-gemini.ts';
 import { type ManualClock, createManualClock } from '../support/manual-clock.ts';
 import type { TranscriptEntry } from '../support/fake-telegram.ts';
@@ -44,7 +45,10 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
       timezoneOf: async () => 'Europe/Berlin',
       newId: () => `f${++seq}x${Math.random().toString(36).slice(2, 8)}`,
     });
-    inner = createJobsFeature({ scheduler, outbox: inbound.outbox, clock });
+    const deps = { scheduler, outbox: inbound.outbox, clock, timezoneOf: async () => 'UTC' };
+    const features = new Composer<BotContext>();
+    features.use(createJobsFeature(deps), createUndoFeature({ outbox: inbound.outbox, handlers: createJobUndoHandlers(deps) }));
+    inner = features;
     await scheduler.start();
   });
   after(async () => {
@@ -59,24 +63,6 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     return inbound.tg.waitFor(() => inbound.tg.callbackAnswers()[before], { label: `answer to ${data}` });
   }
 
-  it('Keep removes the buttons; Cancel deletes the new job', async () => {
-    const kept = await scheduler.create({ ownerUserId: USER, chat: { chatId: USER, type: 'private' }, kind: 'reminder', text: 'keep me', when: { date: 'tomorrow', time: '09:00' } });
-    const cancelled = await scheduler.create({ ownerUserId: USER, chat: { chatId: USER, type: 'private' }, kind: 'reminder', text: 'cancel me', when: { in: { hours: 2 } } });
-    const cards = inbound.tg.botMessages(USER);
-    const keepCard = cards.find((m) => m.text.includes('“keep me”'))!;
-    assert.equal(keepCard.text, '⏰ Reminder set for Thu 11 Jun, 09:00 (Europe/Berlin), in 21 h: “keep me”');
-    const a = await press(USER, keepCard, `job:k:${kept.job.id}`);
-    assert.equal(a.text, 'Saved ✅');
-    await inbound.tg.waitFor(() => inbound.tg.message(USER, keepCard.messageId)?.reply_markup === undefined || undefined);
-    assert.ok(await scheduler.get(kept.job.id));
-
-    const cancelCard = cards.find((m) => m.text.includes('“cancel me”'))!;
-    await press(USER, cancelCard, `job:c:${cancelled.job.id}`);
-    await inbound.tg.waitFor(() => inbound.tg.botMessages(USER).find((m) => m.text === '✖️ Cancelled: “cancel me”'));
-    assert.equal(await scheduler.get(cancelled.job.id), undefined);
-    await scheduler.delete(kept.job.id);
-  });
-
   it('Snooze 10 min re-posts the reminder later (once, even if pressed twice); Done marks it done', async () => {
     const created = await scheduler.create({
       ownerUserId: USER,
@@ -90,6 +76,7 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     await scheduler.tick();
     const fired = inbound.tg.botMessages(USER).find((m) => m.text === '⏰ call mom')!;
     assert.ok(fired);
+    assert.deepEqual(buttonsOf(fired).map((b) => b.text), ['💤 Snooze 10 min', '💤 Snooze 1 hour', '💤 Tomorrow', '✅ Done']);
     const snooze = dataOf(fired, 'rem:s:10m:');
     const answer = await press(USER, fired, snooze);
     assert.equal(answer.text, 'Snoozed until Wed 10 Jun, 12:15.');
@@ -113,7 +100,7 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     await scheduler.delete(created.job.id);
   });
 
-  it('/jobs lists jobs in local time with Pause/Resume, Run now and Delete after Confirm; others may not press', async () => {
+  it('/jobs in a group: every member sees the jobs in plain words; only the creator or an admin may change them', async () => {
     const daily = await scheduler.create({
       ownerUserId: USER,
       chat: { chatId: GROUP, type: 'supergroup' },
@@ -122,39 +109,90 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
       when: { every: 'weekday', at: '09:30' },
       announce: false,
     });
-    inbound.tg.sendUserMessage({ chatId: GROUP, userId: USER, text: '/jobs', chatType: 'supergroup' });
-    const list = await inbound.tg.waitForBotMessage(GROUP, (m) => m.text.startsWith('Your jobs in this chat'));
-    assert.match(list.text, /1\. ⏰ “standup” — every weekday \(Mon-Fri\) at 09:30, next Thu 11 Jun, 09:30/);
+    inbound.tg.sendUserMessage({ chatId: GROUP, userId: OTHER, text: '/jobs', chatType: 'supergroup' });
+    const list = await inbound.tg.waitForBotMessage(GROUP, (m) => m.text.startsWith('Reminders and tasks in this group'));
+    assert.equal(list.text, 'Reminders and tasks in this group (1):\n\n🔁 Standup — Weekdays 09:30 (Europe/Berlin) · by the person who set it');
     assert.deepEqual(
       buttonsOf(list).map((b) => b.text),
-      ['⏸ 1', '⚡ Run 1', '🗑 1'],
+      ['🔁 Standup — Weekdays 09:30', '⏸ Pause', '🕑 Change time', '🗑 Delete'],
     );
 
     const denied = await press(GROUP, list, `job:p:${daily.job.id}`, OTHER);
-    assert.equal(denied.text, 'Only the person who created this job can change it.');
+    assert.equal(denied.text, 'Only the person who set it or a group admin can change this.');
     assert.equal(denied.showAlert, true);
     assert.equal((await scheduler.get(daily.job.id))?.enabled, true);
 
-    await press(GROUP, list, `job:p:${daily.job.id}`);
-    assert.equal((await scheduler.get(daily.job.id))?.enabled, false);
-    await inbound.tg.waitFor(() => inbound.tg.message(GROUP, list.messageId)?.text?.includes('⏸ paused: paused by you') || undefined);
+    inbound.tg.setChatMember(GROUP, OTHER, 'administrator');
+    await press(GROUP, list, `job:p:${daily.job.id}`, OTHER);
+    assert.equal((await scheduler.get(daily.job.id))?.enabled, false, 'an admin may');
+    inbound.tg.setChatMember(GROUP, OTHER, 'member');
+    await inbound.tg.waitFor(() => inbound.tg.message(GROUP, list.messageId)?.text?.includes('· paused') || undefined);
 
     const resumed = await press(GROUP, list, `job:r:${daily.job.id}`);
-    assert.equal(resumed.text, 'Resumed. Next run: Thu 11 Jun, 09:30.');
+    assert.equal(resumed.text, 'Resumed. Next: tomorrow 09:30.');
 
-    await press(GROUP, list, `job:n:${daily.job.id}`);
+    const details = await press(GROUP, list, `job:v:${daily.job.id}`);
+    assert.equal(details.text, undefined);
+    const shown = await inbound.tg.waitFor(() => {
+      const m = inbound.tg.transcript(GROUP).find((e) => e.messageId === list.messageId)!;
+      return m.text.startsWith('🔁 Standup\n') ? m : undefined;
+    });
+    assert.equal(shown.text, '🔁 Standup\nWhen: every weekday (Mon-Fri) at 09:30 (Europe/Berlin)\nNext: Thu 11 Jun, 09:30 · Fri 12 Jun, 09:30 · Mon 15 Jun, 09:30\nSet by the person who set it');
+    await press(GROUP, shown, `job:n:${daily.job.id}:v`);
     await scheduler.idle();
-    await inbound.tg.waitForBotMessage(GROUP, (m) => m.text === '⏰ standup');
+    await inbound.tg.waitForBotMessage(GROUP, (m) => m.text === '⏰ standup', { since: 'any' });
     assert.equal((await scheduler.get(daily.job.id))?.nextRunAt, Date.parse('2026-06-11T07:30:00Z'), 'Run now keeps the schedule');
 
-    await press(GROUP, list, `job:d:${daily.job.id}`);
-    await inbound.tg.waitFor(() => inbound.tg.message(GROUP, list.messageId)?.text?.startsWith('Delete “standup”?') || undefined);
-    assert.ok(await scheduler.get(daily.job.id), 'not deleted before confirming');
-    await press(GROUP, list, `job:y:${daily.job.id}`);
-    assert.equal(await scheduler.get(daily.job.id), undefined);
-    await inbound.tg.waitFor(() => inbound.tg.message(GROUP, list.messageId)?.text?.startsWith('You have no reminders') || undefined);
+    await press(GROUP, shown, `job:d:${daily.job.id}:v`);
+    assert.ok((await scheduler.get(daily.job.id))?.deletedAt, 'deleted at once');
+    const after = await inbound.tg.waitFor(() => {
+      const m = inbound.tg.transcript(GROUP).find((e) => e.messageId === list.messageId)!;
+      return m.text.includes('🗑 Standup — deleted') ? m : undefined;
+    });
+    assert.deepEqual(buttonsOf(after).map((b) => b.text), ['↩️ Undo: Standup']);
 
     const stale = await press(GROUP, list, 'job:zz:bad');
     assert.equal(stale.text, 'This button is out of date. Send /jobs for a fresh list.');
+  });
+  it('"Cancel reminder" deletes at once with Undo; Undo restores the exact job; after 5 minutes it is too late and purged', async () => {
+    const created = await scheduler.create({ ownerUserId: USER, chat: { chatId: USER, type: 'private' }, kind: 'reminder', text: 'cancel me', when: { in: { hours: 2 } } });
+    const card = inbound.tg.botMessages(USER).find((m) => m.text.includes('“cancel me”'))!;
+    assert.equal(card.text, '⏰ Reminder set for Wed 10 Jun, 15:15 (Europe/Berlin), in 2 h: “cancel me”');
+    assert.deepEqual(buttonsOf(card).map((b) => b.text), ['✖️ Cancel reminder']);
+
+    const cancel = await press(USER, card, `job:x:${created.job.id}`);
+    assert.equal(cancel.text, 'Cancelled “Cancel me”. Tap Undo to bring it back.');
+    const deleted = await inbound.tg.waitFor(() => {
+      const m = inbound.tg.transcript(USER).find((e) => e.messageId === card.messageId)!;
+      return m.text.startsWith('🗑 Deleted') ? m : undefined;
+    });
+    assert.equal(deleted.text, '🗑 Deleted: ⏰ Cancel me — today 15:15. Tap Undo within 5 minutes to bring it back.');
+    assert.equal((await scheduler.get(created.job.id))?.nextRunAt, null, 'stopped at once');
+    assert.deepEqual(await scheduler.list({ ownerUserId: USER }), [], 'gone from every list');
+    const undo = dataOf(deleted, 'u:');
+
+    await clock.advance(4 * MIN);
+    const restored = await press(USER, deleted, undo);
+    assert.equal(restored.text, 'Restored “Cancel me” — today 15:15.');
+    const job = await scheduler.get(created.job.id);
+    assert.equal(job?.deletedAt, null);
+    assert.equal(job?.nextRunAt, created.job.nextRunAt, 'the same reminder at the same time');
+    await inbound.tg.waitFor(() => inbound.tg.message(USER, card.messageId)?.text?.startsWith('⏰ Reminder set for') || undefined);
+
+    // Deleted again; this time the Undo window passes.
+    const again = inbound.tg.transcript(USER).find((e) => e.messageId === card.messageId)!;
+    await press(USER, again, `job:x:${created.job.id}`);
+    const second = await inbound.tg.waitFor(() => {
+      const m = inbound.tg.transcript(USER).find((e) => e.messageId === card.messageId)!;
+      return m.text.startsWith('🗑 Deleted') ? m : undefined;
+    });
+    await clock.advance(5 * MIN + 1000);
+    const late = await press(USER, second, dataOf(second, 'u:'));
+    assert.equal(late.text, 'Too late to undo — create it again.');
+    await inbound.tg.waitFor(() => inbound.tg.message(USER, card.messageId)?.reply_markup === undefined || undefined);
+    assert.ok(await scheduler.get(created.job.id), 'kept until the purge');
+    await clock.advance(MIN);
+    await scheduler.tick();
+    assert.equal(await scheduler.get(created.job.id), undefined, 'purged after the undo window');
   });
 });

@@ -12,6 +12,7 @@ import { accessMigration } from './011-access.ts';
 import { retentionMigration } from './012-retention.ts';
 import { approvalGrantsMigration } from './013-approval-grants.ts';
 import { lastUsedPerUserMigration } from './015-last-used-per-user.ts';
+import { jobsPolishMigration } from './017-jobs-polish.ts';
 import { memoryUndoMigration } from './018-memory-undo.ts';
 import { approvalPresentationMigration } from './019-approval-presentation.ts';
 import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts';
@@ -39,6 +40,7 @@ export const migrations: Migration[] = [
   retentionMigration,
   approvalGrantsMigration,
   lastUsedPerUserMigration,
+  jobsPolishMigration,
   memoryUndoMigration,
   approvalPresentationMigration,
   accessNoticesPerChatMigration,

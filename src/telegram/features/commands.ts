@@ -148,7 +148,8 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     await reply(ctx, "🆕 Started a new conversation. I won't use this chat's earlier messages as context. What's next?");
   });
 
-  composer.command('settings', async (ctx) => {
+  composer.command('settings', async (ctx, next) => {
+    if (ctx.chat.type !== 'private') return next(); // a group's own settings: features/group-settings.ts
     const from = ctx.from!;
     const user = await users.get(from.id);
     const tz = await users.timezoneOf(from.id);

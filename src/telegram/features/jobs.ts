@@ -2,13 +2,22 @@ import { Composer } from 'grammy';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { AppError, toError } from '../../core/errors.ts';
-import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
+import type { Button, Keyboard, Outbox } from '../../core/outbox.ts';
+import { TOO_LATE_TO_UNDO, UNDO_WINDOW_MS } from '../../core/undo.ts';
 import type { Job } from '../../scheduler/job.ts';
-import { jobLine, quote } from '../../scheduler/messages.ts';
+import { atPlain, cancelLabel, cardKeyboard, createdSummary, deletedText, parseCardData, schedulePlain, title, whenPlain } from '../../scheduler/messages.ts';
+import { nextRuns } from '../../scheduler/schedule.ts';
 import type { Scheduler } from '../../scheduler/scheduler.ts';
+import { TIME_EXAMPLES, parseTimeInput, whenForJob } from '../../scheduler/time-input.ts';
+import { UNDO_INLINE, UNDO_SOLO } from '../../scheduler/turn-answers.ts';
 import { formatLocal } from '../../scheduler/zoned.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { type UndoHandler, type UndoOutcome, type UndoPress, undoButton } from '../undo.ts';
+import { isGroupChat, withoutMention } from './groups.ts';
+import { UNDO_IN_LIST, type Viewer, renderJobDetails, renderJobList } from './jobs-view.ts';
+
+export { renderJobList } from './jobs-view.ts';
 
 export const jobsCommands = [{ command: 'jobs', description: 'Your reminders and scheduled tasks' }];
 
@@ -16,18 +25,26 @@ export interface JobsFeatureDeps {
   scheduler: Scheduler;
   outbox: Outbox;
   clock?: Clock;
-  /** Jobs per /jobs page. Default 8. */
+  /** Jobs per /jobs page. Default 5. */
   pageSize?: number;
+  /** A person's first name (group lists say who set each job, and who may change it). */
+  nameOf?: (userId: number) => Promise<string | undefined>;
+  /** The zone a person reads times in (a job in another zone shows its zone). */
+  timezoneOf?: (userId: number) => Promise<string>;
+  /** A group's own time zone. */
+  chatTimezoneOf?: (chatId: number) => Promise<string | undefined>;
 }
 
 const ID = '[A-Za-z0-9_-]{1,40}';
+const ACTIONS = ['v', 'p', 'r', 'n', 'd', 'y', 't', 'q', 'k', 'c', 'x'] as const;
+type Action = (typeof ACTIONS)[number];
 const jobData = z.union([
   z
     .string()
-    .regex(new RegExp(`^job:(p|r|n|d|y|k|c):${ID}$`))
+    .regex(new RegExp(`^job:(${ACTIONS.join('|')}):${ID}(:v)?$`))
     .transform((s) => {
-      const [, action, id] = s.split(':');
-      return { type: 'job' as const, action: action as 'p' | 'r' | 'n' | 'd' | 'y' | 'k' | 'c', id: id! };
+      const [, action, id, view] = s.split(':');
+      return { type: 'job' as const, action: action as Action, id: id!, inDetails: view === 'v' };
     }),
   z
     .string()
@@ -51,52 +68,73 @@ const remData = z.union([
     }),
 ]);
 
-/** The /jobs message: numbered jobs and one row of buttons per job, paged. */
-export function renderJobList(jobs: Job[], page: number, pageSize: number, now: number): OutMessage {
-  if (jobs.length === 0) {
-    return {
-      text: 'You have no reminders or scheduled tasks in this chat.\nAsk me, e.g. "remind me in 20 minutes to stretch" or "every weekday at 8:00 send me a briefing".',
-      format: 'plain',
-    };
+type MarkupRows = { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
+
+/** A message's current keyboard with each button passed through `map` (null drops it). */
+function mapKeyboard(markup: unknown, map: (b: Button) => Button | null): Keyboard | undefined {
+  const out: Keyboard = [];
+  for (const row of (markup as MarkupRows)?.inline_keyboard ?? []) {
+    const kept: Button[] = [];
+    for (const b of row) {
+      const button: Button = b.callback_data !== undefined ? { text: b.text, data: b.callback_data } : { text: b.text, url: b.url ?? '' };
+      const mapped = map(button);
+      if (mapped) kept.push(mapped);
+    }
+    if (kept.length > 0) out.push(kept);
   }
-  const pages = Math.ceil(jobs.length / pageSize);
-  const p = Math.min(Math.max(0, page), pages - 1);
-  const slice = jobs.slice(p * pageSize, (p + 1) * pageSize);
-  const lines = slice.map((job, i) => `${p * pageSize + i + 1}. ${jobLine(job, now)}`);
-  const keyboard: Keyboard = slice.map((job, i) => {
-    const n = p * pageSize + i + 1;
-    return [
-      job.enabled ? { text: `⏸ ${n}`, data: `job:p:${job.id}` } : { text: `▶️ ${n}`, data: `job:r:${job.id}` },
-      { text: `⚡ Run ${n}`, data: `job:n:${job.id}` },
-      { text: `🗑 ${n}`, data: `job:d:${job.id}` },
-    ];
-  });
-  if (pages > 1) {
-    const nav = [];
-    if (p > 0) nav.push({ text: '« Prev', data: `job:l:${p - 1}` });
-    nav.push({ text: `${p + 1}/${pages}`, data: `job:l:${p}` });
-    if (p < pages - 1) nav.push({ text: 'Next »', data: `job:l:${p + 1}` });
-    keyboard.push(nav);
+  return out.length > 0 ? out : undefined;
+}
+
+/** The jobs /jobs shows in a chat: in a group everyone's, in a private chat the person's own; plus ones just deleted. */
+function jobsShown(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, now: number): Promise<Job[]> {
+  const deletedSince = now - UNDO_WINDOW_MS;
+  return isGroupChat(chat.type)
+    ? deps.scheduler.list({ chatId: chat.id, deletedSince })
+    : deps.scheduler.list({ ownerUserId: userId, chatId: chat.id, deletedSince });
+}
+
+/** Who is looking: the zone they read times in, and in a group the names of the people who set the jobs. */
+async function viewerFor(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, jobs: Job[]): Promise<Viewer> {
+  const group = isGroupChat(chat.type);
+  const zone = group ? await deps.chatTimezoneOf?.(chat.id) : await deps.timezoneOf?.(userId).catch(() => undefined);
+  const names = new Map<number, string>();
+  if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, await nameOf(deps, id));
+  return { group, ...(zone ? { zone } : {}), names };
+}
+
+/** Whether the person is an admin of the group (asked from Telegram each time; a failure counts as no). */
+async function isGroupAdmin(ctx: BotContext, chatId: number, userId: number): Promise<boolean> {
+  try {
+    const member = await ctx.api.getChatMember(chatId, userId);
+    return member.status === 'creator' || member.status === 'administrator';
+  } catch (err) {
+    ctx.log.warn({ err: toError(err) }, 'could not check group admin status');
+    return false;
   }
-  const header = `Your jobs in this chat (${jobs.length}):`;
-  return { text: [header, ...lines, '', '⏸ pause · ▶️ resume · ⚡ run now · 🗑 delete'].join('\n'), format: 'plain', keyboard };
+}
+
+async function nameOf(deps: JobsFeatureDeps, userId: number): Promise<string> {
+  return (await deps.nameOf?.(userId).catch(() => undefined)) ?? 'the person who set it';
 }
 
 /**
- * `/jobs` (list with Pause/Resume, Run now, Delete-after-confirm), the Keep/Cancel buttons under a new schedule
- * (`job:k|c:<id>`) and the reminder buttons Snooze 10 min / 1 h / Tomorrow and Done (`rem:…`).
- * Only the job's owner may press them; everyone else gets a polite alert.
+ * Reminders and scheduled tasks in the chat:
+ * - `/jobs`: one job per line in plain words, each with its own buttons (Pause/Resume, Change time, Delete; its
+ *   title opens the details with Run now). In a group every member sees the group's jobs.
+ * - Delete is at once, with ↩️ Undo for 5 minutes (`u:jl|js|jk:<token>`, see src/telegram/undo.ts).
+ * - Change time asks for the new time; the person's next message in the chat is read as a time.
+ * - A confirmation card's "Cancel reminder" (`job:x|c:<id>`), and the reminder buttons Snooze and Done (`rem:…`).
+ * Only a job's creator, or in a group an admin, may change it; anyone else is told who can.
  */
 export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
   const { scheduler, outbox } = deps;
-  const pageSize = deps.pageSize ?? 8;
+  const pageSize = deps.pageSize ?? 5;
   const composer = new Composer<BotContext>();
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
 
-  async function listFor(ctx: BotContext): Promise<Job[]> {
-    return scheduler.list({ ownerUserId: ctx.from!.id, chatId: ctx.chat!.id });
-  }
+  const viewerOf = (ctx: BotContext, jobs: Job[]) => viewerFor(deps, ctx.chat!, ctx.from!.id, jobs);
+  const listFor = (ctx: BotContext) => jobsShown(deps, ctx.chat!, ctx.from!.id, now());
 
   async function rerender(ctx: BotContext, focusId?: string, page?: number): Promise<void> {
     const to = chatRefOf(ctx);
@@ -105,18 +143,46 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const jobs = await listFor(ctx);
     const index = focusId ? jobs.findIndex((j) => j.id === focusId) : -1;
     const p = page ?? (index >= 0 ? Math.floor(index / pageSize) : 0);
-    const delivery = await outbox.edit(to, messageId, renderJobList(jobs, p, pageSize, now()));
+    const delivery = await outbox.edit(to, messageId, renderJobList(jobs, p, pageSize, now(), await viewerOf(ctx, jobs)));
     if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not update the /jobs message');
   }
 
-  async function ownedJob(ctx: BotContext, id: string): Promise<Job | undefined> {
+  async function showDetails(ctx: BotContext, job: Job): Promise<void> {
+    const to = chatRefOf(ctx);
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    if (!to || messageId === undefined) return;
+    const delivery = await outbox.edit(to, messageId, renderJobDetails(job, now(), await viewerOf(ctx, [job])));
+    if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not show the job details');
+  }
+
+  /** Its creator may change a job; in a group, an admin too. Otherwise the press is answered with who can. */
+  async function mayChange(ctx: BotContext, job: Job): Promise<boolean> {
+    const userId = ctx.from!.id;
+    if (job.ownerUserId === userId) return true;
+    if (isGroupChat(ctx.chat?.type) && job.chatId === ctx.chat?.id && (await isGroupAdmin(ctx, job.chatId, userId))) return true;
+    const who = await nameOf(deps, job.ownerUserId);
+    const text = isGroupChat(ctx.chat?.type) ? `Only ${who} or a group admin can change this.` : `Only ${who} can change this.`;
+    await ctx.answerCallbackQuery({ text, show_alert: true });
+    return false;
+  }
+
+  /** The job a button names, or an answer saying what happened to it. */
+  async function current(ctx: BotContext, id: string, inList: boolean): Promise<Job | undefined> {
     const job = await scheduler.get(id);
-    if (!job) {
-      await ctx.answerCallbackQuery({ text: 'That job no longer exists. Send /jobs for the current list.', show_alert: true });
+    if (!job || job.chatId !== ctx.chat?.id) {
+      await ctx.answerCallbackQuery({ text: 'That one no longer exists. Send /jobs for the current list.', show_alert: true });
+      if (inList) await rerender(ctx);
       return undefined;
     }
-    if (job.ownerUserId !== ctx.from?.id) {
-      await ctx.answerCallbackQuery({ text: 'Only the person who created this job can change it.', show_alert: true });
+    if (job.deletedAt !== null) {
+      await ctx.answerCallbackQuery({ text: `“${title(job.text, 60)}” was deleted. Tap Undo to bring it back.` });
+      if (inList) await rerender(ctx, job.id);
+      return undefined;
+    }
+    if (job.completedAt !== null) {
+      const at = job.lastRunAt !== null ? ` at ${atPlain(job.lastRunAt, job.timezone, now())}` : '';
+      await ctx.answerCallbackQuery({ text: `“${title(job.text, 60)}” already ran${at}, so there is nothing left to change.` });
+      if (inList) await rerender(ctx);
       return undefined;
     }
     return job;
@@ -126,9 +192,50 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
     const jobs = await listFor(ctx);
-    const delivery = await outbox.send(to, renderJobList(jobs, 0, pageSize, now()));
+    const delivery = await outbox.send(to, renderJobList(jobs, 0, pageSize, now(), await viewerOf(ctx, jobs)));
     ctx.log.info({ count: jobs.length, delivered: delivery.ok }, '/jobs');
   });
+
+  async function cancelFromCard(ctx: BotContext, id: string, solo: boolean): Promise<void> {
+    const to = chatRefOf(ctx);
+    const message = ctx.callbackQuery?.message;
+    const job = await scheduler.get(id);
+    const dropButton = async () => {
+      if (to && message) await outbox.editKeyboard(to, message.message_id, mapKeyboard(message.reply_markup, (b) => ('data' in b && parseCardData(b.data)?.jobId === id ? null : b)));
+    };
+    if (!job || job.deletedAt !== null) {
+      await ctx.answerCallbackQuery({ text: job ? 'It was already deleted.' : 'It no longer exists, so there is nothing to cancel.' });
+      await dropButton();
+      return;
+    }
+    if (job.completedAt !== null) {
+      const at = job.lastRunAt !== null ? ` at ${atPlain(job.lastRunAt, job.timezone, now())}` : '';
+      await ctx.answerCallbackQuery({ text: `Already ${job.kind === 'reminder' ? 'sent' : 'done'}${at} — nothing to cancel.` });
+      await dropButton();
+      return;
+    }
+    if (!(await mayChange(ctx, job))) return;
+    const removed = await scheduler.remove(job.id, message ? { except: message.message_id } : {});
+    if (!removed) {
+      await ctx.answerCallbackQuery({ text: 'It was already deleted.' });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: `Cancelled “${title(job.text, 60)}”. Tap Undo to bring it back.` });
+    if (!to || !message) return;
+    if (solo) {
+      await outbox.edit(to, message.message_id, {
+        text: deletedText(job, now()),
+        format: 'plain',
+        keyboard: [[undoButton(UNDO_SOLO, removed.token)]],
+      });
+    } else {
+      // The card sits inside other text: only its button changes.
+      const keyboard = mapKeyboard(message.reply_markup, (b) =>
+        'data' in b && parseCardData(b.data)?.jobId === id ? undoButton(UNDO_INLINE, removed.token) : b,
+      );
+      await outbox.editKeyboard(to, message.message_id, keyboard);
+    }
+  }
 
   composer.callbackQuery(/^job:/, async (ctx) => {
     const parsed = jobData.safeParse(ctx.callbackQuery.data);
@@ -145,60 +252,71 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
         await rerender(ctx, undefined, data.page);
         return;
       }
-      const job = await ownedJob(ctx, data.id);
+      if (data.action === 'c' || data.action === 'x') return await cancelFromCard(ctx, data.id, data.action === 'x');
+      if (data.action === 'k') {
+        // The "Keep" button of cards from earlier versions: nothing to do but remove the buttons.
+        await ctx.answerCallbackQuery({ text: 'Kept ✅' });
+        if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
+        return;
+      }
+      if (data.action === 'q') {
+        const stopped = await scheduler.stopAwaitingNewTime(data.id);
+        await ctx.answerCallbackQuery({ text: stopped ? 'Kept the current time.' : 'Nothing is waiting for a new time.' });
+        if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
+        return;
+      }
+      const inList = !data.inDetails && data.action !== 't';
+      const job = await current(ctx, data.id, inList);
       if (!job) return;
+      const after = async (text: string, fresh?: Job) => {
+        await ctx.answerCallbackQuery({ text });
+        if (data.inDetails && fresh) await showDetails(ctx, fresh);
+        else if (data.inDetails) await rerender(ctx);
+        else await rerender(ctx, job.id);
+      };
       switch (data.action) {
+        case 'v':
+          await ctx.answerCallbackQuery();
+          await showDetails(ctx, job);
+          return;
         case 'p': {
-          await scheduler.pause(job.id);
-          await ctx.answerCallbackQuery({ text: 'Paused. Tap ▶️ to resume.' });
-          await rerender(ctx, job.id);
+          if (!(await mayChange(ctx, job))) return;
+          const paused = await scheduler.pause(job.id);
+          await after('Paused. Tap ▶️ Resume to start it again.', paused);
           return;
         }
         case 'r': {
+          if (!(await mayChange(ctx, job))) return;
           const resumed = await scheduler.resume(job.id);
-          const next = resumed.nextRunAt !== null ? formatLocal(resumed.nextRunAt, resumed.timezone, now()) : 'none';
-          await ctx.answerCallbackQuery({ text: `Resumed. Next run: ${next}.` });
-          await rerender(ctx, job.id);
+          const next = resumed.nextRunAt !== null ? whenPlain(resumed.nextRunAt, resumed.timezone, now()) : 'none';
+          await after(`Resumed. Next: ${next}.`, resumed);
           return;
         }
         case 'n': {
+          if (!(await mayChange(ctx, job))) return;
           await scheduler.runNow(job.id);
           await ctx.answerCallbackQuery({ text: 'Running it now…' });
           return;
         }
-        case 'd': {
-          await ctx.answerCallbackQuery();
-          if (to && messageId !== undefined) {
-            await outbox.edit(to, messageId, {
-              text: `Delete ${quote(job.text, 120)}? This can't be undone.`,
-              format: 'plain',
-              keyboard: [
-                [
-                  { text: '🗑 Yes, delete', data: `job:y:${job.id}` },
-                  { text: '↩️ Keep it', data: 'job:l:0' },
-                ],
-              ],
-            });
-          }
-          return;
-        }
+        case 'd':
         case 'y': {
-          await scheduler.delete(job.id);
-          await ctx.answerCallbackQuery({ text: 'Deleted.' });
-          await rerender(ctx);
+          if (!(await mayChange(ctx, job))) return;
+          const removed = await scheduler.remove(job.id);
+          await ctx.answerCallbackQuery({ text: removed ? `Deleted “${title(job.text, 60)}”. Tap ↩️ Undo to bring it back.` : 'It was already deleted.' });
+          await rerender(ctx, job.id);
           return;
         }
-        case 'k': {
-          await ctx.answerCallbackQuery({ text: 'Saved ✅' });
-          if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
-          return;
-        }
-        case 'c': {
-          await scheduler.delete(job.id);
-          await ctx.answerCallbackQuery({ text: 'Cancelled.' });
-          if (to && messageId !== undefined) {
-            await outbox.edit(to, messageId, { text: `✖️ Cancelled: ${quote(job.text, 200)}`, format: 'plain' });
-          }
+        case 't': {
+          if (!(await mayChange(ctx, job))) return;
+          await scheduler.awaitNewTime(job.id, ctx.from.id);
+          await ctx.answerCallbackQuery();
+          if (!to) return;
+          const how = isGroupChat(ctx.chat?.type) ? 'Reply to this message with the new time' : 'Type the new time';
+          await outbox.send(to, {
+            text: `🕑 When should “${title(job.text, 80)}” run? Now: ${schedulePlain(job, now())}.\n${how}, for example: ${TIME_EXAMPLES}`,
+            format: 'plain',
+            keyboard: [[{ text: '↩️ Keep the current time', data: `job:q:${job.id}` }]],
+          });
           return;
         }
       }
@@ -207,6 +325,37 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
       ctx.log.warn({ err: e, data: ctx.callbackQuery.data }, 'job button failed');
       const text = e instanceof AppError && e.code === 'invalid_input' ? e.message : 'Something went wrong. Please try again.';
       await ctx.answerCallbackQuery({ text: text.slice(0, 200), show_alert: true }).catch(() => undefined);
+    }
+  });
+
+  // The new time after "Change time": the person's next message in the chat (in a group, a reply to the prompt).
+  composer.on('message:text', async (ctx, next) => {
+    if (ctx.message.text.startsWith('/')) return next();
+    const job = await scheduler.awaitingNewTime(ctx.chat.id, ctx.from.id);
+    if (!job) return next();
+    const to = chatRefOf(ctx);
+    if (!to) return next();
+    let text = ctx.message.text.trim();
+    if (isGroupChat(ctx.chat.type)) text = withoutMention(text, ctx.me.username);
+    const when = parseTimeInput(text);
+    const reply = (body: string) => outbox.send(to, { text: body, format: 'plain', replyTo: ctx.message.message_id });
+    if (!when) {
+      if (text.split(/\s+/).length > 6) {
+        // A sentence, not a time: the question is dropped and the message goes on to the assistant.
+        await scheduler.stopAwaitingNewTime(job.id);
+        return next();
+      }
+      await reply(`I couldn't read “${text.slice(0, 60)}” as a time. Try one of: ${TIME_EXAMPLES}`);
+      return;
+    }
+    try {
+      const updated = await scheduler.update(job.id, { when: whenForJob(job, when) });
+      await scheduler.stopAwaitingNewTime(job.id);
+      await reply(`✅ “${title(updated.job.text, 80)}” now runs ${schedulePlain(updated.job, now())}.`);
+    } catch (err) {
+      const e = toError(err);
+      if (!(e instanceof AppError && e.code === 'invalid_input')) throw err;
+      await reply(`${e.message}\nType another time, for example: ${TIME_EXAMPLES}`);
     }
   });
 
@@ -220,8 +369,13 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
     try {
-      const job = await ownedJob(ctx, data.id);
-      if (!job) return;
+      const job = await scheduler.get(data.id);
+      if (!job || job.deletedAt !== null) {
+        await ctx.answerCallbackQuery({ text: 'This reminder was deleted, so it can no longer be snoozed.' });
+        if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
+        return;
+      }
+      if (!(await mayChange(ctx, job))) return;
       if (data.action === 'done') {
         await ctx.answerCallbackQuery({ text: 'Done ✅' });
         if (to && messageId !== undefined) {
@@ -244,4 +398,82 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
   });
 
   return composer;
+}
+
+/**
+ * The Undo handlers of jobs, by where the button sits: `jl` in /jobs (the list is drawn again), `js` on a message
+ * that only said "Deleted" (it becomes the job's card again), `jk` inside other text (its button becomes the card's
+ * "Cancel reminder" again). Whoever may delete a job may undo its deletion.
+ */
+export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, UndoHandler> {
+  const { scheduler, outbox } = deps;
+  const clock = deps.clock ?? systemClock;
+  const pageSize = deps.pageSize ?? 5;
+
+  async function check(press: UndoPress): Promise<Job | UndoOutcome> {
+    const job = await scheduler.findDeleted(press.token);
+    if (!job || job.chatId !== press.chat.chatId) return { done: false, toast: TOO_LATE_TO_UNDO };
+    if (job.ownerUserId !== press.userId) {
+      const admin = isGroupChat(press.chat.type) && (await isGroupAdmin(press.ctx, press.chat.chatId, press.userId));
+      if (!admin) {
+        const who = await nameOf(deps, job.ownerUserId);
+        return { done: false, toast: `Only ${who} or a group admin can change this.`, alert: true, keep: true };
+      }
+    }
+    return job;
+  }
+
+  const restoredToast = (job: Job) => `Restored “${title(job.text, 60)}” — ${schedulePlain(job, clock.now())}.`;
+
+  return {
+    [UNDO_IN_LIST]: {
+      async undo(press) {
+        const job = await check(press);
+        if (!('id' in job)) return job;
+        const r = await scheduler.restore(press.token);
+        if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
+        if (press.messageId !== undefined) {
+          const chat = { id: press.chat.chatId, type: press.chat.type };
+          const jobs = await jobsShown(deps, chat, press.userId, clock.now());
+          const page = Math.max(0, Math.floor(jobs.findIndex((j) => j.id === job.id) / pageSize));
+          const viewer = await viewerFor(deps, chat, press.userId, jobs);
+          await outbox.edit(press.chat, press.messageId, renderJobList(jobs, page, pageSize, clock.now(), viewer));
+        }
+        return { done: true, toast: restoredToast(r.job) };
+      },
+    },
+    [UNDO_SOLO]: {
+      async undo(press) {
+        const job = await check(press);
+        if (!('id' in job)) return job;
+        const r = await scheduler.restore(press.token, press.messageId !== undefined ? { card: { messageId: press.messageId, solo: true } } : {});
+        if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
+        if (press.messageId !== undefined) {
+          const now = clock.now();
+          const runs = r.job.schedule.type === 'once' ? [r.job.schedule.at] : nextRuns(r.job.schedule, now, 3);
+          await outbox.edit(press.chat, press.messageId, {
+            text: createdSummary(r.job, runs, [], now),
+            format: 'plain',
+            keyboard: cardKeyboard([r.job], true),
+          });
+        }
+        return { done: true, toast: restoredToast(r.job) };
+      },
+    },
+    [UNDO_INLINE]: {
+      async undo(press) {
+        const job = await check(press);
+        if (!('id' in job)) return job;
+        const r = await scheduler.restore(press.token, press.messageId !== undefined ? { card: { messageId: press.messageId, solo: false } } : {});
+        if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
+        const markup = press.ctx.callbackQuery?.message?.reply_markup;
+        if (press.messageId !== undefined) {
+          const data = press.ctx.callbackQuery?.data;
+          const keyboard = mapKeyboard(markup, (b) => ('data' in b && b.data === data ? { text: cancelLabel(r.job, false), data: `job:c:${r.job.id}` } : b));
+          await outbox.editKeyboard(press.chat, press.messageId, keyboard);
+        }
+        return { done: true, toast: restoredToast(r.job) };
+      },
+    },
+  };
 }
