@@ -246,15 +246,14 @@ test('/jobs: "Change time" asks for the new time, explains a bad one with exampl
   assert.equal(JSON.parse(String(row?.schedule)).expression, '30 9 * * 1');
 });
 
-test('deleting in chat: the approval stays, and the answer is one message "Deleted" with Undo, which restores it', async () => {
+test('deleting in chat: a plain confirmation first, then one message "Deleted" with Undo, which restores it', async () => {
   tg.sendUserMessage({ chatId: USER, text: 'Please delete my call mom reminder' });
-  const prompt = await tg.waitForBotMessage(USER, (m) => /Approve|approval/i.test(m.text) || buttonsOf(m).some((b) => /Approve/.test(b.text)), {
-    timeoutMs: 20_000,
-  });
+  const prompt = await tg.waitForBotMessage(USER, (m) => /^Delete the reminder “call mom”/i.test(m.text), { timeoutMs: 20_000 });
+  assert.deepEqual(buttonTexts(prompt), ['Delete', 'Keep', 'Details']);
   await nextTurnFinished();
   const waiting = await job('call mom');
   assert.ok(waiting && !waiting.deleted_at, 'nothing deleted before the decision');
-  const approve = buttonsOf(prompt).find((b) => /Approve/.test(b.text))!;
+  const approve = button(prompt, 'Delete');
   const before = tg.botMessages(USER).at(-1)!.messageId;
   await press(USER, prompt, approve.data);
   const done = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('🗑 Deleted'), { since: before, timeoutMs: 20_000 });

@@ -151,8 +151,8 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     const yes = buttonsOf(withDetails).find((b) => b.text === 'Delete');
     assert.ok(yes);
     tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: yes.data, userId: ALICE, firstName: 'Alice' });
-    await tg.waitForBotMessage(ALICE, (m) => m.text === 'Deleted “Call mom”.', { timeoutMs: 15_000, since: prompt.messageId });
-    assert.equal(await app.app.scheduler.get(jobId), undefined, 'the reminder is gone');
+    await tg.waitForBotMessage(ALICE, (m) => m.text.startsWith('🗑 Deleted: ⏰ Call mom'), { timeoutMs: 15_000, since: prompt.messageId });
+    assert.ok((await app.app.scheduler.get(jobId))?.deletedAt, 'the reminder is deleted (kept for Undo a few minutes)');
     const closed = tg.transcript(ALICE).find((m) => m.messageId === prompt.messageId);
     assert.match(closed?.text ?? '', /✅ Delete — confirmed by Alice/);
     assert.deepEqual(buttonsOf(closed), [], 'no buttons on a decided prompt');

@@ -46,7 +46,7 @@ const EXPECT = {
   question: [/👤 You: How long should I boil an egg\?/, /\*Soft-boiled:\*/, /minutes/],
   voice: [/👤 You: 🎤 \(voice message\)/, /picnic/],
   'reminder-set': [/👤 You: Remind me in 1 minute to stretch/, /stretch/, /\[.+\]/],
-  jobs: [/👤 You: \/jobs/, /stretch/, /\[.+\]/],
+  jobs: [/👤 You: \/jobs/, /stretch/i, /\[.+\]/],
   'reminder-fires': [/🤖 Bot: .*stretch/, /👤 You tap \[/],
   memory: [/👤 You: Please remember that I'm vegetarian/, /👤 You: \/memory\n🤖 Bot: [^👤]*vegetarian/u],
   why: [/👤 You: What should I cook for dinner tonight\?/, /risotto/, /👤 You: \/why\n🤖 Bot: [^👤]*vegetarian/u],
@@ -199,7 +199,7 @@ describe('everyday use', () => {
 
   test('/jobs lists the reminder', async () => {
     reminder.jobsFrom = g.mark(BEN.id);
-    await g.say(BEN, '/jobs', saying(/stretch/));
+    await g.say(BEN, '/jobs', saying(/stretch/i));
     await g.quiet();
     reminder.firesFrom = g.mark(BEN.id);
     const text = g.render(BEN.id, reminder.jobsFrom);
