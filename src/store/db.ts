@@ -38,8 +38,8 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** Prepared statements cached per local connection (default 512). */
   statementCacheSize?: number;
-  /** Warned when the statement cache has to drop statements (SQL texts that vary). */
-  log?: Pick<Logger, 'warn'>;
+  /** Warned when the statement cache has to drop statements (SQL texts that vary); told its counters at close. */
+  log?: Pick<Logger, 'warn' | 'info'>;
 }
 
 /** Default bound of the prepared-statement cache, per connection: well above the distinct SQL texts in src. */
@@ -195,6 +195,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     },
     async close() {
       await chain.catch(() => undefined);
+      if (kind !== 'remote') options.log?.info({ statements: engine.stats().statements }, 'closing the database');
       engine.close();
     },
   };

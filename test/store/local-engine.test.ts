@@ -32,7 +32,7 @@ const schema: Migration[] = [
   },
 ];
 
-async function open(name: string, extra: { statementCacheSize?: number; log?: { warn: (...a: unknown[]) => void } } = {}): Promise<{ store: Store; path: string }> {
+async function open(name: string, extra: { statementCacheSize?: number; log?: { warn: (...a: unknown[]) => void; info: (...a: unknown[]) => void } } = {}): Promise<{ store: Store; path: string }> {
   const path = tempFile(name);
   const store = await createStore({ url: `file:${path}`, migrations: schema, ...(extra as object) });
   return { store, path };
@@ -91,7 +91,7 @@ describe('local store engine', () => {
 
   it('keeps the cache bounded and warns (without the literals) when SQL texts vary', async () => {
     const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
-    const log = { warn: (obj: unknown, msg?: unknown) => warnings.push({ obj: obj as Record<string, unknown>, msg: String(msg) }) };
+    const log = { warn: (obj: unknown, msg?: unknown) => warnings.push({ obj: obj as Record<string, unknown>, msg: String(msg) }), info: () => {} };
     const { store } = await open('bounded.db', { statementCacheSize: 8, log });
     try {
       for (let i = 0; i < 50; i++) {
