@@ -1,32 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Client, type InValue, type ResultSet, type Transaction, createClient } from '@libsql/client';
+import type { Logger } from '../core/logger.ts';
 import { StoreError, toError } from '../core/errors.ts';
+import { openLocalEngine } from './local-engine.ts';
 import type { Migration } from './migrations/index.ts';
+import { openRemoteEngine } from './remote-engine.ts';
+import type { Engine, EngineTx, Row, RunResult, SqlArgs, Statement, StoreStats, WriteTx } from './types.ts';
 
-/** A value bound to a statement parameter. */
-export type SqlValue = null | string | number | bigint | Uint8Array | boolean;
-export type SqlArgs = SqlValue[] | Record<string, SqlValue>;
-/** A result row; columns by name. Integers arrive as numbers, BLOBs as ArrayBuffer. */
-export type Row = Record<string, unknown>;
-export interface Statement {
-  sql: string;
-  args?: SqlArgs;
-}
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: bigint | undefined;
-}
-
-/** Statements inside one write transaction. */
-export interface WriteTx {
-  query(sql: string, args?: SqlArgs): Promise<Row[]>;
-  run(sql: string, args?: SqlArgs): Promise<RunResult>;
-}
+export type { Row, RunResult, SqlArgs, SqlValue, Statement, StoreStats, WriteTx } from './types.ts';
 
 /**
  * The database port. Reads run concurrently; every write (single statement, batch or transaction)
- * is serialized behind one in-process lock, because a pooled libSQL connection that hits SQLITE_BUSY
+ * is serialized behind one in-process lock, because a libSQL connection that hits SQLITE_BUSY
  * can wedge the database (libsql-client-ts#352).
  */
 export interface Store {
@@ -40,6 +25,8 @@ export interface Store {
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   /** Moves the WAL into the main file and truncates it (local files; a no-op for remote databases). */
   checkpoint(): Promise<void>;
+  /** Prepared statements held in this process (local databases; zeros for a remote one). */
+  stats(): StoreStats;
   close(): Promise<void>;
 }
 
@@ -49,15 +36,14 @@ export interface StoreOptions {
   migrations: Migration[];
   /** Busy wait across processes sharing one file, in ms. */
   busyTimeoutMs?: number;
+  /** Prepared statements cached per local connection (default 512). */
+  statementCacheSize?: number;
+  /** Warned when the statement cache has to drop statements (SQL texts that vary); told its counters at close. */
+  log?: Pick<Logger, 'warn' | 'info'>;
 }
 
-function toRun(rs: ResultSet): RunResult {
-  return { changes: rs.rowsAffected, lastInsertRowid: rs.lastInsertRowid };
-}
-
-function toRows(rs: ResultSet): Row[] {
-  return rs.rows as unknown as Row[];
-}
+/** Default bound of the prepared-statement cache, per connection: well above the distinct SQL texts in src. */
+export const DEFAULT_STATEMENT_CACHE_SIZE = 512;
 
 function kindOf(url: string): Store['kind'] {
   if (url === ':memory:' || url.startsWith('file::memory:')) return 'memory';
@@ -65,9 +51,24 @@ function kindOf(url: string): Store['kind'] {
   return 'remote';
 }
 
-function ensureDirectory(url: string): void {
-  const path = url.slice('file:'.length).split('?')[0] ?? '';
-  if (!path || path.startsWith(':memory:')) return;
+/** The file path of a `file:` URL (`file:rel/path.db`, `file:/abs.db`, `file:///abs.db`, `file://localhost/abs.db`). */
+export function filePathOf(url: string): string {
+  if (kindOf(url) === 'memory') return ':memory:';
+  let rest = url.slice('file:'.length).split('#')[0]?.split('?')[0] ?? '';
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2);
+    const host = rest.slice(2, slash < 0 ? undefined : slash);
+    if (host !== '' && host.toLowerCase() !== 'localhost') {
+      throw new Error(`Invalid host in file URL: ${JSON.stringify(host)}; use file:/absolute/path.db or file:relative/path.db`);
+    }
+    rest = slash < 0 ? '' : rest.slice(slash);
+  }
+  const path = decodeURIComponent(rest);
+  if (!path) throw new Error('The file URL has no path');
+  return path;
+}
+
+function ensureDirectory(path: string): void {
   mkdirSync(dirname(resolve(path)), { recursive: true });
 }
 
@@ -76,18 +77,41 @@ function wrap(message: string, err: unknown): StoreError {
   return new StoreError('store_failed', `${message}: ${e.message}`, { cause: e });
 }
 
+/** SQL shape for a log line: quoted literals and numbers blanked, cut short (the text may carry user data). */
+function sqlShape(sql: string): string {
+  return sql
+    .replace(/'(?:[^']|'')*'/g, "'…'")
+    .replace(/\b\d+(\.\d+)?\b/g, 'N')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
+}
+
+function openEngine(kind: Store['kind'], options: StoreOptions): Engine {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (kind === 'remote') return openRemoteEngine({ url: options.url, authToken: options.authToken, busyTimeoutMs });
+  const path = filePathOf(options.url);
+  if (kind === 'file') ensureDirectory(path);
+  const log = options.log;
+  return openLocalEngine({
+    path,
+    busyTimeoutMs,
+    statementCacheSize: options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE,
+    // Warn on the first eviction and then at 10, 100, 1000…: each means a statement prepared again.
+    onEvict: (sql, evicted) => {
+      if (log && Number.isInteger(Math.log10(evicted))) {
+        log.warn({ evicted, sql: sqlShape(sql) }, 'statement cache full: SQL texts vary (values built into SQL?); statements are being prepared again');
+      }
+    },
+  });
+}
+
 /** Opens the database, applies pending migrations and returns the Store. Throws StoreError('store_unavailable') with a clear message. */
 export async function createStore(options: StoreOptions): Promise<Store> {
   const kind = kindOf(options.url);
-  let client: Client;
+  let engine: Engine;
   try {
-    if (kind === 'file') ensureDirectory(options.url);
-    client = createClient({
-      url: options.url,
-      authToken: options.authToken,
-      timeout: options.busyTimeoutMs ?? 5000,
-      concurrency: kind === 'file' ? 8 : undefined,
-    } as Parameters<typeof createClient>[0]);
+    engine = openEngine(kind, options);
   } catch (err) {
     throw new StoreError('store_unavailable', `Cannot open database ${describeUrl(options.url)}: ${toError(err).message}`, {
       cause: err,
@@ -105,7 +129,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     kind,
     async query(sql, args) {
       try {
-        return toRows(await client.execute({ sql, args: (args ?? []) as InValue[] }));
+        return await engine.query(sql, args);
       } catch (err) {
         throw wrap('Query failed', err);
       }
@@ -116,7 +140,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     run(sql, args) {
       return serialized(async () => {
         try {
-          return toRun(await client.execute({ sql, args: (args ?? []) as InValue[] }));
+          return await engine.run(sql, args);
         } catch (err) {
           throw wrap('Write failed', err);
         }
@@ -125,11 +149,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     batch(statements) {
       return serialized(async () => {
         try {
-          const results = await client.batch(
-            statements.map((s) => ({ sql: s.sql, args: (s.args ?? []) as InValue[] })),
-            'write',
-          );
-          return results.map(toRun);
+          return await engine.batch(statements);
         } catch (err) {
           throw wrap('Batch write failed', err);
         }
@@ -137,22 +157,14 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     },
     write(fn) {
       return serialized(async () => {
-        let tx: Transaction;
+        let tx: EngineTx;
         try {
-          tx = await client.transaction('write');
+          tx = await engine.begin();
         } catch (err) {
           throw wrap('Cannot begin write transaction', err);
         }
-        const handle: WriteTx = {
-          async query(sql, args) {
-            return toRows(await tx.execute({ sql, args: (args ?? []) as InValue[] }));
-          },
-          async run(sql, args) {
-            return toRun(await tx.execute({ sql, args: (args ?? []) as InValue[] }));
-          },
-        };
         try {
-          const result = await fn(handle);
+          const result = await fn(tx);
           await tx.commit();
           return result;
         } catch (err) {
@@ -162,7 +174,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
             // the transaction may already be closed; the original error matters
           }
           // Database errors become StoreErrors; errors the callback raised itself pass through unchanged.
-          throw err instanceof Error && err.name === 'LibsqlError' ? wrap('Write transaction failed', err) : err;
+          throw engine.isDatabaseError(err) ? wrap('Write transaction failed', err) : err;
         } finally {
           tx.close();
         }
@@ -172,26 +184,26 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       if (kind !== 'file') return Promise.resolve();
       return serialized(async () => {
         try {
-          await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+          await engine.checkpoint();
         } catch (err) {
           throw wrap('Checkpoint failed', err);
         }
       });
     },
+    stats() {
+      return engine.stats();
+    },
     async close() {
       await chain.catch(() => undefined);
-      client.close();
+      if (kind !== 'remote') options.log?.info({ statements: engine.stats().statements }, 'closing the database');
+      engine.close();
     },
   };
 
   try {
-    if (kind === 'file') {
-      await client.execute('PRAGMA journal_mode=WAL');
-      await client.execute('PRAGMA synchronous=NORMAL');
-    }
-    await client.execute('SELECT 1');
+    await engine.init();
   } catch (err) {
-    client.close();
+    engine.close();
     const hint = httpStatusOf(err) === 401
       ? 'The server rejected the credentials: check DATABASE_AUTH_TOKEN.'
       : 'Check DATABASE_URL (and DATABASE_AUTH_TOKEN for remote databases).';
@@ -203,7 +215,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   try {
     await migrate(store, options.migrations);
   } catch (err) {
-    client.close();
+    engine.close();
     if (err instanceof StoreError) throw err;
     throw new StoreError('store_unavailable', `Database migration failed: ${toError(err).message}`, { cause: err });
   }

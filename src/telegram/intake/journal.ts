@@ -131,7 +131,8 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
-const marks = (n: number): string => Array.from({ length: n }, () => '?').join(',');
+/** A list bound as one JSON parameter: the SQL text stays the same for any length (one cached statement). */
+const IN_JSON = '(SELECT value FROM json_each(?))';
 
 /** The sender of a journaled update (kept in `user_id` so /wipe and /export find a user's updates by index). */
 function senderId(e: IncomingEntry): number | null {
@@ -245,7 +246,8 @@ export function createJournal(deps: JournalOptions): Journal {
     async claim() {
       const dead = await deadLocalInstances();
       const now = clock.now();
-      const claimable = `${UNFINISHED} AND (lease_until <= ? OR owner IS NULL${dead.length > 0 ? ` OR owner IN (${marks(dead.length)})` : ''})`;
+      const claimable = `${UNFINISHED} AND (lease_until <= ? OR owner IS NULL${dead.length > 0 ? ` OR owner IN ${IN_JSON}` : ''})`;
+      const deadArgs = dead.length > 0 ? [JSON.stringify(dead)] : [];
       if (dead.length === 0) {
         // The common case (nothing orphaned): a read, no write lock taken every scan.
         const candidates = await store.query(`SELECT update_id FROM updates WHERE ${claimable}`, [now]);
@@ -254,19 +256,19 @@ export function createJournal(deps: JournalOptions): Journal {
       const entries = await store.write(async (tx) => {
         const rows = await tx.query(
           `SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE ${claimable} ORDER BY update_id`,
-          [now, ...dead],
+          [now, ...deadArgs],
         );
         const ids = rows.map((r) => Number(r.update_id)).filter((id) => !holding.has(id));
         const taken = new Set<number>();
         for (const part of chunks(ids)) {
           // Compare-and-set: the claim condition is checked again by the UPDATE itself.
           const got = await tx.query(
-            `UPDATE updates SET owner = ?, lease_until = ? WHERE update_id IN (${marks(part.length)}) AND ${claimable} RETURNING update_id`,
-            [instanceId, now + leaseMs, ...part, now, ...dead],
+            `UPDATE updates SET owner = ?, lease_until = ? WHERE update_id IN ${IN_JSON} AND ${claimable} RETURNING update_id`,
+            [instanceId, now + leaseMs, JSON.stringify(part), now, ...deadArgs],
           );
           for (const g of got) taken.add(Number(g.update_id));
         }
-        if (dead.length > 0) await tx.run(`DELETE FROM journal_instances WHERE id IN (${marks(dead.length)})`, dead);
+        if (dead.length > 0) await tx.run(`DELETE FROM journal_instances WHERE id IN ${IN_JSON}`, deadArgs);
         return rows.filter((r) => taken.has(Number(r.update_id))).map(toEntry);
       });
       for (const e of entries) holding.add(e.updateId);
@@ -278,8 +280,8 @@ export function createJournal(deps: JournalOptions): Journal {
       const results = await store.batch([
         upsertInstance(now),
         ...chunks(ids).map((part) => ({
-          sql: `UPDATE updates SET lease_until = ? WHERE owner = ? AND ${UNFINISHED} AND update_id IN (${marks(part.length)})`,
-          args: [now + leaseMs, instanceId, ...part],
+          sql: `UPDATE updates SET lease_until = ? WHERE owner = ? AND ${UNFINISHED} AND update_id IN ${IN_JSON}`,
+          args: [now + leaseMs, instanceId, JSON.stringify(part)],
         })),
       ]);
       return results.slice(1).reduce((n, r) => n + r.changes, 0);
