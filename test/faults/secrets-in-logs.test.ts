@@ -142,6 +142,9 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     await settled(4);
     ask(USER, `another question ${label} ${n}`);
     ask(USER, `a third question ${label} ${n}`);
+    // A run that fails the first reply leaves that turn uncommitted: a fourth message keeps three for the batched
+    // fact extraction (the background, non-streaming call this run must also see fail).
+    ask(USER, `a fourth question ${label} ${n}`);
     // When getFile fails for the first document, the second still reaches the download.
     for (const i of [1, 2]) {
       const fileId = tg.addFile(`notes ${i} for ${label}`, { fileName: `notes${i}.txt`, mimeType: 'text/plain' });

@@ -9,7 +9,10 @@ import { seededRandom, sleep } from './app-harness.ts';
 
 const CHATS = [7101, 7102, 7103];
 const PER_CHAT = 4;
-const KILLS = 3;
+// An update is given up after 3 attempts (the dispatcher's maxAttempts), each crash mid-turn costing one: with 3
+// kills all landing on one chat's first message, "every message answered" would not be promised. 2 kills keep every
+// message within its retry budget wherever they land (beyond it the user gets an apology and is asked to resend).
+const KILLS = 2;
 
 test('SIGKILL the real entry point at random points under load: every message answered, duplicates ≤ kills', async (t) => {
   const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
