@@ -150,7 +150,7 @@ test('no secret reaches the output when every Telegram, Gemini and database call
       const fileId = tg.addFile(`notes ${i} for ${label}`, { fileName: `notes${i}.txt`, mimeType: 'text/plain' });
       tg.sendUserMessage({ chatId: USER, caption: `question about file ${i} ${label}`, document: { fileId, fileName: `notes${i}.txt`, mimeType: 'text/plain' } });
     }
-    await settled(4);
+    await settled(5);
     const last = tg.botMessages(USER).at(-1);
     assert.ok(last, 'the bot wrote to the user');
     tg.pressButton({ chatId: USER, messageId: last.messageId, data: `nobody:handles:${label}` });
@@ -306,7 +306,7 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     const expectations: [string, ...RegExp[]][] = [
       ['reset', /getMe failed; retrying/, /socket hang up|ECONNRESET/, /bot\[REDACTED\]\/getMe/],
       ['reset', /getUpdates failed; retrying/, /socket hang up|ECONNRESET/, /bot\[REDACTED\]\/getUpdates/],
-      ['reset', /update failed/, /answerCallbackQuery/, /bot\[REDACTED\]\/answerCallbackQuery/],
+      ['reset', /update failed|could not answer a stale button press/, /answerCallbackQuery/, /bot\[REDACTED\]\/answerCallbackQuery/],
       ['reset', /gemini call failed, retrying/, /"kind":"stream"/],
       ['reset', /gemini call failed, retrying/, /"kind":"embed"/],
       ['5xx', /getMe failed; retrying/, /502/],
