@@ -77,13 +77,14 @@ describe('local store engine', () => {
       const start = rssMb();
       // One long chain of awaited calls, as a loop over stored rows makes. With a statement prepared per execution
       // (about 3.6 KB of native memory each, freed only after V8 collects its wrapper and Node runs the finalizer on
-      // a later event-loop turn) this grew RSS by about 200 MB.
+      // a later event-loop turn) this grew RSS by about 200 MB. The bound leaves room for heap growth, which differs
+      // between Node versions (about 30 MB on Node 24), and stays far below the leak.
       for (let i = 0; i < 30_000; i++) {
         await store.query(read, [(i % 3) + 1]);
         await store.run(write, [i, 2]);
       }
       const growth = rssMb() - start;
-      assert.ok(growth < 20, `RSS grew by ${growth.toFixed(1)} MB over 30k reads and 30k writes`);
+      assert.ok(growth < 80, `RSS grew by ${growth.toFixed(1)} MB over 30k reads and 30k writes`);
     } finally {
       await store.close();
     }
