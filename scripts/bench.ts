@@ -67,7 +67,10 @@ if (failures.length > 0) lines.push('## Errors', '', ...failures.map((f) => `- $
 if (only.length === 0) {
   mkdirSync(join(root, 'docs'), { recursive: true });
   writeFileSync(join(root, 'docs', 'benchmarks.md'), lines.join('\n'));
-  writeFileSync(join(root, 'docs', 'benchmarks.json'), `${JSON.stringify({ date, machine, rows, failures }, null, 2)}\n`);
+  writeFileSync(
+    join(root, 'docs', 'benchmarks.json'),
+    `${JSON.stringify({ date, machine, rows, failures }, null, 2)}\n`,
+  );
 }
 const failed = rows.filter((r) => r.pass === false).length;
 process.stdout.write(

@@ -20,7 +20,10 @@ const fragments: ScreenFragment[] = [];
 for (const file of files) {
   const fragment = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ScreenFragment;
   if (known.has(fragment.id)) fragments.push(fragment);
-  else process.stderr.write(`Ignoring ${join(FRAGMENT_DIR, file)}: no screen "${fragment.id}" in test/guide/screens.ts.\n`);
+  else
+    process.stderr.write(
+      `Ignoring ${join(FRAGMENT_DIR, file)}: no screen "${fragment.id}" in test/guide/screens.ts.\n`,
+    );
 }
 
 let markdown: string;

@@ -92,7 +92,12 @@ export function createApp(deps: AppDeps) {
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
   const limiter = createRateLimiter({ clock, privateBurst: 3, ...deps.overrides?.limiter });
-  const users = createUsers({ store, clock, defaultTimezone: env.DEFAULT_TIMEZONE, allowedUserIds: env.ALLOWED_USER_IDS });
+  const users = createUsers({
+    store,
+    clock,
+    defaultTimezone: env.DEFAULT_TIMEZONE,
+    allowedUserIds: env.ALLOWED_USER_IDS,
+  });
 
   // The scheduler and approvals need the turn runner, which needs their tools: a late-bound reference breaks the cycle.
   let turnRunner: ResumableTurnRunner | undefined;
@@ -119,21 +124,42 @@ export function createApp(deps: AppDeps) {
     },
   });
   // Every message carrying a job's confirmation card is remembered, so the card follows its job (fired, deleted).
-  const outbox = trackJobCards(telegramOutbox, store, (err) => log.warn({ err: toError(err) }, 'could not remember a job card'));
+  const outbox = trackJobCards(telegramOutbox, store, (err) =>
+    log.warn({ err: toError(err) }, 'could not remember a job card'),
+  );
 
-  const memory = createMemory({ store, llm, clock, ids, log: log.child({ module: 'memory' }), models: { chat: env.GEMINI_ROUTER_MODEL } });
+  const memory = createMemory({
+    store,
+    llm,
+    clock,
+    ids,
+    log: log.child({ module: 'memory' }),
+    models: { chat: env.GEMINI_ROUTER_MODEL },
+  });
   const policy = createApprovalPolicy(config.approvals);
   // `jobs` is created below; the gate only describes calls once turns run.
   const gate = createApprovalGate({
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    describe: async (call, ctx) => (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
+    describe: async (call, ctx) =>
+      (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
     confirm: async (call, ctx) =>
-      (await confirmSchedulerCall(jobs)(call, ctx)) ?? (await confirmForgetCall(memory)(call, ctx)) ?? confirmFetchCall(call),
+      (await confirmSchedulerCall(jobs)(call, ctx)) ??
+      (await confirmForgetCall(memory)(call, ctx)) ??
+      confirmFetchCall(call),
   });
   const isServed = (userId: number) => users.isServed(userId);
-  const approvals = createApprovals({ store, outbox, turnRunner: lateRunner, policy, clock, idGen: ids, log: log.child({ module: 'approvals' }), isServed });
+  const approvals = createApprovals({
+    store,
+    outbox,
+    turnRunner: lateRunner,
+    policy,
+    clock,
+    idGen: ids,
+    log: log.child({ module: 'approvals' }),
+    isServed,
+  });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
   const fence = createWipeFence();
@@ -169,7 +195,9 @@ export function createApp(deps: AppDeps) {
   const registry = createToolRegistry();
   registry.register(
     // Redirects to another host are checked against the same gate (policy + the user's grants).
-    ...createBuiltinTools({ httpFetch: { preapproval: gate, ...(deps.overrides?.allowPrivateFetch ? { allowPrivate: true } : {}) } }),
+    ...createBuiltinTools({
+      httpFetch: { preapproval: gate, ...(deps.overrides?.allowPrivateFetch ? { allowPrivate: true } : {}) },
+    }),
     createAskUserTool(),
     ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory),
@@ -183,10 +211,29 @@ export function createApp(deps: AppDeps) {
     gate,
   });
   turnRunner = jobAnswers.wrap(
-    createTurnRunner({ network, memory: fence.wrap(memory), clock, log: log.child({ module: 'turns' }), limits: config.roster.limits }),
+    createTurnRunner({
+      network,
+      memory: fence.wrap(memory),
+      clock,
+      log: log.child({ module: 'turns' }),
+      limits: config.roster.limits,
+    }),
   );
-  const privacy = createPrivacy({ store, clock, log: log.child({ module: 'privacy' }), memory, approvals, fence, outbox });
-  const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: () => store.checkpoint() });
+  const privacy = createPrivacy({
+    store,
+    clock,
+    log: log.child({ module: 'privacy' }),
+    memory,
+    approvals,
+    fence,
+    outbox,
+  });
+  const pruner = createPruner({
+    store,
+    clock,
+    log: log.child({ module: 'retention' }),
+    afterPass: () => store.checkpoint(),
+  });
 
   const tlog = log.child({ module: 'telegram' });
   const media = createMediaReader({
@@ -212,7 +259,9 @@ export function createApp(deps: AppDeps) {
         timezoneOf: (userId) => users.timezoneOf(userId),
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
-          return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) => formatTime(at, zone, clock.now()));
+          return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) =>
+            formatTime(at, zone, clock.now()),
+          );
         },
       }),
       commands: memoryCommands,
@@ -229,7 +278,11 @@ export function createApp(deps: AppDeps) {
       commands: approvalsCommands,
     },
     {
-      composer: createPermissionsFeature({ grants: createGrantStore(store), outbox, timezoneOf: (userId) => users.timezoneOf(userId) }),
+      composer: createPermissionsFeature({
+        grants: createGrantStore(store),
+        outbox,
+        timezoneOf: (userId) => users.timezoneOf(userId),
+      }),
       commands: permissionsCommands,
     },
   ];

@@ -31,7 +31,12 @@ async function main(): Promise<void> {
 
   let store: Store;
   try {
-    store = await createStore({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN, migrations, log: log.child({ module: 'store' }) });
+    store = await createStore({
+      url: env.DATABASE_URL,
+      authToken: env.DATABASE_AUTH_TOKEN,
+      migrations,
+      log: log.child({ module: 'store' }),
+    });
   } catch (err) {
     const e = toError(err);
     log.fatal({ err: e, database: describeUrl(env.DATABASE_URL) }, 'cannot open the database');

@@ -60,10 +60,14 @@ describe('fake Telegram with real grammY', () => {
   });
 
   it('sendMessage with HTML stores visible text, raw html and entities', async () => {
-    const msg = await bot.api.sendMessage(42, '<b>Hi</b> &amp; <a href="https://x.y/?a=1&amp;b=2">link</a> <code>x&lt;y</code>', {
-      parse_mode: 'HTML',
-      reply_markup: new InlineKeyboard().text('OK', 'ok:1'),
-    });
+    const msg = await bot.api.sendMessage(
+      42,
+      '<b>Hi</b> &amp; <a href="https://x.y/?a=1&amp;b=2">link</a> <code>x&lt;y</code>',
+      {
+        parse_mode: 'HTML',
+        reply_markup: new InlineKeyboard().text('OK', 'ok:1'),
+      },
+    );
     assert.equal(msg.text, 'Hi & link x<y');
     assert.equal(msg.chat.id, 42);
     assert.equal(msg.from?.id, 123456);
@@ -88,10 +92,16 @@ describe('fake Telegram with real grammY', () => {
       assert.equal(err.description, `Bad Request: can't parse entities: Unsupported start tag "div" at byte offset 3`);
     });
     await rejectsWith(bot.api.sendMessage(42, '<b>open', { parse_mode: 'HTML' }), (e) =>
-      assert.match(grammyError(e).description, /can't parse entities: Can't find end tag corresponding to start tag "b"/),
+      assert.match(
+        grammyError(e).description,
+        /can't parse entities: Can't find end tag corresponding to start tag "b"/,
+      ),
     );
     await rejectsWith(bot.api.sendMessage(42, '<b><i>x</b></i>', { parse_mode: 'HTML' }), (e) =>
-      assert.match(grammyError(e).description, /can't parse entities: Unmatched end tag at byte offset 7, expected "<\/i>", found "<\/b>"/),
+      assert.match(
+        grammyError(e).description,
+        /can't parse entities: Unmatched end tag at byte offset 7, expected "<\/i>", found "<\/b>"/,
+      ),
     );
     await rejectsWith(bot.api.sendMessage(42, 'a < b', { parse_mode: 'HTML' }), (e) =>
       assert.match(grammyError(e).description, /can't parse entities/),
@@ -198,7 +208,13 @@ describe('fake Telegram with real grammY', () => {
     assert.equal(again.document?.file_id, fileId);
     const photo = await bot.api.sendPhoto(45, new InputFile(new Uint8Array([1, 2, 3])));
     assert.equal(photo.photo?.[0]?.file_size, 3);
-    assert.equal(tg.transcript(45).map((m) => m.kind).join(','), 'document,document,photo');
+    assert.equal(
+      tg
+        .transcript(45)
+        .map((m) => m.kind)
+        .join(','),
+      'document,document,photo',
+    );
 
     const userFile = tg.addFile('hello file', { filePath: 'documents/notes.txt' });
     const info = await bot.api.getFile(userFile);
@@ -206,7 +222,9 @@ describe('fake Telegram with real grammY', () => {
     const text = await (await fetch(`${tg.apiRoot}/file/bot${tg.token}/${info.file_path}`)).text();
     assert.equal(text, 'hello file');
     const huge = tg.addFile('x', { size: 25 * 1024 * 1024 });
-    await rejectsWith(bot.api.getFile(huge), (e) => assert.equal(grammyError(e).description, 'Bad Request: file is too big'));
+    await rejectsWith(bot.api.getFile(huge), (e) =>
+      assert.equal(grammyError(e).description, 'Bad Request: file is too big'),
+    );
   });
 
   it('buttons, callback answers, drafts, chat actions and commands', async () => {
@@ -252,7 +270,10 @@ describe('fake Telegram with real grammY', () => {
       await ctx.editMessageText(`You chose ${ctx.callbackQuery.data}`);
     });
     polling.on('message:text', (ctx) =>
-      ctx.reply('Choose', { reply_markup: new InlineKeyboard().text('A', 'a'), message_thread_id: ctx.message.message_thread_id }),
+      ctx.reply('Choose', {
+        reply_markup: new InlineKeyboard().text('A', 'a'),
+        message_thread_id: ctx.message.message_thread_id,
+      }),
     );
     const polled = tg.waitForCall('getUpdates');
     const done = polling.start({ timeout: 1, drop_pending_updates: true });
@@ -267,10 +288,13 @@ describe('fake Telegram with real grammY', () => {
       tg.pressButton({ chatId: -1001, messageId: menu.messageId, data: 'a' });
       const chosen = await tg.waitFor(() => tg.botMessages(-1001).find((m) => m.text === 'You chose a'));
       assert.equal(chosen.edits, 1);
-      await rejectsWith(tg.waitFor(() => false, { timeoutMs: 50 }), (e) => {
-        assert.ok(e instanceof Error);
-        assert.match(e.message, /timed out after 50 ms[\s\S]*chat -1001 \(supergroup\)[\s\S]*"You chose a"/);
-      });
+      await rejectsWith(
+        tg.waitFor(() => false, { timeoutMs: 50 }),
+        (e) => {
+          assert.ok(e instanceof Error);
+          assert.match(e.message, /timed out after 50 ms[\s\S]*chat -1001 \(supergroup\)[\s\S]*"You chose a"/);
+        },
+      );
     } finally {
       await polling.stop();
       await done;
@@ -303,7 +327,11 @@ describe('fake Telegram with real grammY', () => {
     const res = await fetch(`${tg.apiRoot}/bot${tg.token}/sendMessage`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ chat_id: '88', text: 'form', reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'x', callback_data: 'y' }]] }) }),
+      body: new URLSearchParams({
+        chat_id: '88',
+        text: 'form',
+        reply_markup: JSON.stringify({ inline_keyboard: [[{ text: 'x', callback_data: 'y' }]] }),
+      }),
     });
     const body = (await res.json()) as { ok: boolean; result: { reply_markup?: unknown; chat: { id: number } } };
     assert.equal(body.ok, true);
@@ -324,7 +352,9 @@ describe('fake Telegram with real grammY', () => {
       });
       await api.sendMessage(-100, 'g1');
       await api.sendMessage(-100, 'g2');
-      await rejectsWith(api.sendMessage(-100, 'g3'), (e) => assert.ok((grammyError(e).parameters.retry_after ?? 0) > 50));
+      await rejectsWith(api.sendMessage(-100, 'g3'), (e) =>
+        assert.ok((grammyError(e).parameters.retry_after ?? 0) > 50),
+      );
       assert.equal(limited.stats.sent, 5);
       assert.equal(limited.stats.tooManyRequests, 2);
     } finally {
@@ -335,7 +365,9 @@ describe('fake Telegram with real grammY', () => {
 
 describe('Telegram formatting parsers', () => {
   it('parses nested pre/code with language, spoilers and blockquotes', () => {
-    const r = parseHtml('<pre><code class="language-ts">let a = 1;</code></pre><span class="tg-spoiler">s</span><blockquote expandable>q</blockquote>');
+    const r = parseHtml(
+      '<pre><code class="language-ts">let a = 1;</code></pre><span class="tg-spoiler">s</span><blockquote expandable>q</blockquote>',
+    );
     assert.ok(r.ok);
     assert.deepEqual(r.entities, [
       { type: 'pre', offset: 0, length: 10, language: 'ts' },
@@ -406,7 +438,10 @@ describe('fake Gemini with the real @google/genai SDK', () => {
     assert.ok(call?.id);
     const modelTurn = first.candidates?.[0]?.content;
     assert.ok(modelTurn);
-    const response = { role: 'user', parts: [{ functionResponse: { id: call?.id, name: 'remember', response: { result: 'ok' } } }] };
+    const response = {
+      role: 'user',
+      parts: [{ functionResponse: { id: call?.id, name: 'remember', response: { result: 'ok' } } }],
+    };
     const second = await ai.models.generateContent({
       model: 'gemini-2.5-flash',
       contents: [user, modelTurn, response],
@@ -429,7 +464,10 @@ describe('fake Gemini with the real @google/genai SDK', () => {
       },
     );
     await rejectsWith(
-      ai.models.generateContent({ model: 'gemini-2.5-flash', contents: [user, modelTurn, { role: 'user', parts: [{ text: 'hm' }] }] }),
+      ai.models.generateContent({
+        model: 'gemini-2.5-flash',
+        contents: [user, modelTurn, { role: 'user', parts: [{ text: 'hm' }] }],
+      }),
       (e) => assert.match(String(e), /number of function response parts/),
     );
   });
@@ -451,7 +489,11 @@ describe('fake Gemini with the real @google/genai SDK', () => {
   it('targeted queues and handlers pick replies by request content', async () => {
     gemini.enqueueFor({ systemIncludes: 'router' }, { text: 'routed' });
     gemini.setHandler((req) => (req.lastUserText.includes('ping') ? { text: 'pong' } : undefined));
-    const a = await ai.models.generateContent({ model: 'm', contents: 'ping', config: { systemInstruction: 'You are the router.' } });
+    const a = await ai.models.generateContent({
+      model: 'm',
+      contents: 'ping',
+      config: { systemInstruction: 'You are the router.' },
+    });
     const b = await ai.models.generateContent({ model: 'm', contents: 'ping' });
     assert.equal(a.text, 'routed');
     assert.equal(b.text, 'pong');
@@ -483,7 +525,9 @@ describe('fake Gemini with the real @google/genai SDK', () => {
 
   it('concept groups and explicit vectors make paraphrases close; reset restores plain word overlap', async () => {
     const embed = async (texts: string[]) =>
-      ((await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts })).embeddings ?? []).map((e) => e.values ?? []);
+      ((await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts })).embeddings ?? []).map(
+        (e) => e.values ?? [],
+      );
     const pair = ['I was born in Lisbon', 'where is my hometown?'];
     const [s0, q0] = await embed(pair);
     assert.ok(s0 && q0 && cosineSimilarity(s0, q0) < 0.1, 'no shared word: unrelated by default');

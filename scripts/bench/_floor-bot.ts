@@ -12,7 +12,9 @@ const apiRoot = process.env.TELEGRAM_API_ROOT ?? 'https://api.telegram.org';
 const model = process.env.GEMINI_ROUTER_MODEL ?? 'gemini-2.5-flash-lite';
 const ai = new GoogleGenAI({
   apiKey: process.env.GEMINI_API_KEY ?? '',
-  ...(process.env.GEMINI_BASE_URL ? { httpOptions: { baseUrl: process.env.GEMINI_BASE_URL, apiVersion: 'v1beta' } } : {}),
+  ...(process.env.GEMINI_BASE_URL
+    ? { httpOptions: { baseUrl: process.env.GEMINI_BASE_URL, apiVersion: 'v1beta' } }
+    : {}),
 });
 
 const bot = new Bot(token, { client: { apiRoot } });

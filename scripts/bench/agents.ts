@@ -32,14 +32,26 @@ function instantLlm(script: (req: GenerateRequest) => GenerateResult): Llm {
 }
 
 const usage = { inputTokens: 100, outputTokens: 20, totalTokens: 120 };
-const text = (t: string): GenerateResult => ({ content: { role: 'model', parts: [{ text: t }] }, text: t, functionCalls: [], usage });
+const text = (t: string): GenerateResult => ({
+  content: { role: 'model', parts: [{ text: t }] },
+  text: t,
+  functionCalls: [],
+  usage,
+});
 const calls = (list: { name: string; args: Record<string, unknown> }[]): GenerateResult => ({
-  content: { role: 'model', parts: list.map((fc, i) => ({ functionCall: { id: `c${i}`, ...fc }, ...(i === 0 ? { thoughtSignature: 'sig' } : {}) })) },
+  content: {
+    role: 'model',
+    parts: list.map((fc, i) => ({
+      functionCall: { id: `c${i}`, ...fc },
+      ...(i === 0 ? { thoughtSignature: 'sig' } : {}),
+    })),
+  },
   text: '',
   functionCalls: list.map((fc, i) => ({ id: `c${i}`, ...fc })),
   usage,
 });
-const lastIsToolResult = (req: GenerateRequest) => req.contents.at(-1)?.parts.some((p) => 'functionResponse' in p) ?? false;
+const lastIsToolResult = (req: GenerateRequest) =>
+  req.contents.at(-1)?.parts.some((p) => 'functionResponse' in p) ?? false;
 
 const log = pino({ level: 'silent' });
 const limits = { maxSteps: 8, turnTokenBudget: 200_000, toolTimeoutMs: 30_000, llmTimeoutMs: 60_000 };
@@ -97,15 +109,31 @@ export async function run(): Promise<BenchRow[]> {
   });
 
   const networkLlm = instantLlm((req) =>
-    req.model === 'router' ? calls([{ name: 'agent_assistant', args: { task: 'Say hello' } }]) : text('Hello from the assistant.'),
+    req.model === 'router'
+      ? calls([{ name: 'agent_assistant', args: { task: 'Say hello' } }])
+      : text('Hello from the assistant.'),
   );
   const network = createNetwork({
     name: 'router',
     router: { model: 'router', instructions: 'Route.', tools: [clockTool] },
     agents: [
-      createAgent({ name: 'assistant', description: 'General help', model: 'a', instructions: 'Help.', tools: [clockTool], llm: networkLlm }),
+      createAgent({
+        name: 'assistant',
+        description: 'General help',
+        model: 'a',
+        instructions: 'Help.',
+        tools: [clockTool],
+        llm: networkLlm,
+      }),
       createAgent({ name: 'planner', description: 'Reminders', model: 'p', instructions: 'Plan.', llm: networkLlm }),
-      createAgent({ name: 'researcher', description: 'Web search', model: 'r', instructions: 'Search.', builtinTools: ['google_search'], llm: networkLlm }),
+      createAgent({
+        name: 'researcher',
+        description: 'Web search',
+        model: 'r',
+        instructions: 'Search.',
+        builtinTools: ['google_search'],
+        llm: networkLlm,
+      }),
     ],
     llm: networkLlm,
   });
@@ -139,5 +167,8 @@ export async function run(): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await run()) console.log(`${row.name}: ${row.value.toFixed(1)} ${row.unit}${row.target ? ` (target ${row.target}, ${row.pass ? 'PASS' : 'FAIL'})` : ''}`);
+  for (const row of await run())
+    console.log(
+      `${row.name}: ${row.value.toFixed(1)} ${row.unit}${row.target ? ` (target ${row.target}, ${row.pass ? 'PASS' : 'FAIL'})` : ''}`,
+    );
 }

@@ -18,8 +18,22 @@ export async function run(): Promise<BenchRow[]> {
       const suspension: Suspension = {
         snapshot: { bench: i },
         pending: [
-          { callId: `a${i}`, agent: 'planner', tool: 'note_delete', args: { id: `x${i}` }, kind: 'approval', payload: {} },
-          { callId: `b${i}`, agent: 'planner', tool: 'note_delete', args: { id: `y${i}` }, kind: 'approval', payload: {} },
+          {
+            callId: `a${i}`,
+            agent: 'planner',
+            tool: 'note_delete',
+            args: { id: `x${i}` },
+            kind: 'approval',
+            payload: {},
+          },
+          {
+            callId: `b${i}`,
+            agent: 'planner',
+            tool: 'note_delete',
+            args: { id: `y${i}` },
+            kind: 'approval',
+            payload: {},
+          },
         ],
       };
       let t = performance.now();
@@ -42,7 +56,14 @@ export async function run(): Promise<BenchRow[]> {
     const p95 = percentile(clickMs, 95);
     return [
       { area: 'approvals', name: 'button press → callback answered (p50)', value: median(clickMs), unit: 'ms' },
-      { area: 'approvals', name: 'button press → callback answered (p95)', value: p95, unit: 'ms', target: '< 500 ms', pass: p95 < 500 },
+      {
+        area: 'approvals',
+        name: 'button press → callback answered (p95)',
+        value: p95,
+        unit: 'ms',
+        target: '< 500 ms',
+        pass: p95 < 500,
+      },
       { area: 'approvals', name: 'persist + send one prompt (p50)', value: median(suspendMs), unit: 'ms' },
       {
         area: 'approvals',

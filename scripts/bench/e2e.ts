@@ -9,7 +9,13 @@
 import { readFileSync } from 'node:fs';
 import type { Content } from '@google/genai';
 import { type ChildBot, botEnv, startBot } from '../../test/support/child-bot.ts';
-import { type FakeGemini, type RecordedRequest, type Reply, createFakeGemini, fakeEmbedding } from '../../test/support/fake-gemini.ts';
+import {
+  type FakeGemini,
+  type RecordedRequest,
+  type Reply,
+  createFakeGemini,
+  fakeEmbedding,
+} from '../../test/support/fake-gemini.ts';
 import { type FakeTelegram, createFakeTelegram } from '../../test/support/fake-telegram.ts';
 import { type TempDb, tempDbUrl } from '../../test/support/temp-db.ts';
 import { encodeVector } from '../../src/memory/vectors.ts';
@@ -91,7 +97,8 @@ function script(req: RecordedRequest): Reply {
     case 'router':
       if (lastIsToolResult(req)) reply = { text: 'Done.' };
       else if (text.startsWith('plan:')) reply = { functionCalls: [{ name: 'agent_planner', args: { task: text } }] };
-      else if (text.startsWith('delegate')) reply = { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
+      else if (text.startsWith('delegate'))
+        reply = { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
       else reply = { text: `Answer: ${text}` };
       break;
     case 'assistant':
@@ -103,7 +110,12 @@ function script(req: RecordedRequest): Reply {
       if (lastIsToolResult(req)) reply = { text: 'Reminder set for one minute from now.' };
       else
         reply = {
-          functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: 'bench reminder: stretch', when: { in: { minutes: 1 } } } }],
+          functionCalls: [
+            {
+              name: 'schedule_create',
+              args: { kind: 'reminder', text: 'bench reminder: stretch', when: { in: { minutes: 1 } } },
+            },
+          ],
         };
       break;
     case 'floor':
@@ -113,7 +125,8 @@ function script(req: RecordedRequest): Reply {
       reply = { text: 'OK.' };
   }
   const input = Math.ceil((partChars(req.contents) + req.systemText.length) / 4);
-  const outChars = (reply.text ?? '').length + (reply.functionCalls ?? []).reduce((n, fc) => n + JSON.stringify(fc).length, 0);
+  const outChars =
+    (reply.text ?? '').length + (reply.functionCalls ?? []).reduce((n, fc) => n + JSON.stringify(fc).length, 0);
   const output = Math.ceil(outChars / 4);
   ledger.push({ tag, at: Date.now(), input, output });
   return { ...reply, usage: { promptTokenCount: input, candidatesTokenCount: output } };
@@ -121,8 +134,34 @@ function script(req: RecordedRequest): Reply {
 
 // ------------------------------------------------------------------ pre-filled database
 
-const TOPICS = ['dentist', 'groceries', 'flight', 'birthday', 'invoice', 'gym', 'recipe', 'meeting', 'garden', 'car', 'book', 'concert', 'taxes', 'holiday', 'plumber', 'school'];
-const ACTIONS = ['remind me about', 'what did we decide on', 'I need to sort out', 'can you summarise', 'help me plan', 'I booked', 'I cancelled', 'ideas for'];
+const TOPICS = [
+  'dentist',
+  'groceries',
+  'flight',
+  'birthday',
+  'invoice',
+  'gym',
+  'recipe',
+  'meeting',
+  'garden',
+  'car',
+  'book',
+  'concert',
+  'taxes',
+  'holiday',
+  'plumber',
+  'school',
+];
+const ACTIONS = [
+  'remind me about',
+  'what did we decide on',
+  'I need to sort out',
+  'can you summarise',
+  'help me plan',
+  'I booked',
+  'I cancelled',
+  'ideas for',
+];
 const WHEN = ['monday', 'tuesday', 'friday', 'the weekend', 'next week', 'tomorrow', 'in march', 'tonight'];
 const CATEGORIES = ['personal', 'preference', 'work', 'habit', 'relationship', 'health', 'goal', 'other'];
 
@@ -183,7 +222,7 @@ export async function prefill(url: string): Promise<{ ms: number; userMessages: 
         const turn = turnCounter.get(userId) ?? 0;
         turnCounter.set(userId, turn + 1);
         const threadId = threadOf(userId, turn);
-        const at = start + Math.floor(((nextId / MESSAGES) * 364 * 24 * 3600_000));
+        const at = start + Math.floor((nextId / MESSAGES) * 364 * 24 * 3600_000);
         if (!threads.has(threadId)) {
           threads.add(threadId);
           threadArgs.push(threadId, userId, at, at);
@@ -194,8 +233,32 @@ export async function prefill(url: string): Promise<{ ms: number; userMessages: 
         const scope = `u:${userId}`;
         const uid = nextId++;
         const mid = nextId++;
-        msgArgs.push(uid, threadId, userId, userId, scope, 'user', userText, Math.ceil(userText.length / 4) + 4, `bench:${uid}`, 1, at);
-        msgArgs.push(mid, threadId, userId, userId, scope, 'model', replyText, Math.ceil(replyText.length / 4) + 4, `bench:${uid}`, 2, at + 1);
+        msgArgs.push(
+          uid,
+          threadId,
+          userId,
+          userId,
+          scope,
+          'user',
+          userText,
+          Math.ceil(userText.length / 4) + 4,
+          `bench:${uid}`,
+          1,
+          at,
+        );
+        msgArgs.push(
+          mid,
+          threadId,
+          userId,
+          userId,
+          scope,
+          'model',
+          replyText,
+          Math.ceil(replyText.length / 4) + 4,
+          `bench:${uid}`,
+          2,
+          at + 1,
+        );
         msgRows += 2;
         vecArgs.push(scope, uid, encodeVector(fakeEmbedding(userText)));
         vecRows++;
@@ -227,7 +290,20 @@ export async function prefill(url: string): Promise<{ ms: number; userMessages: 
         for (let i = 0; i < n; i++) {
           const text = `User ${pick(['likes', 'avoids', 'plans', 'owns', 'prefers', 'works on'])} ${pick(TOPICS)} ${pick(TOPICS)} item ${factNo}`;
           const at = now - Math.floor(r() * 300) * 24 * 3600_000;
-          args.push(`f${factNo++}`, `u:${o.userId}`, o.userId, o.userId, text, pick(CATEGORIES), 0.6 + r() * 0.4, r() < 0.5 ? 'explicit' : 'extracted', encodeVector(fakeEmbedding(text)), at, at, at);
+          args.push(
+            `f${factNo++}`,
+            `u:${o.userId}`,
+            o.userId,
+            o.userId,
+            text,
+            pick(CATEGORIES),
+            0.6 + r() * 0.4,
+            r() < 0.5 ? 'explicit' : 'extracted',
+            encodeVector(fakeEmbedding(text)),
+            at,
+            at,
+            at,
+          );
         }
         await store.run(
           `INSERT INTO memory_facts (id, scope, user_id, chat_id, text, category, confidence, source, embedding, created_at, confirmed_at, updated_at)
@@ -341,7 +417,10 @@ export async function run(): Promise<BenchRow[]> {
     const extra = { ALLOWED_USER_IDS: ACTIVE_USERS.join(','), PORT: '0', LOG_LEVEL: 'warn' };
     const ours = await startBot({ env: botEnv(tgOurs, gemini, db.url, extra) });
     bots.push(ours);
-    const floor = await startBot({ env: botEnv(tgFloor, gemini, 'file:/nonexistent/unused.db', extra), entry: 'scripts/bench/_floor-bot.ts' });
+    const floor = await startBot({
+      env: botEnv(tgFloor, gemini, 'file:/nonexistent/unused.db', extra),
+      entry: 'scripts/bench/_floor-bot.ts',
+    });
     bots.push(floor);
 
     // Warm-up, then interleaved rounds so drift on the machine hits both sides equally.
@@ -361,7 +440,13 @@ export async function run(): Promise<BenchRow[]> {
     const o50 = percentile(oursMs, 50);
     const o99 = percentile(oursMs, 99);
     const note = `${oursMs.length} sequential turns after ${WARMUP} warm-up, rotating over ${ACTIVE_USERS.length} users, ${THINK_MS} ms between reply and next message; enqueued at the fake → final message stored by the fake; includes the fake's long-poll hand-off (same for both)`;
-    rows.push({ area: AREA, name: 'floor turn latency p50 (bare grammY + 1 generateContent)', value: round2(f50), unit: 'ms', note });
+    rows.push({
+      area: AREA,
+      name: 'floor turn latency p50 (bare grammY + 1 generateContent)',
+      value: round2(f50),
+      unit: 'ms',
+      note,
+    });
     rows.push({ area: AREA, name: 'floor turn latency p99', value: round2(f99), unit: 'ms' });
     rows.push({
       area: AREA,
@@ -390,8 +475,17 @@ export async function run(): Promise<BenchRow[]> {
       pass: o50 / f50 <= 4,
       note: `p99 ratio ${round2(o99 / f99)}×`,
     });
-    rows.push({ area: AREA, name: 'our turn latency p99 / p50', value: round2(o99 / o50), unit: '×', target: '≤ 3×', pass: o99 / o50 <= 3 });
-    const background = ledger.filter((e) => e.at >= loopStart && e.at <= loopEnd && (e.tag === 'extract' || e.tag === 'summary'));
+    rows.push({
+      area: AREA,
+      name: 'our turn latency p99 / p50',
+      value: round2(o99 / o50),
+      unit: '×',
+      target: '≤ 3×',
+      pass: o99 / o50 <= 3,
+    });
+    const background = ledger.filter(
+      (e) => e.at >= loopStart && e.at <= loopEnd && (e.tag === 'extract' || e.tag === 'summary'),
+    );
     rows.push({
       area: AREA,
       name: 'background memory calls per 100 turns (fact extraction + thread summaries)',
@@ -403,10 +497,30 @@ export async function run(): Promise<BenchRow[]> {
     // Generate calls and tokens per turn kind (fresh fake request window per kind, background work excluded).
     const kinds: { name: string; text: string; marker: RegExp; expected: number }[] = [
       { name: 'plain "thanks" (router only)', text: 'thanks', marker: /^Answer: thanks/, expected: 1 },
-      { name: 'plain question (router only)', text: 'what did we decide on the dentist for friday', marker: /^Answer: what did we decide/, expected: 1 },
-      { name: 'delegated to a specialist', text: 'delegate: write a short note about the garden', marker: /Assistant answer: delegate/, expected: 2 },
-      { name: 'delegated with one tool call', text: 'delegate with tool: what time is it here', marker: /Assistant answer after the tool/, expected: 3 },
-      { name: 'delegated, planner creates a reminder', text: 'plan: remind me to stretch in a minute', marker: /Reminder set/, expected: 3 },
+      {
+        name: 'plain question (router only)',
+        text: 'what did we decide on the dentist for friday',
+        marker: /^Answer: what did we decide/,
+        expected: 1,
+      },
+      {
+        name: 'delegated to a specialist',
+        text: 'delegate: write a short note about the garden',
+        marker: /Assistant answer: delegate/,
+        expected: 2,
+      },
+      {
+        name: 'delegated with one tool call',
+        text: 'delegate with tool: what time is it here',
+        marker: /Assistant answer after the tool/,
+        expected: 3,
+      },
+      {
+        name: 'delegated, planner creates a reminder',
+        text: 'plan: remind me to stretch in a minute',
+        marker: /Reminder set/,
+        expected: 3,
+      },
     ];
     let reminderCreatedAt = 0;
     for (const k of kinds) {
@@ -468,10 +582,14 @@ export async function run(): Promise<BenchRow[]> {
     await coldBot?.kill('SIGTERM', 5000);
 
     // Reminder firing: the occurrence created above is due one minute after its turn.
-    const fired = await tgOurs.waitForBotMessage(USER, (m) => m.text.includes('bench reminder: stretch') && !/Reminder set/.test(m.text), {
-      timeoutMs: Math.max(5_000, reminderCreatedAt + 75_000 - Date.now()),
-      since: 'any',
-    });
+    const fired = await tgOurs.waitForBotMessage(
+      USER,
+      (m) => m.text.includes('bench reminder: stretch') && !/Reminder set/.test(m.text),
+      {
+        timeoutMs: Math.max(5_000, reminderCreatedAt + 75_000 - Date.now()),
+        since: 'any',
+      },
+    );
     const firedAt = Date.now();
     await sleep(1500);
     const fire = costBetween(gemini, firedAt - 1000, Date.now());
@@ -501,10 +619,17 @@ export async function run(): Promise<BenchRow[]> {
       note: `${idleEmbed} embedding call(s) in the same window`,
     });
     const exit = await ours.kill('SIGTERM', 10_000);
-    if (exit.code !== 0) throw new Error(`our bot exited with ${JSON.stringify(exit)}\n${ours.logs().slice(-10).join('\n')}`);
+    if (exit.code !== 0)
+      throw new Error(`our bot exited with ${JSON.stringify(exit)}\n${ours.logs().slice(-10).join('\n')}`);
     const errors = ours.jsonLogs().filter((j) => Number(j.level) >= 50);
     if (errors.length > 0) {
-      rows.push({ area: AREA, name: 'errors logged by our bot during the run', value: errors.length, unit: 'lines', note: String(errors[0]?.msg ?? '') });
+      rows.push({
+        area: AREA,
+        name: 'errors logged by our bot during the run',
+        value: errors.length,
+        unit: 'lines',
+        note: String(errors[0]?.msg ?? ''),
+      });
     }
   } finally {
     for (const bot of bots) if (!bot.hasExited()) await bot.kill('SIGKILL', 1000);

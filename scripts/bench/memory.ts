@@ -79,7 +79,12 @@ function createVectorLlm(): Llm & { vectors: Map<string, Float32Array> } {
     vectors,
     async generate() {
       const text = 'Summary of earlier turns.';
-      return { content: { role: 'model', parts: [{ text }] }, text, functionCalls: [], usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+      return {
+        content: { role: 'model', parts: [{ text }] },
+        text,
+        functionCalls: [],
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      };
     },
     stream() {
       throw new Error('not used by the memory bench');
@@ -98,7 +103,13 @@ interface Scope {
   ids: number[];
 }
 
-async function bulkLoad(store: Store, scope: Scope, gen: ReturnType<typeof makeGenerator>, keepFloats: boolean, nextId: { v: number }) {
+async function bulkLoad(
+  store: Store,
+  scope: Scope,
+  gen: ReturnType<typeof makeGenerator>,
+  keepFloats: boolean,
+  nextId: { v: number },
+) {
   const threadId = `bench-${scope.userId}`;
   const now = Date.now();
   await store.run('INSERT INTO memory_threads (id, chat_id, topic_id, created_at, updated_at) VALUES (?, ?, 0, ?, ?)', [
@@ -127,7 +138,17 @@ async function bulkLoad(store: Store, scope: Scope, gen: ReturnType<typeof makeG
         v = tmp;
       }
       const text = `Message ${i} from user ${scope.userId}: a typical chat line about plans, errands and ideas number ${id}.`;
-      msgValues.push(id, threadId, scope.userId, scope.userId, `u:${scope.userId}`, text, Math.ceil(text.length / 4) + 4, `bench:${id}`, now);
+      msgValues.push(
+        id,
+        threadId,
+        scope.userId,
+        scope.userId,
+        `u:${scope.userId}`,
+        text,
+        Math.ceil(text.length / 4) + 4,
+        `bench:${id}`,
+        now,
+      );
       vecValues.push(`u:${scope.userId}`, id, encodeVector(v));
     }
     const rows = end - start;
@@ -160,7 +181,13 @@ function exactTop(floats: Float32Array, n: number, q: Float32Array, k: number): 
   return idx.slice(0, k);
 }
 
-async function measureRecall(memory: Memory, llm: ReturnType<typeof createVectorLlm>, scope: Scope, gen: ReturnType<typeof makeGenerator>, queries: number) {
+async function measureRecall(
+  memory: Memory,
+  llm: ReturnType<typeof createVectorLlm>,
+  scope: Scope,
+  gen: ReturnType<typeof makeGenerator>,
+  queries: number,
+) {
   const chat = { chatId: scope.userId, type: 'private' as const };
   const times: number[] = [];
   let hits = 0;
@@ -221,18 +248,38 @@ export async function run(): Promise<BenchRow[]> {
     await bulkLoad(store, small1k, gen, true, nextId);
     const loadMs = performance.now() - t0;
     const totalRows = nextId.v - 1;
-    rows.push({ area: AREA, name: 'bulk load (SQL batches, vectors pre-encoded)', value: Math.round(totalRows / (loadMs / 1000)), unit: 'rows/s', note: `${totalRows} messages in one table` });
+    rows.push({
+      area: AREA,
+      name: 'bulk load (SQL batches, vectors pre-encoded)',
+      value: Math.round(totalRows / (loadMs / 1000)),
+      unit: 'rows/s',
+      note: `${totalRows} messages in one table`,
+    });
 
     await store.run('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = statSync(file).size;
     const perMessage = bytes / totalRows;
-    rows.push({ area: AREA, name: 'bytes per stored message (db file / messages)', value: Math.round(perMessage), unit: 'B', target: '≤ 8192 B', pass: perMessage <= 8192, note: 'message row + indexes + int8 vector (772 B)' });
+    rows.push({
+      area: AREA,
+      name: 'bytes per stored message (db file / messages)',
+      value: Math.round(perMessage),
+      unit: 'B',
+      target: '≤ 8192 B',
+      pass: perMessage <= 8192,
+      note: 'message row + indexes + int8 vector (772 B)',
+    });
 
     // Cold cache load of the 100k scope: one indexed range scan + decode into contiguous arrays.
     const cold0 = performance.now();
     await memory.searchMessages(big.userId, { chatId: big.userId, type: 'private' }, 'warmup', 10).catch(() => []);
     const coldMs = performance.now() - cold0;
-    rows.push({ area: AREA, name: 'cold cache load, 100k-message scope', value: Math.round(coldMs), unit: 'ms', note: `cache ${(memory.cacheBytes() / 1e6).toFixed(0)} MB for this scope` });
+    rows.push({
+      area: AREA,
+      name: 'cold cache load, 100k-message scope',
+      value: Math.round(coldMs),
+      unit: 'ms',
+      note: `cache ${(memory.cacheBytes() / 1e6).toFixed(0)} MB for this scope`,
+    });
 
     const mastra: Record<string, number> = { '1k': 17, '10k': 28, '100k': 52 };
     for (const [label, scope] of [
@@ -253,9 +300,21 @@ export async function run(): Promise<BenchRow[]> {
         pass: r.p50 <= target,
         note: 'searchMessages: query vector lookup + in-process scoped search + row fetch; embedding excluded',
       });
-      rows.push({ area: AREA, name: `recall p95, ${label} messages in scope`, value: Number(r.p95.toFixed(2)), unit: 'ms' });
+      rows.push({
+        area: AREA,
+        name: `recall p95, ${label} messages in scope`,
+        value: Number(r.p95.toFixed(2)),
+        unit: 'ms',
+      });
       if (!Number.isNaN(r.recall)) {
-        rows.push({ area: AREA, name: `recall@10 vs exact float32, ${label}`, value: Number(r.recall.toFixed(3)), unit: 'ratio', target: '≥ 0.95', pass: r.recall >= 0.95 });
+        rows.push({
+          area: AREA,
+          name: `recall@10 vs exact float32, ${label}`,
+          value: Number(r.recall.toFixed(3)),
+          unit: 'ratio',
+          target: '≥ 0.95',
+          pass: r.recall >= 0.95,
+        });
       }
     }
 
@@ -269,17 +328,35 @@ export async function run(): Promise<BenchRow[]> {
       const text = `ingest message ${i} about something worth remembering later`;
       gen.sample(v, 0);
       llm.vectors.set(text, v.slice());
-      requests.push({ turnId: `ingest:${i}`, userId: ingestUser, chat: { chatId: ingestUser, type: 'private' }, text, attachments: [], source: 'telegram', timezone: 'UTC' });
+      requests.push({
+        turnId: `ingest:${i}`,
+        userId: ingestUser,
+        chat: { chatId: ingestUser, type: 'private' },
+        text,
+        attachments: [],
+        source: 'telegram',
+        timezone: 'UTC',
+      });
     }
     const threadId = await memory.newThread({ chatId: ingestUser, type: 'private' });
-    const outcome: TurnOutcome = { status: 'done', text: 'Sure, noted.', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+    const outcome: TurnOutcome = {
+      status: 'done',
+      text: 'Sure, noted.',
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    };
     const i0 = performance.now();
     for (const req of requests) {
-      await memory.commit(req, { threadId, history: [], systemContext: '', used: { factIds: [], recalledMessageIds: [] } }, outcome);
+      await memory.commit(
+        req,
+        { threadId, history: [], systemContext: '', used: { factIds: [], recalledMessageIds: [] } },
+        outcome,
+      );
     }
     await memory.idle();
     const ingestMs = performance.now() - i0;
-    const stored = Number((await store.get('SELECT COUNT(*) AS n FROM memory_vectors WHERE scope = ?', [`u:${ingestUser}`]))?.n ?? 0);
+    const stored = Number(
+      (await store.get('SELECT COUNT(*) AS n FROM memory_vectors WHERE scope = ?', [`u:${ingestUser}`]))?.n ?? 0,
+    );
     rows.push({
       area: AREA,
       name: 'ingest via commit() + background vector writes',

@@ -68,7 +68,16 @@ async function seed(store: Store, n: number, dueAt: (i: number) => number, prefi
         sql: `INSERT INTO jobs (id, owner_user_id, chat_id, chat_type, kind, text, schedule, timezone, enabled, next_run_at,
                 missed_policy, grace_ms, created_at, updated_at)
               VALUES (?, ?, ?, 'private', 'reminder', ?, ?, 'Europe/Berlin', 1, ?, 'run_once_within_grace', 3600000, ?, ?)`,
-        args: [`${prefix}${i}`, 1000 + (i % 500), 1000 + (i % 500), `bench ${i}`, JSON.stringify({ type: 'once', at }), at, now, now],
+        args: [
+          `${prefix}${i}`,
+          1000 + (i % 500),
+          1000 + (i % 500),
+          `bench ${i}`,
+          JSON.stringify({ type: 'once', at }),
+          at,
+          now,
+          now,
+        ],
       });
     }
     await store.batch(batch);
@@ -116,7 +125,12 @@ export async function run(): Promise<BenchRow[]> {
     await store.close();
     const p99 = percentile(lateness, 99);
     rows.push(
-      { area: 'scheduler', name: `firing lateness p50 (${JOBS} jobs over ${SPREAD_MS / 1000} s)`, value: round(percentile(lateness, 50)), unit: 'ms' },
+      {
+        area: 'scheduler',
+        name: `firing lateness p50 (${JOBS} jobs over ${SPREAD_MS / 1000} s)`,
+        value: round(percentile(lateness, 50)),
+        unit: 'ms',
+      },
       {
         area: 'scheduler',
         name: `firing lateness p99 (${JOBS} jobs over ${SPREAD_MS / 1000} s)`,
@@ -162,7 +176,12 @@ export async function run(): Promise<BenchRow[]> {
         unit: 'MiB',
         note: `${round((mem.rss - rssBefore) / 1_048_576, 1)} MiB more than before the benchmark (libSQL page cache, WAL mappings)`,
       },
-      { area: 'scheduler', name: 'JS heap used with 10k jobs loaded', value: round(mem.heapUsed / 1_048_576, 1), unit: 'MiB' },
+      {
+        area: 'scheduler',
+        name: 'JS heap used with 10k jobs loaded',
+        value: round(mem.heapUsed / 1_048_576, 1),
+        unit: 'MiB',
+      },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -33,8 +33,28 @@ const E2E_USERS = 60;
 const E2E_WARMUP = Number(process.env.SOAK_E2E_WARMUP ?? 500);
 const E2E_TURNS = Number(process.env.SOAK_E2E_TURNS ?? 3_000);
 
-const TOPICS = ['dentist', 'groceries', 'flight', 'birthday', 'invoice', 'gym', 'recipe', 'meeting', 'garden', 'car', 'book', 'taxes'];
-const VERBS = ['remind me about', 'what did we decide on', 'I need to sort out', 'help me plan', 'I booked', 'ideas for'];
+const TOPICS = [
+  'dentist',
+  'groceries',
+  'flight',
+  'birthday',
+  'invoice',
+  'gym',
+  'recipe',
+  'meeting',
+  'garden',
+  'car',
+  'book',
+  'taxes',
+];
+const VERBS = [
+  'remind me about',
+  'what did we decide on',
+  'I need to sort out',
+  'help me plan',
+  'I booked',
+  'ideas for',
+];
 
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 const round1 = (v: number): number => Math.round(v * 10) / 10;
@@ -59,7 +79,9 @@ function createLocalLlm(): Llm {
   });
   return {
     async generate(req) {
-      return answer(req.system?.includes('extract') ? '[]' : 'The user and the assistant talked about errands and plans.');
+      return answer(
+        req.system?.includes('extract') ? '[]' : 'The user and the assistant talked about errands and plans.',
+      );
     },
     stream() {
       throw new Error('not used by the soak bench');
@@ -84,7 +106,11 @@ async function inProcess(): Promise<BenchRow[]> {
     options: { cacheMaxBytes: 8 * 2 ** 20, factCacheMaxBytes: 2 * 2 ** 20 },
   });
   const journal = createJournal({ store, clock: systemClock, hostKey: null });
-  const outcome: TurnOutcome = { status: 'done', text: 'Noted. Anything else?', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+  const outcome: TurnOutcome = {
+    status: 'done',
+    text: 'Noted. Anything else?',
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+  };
   const samples: { turns: number; rss: number }[] = [];
   let rss10k = Number.NaN;
   let peak = 0;
@@ -96,11 +122,24 @@ async function inProcess(): Promise<BenchRow[]> {
       const chat = { chatId: userId, type: 'private' as const };
       const updateId = i + 1;
       const text = sentence(i);
-      const update = { update_id: updateId, message: { message_id: i + 1, date: 0, chat: { id: userId, type: 'private' }, text } };
-      await journal.accept([{ updateId, chatKey: String(userId), kind: 'message', update: update as never, state: 'pending' }]);
+      const update = {
+        update_id: updateId,
+        message: { message_id: i + 1, date: 0, chat: { id: userId, type: 'private' }, text },
+      };
+      await journal.accept([
+        { updateId, chatKey: String(userId), kind: 'message', update: update as never, state: 'pending' },
+      ]);
       await journal.markRunning(updateId);
       if (i % (USERS * 100) < USERS) await memory.newThread(chat); // every user starts a new thread (/new) every 100 turns
-      const req: TurnRequest = { turnId: `update:${updateId}`, userId, chat, text, attachments: [], source: 'telegram', timezone: 'UTC' };
+      const req: TurnRequest = {
+        turnId: `update:${updateId}`,
+        userId,
+        chat,
+        text,
+        attachments: [],
+        source: 'telegram',
+        timezone: 'UTC',
+      };
       const context = await memory.prepare(req);
       await memory.commit(req, context, outcome);
       await journal.finish(updateId, 'done');
@@ -190,7 +229,8 @@ async function throughEntryPoint(): Promise<BenchRow[]> {
           await tg.waitForBotMessage(chatId, (m) => m.text.includes(marker), { timeoutMs: 60_000, since: 'any' });
           const done = n + 1;
           if (done === E2E_WARMUP) warmRss = childRssMb(child.pid);
-          if (done > E2E_WARMUP && (done - E2E_WARMUP) % 500 === 0) samples.push({ turns: done - E2E_WARMUP, rss: childRssMb(child.pid) });
+          if (done > E2E_WARMUP && (done - E2E_WARMUP) % 500 === 0)
+            samples.push({ turns: done - E2E_WARMUP, rss: childRssMb(child.pid) });
           if (done % 500 === 0) tg.clearCalls();
         }
       }),
@@ -199,7 +239,8 @@ async function throughEntryPoint(): Promise<BenchRow[]> {
     const endRss = childRssMb(child.pid);
     const perThousand = ((endRss - warmRss) / E2E_TURNS) * 1000;
     const exit = await child.kill('SIGTERM', 10_000);
-    if (exit.code !== 0) throw new Error(`the bot exited with ${JSON.stringify(exit)}\n${child.logs().slice(-10).join('\n')}`);
+    if (exit.code !== 0)
+      throw new Error(`the bot exited with ${JSON.stringify(exit)}\n${child.logs().slice(-10).join('\n')}`);
     return [
       {
         area: AREA,

@@ -29,7 +29,13 @@ async function scenario(s: Scenario): Promise<BenchRow[]> {
   const store = await createStore({ url: db.url, migrations: [outboxMigration] });
   const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
   const limiter = createRateLimiter({ clock: systemClock });
-  const outbox = createTelegramOutbox({ api: bot.api, store, clock: systemClock, log: pino({ level: 'silent' }), limiter });
+  const outbox = createTelegramOutbox({
+    api: bot.api,
+    store,
+    clock: systemClock,
+    log: pino({ level: 'silent' }),
+    limiter,
+  });
   const chatIds = Array.from({ length: s.chats }, (_, i) => (i % s.groupEvery === 0 ? -(1_000_000 + i) : 10_000 + i));
   const expected = new Map<number, string[]>();
   const started = Date.now();
@@ -73,16 +79,41 @@ async function scenario(s: Scenario): Promise<BenchRow[]> {
       pass: share >= 90,
       note: `${delivered} messages in ${(elapsedMs / 1000).toFixed(1)} s: sustained ${rate.toFixed(1)} msg/s after the first second's burst of ${GLOBAL_LIMIT}, against the fake's enforced limits`,
     },
-    { area: 'telegram', name: `429s from the fake, ${label}`, value: tooMany, unit: 'responses', target: '0', pass: tooMany === 0 },
-    { area: 'telegram', name: `lost replies, ${label}`, value: lost + (sends.length - delivered), unit: 'messages', target: '0', pass: lost === 0 && delivered === sends.length },
-    { area: 'telegram', name: `chats with order broken, ${label}`, value: outOfOrder, unit: 'chats', target: '0', pass: outOfOrder === 0 },
+    {
+      area: 'telegram',
+      name: `429s from the fake, ${label}`,
+      value: tooMany,
+      unit: 'responses',
+      target: '0',
+      pass: tooMany === 0,
+    },
+    {
+      area: 'telegram',
+      name: `lost replies, ${label}`,
+      value: lost + (sends.length - delivered),
+      unit: 'messages',
+      target: '0',
+      pass: lost === 0 && delivered === sends.length,
+    },
+    {
+      area: 'telegram',
+      name: `chats with order broken, ${label}`,
+      value: outOfOrder,
+      unit: 'chats',
+      target: '0',
+      pass: outOfOrder === 0,
+    },
   ];
 }
 
 export async function run(): Promise<BenchRow[]> {
-  return [...(await scenario({ chats: 200, perChat: 3, groupEvery: 5 })), ...(await scenario({ chats: 500, perChat: 2, groupEvery: 5 }))];
+  return [
+    ...(await scenario({ chats: 200, perChat: 3, groupEvery: 5 })),
+    ...(await scenario({ chats: 500, perChat: 2, groupEvery: 5 })),
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await run()) console.log(`${row.name}: ${row.value.toFixed(1)} ${row.unit} ${row.pass ? 'PASS' : 'FAIL'} ${row.note ?? ''}`);
+  for (const row of await run())
+    console.log(`${row.name}: ${row.value.toFixed(1)} ${row.unit} ${row.pass ? 'PASS' : 'FAIL'} ${row.note ?? ''}`);
 }

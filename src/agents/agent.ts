@@ -75,7 +75,9 @@ export function toToolResponse(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return { result: 'done' };
   if (typeof value === 'string') {
     return value.length > MAX_TOOL_RESULT_CHARS
-      ? { result: `${value.slice(0, MAX_TOOL_RESULT_CHARS)}\n\n[output truncated — the original was ${value.length} characters]` }
+      ? {
+          result: `${value.slice(0, MAX_TOOL_RESULT_CHARS)}\n\n[output truncated — the original was ${value.length} characters]`,
+        }
       : { result: value };
   }
   let json: string;
@@ -85,7 +87,9 @@ export function toToolResponse(value: unknown): Record<string, unknown> {
     return { error: `The tool returned a value that cannot be sent to the model: ${toError(err).message}` };
   }
   if (json.length > MAX_TOOL_RESULT_CHARS)
-    return { result: `${json.slice(0, MAX_TOOL_RESULT_CHARS)}\n\n[output truncated — the original was ${json.length} characters]` };
+    return {
+      result: `${json.slice(0, MAX_TOOL_RESULT_CHARS)}\n\n[output truncated — the original was ${json.length} characters]`,
+    };
   const plain = JSON.parse(json) as unknown;
   return isPlainObject(plain) ? plain : { result: plain };
 }
@@ -159,7 +163,11 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   const isNetwork = subAgents.size > 0;
   const declarations: ToolDeclaration[] = [
     ...[...tools.values()].map((t) => t.declaration),
-    ...[...subAgents.entries()].map(([toolName, a]) => ({ name: toolName, description: a.description, parameters: TASK_PARAMETERS })),
+    ...[...subAgents.entries()].map(([toolName, a]) => ({
+      name: toolName,
+      description: a.description,
+      parameters: TASK_PARAMETERS,
+    })),
   ];
   if ((options.builtinTools?.length ?? 0) > 0 && declarations.length > 0)
     throw new Error(`Agent "${name}": Gemini cannot combine builtinTools with function tools or sub-agents`);
@@ -205,7 +213,10 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
         ? `I stopped after ${state.step} steps before finishing. Say "continue" and I'll pick up where I left off.`
         : `I stopped because this request used up its processing budget (${ctx.budget.limitTokens.toLocaleString('en-US')} tokens). Say "continue" to keep going, or ask for something smaller.`;
     const text = partial ? `${partial}\n\n${note}` : note;
-    ctx.log.warn({ agent: name, limit: kind, steps: state.step, tokens: ctx.budget.used.totalTokens }, 'agent hit a limit');
+    ctx.log.warn(
+      { agent: name, limit: kind, steps: state.step, tokens: ctx.budget.used.totalTokens },
+      'agent hit a limit',
+    );
     state.contents.push({ role: 'model', parts: [{ text }] });
     const result = resultOf(state, 'limit', text);
     result.limit = kind;
@@ -224,7 +235,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
       clock: ctx.clock,
       log: ctx.log,
       signal,
-      progress: (message) => ctx.emit({ type: 'tool-progress', agent: name, tool: call.name, callId: call.callId, message }),
+      progress: (message) =>
+        ctx.emit({ type: 'tool-progress', agent: name, tool: call.name, callId: call.callId, message }),
       suspend(kind, payload) {
         throw new ToolSuspension(kind, payload);
       },
@@ -232,7 +244,12 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   }
 
   /** Runs a validated tool with its timeout; returns the response, or a ToolSuspension. */
-  async function execute(tool: Tool, args: unknown, call: FrameCall, ctx: RunContext): Promise<Record<string, unknown> | ToolSuspension> {
+  async function execute(
+    tool: Tool,
+    args: unknown,
+    call: FrameCall,
+    ctx: RunContext,
+  ): Promise<Record<string, unknown> | ToolSuspension> {
     const ac = new AbortController();
     const onAbort = () => ac.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -246,7 +263,10 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
           reject(err);
         }, timeoutMs);
       });
-      const value = await Promise.race([Promise.resolve().then(() => tool.execute(args, toolContext(call, ctx, ac.signal))), timeout]);
+      const value = await Promise.race([
+        Promise.resolve().then(() => tool.execute(args, toolContext(call, ctx, ac.signal))),
+        timeout,
+      ]);
       return toToolResponse(value);
     } catch (err) {
       if (err instanceof ToolSuspension) return err;
@@ -260,7 +280,12 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     }
   }
 
-  async function callTool(call: FrameCall, ctx: RunContext, resolution: Resolution | undefined, waitingKind?: 'approval' | 'question'): Promise<CallOutcome> {
+  async function callTool(
+    call: FrameCall,
+    ctx: RunContext,
+    resolution: Resolution | undefined,
+    waitingKind?: 'approval' | 'question',
+  ): Promise<CallOutcome> {
     let started = false;
     const start = () => {
       if (started) return;
@@ -269,7 +294,14 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     };
     const respond = (response: Record<string, unknown>): CallOutcome => {
       start();
-      ctx.emit({ type: 'tool-result', agent: name, tool: call.name, callId: call.callId, ok: !('error' in response), summary: summarize(response) });
+      ctx.emit({
+        type: 'tool-result',
+        agent: name,
+        tool: call.name,
+        callId: call.callId,
+        ok: !('error' in response),
+        summary: summarize(response),
+      });
       return { kind: 'response', response };
     };
     if (resolution && waitingKind === 'question') {
@@ -284,22 +316,38 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     const tool = tools.get(call.name);
     if (!tool) return respond({ error: `Unknown tool "${call.name}". Available tools: ${toolList || 'none'}.` });
     const parsed = tool.parse(call.args);
-    if (!parsed.ok) return respond({ error: `Invalid arguments for ${call.name}: ${parsed.error}. Fix the arguments and call it again.` });
+    if (!parsed.ok)
+      return respond({
+        error: `Invalid arguments for ${call.name}: ${parsed.error}. Fix the arguments and call it again.`,
+      });
 
     if (gate && !resolution) {
       let decision: GateDecision;
       try {
-        decision = await gate.check({ agent: name, tool: call.name, args: parsed.value as Record<string, unknown> }, toolContext(call, ctx, ctx.signal));
+        decision = await gate.check(
+          { agent: name, tool: call.name, args: parsed.value as Record<string, unknown> },
+          toolContext(call, ctx, ctx.signal),
+        );
       } catch (err) {
         // Fail closed: a broken policy must not silently allow a guarded action.
-        ctx.log.error({ agent: name, tool: call.name, err: toError(err) }, 'approval gate failed; asking the user instead');
+        ctx.log.error(
+          { agent: name, tool: call.name, err: toError(err) },
+          'approval gate failed; asking the user instead',
+        );
         decision = { action: 'suspend', payload: { reason: 'gate_error' } };
       }
       if (decision.action === 'deny') return respond({ error: `This action is not allowed: ${decision.reason}` });
       if (decision.action === 'suspend')
         return {
           kind: 'waiting',
-          pending: { callId: call.callId, agent: name, tool: call.name, args: call.args, kind: 'approval', payload: decision.payload },
+          pending: {
+            callId: call.callId,
+            agent: name,
+            tool: call.name,
+            args: call.args,
+            kind: 'approval',
+            payload: decision.payload,
+          },
         };
     }
 
@@ -308,7 +356,14 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     if (response instanceof ToolSuspension)
       return {
         kind: 'waiting',
-        pending: { callId: call.callId, agent: name, tool: call.name, args: call.args, kind: response.kind, payload: response.payload },
+        pending: {
+          callId: call.callId,
+          agent: name,
+          tool: call.name,
+          args: call.args,
+          kind: response.kind,
+          payload: response.payload,
+        },
       };
     return respond(response);
   }
@@ -321,7 +376,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     resume?: { frame: Frame; resolutions: Record<string, Resolution> },
   ): Promise<CallOutcome> {
     const task = typeof call.args.task === 'string' ? call.args.task.trim() : '';
-    if (!resume && !task) return { kind: 'response', response: { error: 'Missing "task": pass the user\'s request as a string.' } };
+    if (!resume && !task)
+      return { kind: 'response', response: { error: 'Missing "task": pass the user\'s request as a string.' } };
     if (!resume) ctx.emit({ type: 'routing', from: name, to: sub.name, task });
     try {
       const res = resume
@@ -339,7 +395,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
       state.grounding = mergeGrounding(state.grounding, res.grounding);
       if (res.status === 'suspended' && res.suspension)
         return { kind: 'child', frame: res.suspension.snapshot as Frame, pending: res.suspension.pending };
-      if (!res.text.trim()) return { kind: 'response', response: { error: `The ${sub.name} agent returned no answer.` }, delegated: res };
+      if (!res.text.trim())
+        return { kind: 'response', response: { error: `The ${sub.name} agent returned no answer.` }, delegated: res };
       return { kind: 'response', response: { result: res.text }, delegated: res };
     } catch (err) {
       if (ctx.signal.aborted) throw abortedError(ctx);
@@ -360,7 +417,10 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   ): Promise<CallOutcome[]> {
     const maxCalls = maxCallsPerStep(ctx);
     if (!frame && calls.length > maxCalls)
-      ctx.log.warn({ agent: name, calls: calls.length, max: maxCalls }, 'too many tool calls in one step; the extras were refused');
+      ctx.log.warn(
+        { agent: name, calls: calls.length, max: maxCalls },
+        'too many tool calls in one step; the extras were refused',
+      );
     return Promise.all(
       calls.map((call, index): Promise<CallOutcome> | CallOutcome => {
         const known = frame?.done[call.callId];
@@ -378,10 +438,16 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   }
 
   /** A call whose result carries outside text: an `untrusted` tool or a sub-agent with web tools. */
-  const readsUntrusted = (toolName: string): boolean => tools.get(toolName)?.untrusted === true || subAgents.get(toolName)?.untrusted === true;
+  const readsUntrusted = (toolName: string): boolean =>
+    tools.get(toolName)?.untrusted === true || subAgents.get(toolName)?.untrusted === true;
 
   /** After a step: suspend, return a single delegated answer directly, or undefined to continue the loop. */
-  function afterStep(calls: FrameCall[], outcomes: CallOutcome[], state: LoopState, ctx: RunContext): AgentResult | undefined {
+  function afterStep(
+    calls: FrameCall[],
+    outcomes: CallOutcome[],
+    state: LoopState,
+    ctx: RunContext,
+  ): AgentResult | undefined {
     const pending: PendingCall[] = [];
     const done: Record<string, Record<string, unknown>> = {};
     const waiting: Frame['waiting'] = {};
@@ -427,7 +493,13 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     state.contents.push({ role: 'user', parts });
     // One delegation whose agent answered: its answer is the turn's answer, no second router call.
     const only = outcomes[0];
-    if (calls.length === 1 && only?.kind === 'response' && only.delegated && only.delegated.status !== 'suspended' && only.delegated.text.trim()) {
+    if (
+      calls.length === 1 &&
+      only?.kind === 'response' &&
+      only.delegated &&
+      only.delegated.status !== 'suspended' &&
+      only.delegated.text.trim()
+    ) {
       state.contents.push({ role: 'model', parts: [{ text: only.delegated.text }] });
       const result = resultOf(state, only.delegated.status, only.delegated.text);
       if (only.delegated.limit) result.limit = only.delegated.limit;
@@ -517,11 +589,16 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
     async resume(snapshot: unknown, resolutions: Record<string, Resolution>, ctx: RunContext): Promise<AgentResult> {
       const parsed = frameSchema.safeParse(snapshot);
       if (!parsed.success)
-        throw new AppError('invalid_input', `The saved run cannot be resumed: ${parsed.error.issues[0]?.message ?? 'invalid snapshot'}`);
+        throw new AppError(
+          'invalid_input',
+          `The saved run cannot be resumed: ${parsed.error.issues[0]?.message ?? 'invalid snapshot'}`,
+        );
       const frame = parsed.data;
-      if (frame.agent !== name) throw new AppError('invalid_input', `The saved run belongs to agent "${frame.agent}", not "${name}"`);
+      if (frame.agent !== name)
+        throw new AppError('invalid_input', `The saved run belongs to agent "${frame.agent}", not "${name}"`);
       const missing = pendingIds(frame).filter((id) => !resolutions[id]);
-      if (missing.length > 0) throw new AppError('invalid_input', `Cannot resume yet: no decision for call(s) ${missing.join(', ')}`);
+      if (missing.length > 0)
+        throw new AppError('invalid_input', `Cannot resume yet: no decision for call(s) ${missing.join(', ')}`);
       ctx.emit({ type: 'agent-start', agent: name });
       const state: LoopState = {
         contents: frame.contents,

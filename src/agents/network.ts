@@ -56,7 +56,8 @@ export function createNetwork(options: NetworkOptions): Agent {
   const agentOptions: AgentOptions = {
     name: options.name,
     description:
-      options.description ?? `Coordinates these agents: ${options.agents.map((a) => `${a.name} (${a.description})`).join('; ')}`,
+      options.description ??
+      `Coordinates these agents: ${options.agents.map((a) => `${a.name} (${a.description})`).join('; ')}`,
     model: options.router.model,
     instructions: options.router.instructions,
     tools: options.router.tools ?? [],

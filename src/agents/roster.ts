@@ -32,7 +32,8 @@ export function createNetworkFromRoster(options: RosterNetworkOptions): Agent {
     if (!text?.trim()) issues.push(`  - agents.json: ${who} prompt "${file}" is missing or empty`);
     return text ?? '';
   };
-  const modelOf = (ref: string): string => (ref === 'default' ? models.default : ref === 'router' ? models.router : ref);
+  const modelOf = (ref: string): string =>
+    ref === 'default' ? models.default : ref === 'router' ? models.router : ref;
 
   const routerInstructions = promptOf(roster.router.prompt, 'router');
   const agentInstructions = roster.agents.map((a) => promptOf(a.prompt, `agent "${a.name}"`));

@@ -4,14 +4,7 @@ import { type Clock, type IdGen, createIdGen } from '../core/clock.ts';
 import { AppError, LlmError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ConversationMemory, MemoryContext } from '../core/memory.ts';
-import type {
-  ResumableTurnRunner,
-  Resolution,
-  Suspension,
-  TurnEvent,
-  TurnOutcome,
-  TurnRequest,
-} from '../core/turn.ts';
+import type { ResumableTurnRunner, Resolution, Suspension, TurnEvent, TurnOutcome, TurnRequest } from '../core/turn.ts';
 import { VOICE_INSTRUCTION, hasAudio, takeTranscript } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
 import { type TurnLimits, createRunContext } from './context.ts';
@@ -38,7 +31,11 @@ const memorySchema = z.object({
   threadId: z.string(),
   history: z.array(z.object({ role: z.enum(['user', 'model']), parts: z.array(z.record(z.string(), z.unknown())) })),
   systemContext: z.string(),
-  used: z.object({ factIds: z.array(z.string()), recalledMessageIds: z.array(z.string()), activity: turnActivitySchema.optional() }),
+  used: z.object({
+    factIds: z.array(z.string()),
+    recalledMessageIds: z.array(z.string()),
+    activity: turnActivitySchema.optional(),
+  }),
 });
 
 /** What the runner keeps in `Suspension.snapshot`: the Network's frame plus what commit and accounting need. */
@@ -101,8 +98,23 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   const { network, memory, clock, limits } = options;
   const newId = options.newId ?? createIdGen(10);
 
-  function context(request: TurnRequest, log: Logger, budgetUsed: Usage, turnReadUntrusted: boolean, onEvent?: (e: TurnEvent) => void): RunContext {
-    return createRunContext({ request, clock, log, limits, budgetUsed, newId, turnReadUntrusted, ...(onEvent ? { onEvent } : {}) });
+  function context(
+    request: TurnRequest,
+    log: Logger,
+    budgetUsed: Usage,
+    turnReadUntrusted: boolean,
+    onEvent?: (e: TurnEvent) => void,
+  ): RunContext {
+    return createRunContext({
+      request,
+      clock,
+      log,
+      limits,
+      budgetUsed,
+      newId,
+      turnReadUntrusted,
+      ...(onEvent ? { onEvent } : {}),
+    });
   }
 
   async function finish(
@@ -138,9 +150,18 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       }
       log.debug({ transcript: heard.transcript !== undefined }, 'voice turn answered');
     }
-    if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0) outcome.grounding = result.grounding;
+    if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0)
+      outcome.grounding = result.grounding;
     if (result.status === 'suspended' && result.suspension) {
-      const snapshot: RunnerSnapshot = { v: 1, kind: 'turn', frame: result.suspension.snapshot, memory: mem, usage, budgetUsed, turnReadUntrusted };
+      const snapshot: RunnerSnapshot = {
+        v: 1,
+        kind: 'turn',
+        frame: result.suspension.snapshot,
+        memory: mem,
+        usage,
+        budgetUsed,
+        turnReadUntrusted,
+      };
       outcome.suspension = { snapshot, pending: result.suspension.pending };
       log.info({ pending: result.suspension.pending.map((p) => `${p.agent}.${p.tool}`) }, 'turn suspended');
       return outcome;
@@ -181,10 +202,26 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
         const memoryContext = mem?.systemContext ?? '';
         // A voice turn asks the agent that hears it for the transcript in the same answer (no extra model call).
-        const systemContext = hasAudio(request.attachments) ? [VOICE_INSTRUCTION, memoryContext].filter(Boolean).join('\n\n') : memoryContext;
-        const input = { history: mem?.history ?? [], text: request.text, attachments: request.attachments, systemContext };
+        const systemContext = hasAudio(request.attachments)
+          ? [VOICE_INSTRUCTION, memoryContext].filter(Boolean).join('\n\n')
+          : memoryContext;
+        const input = {
+          history: mem?.history ?? [],
+          text: request.text,
+          attachments: request.attachments,
+          systemContext,
+        };
         const result = await network.run(input, ctx);
-        return await finish(request, log, result, { ...result.usage }, mem, ctx.budget.used, activity, ctx.taint.turnReadUntrusted);
+        return await finish(
+          request,
+          log,
+          result,
+          { ...result.usage },
+          mem,
+          ctx.budget.used,
+          activity,
+          ctx.taint.turnReadUntrusted,
+        );
       } catch (err) {
         return failed(err, request, log, { ...ctx.budget.used });
       }
@@ -194,7 +231,10 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId, resumed: true });
       const parsed = runnerSnapshotSchema.safeParse(suspension.snapshot);
       if (!parsed.success) {
-        const e = new AppError('invalid_input', `Suspended turn snapshot is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+        const e = new AppError(
+          'invalid_input',
+          `Suspended turn snapshot is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+        );
         log.error({ err: e }, 'cannot resume turn');
         return { status: 'failed', text: userMessageFor(e), usage: { ...ZERO_USAGE }, error: e };
       }
@@ -208,7 +248,16 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         const result = await network.resume(snap.frame, resolutions, ctx);
         const usage = { ...snap.usage };
         addUsage(usage, result.usage);
-        return await finish(request, log, result, usage, snap.memory as MemoryContext | null, ctx.budget.used, activity, ctx.taint.turnReadUntrusted);
+        return await finish(
+          request,
+          log,
+          result,
+          usage,
+          snap.memory as MemoryContext | null,
+          ctx.budget.used,
+          activity,
+          ctx.taint.turnReadUntrusted,
+        );
       } catch (err) {
         // Usage so far plus what the resume spent before failing.
         const used = ctx.budget.used;

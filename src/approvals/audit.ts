@@ -2,7 +2,15 @@ import { hostOf } from '../core/activity.ts';
 import type { RunEvent } from './events.ts';
 
 /** Events a person cares about when asking "why did you do that?". */
-const SHOWN = new Set(['approval_requested', 'approval_decided', 'approval_expired', 'question_asked', 'question_answered', 'tool_result', 'failed']);
+const SHOWN = new Set([
+  'approval_requested',
+  'approval_decided',
+  'approval_expired',
+  'question_asked',
+  'question_answered',
+  'tool_result',
+  'failed',
+]);
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -98,12 +106,15 @@ export function auditTrail(events: RunEvent[], userId: number, time: (at: number
     const call = calls[byApproval.get(approvalId)?.callId ?? ''];
     if (!call) continue;
     const by = typeof d.by === 'number' ? { by: d.by, ...(str(d.name) ? { name: str(d.name) } : {}) } : {};
-    if (e.type === 'approval_decided') Object.assign(call, { outcome: d.decision === 'approved' ? 'approved' : 'denied', ...by });
+    if (e.type === 'approval_decided')
+      Object.assign(call, { outcome: d.decision === 'approved' ? 'approved' : 'denied', ...by });
     else if (e.type === 'question_answered') Object.assign(call, { outcome: 'answered', answer: str(d.answer), ...by });
     else if (e.type === 'approval_expired') Object.assign(call, { outcome: 'expired', fallback: str(d.fallback) });
   }
   const waiting = ended.has(latest)
     ? []
-    : [...byApproval.values()].filter((a) => a.runId === latest && calls[a.callId]?.outcome === 'waiting').map((a) => calls[a.callId] as CallDecision);
+    : [...byApproval.values()]
+        .filter((a) => a.runId === latest && calls[a.callId]?.outcome === 'waiting')
+        .map((a) => calls[a.callId] as CallDecision);
   return { lines, calls, waiting };
 }

@@ -4,7 +4,9 @@ import { z } from 'zod';
  * Approval buttons carry only an opaque id and an action: `ap:<id>:y|n|a|d` (approve, deny, always allow, details)
  * and `q:<id>:<option index>`. Everything else lives in the database. Always ≤ 64 bytes.
  */
-export type CallbackAction = { kind: 'ap'; id: string; action: 'y' | 'n' | 'a' | 'd' } | { kind: 'q'; id: string; index: number };
+export type CallbackAction =
+  | { kind: 'ap'; id: string; action: 'y' | 'n' | 'a' | 'd' }
+  | { kind: 'q'; id: string; index: number };
 
 const id = z.string().regex(/^[0-9A-Za-z_-]{6,40}$/);
 

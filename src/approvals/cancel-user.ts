@@ -20,9 +20,17 @@ export interface CancelledApprovals {
  * whose status is no longer `waiting` is never resumed (the resume claim is a compare-and-set on it), so no model
  * call follows for them. Runs already resuming are marked failed too; the service's access check stops their output.
  */
-export function cancelApprovalsOfUser(store: Store, log: Logger, userId: number, now: number): Promise<CancelledApprovals> {
+export function cancelApprovalsOfUser(
+  store: Store,
+  log: Logger,
+  userId: number,
+  now: number,
+): Promise<CancelledApprovals> {
   return store.write(async (tx) => {
-    const runs = await tx.query(`SELECT id, chat_id FROM approval_runs WHERE user_id = ? AND status IN ('waiting','resuming')`, [userId]);
+    const runs = await tx.query(
+      `SELECT id, chat_id FROM approval_runs WHERE user_id = ? AND status IN ('waiting','resuming')`,
+      [userId],
+    );
     const pending = await tx.query(
       `SELECT id, run_id, kind, tool, chat_id FROM approvals WHERE status = 'pending'
          AND (requested_by = ? OR run_id IN (SELECT id FROM approval_runs WHERE user_id = ? AND status IN ('waiting','resuming')))`,
@@ -40,12 +48,20 @@ export function cancelApprovalsOfUser(store: Store, log: Logger, userId: number,
       if (a.kind === 'question') questions += 1;
       else approvals += 1;
       await appendRunEvents(tx, log, String(a.run_id), Number(a.chat_id), now, [
-        { type: 'approval_decided', data: { approvalId: id, tool: String(a.tool), decision: 'denied', reason: 'access_ended' } },
+        {
+          type: 'approval_decided',
+          data: { approvalId: id, tool: String(a.tool), decision: 'denied', reason: 'access_ended' },
+        },
       ]);
-      const copies = await tx.query('SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?', [id]);
+      const copies = await tx.query(
+        'SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?',
+        [id],
+      );
       for (const c of copies) {
         const chat: ChatRef =
-          c.topic_id === null || c.topic_id === undefined ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
+          c.topic_id === null || c.topic_id === undefined
+            ? { chatId: Number(c.chat_id) }
+            : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
         prompts.push({ chat, messageId: Number(c.message_id) });
       }
     }
@@ -55,7 +71,9 @@ export function cancelApprovalsOfUser(store: Store, log: Logger, userId: number,
            lease_until = NULL, updated_at = ? WHERE id = ? AND status IN ('waiting','resuming')`,
         [now, String(r.id)],
       );
-      await appendRunEvents(tx, log, String(r.id), Number(r.chat_id), now, [{ type: 'failed', data: { reason: 'access_ended' } }]);
+      await appendRunEvents(tx, log, String(r.id), Number(r.chat_id), now, [
+        { type: 'failed', data: { reason: 'access_ended' } },
+      ]);
     }
     return { approvals, questions, runs: runs.length, prompts };
   });

@@ -18,7 +18,11 @@ export const confirmationSchema = z.object({
 });
 
 /** For calls no tool describes: plain words, no tool name. */
-export const FALLBACK_CONFIRMATION: Confirmation = { title: 'Shall I go ahead with this?', yes: 'Yes, do it', no: 'No' };
+export const FALLBACK_CONFIRMATION: Confirmation = {
+  title: 'Shall I go ahead with this?',
+  yes: 'Yes, do it',
+  no: 'No',
+};
 
 /**
  * `confirm`: the user's own message asked for it and nothing untrusted was read, so a plain confirmation.

@@ -64,7 +64,8 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
     async check(call, ctx): Promise<GateDecision> {
       const verdict = deps.policy.evaluate(call.tool, call.args);
       if (!verdict.required) return { action: 'allow' };
-      if (verdict.error) deps.log?.warn({ tool: call.tool, error: verdict.error }, 'approval policy evaluation failed; asking');
+      if (verdict.error)
+        deps.log?.warn({ tool: call.tool, error: verdict.error }, 'approval policy evaluation failed; asking');
       if (await granted(verdict, call, ctx.userId)) {
         ctx.log.info({ tool: call.tool, user_id: ctx.userId }, 'tool call allowed by an "always allow" grant');
         return { action: 'allow' };

@@ -38,7 +38,15 @@ function toGrant(row: Row): Grant {
 /** Records a grant inside the caller's transaction. A repeated grant keeps the first one (and its id). */
 export async function insertGrant(
   tx: WriteTx,
-  grant: { userId: number; tool: string; target: string; grantedBy: number; chatId: number; approvalId: string; at: number },
+  grant: {
+    userId: number;
+    tool: string;
+    target: string;
+    grantedBy: number;
+    chatId: number;
+    approvalId: string;
+    at: number;
+  },
 ): Promise<void> {
   await tx.run(
     `INSERT INTO approval_grants (user_id, tool, target, created_at, granted_by, chat_id, approval_id) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -51,11 +59,17 @@ export async function insertGrant(
 export function createGrantStore(store: Store): GrantStore {
   return {
     async has(userId, tool, target) {
-      const row = await store.get('SELECT 1 AS ok FROM approval_grants WHERE user_id = ? AND tool = ? AND target = ?', [userId, tool, target]);
+      const row = await store.get('SELECT 1 AS ok FROM approval_grants WHERE user_id = ? AND tool = ? AND target = ?', [
+        userId,
+        tool,
+        target,
+      ]);
       return row !== undefined;
     },
     async list(userId) {
-      const rows = await store.query('SELECT * FROM approval_grants WHERE user_id = ? ORDER BY created_at, id', [userId]);
+      const rows = await store.query('SELECT * FROM approval_grants WHERE user_id = ? ORDER BY created_at, id', [
+        userId,
+      ]);
       return rows.map(toGrant);
     },
     async revoke(userId, id) {

@@ -17,20 +17,18 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration such as "10m"; between 10 seconds and 7 days. Parsed to milliseconds. */
-export const durationSchema = z
-  .string()
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; use e.g. "30s", "10m", "2h" or "1d"` });
-      return z.NEVER;
-    }
-    if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" must be between 10s and 7d` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationSchema = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; use e.g. "30s", "10m", "2h" or "1d"` });
+    return z.NEVER;
+  }
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" must be between 10s and 7d` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** A JSON value, as used by `equals`/`in`. */
 const jsonValue: z.ZodType<unknown> = z.lazy(() =>

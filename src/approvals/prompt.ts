@@ -108,7 +108,12 @@ function urlLines(key: string, raw: string, budget: number): Line[] {
     if (url.username || url.password) notes.push('contains a user name or password');
     const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
     const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-    head.push(line(`${escapeHtml(label)}🌐 <b>${escapeHtml(host)}</b>${note ? `<i>${escapeHtml(note)}</i>` : ''}`, `${label}🌐 ${host}${note}`));
+    head.push(
+      line(
+        `${escapeHtml(label)}🌐 <b>${escapeHtml(host)}</b>${note ? `<i>${escapeHtml(note)}</i>` : ''}`,
+        `${label}🌐 ${host}${note}`,
+      ),
+    );
     full = url.href;
     body.push(url.pathname || '/');
     const params = url.search.length > 1 ? url.search.slice(1).split('&') : [];
@@ -145,14 +150,22 @@ function urlLines(key: string, raw: string, budget: number): Line[] {
 }
 
 function joinLines(lines: Line[]): { html: string; visible: number } {
-  return { html: lines.map((l) => l.html).join('\n'), visible: lines.reduce((n, l) => n + l.visible, 0) + Math.max(0, lines.length - 1) };
+  return {
+    html: lines.map((l) => l.html).join('\n'),
+    visible: lines.reduce((n, l) => n + l.visible, 0) + Math.max(0, lines.length - 1),
+  };
 }
 
 /** Formats a time for the user: "14:05" today, "3 Mar 14:05" otherwise, in their time zone. */
 export function formatTime(at: number, timezone: string, now: number): string {
   const tz = safeZone(timezone);
   const day = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, dateStyle: 'short' }).format(t);
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(at);
   if (day(at) === day(now)) return time;
   const date = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' }).format(at);
   return `${date} ${time}`;
@@ -195,7 +208,8 @@ function presentationOf(a: ApprovalRecord): Presentation {
  * a formal approval adds why it asks and what "Always allow" would cover.
  */
 function bodyLines(a: ApprovalRecord): Line[] {
-  if (a.kind === 'question') return [line(`❓ <b>${escapeHtml(clip(a.question ?? '', 900))}</b>`, `❓ ${clip(a.question ?? '', 900)}`)];
+  if (a.kind === 'question')
+    return [line(`❓ <b>${escapeHtml(clip(a.question ?? '', 900))}</b>`, `❓ ${clip(a.question ?? '', 900)}`)];
   const p = presentationOf(a);
   const fixed: Line[] =
     p.style === 'confirm'
@@ -280,7 +294,9 @@ export function promptTextWithDetails(a: ApprovalRecord, now: number): string {
  */
 export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean } = {}): Keyboard {
   if (a.kind === 'question') {
-    return a.options.map((option, index) => [{ text: clip(option, 60), data: encodeCallback({ kind: 'q', id: a.id, index }) }]);
+    return a.options.map((option, index) => [
+      { text: clip(option, 60), data: encodeCallback({ kind: 'q', id: a.id, index }) },
+    ]);
   }
   const p = presentationOf(a);
   const rows: Keyboard = [
@@ -295,7 +311,12 @@ export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean }
         ],
   ];
   if (a.allowAlways && a.grantTarget !== undefined)
-    rows.push([{ text: `♾️ Always allow ${clip(a.grantTarget, 40)}`, data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }) }]);
+    rows.push([
+      {
+        text: `♾️ Always allow ${clip(a.grantTarget, 40)}`,
+        data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }),
+      },
+    ]);
   if (!options.details) rows.push([{ text: 'Details', data: encodeCallback({ kind: 'ap', id: a.id, action: 'd' }) }]);
   return rows;
 }
@@ -342,7 +363,8 @@ export function alreadyClosedNotice(a: ApprovalRecord, now: number): string {
   if (a.status === 'expired') {
     const at = formatTime(a.expiresAt, a.timezone, now);
     if (a.kind === 'question') return `This question expired at ${at}; I continued with “${clip(a.fallback, 60)}”.`;
-    if (presentationOf(a).style === 'confirm') return `This expired at ${at}, so nothing was done. Ask me again if you still want it.`;
+    if (presentationOf(a).style === 'confirm')
+      return `This expired at ${at}, so nothing was done. Ask me again if you still want it.`;
     return `This request expired at ${at} and was ${a.fallback === 'approve' ? 'approved' : 'denied'} automatically.`;
   }
   return `Already decided: ${auditLine(a, now).replace(/^\S+\s/, '')}.`;

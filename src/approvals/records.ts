@@ -175,7 +175,9 @@ function presentationOf(value: unknown): Presentation | undefined {
 }
 
 /** Column values for inserting an approval row. */
-export function approvalInsert(a: Omit<ApprovalRecord, 'status' | 'answer' | 'always' | 'decidedBy' | 'decidedByName' | 'decidedAt'>): {
+export function approvalInsert(
+  a: Omit<ApprovalRecord, 'status' | 'answer' | 'always' | 'decidedBy' | 'decidedByName' | 'decidedAt'>,
+): {
   sql: string;
   args: SqlValue[];
 } {

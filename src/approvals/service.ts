@@ -3,7 +3,14 @@ import type { Clock, IdGen } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Outbox } from '../core/outbox.ts';
-import type { PendingCall, Resolution, ResumableTurnRunner, Suspension, TurnOutcome, TurnRequest } from '../core/turn.ts';
+import type {
+  PendingCall,
+  Resolution,
+  ResumableTurnRunner,
+  Suspension,
+  TurnOutcome,
+  TurnRequest,
+} from '../core/turn.ts';
 import type { Store, WriteTx } from '../store/db.ts';
 import { loadRunFiles, saveRunFiles } from '../attachments/attachment-store.ts';
 import { detachInline } from '../attachments/inline-refs.ts';
@@ -22,7 +29,14 @@ import {
   promptTextWithDetails,
   summarizeArgs,
 } from './prompt.ts';
-import { type ApprovalRecord, type RunRecord, approvalInsert, storableRequest, toApprovalRecord, toRunRecord } from './records.ts';
+import {
+  type ApprovalRecord,
+  type RunRecord,
+  approvalInsert,
+  storableRequest,
+  toApprovalRecord,
+  toRunRecord,
+} from './records.ts';
 
 /** Who clicked or answered: the Telegram user id and a display name for audit lines. */
 export interface Actor {
@@ -153,7 +167,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   // ---------- persistence ----------
 
-  function termsFor(call: PendingCall, origin: TurnRequest['source']): {
+  function termsFor(
+    call: PendingCall,
+    origin: TurnRequest['source'],
+  ): {
     timeoutMs: number;
     fallback: 'deny' | 'approve';
     allowAlways: boolean;
@@ -165,7 +182,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const parsed = termsSchema.safeParse(call.payload);
     if (parsed.success) {
       const t = parsed.data;
-      const timeoutMs = origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
+      const timeoutMs =
+        origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
       const presentation: Presentation = {
         style: userAsked(origin, t.turnReadUntrusted) ? 'confirm' : 'formal',
         ...(t.confirm ?? FALLBACK_CONFIRMATION),
@@ -223,7 +241,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         args: call.args,
         requestedBy: request.userId,
         requestedByName: request.userName?.trim() || `user ${request.userId}`,
-        chat: request.chat.topicId === undefined ? { chatId: request.chat.chatId } : { chatId: request.chat.chatId, topicId: request.chat.topicId },
+        chat:
+          request.chat.topicId === undefined
+            ? { chatId: request.chat.chatId }
+            : { chatId: request.chat.chatId, topicId: request.chat.topicId },
         timezone: request.timezone,
         createdAt: now,
       };
@@ -231,8 +252,11 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       if (call.kind === 'question') {
         const q = questionSchema.safeParse(call.payload);
         const question = q.success ? q.data.question : 'The assistant has a question for you.';
-        const options = [...new Set((q.success ? (q.data.options ?? []) : []).map((o) => o.trim()).filter(Boolean))].slice(0, 6);
-        let timeoutMs = origin === 'schedule' ? Math.min(questions.timeout, questions.scheduledTimeout) : questions.timeout;
+        const options = [
+          ...new Set((q.success ? (q.data.options ?? []) : []).map((o) => o.trim()).filter(Boolean)),
+        ].slice(0, 6);
+        let timeoutMs =
+          origin === 'schedule' ? Math.min(questions.timeout, questions.scheduledTimeout) : questions.timeout;
         if (budgetMs !== undefined) timeoutMs = Math.max(1000, Math.min(timeoutMs, budgetMs));
         record = {
           ...base,
@@ -248,7 +272,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           fallback: questions.fallbackAnswer,
           ...openState(),
         };
-        events.push({ type: 'question_asked', data: { approvalId: record.id, callId: call.callId, question, options, expiresAt: record.expiresAt } });
+        events.push({
+          type: 'question_asked',
+          data: { approvalId: record.id, callId: call.callId, question, options, expiresAt: record.expiresAt },
+        });
       } else {
         const terms = termsFor(call, origin);
         let timeoutMs = terms.timeoutMs;
@@ -312,7 +339,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       dedupeKey: dedupe ? `approval:${a.id}:prompt` : undefined,
     });
     if (!delivery.ok) {
-      alog.warn({ reason: delivery.reason, message: delivery.message }, 'approval prompt not delivered; the fallback applies at expiry');
+      alog.warn(
+        { reason: delivery.reason, message: delivery.message },
+        'approval prompt not delivered; the fallback applies at expiry',
+      );
       return false;
     }
     const messageId = delivery.messageIds[0];
@@ -322,7 +352,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         'INSERT OR IGNORE INTO approval_messages (approval_id, chat_id, topic_id, message_id, created_at) VALUES (?, ?, ?, ?, ?)',
         [a.id, to.chatId, to.topicId ?? null, messageId, clock.now()],
       );
-      await tx.run('UPDATE approvals SET prompt_message_id = COALESCE(prompt_message_id, ?) WHERE id = ?', [messageId, a.id]);
+      await tx.run('UPDATE approvals SET prompt_message_id = COALESCE(prompt_message_id, ?) WHERE id = ?', [
+        messageId,
+        a.id,
+      ]);
     });
     alog.info({ message_id: messageId, kind: a.kind, tool: a.tool }, 'prompt sent');
     return true;
@@ -370,13 +403,22 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   }
 
   async function editCopies(a: ApprovalRecord): Promise<void> {
-    const copies = await store.query('SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?', [a.id]);
+    const copies = await store.query(
+      'SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?',
+      [a.id],
+    );
     const text = closedText(a, clock.now());
     for (const c of copies) {
       const to: ChatRef =
-        c.topic_id === null || c.topic_id === undefined ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
+        c.topic_id === null || c.topic_id === undefined
+          ? { chatId: Number(c.chat_id) }
+          : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
       const delivery = await outbox.edit(to, Number(c.message_id), { text, format: 'html' });
-      if (!delivery.ok) log.warn({ approval_id: a.id, reason: delivery.reason, message: delivery.message }, 'could not edit approval prompt');
+      if (!delivery.ok)
+        log.warn(
+          { approval_id: a.id, reason: delivery.reason, message: delivery.message },
+          'could not edit approval prompt',
+        );
     }
   }
 
@@ -426,9 +468,17 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       const runRow = (await tx.query('SELECT * FROM approval_runs WHERE id = ?', [runId]))[0];
       if (!runRow) return undefined;
       const run = toRunRecord(runRow);
-      const approvals = (await tx.query('SELECT * FROM approvals WHERE run_id = ? AND round = ?', [runId, run.round])).map(toApprovalRecord);
+      const approvals = (
+        await tx.query('SELECT * FROM approvals WHERE run_id = ? AND round = ?', [runId, run.round])
+      ).map(toApprovalRecord);
       await appendRunEvents(tx, log, runId, run.chat.chatId, now, [
-        { type: 'resumed', data: { round: run.round, decisions: approvals.map((a) => ({ approvalId: a.id, tool: a.tool, status: a.status })) } },
+        {
+          type: 'resumed',
+          data: {
+            round: run.round,
+            decisions: approvals.map((a) => ({ approvalId: a.id, tool: a.tool, status: a.status })),
+          },
+        },
       ]);
       return { run, approvals };
     });
@@ -440,7 +490,9 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   /** Ends a run whose user lost access, without a model call or a message. */
   async function accessEnded(run: RunRecord, rlog: Logger): Promise<boolean> {
     if (await served(run.userId)) return false;
-    await finishRun(run, 'failed', 'access_ended', 'the user no longer has access', [{ type: 'failed', data: { reason: 'access_ended' } }]);
+    await finishRun(run, 'failed', 'access_ended', 'the user no longer has access', [
+      { type: 'failed', data: { reason: 'access_ended' } },
+    ]);
     rlog.warn('the user no longer has access: run ended without resuming');
     return true;
   }
@@ -452,16 +504,31 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     for (const a of approvals) resolutions[a.callId] = resolutionFor(a);
     // Calls the runner asks about that have no row (should not happen) are denied rather than run.
     for (const p of run.suspension.pending)
-      if (!resolutions[p.callId]) resolutions[p.callId] = { type: 'denied', reason: 'No decision was recorded for this call.' };
+      if (!resolutions[p.callId])
+        resolutions[p.callId] = { type: 'denied', reason: 'No decision was recorded for this call.' };
 
     const toolEvents: NewRunEvent[] = [];
     let outcome: TurnOutcome;
     try {
       const request: TurnRequest = { ...(await loadRunFiles(store, run.request)), source: 'resume' };
-      outcome = await deps.turnRunner.resume(request, await loadRunFiles(store, run.suspension), resolutions, (event) => {
-        if (event.type === 'tool-result')
-          toolEvents.push({ type: 'tool_result', data: { tool: event.tool, callId: event.callId, agent: event.agent, ok: event.ok, summary: event.summary.slice(0, 300) } });
-      });
+      outcome = await deps.turnRunner.resume(
+        request,
+        await loadRunFiles(store, run.suspension),
+        resolutions,
+        (event) => {
+          if (event.type === 'tool-result')
+            toolEvents.push({
+              type: 'tool_result',
+              data: {
+                tool: event.tool,
+                callId: event.callId,
+                agent: event.agent,
+                ok: event.ok,
+                summary: event.summary.slice(0, 300),
+              },
+            });
+        },
+      );
     } catch (err) {
       const e = toError(err);
       rlog.error({ err: e }, 'resume failed');
@@ -470,7 +537,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         format: 'plain',
         dedupeKey: `run:${run.id}:final`,
       });
-      await finishRun(run, 'failed', 'failed', e.message, [...toolEvents, { type: 'failed', data: { error: e.message } }]);
+      await finishRun(run, 'failed', 'failed', e.message, [
+        ...toolEvents,
+        { type: 'failed', data: { error: e.message } },
+      ]);
       return;
     }
 
@@ -486,19 +556,32 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         );
         if (r.changes !== 1) throw new Error(`run ${run.id} is no longer resuming`);
         await saveRunFiles(tx, run.id, run.userId, state.files, now);
-        await appendRunEvents(tx, log, run.id, run.chat.chatId, now, [...toolEvents, { type: 'suspended_again', data: { round, pending: next.pending.length } }]);
+        await appendRunEvents(tx, log, run.id, run.chat.chatId, now, [
+          ...toolEvents,
+          { type: 'suspended_again', data: { round, pending: next.pending.length } },
+        ]);
         return insertRound(tx, run.id, round, run.request, run.origin, next, undefined);
       });
-      if (outcome.text.trim()) await outbox.send(run.chat, { text: outcome.text, dedupeKey: `run:${run.id}:r${run.round}:text` });
+      if (outcome.text.trim())
+        await outbox.send(run.chat, { text: outcome.text, dedupeKey: `run:${run.id}:r${run.round}:text` });
       for (const a of records) await sendPrompt(a, a.chat, true);
       rlog.info({ round }, 'resumed run suspended again');
       return;
     }
 
     if (await accessEnded(run, rlog)) return;
-    const text = outcome.text.trim() ? outcome.text : outcome.status === 'done' ? 'Done.' : 'I stopped before finishing. Please ask me again.';
-    const delivery = await outbox.send(run.chat, { text, keyboard: outcome.keyboard, dedupeKey: `run:${run.id}:final` });
-    if (!delivery.ok) rlog.warn({ reason: delivery.reason, message: delivery.message }, 'final answer of a resumed run not delivered');
+    const text = outcome.text.trim()
+      ? outcome.text
+      : outcome.status === 'done'
+        ? 'Done.'
+        : 'I stopped before finishing. Please ask me again.';
+    const delivery = await outbox.send(run.chat, {
+      text,
+      keyboard: outcome.keyboard,
+      dedupeKey: `run:${run.id}:final`,
+    });
+    if (!delivery.ok)
+      rlog.warn({ reason: delivery.reason, message: delivery.message }, 'final answer of a resumed run not delivered');
     await finishRun(run, 'done', outcome.status, outcome.error?.message, [
       ...toolEvents,
       { type: 'finished', data: { status: outcome.status, delivered: delivery.ok, text: text.slice(0, 300) } },
@@ -561,14 +644,38 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       if (r.changes !== 1) return false;
       const events: NewRunEvent[] = [];
       if (a.kind === 'question') {
-        events.push({ type: 'question_answered', data: { approvalId: a.id, by: actor.id, name: actor.name, answer: (extra.answer ?? '').slice(0, 300) } });
+        events.push({
+          type: 'question_answered',
+          data: { approvalId: a.id, by: actor.id, name: actor.name, answer: (extra.answer ?? '').slice(0, 300) },
+        });
       } else {
-        events.push({ type: 'approval_decided', data: { approvalId: a.id, tool: a.tool, decision: status, by: actor.id, name: actor.name, always: !!extra.always } });
+        events.push({
+          type: 'approval_decided',
+          data: {
+            approvalId: a.id,
+            tool: a.tool,
+            decision: status,
+            by: actor.id,
+            name: actor.name,
+            always: !!extra.always,
+          },
+        });
       }
       if (extra.always && a.grantTarget !== undefined) {
         // Scoped to the requester, this tool and the target shown on the button; never to the whole chat.
-        await insertGrant(tx, { userId: a.requestedBy, tool: a.tool, target: a.grantTarget, grantedBy: actor.id, chatId: a.chat.chatId, approvalId: a.id, at: now });
-        events.push({ type: 'always_allow_granted', data: { approvalId: a.id, tool: a.tool, target: a.grantTarget, for: a.requestedBy, by: actor.id } });
+        await insertGrant(tx, {
+          userId: a.requestedBy,
+          tool: a.tool,
+          target: a.grantTarget,
+          grantedBy: actor.id,
+          chatId: a.chat.chatId,
+          approvalId: a.id,
+          at: now,
+        });
+        events.push({
+          type: 'always_allow_granted',
+          data: { approvalId: a.id, tool: a.tool, target: a.grantTarget, for: a.requestedBy, by: actor.id },
+        });
       }
       await appendRunEvents(tx, log, a.runId, a.chat.chatId, now, events);
       return true;
@@ -580,7 +687,11 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     approvalId: string,
     kind: 'approval' | 'question',
     actor: Actor,
-    choose: (a: ApprovalRecord) => { status: 'approved' | 'denied' | 'answered'; answer?: string; always?: boolean; reply: string } | { invalid: string },
+    choose: (
+      a: ApprovalRecord,
+    ) =>
+      | { status: 'approved' | 'denied' | 'answered'; answer?: string; always?: boolean; reply: string }
+      | { invalid: string },
   ): Promise<ClickResult> {
     const a = await loadApproval(approvalId);
     if (!a || a.kind !== kind) return unknownRequest;
@@ -590,7 +701,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       if (a.status === 'pending') await recordUnauthorized(a, actor);
       return { ok: false, alert: true, text: `Only ${a.requestedByName} can decide this.` };
     }
-    if (a.status !== 'pending') return { ok: false, alert: false, stale: true, text: alreadyClosedNotice(a, clock.now()) };
+    if (a.status !== 'pending')
+      return { ok: false, alert: false, stale: true, text: alreadyClosedNotice(a, clock.now()) };
     if (a.expiresAt <= clock.now()) {
       await expireOne(a.id);
       const again = (await loadApproval(a.id)) ?? a;
@@ -601,7 +713,12 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const won = await settle(a, actor, choice.status, { answer: choice.answer, always: choice.always });
     if (!won) {
       const again = await loadApproval(a.id);
-      return { ok: false, alert: false, stale: true, text: again ? alreadyClosedNotice(again, clock.now()) : unknownRequest.text };
+      return {
+        ok: false,
+        alert: false,
+        stale: true,
+        text: again ? alreadyClosedNotice(again, clock.now()) : unknownRequest.text,
+      };
     }
     alog.info({ status: choice.status, by: actor.id }, 'decision recorded');
     background(`close:${a.id}`, () => closeAndContinue(a.id));
@@ -612,8 +729,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     return click(approvalId, 'approval', actor, (a) => {
       const confirm = a.presentation?.style === 'confirm' ? a.presentation : undefined;
       if (action === 'y') return { status: 'approved', reply: confirm ? `${confirm.yes} ✅` : 'Approved ✅' };
-      if (action === 'n') return { status: 'denied', reply: confirm ? `${confirm.no} — nothing was done.` : 'Denied ❌' };
-      if (!a.allowAlways || a.grantTarget === undefined) return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
+      if (action === 'n')
+        return { status: 'denied', reply: confirm ? `${confirm.no} — nothing was done.` : 'Denied ❌' };
+      if (!a.allowAlways || a.grantTarget === undefined)
+        return { invalid: "“Always allow” isn't offered for this request. Tap Approve or Deny." };
       return { status: 'approved', always: true, reply: alwaysAllowedNotice(a) };
     });
   }
@@ -622,14 +741,21 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   async function showDetails(approvalId: string, actor: Actor): Promise<ClickResult> {
     const a = await loadApproval(approvalId);
     if (a?.kind !== 'approval') return unknownRequest;
-    if (!(await mayDecide(a, actor))) return { ok: false, alert: true, text: `Only ${a.requestedByName} can decide this.` };
-    if (a.status !== 'pending' || a.expiresAt <= clock.now()) return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now()) };
-    const copies = await store.query('SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?', [a.id]);
+    if (!(await mayDecide(a, actor)))
+      return { ok: false, alert: true, text: `Only ${a.requestedByName} can decide this.` };
+    if (a.status !== 'pending' || a.expiresAt <= clock.now())
+      return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now()) };
+    const copies = await store.query(
+      'SELECT chat_id, topic_id, message_id FROM approval_messages WHERE approval_id = ?',
+      [a.id],
+    );
     const text = promptTextWithDetails(a, clock.now());
     const keyboard = promptKeyboard(a, { details: true });
     for (const c of copies) {
       const to: ChatRef =
-        c.topic_id === null || c.topic_id === undefined ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
+        c.topic_id === null || c.topic_id === undefined
+          ? { chatId: Number(c.chat_id) }
+          : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) };
       const delivery = await outbox.edit(to, Number(c.message_id), { text, format: 'html', keyboard });
       if (!delivery.ok) log.warn({ approval_id: a.id, reason: delivery.reason }, 'could not add details to the prompt');
     }
@@ -639,17 +765,26 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   async function answer(approvalId: string, index: number, actor: Actor): Promise<ClickResult> {
     return click(approvalId, 'question', actor, (a) => {
       const option = a.options[index];
-      if (option === undefined) return { invalid: "That option isn't available. Tap one of the buttons or reply with text." };
+      if (option === undefined)
+        return { invalid: "That option isn't available. Tap one of the buttons or reply with text." };
       return { status: 'answered', answer: option, reply: `Got it: ${option.slice(0, 150)}` };
     });
   }
 
   async function handleCallback(data: string | undefined, actor: Actor): Promise<ClickResult> {
     const parsed = parseCallback(data);
-    if (!parsed) return { ok: false, alert: false, stale: true, text: "This button isn't valid any more. Send /pending to see what's still open." };
+    if (!parsed)
+      return {
+        ok: false,
+        alert: false,
+        stale: true,
+        text: "This button isn't valid any more. Send /pending to see what's still open.",
+      };
     try {
       if (parsed.kind === 'q') return await answer(parsed.id, parsed.index, actor);
-      return parsed.action === 'd' ? await showDetails(parsed.id, actor) : await decide(parsed.id, parsed.action, actor);
+      return parsed.action === 'd'
+        ? await showDetails(parsed.id, actor)
+        : await decide(parsed.id, parsed.action, actor);
     } catch (err) {
       log.error({ err: toError(err), approval_id: parsed.id }, 'approval click failed');
       return { ok: false, alert: true, text: "Sorry, I couldn't record that. Please try again in a moment." };
@@ -696,7 +831,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       await outbox.send(chat, { text: 'Nothing is waiting for your decision. ✨', format: 'plain' });
       return 0;
     }
-    const intro = open.length === 1 ? 'One request is waiting for you:' : `${open.length} requests are waiting for you:`;
+    const intro =
+      open.length === 1 ? 'One request is waiting for you:' : `${open.length} requests are waiting for you:`;
     await outbox.send(chat, { text: intro, format: 'plain' });
     for (const a of open) await sendPrompt(a, chat, false);
     return open.length;
@@ -731,7 +867,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const report: SweepReport = { expired: 0, resumed: 0, interrupted: 0, reprompted: 0 };
     const now = clock.now();
 
-    const due = await store.query(`SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT 200`, [now]);
+    const due = await store.query(
+      `SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT 200`,
+      [now],
+    );
     for (const row of due) {
       try {
         if (await expireOne(String(row.id))) report.expired += 1;
@@ -748,7 +887,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     for (const row of settled) if (await maybeResume(String(row.id))) report.resumed += 1;
 
     // Resumes that died with their process: the tool may or may not have run, so tell the user instead of repeating it.
-    const stale = await store.query(`SELECT * FROM approval_runs WHERE status = 'resuming' AND lease_until < ? LIMIT 100`, [now]);
+    const stale = await store.query(
+      `SELECT * FROM approval_runs WHERE status = 'resuming' AND lease_until < ? LIMIT 100`,
+      [now],
+    );
     for (const row of stale) {
       const run = toRunRecord(row);
       const won = await store.write(async (tx) => {
@@ -758,7 +900,9 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           [now, run.id, now],
         );
         if (r.changes !== 1) return false;
-        await appendRunEvents(tx, log, run.id, run.chat.chatId, now, [{ type: 'interrupted', data: { reason: 'process_restart' } }]);
+        await appendRunEvents(tx, log, run.id, run.chat.chatId, now, [
+          { type: 'interrupted', data: { reason: 'process_restart' } },
+        ]);
         return true;
       });
       if (!won) continue;

@@ -20,7 +20,9 @@ export interface Detached {
 }
 
 function isInlineHolder(holder: unknown): boolean {
-  return typeof holder === 'object' && holder !== null && typeof (holder as { mimeType?: unknown }).mimeType === 'string';
+  return (
+    typeof holder === 'object' && holder !== null && typeof (holder as { mimeType?: unknown }).mimeType === 'string'
+  );
 }
 
 /** Serializes `value` like JSON.stringify, storing large inline base64 data in `files` (shared across calls) instead. */
@@ -56,7 +58,8 @@ export function attachInline<T>(value: T, files: Map<string, string>): T {
     const m = MARKER.exec(holder.data as string);
     if (!m?.[1]) return;
     const data = files.get(m[1]);
-    if (data === undefined) throw new AppError('invalid_input', 'A file this paused request needs is no longer stored.');
+    if (data === undefined)
+      throw new AppError('invalid_input', 'A file this paused request needs is no longer stored.');
     holder.data = data;
   });
   return value;
@@ -69,6 +72,7 @@ function walk(value: unknown, visit: (holder: Record<string, unknown>) => void):
   }
   if (typeof value !== 'object' || value === null) return;
   const record = value as Record<string, unknown>;
-  if (typeof record.data === 'string' && typeof record.mimeType === 'string' && record.data.startsWith(PREFIX)) visit(record);
+  if (typeof record.data === 'string' && typeof record.mimeType === 'string' && record.data.startsWith(PREFIX))
+    visit(record);
   for (const v of Object.values(record)) walk(v, visit);
 }

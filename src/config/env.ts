@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { isTimeZone } from '../core/timezone.ts';
 
-
 /** A valid IANA time zone name such as `Europe/Berlin`. */
-export const timeZoneSchema = z.string().trim().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+export const timeZoneSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 
 const optionalString = z
   .string()
@@ -20,44 +23,61 @@ const userIds = z
       .map((x) => x.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of numeric Telegram user ids').transform(Number)));
+  .pipe(
+    z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of numeric Telegram user ids').transform(Number)),
+  );
 
 /** Environment variables, their defaults and checks. Names are a public contract. */
-export const envSchema = z
-  .object({
-    TELEGRAM_BOT_TOKEN: z
-      .string({ error: 'is required (get one from @BotFather)' })
-      .trim()
-      .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456789:AA... (the token @BotFather gave you)'),
-    TELEGRAM_API_ROOT: z.url('must be a URL').default('https://api.telegram.org'),
-    GEMINI_API_KEY: z.string({ error: 'is required (create one at aistudio.google.com)' }).trim().min(1, 'must not be empty'),
-    GEMINI_BASE_URL: optionalString.pipe(z.url('must be a URL').optional()),
-    GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
-    GEMINI_ROUTER_MODEL: z.string().trim().min(1).default('gemini-2.5-flash-lite'),
-    GEMINI_EMBEDDING_MODEL: z.string().trim().min(1).default('gemini-embedding-001'),
-    DATABASE_URL: z
-      .string()
-      .trim()
-      .default('file:data/assistant.db')
-      .refine((u) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(u), 'must start with file:, libsql://, http(s):// or ws(s)://'),
-    DATABASE_AUTH_TOKEN: optionalString,
-    ALLOWED_USER_IDS: userIds,
-    DEFAULT_TIMEZONE: timeZoneSchema.default('UTC'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-    CONFIG_DIR: z.string().trim().min(1).default('config'),
-    BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
-    WEBHOOK_URL: optionalString.pipe(z.url('must be an https URL').optional()),
-    WEBHOOK_SECRET: optionalString.pipe(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -')
-        .optional(),
+export const envSchema = z.object({
+  TELEGRAM_BOT_TOKEN: z
+    .string({ error: 'is required (get one from @BotFather)' })
+    .trim()
+    .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456789:AA... (the token @BotFather gave you)'),
+  TELEGRAM_API_ROOT: z.url('must be a URL').default('https://api.telegram.org'),
+  GEMINI_API_KEY: z
+    .string({ error: 'is required (create one at aistudio.google.com)' })
+    .trim()
+    .min(1, 'must not be empty'),
+  GEMINI_BASE_URL: optionalString.pipe(z.url('must be a URL').optional()),
+  GEMINI_MODEL: z.string().trim().min(1).default('gemini-2.5-flash'),
+  GEMINI_ROUTER_MODEL: z.string().trim().min(1).default('gemini-2.5-flash-lite'),
+  GEMINI_EMBEDDING_MODEL: z.string().trim().min(1).default('gemini-embedding-001'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default('file:data/assistant.db')
+    .refine(
+      (u) => /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(u),
+      'must start with file:, libsql://, http(s):// or ws(s)://',
     ),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    JOURNAL_LEASE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms)').max(3_600_000, 'must be at most 3600000 (1 hour)').default(60_000),
-    SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1, 'must be at least 1 (minute)').max(1440, 'must be at most 1440 (1 day)').default(15),
-  });
+  DATABASE_AUTH_TOKEN: optionalString,
+  ALLOWED_USER_IDS: userIds,
+  DEFAULT_TIMEZONE: timeZoneSchema.default('UTC'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  CONFIG_DIR: z.string().trim().min(1).default('config'),
+  BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  WEBHOOK_URL: optionalString.pipe(z.url('must be an https URL').optional()),
+  WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -')
+      .optional(),
+  ),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  JOURNAL_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000, 'must be at least 1000 (ms)')
+    .max(3_600_000, 'must be at most 3600000 (1 hour)')
+    .default(60_000),
+  SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1 (minute)')
+    .max(1440, 'must be at most 1440 (1 day)')
+    .default(15),
+});
 
 /**
  * Checks between variables, run on the raw environment so they are reported together with
@@ -67,7 +87,8 @@ export function crossFieldIssues(raw: Record<string, string | undefined>): { pat
   const issues: { path: string; message: string }[] = [];
   if (raw.BOT_MODE?.trim() === 'webhook') {
     if (!raw.WEBHOOK_URL?.trim()) issues.push({ path: 'WEBHOOK_URL', message: 'is required when BOT_MODE=webhook' });
-    if (!raw.WEBHOOK_SECRET?.trim()) issues.push({ path: 'WEBHOOK_SECRET', message: 'is required when BOT_MODE=webhook' });
+    if (!raw.WEBHOOK_SECRET?.trim())
+      issues.push({ path: 'WEBHOOK_SECRET', message: 'is required when BOT_MODE=webhook' });
   }
   return issues;
 }

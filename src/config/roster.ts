@@ -49,13 +49,15 @@ export const rosterSchema = z
   .superRefine((roster, ctx) => {
     const seen = new Set<string>();
     roster.agents.forEach((a, i) => {
-      if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'name'], message: `duplicate agent "${a.name}"` });
+      if (seen.has(a.name))
+        ctx.addIssue({ code: 'custom', path: ['agents', i, 'name'], message: `duplicate agent "${a.name}"` });
       seen.add(a.name);
       if (a.builtinTools.length > 0 && a.tools.length > 0)
         ctx.addIssue({
           code: 'custom',
           path: ['agents', i, 'builtinTools'],
-          message: 'Gemini cannot combine builtinTools (search grounding, URL context) with function tools: use one or the other',
+          message:
+            'Gemini cannot combine builtinTools (search grounding, URL context) with function tools: use one or the other',
         });
     });
   });

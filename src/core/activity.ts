@@ -54,7 +54,11 @@ export function createActivityLog(prior?: TurnActivity) {
       if (event.type === 'tool-start' && !event.tool.startsWith('agent_')) {
         if (byCall.has(event.callId) || tools.length >= 64) return;
         const target = actionTarget(event.args);
-        const action: TurnAction = { tool: event.tool.slice(0, 64), callId: event.callId.slice(0, 80), ...(target ? { target } : {}) };
+        const action: TurnAction = {
+          tool: event.tool.slice(0, 64),
+          callId: event.callId.slice(0, 80),
+          ...(target ? { target } : {}),
+        };
         tools.push(action);
         byCall.set(event.callId, action);
       } else if (event.type === 'tool-result') {
@@ -73,7 +77,9 @@ export function createActivityLog(prior?: TurnActivity) {
       }
       return {
         tools,
-        files: request.attachments.slice(0, 16).map((a) => ({ mimeType: a.mimeType.slice(0, 120), ...(a.name ? { name: a.name.slice(0, 120) } : {}) })),
+        files: request.attachments
+          .slice(0, 16)
+          .map((a) => ({ mimeType: a.mimeType.slice(0, 120), ...(a.name ? { name: a.name.slice(0, 120) } : {}) })),
         web: { searches: (prior?.web.searches ?? 0) + (grounding?.queries.length ?? 0), hosts: [...hosts] },
       };
     },

@@ -10,7 +10,13 @@ export const REDACTED = '[REDACTED]';
 export const MIN_SECRET_LENGTH = 8;
 
 /** The environment variables whose values are secrets. */
-export const SECRET_ENV_NAMES = ['TELEGRAM_BOT_TOKEN', 'GEMINI_API_KEY', 'DATABASE_AUTH_TOKEN', 'WEBHOOK_SECRET', 'SECRETS_KEY'] as const;
+export const SECRET_ENV_NAMES = [
+  'TELEGRAM_BOT_TOKEN',
+  'GEMINI_API_KEY',
+  'DATABASE_AUTH_TOKEN',
+  'WEBHOOK_SECRET',
+  'SECRETS_KEY',
+] as const;
 
 /** Replaces every known secret in a text. */
 export type Scrubber = (text: string) => string;

@@ -75,10 +75,7 @@ export interface PendingCall {
 }
 
 /** How a pending call was settled. `approved` runs the tool with its stored arguments. */
-export type Resolution =
-  | { type: 'approved' }
-  | { type: 'denied'; reason: string }
-  | { type: 'answer'; value: string };
+export type Resolution = { type: 'approved' } | { type: 'denied'; reason: string } | { type: 'answer'; value: string };
 
 /** A suspended run: JSON-serializable state (owned by the agents module) plus the calls it waits for. */
 export interface Suspension {

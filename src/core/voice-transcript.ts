@@ -92,7 +92,11 @@ export function splitStreamingTranscript(text: string): StreamingTranscript {
   const rest = text.slice(open[0].length);
   if (CLOSE_RE.test(rest)) {
     const done = splitTranscript(text);
-    return { ...(done.transcript !== undefined ? { transcript: done.transcript } : {}), complete: true, body: done.body };
+    return {
+      ...(done.transcript !== undefined ? { transcript: done.transcript } : {}),
+      complete: true,
+      body: done.body,
+    };
   }
   const cut = partialSuffix(rest, CLOSE);
   const heard = clean(rest.slice(0, rest.length - cut).replace(/<\/transcript\s*$/i, ''));
@@ -101,7 +105,8 @@ export function splitStreamingTranscript(text: string): StreamingTranscript {
 
 /** The transcript line as Telegram HTML (escaped, italic, clipped for display). `partial`: still being written. */
 export function transcriptHtml(transcript: string, partial = false): string {
-  const clipped = transcript.length > TRANSCRIPT_DISPLAY_LIMIT ? `${transcript.slice(0, TRANSCRIPT_DISPLAY_LIMIT)}…` : transcript;
+  const clipped =
+    transcript.length > TRANSCRIPT_DISPLAY_LIMIT ? `${transcript.slice(0, TRANSCRIPT_DISPLAY_LIMIT)}…` : transcript;
   const escaped = escapeHtml(clipped);
   return partial ? `🎙 <i>“${escaped}…</i>` : `🎙 <i>“${escaped}”</i>`;
 }

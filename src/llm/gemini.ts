@@ -115,7 +115,8 @@ function apiErrorDetails(err: ApiError): { message: string; body: unknown } {
   return { message: `${message.slice(0, 300)}${status ? ` (${status.trim()})` : ''}`, body };
 }
 
-const NETWORK_ERROR = /fetch failed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket|other side closed|terminated|network/i;
+const NETWORK_ERROR =
+  /fetch failed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket|other side closed|terminated|network/i;
 
 /** Maps anything thrown by the SDK to an LlmError; `retryable` says whether another attempt may help. */
 function classify(
@@ -126,10 +127,13 @@ function classify(
   nowMs: number,
 ): { error: LlmError; retryable: boolean } {
   if (err instanceof LlmError) return { error: err, retryable: false };
-  if (caller?.aborted) return { error: new LlmError('llm_aborted', 'The model call was cancelled', { cause: err }), retryable: false };
+  if (caller?.aborted)
+    return { error: new LlmError('llm_aborted', 'The model call was cancelled', { cause: err }), retryable: false };
   if (attempt.timedOut)
     return {
-      error: new LlmError('llm_timeout', `Gemini did not respond within ${Math.round(timeoutMs / 1000)} s`, { cause: err }),
+      error: new LlmError('llm_timeout', `Gemini did not respond within ${Math.round(timeoutMs / 1000)} s`, {
+        cause: err,
+      }),
       retryable: false,
     };
   if (err instanceof ApiError) {
@@ -138,21 +142,36 @@ function classify(
     const retryAfterMs = parseRetryAfter(attempt.retryAfterHeader, nowMs) ?? retryInfoDelay(body);
     const opts = { cause: err, status, retryAfterMs };
     const retryable = RETRYABLE_STATUS.has(status);
-    if (status === 429) return { error: new LlmError('llm_rate_limited', `Gemini rate limit (429): ${message}`, opts), retryable };
+    if (status === 429)
+      return { error: new LlmError('llm_rate_limited', `Gemini rate limit (429): ${message}`, opts), retryable };
     if (status === 401 || status === 403)
       return { error: new LlmError('llm_auth', `Gemini refused the API key (${status}): ${message}`, opts), retryable };
     if (status === 408 || status >= 500)
       return { error: new LlmError('llm_unavailable', `Gemini unavailable (${status}): ${message}`, opts), retryable };
-    return { error: new LlmError('llm_bad_request', `Gemini rejected the request (${status}): ${message}`, opts), retryable };
+    return {
+      error: new LlmError('llm_bad_request', `Gemini rejected the request (${status}): ${message}`, opts),
+      retryable,
+    };
   }
   const e = toError(err);
   const causeMessage = e.cause instanceof Error ? ` ${e.cause.message}` : '';
   if (e.name === 'AbortError' || e.name === 'TimeoutError')
-    return { error: new LlmError('llm_timeout', 'Gemini request was aborted before it completed', { cause: e }), retryable: false };
+    return {
+      error: new LlmError('llm_timeout', 'Gemini request was aborted before it completed', { cause: e }),
+      retryable: false,
+    };
   if (/Incomplete JSON segment|exception parsing stream chunk|Unexpected token|JSON/.test(e.message))
-    return { error: new LlmError('llm_malformed', `Gemini sent a malformed response: ${e.message.slice(0, 200)}`, { cause: e }), retryable: false };
+    return {
+      error: new LlmError('llm_malformed', `Gemini sent a malformed response: ${e.message.slice(0, 200)}`, {
+        cause: e,
+      }),
+      retryable: false,
+    };
   if (e instanceof TypeError || NETWORK_ERROR.test(e.message + causeMessage))
-    return { error: new LlmError('llm_unavailable', `Cannot reach Gemini: ${e.message}${causeMessage}`, { cause: e }), retryable: true };
+    return {
+      error: new LlmError('llm_unavailable', `Cannot reach Gemini: ${e.message}${causeMessage}`, { cause: e }),
+      retryable: true,
+    };
   return { error: new LlmError('llm_unavailable', `Gemini call failed: ${e.message}`, { cause: e }), retryable: false };
 }
 
@@ -164,7 +183,10 @@ function toUsage(meta: GenerateContentResponse['usageMetadata']): Usage {
   return { inputTokens: input, outputTokens: output, totalTokens: meta.totalTokenCount ?? input + output };
 }
 
-function mergeGrounding(into: Grounding | undefined, cand: NonNullable<GenerateContentResponse['candidates']>[number]): Grounding | undefined {
+function mergeGrounding(
+  into: Grounding | undefined,
+  cand: NonNullable<GenerateContentResponse['candidates']>[number],
+): Grounding | undefined {
   const gm = cand.groundingMetadata;
   const um = cand.urlContextMetadata;
   if (!gm && !um) return into;
@@ -230,7 +252,8 @@ class StreamAccumulator {
     for (const raw of (cand.content?.parts ?? []) as Part[]) {
       if ('text' in raw && typeof raw.text === 'string') {
         const last = this.parts[this.parts.length - 1];
-        const sameKind = last && 'text' in last && Boolean(last.thought) === Boolean(raw.thought) && !last.thoughtSignature;
+        const sameKind =
+          last && 'text' in last && Boolean(last.thought) === Boolean(raw.thought) && !last.thoughtSignature;
         if (sameKind) {
           last.text += raw.text;
           if (raw.thoughtSignature) last.thoughtSignature = raw.thoughtSignature;
@@ -250,7 +273,12 @@ class StreamAccumulator {
   }
 }
 
-function buildResult(parts: Part[], usage: Usage, finishReason: string | undefined, grounding: Grounding | undefined): GenerateResult {
+function buildResult(
+  parts: Part[],
+  usage: Usage,
+  finishReason: string | undefined,
+  grounding: Grounding | undefined,
+): GenerateResult {
   const result: GenerateResult = {
     content: { role: 'model', parts },
     text: textOf(parts),
@@ -266,7 +294,12 @@ function toResult(resp: GenerateContentResponse): GenerateResult {
   const cand = resp.candidates?.[0];
   const parts = ((cand?.content?.parts ?? []) as Part[]).map((p) => ({ ...p }));
   const finish = cand?.finishReason ?? resp.promptFeedback?.blockReason;
-  return buildResult(parts, toUsage(resp.usageMetadata), finish ? String(finish) : undefined, cand ? mergeGrounding(undefined, cand) : undefined);
+  return buildResult(
+    parts,
+    toUsage(resp.usageMetadata),
+    finish ? String(finish) : undefined,
+    cand ? mergeGrounding(undefined, cand) : undefined,
+  );
 }
 
 function buildConfig(req: GenerateRequest, attempt: Attempt): GenerateContentConfig {
@@ -277,7 +310,11 @@ function buildConfig(req: GenerateRequest, attempt: Attempt): GenerateContentCon
   const tools: GTool[] = [];
   if (req.tools && req.tools.length > 0)
     tools.push({
-      functionDeclarations: req.tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })),
+      functionDeclarations: req.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parametersJsonSchema: t.parameters,
+      })),
     });
   for (const b of req.builtinTools ?? []) tools.push(b === 'google_search' ? { googleSearch: {} } : { urlContext: {} });
   if (tools.length > 0) config.tools = tools;
@@ -347,7 +384,15 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
       } catch (err) {
         const failure = classify(err, attempt, signal, timeoutMs, clock.now());
         if (await shouldRetry(kind, model, attemptNo, failure, signal)) continue;
-        record({ model, kind, usage: ZERO_USAGE, ms: performance.now() - started, ok: false, error: failure.error.code, attempts: attemptNo });
+        record({
+          model,
+          kind,
+          usage: ZERO_USAGE,
+          ms: performance.now() - started,
+          ok: false,
+          error: failure.error.code,
+          attempts: attemptNo,
+        });
         throw failure.error;
       } finally {
         attempt.dispose();
@@ -396,7 +441,14 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
             }
           }
           const result = acc.result();
-          record({ model: req.model, kind: 'stream', usage: result.usage, ms: performance.now() - started, ok: true, attempts: attemptNo });
+          record({
+            model: req.model,
+            kind: 'stream',
+            usage: result.usage,
+            ms: performance.now() - started,
+            ok: true,
+            attempts: attemptNo,
+          });
           yield { type: 'done', result };
           return;
         } catch (err) {
@@ -432,11 +484,19 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
             const resp = await ai.models.embedContent({
               model: embeddingModel,
               contents: batch,
-              config: { taskType: task, outputDimensionality: dimensions, abortSignal: attempt.signal, httpOptions: { fetch: attempt.fetch } },
+              config: {
+                taskType: task,
+                outputDimensionality: dimensions,
+                abortSignal: attempt.signal,
+                httpOptions: { fetch: attempt.fetch },
+              },
             });
             const embeddings = resp.embeddings ?? [];
             if (embeddings.length !== batch.length)
-              throw new LlmError('llm_malformed', `Gemini returned ${embeddings.length} embeddings for ${batch.length} texts`);
+              throw new LlmError(
+                'llm_malformed',
+                `Gemini returned ${embeddings.length} embeddings for ${batch.length} texts`,
+              );
             return embeddings.map((e, j) => {
               const values = e.values;
               if (!Array.isArray(values) || values.length === 0)

@@ -10,4 +10,6 @@ export const GEMINI_INLINE_REQUEST_BYTES = 20 * 1024 * 1024;
 export const INLINE_REQUEST_OVERHEAD_BYTES = 1024 * 1024;
 
 /** The largest file (raw bytes) we accept: its base64 plus the rest of the request still fits (about 14.25 MB). */
-export const MAX_INLINE_FILE_BYTES = Math.floor(((GEMINI_INLINE_REQUEST_BYTES - INLINE_REQUEST_OVERHEAD_BYTES) * 3) / 4);
+export const MAX_INLINE_FILE_BYTES = Math.floor(
+  ((GEMINI_INLINE_REQUEST_BYTES - INLINE_REQUEST_OVERHEAD_BYTES) * 3) / 4,
+);

@@ -73,5 +73,8 @@ export interface Llm {
   /** Streams text deltas, then one `done` chunk with the whole result. Never retries once output was produced. */
   stream(request: GenerateRequest): AsyncIterable<StreamChunk>;
   /** Embeds texts (one vector each, unit length not guaranteed). */
-  embed(texts: string[], options: { task: EmbeddingTask; dimensions?: number; signal?: AbortSignal }): Promise<Float32Array[]>;
+  embed(
+    texts: string[],
+    options: { task: EmbeddingTask; dimensions?: number; signal?: AbortSignal },
+  ): Promise<Float32Array[]>;
 }

@@ -18,10 +18,7 @@ Rules:
 Reply with only a JSON array: [{"fact": "...", "category": "personal|preference|work|habit|relationship|health|goal|other", "supersedes": "old fact text or omit"}]. Reply [] when there is nothing durable.`;
 
 /** Builds the user content for one extraction call. */
-export function extractionPrompt(
-  known: string[],
-  turns: { user: string; assistant?: string; at: string }[],
-): string {
+export function extractionPrompt(known: string[], turns: { user: string; assistant?: string; at: string }[]): string {
   const lines: string[] = [];
   if (known.length > 0) {
     lines.push('Known facts:');

@@ -13,7 +13,12 @@ export type RestoreStatus = 'restored' | 'active' | 'too_late' | 'gone';
  * is not learned again; `restore` brings it back within the Undo window; `purge` deletes forgotten facts for good
  * once the window has passed. Every read of active facts skips hidden ones (facts.ts).
  */
-export function createFactTrash(deps: { store: Store; clock: Clock; facts: Pick<Facts, 'getMany'>; windowMs?: number }) {
+export function createFactTrash(deps: {
+  store: Store;
+  clock: Clock;
+  facts: Pick<Facts, 'getMany'>;
+  windowMs?: number;
+}) {
   const { store, clock, facts } = deps;
   const windowMs = deps.windowMs ?? UNDO_WINDOW_MS;
 
@@ -41,14 +46,16 @@ export function createFactTrash(deps: { store: Store; clock: Clock; facts: Pick<
           )[0];
           if (!row) continue;
           await tx.run('UPDATE memory_facts SET deleted_at = ?, updated_at = ? WHERE id = ?', [now, now, id]);
-          const blob = row.embedding instanceof ArrayBuffer ? new Uint8Array(row.embedding) : row.embedding instanceof Uint8Array ? row.embedding : null;
-          await tx.run('INSERT INTO memory_tombstones (scope, user_id, text, embedding, created_at) VALUES (?, ?, ?, ?, ?)', [
-            scope,
-            userId,
-            String(row.text),
-            blob,
-            now,
-          ]);
+          const blob =
+            row.embedding instanceof ArrayBuffer
+              ? new Uint8Array(row.embedding)
+              : row.embedding instanceof Uint8Array
+                ? row.embedding
+                : null;
+          await tx.run(
+            'INSERT INTO memory_tombstones (scope, user_id, text, embedding, created_at) VALUES (?, ?, ?, ?, ?)',
+            [scope, userId, String(row.text), blob, now],
+          );
           out.push(id);
         }
         return out;
@@ -63,7 +70,11 @@ export function createFactTrash(deps: { store: Store; clock: Clock; facts: Pick<
         const out: { id: string; status: RestoreStatus }[] = [];
         for (const id of ids) {
           const row = (
-            await tx.query('SELECT text, deleted_at FROM memory_facts WHERE id = ? AND user_id = ? AND scope = ?', [id, userId, scope])
+            await tx.query('SELECT text, deleted_at FROM memory_facts WHERE id = ? AND user_id = ? AND scope = ?', [
+              id,
+              userId,
+              scope,
+            ])
           )[0];
           if (!row) {
             out.push({ id, status: 'gone' });
@@ -88,12 +99,10 @@ export function createFactTrash(deps: { store: Store; clock: Clock; facts: Pick<
             continue;
           }
           await tx.run('UPDATE memory_facts SET deleted_at = NULL, updated_at = ? WHERE id = ?', [now, id]);
-          await tx.run('DELETE FROM memory_tombstones WHERE scope = ? AND user_id = ? AND text = ? AND created_at = ?', [
-            scope,
-            userId,
-            String(row.text),
-            deletedAt,
-          ]);
+          await tx.run(
+            'DELETE FROM memory_tombstones WHERE scope = ? AND user_id = ? AND text = ? AND created_at = ?',
+            [scope, userId, String(row.text), deletedAt],
+          );
           out.push({ id, status: 'restored' });
         }
         return out;
@@ -108,7 +117,8 @@ export function createFactTrash(deps: { store: Store; clock: Clock; facts: Pick<
           'DELETE FROM memory_facts WHERE superseded_by IN (SELECT id FROM memory_facts WHERE deleted_at IS NOT NULL AND deleted_at < ?)',
           [cutoff],
         );
-        return (await tx.run('DELETE FROM memory_facts WHERE deleted_at IS NOT NULL AND deleted_at < ?', [cutoff])).changes;
+        return (await tx.run('DELETE FROM memory_facts WHERE deleted_at IS NOT NULL AND deleted_at < ?', [cutoff]))
+          .changes;
       });
     },
   };

@@ -6,7 +6,16 @@ import { looksLikeInjection } from './injection.ts';
 import { clip, normalizeForMatch } from './text.ts';
 import { cosine, decodeVector, encodeVector, vectorFromBlob } from './vectors.ts';
 
-export const FACT_CATEGORIES = ['personal', 'preference', 'work', 'habit', 'relationship', 'health', 'goal', 'other'] as const;
+export const FACT_CATEGORIES = [
+  'personal',
+  'preference',
+  'work',
+  'habit',
+  'relationship',
+  'health',
+  'goal',
+  'other',
+] as const;
 export const factCategorySchema = z.enum(FACT_CATEGORIES);
 export type FactCategory = z.infer<typeof factCategorySchema>;
 
@@ -365,8 +374,10 @@ export function createFacts(deps: {
       if (duplicate) {
         const confidence = Math.min(
           1,
-          Math.max(effective(duplicate.confidence, duplicate.confirmedAt, duplicate.source), input.source === 'explicit' ? 1 : 0.9) +
-            0.1,
+          Math.max(
+            effective(duplicate.confidence, duplicate.confirmedAt, duplicate.source),
+            input.source === 'explicit' ? 1 : 0.9,
+          ) + 0.1,
         );
         const source = duplicate.source === 'explicit' || input.source === 'explicit' ? 'explicit' : 'extracted';
         statements.push({
@@ -420,8 +431,13 @@ export function createFacts(deps: {
     /** One page of a scope's active facts, newest first (by confirmation, then id). */
     async page(scope: string, offset: number, limit: number): Promise<{ facts: Fact[]; total: number }> {
       const list = await records(scope);
-      const sorted = [...list].sort((a, b) => b.confirmedAt - a.confirmedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return { facts: sorted.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit)).map(toFact), total: list.length };
+      const sorted = [...list].sort(
+        (a, b) => b.confirmedAt - a.confirmedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
+      return {
+        facts: sorted.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit)).map(toFact),
+        total: list.length,
+      };
     },
 
     /**
@@ -431,18 +447,29 @@ export function createFacts(deps: {
     async remove(userId: number, factIds: string[]): Promise<Fact[]> {
       if (factIds.length === 0) return [];
       const rows = (
-        await store.query(`SELECT ${FACT_COLUMNS} FROM memory_facts WHERE id IN (${factIds.map(() => '?').join(',')})`, factIds)
+        await store.query(
+          `SELECT ${FACT_COLUMNS} FROM memory_facts WHERE id IN (${factIds.map(() => '?').join(',')})`,
+          factIds,
+        )
       ).filter((r) => Number(r.user_id) === userId);
       if (rows.length === 0) return [];
       const now = clock.now();
       const statements: Statement[] = [];
       for (const r of rows) {
-        const blob = r.embedding instanceof ArrayBuffer ? new Uint8Array(r.embedding) : r.embedding instanceof Uint8Array ? r.embedding : null;
+        const blob =
+          r.embedding instanceof ArrayBuffer
+            ? new Uint8Array(r.embedding)
+            : r.embedding instanceof Uint8Array
+              ? r.embedding
+              : null;
         statements.push({
           sql: 'INSERT INTO memory_tombstones (scope, user_id, text, embedding, created_at) VALUES (?, ?, ?, ?, ?)',
           args: [String(r.scope), userId, String(r.text), blob, now],
         });
-        statements.push({ sql: 'DELETE FROM memory_facts WHERE superseded_by = ? AND user_id = ?', args: [String(r.id), userId] });
+        statements.push({
+          sql: 'DELETE FROM memory_facts WHERE superseded_by = ? AND user_id = ?',
+          args: [String(r.id), userId],
+        });
         statements.push({ sql: 'DELETE FROM memory_facts WHERE id = ? AND user_id = ?', args: [String(r.id), userId] });
       }
       await store.batch(statements);
@@ -450,7 +477,12 @@ export function createFacts(deps: {
     },
 
     /** Facts of a scope matching `query` by meaning (cosine ≥ `minScore`) or by text, best first. */
-    async matching(scope: string, query: string, queryVec: Float32Array | undefined, minScore: number): Promise<Fact[]> {
+    async matching(
+      scope: string,
+      query: string,
+      queryVec: Float32Array | undefined,
+      minScore: number,
+    ): Promise<Fact[]> {
       const q = normalizeForMatch(query);
       const qNorm = queryVec ? norm(queryVec) : 0;
       const scored: { f: FactRecord; s: number }[] = [];

@@ -46,24 +46,34 @@ function hammingModuleBytes(): Uint8Array {
     ...[0x03, 0x02, I32, 0x01, I64, 0x02, I32], // locals: r, j: i32; s: i64; p, d: i32
     ...get(N),
     0x45, // i32.eqz
-    0x04, 0x40, 0x0f, 0x0b, // if return end
+    0x04,
+    0x40,
+    0x0f,
+    0x0b, // if return end
     ...get(BITS),
     ...set(P),
-    0x03, 0x40, // loop rows
-    0x42, 0x00, // i64.const 0
+    0x03,
+    0x40, // loop rows
+    0x42,
+    0x00, // i64.const 0
     ...set(S),
     ...i32c(0),
     ...set(J),
-    0x03, 0x40, // loop words
+    0x03,
+    0x40, // loop words
     ...get(S),
     ...get(P),
-    0x29, 0x03, 0x00, // i64.load align=8
+    0x29,
+    0x03,
+    0x00, // i64.load align=8
     ...get(Q),
     ...get(J),
     ...i32c(3),
     0x74, // i32.shl
     0x6a, // i32.add
-    0x29, 0x03, 0x00, // i64.load
+    0x29,
+    0x03,
+    0x00, // i64.load
     0x85, // i64.xor
     0x7b, // i64.popcnt
     0x7c, // i64.add
@@ -78,7 +88,8 @@ function hammingModuleBytes(): Uint8Array {
     ...tee(J),
     ...get(WORDS),
     0x49, // i32.lt_u
-    0x0d, 0x00, // br_if words
+    0x0d,
+    0x00, // br_if words
     0x0b, // end words
     ...get(S),
     0xa7, // i32.wrap_i64
@@ -89,7 +100,9 @@ function hammingModuleBytes(): Uint8Array {
     0x74,
     0x6a,
     ...get(D),
-    0x3b, 0x01, 0x00, // i32.store16 align=2
+    0x3b,
+    0x01,
+    0x00, // i32.store16 align=2
     ...get(HIST),
     ...get(D),
     ...i32c(2),
@@ -100,17 +113,22 @@ function hammingModuleBytes(): Uint8Array {
     ...i32c(2),
     0x74,
     0x6a,
-    0x28, 0x02, 0x00, // i32.load align=4
+    0x28,
+    0x02,
+    0x00, // i32.load align=4
     ...i32c(1),
     0x6a,
-    0x36, 0x02, 0x00, // i32.store align=4
+    0x36,
+    0x02,
+    0x00, // i32.store align=4
     ...get(R),
     ...i32c(1),
     0x6a,
     ...tee(R),
     ...get(N),
     0x49,
-    0x0d, 0x00, // br_if rows
+    0x0d,
+    0x00, // br_if rows
     0x0b, // end rows
     0x0b, // end function
   ];
@@ -273,7 +291,8 @@ export class SignBits {
   distances(query: ArrayLike<number>, n: number): { dist: Uint16Array; hist: Uint32Array } {
     const q = this.q32;
     q.fill(0);
-    for (let i = 0; i < this.dims; i++) if ((query[i] as number) > 0) q[i >> 5] = (q[i >> 5] as number) | (1 << (i & 31));
+    for (let i = 0; i < this.dims; i++)
+      if ((query[i] as number) > 0) q[i >> 5] = (q[i >> 5] as number) | (1 << (i & 31));
     this.hist.fill(0);
     const count = Math.min(n, this.capacity);
     if (this.scan) {

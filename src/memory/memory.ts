@@ -203,7 +203,9 @@ function stripInline(contents: Content[] | undefined): string | null {
   if (!contents || contents.length === 0) return null;
   const cleaned = contents.map((c) => ({
     role: c.role,
-    parts: c.parts.map((p): Part => ('inlineData' in p ? { inlineData: { mimeType: p.inlineData.mimeType, data: '' } } : p)),
+    parts: c.parts.map(
+      (p): Part => ('inlineData' in p ? { inlineData: { mimeType: p.inlineData.mimeType, data: '' } } : p),
+    ),
   }));
   const json = JSON.stringify(cleaned);
   return json.length <= MAX_CONTENTS_CHARS ? json : null;
@@ -224,16 +226,20 @@ export function createMemory(deps: MemoryDeps): Memory {
     dims: opts.embeddingDims,
     maxBytes: opts.cacheMaxBytes,
     loader: async (scope) => {
-      const rows = await store.query('SELECT message_id, vec FROM memory_vectors WHERE scope = ? ORDER BY message_id', [scope]);
+      const rows = await store.query('SELECT message_id, vec FROM memory_vectors WHERE scope = ? ORDER BY message_id', [
+        scope,
+      ]);
       return rows.map((r) => ({ id: Number(r.message_id), vec: r.vec }));
     },
   });
 
   async function embed(texts: string[], task: 'RETRIEVAL_QUERY' | 'RETRIEVAL_DOCUMENT', signal?: AbortSignal) {
     const vecs = await llm.embed(texts, { task, dimensions: opts.embeddingDims, signal });
-    if (vecs.length !== texts.length) throw new Error(`embedding returned ${vecs.length} vectors for ${texts.length} texts`);
+    if (vecs.length !== texts.length)
+      throw new Error(`embedding returned ${vecs.length} vectors for ${texts.length} texts`);
     for (const v of vecs) {
-      if (v.length !== opts.embeddingDims) throw new Error(`embedding has ${v.length} dimensions, expected ${opts.embeddingDims}`);
+      if (v.length !== opts.embeddingDims)
+        throw new Error(`embedding has ${v.length} dimensions, expected ${opts.embeddingDims}`);
     }
     return vecs.map(normalize);
   }
@@ -310,7 +316,10 @@ export function createMemory(deps: MemoryDeps): Memory {
         );
       } catch (err) {
         await store.batch(
-          rows.map((r) => ({ sql: 'UPDATE memory_messages SET embed_attempts = embed_attempts + 1 WHERE id = ?', args: [Number(r.id)] })),
+          rows.map((r) => ({
+            sql: 'UPDATE memory_messages SET embed_attempts = embed_attempts + 1 WHERE id = ?',
+            args: [Number(r.id)],
+          })),
         );
         log.warn({ err: toError(err), count: rows.length }, 'message embedding failed; will retry');
         if (!closed && !retryTimer) {
@@ -489,7 +498,11 @@ export function createMemory(deps: MemoryDeps): Memory {
         .slice(0, Math.min(5, opts.factLimit))
         .map((fact) => ({ fact, score: 0 }));
     }
-    return facts.ranked(scope, vec, { limit: opts.factLimit, minScore: opts.factMinScore, minConfidence: opts.factMinConfidence });
+    return facts.ranked(scope, vec, {
+      limit: opts.factLimit,
+      minScore: opts.factMinScore,
+      minConfidence: opts.factMinConfidence,
+    });
   }
 
   async function recallMessages(
@@ -581,7 +594,10 @@ export function createMemory(deps: MemoryDeps): Memory {
       const vecPromise: Promise<Float32Array | undefined> =
         text && !isTrivial(text)
           ? queryVector(text, request.signal).catch((err) => {
-              log.warn({ err: toError(err), turnId: request.turnId }, 'query embedding failed; answering without recall');
+              log.warn(
+                { err: toError(err), turnId: request.turnId },
+                'query embedding failed; answering without recall',
+              );
               return undefined;
             })
           : Promise.resolve(undefined);
@@ -646,7 +662,14 @@ export function createMemory(deps: MemoryDeps): Memory {
         (outcome.status === 'done' || outcome.status === 'limit' || outcome.status === 'stopped') && outcome.text.trim()
           ? outcome.text.trim()
           : undefined;
-      const base = [context.threadId, request.chat.chatId, topicKey(request.chat), request.userId, request.userName ?? null, scope];
+      const base = [
+        context.threadId,
+        request.chat.chatId,
+        topicKey(request.chat),
+        request.userId,
+        request.userName ?? null,
+        scope,
+      ];
       let userRowId: number | undefined;
       let embedPending = false;
       await store.write(async (tx) => {
@@ -721,7 +744,10 @@ export function createMemory(deps: MemoryDeps): Memory {
         try {
           flushScopes(await pendingScopesOfThread(store, String(ending.thread_id)));
         } catch (err) {
-          log.warn({ err: toError(err) }, 'cannot look up pending facts of the ended thread; the idle timer extracts them');
+          log.warn(
+            { err: toError(err) },
+            'cannot look up pending facts of the ended thread; the idle timer extracts them',
+          );
         }
       }
       return id;
@@ -746,7 +772,8 @@ export function createMemory(deps: MemoryDeps): Memory {
       } catch (err) {
         log.warn({ err: toError(err) }, 'query embedding failed; matching facts by text');
       }
-      if (!vec) return (await facts.matching(scope, query, undefined, 1)).slice(0, limit).map((fact) => ({ fact, score: 1 }));
+      if (!vec)
+        return (await facts.matching(scope, query, undefined, 1)).slice(0, limit).map((fact) => ({ fact, score: 1 }));
       return facts.ranked(scope, vec, { limit, minScore: opts.factMinScore });
     },
 
@@ -845,7 +872,9 @@ export function createMemory(deps: MemoryDeps): Memory {
          WHERE t.id IN (SELECT DISTINCT thread_id FROM memory_messages WHERE user_id = ?) AND t.chat_id = ?`,
         [userId, userId],
       );
-      const tombRows = await store.query('SELECT scope, text, created_at FROM memory_tombstones WHERE user_id = ?', [userId]);
+      const tombRows = await store.query('SELECT scope, text, created_at FROM memory_tombstones WHERE user_id = ?', [
+        userId,
+      ]);
       const usedRows = await store.query(
         'SELECT chat_id, topic_id, fact_ids, message_ids, activity, created_at FROM memory_last_used WHERE user_id = ?',
         [userId],
@@ -861,7 +890,9 @@ export function createMemory(deps: MemoryDeps): Memory {
           text: r.text,
           category: r.category,
           confidence: Number(r.confidence),
-          effectiveConfidence: Number(facts.effective(Number(r.confidence), Number(r.confirmed_at), String(r.source)).toFixed(3)),
+          effectiveConfidence: Number(
+            facts.effective(Number(r.confidence), Number(r.confirmed_at), String(r.source)).toFixed(3),
+          ),
           source: r.source,
           createdAt: iso(r.created_at),
           confirmedAt: iso(r.confirmed_at),
@@ -901,8 +932,8 @@ export function createMemory(deps: MemoryDeps): Memory {
     async wipeUser(userId) {
       wiping.add(userId);
       await memory.idle();
-      const scopes = (await store.query('SELECT DISTINCT scope FROM memory_messages WHERE user_id = ?', [userId])).map((r) =>
-        String(r.scope),
+      const scopes = (await store.query('SELECT DISTINCT scope FROM memory_messages WHERE user_id = ?', [userId])).map(
+        (r) => String(r.scope),
       );
       const result = await store.write(async (tx) => {
         await secureDeletes(tx, store.kind);
@@ -916,7 +947,10 @@ export function createMemory(deps: MemoryDeps): Memory {
            WHERE id IN (SELECT DISTINCT thread_id FROM memory_messages WHERE user_id = ?)`,
           [userId],
         );
-        await tx.run('DELETE FROM memory_vectors WHERE message_id IN (SELECT id FROM memory_messages WHERE user_id = ?)', [userId]);
+        await tx.run(
+          'DELETE FROM memory_vectors WHERE message_id IN (SELECT id FROM memory_messages WHERE user_id = ?)',
+          [userId],
+        );
         const messages = (await tx.run('DELETE FROM memory_messages WHERE user_id = ?', [userId])).changes;
         const factCount = (await tx.run('DELETE FROM memory_facts WHERE user_id = ?', [userId])).changes;
         await tx.run('DELETE FROM memory_tombstones WHERE user_id = ?', [userId]);
@@ -950,14 +984,20 @@ export function createMemory(deps: MemoryDeps): Memory {
     },
 
     async readPending(id, userId, kind) {
-      const row = await store.get('SELECT user_id, kind, payload, created_at FROM memory_pending_actions WHERE id = ?', [id]);
+      const row = await store.get(
+        'SELECT user_id, kind, payload, created_at FROM memory_pending_actions WHERE id = ?',
+        [id],
+      );
       if (!row || Number(row.user_id) !== userId || row.kind !== kind) return undefined;
       if (clock.now() - Number(row.created_at) > PENDING_TTL_MS) return undefined;
       return JSON.parse(String(row.payload)) as unknown;
     },
 
     async takePending(id, userId, kind) {
-      const row = await store.get('SELECT user_id, kind, payload, created_at FROM memory_pending_actions WHERE id = ?', [id]);
+      const row = await store.get(
+        'SELECT user_id, kind, payload, created_at FROM memory_pending_actions WHERE id = ?',
+        [id],
+      );
       if (!row || Number(row.user_id) !== userId || row.kind !== kind) return undefined;
       await store.run('DELETE FROM memory_pending_actions WHERE id = ?', [id]);
       if (clock.now() - Number(row.created_at) > PENDING_TTL_MS) return undefined;
@@ -1012,7 +1052,8 @@ export function createMemory(deps: MemoryDeps): Memory {
           {
             concurrency: 4,
             ms: opts.closeFlushMs,
-            onError: (scope, err) => log.warn({ err: toError(err), scope }, 'fact extraction at shutdown failed; it runs after the restart'),
+            onError: (scope, err) =>
+              log.warn({ err: toError(err), scope }, 'fact extraction at shutdown failed; it runs after the restart'),
           },
           (scope, signal) => maybeExtract(scope, true, signal),
         );

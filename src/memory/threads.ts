@@ -58,10 +58,9 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
     create,
 
     async get(threadId: string): Promise<ThreadRow | undefined> {
-      const row = await store.get(
-        'SELECT id, summary, summary_upto, summary_tokens FROM memory_threads WHERE id = ?',
-        [threadId],
-      );
+      const row = await store.get('SELECT id, summary, summary_upto, summary_tokens FROM memory_threads WHERE id = ?', [
+        threadId,
+      ]);
       if (!row) return undefined;
       return {
         id: String(row.id),
@@ -89,10 +88,10 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
     },
 
     async unsummarizedTokens(threadId: string, afterId: number): Promise<number> {
-      const row = await store.get('SELECT COALESCE(SUM(tokens), 0) AS t FROM memory_messages WHERE thread_id = ? AND id > ?', [
-        threadId,
-        afterId,
-      ]);
+      const row = await store.get(
+        'SELECT COALESCE(SUM(tokens), 0) AS t FROM memory_messages WHERE thread_id = ? AND id > ?',
+        [threadId, afterId],
+      );
       return Number(row?.t ?? 0);
     },
 

@@ -27,7 +27,9 @@ const forgetInput = z.object({
     .array(z.string().regex(/^[A-Za-z0-9_-]{4,40}$/))
     .max(20)
     .optional()
-    .describe('Ids of the exact facts to delete, from a previous recall. Without ids, facts matching the query are deleted.'),
+    .describe(
+      'Ids of the exact facts to delete, from a previous recall. Without ids, facts matching the query are deleted.',
+    ),
 });
 
 /**
@@ -138,7 +140,10 @@ export function describeForgetCall(memory: Memory) {
     if (!parsed.success) return undefined;
     const facts = await factsToForget(memory, parsed.data, ctx);
     if (facts.length === 0) return 'Nothing saved matches this, so nothing would be deleted.';
-    return [`Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`, ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`)].join('\n');
+    return [
+      `Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`,
+      ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`),
+    ].join('\n');
   };
 }
 
@@ -152,7 +157,8 @@ export function confirmForgetCall(memory: Memory) {
     if (facts.length === 0) return undefined;
     const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
     const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
-    const title = facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
+    const title =
+      facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
     return { title, yes: 'Forget', no: 'Keep' };
   };
 }

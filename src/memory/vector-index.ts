@@ -172,7 +172,10 @@ export type ScopeLoader = (scope: string) => Promise<{ id: number; vec: unknown 
  */
 export class VectorCache {
   private readonly entries = new Map<string, ScopeVectors>();
-  private readonly loading = new Map<string, { promise: Promise<ScopeVectors>; queued: { id: number; vec: unknown }[] }>();
+  private readonly loading = new Map<
+    string,
+    { promise: Promise<ScopeVectors>; queued: { id: number; vec: unknown }[] }
+  >();
   private readonly dims: number;
   private readonly maxBytes: number;
   private readonly loader: ScopeLoader;

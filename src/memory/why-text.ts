@@ -77,7 +77,8 @@ function actionSentence(action: TurnAction, d: WhyDecision | undefined, userId: 
       const by = who(d, userId);
       return `I asked ${q}${by === 'you' ? ' and you answered' : ` and ${by} answered`} “${clip(d.answer ?? '', 120)}”.`;
     }
-    if (d?.outcome === 'expired') return `I asked ${q}, but no one answered in time, so I carried on without an answer.`;
+    if (d?.outcome === 'expired')
+      return `I asked ${q}, but no one answered in time, so I carried on without an answer.`;
     return `I asked ${q}.`;
   }
   const [done, wanted] = phrase(action);
@@ -85,7 +86,8 @@ function actionSentence(action: TurnAction, d: WhyDecision | undefined, userId: 
     const by = who(d, userId);
     return `I wanted to ${wanted}, but ${by === 'you' ? 'you' : by} said no.`;
   }
-  if (d?.outcome === 'expired' && d.fallback !== 'approve') return `I wanted to ${wanted}, but no one answered in time, so I didn’t.`;
+  if (d?.outcome === 'expired' && d.fallback !== 'approve')
+    return `I wanted to ${wanted}, but no one answered in time, so I didn’t.`;
   let note = '';
   if (d?.outcome === 'approved') note = ` (${who(d, userId)} approved it)`;
   else if (d?.outcome === 'expired') note = ' (no one answered in time, so I went ahead)';
@@ -113,7 +115,8 @@ export function explainAnswer(input: WhyInput): string {
     const facts = last.facts;
     if (facts.length > 0) {
       lines.push(`I used ${count(facts.length)} ${plural(facts.length, 'thing', 'things')} I remember about you:`);
-      for (const f of facts) lines.push(`• ${f.text === undefined ? 'something you’ve since asked me to forget' : factForDisplay(f.text)}`);
+      for (const f of facts)
+        lines.push(`• ${f.text === undefined ? 'something you’ve since asked me to forget' : factForDisplay(f.text)}`);
     }
     const msgs = last.messages;
     const [m] = msgs;
@@ -126,14 +129,17 @@ export function explainAnswer(input: WhyInput): string {
     } else if (msgs.length > 1) {
       lines.push(`I looked at ${count(msgs.length)} earlier conversations:`);
       for (const m of msgs) {
-        lines.push(m.text === undefined ? '• (since deleted)' : `• ${m.at ? `${input.date(m.at)}: ` : ''}“${clip(m.text, 160)}”`);
+        lines.push(
+          m.text === undefined ? '• (since deleted)' : `• ${m.at ? `${input.date(m.at)}: ` : ''}“${clip(m.text, 160)}”`,
+        );
       }
     }
     const activity = last.activity;
     if (activity) {
       const files = fileSentence(activity.files);
       if (files) lines.push(files);
-      if (activity.web.hosts.length > 0) lines.push(`I searched the web and used pages from ${activity.web.hosts.slice(0, 5).join(', ')}.`);
+      if (activity.web.hosts.length > 0)
+        lines.push(`I searched the web and used pages from ${activity.web.hosts.slice(0, 5).join(', ')}.`);
       else if (activity.web.searches > 0) lines.push('I searched the web.');
       const seen = new Set<string>();
       for (const action of activity.tools) {
@@ -144,14 +150,17 @@ export function explainAnswer(input: WhyInput): string {
       }
     }
     if (lines.length === 0) {
-      lines.push('My last answer didn’t use anything I remember about you, and I didn’t take any actions — I only used our recent messages.');
+      lines.push(
+        'My last answer didn’t use anything I remember about you, and I didn’t take any actions — I only used our recent messages.',
+      );
     }
     if (facts.length > 0) lines.push('', 'Send /memory to see or change what I remember.');
   }
   if (input.waiting.length > 0) {
     if (lines.length > 0) lines.push('');
     for (const w of input.waiting) {
-      if (w.kind === 'question') lines.push(`I’m still waiting for an answer to my question${w.question ? ` “${clip(w.question, 120)}”` : ''}.`);
+      if (w.kind === 'question')
+        lines.push(`I’m still waiting for an answer to my question${w.question ? ` “${clip(w.question, 120)}”` : ''}.`);
       else lines.push(`I’m still waiting for an OK to ${phrase(w)[1]}.`);
     }
   }

@@ -147,8 +147,17 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
         })),
     })),
     requests: rows.runs.map((r) => request(r, rows, sizes)),
-    grants: rows.grants.map((g) => ({ tool: g.tool, target: g.target, chatId: num(g.chat_id), grantedAt: iso(g.created_at) })),
-    groupSettings: rows.groupSettings.map((g) => ({ chatId: num(g.chat_id), timezone: g.timezone ?? null, setAt: iso(g.updated_at) })),
+    grants: rows.grants.map((g) => ({
+      tool: g.tool,
+      target: g.target,
+      chatId: num(g.chat_id),
+      grantedAt: iso(g.created_at),
+    })),
+    groupSettings: rows.groupSettings.map((g) => ({
+      chatId: num(g.chat_id),
+      timezone: g.timezone ?? null,
+      setAt: iso(g.updated_at),
+    })),
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -24,12 +24,16 @@ export interface PromptCopy {
  * and file references are deleted, so no click, sweep or restart can resume them. Returns the cancelled run ids
  * and the prompts of requests that were still open (to close them in the chat).
  */
-export async function cancelUserRuns(tx: WriteTx, userId: number): Promise<{ runIds: string[]; open: number; prompts: PromptCopy[] }> {
+export async function cancelUserRuns(
+  tx: WriteTx,
+  userId: number,
+): Promise<{ runIds: string[]; open: number; prompts: PromptCopy[] }> {
   const runIds = (await tx.query('SELECT id FROM approval_runs WHERE user_id = ?', [userId])).map((r) => String(r.id));
   if (runIds.length === 0) return { runIds, open: 0, prompts: [] };
   const marks = runIds.map(() => '?').join(',');
   const open = Number(
-    (await tx.query(`SELECT COUNT(*) AS n FROM approvals WHERE run_id IN (${marks}) AND status = 'pending'`, runIds))[0]?.n ?? 0,
+    (await tx.query(`SELECT COUNT(*) AS n FROM approvals WHERE run_id IN (${marks}) AND status = 'pending'`, runIds))[0]
+      ?.n ?? 0,
   );
   const copies = await tx.query(
     `SELECT m.chat_id, m.topic_id, m.message_id FROM approval_messages m JOIN approvals a ON a.id = m.approval_id
@@ -38,7 +42,8 @@ export async function cancelUserRuns(tx: WriteTx, userId: number): Promise<{ run
   );
   await deleteRuns(tx, runIds);
   const prompts = copies.map((c) => ({
-    chat: c.topic_id == null ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) },
+    chat:
+      c.topic_id == null ? { chatId: Number(c.chat_id) } : { chatId: Number(c.chat_id), topicId: Number(c.topic_id) },
     messageId: Number(c.message_id),
   }));
   return { runIds, open, prompts };
@@ -57,7 +62,8 @@ export interface ErasedRows {
 export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[], now: number): Promise<ErasedRows> {
   const late = (await tx.query('SELECT id FROM approval_runs WHERE user_id = ?', [userId])).map((r) => String(r.id));
   await deleteRuns(tx, [...new Set([...runIds, ...late])]);
-  if (runIds.length > 0) await tx.run(`DELETE FROM run_events WHERE run_id IN (${runIds.map(() => '?').join(',')})`, runIds);
+  if (runIds.length > 0)
+    await tx.run(`DELETE FROM run_events WHERE run_id IN (${runIds.map(() => '?').join(',')})`, runIds);
   await tx.run('DELETE FROM approval_grants WHERE user_id = ? OR granted_by = ?', [userId, userId]);
   await tx.run('DELETE FROM job_runs WHERE job_id IN (SELECT id FROM jobs WHERE owner_user_id = ?)', [userId]);
   const jobs = (await tx.run('DELETE FROM jobs WHERE owner_user_id = ?', [userId])).changes;
@@ -76,13 +82,15 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);
   // A group's time zone stays (it is the group's); who set it and their open question go.
   await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
-  await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [userId]);
-  await deleteUnreferencedAttachments(tx);
-  // Access stays (it decides whether the bot serves them); who they are and how they set it up goes.
-  await tx.run(`UPDATE users SET first_name = NULL, username = NULL, timezone = NULL, settings = '{}', updated_at = ? WHERE id = ?`, [
-    now,
+  await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [
     userId,
   ]);
+  await deleteUnreferencedAttachments(tx);
+  // Access stays (it decides whether the bot serves them); who they are and how they set it up goes.
+  await tx.run(
+    `UPDATE users SET first_name = NULL, username = NULL, timezone = NULL, settings = '{}', updated_at = ? WHERE id = ?`,
+    [now, userId],
+  );
   return { jobs, updates };
 }
 
@@ -141,8 +149,9 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
      WHERE r.user_id = ? ORDER BY r.created_at`,
     [userId],
   );
-  const groupSettings = await store.query('SELECT chat_id, timezone, updated_at FROM chat_settings WHERE updated_by = ? ORDER BY chat_id', [
-    userId,
-  ]);
+  const groupSettings = await store.query(
+    'SELECT chat_id, timezone, updated_at FROM chat_settings WHERE updated_by = ? ORDER BY chat_id',
+    [userId],
+  );
   return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
 }

@@ -15,7 +15,10 @@ async function deleteInBatches(store: Store, table: string, where: string, args:
   for (;;) {
     const n = await store.write(async (tx) => {
       await secureDeletes(tx, store.kind);
-      const r = await tx.run(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${BATCH})`, args);
+      const r = await tx.run(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${BATCH})`,
+        args,
+      );
       return r.changes;
     });
     total += n;
@@ -27,7 +30,10 @@ async function deleteInBatches(store: Store, table: string, where: string, args:
 export async function deleteRuns(tx: WriteTx, runIds: string[]): Promise<number> {
   if (runIds.length === 0) return 0;
   const marks = runIds.map(() => '?').join(',');
-  await tx.run(`DELETE FROM approval_messages WHERE approval_id IN (SELECT id FROM approvals WHERE run_id IN (${marks}))`, runIds);
+  await tx.run(
+    `DELETE FROM approval_messages WHERE approval_id IN (SELECT id FROM approvals WHERE run_id IN (${marks}))`,
+    runIds,
+  );
   await tx.run(`DELETE FROM approvals WHERE run_id IN (${marks})`, runIds);
   await tx.run(`DELETE FROM run_events WHERE run_id IN (${marks})`, runIds);
   await tx.run(`DELETE FROM attachment_refs WHERE run_id IN (${marks})`, runIds);
@@ -36,13 +42,18 @@ export async function deleteRuns(tx: WriteTx, runIds: string[]): Promise<number>
 
 /** Deletes stored file bytes no run refers to any more. */
 export async function deleteUnreferencedAttachments(tx: WriteTx): Promise<number> {
-  const r = await tx.run('DELETE FROM attachments WHERE NOT EXISTS (SELECT 1 FROM attachment_refs r WHERE r.hash = attachments.hash)');
+  const r = await tx.run(
+    'DELETE FROM attachments WHERE NOT EXISTS (SELECT 1 FROM attachment_refs r WHERE r.hash = attachments.hash)',
+  );
   return r.changes;
 }
 
 const steps: Record<PruneStep, Step> = {
   finished_updates: (store, cutoff) =>
-    deleteInBatches(store, 'updates', `created_at < ? AND updated_at < ? AND state IN ('done','failed','ignored')`, [cutoff, cutoff]),
+    deleteInBatches(store, 'updates', `created_at < ? AND updated_at < ? AND state IN ('done','failed','ignored')`, [
+      cutoff,
+      cutoff,
+    ]),
 
   async settled_runs(store, cutoff) {
     let total = 0;
@@ -50,7 +61,10 @@ const steps: Record<PruneStep, Step> = {
       const n = await store.write(async (tx) => {
         await secureDeletes(tx, store.kind);
         const ids = (
-          await tx.query(`SELECT id FROM approval_runs WHERE status IN ('done','failed') AND updated_at < ? LIMIT ${RUN_BATCH}`, [cutoff])
+          await tx.query(
+            `SELECT id FROM approval_runs WHERE status IN ('done','failed') AND updated_at < ? LIMIT ${RUN_BATCH}`,
+            [cutoff],
+          )
         ).map((r) => String(r.id));
         return deleteRuns(tx, ids);
       });
@@ -60,7 +74,12 @@ const steps: Record<PruneStep, Step> = {
   },
 
   orphan_run_events: (store, cutoff) =>
-    deleteInBatches(store, 'run_events', 'at < ? AND NOT EXISTS (SELECT 1 FROM approval_runs r WHERE r.id = run_events.run_id)', [cutoff]),
+    deleteInBatches(
+      store,
+      'run_events',
+      'at < ? AND NOT EXISTS (SELECT 1 FROM approval_runs r WHERE r.id = run_events.run_id)',
+      [cutoff],
+    ),
 
   // A settled run is never resumed again: the file it kept for the resume is not needed any more.
   async settled_attachment_refs(store) {
@@ -85,7 +104,10 @@ const steps: Record<PruneStep, Step> = {
     return store.write(async (tx) => {
       await secureDeletes(tx, store.kind);
       const ids = (
-        await tx.query(`SELECT id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ? AND enabled = 0 LIMIT ${BATCH}`, [cutoff])
+        await tx.query(
+          `SELECT id FROM jobs WHERE completed_at IS NOT NULL AND completed_at < ? AND enabled = 0 LIMIT ${BATCH}`,
+          [cutoff],
+        )
       ).map((r) => String(r.id));
       if (ids.length === 0) return 0;
       const marks = ids.map(() => '?').join(',');
@@ -103,7 +125,8 @@ const steps: Record<PruneStep, Step> = {
 
   llm_calls: (store, cutoff) => deleteInBatches(store, 'llm_calls', 'ts < ?', [cutoff]),
 
-  pending_confirmations: (store, cutoff) => deleteInBatches(store, 'memory_pending_actions', 'created_at < ?', [cutoff]),
+  pending_confirmations: (store, cutoff) =>
+    deleteInBatches(store, 'memory_pending_actions', 'created_at < ?', [cutoff]),
 
   access_notices: (store, cutoff) => deleteInBatches(store, 'access_notices', 'last_notice_at < ?', [cutoff]),
 

@@ -44,7 +44,10 @@ export function createPruner(deps: PrunerDeps): Pruner {
         if (n > 0) report[rule.step] = n;
         deleted += n;
       } catch (err) {
-        log.warn({ err: toError(err), step: rule.step, table: rule.table }, 'pruning step failed; retrying at the next pass');
+        log.warn(
+          { err: toError(err), step: rule.step, table: rule.table },
+          'pruning step failed; retrying at the next pass',
+        );
       }
     }
     if (deleted > 0) {

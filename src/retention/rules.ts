@@ -128,7 +128,8 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     why: 'a restarted counter could match a stale fact cache in another process',
   },
   memory_last_used: {
-    keeps: 'ids of the facts and messages the last answer in a chat used; the tools it ran (name and host, no arguments) and the files and web sites it used',
+    keeps:
+      'ids of the facts and messages the last answer in a chat used; the tools it ran (name and host, no arguments) and the files and web sites it used',
     keepFor: 'replaced by the next answer; until /wipe',
     why: '/why',
   },

@@ -22,7 +22,13 @@ export interface JobCards {
 }
 
 /** Remembers that `messageId` in `chatId` shows the cards of `jobIds` (solo: the message is only that card). */
-export async function recordCards(store: Store, chatId: number, messageId: number, jobIds: string[], solo: boolean): Promise<void> {
+export async function recordCards(
+  store: Store,
+  chatId: number,
+  messageId: number,
+  jobIds: string[],
+  solo: boolean,
+): Promise<void> {
   if (jobIds.length === 0) return;
   await store.run(
     `UPDATE jobs SET card_message_id = ?, card_solo = ? WHERE chat_id = ? AND id IN (${jobIds.map(() => '?').join(',')})`,
@@ -32,7 +38,10 @@ export async function recordCards(store: Store, chatId: number, messageId: numbe
 
 export function createJobCards(deps: { store: Store; outbox: Outbox; clock: Clock; log: Logger }): JobCards {
   const { store, outbox, clock, log } = deps;
-  const refOf = (job: Job): ChatRef => ({ chatId: job.chatId, ...(job.topicId !== undefined ? { topicId: job.topicId } : {}) });
+  const refOf = (job: Job): ChatRef => ({
+    chatId: job.chatId,
+    ...(job.topicId !== undefined ? { topicId: job.topicId } : {}),
+  });
 
   return {
     async refresh(job, except) {
@@ -54,10 +63,10 @@ export function createJobCards(deps: { store: Store; outbox: Outbox; clock: Cloc
           });
           return;
         }
-        const rows = await store.query('SELECT * FROM jobs WHERE chat_id = ? AND card_message_id = ? ORDER BY created_at', [
-          job.chatId,
-          messageId,
-        ]);
+        const rows = await store.query(
+          'SELECT * FROM jobs WHERE chat_id = ? AND card_message_id = ? ORDER BY created_at',
+          [job.chatId, messageId],
+        );
         const active = rows.map(jobFromRow).filter((j) => j.deletedAt === null && j.completedAt === null);
         await outbox.editKeyboard(refOf(job), messageId, active.length > 0 ? cardKeyboard(active, false) : undefined);
       } catch (err) {

@@ -17,7 +17,12 @@ export async function beginTimeEdit(store: Store, id: string, userId: number, no
 }
 
 /** The job `userId` was recently asked a new time for in this chat. */
-export async function pendingTimeEdit(store: Store, chatId: number, userId: number, now: number): Promise<Job | undefined> {
+export async function pendingTimeEdit(
+  store: Store,
+  chatId: number,
+  userId: number,
+  now: number,
+): Promise<Job | undefined> {
   const row = await store.get(
     `SELECT * FROM jobs WHERE chat_id = ? AND edit_by = ? AND edit_at > ? AND deleted_at IS NULL AND completed_at IS NULL
      ORDER BY edit_at DESC LIMIT 1`,
@@ -28,5 +33,8 @@ export async function pendingTimeEdit(store: Store, chatId: number, userId: numb
 
 /** Ends a "Change time" prompt; false when none was open. */
 export async function endTimeEdit(store: Store, id: string): Promise<boolean> {
-  return (await store.run('UPDATE jobs SET edit_by = NULL, edit_at = NULL WHERE id = ? AND edit_by IS NOT NULL', [id])).changes === 1;
+  return (
+    (await store.run('UPDATE jobs SET edit_by = NULL, edit_at = NULL WHERE id = ? AND edit_by IS NOT NULL', [id]))
+      .changes === 1
+  );
 }

@@ -9,7 +9,10 @@ export const FREQUENCY_SAMPLES = 100;
  * Shortest allowed gap between two runs of one job. A scheduled prompt asks the model every time, so it may run at
  * most every 15 minutes unless configured otherwise; a reminder is only a post.
  */
-export const DEFAULT_MIN_INTERVAL_MS: Readonly<Record<JobKind, number>> = Object.freeze({ prompt: 15 * 60_000, reminder: 60_000 });
+export const DEFAULT_MIN_INTERVAL_MS: Readonly<Record<JobKind, number>> = Object.freeze({
+  prompt: 15 * 60_000,
+  reminder: 60_000,
+});
 
 /**
  * The shortest gap between consecutive runs among the next `samples` runs after `after`; null when it runs at most
@@ -39,7 +42,9 @@ export function suggestCron(minIntervalMs: number): { cron: string; description:
       : { cron: `*/${minutes} * * * *`, description: `every ${minutes} minutes` };
   const hours = HOUR_STEPS.find((h) => h * 3_600_000 >= minIntervalMs);
   if (hours !== undefined)
-    return hours === 1 ? { cron: '0 * * * *', description: 'every hour' } : { cron: `0 */${hours} * * *`, description: `every ${hours} hours` };
+    return hours === 1
+      ? { cron: '0 * * * *', description: 'every hour' }
+      : { cron: `0 */${hours} * * *`, description: `every ${hours} hours` };
   return { cron: '0 9 * * *', description: 'every day at 09:00' };
 }
 

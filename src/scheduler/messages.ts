@@ -93,7 +93,8 @@ export function whenPlain(ms: number, timezone: string, now: number): string {
   const w = wallTimeOf(ms, timezone);
   const today = wallTimeOf(now, timezone);
   const clock = formatClock(ms, timezone);
-  const same = (d: { year: number; month: number; day: number }) => d.year === w.year && d.month === w.month && d.day === w.day;
+  const same = (d: { year: number; month: number; day: number }) =>
+    d.year === w.year && d.month === w.month && d.day === w.day;
   if (same(today)) return `today ${clock}`;
   if (same(addDays(today, 1))) return `tomorrow ${clock}`;
   for (let i = 2; i < 7; i++) if (same(addDays(today, i))) return `${DAY_SHORT[w.weekday]} ${clock}`;
@@ -108,7 +109,14 @@ export function atPlain(ms: number, timezone: string, now: number): string {
 /** A simple cron schedule in words ("Mondays 08:00", "Weekdays 07:30"), or undefined for anything fancier. */
 export function cronPlain(expression: string): string | undefined {
   const [min, hour, dom, month, dow, extra] = expression.trim().split(/\s+/);
-  if (extra !== undefined || dom !== '*' || month !== '*' || !/^\d{1,2}$/.test(min ?? '') || !/^\d{1,2}$/.test(hour ?? '')) return undefined;
+  if (
+    extra !== undefined ||
+    dom !== '*' ||
+    month !== '*' ||
+    !/^\d{1,2}$/.test(min ?? '') ||
+    !/^\d{1,2}$/.test(hour ?? '')
+  )
+    return undefined;
   const at = `${hour!.padStart(2, '0')}:${min!.padStart(2, '0')}`;
   const days = dowSet(dow ?? '');
   if (!days) return undefined;
@@ -198,6 +206,7 @@ export function escapeMarkdown(text: string): string {
 
 export const PAUSE_REASONS = {
   blocked: 'the bot is blocked in this chat. Unblock it, then tap Resume in /jobs',
-  chat_not_found: "Telegram can't find this chat (deleted, or the bot was removed). Add the bot back, then Resume in /jobs",
+  chat_not_found:
+    "Telegram can't find this chat (deleted, or the bot was removed). Add the bot back, then Resume in /jobs",
   byUser: 'paused by you',
 } as const;

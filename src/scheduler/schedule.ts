@@ -2,14 +2,7 @@ import { Cron } from 'croner';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
-import {
-  addDays,
-  formatClock,
-  formatLocal,
-  isValidTimeZone,
-  wallTimeOf,
-  wallToInstant,
-} from './zoned.ts';
+import { addDays, formatClock, formatLocal, isValidTimeZone, wallTimeOf, wallToInstant } from './zoned.ts';
 
 /** A stored schedule (the `jobs.schedule` JSON column). Cron schedules are wall-clock in their time zone. */
 export const scheduleSchema = z.discriminatedUnion('type', [
@@ -43,12 +36,16 @@ export const whenSchema = z
         weeks: z.number().int().min(0).max(520).optional(),
       })
       .optional()
-      .describe('Relative: "in 20 minutes" → {"minutes":20}. Minutes/hours are exact; days/weeks keep the time of day.'),
+      .describe(
+        'Relative: "in 20 minutes" → {"minutes":20}. Minutes/hours are exact; days/weeks keep the time of day.',
+      ),
     date: z
       .string()
       .trim()
       .optional()
-      .describe('Local date for a one-time event: "YYYY-MM-DD", "today", "tomorrow" or a weekday name ("friday"). Default today.'),
+      .describe(
+        'Local date for a one-time event: "YYYY-MM-DD", "today", "tomorrow" or a weekday name ("friday"). Default today.',
+      ),
     time: z.string().trim().optional().describe('Local time "HH:MM" (24 h) for a one-time event, with optional date.'),
     every: z
       .enum(EVERY)
@@ -171,7 +168,9 @@ function parseDate(value: string, now: number, tz: string, time: { hour: number;
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   if (!m) {
-    throw new ScheduleError(`"${value}" is not a date I understand: use "YYYY-MM-DD", "today", "tomorrow" or a weekday name.`);
+    throw new ScheduleError(
+      `"${value}" is not a date I understand: use "YYYY-MM-DD", "today", "tomorrow" or a weekday name.`,
+    );
   }
   const date = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
   const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
@@ -213,7 +212,8 @@ export function resolveWhen(when: When, now: number, timezone: string): Resolved
 
   if (when.in) {
     const { minutes = 0, hours = 0, days = 0, weeks = 0 } = when.in;
-    if (minutes + hours + days + weeks <= 0) throw new ScheduleError('"in" needs a positive duration, e.g. {"minutes": 20}.');
+    if (minutes + hours + days + weeks <= 0)
+      throw new ScheduleError('"in" needs a positive duration, e.g. {"minutes": 20}.');
     let at = now;
     if (days || weeks) {
       // Whole days keep the local time of day across DST changes.
@@ -288,7 +288,9 @@ export function resolveWhen(when: When, now: number, timezone: string): Resolved
   if (first === null) throw new ScheduleError(`"${expression}" never fires. Check the day and month fields.`);
   const runs = nextRuns(schedule, now, 2);
   if (runs.length === 2 && runs[1]! - runs[0]! < 60_000) {
-    throw new ScheduleError('That repeats more often than once a minute. Use a schedule of at most one run per minute.');
+    throw new ScheduleError(
+      'That repeats more often than once a minute. Use a schedule of at most one run per minute.',
+    );
   }
   return { schedule, firstRun: first, timezone, description, notes };
 }

@@ -154,7 +154,10 @@ export interface Scheduler {
    */
   remove(id: string, options?: { except?: number }): Promise<{ job: Job; token: string } | undefined>;
   /** Undo: restores the deleted job with its next run recomputed, or says it is too late (window passed, purged). */
-  restore(token: string, options?: { except?: number; card?: { messageId: number; solo: boolean } }): Promise<RestoreResult>;
+  restore(
+    token: string,
+    options?: { except?: number; card?: { messageId: number; solo: boolean } },
+  ): Promise<RestoreResult>;
   /** Deletes for good the jobs whose Undo window has passed (also done by the timer loop). */
   purgeDeleted(): Promise<number>;
   /** The deleted job an Undo token names, while it can still be restored. */
@@ -168,7 +171,11 @@ export interface Scheduler {
   /** Fires one extra occurrence now without shifting the schedule. Resolves once claimed; the run continues in the background. */
   runNow(id: string): Promise<{ scheduledFor: number }>;
   /** Creates a one-shot reminder after the given occurrence; pressing twice returns the first snooze. */
-  snooze(jobId: string, scheduledFor: number, choice: '10m' | '1h' | 'tm'): Promise<{ job: Job; at: number; already: boolean }>;
+  snooze(
+    jobId: string,
+    scheduledFor: number,
+    choice: '10m' | '1h' | 'tm',
+  ): Promise<{ job: Job; at: number; already: boolean }>;
   /** Next runs of a job after now. */
   upcoming(job: Job, n: number): number[];
   /** Moves jobs to a group's new supergroup id (wire to the outbox's `onChatMigrated`). Returns the jobs moved. */
@@ -205,7 +212,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     maxConsecutiveFailures: o.maxConsecutiveFailures ?? 3,
     claimBatch: o.claimBatch ?? 64,
     maxJobsPerUser: o.maxJobsPerUser ?? 100,
-    minIntervalMs: { prompt: o.minPromptIntervalMs ?? DEFAULT_MIN_INTERVAL_MS.prompt, reminder: DEFAULT_MIN_INTERVAL_MS.reminder },
+    minIntervalMs: {
+      prompt: o.minPromptIntervalMs ?? DEFAULT_MIN_INTERVAL_MS.prompt,
+      reminder: DEFAULT_MIN_INTERVAL_MS.reminder,
+    },
     stopTimeoutMs: o.stopTimeoutMs ?? 10_000,
     minTickGapMs: o.minTickGapMs ?? 20,
     undoWindowMs: o.undoWindowMs ?? UNDO_WINDOW_MS,
@@ -229,7 +239,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   let backlog = false;
 
   const keyOf = (jobId: string, sf: number) => `${jobId}:${sf}`;
-  const chatRefOf = (job: Job): ChatRef => ({ chatId: job.chatId, ...(job.topicId !== undefined ? { topicId: job.topicId } : {}) });
+  const chatRefOf = (job: Job): ChatRef => ({
+    chatId: job.chatId,
+    ...(job.topicId !== undefined ? { topicId: job.topicId } : {}),
+  });
 
   function wake(): void {
     sleeper?.abort();
@@ -244,7 +257,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   async function mustGet(id: string): Promise<Job> {
     const job = await getJob(id);
-    if (!job || job.deletedAt !== null) throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.");
+    if (!job || job.deletedAt !== null)
+      throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.");
     return job;
   }
 
@@ -300,12 +314,21 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
     const latest = latestWithinGrace(job.schedule, due, now, job.graceMs);
     if (latest === null) {
-      return { record: { scheduledFor: due, status: 'skipped', error: `${missedText}, outside the grace window` }, next };
+      return {
+        record: { scheduledFor: due, status: 'skipped', error: `${missedText}, outside the grace window` },
+        next,
+      };
     }
     return {
       run: { scheduledFor: latest, trigger: 'late' },
       ...(latest !== due
-        ? { record: { scheduledFor: due, status: 'skipped' as const, error: `${missed - 1} earlier occurrence(s) skipped` } }
+        ? {
+            record: {
+              scheduledFor: due,
+              status: 'skipped' as const,
+              error: `${missed - 1} earlier occurrence(s) skipped`,
+            },
+          }
         : {}),
       next,
     };
@@ -416,7 +439,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           await tx.run(
             `UPDATE job_runs SET status = 'failed', finished_at = ?, attention_at = NULL, error = ?
              WHERE job_id = ? AND scheduled_for = ? AND status = ? AND attention_at = ?`,
-            [now, jobRow[0] ? 'gave up after repeated attempts' : 'job was deleted', jobId, sf, r.status as string, Number(r.attention_at)],
+            [
+              now,
+              jobRow[0] ? 'gave up after repeated attempts' : 'job was deleted',
+              jobId,
+              sf,
+              r.status as string,
+              Number(r.attention_at),
+            ],
           );
           continue;
         }
@@ -475,7 +505,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     inFlight.set(key, { promise, abort });
   }
 
-  async function runPrompt(c: Claimed, signal: AbortSignal, runLog: Logger): Promise<{ outcome: TurnOutcome; request: TurnRequest }> {
+  async function runPrompt(
+    c: Claimed,
+    signal: AbortSignal,
+    runLog: Logger,
+  ): Promise<{ outcome: TurnOutcome; request: TurnRequest }> {
     const job = c.job;
     let timezone = job.timezone;
     try {
@@ -506,9 +540,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const outcome = await Promise.race([
         deps.turnRunner.run(request),
         new Promise<never>((_, reject) => {
-          combined.addEventListener('abort', () => reject(new AppError('aborted', 'scheduled run timed out or was stopped')), {
-            once: true,
-          });
+          combined.addEventListener(
+            'abort',
+            () => reject(new AppError('aborted', 'scheduled run timed out or was stopped')),
+            {
+              once: true,
+            },
+          );
         }),
       ]);
       return { outcome, request };
@@ -563,7 +601,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           };
         } else if (outcome.status === 'failed') {
           failedRun = outcome.error?.message ?? 'the run failed';
-          message = { text: outcome.text || `🗓 ${quote(job.text, 80)} failed this time. I'll try again at the next run.`, format: 'markdown' };
+          message = {
+            text: outcome.text || `🗓 ${quote(job.text, 80)} failed this time. I'll try again at the next run.`,
+            format: 'markdown',
+          };
         } else if (outcome.status === 'stopped' && !outcome.text.trim()) {
           await finish(c, { status: 'stopped', ok: true });
           return;
@@ -689,7 +730,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const failures = Number(rows[0]?.consecutive_failures ?? 0);
     if (failures >= opt.maxConsecutiveFailures && Number(rows[0]?.enabled) === 1) {
       const reason = `paused after ${failures} failed runs in a row (last: ${(error ?? 'unknown error').slice(0, 120)}). Tap Resume in /jobs to try again`;
-      await tx.run('UPDATE jobs SET enabled = 0, paused_reason = ?, updated_at = ? WHERE id = ?', [reason, now, job.id]);
+      await tx.run('UPDATE jobs SET enabled = 0, paused_reason = ?, updated_at = ? WHERE id = ?', [
+        reason,
+        now,
+        job.id,
+      ]);
       return failures;
     }
     return undefined;
@@ -808,8 +853,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
   function checkText(text: string, kind: JobKind): string {
     const t = text.trim();
-    if (!t) throw new ScheduleError(kind === 'reminder' ? 'The reminder needs a text.' : 'The scheduled task needs a prompt.');
-    if (t.length > MAX_TEXT) throw new ScheduleError(`That text is too long (${t.length} characters); keep it under ${MAX_TEXT}.`);
+    if (!t)
+      throw new ScheduleError(
+        kind === 'reminder' ? 'The reminder needs a text.' : 'The scheduled task needs a prompt.',
+      );
+    if (t.length > MAX_TEXT)
+      throw new ScheduleError(`That text is too long (${t.length} characters); keep it under ${MAX_TEXT}.`);
     return t;
   }
 
@@ -866,10 +915,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         await all;
       }
       // Unfinished claims become available to the next instance at once.
-      await store.run(
-        `UPDATE job_runs SET attention_at = ? WHERE claimed_by = ? AND status = 'claimed'`,
-        [clock.now(), instanceId],
-      );
+      await store.run(`UPDATE job_runs SET attention_at = ? WHERE claimed_by = ? AND status = 'claimed'`, [
+        clock.now(),
+        instanceId,
+      ]);
       started = false;
       log.info('scheduler stopped');
     },
@@ -1043,7 +1092,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         if (first === null) {
           throw new ScheduleError("That job's time has passed, so it can't be resumed. Give it a new time instead.");
         }
-        sets.push('enabled = 1', 'paused_reason = NULL', 'consecutive_failures = 0', 'next_run_at = ?', 'completed_at = NULL');
+        sets.push(
+          'enabled = 1',
+          'paused_reason = NULL',
+          'consecutive_failures = 0',
+          'next_run_at = ?',
+          'completed_at = NULL',
+        );
         args.push(first);
       } else if (patch.enabled === false) {
         sets.push('enabled = 0', 'paused_reason = ?');
@@ -1051,7 +1106,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       if (patch.when !== undefined || patch.enabled === true)
         assertMinInterval(next.schedule, job.kind, opt.minIntervalMs[job.kind], now);
-      if (sets.length === 0) throw new ScheduleError('Nothing to change: give a new text, time, or enabled true/false.');
+      if (sets.length === 0)
+        throw new ScheduleError('Nothing to change: give a new text, time, or enabled true/false.');
       sets.push('updated_at = ?');
       args.push(now, id);
       await store.run(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`, args);
@@ -1099,7 +1155,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async restore(token, options = {}) {
       const now = clock.now();
       const job = await deletedByToken(store, token);
-      if (!job || job.deletedAt === null || !canUndo(job.deletedAt, now, opt.undoWindowMs)) return { ok: false, reason: 'too_late' };
+      if (!job || job.deletedAt === null || !canUndo(job.deletedAt, now, opt.undoWindowMs))
+        return { ok: false, reason: 'too_late' };
       let next: number | null;
       if (job.schedule.type === 'once') next = job.completedAt === null ? job.schedule.at : null;
       else next = nextRunAfter(job.schedule, now);
@@ -1200,4 +1257,3 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   };
   return scheduler;
 }
-

@@ -3,12 +3,27 @@ import { dowSet } from './messages.ts';
 import type { When } from './schedule.ts';
 
 /** Examples shown when a typed time can't be read (the forms `parseTimeInput` accepts). */
-export const TIME_EXAMPLES = '18:30 · 6pm · in 20 minutes · in 2 hours · tomorrow 9:00 · friday 9:00 · every monday 8:00';
+export const TIME_EXAMPLES =
+  '18:30 · 6pm · in 20 minutes · in 2 hours · tomorrow 9:00 · friday 9:00 · every monday 8:00';
 
 const DAYS: Record<string, string> = {
-  sun: 'sunday', sunday: 'sunday', mon: 'monday', monday: 'monday', tue: 'tuesday', tues: 'tuesday', tuesday: 'tuesday',
-  wed: 'wednesday', wednesday: 'wednesday', thu: 'thursday', thur: 'thursday', thurs: 'thursday', thursday: 'thursday',
-  fri: 'friday', friday: 'friday', sat: 'saturday', saturday: 'saturday',
+  sun: 'sunday',
+  sunday: 'sunday',
+  mon: 'monday',
+  monday: 'monday',
+  tue: 'tuesday',
+  tues: 'tuesday',
+  tuesday: 'tuesday',
+  wed: 'wednesday',
+  wednesday: 'wednesday',
+  thu: 'thursday',
+  thur: 'thursday',
+  thurs: 'thursday',
+  thursday: 'thursday',
+  fri: 'friday',
+  friday: 'friday',
+  sat: 'saturday',
+  saturday: 'saturday',
 };
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -31,9 +46,22 @@ function clock(text: string, bare: boolean): string | undefined {
 }
 
 const UNITS: Record<string, 'minutes' | 'hours' | 'days' | 'weeks'> = {
-  m: 'minutes', min: 'minutes', mins: 'minutes', minute: 'minutes', minutes: 'minutes',
-  h: 'hours', hr: 'hours', hrs: 'hours', hour: 'hours', hours: 'hours',
-  d: 'days', day: 'days', days: 'days', w: 'weeks', week: 'weeks', weeks: 'weeks',
+  m: 'minutes',
+  min: 'minutes',
+  mins: 'minutes',
+  minute: 'minutes',
+  minutes: 'minutes',
+  h: 'hours',
+  hr: 'hours',
+  hrs: 'hours',
+  hour: 'hours',
+  hours: 'hours',
+  d: 'days',
+  day: 'days',
+  days: 'days',
+  w: 'weeks',
+  week: 'weeks',
+  weeks: 'weeks',
 };
 
 /**
@@ -66,7 +94,8 @@ export function parseTimeInput(input: string): When | undefined {
   const dated = /^(?:on )?(today|tomorrow|tmrw|[a-z]{3,9}|\d{4}-\d{2}-\d{2}) (?:at )?(.+)$/.exec(text);
   if (dated) {
     const word = dated[1]!;
-    const date = word === 'tmrw' ? 'tomorrow' : word === 'today' || word === 'tomorrow' || /^\d/.test(word) ? word : DAYS[word];
+    const date =
+      word === 'tmrw' ? 'tomorrow' : word === 'today' || word === 'tomorrow' || /^\d/.test(word) ? word : DAYS[word];
     const at = clock(dated[2]!, true);
     if (date && at) return { date, time: at };
     return undefined;

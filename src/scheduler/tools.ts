@@ -53,7 +53,9 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
       kind: z
         .enum(['reminder', 'prompt'])
         .default('reminder')
-        .describe('"reminder": post the text at that time. "prompt": run the text as a request (e.g. "send me a weather briefing").'),
+        .describe(
+          '"reminder": post the text at that time. "prompt": run the text as a request (e.g. "send me a weather briefing").',
+        ),
       text: z.string().trim().min(1).max(2000).describe('Reminder text (e.g. "stretch"), or the prompt to run.'),
       when: whenSchema,
       timezone: z
@@ -91,7 +93,8 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
         next_runs_local: created.nextRuns.map((t) => formatLocal(t, job.timezone, now)),
         notes: created.resolved.notes,
         confirmation_posted: inAnswer || created.card?.ok === true,
-        shown_to_user: 'The confirmation card with this time and a Cancel button is the answer the user sees. Do not restate it; add one short line only if there is something else to say.',
+        shown_to_user:
+          'The confirmation card with this time and a Cancel button is the answer the user sees. Do not restate it; add one short line only if there is something else to say.',
       };
     },
   });
@@ -158,7 +161,8 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
  */
 export function describeSchedulerCall(scheduler: Scheduler) {
   return async (call: GateCall, ctx: ToolContext): Promise<string | undefined> => {
-    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string') return undefined;
+    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string')
+      return undefined;
     const job = await scheduler.get(call.args.id);
     if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
     const line = jobLine(job, ctx.clock.now());
@@ -179,13 +183,16 @@ export interface ConfirmWords {
  */
 export function confirmSchedulerCall(scheduler: Scheduler) {
   return async (call: GateCall, ctx: ToolContext): Promise<ConfirmWords | undefined> => {
-    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string') return undefined;
+    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string')
+      return undefined;
     const job = await scheduler.get(call.args.id);
     if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
     const now = ctx.clock.now();
     const what = `the ${job.kind === 'prompt' ? 'scheduled task' : 'reminder'} ${quote(job.text, 80)}`;
     const when =
-      job.schedule.type === 'once' ? formatLocal(job.schedule.at, job.timezone, now) : describeSchedule(job.schedule, now, job.timezone);
+      job.schedule.type === 'once'
+        ? formatLocal(job.schedule.at, job.timezone, now)
+        : describeSchedule(job.schedule, now, job.timezone);
     if (call.tool === 'schedule_delete') return { title: `Delete ${what} (${when})?`, yes: 'Delete', no: 'Keep' };
     if (typeof call.args.text === 'string')
       return { title: `Change ${what} to ${quote(call.args.text, 200)}?`, yes: 'Change', no: 'Keep as is' };
@@ -199,7 +206,8 @@ function describeJobChange(job: Job, args: Record<string, unknown>): string {
   const changes: string[] = [];
   if (args.enabled === false) changes.push('pause it');
   if (args.enabled === true) changes.push('resume it');
-  if (typeof args.text === 'string') changes.push(`replace its ${job.kind === 'prompt' ? 'prompt' : 'text'} with the text below`);
+  if (typeof args.text === 'string')
+    changes.push(`replace its ${job.kind === 'prompt' ? 'prompt' : 'text'} with the text below`);
   if (args.when !== undefined) changes.push('change when it runs');
   if (typeof args.timezone === 'string') changes.push(`use the time zone ${args.timezone}`);
   return `Change: ${changes.length > 0 ? changes.join('; ') : 'nothing'}`;
@@ -218,5 +226,8 @@ function requestKeyOf(turnId: string, args: unknown): string {
     }
     return value;
   };
-  return `${turnId}:${createHash('sha256').update(JSON.stringify(canonical(args))).digest('base64url').slice(0, 22)}`;
+  return `${turnId}:${createHash('sha256')
+    .update(JSON.stringify(canonical(args)))
+    .digest('base64url')
+    .slice(0, 22)}`;
 }

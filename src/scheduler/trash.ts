@@ -25,7 +25,13 @@ export async function deletedByToken(store: Store, token: string): Promise<Job |
 }
 
 /** Brings a deleted job back with its next run; false when another press restored it first. */
-export async function markRestored(store: Store, id: string, token: string, nextRunAt: number | null, now: number): Promise<boolean> {
+export async function markRestored(
+  store: Store,
+  id: string,
+  token: string,
+  nextRunAt: number | null,
+  now: number,
+): Promise<boolean> {
   const r = await store.run(
     `UPDATE jobs SET deleted_at = NULL, undo_token = NULL, next_run_at = ?, updated_at = ?
      WHERE id = ? AND undo_token = ? AND deleted_at IS NOT NULL`,
@@ -36,11 +42,16 @@ export async function markRestored(store: Store, id: string, token: string, next
 
 /** Deletes for good the jobs deleted before `cutoff`, with their runs. Returns how many jobs went. */
 export async function purgeDeleted(store: Store, cutoff: number): Promise<number> {
-  const any = await store.get('SELECT 1 AS x FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT 1', [cutoff]);
+  const any = await store.get('SELECT 1 AS x FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT 1', [
+    cutoff,
+  ]);
   if (!any) return 0;
   return store.write(async (tx) => {
     await secureDeletes(tx, store.kind);
-    await tx.run('DELETE FROM job_runs WHERE job_id IN (SELECT id FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ?)', [cutoff]);
+    await tx.run(
+      'DELETE FROM job_runs WHERE job_id IN (SELECT id FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ?)',
+      [cutoff],
+    );
     return (await tx.run('DELETE FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < ?', [cutoff])).changes;
   });
 }

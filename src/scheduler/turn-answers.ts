@@ -13,10 +13,18 @@ export const UNDO_SOLO = 'js';
 /** Undo under a deletion inside other text: only the button goes after Undo (`u:jk:<token>`). */
 export const UNDO_INLINE = 'jk';
 
-type Effect = { type: 'created'; jobId: string; notes: string[] } | { type: 'deleted'; jobId: string; token: string; job: Job };
+type Effect =
+  | { type: 'created'; jobId: string; notes: string[] }
+  | { type: 'deleted'; jobId: string; token: string; job: Job };
 
 /** Tools that only look at or change schedules: a turn that used nothing else has said all it did in its cards. */
-const SCHEDULING_TOOLS = new Set(['schedule_create', 'schedule_list', 'schedule_update', 'schedule_delete', 'current_time']);
+const SCHEDULING_TOOLS = new Set([
+  'schedule_create',
+  'schedule_list',
+  'schedule_update',
+  'schedule_delete',
+  'current_time',
+]);
 
 /**
  * What a turn did to schedules, shown as ONE message: the turn's answer. While a turn runs through the wrapped
@@ -41,10 +49,18 @@ export interface TurnAnswers {
   wrap(runner: ResumableTurnRunner): ResumableTurnRunner;
 }
 
-export function createTurnAnswers(deps: { scheduler: Scheduler; outbox: Outbox; clock: Clock; log: Logger }): TurnAnswers {
+export function createTurnAnswers(deps: {
+  scheduler: Scheduler;
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+}): TurnAnswers {
   const { scheduler, outbox, clock, log } = deps;
   const open = new Map<string, Effect[]>();
-  const refOf = (job: Job): ChatRef => ({ chatId: job.chatId, ...(job.topicId !== undefined ? { topicId: job.topicId } : {}) });
+  const refOf = (job: Job): ChatRef => ({
+    chatId: job.chatId,
+    ...(job.topicId !== undefined ? { topicId: job.topicId } : {}),
+  });
 
   function cardText(job: Job, now: number, notes: string[]): string {
     const runs = job.schedule.type === 'once' ? [job.schedule.at] : nextRuns(job.schedule, now, 3);
@@ -74,7 +90,9 @@ export function createTurnAnswers(deps: { scheduler: Scheduler; outbox: Outbox; 
     for (const d of deleted) {
       lines.push(deletedText(d.job, now));
       const kind = solo && deleted.length === 1 && created.length === 0 ? UNDO_SOLO : UNDO_INLINE;
-      keyboard.push([{ text: deleted.length > 1 ? `↩️ Undo: ${d.job.text.slice(0, 20)}` : '↩️ Undo', data: `u:${kind}:${d.token}` }]);
+      keyboard.push([
+        { text: deleted.length > 1 ? `↩️ Undo: ${d.job.text.slice(0, 20)}` : '↩️ Undo', data: `u:${kind}:${d.token}` },
+      ]);
     }
     return { lines, keyboard };
   }
@@ -95,10 +113,17 @@ export function createTurnAnswers(deps: { scheduler: Scheduler; outbox: Outbox; 
     if (!d.ok) log.warn({ reason: d.reason }, 'could not post the schedule confirmation');
   }
 
-  async function answer(request: TurnRequest, outcome: TurnOutcome, effects: Effect[], tools: Set<string>): Promise<TurnOutcome> {
+  async function answer(
+    request: TurnRequest,
+    outcome: TurnOutcome,
+    effects: Effect[],
+    tools: Set<string>,
+  ): Promise<TurnOutcome> {
     if (effects.length === 0) return outcome;
     if (outcome.status !== 'done' && outcome.status !== 'limit' && outcome.status !== 'stopped') {
-      await post(request.chat, effects).catch((err) => log.warn({ err: toError(err) }, 'could not post the schedule confirmation'));
+      await post(request.chat, effects).catch((err) =>
+        log.warn({ err: toError(err) }, 'could not post the schedule confirmation'),
+      );
       return outcome;
     }
     const onlyScheduling = [...tools].every((t) => SCHEDULING_TOOLS.has(t) || t.startsWith('agent_'));
@@ -113,7 +138,11 @@ export function createTurnAnswers(deps: { scheduler: Scheduler; outbox: Outbox; 
     };
   }
 
-  async function around(request: TurnRequest, onEvent: ((e: TurnEvent) => void) | undefined, run: (onEvent: (e: TurnEvent) => void) => Promise<TurnOutcome>) {
+  async function around(
+    request: TurnRequest,
+    onEvent: ((e: TurnEvent) => void) | undefined,
+    run: (onEvent: (e: TurnEvent) => void) => Promise<TurnOutcome>,
+  ) {
     if (open.has(request.turnId)) return run((e) => onEvent?.(e));
     const effects: Effect[] = [];
     const tools = new Set<string>();
@@ -126,7 +155,9 @@ export function createTurnAnswers(deps: { scheduler: Scheduler; outbox: Outbox; 
       });
     } catch (err) {
       open.delete(request.turnId);
-      await post(request.chat, effects).catch((e2) => log.warn({ err: toError(e2) }, 'could not post the schedule confirmation'));
+      await post(request.chat, effects).catch((e2) =>
+        log.warn({ err: toError(e2) }, 'could not post the schedule confirmation'),
+      );
       throw err;
     }
     open.delete(request.turnId);

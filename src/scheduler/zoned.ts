@@ -97,7 +97,9 @@ export function wallToInstant(
   for (const probe of [guess - 14 * 3_600_000, guess, guess + 14 * 3_600_000]) {
     candidates.add(guess - offsetAt(probe, timeZone));
   }
-  const matches = [...candidates].filter((t) => sameWall(wallTimeOf(t, timeZone), y, mo, d, h, mi)).sort((a, b) => a - b);
+  const matches = [...candidates]
+    .filter((t) => sameWall(wallTimeOf(t, timeZone), y, mo, d, h, mi))
+    .sort((a, b) => a - b);
   if (matches.length > 0) {
     return matches.length > 1 ? { at: matches[0]!, ambiguous: true } : { at: matches[0]! };
   }

@@ -59,7 +59,9 @@ export function filePathOf(url: string): string {
     const slash = rest.indexOf('/', 2);
     const host = rest.slice(2, slash < 0 ? undefined : slash);
     if (host !== '' && host.toLowerCase() !== 'localhost') {
-      throw new Error(`Invalid host in file URL: ${JSON.stringify(host)}; use file:/absolute/path.db or file:relative/path.db`);
+      throw new Error(
+        `Invalid host in file URL: ${JSON.stringify(host)}; use file:/absolute/path.db or file:relative/path.db`,
+      );
     }
     rest = slash < 0 ? '' : rest.slice(slash);
   }
@@ -100,7 +102,10 @@ function openEngine(kind: Store['kind'], options: StoreOptions): Engine {
     // Warn on the first eviction and then at 10, 100, 1000…: each means a statement prepared again.
     onEvict: (sql, evicted) => {
       if (log && Number.isInteger(Math.log10(evicted))) {
-        log.warn({ evicted, sql: sqlShape(sql) }, 'statement cache full: SQL texts vary (values built into SQL?); statements are being prepared again');
+        log.warn(
+          { evicted, sql: sqlShape(sql) },
+          'statement cache full: SQL texts vary (values built into SQL?); statements are being prepared again',
+        );
       }
     },
   });
@@ -113,9 +118,13 @@ export async function createStore(options: StoreOptions): Promise<Store> {
   try {
     engine = openEngine(kind, options);
   } catch (err) {
-    throw new StoreError('store_unavailable', `Cannot open database ${describeUrl(options.url)}: ${toError(err).message}`, {
-      cause: err,
-    });
+    throw new StoreError(
+      'store_unavailable',
+      `Cannot open database ${describeUrl(options.url)}: ${toError(err).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 
   let chain: Promise<unknown> = Promise.resolve();
@@ -204,12 +213,17 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     await engine.init();
   } catch (err) {
     engine.close();
-    const hint = httpStatusOf(err) === 401
-      ? 'The server rejected the credentials: check DATABASE_AUTH_TOKEN.'
-      : 'Check DATABASE_URL (and DATABASE_AUTH_TOKEN for remote databases).';
-    throw new StoreError('store_unavailable', `Cannot use database ${describeUrl(options.url)}: ${reasonOf(err)}. ${hint}`, {
-      cause: err,
-    });
+    const hint =
+      httpStatusOf(err) === 401
+        ? 'The server rejected the credentials: check DATABASE_AUTH_TOKEN.'
+        : 'Check DATABASE_URL (and DATABASE_AUTH_TOKEN for remote databases).';
+    throw new StoreError(
+      'store_unavailable',
+      `Cannot use database ${describeUrl(options.url)}: ${reasonOf(err)}. ${hint}`,
+      {
+        cause: err,
+      },
+    );
   }
 
   try {

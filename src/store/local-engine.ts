@@ -33,7 +33,8 @@ export interface LocalEngineOptions {
  * Statements run once (schema changes, pragmas, transaction control) are not cached: caching them would only push
  * out the statements that repeat. They are dropped after use and freed when V8 collects them.
  */
-const ONE_OFF = /^\s*(CREATE|DROP|ALTER|PRAGMA|VACUUM|ANALYZE|REINDEX|ATTACH|DETACH|BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+const ONE_OFF =
+  /^\s*(CREATE|DROP|ALTER|PRAGMA|VACUUM|ANALYZE|REINDEX|ATTACH|DETACH|BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 
 interface Prepared {
   stmt: Database.Statement;
@@ -54,7 +55,8 @@ const MAX_INT64 = 2n ** 63n - 1n;
 /** The same conversions @libsql/client applies (intMode "number"). */
 function toSql(value: unknown): unknown {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+    if (!Number.isFinite(value))
+      throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
     return value;
   }
   if (typeof value === 'bigint') {
@@ -82,12 +84,15 @@ function bindArgs(args: SqlArgs | undefined): unknown[] | Record<string, unknown
 
 function fromSql(value: unknown): unknown {
   if (typeof value === 'bigint') {
-    if (value < MIN_SAFE || value > MAX_SAFE) throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
+    if (value < MIN_SAFE || value > MAX_SAFE)
+      throw new RangeError('Received integer which cannot be safely represented as a JavaScript number');
     return Number(value);
   }
   if (value instanceof Uint8Array) {
     const { buffer, byteOffset, byteLength } = value;
-    return byteOffset === 0 && byteLength === buffer.byteLength ? buffer : buffer.slice(byteOffset, byteOffset + byteLength);
+    return byteOffset === 0 && byteLength === buffer.byteLength
+      ? buffer
+      : buffer.slice(byteOffset, byteOffset + byteLength);
   }
   return value;
 }
@@ -101,7 +106,13 @@ function toRows(raw: unknown[][], columns: string[]): Row[] {
     for (let i = 0; i < values.length; i++) {
       const name = columns[i] ?? String(i);
       if (Object.hasOwn(row, name)) continue;
-      if (name === '__proto__') Object.defineProperty(row, name, { value: fromSql(values[i]), enumerable: true, writable: true, configurable: true });
+      if (name === '__proto__')
+        Object.defineProperty(row, name, {
+          value: fromSql(values[i]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else row[name] = fromSql(values[i]);
     }
     rows[r] = row;
@@ -142,7 +153,10 @@ const BASE_CODES: Record<number, string> = {
 
 function toLocalError(err: unknown): unknown {
   if (err instanceof Database.SqliteError) {
-    const base = err.rawCode === undefined ? 'SQLITE_UNKNOWN' : (BASE_CODES[err.rawCode & 0xff] ?? `SQLITE_UNKNOWN_${err.rawCode & 0xff}`);
+    const base =
+      err.rawCode === undefined
+        ? 'SQLITE_UNKNOWN'
+        : (BASE_CODES[err.rawCode & 0xff] ?? `SQLITE_UNKNOWN_${err.rawCode & 0xff}`);
     return new LocalSqlError(err.message, base, err.code, err.rawCode, err);
   }
   return err;

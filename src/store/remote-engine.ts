@@ -18,9 +18,11 @@ const NO_STATEMENTS = { size: 0, limit: 0, prepared: 0, reused: 0, evicted: 0 };
  * the server; nothing is prepared in this process, so nothing accumulates here.
  */
 export function openRemoteEngine(options: { url: string; authToken?: string; busyTimeoutMs: number }): Engine {
-  const client: Client = createClient({ url: options.url, authToken: options.authToken, timeout: options.busyTimeoutMs } as Parameters<
-    typeof createClient
-  >[0]);
+  const client: Client = createClient({
+    url: options.url,
+    authToken: options.authToken,
+    timeout: options.busyTimeoutMs,
+  } as Parameters<typeof createClient>[0]);
   return {
     async init() {
       await client.execute('SELECT 1');

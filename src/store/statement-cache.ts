@@ -28,7 +28,8 @@ export class StatementCache<S> {
     readonly limit: number,
     private readonly onEvict?: (sql: string, evicted: number) => void,
   ) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`statement cache limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`statement cache limit must be a positive integer, got ${limit}`);
   }
 
   /** The statement for `sql`, prepared with `prepare` on a miss. */
@@ -63,6 +64,12 @@ export class StatementCache<S> {
   }
 
   stats(): StatementCacheStats {
-    return { size: this.entries.size, limit: this.limit, prepared: this.prepared, reused: this.reused, evicted: this.evicted };
+    return {
+      size: this.entries.size,
+      limit: this.limit,
+      prepared: this.prepared,
+      reused: this.reused,
+      evicted: this.evicted,
+    };
   }
 }

@@ -20,7 +20,7 @@ const BLOCKED = [
   'bot is not a member',
   'not enough rights to send',
   'have no rights to send',
-  'bot can\'t initiate conversation',
+  "bot can't initiate conversation",
   'chat_write_forbidden',
 ];
 
@@ -42,14 +42,18 @@ export function classifyApiError(err: unknown): ApiFailure {
       return { kind: 'migrated', newChatId: params.migrate_to_chat_id, description };
     }
     if (code >= 500) return { kind: 'transient', description };
-    if (d.includes("can't parse entities") || d.includes('can\'t find end tag') || d.includes('unsupported start tag')) {
+    if (d.includes("can't parse entities") || d.includes("can't find end tag") || d.includes('unsupported start tag')) {
       return { kind: 'parse', description };
     }
     if (d.includes('message is too long') || d.includes('text is too long') || d.includes('caption is too long')) {
       return { kind: 'too_long', description };
     }
     if (d.includes('message is not modified')) return { kind: 'not_modified', description };
-    if (d.includes('message to edit not found') || d.includes('message to delete not found') || d.includes("message can't be edited")) {
+    if (
+      d.includes('message to edit not found') ||
+      d.includes('message to delete not found') ||
+      d.includes("message can't be edited")
+    ) {
       return { kind: 'not_found', description };
     }
     if (d.includes('chat not found')) return { kind: 'chat_not_found', description };

@@ -51,7 +51,10 @@ export async function registerCommandMenus(api: Api, all: CommandSpec[], log: Lo
     try {
       await api.setMyCommands(commands, { scope });
     } catch (err) {
-      log.warn({ err: toError(err), scope: scope.type }, 'setMyCommands failed; commands still work, the menu may be stale');
+      log.warn(
+        { err: toError(err), scope: scope.type },
+        'setMyCommands failed; commands still work, the menu may be stale',
+      );
     }
   }
 }

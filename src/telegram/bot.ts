@@ -36,7 +36,8 @@ export interface CreateBotOptions {
   botInfo?: UserFromGetMe;
 }
 
-export const FAILURE_TEXT = "Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.";
+export const FAILURE_TEXT =
+  'Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.';
 /** The error boundary's text for an update that cannot be run again (neither a message nor a button press). */
 const FAILURE_NO_RETRY_TEXT = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
@@ -139,9 +140,13 @@ export async function initBot(
           );
         }
         if (attempt >= 5) {
-          throw new AppError('telegram_failed', `Cannot reach Telegram (getMe failed: ${toError(err).message}). Check TELEGRAM_API_ROOT and the network.`, {
-            cause: err,
-          });
+          throw new AppError(
+            'telegram_failed',
+            `Cannot reach Telegram (getMe failed: ${toError(err).message}). Check TELEGRAM_API_ROOT and the network.`,
+            {
+              cause: err,
+            },
+          );
         }
         log.warn({ err: toError(err), attempt }, 'getMe failed; retrying');
         await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));

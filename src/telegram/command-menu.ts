@@ -16,7 +16,8 @@ export const PRIVATE_ONLY_COMMANDS: ReadonlySet<string> = new Set(['export', 'wi
 /** The commands to offer in `place`, each once (the first description wins), in the given order. */
 export function commandsFor(all: CommandSpec[], place: MenuPlace): CommandSpec[] {
   const seen = new Map<string, CommandSpec>();
-  for (const c of all) if (!seen.has(c.command)) seen.set(c.command, { command: c.command, description: c.description });
+  for (const c of all)
+    if (!seen.has(c.command)) seen.set(c.command, { command: c.command, description: c.description });
   const unique = [...seen.values()];
   return place === 'private' ? unique : unique.filter((c) => !PRIVATE_ONLY_COMMANDS.has(c.command));
 }

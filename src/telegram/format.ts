@@ -35,7 +35,8 @@ const TELEGRAM_NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quo
 export function decodeEntities(s: string, named: Record<string, string> = NAMED): string {
   return s.replace(/&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g, (whole, body: string) => {
     if (body.startsWith('#')) {
-      const cp = body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
+      const cp =
+        body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
       if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return whole;
       return String.fromCodePoint(cp);
     }
@@ -52,7 +53,9 @@ export function htmlToPlain(html: string, options: { keepLinks?: boolean } = {})
   if (options.keepLinks) {
     s = s.replace(/<a\s+href="([^"]*)"\s*>([\s\S]*?)<\/a>/g, (whole, href: string, label: string) => {
       const text = label.replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>/g, '');
-      return decodeEntities(text, TELEGRAM_NAMED) === decodeEntities(href, TELEGRAM_NAMED) ? whole : `${label} (${href})`;
+      return decodeEntities(text, TELEGRAM_NAMED) === decodeEntities(href, TELEGRAM_NAMED)
+        ? whole
+        : `${label} (${href})`;
     });
   }
   return decodeEntities(s.replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>/g, ''), TELEGRAM_NAMED);
@@ -208,7 +211,9 @@ function renderTable(table: Tokens.Table): string {
   if (total <= TABLE_MAX_WIDTH) {
     const line = (cells: string[]) =>
       cells
-        .map((c, i) => pad(c, widths[i] ?? 0, i === columns - 1 && table.align[i] !== 'right' ? null : (table.align[i] ?? null)))
+        .map((c, i) =>
+          pad(c, widths[i] ?? 0, i === columns - 1 && table.align[i] !== 'right' ? null : (table.align[i] ?? null)),
+        )
         .join(' │ ')
         .trimEnd();
     const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
@@ -225,7 +230,11 @@ function renderTable(table: Tokens.Table): string {
 function renderCode(code: Tokens.Code, ctx: Ctx): string {
   const body = escapeHtml(code.text);
   if (body === '') return '';
-  const lang = (code.lang ?? '').trim().split(/\s/)[0]?.replace(/[^A-Za-z0-9_+#.-]/g, '') ?? '';
+  const lang =
+    (code.lang ?? '')
+      .trim()
+      .split(/\s/)[0]
+      ?.replace(/[^A-Za-z0-9_+#.-]/g, '') ?? '';
   if (ctx.inQuote) return `<code>${body}</code>`;
   return lang ? `<pre><code class="language-${lang}">${body}</code></pre>` : `<pre>${body}</pre>`;
 }
@@ -278,7 +287,9 @@ function renderBlock(token: Token, ctx: Ctx): string {
     case 'list':
       return renderList(token as Tokens.List, ctx);
     case 'table':
-      return ctx.inQuote ? escapeHtml(htmlToPlain(renderTable(token as Tokens.Table))) : renderTable(token as Tokens.Table);
+      return ctx.inQuote
+        ? escapeHtml(htmlToPlain(renderTable(token as Tokens.Table)))
+        : renderTable(token as Tokens.Table);
     case 'html':
       return escapeHtml((token as Tokens.HTML).text.replace(/\n+$/, ''));
     default:

@@ -119,7 +119,14 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     features: {
       groups: createGroupsFeature(),
       access: createAccessFeature({ users, outbox }),
-      commands: createCommandsFeature({ users, outbox, control, allCommands, now: clock.now, ...(deps.memory ? { memory: deps.memory } : {}) }),
+      commands: createCommandsFeature({
+        users,
+        outbox,
+        control,
+        allCommands,
+        now: clock.now,
+        ...(deps.memory ? { memory: deps.memory } : {}),
+      }),
       extra: extra.map((f) => f.composer),
       ...(chat ? { chat: chat.composer } : {}),
     },
@@ -145,7 +152,12 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
         if (m.from && !(await users.isServed(m.from.id).catch(() => false))) return;
         await outbox.send(
           { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
-          { text: "⏳ Got it. I'll get to this right after the current reply.", format: 'plain', replyTo: m.message_id, silent: true },
+          {
+            text: "⏳ Got it. I'll get to this right after the current reply.",
+            format: 'plain',
+            replyTo: m.message_id,
+            silent: true,
+          },
         );
       })().catch((err) => tlog.warn({ err: toError(err) }, 'queued notice not sent'));
     },
@@ -177,7 +189,8 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       return true;
     }
   };
-  const strip = (update: Parameters<typeof stripForStranger>[0]) => stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
+  const strip = (update: Parameters<typeof stripForStranger>[0]) =>
+    stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
   const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip });
 
   let polling: Polling | undefined;
@@ -250,7 +263,12 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
         await bot.api.setWebhook(url.toString(), { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
         tlog.info({ path: url.pathname }, 'webhook registered');
       } else {
-        server = await startHttpServer({ port: config.port, ...(config.host ? { host: config.host } : {}), log: tlog, health });
+        server = await startHttpServer({
+          port: config.port,
+          ...(config.host ? { host: config.host } : {}),
+          log: tlog,
+          health,
+        });
         await bot.api.deleteWebhook().catch((err) => tlog.warn({ err: toError(err) }, 'deleteWebhook failed'));
         polling = createPolling({
           api: bot.api,
@@ -272,7 +290,10 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       await dispatcher.stop(config.shutdownGraceMs ?? 10_000);
       // Leases stay alive until running turns have ended, then are handed back so a restart resumes the rest at once.
       await leases?.stopHeartbeat();
-      if (leases) await journal.release().catch((err) => tlog.warn({ err: toError(err) }, 'cannot release journal leases; they expire on their own'));
+      if (leases)
+        await journal
+          .release()
+          .catch((err) => tlog.warn({ err: toError(err) }, 'cannot release journal leases; they expire on their own'));
       leases = undefined;
     },
   };

@@ -29,7 +29,10 @@ export function toReplyMarkup(keyboard: Keyboard | undefined): InlineKeyboardMar
         out.push({ text: button.text, callback_data: button.data });
       } else {
         if (!/^(https?:\/\/|tg:\/\/)/i.test(button.url)) {
-          throw new AppError('invalid_input', `Inline button URL must be http(s):// or tg://, got "${button.url.slice(0, 80)}".`);
+          throw new AppError(
+            'invalid_input',
+            `Inline button URL must be http(s):// or tg://, got "${button.url.slice(0, 80)}".`,
+          );
         }
         out.push({ text: button.text, url: button.url });
       }

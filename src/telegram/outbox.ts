@@ -15,7 +15,13 @@ import { TELEGRAM_TEXT_LIMIT, splitHtml, splitPlain, tailOf, visibleLength } fro
 /** The Bot API methods the outbox uses; `bot.api` satisfies it. */
 export type TelegramApi = Pick<
   Api,
-  'sendMessage' | 'editMessageText' | 'editMessageReplyMarkup' | 'sendDocument' | 'sendChatAction' | 'deleteMessage' | 'sendMessageDraft'
+  | 'sendMessage'
+  | 'editMessageText'
+  | 'editMessageReplyMarkup'
+  | 'sendDocument'
+  | 'sendChatAction'
+  | 'deleteMessage'
+  | 'sendMessageDraft'
 >;
 
 /** grammY types its AbortSignal parameter with the `abort-controller` shim; Node's signal works at runtime. */
@@ -104,7 +110,11 @@ const DeliveryRow = z.object({
   chunks_done: z.number().int(),
 });
 
-const fail = (reason: 'blocked' | 'chat_not_found' | 'failed', message: string): Delivery => ({ ok: false, reason, message });
+const fail = (reason: 'blocked' | 'chat_not_found' | 'failed', message: string): Delivery => ({
+  ok: false,
+  reason,
+  message,
+});
 
 function failureDelivery(f: ApiFailure): Delivery {
   if (f.kind === 'blocked') return fail('blocked', f.description);
@@ -163,12 +173,22 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
   async function call<T>(
     chatId: number,
     fn: (signal: ApiSignal) => Promise<T>,
-    opts: { lane?: Lane; coalesceKey?: string; signal?: AbortSignal; retryTransient?: boolean; retryRateLimit?: boolean } = {},
+    opts: {
+      lane?: Lane;
+      coalesceKey?: string;
+      signal?: AbortSignal;
+      retryTransient?: boolean;
+      retryRateLimit?: boolean;
+    } = {},
   ): Promise<CallResult<T>> {
     let transient = 0;
     let limited = 0;
     for (;;) {
-      const grant = await limiter.acquire(chatId, { lane: opts.lane ?? 'message', coalesceKey: opts.coalesceKey, signal: opts.signal });
+      const grant = await limiter.acquire(chatId, {
+        lane: opts.lane ?? 'message',
+        coalesceKey: opts.coalesceKey,
+        signal: opts.signal,
+      });
       if (!grant) return { ok: false, dropped: true };
       try {
         const value = await fn(AbortSignal.timeout(retry.requestTimeoutMs) as unknown as ApiSignal);
@@ -180,8 +200,15 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
         if (f.kind === 'rate_limited') {
           limiter.onRateLimited(chatId, f.retryAfterMs);
           limited++;
-          log.warn({ chatId, retryAfterMs: f.retryAfterMs, attempt: limited }, 'Telegram rate limit (429); pausing the chat');
-          if (opts.retryRateLimit === false || limited > retry.maxRateLimitRetries || f.retryAfterMs > retry.maxRetryAfterMs) {
+          log.warn(
+            { chatId, retryAfterMs: f.retryAfterMs, attempt: limited },
+            'Telegram rate limit (429); pausing the chat',
+          );
+          if (
+            opts.retryRateLimit === false ||
+            limited > retry.maxRateLimitRetries ||
+            f.retryAfterMs > retry.maxRetryAfterMs
+          ) {
             return { ok: false, failure: f };
           }
           continue;
@@ -190,7 +217,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
           transient++;
           if (opts.retryTransient === false || transient >= retry.maxAttempts) return { ok: false, failure: f };
           const wait = backoff(transient);
-          log.warn({ chatId, attempt: transient, waitMs: wait, err: f.description }, 'Telegram call failed transiently; retrying');
+          log.warn(
+            { chatId, attempt: transient, waitMs: wait, err: f.description },
+            'Telegram call failed transiently; retrying',
+          );
           try {
             await clock.sleep(wait, opts.signal);
           } catch {
@@ -261,7 +291,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       if ('dropped' in r) return { ok: false, delivery: fail('failed', 'The outbox is shutting down.') };
       const f = r.failure;
       if (f.kind === 'parse' && current.html) {
-        log.warn({ chatId, err: f.description }, "Telegram couldn't parse our HTML; re-sending this part as plain text");
+        log.warn(
+          { chatId, err: f.description },
+          "Telegram couldn't parse our HTML; re-sending this part as plain text",
+        );
         current = { body: htmlToPlain(current.body, { keepLinks: true }), html: false };
         continue;
       }
@@ -296,7 +329,13 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     }
   }
 
-  async function deliver(to: ChatRef, chunks: Chunk[], message: OutMessage, startAt: number, onChunk: (ids: number[], done: number) => Promise<void>): Promise<Delivery> {
+  async function deliver(
+    to: ChatRef,
+    chunks: Chunk[],
+    message: OutMessage,
+    startAt: number,
+    onChunk: (ids: number[], done: number) => Promise<void>,
+  ): Promise<Delivery> {
     const markup = toReplyMarkup(message.keyboard);
     const all: number[] = [];
     for (let i = startAt; i < chunks.length; i++) {
@@ -320,7 +359,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     if (chunks.length === 0) return fail('failed', 'Nothing to send: the message text is empty.');
     let prior: z.infer<typeof DeliveryRow> | undefined;
     try {
-      const row = await store.get('SELECT chat_id, message_ids, parts, chunks_done FROM outbox_deliveries WHERE dedupe_key = ?', [key]);
+      const row = await store.get(
+        'SELECT chat_id, message_ids, parts, chunks_done FROM outbox_deliveries WHERE dedupe_key = ?',
+        [key],
+      );
       if (row) prior = DeliveryRow.parse(row);
     } catch (err) {
       log.error({ err: toError(err), dedupeKey: key }, 'Cannot read the delivery record; sending as new');
@@ -392,7 +434,12 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
             signal,
           ),
         preview
-          ? { coalesceKey: `preview:${preview.key}`, signal: preview.signal, retryTransient: false, retryRateLimit: false }
+          ? {
+              coalesceKey: `preview:${preview.key}`,
+              signal: preview.signal,
+              retryTransient: false,
+              retryRateLimit: false,
+            }
           : {},
       );
       if (r.ok) return { ok: true };
@@ -413,10 +460,17 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     }
   }
 
-  async function edit(to: ChatRef, messageId: number, message: OutMessage, options: EditOptions = {}): Promise<Delivery> {
+  async function edit(
+    to: ChatRef,
+    messageId: number,
+    message: OutMessage,
+    options: EditOptions = {},
+  ): Promise<Delivery> {
     toReplyMarkup(message.keyboard);
     // Preview updates skip the chain: they are coalesced in the limiter and must not wait behind a final message.
-    return options.preview ? editNow(to, messageId, message, options) : serial(to, () => editNow(to, messageId, message, options));
+    return options.preview
+      ? editNow(to, messageId, message, options)
+      : serial(to, () => editNow(to, messageId, message, options));
   }
 
   async function editNow(to: ChatRef, messageId: number, message: OutMessage, options: EditOptions): Promise<Delivery> {
@@ -442,7 +496,8 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
         log.info({ chatId: to.chatId, messageId }, 'Message to edit is gone; sending the content as a new message');
         return sendNow(to, message);
       }
-      if (!options.preview) log.error({ chatId: to.chatId, messageId, kind: f.kind, err: f.description }, 'Edit failed');
+      if (!options.preview)
+        log.error({ chatId: to.chatId, messageId, kind: f.kind, err: f.description }, 'Edit failed');
       return failureDelivery(f);
     }
     if (rest.length === 0) return { ok: true, messageIds: [messageId] };
@@ -456,7 +511,11 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     return serial(to, () => editKeyboardNow(to, messageId, markup));
   }
 
-  async function editKeyboardNow(to: ChatRef, messageId: number, markup: InlineKeyboardMarkup | undefined): Promise<Delivery> {
+  async function editKeyboardNow(
+    to: ChatRef,
+    messageId: number,
+    markup: InlineKeyboardMarkup | undefined,
+  ): Promise<Delivery> {
     const chatId = chatOf(to);
     const r = await call(chatId, (signal) =>
       api.editMessageReplyMarkup(chatId, messageId, markup ? { reply_markup: markup } : {}, signal),
@@ -472,7 +531,10 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     return serial(to, () => sendDocumentNow(to, file));
   }
 
-  async function sendDocumentNow(to: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<Delivery> {
+  async function sendDocumentNow(
+    to: ChatRef,
+    file: { name: string; data: Uint8Array; caption?: string },
+  ): Promise<Delivery> {
     const caption = file.caption?.trim() ?? '';
     // Captions are limited to 1024 characters; a longer one follows as its own message so nothing is lost.
     const inline = caption !== '' && caption.length <= 1024 ? caption : undefined;
@@ -480,7 +542,12 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
     for (;;) {
       const chatId = chatOf(to);
       const r = await call(chatId, (signal) =>
-        api.sendDocument(chatId, new InputFile(file.data, file.name), { ...thread(to), ...(inline ? { caption: inline } : {}) }, signal),
+        api.sendDocument(
+          chatId,
+          new InputFile(file.data, file.name),
+          { ...thread(to), ...(inline ? { caption: inline } : {}) },
+          signal,
+        ),
       );
       if (r.ok) {
         const ids = [r.value.message_id];
@@ -545,8 +612,21 @@ export function createTelegramOutbox(deps: TelegramOutboxDeps): TelegramOutbox {
       const asHtml = html;
       const r = await call(
         chatId,
-        (signal) => api.sendMessageDraft(chatId, draftId, payload, { ...thread(to), ...(asHtml ? { parse_mode: 'HTML' as const } : {}) }, signal),
-        { lane: 'light', coalesceKey: `draft:${chatId}:${draftId}`, signal: options.signal, retryTransient: false, retryRateLimit: false },
+        (signal) =>
+          api.sendMessageDraft(
+            chatId,
+            draftId,
+            payload,
+            { ...thread(to), ...(asHtml ? { parse_mode: 'HTML' as const } : {}) },
+            signal,
+          ),
+        {
+          lane: 'light',
+          coalesceKey: `draft:${chatId}:${draftId}`,
+          signal: options.signal,
+          retryTransient: false,
+          retryRateLimit: false,
+        },
       );
       if (r.ok) return true;
       if ('dropped' in r) return false;

@@ -136,7 +136,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   /** When a use stops counting: `window` after completion (in-flight uses count until released). */
   function expiry(u: Use, rule: Rule): number {
-    const done = u.done ?? (u.grantedAt + maxInFlight);
+    const done = u.done ?? u.grantedAt + maxInFlight;
     return done + rule.window;
   }
 
@@ -144,7 +144,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   function freeAt(uses: Use[], rule: Rule, now: number): number {
     for (let i = uses.length - 1; i >= 0; i--) if (expiry(uses[i]!, rule) <= now) uses.splice(i, 1);
     if (uses.length < rule.limit) return now;
-    const ends = uses.map((u) => (u.done === undefined ? Number.POSITIVE_INFINITY : u.done + rule.window)).sort((a, b) => a - b);
+    const ends = uses
+      .map((u) => (u.done === undefined ? Number.POSITIVE_INFINITY : u.done + rule.window))
+      .sort((a, b) => a - b);
     const at = ends[uses.length - rule.limit]!;
     // A leaked grant eventually expires.
     return Number.isFinite(at) ? at : Math.min(...uses.map((u) => expiry(u, rule)));
@@ -187,7 +189,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           settle(s.light.shift()!, NOOP_GRANT);
           progressed = true;
         }
-        if (s.message.length > 0 && globalAt <= now && s.blockedUntil <= now && freeAt(s.uses, ruleFor(s.id), now) <= now) {
+        if (
+          s.message.length > 0 &&
+          globalAt <= now &&
+          s.blockedUntil <= now &&
+          freeAt(s.uses, ruleFor(s.id), now) <= now
+        ) {
           const w = s.message.shift()!;
           settle(w, messageGrant(s, now));
           globalAt = Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
@@ -204,7 +211,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     for (const s of active.values()) {
       const lightAt = s.light.length > 0 ? s.lastLight + lightInterval : Number.POSITIVE_INFINITY;
       const messageAt =
-        s.message.length > 0 ? Math.max(s.blockedUntil, freeAt(s.uses, ruleFor(s.id), now), globalAt) : Number.POSITIVE_INFINITY;
+        s.message.length > 0
+          ? Math.max(s.blockedUntil, freeAt(s.uses, ruleFor(s.id), now), globalAt)
+          : Number.POSITIVE_INFINITY;
       earliest = Math.min(earliest, lightAt, messageAt);
     }
     if (chats.size > 1000) sweep(now);
@@ -285,7 +294,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       recent429.push({ chatId, at: now });
       while (recent429.length > 0 && recent429[0]!.at < now - 1000) recent429.shift();
       // Several chats hit within a second: that's the global limit, not one chat's.
-      if (new Set(recent429.map((r) => r.chatId)).size >= 3) globalBlockedUntil = Math.max(globalBlockedUntil, now + retryAfterMs);
+      if (new Set(recent429.map((r) => r.chatId)).size >= 3)
+        globalBlockedUntil = Math.max(globalBlockedUntil, now + retryAfterMs);
       pump();
     },
     blockGlobal(untilMs) {

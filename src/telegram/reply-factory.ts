@@ -23,10 +23,15 @@ export function createReplyFactory(deps: { outbox: TelegramOutbox; clock: Clock;
     });
     return {
       onEvent(event) {
-        if (!params.showProgress && (event.type === 'tool-start' || event.type === 'tool-progress' || event.type === 'status')) return;
+        if (
+          !params.showProgress &&
+          (event.type === 'tool-start' || event.type === 'tool-progress' || event.type === 'status')
+        )
+          return;
         reply.onEvent(event);
       },
-      finish: (outcome, extra) => reply.finish({ ...outcome, ...(extra?.keyboard ? { keyboard: extra.keyboard } : {}) }),
+      finish: (outcome, extra) =>
+        reply.finish({ ...outcome, ...(extra?.keyboard ? { keyboard: extra.keyboard } : {}) }),
       fail: (text, keyboard) => reply.fail(text, keyboard),
     };
   };

@@ -55,7 +55,15 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
     const messageId = ctx.callbackQuery?.message?.message_id;
     const data = ctx.callbackQuery?.data;
     if (ctx.replayOf !== undefined || !ctx.from || !key || messageId === undefined || !data) return false;
-    return (await journal.earlierPress({ updateId: ctx.update.update_id, userId: ctx.from.id, chatKey: key, messageId, data })) !== undefined;
+    return (
+      (await journal.earlierPress({
+        updateId: ctx.update.update_id,
+        userId: ctx.from.id,
+        chatKey: key,
+        messageId,
+        data,
+      })) !== undefined
+    );
   }
 
   /** The message or button press a Retry refers to, following retries of retries; undefined when it is gone. */
@@ -75,13 +83,17 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
   }
 
   const answer = (ctx: BotContext, text: string) =>
-    ctx.answerCallbackQuery({ text }).catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer a button press'));
+    ctx
+      .answerCallbackQuery({ text })
+      .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer a button press'));
 
   async function editFailed(ctx: BotContext, text: string): Promise<void> {
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (!to || messageId === undefined) return;
-    const d = await outbox.edit(to, messageId, { text, format: 'plain' }).catch((err) => ({ ok: false, message: toError(err).message }));
+    const d = await outbox
+      .edit(to, messageId, { text, format: 'plain' })
+      .catch((err) => ({ ok: false, message: toError(err).message }));
     if (!d.ok) ctx.log.info({ message: d.message }, 'could not edit the failed message');
   }
 
@@ -90,24 +102,29 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
     // Continue runs a turn as the presser: in a group only the person whose answer it is may press it.
     const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
     const entry = parsed.success ? await journal.get(parsed.data.updateId) : undefined;
-    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx)) return answerStaleButton(ctx, outbox, "This button isn't valid here.");
+    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx))
+      return answerStaleButton(ctx, outbox, "This button isn't valid here.");
     const author = entry?.update.message?.from ?? entry?.update.callback_query?.from;
-    if (author && author.id !== ctx.from.id) return void (await answer(ctx, `Only ${displayName(author)} can continue this.`));
+    if (author && author.id !== ctx.from.id)
+      return void (await answer(ctx, `Only ${displayName(author)} can continue this.`));
     if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, 'Already continued — see below.');
     return next();
   });
 
   composer.callbackQuery(/^sys:retry:/, async (ctx) => {
     const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) return answerStaleButton(ctx, outbox, "This button isn't valid any more. Please send your message again.");
-    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, 'Already retried — see below.', { text: RETRIED_TEXT });
+    if (!parsed.success)
+      return answerStaleButton(ctx, outbox, "This button isn't valid any more. Please send your message again.");
+    if (await pressedBefore(ctx))
+      return answerStaleButton(ctx, outbox, 'Already retried — see below.', { text: RETRIED_TEXT });
     const origin = await originOf(parsed.data.updateId);
     if (!origin) return answerStaleButton(ctx, outbox, RETRY_TOO_OLD, { text: RETRY_TOO_OLD });
     if (chatKeyOf(origin.update) !== chatKeyOfCtx(ctx)) {
       return answerStaleButton(ctx, outbox, "This button isn't valid here. Please send your message again.");
     }
     const author = origin.update.message?.from ?? origin.update.callback_query?.from;
-    if (author?.id !== ctx.from.id) return void (await answer(ctx, author ? `Only ${displayName(author)} can retry this.` : RETRY_TOO_OLD));
+    if (author?.id !== ctx.from.id)
+      return void (await answer(ctx, author ? `Only ${displayName(author)} can retry this.` : RETRY_TOO_OLD));
 
     // A replayed button press answers the press itself (its handler knows what happened); a message is acknowledged here.
     if (origin.update.message) await answer(ctx, 'Trying again…');
@@ -115,7 +132,10 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
     if (shows) await editFailed(ctx, RETRYING_TEXT);
     const update: Update = origin.update.message
       ? { update_id: ctx.update.update_id, message: origin.update.message }
-      : { update_id: ctx.update.update_id, callback_query: { ...origin.update.callback_query!, id: ctx.callbackQuery.id } };
+      : {
+          update_id: ctx.update.update_id,
+          callback_query: { ...origin.update.callback_query!, id: ctx.callbackQuery.id },
+        };
     ctx.log.info({ origin: origin.id }, 'retrying an earlier update');
     let interrupted = false;
     try {

@@ -41,7 +41,12 @@ function closeTag(open: Atom & { t: 'open' }): string {
 }
 
 /** The open-tag stack after applying atoms[from, to) to `stack`. */
-function advanceStack(stack: (Atom & { t: 'open' })[], atoms: Atom[], from: number, to: number): (Atom & { t: 'open' })[] {
+function advanceStack(
+  stack: (Atom & { t: 'open' })[],
+  atoms: Atom[],
+  from: number,
+  to: number,
+): (Atom & { t: 'open' })[] {
   const next = [...stack];
   for (let i = from; i < to; i++) {
     const a = atoms[i];

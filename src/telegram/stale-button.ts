@@ -16,7 +16,8 @@ export interface StaleButtonOptions {
 /** The inline keyboard of the pressed message as the press saw it, in our Keyboard shape. */
 function keyboardOf(ctx: BotContext): Keyboard {
   const message = ctx.callbackQuery?.message;
-  const markup = message && 'reply_markup' in message ? (message.reply_markup as InlineKeyboardMarkup | undefined) : undefined;
+  const markup =
+    message && 'reply_markup' in message ? (message.reply_markup as InlineKeyboardMarkup | undefined) : undefined;
   return (markup?.inline_keyboard ?? []).map((row) =>
     row.flatMap((b): Button[] => {
       if ('callback_data' in b && b.callback_data) return [{ text: b.text, data: b.callback_data }];
@@ -31,7 +32,12 @@ function keyboardOf(ctx: BotContext): Keyboard {
  * takes the dead button off the message, so the chat never keeps showing it. Only a message that still carries the
  * pressed button is changed (a forged or late press never edits an unrelated message). Never throws.
  */
-export async function answerStaleButton(ctx: BotContext, outbox: Pick<Outbox, 'edit' | 'editKeyboard'>, answer: string, options: StaleButtonOptions = {}): Promise<void> {
+export async function answerStaleButton(
+  ctx: BotContext,
+  outbox: Pick<Outbox, 'edit' | 'editKeyboard'>,
+  answer: string,
+  options: StaleButtonOptions = {},
+): Promise<void> {
   await ctx
     .answerCallbackQuery({ text: answer.slice(0, 200), ...(options.alert ? { show_alert: true } : {}) })
     .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer a stale button press'));
@@ -40,11 +46,18 @@ export async function answerStaleButton(ctx: BotContext, outbox: Pick<Outbox, 'e
   const messageId = ctx.callbackQuery?.message?.message_id;
   if (!to || messageId === undefined || !pressedMessageShowsButton(ctx)) return;
   const keyboard = keyboardOf(ctx);
-  const left = options.remove === 'button' ? keyboard.map((row) => row.filter((b) => !('data' in b) || b.data !== data)).filter((row) => row.length > 0) : [];
+  const left =
+    options.remove === 'button'
+      ? keyboard.map((row) => row.filter((b) => !('data' in b) || b.data !== data)).filter((row) => row.length > 0)
+      : [];
   try {
     const d =
       options.text !== undefined
-        ? await outbox.edit(to, messageId, { text: options.text, format: 'plain', ...(left.length > 0 ? { keyboard: left } : {}) })
+        ? await outbox.edit(to, messageId, {
+            text: options.text,
+            format: 'plain',
+            ...(left.length > 0 ? { keyboard: left } : {}),
+          })
         : await outbox.editKeyboard(to, messageId, left.length > 0 ? left : undefined);
     if (!d.ok) ctx.log.info({ reason: d.reason, message: d.message }, 'could not take a stale button off its message');
   } catch (err) {

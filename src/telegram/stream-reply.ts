@@ -56,7 +56,8 @@ export function toolStatus(tool: string): string {
   return `⚙️ Working (${tool.replace(/_/g, ' ')})…`;
 }
 
-const EMPTY_ANSWER = "I couldn't put an answer together this time — the reply came back empty. Please try again or rephrase your request.";
+const EMPTY_ANSWER =
+  "I couldn't put an answer together this time — the reply came back empty. Please try again or rephrase your request.";
 const PREVIEW_LIMIT = TELEGRAM_TEXT_LIMIT - 96;
 
 /**
@@ -108,7 +109,8 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
     if (options.transcript) {
       const split = splitStreamingTranscript(md);
       md = split.body;
-      if (options.transcript === 'show' && split.transcript !== undefined) heard = transcriptHtml(split.transcript, !split.complete);
+      if (options.transcript === 'show' && split.transcript !== undefined)
+        heard = transcriptHtml(split.transcript, !split.complete);
     }
     let html = md.trim() === '' ? '' : markdownToHtml(md);
     html = heard && html ? `${heard}\n\n${html}` : heard || html;
@@ -203,7 +205,12 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
     while (running) await running;
   }
 
-  async function deliver(text: string, keyboard: Keyboard | undefined, suspended: boolean, transcript?: string): Promise<Delivery> {
+  async function deliver(
+    text: string,
+    keyboard: Keyboard | undefined,
+    suspended: boolean,
+    transcript?: string,
+  ): Promise<Delivery> {
     await settle();
     const heard = transcript !== undefined && options.transcript === 'show' ? transcriptHtml(transcript) : undefined;
     // A suspended turn has no answer yet: its voice transcript, if shown, stands alone above the approval prompt.

@@ -51,7 +51,9 @@ export interface UndoPress {
 }
 
 /** What the press did: restored (the handler redrew the message) or not (the button is removed unless `keep`). */
-export type UndoOutcome = { done: true; toast: string } | { done: false; toast: string; alert?: boolean; keep?: boolean };
+export type UndoOutcome =
+  | { done: true; toast: string }
+  | { done: false; toast: string; alert?: boolean; keep?: boolean };
 
 export interface UndoHandler {
   undo(press: UndoPress): Promise<UndoOutcome>;
@@ -59,7 +61,9 @@ export interface UndoHandler {
 
 /** The message's keyboard without the pressed button (rows left empty are dropped). */
 function without(keyboard: unknown, data: string): Keyboard | undefined {
-  const rows = (keyboard as { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined)?.inline_keyboard ?? [];
+  const rows =
+    (keyboard as { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined)
+      ?.inline_keyboard ?? [];
   const out: Keyboard = [];
   for (const row of rows) {
     const kept: Button[] = [];
@@ -74,7 +78,10 @@ function without(keyboard: unknown, data: string): Keyboard | undefined {
 }
 
 /** Handles every `u:<kind>:<token>` button with the handler registered for its kind. */
-export function createUndoFeature(deps: { outbox: Outbox; handlers: Record<string, UndoHandler> }): Composer<BotContext> {
+export function createUndoFeature(deps: {
+  outbox: Outbox;
+  handlers: Record<string, UndoHandler>;
+}): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.callbackQuery(/^u:/, async (ctx) => {
     const parsed = undoDataSchema.safeParse(ctx.callbackQuery.data);
@@ -87,15 +94,30 @@ export function createUndoFeature(deps: { outbox: Outbox; handlers: Record<strin
     }
     let outcome: UndoOutcome;
     try {
-      outcome = await handler.undo({ ctx, token: parsed.data.token, chat, messageId: message?.message_id, userId: ctx.from.id });
+      outcome = await handler.undo({
+        ctx,
+        token: parsed.data.token,
+        chat,
+        messageId: message?.message_id,
+        userId: ctx.from.id,
+      });
     } catch (err) {
       ctx.log.warn({ err: toError(err) }, 'undo failed');
-      await ctx.answerCallbackQuery({ text: 'Something went wrong. Please tap Undo again.', show_alert: true }).catch(() => undefined);
+      await ctx
+        .answerCallbackQuery({ text: 'Something went wrong. Please tap Undo again.', show_alert: true })
+        .catch(() => undefined);
       return;
     }
-    await ctx.answerCallbackQuery({ text: outcome.toast.slice(0, 200), ...(!outcome.done && outcome.alert ? { show_alert: true } : {}) });
+    await ctx.answerCallbackQuery({
+      text: outcome.toast.slice(0, 200),
+      ...(!outcome.done && outcome.alert ? { show_alert: true } : {}),
+    });
     if (!outcome.done && !outcome.keep && message) {
-      const d = await deps.outbox.editKeyboard(chat, message.message_id, without(message.reply_markup, ctx.callbackQuery.data));
+      const d = await deps.outbox.editKeyboard(
+        chat,
+        message.message_id,
+        without(message.reply_markup, ctx.callbackQuery.data),
+      );
       if (!d.ok) ctx.log.warn({ reason: d.reason }, 'could not remove a stale Undo button');
     }
   });

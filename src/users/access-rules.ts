@@ -4,7 +4,11 @@ import type { AccessState } from './users.ts';
 export const ACCESS_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** True when a pending request is older than `ttlMs`: its prompt no longer decides anything. */
-export function isRequestExpired(user: { access: AccessState; accessChangedAt: number }, now: number, ttlMs = ACCESS_REQUEST_TTL_MS): boolean {
+export function isRequestExpired(
+  user: { access: AccessState; accessChangedAt: number },
+  now: number,
+  ttlMs = ACCESS_REQUEST_TTL_MS,
+): boolean {
   return user.access === 'pending' && now - user.accessChangedAt >= ttlMs;
 }
 
@@ -32,7 +36,8 @@ export function decidedLabel(access: AccessState): string {
 
 /** What a button from an older prompt or list answers once the request was settled elsewhere. */
 export function staleButtonText(current: AccessState): string {
-  if (current === 'pending') return 'This button is from an older request; a newer one is waiting — use /users to decide.';
+  if (current === 'pending')
+    return 'This button is from an older request; a newer one is waiting — use /users to decide.';
   return `This request was already decided (${decidedLabel(current)}) — use /users to change it.`;
 }
 

@@ -32,14 +32,20 @@ export interface ChatSettingsStore {
 export function createChatSettings(deps: { store: Store; clock: Clock }): ChatSettingsStore {
   const { store, clock } = deps;
   const upsert = (chatId: number, sets: string, args: (number | string | null)[]) =>
-    store.run(
-      `INSERT INTO chat_settings (chat_id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (chat_id) DO NOTHING`,
-      [chatId, clock.now(), clock.now()],
-    ).then(() => store.run(`UPDATE chat_settings SET ${sets}, updated_at = ? WHERE chat_id = ?`, [...args, clock.now(), chatId]));
+    store
+      .run(
+        `INSERT INTO chat_settings (chat_id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (chat_id) DO NOTHING`,
+        [chatId, clock.now(), clock.now()],
+      )
+      .then(() =>
+        store.run(`UPDATE chat_settings SET ${sets}, updated_at = ? WHERE chat_id = ?`, [...args, clock.now(), chatId]),
+      );
 
   const settings: ChatSettingsStore = {
     async get(chatId) {
-      const row = await store.get('SELECT timezone, updated_by, updated_at FROM chat_settings WHERE chat_id = ?', [chatId]);
+      const row = await store.get('SELECT timezone, updated_by, updated_at FROM chat_settings WHERE chat_id = ?', [
+        chatId,
+      ]);
       const tz = row?.timezone == null ? undefined : String(row.timezone);
       return {
         chatId,
@@ -53,17 +59,19 @@ export function createChatSettings(deps: { store: Store; clock: Clock }): ChatSe
     },
     async setTimezone(chatId, timezone, by) {
       if (!isTimeZone(timezone)) throw new Error(`not a time zone: ${timezone}`);
-      await upsert(chatId, 'timezone = ?, updated_by = ?, awaiting_tz_from = NULL, awaiting_tz_at = NULL', [timezone, by]);
+      await upsert(chatId, 'timezone = ?, updated_by = ?, awaiting_tz_from = NULL, awaiting_tz_at = NULL', [
+        timezone,
+        by,
+      ]);
     },
     async awaitTimezone(chatId, userId) {
       await upsert(chatId, 'awaiting_tz_from = ?, awaiting_tz_at = ?', [userId, clock.now()]);
     },
     async isAwaiting(chatId, userId) {
-      const row = await store.get('SELECT 1 AS x FROM chat_settings WHERE chat_id = ? AND awaiting_tz_from = ? AND awaiting_tz_at > ?', [
-        chatId,
-        userId,
-        clock.now() - AWAIT_MS,
-      ]);
+      const row = await store.get(
+        'SELECT 1 AS x FROM chat_settings WHERE chat_id = ? AND awaiting_tz_from = ? AND awaiting_tz_at > ?',
+        [chatId, userId, clock.now() - AWAIT_MS],
+      );
       return row !== undefined;
     },
     async migrate(fromChatId, toChatId) {

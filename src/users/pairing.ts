@@ -31,7 +31,9 @@ export function looksLikePairingCode(text: string): boolean {
 
 /** What is stored: the hash of the normalized code. */
 export function hashPairingCode(code: string): string {
-  return createHash('sha256').update(`pairing:${normalizePairingCode(code)}`).digest('hex');
+  return createHash('sha256')
+    .update(`pairing:${normalizePairingCode(code)}`)
+    .digest('hex');
 }
 
 /**

@@ -1,4 +1,9 @@
-import { type CancelledApprovals, ACCESS_ENDED_PROMPT_TEXT, cancelApprovalsOfUser, usersWithOpenApprovals } from '../approvals/cancel-user.ts';
+import {
+  type CancelledApprovals,
+  ACCESS_ENDED_PROMPT_TEXT,
+  cancelApprovalsOfUser,
+  usersWithOpenApprovals,
+} from '../approvals/cancel-user.ts';
 import type { Clock } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -50,7 +55,13 @@ function clip(text: string, max: number): string {
 }
 
 /** Creates the revocation sweep: what happens to a user's jobs and pending approvals when their access ends. */
-export function createRevocation(deps: { store: Store; outbox: Outbox; users: Users; clock: Clock; log: Logger }): Revocation {
+export function createRevocation(deps: {
+  store: Store;
+  outbox: Outbox;
+  users: Users;
+  clock: Clock;
+  log: Logger;
+}): Revocation {
   const { store, outbox, users, clock } = deps;
   const log = deps.log.child({ module: 'access' });
 
@@ -64,7 +75,12 @@ export function createRevocation(deps: { store: Store; outbox: Outbox; users: Us
     }
     if (paused.length > 0 || cancelled.runs > 0 || cancelled.prompts.length > 0) {
       log.info(
-        { target_user: userId, paused_jobs: paused.length, cancelled_approvals: cancelled.approvals + cancelled.questions, failed_runs: cancelled.runs },
+        {
+          target_user: userId,
+          paused_jobs: paused.length,
+          cancelled_approvals: cancelled.approvals + cancelled.questions,
+          failed_runs: cancelled.runs,
+        },
         'access ended: jobs paused, open approvals cancelled',
       );
     }
@@ -85,7 +101,10 @@ export function createRevocation(deps: { store: Store; outbox: Outbox; users: Us
         if (await users.isServed(change.userId)) return undefined;
         return describeAccessEnded(await endAccess(change.userId));
       } catch (err) {
-        log.error({ err: toError(err), target_user: change.userId }, 'could not stop the work of a user whose access ended');
+        log.error(
+          { err: toError(err), target_user: change.userId },
+          'could not stop the work of a user whose access ended',
+        );
         return "⚠️ I couldn't stop all of their scheduled jobs and pending requests just now. They still won't run for them, and I'll finish the clean-up at the next restart.";
       }
     },
@@ -93,20 +112,28 @@ export function createRevocation(deps: { store: Store; outbox: Outbox; users: Us
     async reconcile() {
       const dropped = await users.dropUnlisted();
       if (dropped.length > 0) log.info({ users: dropped.length }, 'users no longer in ALLOWED_USER_IDS lost access');
-      const candidates = [...new Set([...dropped, ...(await activeJobOwners(store)), ...(await usersWithOpenApprovals(store))])];
+      const candidates = [
+        ...new Set([...dropped, ...(await activeJobOwners(store)), ...(await usersWithOpenApprovals(store))]),
+      ];
       const ended: AccessEnded[] = [];
       const lines: string[] = [];
       for (const userId of candidates) {
         if (await users.isServed(userId)) continue;
         const result = await endAccess(userId);
         ended.push(result);
-        const what = describeAccessEnded(result, dropped.includes(userId) ? 'add them back to ALLOWED_USER_IDS' : undefined);
+        const what = describeAccessEnded(
+          result,
+          dropped.includes(userId) ? 'add them back to ALLOWED_USER_IDS' : undefined,
+        );
         const why = dropped.includes(userId) ? 'is no longer in ALLOWED_USER_IDS' : 'no longer has access';
         if (what) lines.push(`• ${await nameOf(userId)} ${why}. ${what}`);
       }
       const ownerId = await users.ownerId();
       if (lines.length > 0 && ownerId !== undefined) {
-        const d = await outbox.send({ chatId: ownerId }, { text: `🔒 Access check at start-up:\n\n${lines.join('\n\n')}`, format: 'plain' });
+        const d = await outbox.send(
+          { chatId: ownerId },
+          { text: `🔒 Access check at start-up:\n\n${lines.join('\n\n')}`, format: 'plain' },
+        );
         if (!d.ok) log.warn({ reason: d.reason }, 'could not tell the owner what the access check paused');
       }
       return ended;

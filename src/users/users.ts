@@ -57,7 +57,10 @@ export type DecideResult =
   | { ok: false; reason: 'unknown_user' };
 
 /** Outcome of claiming an unowned bot with the pairing code. */
-export type ClaimResult = { won: true; ownerId: number } | { won: false; reason: 'taken'; ownerId: number } | { won: false; reason: 'bad_code' };
+export type ClaimResult =
+  | { won: true; ownerId: number }
+  | { won: false; reason: 'taken'; ownerId: number }
+  | { won: false; reason: 'bad_code' };
 
 /** The Telegram `from` fields we keep (metadata only). */
 export interface TelegramUser {
@@ -152,7 +155,8 @@ function toRecord(row: Row): UserRecord {
   };
 }
 
-const COLUMNS = 'id, first_name, username, timezone, access, access_version, access_changed_at, settings, created_at, updated_at';
+const COLUMNS =
+  'id, first_name, username, timezone, access, access_version, access_changed_at, settings, created_at, updated_at';
 
 /** Creates the users service over the `users` table (migration 001) and `access_notices` (004, per chat since 020). */
 export function createUsers(deps: {
@@ -233,7 +237,10 @@ export function createUsers(deps: {
         await tx.run('DELETE FROM owner_pairing');
         if (owner.length > 0) return undefined;
         const code = newPairingCode();
-        await tx.run('INSERT INTO owner_pairing (code_hash, created_at) VALUES (?, ?)', [hashPairingCode(code), clock.now()]);
+        await tx.run('INSERT INTO owner_pairing (code_hash, created_at) VALUES (?, ?)', [
+          hashPairingCode(code),
+          clock.now(),
+        ]);
         return code;
       });
     },
@@ -242,7 +249,11 @@ export function createUsers(deps: {
         const now = clock.now();
         const rows = await tx.query(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [from.id]);
         const current = rows[0] ? toRecord(rows[0]) : undefined;
-        if (current && current.access !== 'unknown' && !(current.access === 'pending' && isRequestExpired(current, now))) {
+        if (
+          current &&
+          current.access !== 'unknown' &&
+          !(current.access === 'pending' && isRequestExpired(current, now))
+        ) {
           return { state: current.access, isNew: false, version: current.accessVersion };
         }
         await tx.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, 'pending', now, now]);
@@ -257,7 +268,10 @@ export function createUsers(deps: {
         const current = rows[0] ? toRecord(rows[0]) : undefined;
         if (!current) {
           if (options.version !== undefined) return { ok: false, reason: 'unknown_user' };
-          await tx.run(`INSERT INTO users (id, access, settings, created_at, updated_at) VALUES (?, 'unknown', '{}', ?, ?)`, [userId, now, now]);
+          await tx.run(
+            `INSERT INTO users (id, access, settings, created_at, updated_at) VALUES (?, 'unknown', '{}', ?, ?)`,
+            [userId, now, now],
+          );
         }
         const from = current?.access ?? 'unknown';
         if (options.version !== undefined && current && current.accessVersion !== options.version) {
@@ -291,7 +305,10 @@ export function createUsers(deps: {
     },
     takePrompts(userId, version) {
       return store.write(async (tx) => {
-        const rows = await tx.query('SELECT chat_id, message_id FROM access_prompts WHERE user_id = ? AND version < ?', [userId, version]);
+        const rows = await tx.query(
+          'SELECT chat_id, message_id FROM access_prompts WHERE user_id = ? AND version < ?',
+          [userId, version],
+        );
         await tx.run('DELETE FROM access_prompts WHERE user_id = ? AND version < ?', [userId, version]);
         return rows.map((r) => ({ chatId: Number(r.chat_id), messageId: Number(r.message_id) }));
       });
@@ -314,7 +331,8 @@ export function createUsers(deps: {
     },
     async setTimezone(userId, timezone) {
       const parsed = timeZoneSchema.safeParse(timezone);
-      if (!parsed.success) throw new AppError('invalid_input', `"${timezone}" is not an IANA time zone such as Europe/Berlin`);
+      if (!parsed.success)
+        throw new AppError('invalid_input', `"${timezone}" is not an IANA time zone such as Europe/Berlin`);
       await store.run('UPDATE users SET timezone = ?, updated_at = ? WHERE id = ?', [parsed.data, clock.now(), userId]);
     },
     async timezoneOf(userId) {
@@ -326,7 +344,11 @@ export function createUsers(deps: {
       return store.write(async (tx) => {
         const rows = await tx.query('SELECT settings FROM users WHERE id = ?', [userId]);
         const next = userSettingsSchema.parse({ ...parseSettings(rows[0]?.settings), ...patch });
-        await tx.run('UPDATE users SET settings = ?, updated_at = ? WHERE id = ?', [JSON.stringify(next), clock.now(), userId]);
+        await tx.run('UPDATE users SET settings = ?, updated_at = ? WHERE id = ?', [
+          JSON.stringify(next),
+          clock.now(),
+          userId,
+        ]);
         return next;
       });
     },
@@ -335,10 +357,16 @@ export function createUsers(deps: {
       const windowMs = options.windowMs ?? DAY_MS;
       return store.write(async (tx) => {
         const now = clock.now();
-        const rows = await tx.query('SELECT last_notice_at FROM access_notices WHERE user_id = ? AND chat_id = ?', [userId, chatId]);
+        const rows = await tx.query('SELECT last_notice_at FROM access_notices WHERE user_id = ? AND chat_id = ?', [
+          userId,
+          chatId,
+        ]);
         const last = rows[0] ? Number(rows[0].last_notice_at) : undefined;
         if (last !== undefined && now - last < windowMs) {
-          await tx.run('UPDATE access_notices SET attempts = attempts + 1 WHERE user_id = ? AND chat_id = ?', [userId, chatId]);
+          await tx.run('UPDATE access_notices SET attempts = attempts + 1 WHERE user_id = ? AND chat_id = ?', [
+            userId,
+            chatId,
+          ]);
           return false;
         }
         await tx.run(

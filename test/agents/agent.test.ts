@@ -16,7 +16,13 @@ describe('agent loop', () => {
   const input = (text: string) => ({ history: [], text });
 
   it('streams a plain answer: events in order, time line once in the system instruction', async () => {
-    const agent = createAgent({ name: 'assistant', description: 'General help', model: 'agent-model', instructions: 'Be nice.', llm: h.llm });
+    const agent = createAgent({
+      name: 'assistant',
+      description: 'General help',
+      model: 'agent-model',
+      instructions: 'Be nice.',
+      llm: h.llm,
+    });
     h.gemini.enqueue({ chunks: ['Hel', 'lo!'] });
     const ctx = h.ctx();
     const r = await agent.run(input('hi'), ctx);
@@ -48,9 +54,22 @@ describe('agent loop', () => {
         return { sum: a + b };
       },
     });
-    const agent = createAgent({ name: 'calc', description: 'Calculator', model: 'm', instructions: 'Calc.', tools: [slowAdd], llm: h.llm });
+    const agent = createAgent({
+      name: 'calc',
+      description: 'Calculator',
+      model: 'm',
+      instructions: 'Calc.',
+      tools: [slowAdd],
+      llm: h.llm,
+    });
     h.gemini.enqueue(
-      { text: 'Let me add.', functionCalls: [{ name: 'add', args: { a: 1, b: 2 } }, { name: 'add', args: { a: 10, b: 20 } }] },
+      {
+        text: 'Let me add.',
+        functionCalls: [
+          { name: 'add', args: { a: 1, b: 2 } },
+          { name: 'add', args: { a: 10, b: 20 } },
+        ],
+      },
       { text: '3 and 30' },
     );
     const r = await agent.run(input('add'), h.ctx());
@@ -58,7 +77,10 @@ describe('agent loop', () => {
     assert.equal(maxRunning, 2, 'both calls ran at the same time');
     const second = h.gemini.generateCalls()[1];
     assert.ok(second);
-    assert.deepEqual(functionResponses(second.contents).map((f) => f.response), [{ sum: 3 }, { sum: 30 }]);
+    assert.deepEqual(
+      functionResponses(second.contents).map((f) => f.response),
+      [{ sum: 3 }, { sum: 30 }],
+    );
     assert.deepEqual(
       h.events.filter((e) => e.type === 'tool-start' || e.type === 'tool-result').map((e) => e.type),
       ['tool-start', 'tool-start', 'tool-result', 'tool-result'],
@@ -78,17 +100,38 @@ describe('agent loop', () => {
         return 'ok';
       },
     });
-    const agent = createAgent({ name: 'a', description: 'Alarms', model: 'm', instructions: 'x', tools: [tool], llm: h.llm });
-    h.gemini.enqueue({ functionCalls: [{ name: 'set_alarm', args: { minutes: 'ten' } }] }, { functionCalls: [{ name: 'set_alarm', args: { minutes: 10 } }] }, { text: 'Alarm set.' });
+    const agent = createAgent({
+      name: 'a',
+      description: 'Alarms',
+      model: 'm',
+      instructions: 'x',
+      tools: [tool],
+      llm: h.llm,
+    });
+    h.gemini.enqueue(
+      { functionCalls: [{ name: 'set_alarm', args: { minutes: 'ten' } }] },
+      { functionCalls: [{ name: 'set_alarm', args: { minutes: 10 } }] },
+      { text: 'Alarm set.' },
+    );
     const r = await agent.run(input('alarm in ten'), h.ctx());
     assert.equal(r.text, 'Alarm set.');
     const fed = functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response;
     assert.match(String(fed?.error), /Invalid arguments for set_alarm: minutes: .*number/);
     assert.equal(ran, true, 'the corrected call ran');
-    const unknown = createAgent({ name: 'b', description: 'x', model: 'm', instructions: 'x', tools: [tool], llm: h.llm });
+    const unknown = createAgent({
+      name: 'b',
+      description: 'x',
+      model: 'm',
+      instructions: 'x',
+      tools: [tool],
+      llm: h.llm,
+    });
     h.gemini.enqueue({ functionCalls: [{ name: 'launch_rocket', args: {} }] }, { text: 'cannot' });
     await unknown.run(input('go'), h.ctx());
-    assert.match(String(functionResponses(h.gemini.generateCalls().at(-1)?.contents ?? [])[0]?.response.error), /Unknown tool "launch_rocket"/);
+    assert.match(
+      String(functionResponses(h.gemini.generateCalls().at(-1)?.contents ?? [])[0]?.response.error),
+      /Unknown tool "launch_rocket"/,
+    );
   });
 
   it('turns a thrown error and a timeout into tool errors and keeps going', async () => {
@@ -115,7 +158,14 @@ describe('agent loop', () => {
         });
       },
     });
-    const agent = createAgent({ name: 'a', description: 'x', model: 'm', instructions: 'x', tools: [boom, slow], llm: h.llm });
+    const agent = createAgent({
+      name: 'a',
+      description: 'x',
+      model: 'm',
+      instructions: 'x',
+      tools: [boom, slow],
+      llm: h.llm,
+    });
     h.gemini.enqueue({ functionCalls: [{ name: 'boom' }, { name: 'slow' }] }, { text: 'Both failed, sorry.' });
     const r = await agent.run(input('go'), h.ctx());
     assert.equal(r.status, 'done');
@@ -124,12 +174,22 @@ describe('agent loop', () => {
     assert.match(String(b?.response.error), /timed out after 50 ms/);
     assert.equal(aborted, true, "the tool's signal was aborted on timeout");
     const results = h.events.filter((e) => e.type === 'tool-result');
-    assert.deepEqual(results.map((e) => (e.type === 'tool-result' ? e.ok : null)), [false, false]);
+    assert.deepEqual(
+      results.map((e) => (e.type === 'tool-result' ? e.ok : null)),
+      [false, false],
+    );
   });
 
   it('stops at max steps with an honest message and the partial answer', async () => {
     const ping = defineTool({ name: 'ping', description: 'Ping', input: z.object({}), execute: () => 'pong' });
-    const agent = createAgent({ name: 'a', description: 'x', model: 'm', instructions: 'x', tools: [ping], llm: h.llm });
+    const agent = createAgent({
+      name: 'a',
+      description: 'x',
+      model: 'm',
+      instructions: 'x',
+      tools: [ping],
+      llm: h.llm,
+    });
     h.gemini.setHandler(() => ({ text: 'Still checking…', functionCalls: [{ name: 'ping' }] }));
     const r = await agent.run(input('loop forever'), h.ctx({ limits: { maxSteps: 3 } }));
     assert.equal(r.status, 'limit');
@@ -155,8 +215,18 @@ describe('agent loop', () => {
 
   it('stops at the turn token budget', async () => {
     const ping = defineTool({ name: 'ping', description: 'Ping', input: z.object({}), execute: () => 'pong' });
-    const agent = createAgent({ name: 'a', description: 'x', model: 'm', instructions: 'x', tools: [ping], llm: h.llm });
-    h.gemini.setHandler(() => ({ functionCalls: [{ name: 'ping' }], usage: { promptTokenCount: 900, candidatesTokenCount: 200 } }));
+    const agent = createAgent({
+      name: 'a',
+      description: 'x',
+      model: 'm',
+      instructions: 'x',
+      tools: [ping],
+      llm: h.llm,
+    });
+    h.gemini.setHandler(() => ({
+      functionCalls: [{ name: 'ping' }],
+      usage: { promptTokenCount: 900, candidatesTokenCount: 200 },
+    }));
     const ctx = h.ctx({ limits: { turnTokenBudget: 2000 } });
     const r = await agent.run(input('q'), ctx);
     assert.equal(r.status, 'limit');
@@ -176,9 +246,19 @@ describe('agent loop', () => {
         return { seen: true };
       },
     });
-    const agent = createAgent({ name: 'a', description: 'x', model: 'm', instructions: 'x', tools: [look], llm: h.llm });
+    const agent = createAgent({
+      name: 'a',
+      description: 'x',
+      model: 'm',
+      instructions: 'x',
+      tools: [look],
+      llm: h.llm,
+    });
     h.gemini.enqueue({ functionCalls: [{ name: 'look' }] }, { text: 'A cat.' });
-    await agent.run({ history: [], text: 'what is this?', attachments: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] }, h.ctx());
+    await agent.run(
+      { history: [], text: 'what is this?', attachments: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+      h.ctx(),
+    );
     const parts = h.gemini.generateCalls()[0]?.contents.at(-1)?.parts ?? [];
     assert.deepEqual(parts[1], { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } });
     assert.ok(h.events.some((e) => e.type === 'tool-progress' && e.message === 'Looking closely…'));

@@ -87,7 +87,9 @@ export async function createHarness(): Promise<Harness> {
 }
 
 /** Parts of the function-response turn in a recorded request (the last user turn). */
-export function functionResponses(contents: { role?: string; parts?: unknown[] }[]): { name: string; response: Record<string, unknown> }[] {
+export function functionResponses(
+  contents: { role?: string; parts?: unknown[] }[],
+): { name: string; response: Record<string, unknown> }[] {
   const last = contents.at(-1);
   return (last?.parts ?? [])
     .map((p) => (p as { functionResponse?: { name: string; response: Record<string, unknown> } }).functionResponse)

@@ -75,12 +75,17 @@ describe('http_fetch redirects are checked against the approval policy at every 
   it('an allowed site redirecting to a host that needs approval is not followed; the model is told where it led', async () => {
     hits.length = 0;
     const target = `http://localhost:${port}/collect?d=User%20lives%20in%20Lisbon`;
-    const err = await Promise.resolve(tool().execute({ url: `${base}/open?to=${encodeURIComponent(target)}` }, toolCtx())).then(
+    const err = await Promise.resolve(
+      tool().execute({ url: `${base}/open?to=${encodeURIComponent(target)}` }, toolCtx()),
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );
     assert.ok(err instanceof RedirectNeedsApprovalError, `expected a refused redirect, got ${String(err)}`);
-    assert.match(err.message, /redirected to http:\/\/localhost:\d+\/collect\?d=User%20lives%20in%20Lisbon \(host localhost\)/);
+    assert.match(
+      err.message,
+      /redirected to http:\/\/localhost:\d+\/collect\?d=User%20lives%20in%20Lisbon \(host localhost\)/,
+    );
     assert.match(err.message, /call http_fetch again with that URL/);
     assert.deepEqual(
       hits.filter((h) => h.includes('/collect')),
@@ -95,9 +100,17 @@ describe('http_fetch redirects are checked against the approval policy at every 
     assert.equal(page.text, 'page /page');
   });
 
-  it("a hop to a host the user granted is followed, for that user only", async () => {
+  it('a hop to a host the user granted is followed, for that user only', async () => {
     await store.write((tx) =>
-      insertGrant(tx, { userId: 1, tool: 'http_fetch', target: 'localhost', grantedBy: 1, chatId: 1, approvalId: 'a1', at: 0 }),
+      insertGrant(tx, {
+        userId: 1,
+        tool: 'http_fetch',
+        target: 'localhost',
+        grantedBy: 1,
+        chatId: 1,
+        approvalId: 'a1',
+        at: 0,
+      }),
     );
     hits.length = 0;
     const target = `http://localhost:${port}/collect?d=ok`;
@@ -152,7 +165,9 @@ describe('http_fetch concurrency per turn', () => {
 
   it('at most 3 fetches of one turn are in flight; the others wait and all complete; another turn is not held up', async () => {
     const tool = createHttpFetchTool({ allowPrivate: true });
-    const results = Array.from({ length: 5 }, (_, i) => Promise.resolve(tool.execute({ url: `${base}/slow/${i}?turn=t1` }, toolCtx())));
+    const results = Array.from({ length: 5 }, (_, i) =>
+      Promise.resolve(tool.execute({ url: `${base}/slow/${i}?turn=t1` }, toolCtx())),
+    );
     await until(() => held.length >= 3);
     await settle();
     assert.equal(held.length, 3, 'the 4th and 5th fetch of the turn wait for a slot');
@@ -180,10 +195,14 @@ describe('http_fetch concurrency per turn', () => {
   it('a fetch waiting for a slot gives up when its turn is stopped, without taking a slot', async () => {
     held.length = 0;
     const tool = createHttpFetchTool({ allowPrivate: true });
-    const running = Array.from({ length: 3 }, (_, i) => Promise.resolve(tool.execute({ url: `${base}/slow/${i}?turn=t3` }, toolCtx({ turnId: 't3' }))));
+    const running = Array.from({ length: 3 }, (_, i) =>
+      Promise.resolve(tool.execute({ url: `${base}/slow/${i}?turn=t3` }, toolCtx({ turnId: 't3' }))),
+    );
     await until(() => held.length >= 3);
     const stop = new AbortController();
-    const waiting = Promise.resolve(tool.execute({ url: `${base}/slow/w?turn=t3` }, toolCtx({ turnId: 't3', signal: stop.signal })));
+    const waiting = Promise.resolve(
+      tool.execute({ url: `${base}/slow/w?turn=t3` }, toolCtx({ turnId: 't3', signal: stop.signal })),
+    );
     stop.abort(new Error('stopped by the user'));
     await assert.rejects(waiting, /stopped by the user/);
     const next = Promise.resolve(tool.execute({ url: `${base}/slow/n?turn=t3` }, toolCtx({ turnId: 't3' })));

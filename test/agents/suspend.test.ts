@@ -10,7 +10,8 @@ import { type Harness, createHarness, functionResponses } from './harness.ts';
 /** A gate with a fixed policy: `delete_note` needs approval, `format_disk` is forbidden, the rest runs. */
 const policyGate: ToolGate = {
   async check(call: GateCall) {
-    if (call.tool === 'delete_note') return { action: 'suspend', payload: { prompt: `Delete note ${String(call.args.id)}?` } };
+    if (call.tool === 'delete_note')
+      return { action: 'suspend', payload: { prompt: `Delete note ${String(call.args.id)}?` } };
     if (call.tool === 'format_disk') return { action: 'deny', reason: 'never allowed' };
     return { action: 'allow' };
   },
@@ -59,7 +60,15 @@ describe('suspension and resume', () => {
   ];
 
   const notesAgent = (gate?: ToolGate) =>
-    createAgent({ name: 'notes', description: 'Manages notes for the user', model: 'notes-model', instructions: 'Notes.', tools: tools(), llm: h.llm, ...(gate ? { gate } : {}) });
+    createAgent({
+      name: 'notes',
+      description: 'Manages notes for the user',
+      model: 'notes-model',
+      instructions: 'Notes.',
+      tools: tools(),
+      llm: h.llm,
+      ...(gate ? { gate } : {}),
+    });
 
   it('suspends before a gated call while the allowed parallel call runs; approved runs the tool with stored args', async () => {
     const agent = notesAgent(policyGate);
@@ -83,9 +92,15 @@ describe('suspension and resume', () => {
     assert.deepEqual(deleted, ['n1']);
     assert.equal(reads, 1, 'the completed call did not run again');
     const responses = functionResponses(h.gemini.generateCalls()[1]?.contents ?? []);
-    assert.deepEqual(responses.map((x) => x.response), [{ deleted: 'n1' }, { notes: ['n1', 'n2'] }]);
+    assert.deepEqual(
+      responses.map((x) => x.response),
+      [{ deleted: 'n1' }, { notes: ['n1', 'n2'] }],
+    );
     // The full turn (before and after the pause) is in the result.
-    assert.deepEqual(done.contents.map((c) => c.role), ['model', 'user', 'model']);
+    assert.deepEqual(
+      done.contents.map((c) => c.role),
+      ['model', 'user', 'model'],
+    );
   });
 
   it('denied: the tool never runs and the model is told why', async () => {
@@ -94,7 +109,11 @@ describe('suspension and resume', () => {
     const r = await agent.run({ history: [], text: 'delete n2' }, h.ctx());
     const callId = r.suspension?.pending[0]?.callId ?? '';
     h.gemini.enqueue({ text: 'OK, I left it.' });
-    const done = await agent.resume(r.suspension?.snapshot, { [callId]: { type: 'denied', reason: 'I changed my mind' } }, h.ctx());
+    const done = await agent.resume(
+      r.suspension?.snapshot,
+      { [callId]: { type: 'denied', reason: 'I changed my mind' } },
+      h.ctx(),
+    );
     assert.equal(done.text, 'OK, I left it.');
     assert.deepEqual(deleted, []);
     assert.deepEqual(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response, {
@@ -105,7 +124,10 @@ describe('suspension and resume', () => {
   it('a deny decision goes straight back to the model; a throwing gate fails closed (suspends)', async () => {
     h.gemini.enqueue({ functionCalls: [{ name: 'format_disk' }] }, { text: 'Not allowed.' });
     await notesAgent(policyGate).run({ history: [], text: 'format' }, h.ctx());
-    assert.match(String(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response.error), /not allowed: never allowed/);
+    assert.match(
+      String(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response.error),
+      /not allowed: never allowed/,
+    );
 
     const broken: ToolGate = {
       check() {
@@ -128,7 +150,11 @@ describe('suspension and resume', () => {
     assert.equal(q?.kind, 'question');
     assert.deepEqual(q?.payload, { question: 'Tea or coffee?', options: ['tea', 'coffee'] });
     h.gemini.enqueue({ text: 'Tea it is.' });
-    const done = await agent.resume(r.suspension?.snapshot, { [q?.callId ?? '']: { type: 'answer', value: 'tea' } }, h.ctx());
+    const done = await agent.resume(
+      r.suspension?.snapshot,
+      { [q?.callId ?? '']: { type: 'answer', value: 'tea' } },
+      h.ctx(),
+    );
     assert.equal(done.text, 'Tea it is.');
     assert.deepEqual(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response, { answer: 'tea' });
   });
@@ -137,10 +163,22 @@ describe('suspension and resume', () => {
     const net = createNetwork({
       name: 'router',
       router: { model: 'router-model', instructions: 'Route.' },
-      agents: [notesAgent(policyGate), createAgent({ name: 'chat', description: 'Small talk and chatting', model: 'chat-model', instructions: 'Chat.', llm: h.llm })],
+      agents: [
+        notesAgent(policyGate),
+        createAgent({
+          name: 'chat',
+          description: 'Small talk and chatting',
+          model: 'chat-model',
+          instructions: 'Chat.',
+          llm: h.llm,
+        }),
+      ],
       llm: h.llm,
     });
-    h.gemini.enqueueFor({ model: 'router-model' }, { functionCalls: [{ name: 'agent_notes', args: { task: 'delete note n1' } }] });
+    h.gemini.enqueueFor(
+      { model: 'router-model' },
+      { functionCalls: [{ name: 'agent_notes', args: { task: 'delete note n1' } }] },
+    );
     h.gemini.enqueueFor({ model: 'notes-model' }, { functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] });
     const r = await net.run({ history: [], text: 'delete n1' }, h.ctx());
     assert.equal(r.status, 'suspended');
@@ -149,25 +187,46 @@ describe('suspension and resume', () => {
     assert.equal(pending?.tool, 'delete_note');
 
     // Missing resolutions are refused clearly.
-    await assert.rejects(net.resume(r.suspension?.snapshot, {}, h.ctx()), (e: unknown) => e instanceof AppError && e.code === 'invalid_input');
+    await assert.rejects(
+      net.resume(r.suspension?.snapshot, {}, h.ctx()),
+      (e: unknown) => e instanceof AppError && e.code === 'invalid_input',
+    );
     // A damaged snapshot too.
-    await assert.rejects(net.resume({ v: 2 }, {}, h.ctx()), (e: unknown) => e instanceof AppError && e.code === 'invalid_input');
+    await assert.rejects(
+      net.resume({ v: 2 }, {}, h.ctx()),
+      (e: unknown) => e instanceof AppError && e.code === 'invalid_input',
+    );
 
     h.gemini.enqueueFor({ model: 'notes-model' }, { text: 'Note n1 deleted.' });
-    const done = await net.resume(JSON.parse(JSON.stringify(r.suspension?.snapshot)), { [pending?.callId ?? '']: { type: 'approved' } }, h.ctx());
+    const done = await net.resume(
+      JSON.parse(JSON.stringify(r.suspension?.snapshot)),
+      { [pending?.callId ?? '']: { type: 'approved' } },
+      h.ctx(),
+    );
     assert.equal(done.status, 'done');
     assert.equal(done.text, 'Note n1 deleted.');
     assert.deepEqual(deleted, ['n1']);
-    assert.deepEqual(h.gemini.generateCalls().map((c) => c.model), ['router-model', 'notes-model', 'notes-model']);
+    assert.deepEqual(
+      h.gemini.generateCalls().map((c) => c.model),
+      ['router-model', 'notes-model', 'notes-model'],
+    );
   });
 
   it('parallel pending calls are decided one by one; resume needs all of them', async () => {
     const agent = notesAgent(policyGate);
-    h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'a' } }, { name: 'delete_note', args: { id: 'b' } }] });
+    h.gemini.enqueue({
+      functionCalls: [
+        { name: 'delete_note', args: { id: 'a' } },
+        { name: 'delete_note', args: { id: 'b' } },
+      ],
+    });
     const r = await agent.run({ history: [], text: 'delete a and b' }, h.ctx());
     const [first, second] = r.suspension?.pending ?? [];
     assert.ok(first && second);
-    await assert.rejects(agent.resume(r.suspension?.snapshot, { [first.callId]: { type: 'approved' } }, h.ctx()), /no decision/);
+    await assert.rejects(
+      agent.resume(r.suspension?.snapshot, { [first.callId]: { type: 'approved' } }, h.ctx()),
+      /no decision/,
+    );
     h.gemini.enqueue({ text: 'Deleted a, kept b.' });
     const done = await agent.resume(
       r.suspension?.snapshot,
@@ -179,10 +238,34 @@ describe('suspension and resume', () => {
   });
 
   it('a media turn suspended in the media agent resumes there (the router is never asked)', async () => {
-    const assistant = createAgent({ name: 'assistant', description: 'Reads what the user sent', model: 'assistant-model', instructions: 'Assist.', tools: tools(), llm: h.llm, gate: policyGate });
-    const net = createNetwork({ name: 'router', router: { model: 'router-model', instructions: 'Route.' }, agents: [notesAgent(policyGate), assistant], llm: h.llm });
-    h.gemini.enqueueFor({ model: 'assistant-model' }, { functionCalls: [{ name: 'delete_note', args: { id: 'photo-note' } }] }, { text: 'Deleted the note in your photo.' });
-    const r = await net.run({ history: [], text: 'delete the note in this photo', attachments: [{ mimeType: 'image/jpeg', data: '/9j/4AAQ' }] }, h.ctx());
+    const assistant = createAgent({
+      name: 'assistant',
+      description: 'Reads what the user sent',
+      model: 'assistant-model',
+      instructions: 'Assist.',
+      tools: tools(),
+      llm: h.llm,
+      gate: policyGate,
+    });
+    const net = createNetwork({
+      name: 'router',
+      router: { model: 'router-model', instructions: 'Route.' },
+      agents: [notesAgent(policyGate), assistant],
+      llm: h.llm,
+    });
+    h.gemini.enqueueFor(
+      { model: 'assistant-model' },
+      { functionCalls: [{ name: 'delete_note', args: { id: 'photo-note' } }] },
+      { text: 'Deleted the note in your photo.' },
+    );
+    const r = await net.run(
+      {
+        history: [],
+        text: 'delete the note in this photo',
+        attachments: [{ mimeType: 'image/jpeg', data: '/9j/4AAQ' }],
+      },
+      h.ctx(),
+    );
     assert.equal(r.status, 'suspended');
     const snapshot = JSON.parse(JSON.stringify(r.suspension?.snapshot));
     const callId = r.suspension?.pending[0]?.callId ?? '';
@@ -190,7 +273,13 @@ describe('suspension and resume', () => {
     assert.equal(done.status, 'done');
     assert.equal(done.text, 'Deleted the note in your photo.');
     assert.deepEqual(deleted, ['photo-note']);
-    assert.deepEqual(h.gemini.generateCalls().map((c) => c.model), ['assistant-model', 'assistant-model']);
-    assert.ok(JSON.stringify(h.gemini.generateCalls()[1]?.contents).includes('/9j/4AAQ'), 'the resumed call still has the photo');
+    assert.deepEqual(
+      h.gemini.generateCalls().map((c) => c.model),
+      ['assistant-model', 'assistant-model'],
+    );
+    assert.ok(
+      JSON.stringify(h.gemini.generateCalls()[1]?.contents).includes('/9j/4AAQ'),
+      'the resumed call still has the photo',
+    );
   });
 });

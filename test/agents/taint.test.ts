@@ -32,8 +32,19 @@ describe('turnReadUntrusted', () => {
   };
 
   const tools = () => [
-    defineTool({ name: 'delete_note', description: 'Deletes a note', input: z.object({ id: z.string() }), execute: ({ id }) => ({ deleted: id }) }),
-    defineTool({ name: 'read_page', description: 'Reads a web page', input: z.object({}), untrusted: true, execute: () => 'page text' }),
+    defineTool({
+      name: 'delete_note',
+      description: 'Deletes a note',
+      input: z.object({ id: z.string() }),
+      execute: ({ id }) => ({ deleted: id }),
+    }),
+    defineTool({
+      name: 'read_page',
+      description: 'Reads a web page',
+      input: z.object({}),
+      untrusted: true,
+      execute: () => 'page text',
+    }),
     defineTool({
       name: 'ask_user',
       description: 'Asks the user',
@@ -44,7 +55,15 @@ describe('turnReadUntrusted', () => {
 
   const runner = () =>
     createTurnRunner({
-      network: createAgent({ name: 'notes', description: 'Notes', model: 'm', instructions: 'Notes.', tools: tools(), llm: h.llm, gate }),
+      network: createAgent({
+        name: 'notes',
+        description: 'Notes',
+        model: 'm',
+        instructions: 'Notes.',
+        tools: tools(),
+        llm: h.llm,
+        gate,
+      }),
       clock: h.clock,
       log,
       limits: LIMITS,
@@ -53,7 +72,12 @@ describe('turnReadUntrusted', () => {
   it('is false for a plain request, and for a call made in the same step as the page read', async () => {
     h.gemini.enqueue(
       { functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] },
-      { functionCalls: [{ name: 'delete_note', args: { id: 'n2' } }, { name: 'read_page', args: {} }] },
+      {
+        functionCalls: [
+          { name: 'delete_note', args: { id: 'n2' } },
+          { name: 'read_page', args: {} },
+        ],
+      },
       { functionCalls: [{ name: 'delete_note', args: { id: 'n3' } }] },
       { text: 'done' },
     );
@@ -80,7 +104,9 @@ describe('turnReadUntrusted', () => {
 
     h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] }, { text: 'done' });
     // A fresh runner, as after a restart: the flag can only come from the stored snapshot.
-    const resumed = await runner().resume(request({ source: 'resume' }), suspension, { [callId]: { type: 'answer', value: 'n1' } });
+    const resumed = await runner().resume(request({ source: 'resume' }), suspension, {
+      [callId]: { type: 'answer', value: 'n1' },
+    });
     assert.equal(resumed.status, 'done');
     assert.deepEqual(seen, [true]);
   });

@@ -30,11 +30,21 @@ describe('tool calls per step are capped', () => {
     },
   });
   const wipe = defineTool({ name: 'wipe', description: 'Needs approval', input: z.object({}), execute: () => 'wiped' });
-  const gate: ToolGate = { check: async (call) => (call.tool === 'wipe' ? { action: 'suspend', payload: {} } : { action: 'allow' }) };
-  const calls = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ name: 'count', args: { n: from + i }, id: `c${from + i}` }));
+  const gate: ToolGate = {
+    check: async (call) => (call.tool === 'wipe' ? { action: 'suspend', payload: {} } : { action: 'allow' }),
+  };
+  const calls = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => ({ name: 'count', args: { n: from + i }, id: `c${from + i}` }));
 
   it('a step with 12 calls runs the first 8 tools and answers the other 4 with an error, every call paired', async () => {
-    const agent = createAgent({ name: 'a', description: 'Counter', model: 'm', instructions: 'x', tools: [count], llm: h.llm });
+    const agent = createAgent({
+      name: 'a',
+      description: 'Counter',
+      model: 'm',
+      instructions: 'x',
+      tools: [count],
+      llm: h.llm,
+    });
     h.gemini.enqueue({ functionCalls: calls(12) }, { text: 'Counted the first eight.' });
     const r = await agent.run({ history: [], text: 'count to twelve' }, h.ctx());
     assert.equal(r.status, 'done');
@@ -46,7 +56,11 @@ describe('tool calls per step are capped', () => {
     );
     const second = h.gemini.generateCalls()[1];
     assert.ok(second, 'the model was called again (the fake rejects unpaired calls with 400)');
-    const responses = functionResponses(second.contents) as { name: string; id?: string; response: Record<string, unknown> }[];
+    const responses = functionResponses(second.contents) as {
+      name: string;
+      id?: string;
+      response: Record<string, unknown>;
+    }[];
     assert.equal(responses.length, 12, 'every call has a response');
     assert.deepEqual(
       responses.map((f) => f.id),
@@ -56,7 +70,8 @@ describe('tool calls per step are capped', () => {
       responses.slice(0, 8).map((f) => f.response),
       [0, 1, 2, 3, 4, 5, 6, 7].map((n) => ({ counted: n })),
     );
-    for (const f of responses.slice(8)) assert.match(String(f.response.error), /^Not run: one step may make at most 8 tool calls and this step made 12/);
+    for (const f of responses.slice(8))
+      assert.match(String(f.response.error), /^Not run: one step may make at most 8 tool calls and this step made 12/);
     assert.equal(h.events.filter((e) => e.type === 'tool-start').length, 8);
   });
 
@@ -66,9 +81,22 @@ describe('tool calls per step are capped', () => {
       agents: [{ name: 'a', description: 'Counter agent', prompt: 'a.md' }],
       limits: { maxToolCallsPerStep: 3 },
     });
-    assert.equal(rosterSchema.parse({ router: { prompt: 'r.md' }, agents: [{ name: 'a', description: 'Counter agent', prompt: 'a.md' }] }).limits.maxToolCallsPerStep, 8);
+    assert.equal(
+      rosterSchema.parse({
+        router: { prompt: 'r.md' },
+        agents: [{ name: 'a', description: 'Counter agent', prompt: 'a.md' }],
+      }).limits.maxToolCallsPerStep,
+      8,
+    );
     const ctx = createRunContext({ request: request(), clock: h.clock, log, limits: roster.limits });
-    const agent = createAgent({ name: 'a', description: 'Counter', model: 'm', instructions: 'x', tools: [count], llm: h.llm });
+    const agent = createAgent({
+      name: 'a',
+      description: 'Counter',
+      model: 'm',
+      instructions: 'x',
+      tools: [count],
+      llm: h.llm,
+    });
     h.gemini.enqueue({ functionCalls: calls(5) }, { text: 'ok' });
     await agent.run({ history: [], text: 'count' }, ctx);
     assert.deepEqual(
@@ -81,7 +109,15 @@ describe('tool calls per step are capped', () => {
   });
 
   it('refused calls stay refused across a suspension: the resume runs only the approved call', async () => {
-    const agent = createAgent({ name: 'a', description: 'Counter', model: 'm', instructions: 'x', tools: [count, wipe], llm: h.llm, gate });
+    const agent = createAgent({
+      name: 'a',
+      description: 'Counter',
+      model: 'm',
+      instructions: 'x',
+      tools: [count, wipe],
+      llm: h.llm,
+      gate,
+    });
     h.gemini.enqueue({ functionCalls: [{ name: 'wipe', args: {}, id: 'w' }, ...calls(9)] });
     const r = await agent.run({ history: [], text: 'wipe and count' }, h.ctx());
     assert.equal(r.status, 'suspended');

@@ -10,7 +10,8 @@ import { createBuiltinTools } from '../../src/agents/tools/index.ts';
 import { closeServer, listen } from '../support/http-util.ts';
 import { toolContext } from './harness.ts';
 
-const toolCtx = (overrides: Partial<ToolContext> = {}): ToolContext => toolContext({ timezone: 'Europe/Berlin', ...overrides });
+const toolCtx = (overrides: Partial<ToolContext> = {}): ToolContext =>
+  toolContext({ timezone: 'Europe/Berlin', ...overrides });
 
 describe('tool definitions and registry', () => {
   it('derives the JSON Schema from zod (input side: defaults are optional) and validates arguments', () => {
@@ -31,20 +32,38 @@ describe('tool definitions and registry', () => {
     assert.deepEqual(tool.parse({ text: 'tea' }), { ok: true, value: { text: 'tea', minutes: 10 } });
     const bad = tool.parse({ minutes: 'x' });
     assert.equal(bad.ok, false);
-    assert.throws(() => defineTool({ name: 'agent_x', description: 'x', input: z.object({}), execute: () => 1 }), /reserved/);
-    assert.throws(() => defineTool({ name: 'bad name', description: 'x', input: z.object({}), execute: () => 1 }), /invalid/);
-    assert.throws(() => defineTool({ name: 'str', description: 'x', input: z.string(), execute: () => 1 }), /z\.object/);
+    assert.throws(
+      () => defineTool({ name: 'agent_x', description: 'x', input: z.object({}), execute: () => 1 }),
+      /reserved/,
+    );
+    assert.throws(
+      () => defineTool({ name: 'bad name', description: 'x', input: z.object({}), execute: () => 1 }),
+      /invalid/,
+    );
+    assert.throws(
+      () => defineTool({ name: 'str', description: 'x', input: z.string(), execute: () => 1 }),
+      /z\.object/,
+    );
   });
 
   it('registers by name, refuses duplicates and lists unknown roster tools', () => {
     const registry = createToolRegistry();
     registry.register(...createBuiltinTools());
-    assert.deepEqual(registry.list().map((t) => t.name), ['current_time', 'http_fetch']);
+    assert.deepEqual(
+      registry.list().map((t) => t.name),
+      ['current_time', 'http_fetch'],
+    );
     assert.throws(() => registry.register(createCurrentTimeTool()), /registered twice/);
-    const issues = registry.validateToolNames({ router: { tools: ['current_time', 'nope'] }, agents: [{ name: 'planner', tools: ['schedule_create'] }] });
+    const issues = registry.validateToolNames({
+      router: { tools: ['current_time', 'nope'] },
+      agents: [{ name: 'planner', tools: ['schedule_create'] }],
+    });
     assert.equal(issues.length, 2);
     assert.match(issues[0] ?? '', /router lists tool "nope"/);
-    assert.match(issues[1] ?? '', /agent "planner" lists tool "schedule_create".*known tools: current_time, http_fetch/);
+    assert.match(
+      issues[1] ?? '',
+      /agent "planner" lists tool "schedule_create".*known tools: current_time, http_fetch/,
+    );
     assert.throws(() => registry.resolve(['nope']), /"nope"/);
   });
 });
@@ -100,12 +119,25 @@ describe('http_fetch', () => {
 
   it('refuses loopback, private, link-local and IPv6 loopback addresses by default', async () => {
     const tool = createHttpFetchTool();
-    for (const url of [`${base}/page`, 'http://10.1.2.3/', 'http://169.254.169.254/latest/meta-data', 'http://[::1]:8080/', 'http://192.168.1.1/', 'http://100.64.0.1/']) {
+    for (const url of [
+      `${base}/page`,
+      'http://10.1.2.3/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]:8080/',
+      'http://192.168.1.1/',
+      'http://100.64.0.1/',
+    ]) {
       await assert.rejects(Promise.resolve(tool.execute({ url }, toolCtx())), /private or local address/, url);
     }
     const port = new URL(base).port;
-    await assert.rejects(Promise.resolve(tool.execute({ url: `http://localhost:${port}/page` }, toolCtx())), /private or local address/);
-    await assert.rejects(Promise.resolve(tool.execute({ url: 'file:///etc/passwd' }, toolCtx())), /Only http and https/);
+    await assert.rejects(
+      Promise.resolve(tool.execute({ url: `http://localhost:${port}/page` }, toolCtx())),
+      /private or local address/,
+    );
+    await assert.rejects(
+      Promise.resolve(tool.execute({ url: 'file:///etc/passwd' }, toolCtx())),
+      /Only http and https/,
+    );
   });
 
   it('fetches from a local server when allowed: redirects, readable text, caps and content types', async () => {
@@ -117,12 +149,18 @@ describe('http_fetch', () => {
     const long = (await tool.execute({ url: `${base}/big` }, toolCtx())) as Record<string, unknown>;
     assert.equal(long.truncated, true);
     assert.ok(String(long.text).length < 1100);
-    await assert.rejects(Promise.resolve(tool.execute({ url: `${base}/img` }, toolCtx())), /image\/png, which is not text/);
+    await assert.rejects(
+      Promise.resolve(tool.execute({ url: `${base}/img` }, toolCtx())),
+      /image\/png, which is not text/,
+    );
     await assert.rejects(Promise.resolve(tool.execute({ url: `${base}/missing` }, toolCtx())), /HTTP 404/);
   });
 
   it('checks every redirect hop against the address rules', async () => {
     const tool = createHttpFetchTool({ allowHosts: ['127.0.0.1'] });
-    await assert.rejects(Promise.resolve(tool.execute({ url: `${base}/to-metadata` }, toolCtx())), /169\.254\.169\.254/);
+    await assert.rejects(
+      Promise.resolve(tool.execute({ url: `${base}/to-metadata` }, toolCtx())),
+      /169\.254\.169\.254/,
+    );
   });
 });

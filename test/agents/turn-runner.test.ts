@@ -37,7 +37,15 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
       clock,
       log,
     });
-    memory = createMemory({ store, llm, clock, ids: createIdGen(12), log, models: { chat: 'extract-model' }, options: { queryEmbedTimeoutMs: 2000 } });
+    memory = createMemory({
+      store,
+      llm,
+      clock,
+      ids: createIdGen(12),
+      log,
+      models: { chat: 'extract-model' },
+      options: { queryEmbedTimeoutMs: 2000 },
+    });
     const remove = defineTool({
       name: 'remove_item',
       description: 'Removes an item',
@@ -47,8 +55,23 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
         return { removed: item };
       },
     });
-    const helper = createAgent({ name: 'helper', description: 'Does everything else', model: 'agent-model', instructions: 'Help.', tools: [remove], llm, gate: { check: async (c) => (c.tool === 'remove_item' ? { action: 'suspend', payload: {} } : { action: 'allow' }) } });
-    const network = createNetwork({ name: 'router', router: { model: 'router-model', instructions: 'Route.' }, agents: [helper], llm });
+    const helper = createAgent({
+      name: 'helper',
+      description: 'Does everything else',
+      model: 'agent-model',
+      instructions: 'Help.',
+      tools: [remove],
+      llm,
+      gate: {
+        check: async (c) => (c.tool === 'remove_item' ? { action: 'suspend', payload: {} } : { action: 'allow' }),
+      },
+    });
+    const network = createNetwork({
+      name: 'router',
+      router: { model: 'router-model', instructions: 'Route.' },
+      agents: [helper],
+      llm,
+    });
     runner = createTurnRunner({ network, memory, clock, log, limits: LIMITS });
   });
   after(async () => {
@@ -64,11 +87,15 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
     gemini.setHandler((req) => (req.model === 'extract-model' ? { text: '[]' } : undefined));
   });
 
-  const turn = (text: string, extra: Parameters<typeof request>[0] = {}) => request({ turnId: `update:${++seq}`, chat: { chatId: 7, type: 'private' }, userId: 7, text, ...extra });
+  const turn = (text: string, extra: Parameters<typeof request>[0] = {}) =>
+    request({ turnId: `update:${++seq}`, chat: { chatId: 7, type: 'private' }, userId: 7, text, ...extra });
   const agentCalls = () => gemini.generateCalls().filter((c) => c.model !== 'extract-model');
 
   it('the router receives the previous turns from memory, and "thanks" costs exactly one generate call', async () => {
-    gemini.enqueueFor({ model: 'router-model' }, { functionCalls: [{ name: 'agent_helper', args: { task: 'note that my cat is Miso' } }] });
+    gemini.enqueueFor(
+      { model: 'router-model' },
+      { functionCalls: [{ name: 'agent_helper', args: { task: 'note that my cat is Miso' } }] },
+    );
     gemini.enqueueFor({ model: 'agent-model' }, { text: 'Noted: your cat is Miso.' });
     const first = await runner.run(turn('My cat is called Miso, note that'));
     assert.equal(first.status, 'done');
@@ -88,7 +115,10 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
     assert.ok(seen.includes('Noted: your cat is Miso.'), 'previous answer in the router request');
     assert.ok(routerReq?.systemText.includes('Current date and time for the user: Tuesday, 17 February 2026, 10:30'));
     assert.deepEqual(second.usage.totalTokens > 0, true);
-    assert.deepEqual(events.map((e) => e.type), ['agent-start', 'text-delta', 'usage', 'agent-finish']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['agent-start', 'text-delta', 'usage', 'agent-finish'],
+    );
     await memory.idle();
   });
 
@@ -118,18 +148,27 @@ describe('turn runner (real memory on libSQL, real SDK, fake Gemini)', () => {
   });
 
   it('suspends with a JSON snapshot, commits only after resume, and keeps usage across the pause', async () => {
-    gemini.enqueueFor({ model: 'router-model' }, { functionCalls: [{ name: 'agent_helper', args: { task: 'remove the milk' } }] });
+    gemini.enqueueFor(
+      { model: 'router-model' },
+      { functionCalls: [{ name: 'agent_helper', args: { task: 'remove the milk' } }] },
+    );
     gemini.enqueueFor({ model: 'agent-model' }, { functionCalls: [{ name: 'remove_item', args: { item: 'milk' } }] });
     const req = turn('remove milk from my list');
     const r = await runner.run(req);
-    assert.equal(r.status, 'suspended', `${r.text} ${JSON.stringify(gemini.requests.map((q) => [q.model, q.status, q.lastUserText]))}`);
+    assert.equal(
+      r.status,
+      'suspended',
+      `${r.text} ${JSON.stringify(gemini.requests.map((q) => [q.model, q.status, q.lastUserText]))}`,
+    );
     assert.equal(r.suspension?.pending[0]?.tool, 'remove_item');
     const suspension = JSON.parse(JSON.stringify(r.suspension));
     const before = r.usage.totalTokens;
     assert.ok(before > 0);
 
     gemini.enqueueFor({ model: 'agent-model' }, { text: 'Milk removed.' });
-    const done = await runner.resume({ ...req, source: 'resume' }, suspension, { [r.suspension?.pending[0]?.callId ?? '']: { type: 'approved' } });
+    const done = await runner.resume({ ...req, source: 'resume' }, suspension, {
+      [r.suspension?.pending[0]?.callId ?? '']: { type: 'approved' },
+    });
     assert.equal(done.status, 'done');
     assert.equal(done.text, 'Milk removed.');
     assert.deepEqual(removed, ['milk']);

@@ -42,7 +42,15 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
       clock,
       log,
     });
-    memory = createMemory({ store, llm, clock, ids: createIdGen(12), log, models: { chat: 'extract-model' }, options: { queryEmbedTimeoutMs: 2000 } });
+    memory = createMemory({
+      store,
+      llm,
+      clock,
+      ids: createIdGen(12),
+      log,
+      models: { chat: 'extract-model' },
+      options: { queryEmbedTimeoutMs: 2000 },
+    });
     const remove = defineTool({
       name: 'remove_item',
       description: 'Removes an item',
@@ -50,8 +58,21 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
       execute: ({ item }) => ({ removed: item }),
     });
     const gate = { check: async () => ({ action: 'suspend' as const, payload: {} }) };
-    const assistant = createAgent({ name: 'assistant', description: 'Helps', model: 'agent-model', instructions: 'Help.', tools: [remove], llm, gate });
-    const network = createNetwork({ name: 'router', router: { model: 'router-model', instructions: 'Route.' }, agents: [assistant], llm });
+    const assistant = createAgent({
+      name: 'assistant',
+      description: 'Helps',
+      model: 'agent-model',
+      instructions: 'Help.',
+      tools: [remove],
+      llm,
+      gate,
+    });
+    const network = createNetwork({
+      name: 'router',
+      router: { model: 'router-model', instructions: 'Route.' },
+      agents: [assistant],
+      llm,
+    });
     runner = createTurnRunner({ network, memory, clock, log, limits: LIMITS });
   });
   after(async () => {
@@ -66,13 +87,25 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
   });
 
   const turn = (chatId: number) =>
-    request({ turnId: `update:${++seq}`, chat: { chatId, type: 'private' }, userId: chatId, text: '', attachments: [voice] });
+    request({
+      turnId: `update:${++seq}`,
+      chat: { chatId, type: 'private' },
+      userId: chatId,
+      text: '',
+      attachments: [voice],
+    });
   const stored = async (chatId: number) =>
-    (await store.query('SELECT role, text FROM memory_messages WHERE chat_id = ? ORDER BY id', [chatId])).map((r) => [String(r.role), String(r.text)]);
+    (await store.query('SELECT role, text FROM memory_messages WHERE chat_id = ? ORDER BY id', [chatId])).map((r) => [
+      String(r.role),
+      String(r.text),
+    ]);
   const agentCalls = () => gemini.generateCalls().filter((c) => c.model !== 'extract-model');
 
   it('one call asks for the transcript; it comes back apart and is stored as what the user said', async () => {
-    gemini.enqueueFor({ model: 'agent-model' }, { chunks: ['<transcript>Is it going', ' to rain today?</transcript>\n', 'Probably not.'] });
+    gemini.enqueueFor(
+      { model: 'agent-model' },
+      { chunks: ['<transcript>Is it going', ' to rain today?</transcript>\n', 'Probably not.'] },
+    );
     const out = await runner.run(turn(501));
     assert.equal(out.status, 'done');
     assert.equal(out.text, 'Probably not.');
@@ -102,7 +135,10 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
   it('written in a step that waits for approval: shown with the suspension, stored after the resume', async () => {
     gemini.enqueueFor(
       { model: 'agent-model' },
-      { text: '<transcript>Remove milk from my list</transcript>', functionCalls: [{ name: 'remove_item', args: { item: 'milk' } }] },
+      {
+        text: '<transcript>Remove milk from my list</transcript>',
+        functionCalls: [{ name: 'remove_item', args: { item: 'milk' } }],
+      },
     );
     const req = turn(503);
     const r = await runner.run(req);
@@ -112,7 +148,9 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
 
     gemini.enqueueFor({ model: 'agent-model' }, { text: 'Milk removed.' });
     const suspension = JSON.parse(JSON.stringify(r.suspension));
-    const done = await runner.resume({ ...req, source: 'resume' }, suspension, { [r.suspension?.pending[0]?.callId ?? '']: { type: 'approved' } });
+    const done = await runner.resume({ ...req, source: 'resume' }, suspension, {
+      [r.suspension?.pending[0]?.callId ?? '']: { type: 'approved' },
+    });
     assert.equal(done.status, 'done');
     assert.equal(done.text, 'Milk removed.');
     assert.equal(done.transcript, 'Remove milk from my list');
@@ -125,7 +163,14 @@ describe('voice turn (turn runner, real memory, fake Gemini)', () => {
 
   it('a text turn is not asked for a transcript, and a reply that looks like one is left alone', async () => {
     gemini.enqueueFor({ model: 'router-model' }, { text: '<transcript>x</transcript> is an XML tag.' });
-    const out = await runner.run(request({ turnId: `update:${++seq}`, chat: { chatId: 504, type: 'private' }, userId: 504, text: 'What is <transcript>?' }));
+    const out = await runner.run(
+      request({
+        turnId: `update:${++seq}`,
+        chat: { chatId: 504, type: 'private' },
+        userId: 504,
+        text: 'What is <transcript>?',
+      }),
+    );
     assert.equal(out.text, '<transcript>x</transcript> is an XML tag.');
     assert.equal(out.transcript, undefined);
     assert.doesNotMatch(agentCalls()[0]?.systemText ?? '', /Voice message/);

@@ -33,7 +33,10 @@ describe('attachments of a paused run', () => {
     scriptToolCall(world.gemini, 'note_delete', { id: 'n1' }, 'Deleted note n1 after reading the scan.');
     const before = await storedBytes(app.store);
     const outcome = await app.turn(
-      world.request({ text: 'read this scan, then delete note n1', attachments: [{ mimeType: 'application/pdf', data, name: 'scan.pdf' }] }),
+      world.request({
+        text: 'read this scan, then delete note n1',
+        attachments: [{ mimeType: 'application/pdf', data, name: 'scan.pdf' }],
+      }),
     );
     assert.equal(outcome.status, 'suspended');
     const planner = () => world.gemini.generateCalls().filter((r) => r.systemText.includes('PLANNER'));
@@ -42,7 +45,11 @@ describe('attachments of a paused run', () => {
     const stored = (await storedBytes(app.store)) - before;
     assert.ok(stored <= 1.1 * file.length, `the paused run stores ${stored} bytes for a ${file.length}-byte file`);
     const files = await app.store.query('SELECT bytes FROM attachments');
-    assert.deepEqual(files.map((r) => Number(r.bytes)), [file.length], 'the file is stored once');
+    assert.deepEqual(
+      files.map((r) => Number(r.bytes)),
+      [file.length],
+      'the file is stored once',
+    );
 
     const [prompt] = world.prompts(USER);
     assert.ok(prompt, 'the approval prompt');
@@ -55,7 +62,11 @@ describe('attachments of a paused run', () => {
     assert.equal(await world.note('n1'), undefined, 'the approved tool ran');
     const resumed = planner().slice(calls);
     assert.equal(resumed.length, 1, 'one planner call after the decision');
-    assert.deepEqual(inlineData(resumed[0] as RecordedRequest), [data], 'the resumed run sent the same bytes to Gemini');
+    assert.deepEqual(
+      inlineData(resumed[0] as RecordedRequest),
+      [data],
+      'the resumed run sent the same bytes to Gemini',
+    );
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, 'Deleted note n1 after reading the scan.');
 
     // The run is settled: nothing will resume it, so the next pruning pass drops the bytes.

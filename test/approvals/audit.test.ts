@@ -5,7 +5,13 @@ import type { RunEvent } from '../../src/approvals/events.ts';
 
 const ANN = 11;
 const BOB = 22;
-const ev = (runId: string, seq: number, type: RunEvent['type'], data: Record<string, unknown>, userId = ANN): RunEvent => ({
+const ev = (
+  runId: string,
+  seq: number,
+  type: RunEvent['type'],
+  data: Record<string, unknown>,
+  userId = ANN,
+): RunEvent => ({
   runId,
   seq,
   type,
@@ -66,30 +72,71 @@ describe('audit trail for /why', () => {
       ev('bob-run', 4, 'question_asked', { question: 'Bob’s private question?' }, BOB),
       { ...ev('orphan', 5, 'approval_requested', { tool: 'schedule_delete' }), userId: undefined },
     ];
-    assert.deepEqual(auditTrail(events, ANN, time).lines, ['10:01 asked for approval: forget', '10:02 ❌ denied: forget by Ann']);
-    assert.deepEqual(auditTrail(events, BOB, time).lines, ['10:03 asked for approval: http_fetch', '10:04 asked: “Bob’s private question?”']);
+    assert.deepEqual(auditTrail(events, ANN, time).lines, [
+      '10:01 asked for approval: forget',
+      '10:02 ❌ denied: forget by Ann',
+    ]);
+    assert.deepEqual(auditTrail(events, BOB, time).lines, [
+      '10:03 asked for approval: http_fetch',
+      '10:04 asked: “Bob’s private question?”',
+    ]);
     assert.deepEqual(auditTrail(events, 33, time).lines, []);
   });
 
   it('says how each paused call was decided, by call id, and which calls of the latest run still wait', () => {
     const trail = auditTrail(
       [
-        ev('a', 1, 'approval_requested', { approvalId: 'p1', callId: 'c1', tool: 'http_fetch', summary: 'url: https://www.example.com/x?q=1' }),
-        ev('a', 2, 'approval_decided', { approvalId: 'p1', tool: 'http_fetch', decision: 'approved', by: ANN, name: 'Ann' }),
+        ev('a', 1, 'approval_requested', {
+          approvalId: 'p1',
+          callId: 'c1',
+          tool: 'http_fetch',
+          summary: 'url: https://www.example.com/x?q=1',
+        }),
+        ev('a', 2, 'approval_decided', {
+          approvalId: 'p1',
+          tool: 'http_fetch',
+          decision: 'approved',
+          by: ANN,
+          name: 'Ann',
+        }),
         ev('a', 3, 'question_asked', { approvalId: 'q1', callId: 'c2', question: 'Which one?' }),
         ev('a', 4, 'question_answered', { approvalId: 'q1', answer: 'the red one', by: BOB, name: 'Bob' }),
         ev('a', 5, 'finished', { status: 'done' }),
-        ev('b', 6, 'approval_requested', { approvalId: 'p2', callId: 'c3', tool: 'forget', summary: 'query: my address' }),
+        ev('b', 6, 'approval_requested', {
+          approvalId: 'p2',
+          callId: 'c3',
+          tool: 'forget',
+          summary: 'query: my address',
+        }),
         ev('b', 7, 'approval_requested', { approvalId: 'p3', callId: 'c4', tool: 'schedule_delete', summary: 'id: 1' }),
         ev('b', 8, 'approval_expired', { approvalId: 'p3', tool: 'schedule_delete', fallback: 'deny' }),
       ],
       ANN,
       time,
     );
-    assert.deepEqual(trail.calls.c1, { kind: 'approval', tool: 'http_fetch', outcome: 'approved', by: ANN, name: 'Ann', target: 'example.com' });
-    assert.deepEqual(trail.calls.c2, { kind: 'question', tool: 'ask_user', outcome: 'answered', question: 'Which one?', answer: 'the red one', by: BOB, name: 'Bob' });
+    assert.deepEqual(trail.calls.c1, {
+      kind: 'approval',
+      tool: 'http_fetch',
+      outcome: 'approved',
+      by: ANN,
+      name: 'Ann',
+      target: 'example.com',
+    });
+    assert.deepEqual(trail.calls.c2, {
+      kind: 'question',
+      tool: 'ask_user',
+      outcome: 'answered',
+      question: 'Which one?',
+      answer: 'the red one',
+      by: BOB,
+      name: 'Bob',
+    });
     assert.equal(trail.calls.c4?.outcome, 'expired');
     assert.equal(trail.calls.c4?.fallback, 'deny');
-    assert.deepEqual(trail.waiting, [{ kind: 'approval', tool: 'forget', outcome: 'waiting' }], 'only the open call of the latest run');
+    assert.deepEqual(
+      trail.waiting,
+      [{ kind: 'approval', tool: 'forget', outcome: 'waiting' }],
+      'only the open call of the latest run',
+    );
   });
 });

@@ -49,12 +49,21 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     const rows = await b.store.query("SELECT status FROM approvals WHERE status != 'pending'");
     assert.equal(rows.length, 1);
     const runs = await b.store.query('SELECT status FROM approval_runs');
-    assert.deepEqual(runs.map((r) => r.status), ['done'], 'resumed exactly once');
-    const finals = world.tg.botMessages(USER).filter((m) => buttonData(m).length === 0 && !m.text.includes('Approval needed'));
+    assert.deepEqual(
+      runs.map((r) => r.status),
+      ['done'],
+      'resumed exactly once',
+    );
+    const finals = world.tg
+      .botMessages(USER)
+      .filter((m) => buttonData(m).length === 0 && !m.text.includes('Approval needed'));
     assert.equal(finals.length, 1, 'one final answer');
     // A later repeat click says who decided.
     await b.press(USER, prompt.messageId, approve!);
-    assert.match(world.tg.callbackAnswers().at(-1)?.text ?? '', /^Already decided: (Approved|Denied) by Ann at 13:00\.$/);
+    assert.match(
+      world.tg.callbackAnswers().at(-1)?.text ?? '',
+      /^Already decided: (Approved|Denied) by Ann at 13:00\.$/,
+    );
   });
 
   it("a stranger's click in a group is refused with an alert; an owner may decide", async () => {
@@ -68,7 +77,7 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     const refusal = world.tg.callbackAnswers().at(-1);
     assert.equal(refusal?.text, 'Only Ann can decide this.');
     assert.equal(refusal?.showAlert, true);
-    assert.equal((await app.store.get("SELECT status FROM approvals"))?.status, 'pending');
+    assert.equal((await app.store.get('SELECT status FROM approvals'))?.status, 'pending');
     assert.equal(await world.note('n1'), 'buy milk');
     const types = (await app.approvals.eventsForChat(GROUP)).map((e) => e.type);
     assert.ok(types.includes('unauthorized_click'));
@@ -87,7 +96,16 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     await app.turn(world.request());
     const prompt = world.prompts(USER)[0]!;
     const id = buttonData(prompt)[0]!.split(':')[1]!;
-    const forged = ['ap:', 'ap:zzz', `ap:${id}:x`, `ap:${id}:a`, 'ap:AAAAAAAAAAAA:y', `q:${id}:0`, `ap:${id}:y:extra`, `ap:${'x'.repeat(58)}:y`];
+    const forged = [
+      'ap:',
+      'ap:zzz',
+      `ap:${id}:x`,
+      `ap:${id}:a`,
+      'ap:AAAAAAAAAAAA:y',
+      `q:${id}:0`,
+      `ap:${id}:y:extra`,
+      `ap:${'x'.repeat(58)}:y`,
+    ];
     for (const data of forged) {
       await app.press(USER, prompt.messageId, data);
       const answer = world.tg.callbackAnswers().at(-1);
@@ -117,11 +135,17 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     assert.match(edited?.text ?? '', /⌛ Expired — denied/);
     assert.deepEqual(buttonData(edited), []);
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, 'Nobody approved, so I left note n1.');
-    const plannerLast = world.gemini.generateCalls().filter((r) => r.systemText.includes('PLANNER')).at(-1);
+    const plannerLast = world.gemini
+      .generateCalls()
+      .filter((r) => r.systemText.includes('PLANNER'))
+      .at(-1);
     assert.match(JSON.stringify(plannerLast?.contents.at(-1)), /denied automatically/);
 
     await app.press(USER, prompt.messageId, buttonData(prompt)[0]!);
-    assert.equal(world.tg.callbackAnswers().at(-1)?.text, 'This request expired at 13:10 and was denied automatically.');
+    assert.equal(
+      world.tg.callbackAnswers().at(-1)?.text,
+      'This request expired at 13:10 and was denied automatically.',
+    );
   });
 
   it('a click after the deadline but before the sweep expires it on the spot', async () => {
@@ -153,6 +177,9 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     await app.approvals.sweep();
     await app.approvals.idle();
     assert.equal(await world.note('n1'), undefined);
-    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Expired — approved automatically/);
+    assert.match(
+      world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '',
+      /Expired — approved automatically/,
+    );
   });
 });

@@ -45,7 +45,10 @@ describe('approvals: approve and deny through the real loop', () => {
       events.map((e) => e.type),
       ['approval_requested', 'approval_decided', 'resumed', 'tool_result', 'finished'],
     );
-    assert.deepEqual(events.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
   });
 
   it('deny: the tool never runs and the model is told it was denied', async () => {
@@ -59,7 +62,10 @@ describe('approvals: approve and deny through the real loop', () => {
     await app.approvals.idle();
 
     assert.equal(await world.note('n2'), 'call mom', 'note n2 still exists');
-    const lastPlannerCall = world.gemini.generateCalls().filter((r) => r.systemText.includes('PLANNER')).at(-1);
+    const lastPlannerCall = world.gemini
+      .generateCalls()
+      .filter((r) => r.systemText.includes('PLANNER'))
+      .at(-1);
     assert.match(JSON.stringify(lastPlannerCall?.contents.at(-1)), /denied this action/);
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, "OK, I didn't delete it.");
     const edited = world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId);

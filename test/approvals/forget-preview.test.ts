@@ -17,12 +17,16 @@ test('forget: the confirmation names the facts it would delete, and Forget delet
   gemini.setHandler((req) => {
     if (req.kind !== 'generate' && req.kind !== 'stream') return undefined;
     const planner = req.systemText.includes('reminders, scheduled tasks');
-    if (req.model === ROUTER && !afterTool(req)) return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
+    if (req.model === ROUTER && !afterTool(req))
+      return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
     if (planner && afterTool(req)) return { text: 'Done.' };
     if (planner && req.lastUserText.includes('remember')) {
-      return { functionCalls: [{ name: 'remember', args: { fact: 'User has a dog called Pixel', category: 'personal' } }] };
+      return {
+        functionCalls: [{ name: 'remember', args: { fact: 'User has a dog called Pixel', category: 'personal' } }],
+      };
     }
-    if (planner && req.lastUserText.includes('forget')) return { functionCalls: [{ name: 'forget', args: { query: 'dog called Pixel' } }] };
+    if (planner && req.lastUserText.includes('forget'))
+      return { functionCalls: [{ name: 'forget', args: { query: 'dog called Pixel' } }] };
     return { text: 'ok' };
   });
   const h = await startInbound({ allowedUserIds: [USER], chat: realChat(gemini) });

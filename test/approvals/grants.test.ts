@@ -4,7 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { GROUP, type Instance, OWNER, STRANGER, USER, type World, buttonData, createWorld, scriptToolCall } from './harness.ts';
+import {
+  GROUP,
+  type Instance,
+  OWNER,
+  STRANGER,
+  USER,
+  type World,
+  buttonData,
+  createWorld,
+  scriptToolCall,
+} from './harness.ts';
 
 const MEMBER = 5151;
 
@@ -15,7 +25,11 @@ async function fetchTurn(world: World, app: Instance, url: string, overrides: Pa
   return app.turn(world.request({ text: `read ${url}`, ...overrides }));
 }
 
-const inGroup = (userId: number, userName: string) => ({ chat: { chatId: GROUP, type: 'supergroup' as const }, userId, userName });
+const inGroup = (userId: number, userName: string) => ({
+  chat: { chatId: GROUP, type: 'supergroup' as const },
+  userId,
+  userName,
+});
 
 describe('"Always allow" grants: one user, one tool, one host', () => {
   let world: World;
@@ -54,7 +68,11 @@ describe('"Always allow" grants: one user, one tool, one host', () => {
     assert.equal(otherMember.status, 'suspended', "another member of the group is not covered by Ann's grant");
     const privately = await fetchTurn(world, app, 'https://example.com/d');
     assert.equal(privately.status, 'done', "Ann's grant is hers, in her private chat too");
-    assert.deepEqual(await world.fetched(), ['https://example.com/a', 'https://example.com/b?page=2', 'https://example.com/d']);
+    assert.deepEqual(await world.fetched(), [
+      'https://example.com/a',
+      'https://example.com/b?page=2',
+      'https://example.com/d',
+    ]);
   });
 
   it("an owner tapping Always allow on a member's request grants the member, not the owner", async () => {

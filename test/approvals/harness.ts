@@ -45,7 +45,9 @@ const NAMES: Record<number, string> = { [USER]: 'Ann', [OWNER]: 'Olga', [STRANGE
 export const ROUTER_PROMPT = 'You are the ROUTER. Route requests.';
 export const PLANNER_PROMPT = 'You are the PLANNER. Manage notes.';
 
-export const shippedPolicy: ApprovalsConfig = approvalsConfigSchema.parse(JSON.parse(readFileSync('config/approvals.json', 'utf8')));
+export const shippedPolicy: ApprovalsConfig = approvalsConfigSchema.parse(
+  JSON.parse(readFileSync('config/approvals.json', 'utf8')),
+);
 
 /** One "process": its own Store connection, outbox, runner, approvals service and grammY bot. */
 export interface Instance {
@@ -99,7 +101,10 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
   await setup.run('CREATE TABLE notes (id TEXT PRIMARY KEY, text TEXT NOT NULL)');
   await setup.run("INSERT INTO notes (id, text) VALUES ('n1', 'buy milk'), ('n2', 'call mom')");
   await setup.run('CREATE TABLE fetched (url TEXT NOT NULL)');
-  await setup.run("INSERT INTO users (id, first_name, access, created_at, updated_at) VALUES (?, 'Olga', 'owner', 0, 0)", [OWNER]);
+  await setup.run(
+    "INSERT INTO users (id, first_name, access, created_at, updated_at) VALUES (?, 'Olga', 'owner', 0, 0)",
+    [OWNER],
+  );
   await setup.close();
 
   function tools(store: Store): Tool[] {
@@ -132,7 +137,12 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
     clock,
     async newInstance(options = {}) {
       const store = await createStore({ url: db.url, migrations });
-      const limiter: RateLimiter = createRateLimiter({ clock: systemClock, privatePerSec: 1000, groupPerMin: 10_000, globalPerSec: 1000 });
+      const limiter: RateLimiter = createRateLimiter({
+        clock: systemClock,
+        privatePerSec: 1000,
+        groupPerMin: 10_000,
+        globalPerSec: 1000,
+      });
       const outbox = createTelegramOutbox({
         api: createTelegramApi(tg.token, tg.apiRoot),
         store,
@@ -155,7 +165,14 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
       registry.register(...list);
       const roster = rosterSchema.parse({
         router: { prompt: 'router.md', tools: [] },
-        agents: [{ name: 'planner', description: 'Notes: delete notes, fetch pages, ask the user.', prompt: 'planner.md', tools: list.map((t) => t.name) }],
+        agents: [
+          {
+            name: 'planner',
+            description: 'Notes: delete notes, fetch pages, ask the user.',
+            prompt: 'planner.md',
+            tools: list.map((t) => t.name),
+          },
+        ],
       });
       const network = createNetworkFromRoster({
         roster,
@@ -195,7 +212,8 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
         bot,
         async turn(request) {
           const outcome = await runner.run(request);
-          if (outcome.status === 'suspended' && outcome.suspension) await approvals.onSuspended(request, outcome.suspension);
+          if (outcome.status === 'suspended' && outcome.suspension)
+            await approvals.onSuspended(request, outcome.suspension);
           return outcome;
         },
         async press(chatId, messageId, data, userId = USER, firstName) {
@@ -203,7 +221,9 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
           await feed(tg.pressButton({ chatId, messageId, data, userId, ...(name ? { firstName: name } : {}) }));
         },
         async say(chatId, text, userId = USER) {
-          await feed(tg.sendUserMessage({ chatId, userId, text, ...(chatId < 0 ? { chatType: 'supergroup' as const } : {}) }));
+          await feed(
+            tg.sendUserMessage({ chatId, userId, text, ...(chatId < 0 ? { chatType: 'supergroup' as const } : {}) }),
+          );
         },
         async close() {
           await approvals.stop();
@@ -262,7 +282,15 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
 }
 
 /** Scripts the fake Gemini: router delegates to the planner, the planner calls `tool(args)`, then answers `finalText`. */
-export function scriptToolCall(gemini: FakeGemini, tool: string, args: Record<string, unknown>, finalText: string): void {
-  gemini.enqueueFor({ systemIncludes: 'ROUTER' }, { functionCalls: [{ name: 'agent_planner', args: { task: `use ${tool}` } }] });
+export function scriptToolCall(
+  gemini: FakeGemini,
+  tool: string,
+  args: Record<string, unknown>,
+  finalText: string,
+): void {
+  gemini.enqueueFor(
+    { systemIncludes: 'ROUTER' },
+    { functionCalls: [{ name: 'agent_planner', args: { task: `use ${tool}` } }] },
+  );
   gemini.enqueueFor({ systemIncludes: 'PLANNER' }, { functionCalls: [{ name: tool, args }] }, { text: finalText });
 }

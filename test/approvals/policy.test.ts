@@ -29,7 +29,12 @@ describe('approvals policy', () => {
   });
 
   it('http_fetch: allowlisted hosts pass, other hosts and tricks need approval', () => {
-    const ok = ['https://en.wikipedia.org/wiki/Cat', 'https://wikipedia.org/', 'http://api.github.com/x', 'https://GITHUB.COM.'];
+    const ok = [
+      'https://en.wikipedia.org/wiki/Cat',
+      'https://wikipedia.org/',
+      'http://api.github.com/x',
+      'https://GITHUB.COM.',
+    ];
     for (const url of ok) assert.equal(policy.evaluate('http_fetch', { url }).required, false, url);
     const ask = [
       'https://example.com/',
@@ -61,7 +66,12 @@ describe('approvals policy', () => {
       tools: {
         pay: {
           mode: 'when',
-          when: { any: [{ arg: 'amount', gt: 100 }, { all: [{ arg: 'to.country', notIn: ['DE', 'FR'] }, { not: { arg: 'trusted', equals: true } }] }] },
+          when: {
+            any: [
+              { arg: 'amount', gt: 100 },
+              { all: [{ arg: 'to.country', notIn: ['DE', 'FR'] }, { not: { arg: 'trusted', equals: true } }] },
+            ],
+          },
           timeout: '2m',
           fallback: 'approve',
           allowAlways: true,
@@ -89,18 +99,25 @@ describe('approvals policy', () => {
     const v = policy.evaluate('http_fetch', { url: 'https://News.Example.COM./a?b=1' });
     assert.ok(v.required && v.allowAlways);
     assert.equal(v.required && v.grantTarget, 'news.example.com');
-    const bad = approvalsConfigSchema.safeParse({ tools: { pay: { mode: 'always', allowAlways: true }, x: { mode: 'always', allowAlwaysFor: { arg: 'id' } } } });
+    const bad = approvalsConfigSchema.safeParse({
+      tools: { pay: { mode: 'always', allowAlways: true }, x: { mode: 'always', allowAlwaysFor: { arg: 'id' } } },
+    });
     assert.equal(bad.success, false);
     const text = bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n') ?? '';
     assert.match(text, /tools\.pay\.allowAlwaysFor: is required with "allowAlways": true/);
     assert.match(text, /tools\.x\.allowAlwaysFor: is only used with "allowAlways": true/);
     const byValue = createApprovalPolicy(
-      approvalsConfigSchema.parse({ tools: { send: { mode: 'always', allowAlways: true, allowAlwaysFor: { arg: 'to.address' } } } }),
+      approvalsConfigSchema.parse({
+        tools: { send: { mode: 'always', allowAlways: true, allowAlwaysFor: { arg: 'to.address' } } },
+      }),
     );
     const sent = byValue.evaluate('send', { to: { address: ' ann@example.com ' } });
     assert.equal(sent.required && sent.grantTarget, 'ann@example.com');
     const missing = byValue.evaluate('send', { to: {} });
-    assert.ok(missing.required && !missing.allowAlways && missing.grantTarget === undefined, 'no target, no "Always allow"');
+    assert.ok(
+      missing.required && !missing.allowAlways && missing.grantTarget === undefined,
+      'no target, no "Always allow"',
+    );
     const long = byValue.evaluate('send', { to: { address: 'x'.repeat(201) } });
     assert.ok(long.required && !long.allowAlways, 'a target too long to show gets no "Always allow"');
   });
@@ -139,7 +156,9 @@ describe('approvals policy', () => {
   });
 
   it('exact names win over patterns', () => {
-    const p = createApprovalPolicy(approvalsConfigSchema.parse({ tools: { '*_delete': { mode: 'always' }, soft_delete: { mode: 'never' } } }));
+    const p = createApprovalPolicy(
+      approvalsConfigSchema.parse({ tools: { '*_delete': { mode: 'always' }, soft_delete: { mode: 'never' } } }),
+    );
     assert.equal(p.evaluate('soft_delete', {}).required, false);
     assert.equal(p.evaluate('hard_delete', {}).required, true);
   });
@@ -159,7 +178,21 @@ describe('callback data', () => {
     assert.deepEqual(parseCallback('q:abcdef12:5'), { kind: 'q', id: 'abcdef12', index: 5 });
   });
   it('rejects forged and garbage data', () => {
-    for (const d of [undefined, '', 'ap', 'ap:x:y', 'ap:abcdefgh:z', 'ap:abcdefgh:y:extra', 'q:abcdefgh:6', 'q:abcdefgh:-1', 'q:abcdefgh:01', 'xx:abcdefgh:y', `ap:${'a'.repeat(70)}:y`, 'ap:abc def1:y', "ap:'; DROP TABLE approvals;--:y"])
+    for (const d of [
+      undefined,
+      '',
+      'ap',
+      'ap:x:y',
+      'ap:abcdefgh:z',
+      'ap:abcdefgh:y:extra',
+      'q:abcdefgh:6',
+      'q:abcdefgh:-1',
+      'q:abcdefgh:01',
+      'xx:abcdefgh:y',
+      `ap:${'a'.repeat(70)}:y`,
+      'ap:abc def1:y',
+      "ap:'; DROP TABLE approvals;--:y",
+    ])
       assert.equal(parseCallback(d), undefined, String(d));
   });
 });
@@ -176,6 +209,10 @@ describe('argument summary', () => {
     assert.match(huge, /… \[shortened: 2,504 characters in all\]$/);
     const many = summarizeArgs(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, i])));
     assert.match(many, /… and 2 more arguments not shown$/);
-    assert.equal(summarizeArgs({ url: 'https://example.com/?q=1' }), '', 'URLs are left to the prompt, which shows them whole');
+    assert.equal(
+      summarizeArgs({ url: 'https://example.com/?q=1' }),
+      '',
+      'URLs are left to the prompt, which shows them whole',
+    );
   });
 });

@@ -36,18 +36,26 @@ describe('http_fetch approval prompts show the whole URL', () => {
     assert.ok(at('🌐 evil.example.com') < at('/collect/v2'), 'host before the path');
     assert.ok(at('/collect/v2') < at('?q=weather'), 'the path, then the query');
     assert.ok(lines.includes(`&pad=${pad}`), 'a long parameter is shown whole');
-    assert.ok(lines.includes('&data=User%20lives%20in%20Lisbon'), 'the parameter after 150 characters of padding is visible');
+    assert.ok(
+      lines.includes('&data=User%20lives%20in%20Lisbon'),
+      'the parameter after 150 characters of padding is visible',
+    );
     assert.ok(lines.includes('&x=%3Cb%3E'), 'markup in the URL is shown as text (percent-encoded by the URL parser)');
     assert.ok(lines.includes('&y=%221%22'));
     assert.ok(lines.includes('#top'));
-    const host = prompt.entities.find((e) => e.type === 'bold' && prompt.text.slice(e.offset, e.offset + e.length) === 'evil.example.com');
+    const host = prompt.entities.find(
+      (e) => e.type === 'bold' && prompt.text.slice(e.offset, e.offset + e.length) === 'evil.example.com',
+    );
     assert.ok(host, 'the host is bold');
     assert.equal(buttonData(prompt).length, 4, 'Approve, Deny, Always allow evil.example.com, Details');
   });
 
   it('a plain-http URL with a port and a user name says so next to the host', async () => {
     const prompt = await promptFor('http://admin@intranet.example.com:8080/x');
-    assert.match(prompt.text, /🌐 intranet\.example\.com:8080 \(http, not encrypted; contains a user name or password\)/);
+    assert.match(
+      prompt.text,
+      /🌐 intranet\.example\.com:8080 \(http, not encrypted; contains a user name or password\)/,
+    );
   });
 
   it('an absurdly long URL fills one message and says it was shortened, with its length', async () => {
@@ -58,7 +66,10 @@ describe('http_fetch approval prompts show the whole URL', () => {
     assert.equal(world.tg.botMessages(USER).length, before + 1, 'one message');
     assert.ok(prompt.text.length <= 4096, `length ${prompt.text.length}`);
     assert.ok(prompt.text.length > 3000, 'it uses the room a message has');
-    assert.match(prompt.text, new RegExp(`✂️ Shortened to fit one message: this URL is ${url.length.toLocaleString('en-US')} characters long`));
+    assert.match(
+      prompt.text,
+      new RegExp(`✂️ Shortened to fit one message: this URL is ${url.length.toLocaleString('en-US')} characters long`),
+    );
     assert.match(prompt.text, /\?k0=v{20}\n&k1=/);
     assert.equal(buttonData(prompt).length, 4, 'the buttons are on that message');
     // Details adds the technical lines and still fits one message.

@@ -8,16 +8,26 @@ import { createLogger } from '../../src/core/logger.ts';
 import { type Instance, USER, type World, buttonData, createWorld, scriptToolCall } from './harness.ts';
 
 function scriptQuestion(world: World, options: string[] | undefined, final: string): void {
-  world.gemini.enqueueFor({ systemIncludes: 'ROUTER' }, { functionCalls: [{ name: 'agent_planner', args: { task: 'plan dinner' } }] });
+  world.gemini.enqueueFor(
+    { systemIncludes: 'ROUTER' },
+    { functionCalls: [{ name: 'agent_planner', args: { task: 'plan dinner' } }] },
+  );
   world.gemini.enqueueFor(
     { systemIncludes: 'PLANNER' },
-    { functionCalls: [{ name: 'ask_user', args: { question: 'Pizza or <sushi> & more?', ...(options ? { options } : {}) } }] },
+    {
+      functionCalls: [
+        { name: 'ask_user', args: { question: 'Pizza or <sushi> & more?', ...(options ? { options } : {}) } },
+      ],
+    },
     { text: final },
   );
 }
 
 function lastToolResponse(world: World): string {
-  const call = world.gemini.generateCalls().filter((r) => r.systemText.includes('PLANNER')).at(-1);
+  const call = world.gemini
+    .generateCalls()
+    .filter((r) => r.systemText.includes('PLANNER'))
+    .at(-1);
   return JSON.stringify(call?.contents.at(-1));
 }
 
@@ -47,19 +57,30 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     await app.approvals.idle();
     assert.match(lastToolResponse(world), /"answer":"Sushi"/);
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, 'Sushi it is.');
-    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Answered by Ann at 13:00: “Sushi”/);
+    assert.match(
+      world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '',
+      /Answered by Ann at 13:00: “Sushi”/,
+    );
   });
 
   it('ask_user answered by text (oldest open question of this user in this chat); other text is not consumed', async () => {
     scriptQuestion(world, ['Pizza', 'Sushi'], 'Tacos, noted.');
     await app.turn(world.request({ text: 'plan dinner' }));
     assert.equal(await app.approvals.answerFromText({ chatId: USER }, 555, 'tacos'), false, "another user's text");
-    assert.equal(await app.approvals.answerFromText({ chatId: USER }, USER, '/help'), false, 'commands are not answers');
+    assert.equal(
+      await app.approvals.answerFromText({ chatId: USER }, USER, '/help'),
+      false,
+      'commands are not answers',
+    );
     assert.equal(await app.approvals.answerFromText({ chatId: USER }, USER, '  tacos please '), true);
     await app.approvals.idle();
     assert.match(lastToolResponse(world), /"answer":"tacos please"/);
     assert.equal(world.tg.botMessages(USER).at(-1)?.text, 'Tacos, noted.');
-    assert.equal(await app.approvals.answerFromText({ chatId: USER }, USER, 'more text'), false, 'nothing open any more');
+    assert.equal(
+      await app.approvals.answerFromText({ chatId: USER }, USER, 'more text'),
+      false,
+      'nothing open any more',
+    );
   });
 
   it('an unanswered question continues with the fallback answer', async () => {
@@ -71,7 +92,10 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
     await app.approvals.sweep();
     await app.approvals.idle();
     assert.match(lastToolResponse(world), /"answer":"No reply in time"/);
-    assert.match(world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '', /Expired — continued with “No reply in time”/);
+    assert.match(
+      world.tg.botMessages(USER).find((m) => m.messageId === prompt.messageId)?.text ?? '',
+      /Expired — continued with “No reply in time”/,
+    );
   });
 
   it("a scheduled run's approval goes to the owner's chat with the shorter scheduled timeout, then falls back", async () => {
@@ -138,7 +162,9 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
   });
 
   it('the gate fails closed even when the policy itself is broken at runtime', async () => {
-    const policy = createApprovalPolicy(approvalsConfigSchema.parse({ tools: { x: { mode: 'when', when: { arg: 'n', gt: 3 } } } }));
+    const policy = createApprovalPolicy(
+      approvalsConfigSchema.parse({ tools: { x: { mode: 'when', when: { arg: 'n', gt: 3 } } } }),
+    );
     const gate = createApprovalGate({ policy, store: app.store });
     const log = createLogger({ level: 'silent' });
     const ctx = {
@@ -181,10 +207,18 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
   });
 
   it('parallel calls in one step are decided each on their own', async () => {
-    world.gemini.enqueueFor({ systemIncludes: 'ROUTER' }, { functionCalls: [{ name: 'agent_planner', args: { task: 'delete both' } }] });
+    world.gemini.enqueueFor(
+      { systemIncludes: 'ROUTER' },
+      { functionCalls: [{ name: 'agent_planner', args: { task: 'delete both' } }] },
+    );
     world.gemini.enqueueFor(
       { systemIncludes: 'PLANNER' },
-      { functionCalls: [{ name: 'note_delete', args: { id: 'n1' } }, { name: 'note_delete', args: { id: 'n2' } }] },
+      {
+        functionCalls: [
+          { name: 'note_delete', args: { id: 'n1' } },
+          { name: 'note_delete', args: { id: 'n2' } },
+        ],
+      },
       { text: 'Deleted n1, kept n2.' },
     );
     await app.turn(world.request({ text: 'delete both notes' }));

@@ -13,7 +13,10 @@ describe('approvals: re-suspension and recovery', () => {
 
   it('a resumed run that suspends again is handled the same way (second round)', async () => {
     const app = await world.newInstance();
-    world.gemini.enqueueFor({ systemIncludes: 'ROUTER' }, { functionCalls: [{ name: 'agent_planner', args: { task: 'clean up' } }] });
+    world.gemini.enqueueFor(
+      { systemIncludes: 'ROUTER' },
+      { functionCalls: [{ name: 'agent_planner', args: { task: 'clean up' } }] },
+    );
     world.gemini.enqueueFor(
       { systemIncludes: 'PLANNER' },
       { functionCalls: [{ name: 'note_delete', args: { id: 'n1' } }] },
@@ -51,7 +54,10 @@ describe('approvals: re-suspension and recovery', () => {
     scriptToolCall(world.gemini, 'note_delete', { id: 'n1' }, 'Deleted note n1.');
     await app.turn(world.request());
     // Simulates a crash right after the decision was committed: the row is decided, nothing resumed it.
-    await app.store.run("UPDATE approvals SET status = 'approved', decided_by = ?, decided_by_name = 'Ann', decided_at = ?", [USER, world.clock.now()]);
+    await app.store.run(
+      "UPDATE approvals SET status = 'approved', decided_by = ?, decided_by_name = 'Ann', decided_at = ?",
+      [USER, world.clock.now()],
+    );
     await app.close();
     const next = await world.newInstance();
     await next.approvals.start();
@@ -65,8 +71,13 @@ describe('approvals: re-suspension and recovery', () => {
     const app = await world.newInstance();
     scriptToolCall(world.gemini, 'note_delete', { id: 'n1' }, 'Deleted note n1.');
     await app.turn(world.request());
-    await app.store.run("UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = ?", [USER, world.clock.now()]);
-    await app.store.run("UPDATE approval_runs SET status = 'resuming', lease_until = ?", [world.clock.now() + 15 * 60_000]);
+    await app.store.run("UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = ?", [
+      USER,
+      world.clock.now(),
+    ]);
+    await app.store.run("UPDATE approval_runs SET status = 'resuming', lease_until = ?", [
+      world.clock.now() + 15 * 60_000,
+    ]);
     await app.close();
     const next = await world.newInstance();
     assert.equal((await next.approvals.sweep()).interrupted, 0, 'lease still valid');

@@ -48,7 +48,8 @@ function route(req: RecordedRequest): Reply | undefined {
   if (role === 'summary') return { text: 'summary' };
   if (role === 'router') {
     if (/research quokka/.test(text)) return { functionCalls: [{ name: 'agent_researcher', args: { task: text } }] };
-    if (/assistant quokka|read the page/.test(text)) return { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
+    if (/assistant quokka|read the page/.test(text))
+      return { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
     if (/weather briefing/.test(text)) return { functionCalls: [{ name: 'agent_planner', args: { task: text } }] };
     if (/quokka/.test(text)) return { text: RECALLED_REPLY };
     return { text: 'router answer' };
@@ -64,9 +65,12 @@ function route(req: RecordedRequest): Reply | undefined {
   if (role === 'planner') {
     const updated = responses.find((r) => r.name === 'schedule_update');
     if (updated) return { text: `planner: ${JSON.stringify(updated.response).slice(0, 300)}` };
-    if (/pause/.test(text)) return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, enabled: false } }] };
-    if (/rewrite/.test(text)) return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, text: NEW_PROMPT } }] };
-    if (/move/.test(text)) return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, when: { every: 'day', at: '09:00' } } }] };
+    if (/pause/.test(text))
+      return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, enabled: false } }] };
+    if (/rewrite/.test(text))
+      return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, text: NEW_PROMPT } }] };
+    if (/move/.test(text))
+      return { functionCalls: [{ name: 'schedule_update', args: { id: jobId, when: { every: 'day', at: '09:00' } } }] };
   }
   return undefined;
 }
@@ -126,7 +130,10 @@ describe('approvals and memory boundaries in the whole app', () => {
     const router = turn.find((r) => roleOf(r) === 'router');
     const researcher = turn.find((r) => roleOf(r) === 'researcher');
     assert.ok(router && researcher);
-    assert.ok(router.systemText.includes(FACT) && router.systemText.includes('RECALLTOKEN-77'), 'memory existed for this turn');
+    assert.ok(
+      router.systemText.includes(FACT) && router.systemText.includes('RECALLTOKEN-77'),
+      'memory existed for this turn',
+    );
     assert.match(JSON.stringify(researcher.body.tools), /googleSearch/);
     const body = JSON.stringify(researcher.body);
     for (const secret of ['Zebedee', 'RECALLTOKEN-77', 'assistant quokka', 'assistant answer'])
@@ -147,7 +154,11 @@ describe('approvals and memory boundaries in the whole app', () => {
 
     // The user asked in their own words: a confirmation that names the job, with the action's verbs.
     const prompt = await say('pause my weather briefing', /^Pause /);
-    assert.equal(prompt.text, 'Pause the scheduled task “Send me a weather briefing for Lisbon” (every day at 08:00)?', 'names the job');
+    assert.equal(
+      prompt.text,
+      'Pause the scheduled task “Send me a weather briefing for Lisbon” (every day at 08:00)?',
+      'names the job',
+    );
     assert.deepEqual(buttonTexts(prompt), ['Pause', 'Keep running', 'Details']);
     assert.equal((await app.app.scheduler.get(jobId))?.enabled, true, 'not paused before the decision');
     await press(prompt, ':y', /planner: .*"enabled":false/);
@@ -158,7 +169,11 @@ describe('approvals and memory boundaries in the whole app', () => {
     assert.deepEqual(buttonTexts(rewrite), ['Change', 'Keep as is', 'Details']);
     await press(rewrite, ':n', /.+/);
     await app.app.approvals.idle();
-    assert.equal((await app.app.scheduler.get(jobId))?.text, 'Send me a weather briefing for Lisbon', 'Deny left the prompt alone');
+    assert.equal(
+      (await app.app.scheduler.get(jobId))?.text,
+      'Send me a weather briefing for Lisbon',
+      'Deny left the prompt alone',
+    );
 
     const isPrompt = (m: TranscriptEntry) => buttonData(m).some((d) => d.startsWith('ap:'));
     const before = tg.botMessages(USER).filter(isPrompt).length;

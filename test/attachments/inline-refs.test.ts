@@ -10,7 +10,20 @@ test('every copy of a file in run state becomes one reference, and comes back by
   const request = { text: 'see file', attachments: [{ mimeType: 'application/pdf', data, name: 'a.pdf' }] };
   const state = {
     frame: { attachments: [{ mimeType: 'application/pdf', data }] },
-    children: { c1: { contents: [{ role: 'user', parts: [{ text: 'look' }, { inlineData: { mimeType: 'application/pdf', data } }, { inlineData: { mimeType: 'image/png', data: other } }] }] } },
+    children: {
+      c1: {
+        contents: [
+          {
+            role: 'user',
+            parts: [
+              { text: 'look' },
+              { inlineData: { mimeType: 'application/pdf', data } },
+              { inlineData: { mimeType: 'image/png', data: other } },
+            ],
+          },
+        ],
+      },
+    },
     // Not inline data: a tool argument that merely is called `data` stays as it is.
     args: { data: 'x'.repeat(2000) },
     small: { mimeType: 'text/plain', data: 'aGk=' },

@@ -60,7 +60,15 @@ describe('loadConfig', () => {
       }),
     );
     const text = issues.join('\n');
-    for (const name of ['TELEGRAM_BOT_TOKEN', 'GEMINI_API_KEY', 'DEFAULT_TIMEZONE', 'WEBHOOK_URL', 'WEBHOOK_SECRET', 'ALLOWED_USER_IDS', 'PORT']) {
+    for (const name of [
+      'TELEGRAM_BOT_TOKEN',
+      'GEMINI_API_KEY',
+      'DEFAULT_TIMEZONE',
+      'WEBHOOK_URL',
+      'WEBHOOK_SECRET',
+      'ALLOWED_USER_IDS',
+      'PORT',
+    ]) {
       assert.match(text, new RegExp(name), `missing ${name} in:\n${text}`);
     }
     assert.ok(!text.includes(secret), 'the token value must not be printed');
@@ -88,7 +96,9 @@ describe('loadConfig', () => {
     roster.agents.push({ name: 'Bad Name', description: 'short', prompt: 'prompts/missing.md' });
     roster.agents[2].tools = ['current_time'];
     writeFileSync(join(dir, 'agents.json'), JSON.stringify(roster));
-    const text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join('\n');
+    const text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join(
+      '\n',
+    );
     assert.match(text, /duplicate agent "assistant"/);
     assert.match(text, /agents\.4\.name/);
     assert.match(text, /agents\.4\.description/);
@@ -98,7 +108,9 @@ describe('loadConfig', () => {
   it('reports a missing prompt file and invalid JSON clearly', () => {
     const dir = copyConfig();
     rmSync(join(dir, 'prompts', 'planner.md'));
-    let text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join('\n');
+    let text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join(
+      '\n',
+    );
     assert.match(text, /prompt file "prompts\/planner\.md" not found/);
     writeFileSync(join(dir, 'agents.json'), '{ nope');
     text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join('\n');

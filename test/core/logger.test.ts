@@ -47,27 +47,51 @@ describe('logger', () => {
     const dbToken = 'eyJhbGciOi.db-token.0123456789';
     const log = createLogger({ level: 'debug', destination, secrets: [token, key, dbToken, '', 'short'] });
     // A grammY-style HttpError: the wrapped fetch error's message carries the request URL.
-    const fetchError = Object.assign(new Error(`request to https://api.telegram.org/bot${token}/getMe failed, reason: ECONNRESET`), {
-      code: 'ECONNRESET',
-    });
+    const fetchError = Object.assign(
+      new Error(`request to https://api.telegram.org/bot${token}/getMe failed, reason: ECONNRESET`),
+      {
+        code: 'ECONNRESET',
+      },
+    );
     const httpError = Object.assign(new Error("Network request for 'getMe' failed!"), { error: fetchError });
-    const wrapped = new Error('startup failed', { cause: new Error(`libsql said: bad token ${dbToken}`, { cause: httpError }) });
-    const child = log.child({ url: `https://generativelanguage.googleapis.com/v1beta/models/x?key=${encodeURIComponent(key)}` });
-    child.error({ err: wrapped, request: { headers: { 'x-goog-api-key': key }, body: `{"token":"${token}"}` } }, `call with ${token} failed`);
+    const wrapped = new Error('startup failed', {
+      cause: new Error(`libsql said: bad token ${dbToken}`, { cause: httpError }),
+    });
+    const child = log.child({
+      url: `https://generativelanguage.googleapis.com/v1beta/models/x?key=${encodeURIComponent(key)}`,
+    });
+    child.error(
+      { err: wrapped, request: { headers: { 'x-goog-api-key': key }, body: `{"token":"${token}"}` } },
+      `call with ${token} failed`,
+    );
     child.debug('debug line %s', dbToken);
     log.warn(httpError);
     const text = lines.join('');
     assert.equal(lines.length, 3);
-    for (const secret of [token, key, dbToken, encodeURIComponent(token), encodeURIComponent(key), token.split(':')[1] ?? '']) {
+    for (const secret of [
+      token,
+      key,
+      dbToken,
+      encodeURIComponent(token),
+      encodeURIComponent(key),
+      token.split(':')[1] ?? '',
+    ]) {
       assert.ok(!text.includes(secret), `${secret} leaked into the log: ${text}`);
     }
     const first = JSON.parse(lines[0] ?? '{}') as { msg: string; err: { message: string; stack: string }; url: string };
     assert.equal(first.msg, 'call with [REDACTED] failed');
-    assert.match(first.err.message, /startup failed: libsql said: bad token \[REDACTED\]: Network request for 'getMe' failed!/);
+    assert.match(
+      first.err.message,
+      /startup failed: libsql said: bad token \[REDACTED\]: Network request for 'getMe' failed!/,
+    );
     assert.match(first.err.stack, /caused by: Error: libsql said: bad token \[REDACTED\]/);
     assert.match(first.url, /\?key=\[REDACTED\]$/);
     const third = JSON.parse(lines[2] ?? '{}') as { err: { error: { message: string; code: string } } };
-    assert.match(third.err.error.message, /bot\[REDACTED\]\/getMe failed/, 'the wrapped fetch error is logged, scrubbed');
+    assert.match(
+      third.err.error.message,
+      /bot\[REDACTED\]\/getMe failed/,
+      'the wrapped fetch error is logged, scrubbed',
+    );
     assert.equal(third.err.error.code, 'ECONNRESET');
   });
 
@@ -90,7 +114,9 @@ describe('logger', () => {
     const log = createLogger({ level: 'info', destination, secrets: ['abcdefgh-secret'] });
     log.info({ nested: { deep: { value: ['x', 'abcdefgh-secret'] } } }, 'ok');
     assert.ok(!(lines[0] ?? '').includes('abcdefgh-secret'));
-    assert.deepEqual((JSON.parse(lines[0] ?? '{}') as { nested: unknown }).nested, { deep: { value: ['x', '[REDACTED]'] } });
+    assert.deepEqual((JSON.parse(lines[0] ?? '{}') as { nested: unknown }).nested, {
+      deep: { value: ['x', '[REDACTED]'] },
+    });
   });
 
   it('honours the level', () => {

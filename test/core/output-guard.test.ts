@@ -33,7 +33,10 @@ describe('output guard', () => {
     `);
     assert.equal(r.code, 0, r.stderr);
     for (const out of [r.stdout, r.stderr]) {
-      assert.ok(!out.includes(SECRET) && !out.includes(SECRET.split(':')[1] ?? '') && !out.includes(encodeURIComponent(SECRET)), out);
+      assert.ok(
+        !out.includes(SECRET) && !out.includes(SECRET.split(':')[1] ?? '') && !out.includes(encodeURIComponent(SECRET)),
+        out,
+      );
     }
     assert.match(r.stdout, /token \[REDACTED\]\nbuffer \[REDACTED\]\n/);
     assert.match(r.stderr, /bot\[REDACTED\]\/getMe failed/);

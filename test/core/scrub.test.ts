@@ -10,7 +10,10 @@ describe('scrub', () => {
     const scrub = createScrubber(secretsFromEnv({ TELEGRAM_BOT_TOKEN: TOKEN }));
     const text = `request to http://127.0.0.1:9/bot${TOKEN}/getMe failed, reason: connect ECONNREFUSED; half: ${TOKEN.split(':')[1]}`;
     const out = scrub(text);
-    assert.equal(out, `request to http://127.0.0.1:9/bot${REDACTED}/getMe failed, reason: connect ECONNREFUSED; half: ${REDACTED}`);
+    assert.equal(
+      out,
+      `request to http://127.0.0.1:9/bot${REDACTED}/getMe failed, reason: connect ECONNREFUSED; half: ${REDACTED}`,
+    );
   });
 
   it('replaces URL-encoded (both hex cases) and JSON-escaped forms', () => {
@@ -21,10 +24,16 @@ describe('scrub', () => {
     assert.equal(scrub(`/file/bot${encoded.replace('%3A', '%3a')}/x`), `/file/bot${REDACTED}/x`);
     assert.equal(scrub(`?key=${encodeURIComponent(KEY)}&alt=sse`), `?key=${REDACTED}&alt=sse`);
     // The key inside a JSON log line, and inside a JSON body quoted in an error message inside a JSON line.
-    const line = JSON.stringify({ msg: `x-goog-api-key: ${KEY}`, err: { message: `body ${JSON.stringify({ key: KEY })}` } });
+    const line = JSON.stringify({
+      msg: `x-goog-api-key: ${KEY}`,
+      err: { message: `body ${JSON.stringify({ key: KEY })}` },
+    });
     const clean = scrub(line);
     assert.ok(!clean.includes('AIzaSyD'), clean);
-    assert.deepEqual(JSON.parse(clean), { msg: `x-goog-api-key: ${REDACTED}`, err: { message: `body {"key":"${REDACTED}"}` } });
+    assert.deepEqual(JSON.parse(clean), {
+      msg: `x-goog-api-key: ${REDACTED}`,
+      err: { message: `body {"key":"${REDACTED}"}` },
+    });
   });
 
   it('collects the secret variables of an environment, trimmed, without empty ones', () => {
@@ -36,7 +45,13 @@ describe('scrub', () => {
       SECRETS_KEY: 'master-key-xyz-123',
       LOG_LEVEL: 'debug',
     };
-    assert.deepEqual(secretsFromEnv(env), [TOKEN, 'gemini-key-123456', 'hook-secret-abc', 'master-key-xyz-123', TOKEN.split(':')[1]]);
+    assert.deepEqual(secretsFromEnv(env), [
+      TOKEN,
+      'gemini-key-123456',
+      'hook-secret-abc',
+      'master-key-xyz-123',
+      TOKEN.split(':')[1],
+    ]);
   });
 
   it('ignores empty and short values, and is the identity without secrets', () => {
@@ -49,7 +64,10 @@ describe('scrub', () => {
   it('replaces every occurrence, longest form first, and treats regex characters literally', () => {
     const secret = 'a.b*c+d?(e)[f]{g}|h^i$';
     const scrub = createScrubber([secret, 'a.b*c+d?']);
-    assert.equal(scrub(`${secret} and ${secret} and a.b*c+d? and aXb*c+d?`), `${REDACTED} and ${REDACTED} and ${REDACTED} and aXb*c+d?`);
+    assert.equal(
+      scrub(`${secret} and ${secret} and a.b*c+d? and aXb*c+d?`),
+      `${REDACTED} and ${REDACTED} and ${REDACTED} and aXb*c+d?`,
+    );
     assert.ok(secretForms(secret).includes(encodeURIComponent(secret)));
   });
 });

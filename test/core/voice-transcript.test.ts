@@ -17,7 +17,11 @@ describe('splitTranscript (a complete answer)', () => {
       body: 'Sure, milk it is.',
       marked: true,
     });
-    assert.deepEqual(splitTranscript('  \n<Transcript >Buy milk</TRANSCRIPT >Sure.'), { transcript: 'Buy milk', body: 'Sure.', marked: true });
+    assert.deepEqual(splitTranscript('  \n<Transcript >Buy milk</TRANSCRIPT >Sure.'), {
+      transcript: 'Buy milk',
+      body: 'Sure.',
+      marked: true,
+    });
   });
 
   it('without a marker, or with one that is not at the start, the answer is untouched', () => {
@@ -29,11 +33,17 @@ describe('splitTranscript (a complete answer)', () => {
   });
 
   it('an unclosed marker gives no transcript and loses none of the words', () => {
-    assert.deepEqual(splitTranscript('<transcript>Buy milk. Sure, milk it is.'), { body: 'Buy milk. Sure, milk it is.', marked: true });
+    assert.deepEqual(splitTranscript('<transcript>Buy milk. Sure, milk it is.'), {
+      body: 'Buy milk. Sure, milk it is.',
+      marked: true,
+    });
   });
 
   it('an empty or blank transcript is no transcript', () => {
-    assert.deepEqual(splitTranscript('<transcript></transcript>I could not make that out.'), { body: 'I could not make that out.', marked: true });
+    assert.deepEqual(splitTranscript('<transcript></transcript>I could not make that out.'), {
+      body: 'I could not make that out.',
+      marked: true,
+    });
     assert.deepEqual(splitTranscript('<transcript> \n “ ” </transcript>Hi'), { body: 'Hi', marked: true });
   });
 
@@ -46,7 +56,10 @@ describe('splitTranscript (a complete answer)', () => {
   it('hostile content: markup stays text, the first closing tag ends the transcript', () => {
     const s = splitTranscript('<transcript><b>bold</b> & <a href="x">y</a></transcript>Answer');
     assert.equal(s.transcript, '<b>bold</b> & <a href="x">y</a>');
-    assert.equal(transcriptHtml(s.transcript ?? ''), '🎙 <i>“&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href=&quot;x&quot;&gt;y&lt;/a&gt;”</i>');
+    assert.equal(
+      transcriptHtml(s.transcript ?? ''),
+      '🎙 <i>“&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href=&quot;x&quot;&gt;y&lt;/a&gt;”</i>',
+    );
     assert.deepEqual(splitTranscript('<transcript>say </transcript> now</transcript>Answer'), {
       transcript: 'say',
       body: 'now</transcript>Answer',
@@ -60,7 +73,11 @@ describe('splitTranscript (a complete answer)', () => {
   });
 
   it('a reply with nothing after the transcript has an empty body', () => {
-    assert.deepEqual(splitTranscript('<transcript>Thanks!</transcript>'), { transcript: 'Thanks!', body: '', marked: true });
+    assert.deepEqual(splitTranscript('<transcript>Thanks!</transcript>'), {
+      transcript: 'Thanks!',
+      body: '',
+      marked: true,
+    });
   });
 });
 
@@ -74,10 +91,15 @@ describe('splitStreamingTranscript (an answer still arriving)', () => {
       const s = splitStreamingTranscript(full.slice(0, n));
       for (const shown of [s.transcript ?? '', s.body]) {
         assert.doesNotMatch(shown, /<\/?transcript/i, `prefix ${n}: ${shown}`);
-        assert.doesNotMatch(shown, /<\/?(t(r(a(n(s(c(r(i(pt?)?)?)?)?)?)?)?)?)?$/i, `prefix ${n}: a cut tag at the end of ${shown}`);
+        assert.doesNotMatch(
+          shown,
+          /<\/?(t(r(a(n(s(c(r(i(pt?)?)?)?)?)?)?)?)?)?$/i,
+          `prefix ${n}: a cut tag at the end of ${shown}`,
+        );
       }
       if (!s.complete) assert.equal(s.body, '', `prefix ${n}: no reply while the transcript may grow`);
-      if (s.transcript !== undefined) assert.ok(final.transcript?.startsWith(s.transcript), `prefix ${n}: ${s.transcript}`);
+      if (s.transcript !== undefined)
+        assert.ok(final.transcript?.startsWith(s.transcript), `prefix ${n}: ${s.transcript}`);
       if (s.complete) {
         completeSeen = true;
         assert.equal(s.transcript, final.transcript);
@@ -115,13 +137,20 @@ describe('takeTranscript (a finished turn)', () => {
   it('takes the transcript off the answer and its model turn', () => {
     const contents: Content[] = [{ role: 'model', parts: [{ text: '<transcript>Hi there</transcript>\nHello!' }] }];
     const taken = takeTranscript('<transcript>Hi there</transcript>\nHello!', contents);
-    assert.deepEqual(taken, { transcript: 'Hi there', text: 'Hello!', contents: [{ role: 'model', parts: [{ text: 'Hello!' }] }] });
+    assert.deepEqual(taken, {
+      transcript: 'Hi there',
+      text: 'Hello!',
+      contents: [{ role: 'model', parts: [{ text: 'Hello!' }] }],
+    });
   });
 
   it('finds it in a first step that called a tool when the final answer has none', () => {
     const call = { functionCall: { name: 'schedule_add', args: { text: 'milk' } }, thoughtSignature: 'sig' };
     const contents: Content[] = [
-      { role: 'model', parts: [{ text: 'thinking', thought: true }, { text: '<transcript>Remind me</transcript>' }, call] },
+      {
+        role: 'model',
+        parts: [{ text: 'thinking', thought: true }, { text: '<transcript>Remind me</transcript>' }, call],
+      },
       { role: 'user', parts: [{ functionResponse: { name: 'schedule_add', response: { ok: true } } }] },
       { role: 'model', parts: [{ text: 'Reminder set.' }] },
     ];

@@ -41,7 +41,8 @@ const rules: Rule[] = [
   delegate(/Mars rover/i, 'researcher'),
   (req) => {
     if (req.model !== ROUTER_MODEL || roleOf(req) !== 'router') return undefined;
-    if (/how are you/i.test(req.lastUserText)) return { text: "I'm doing great, thanks for asking! What can I do for you?" };
+    if (/how are you/i.test(req.lastUserText))
+      return { text: "I'm doing great, thanks for asking! What can I do for you?" };
     if (/^thanks/i.test(req.lastUserText)) return { text: "You're welcome! 😊" };
     return undefined;
   },
@@ -149,7 +150,9 @@ test('routed to the planner, which calls a tool: the answer is built from the to
   assert.equal(response?.name, 'schedule_list');
   assert.equal(response?.response.count, 0, 'the real schedule_list ran against the empty jobs table');
   counts.delegatedWithTool = calls.length;
-  t.diagnostic(`generate calls, delegated turn with one tool call (router → planner → tool → planner): ${calls.length}`);
+  t.diagnostic(
+    `generate calls, delegated turn with one tool call (router → planner → tool → planner): ${calls.length}`,
+  );
 });
 
 test('routed to the researcher: grounding becomes a Sources list with the links', async (t) => {
@@ -165,7 +168,10 @@ test('routed to the researcher: grounding becomes a Sources list with the links'
   assert.match(reply.text, /Sources/);
   const links = linksOf(reply);
   assert.ok(links.includes('https://www.nasa.gov/mars-rover-update'), `links in the reply: ${links.join(', ')}`);
-  assert.ok(links.includes('https://en.wikipedia.org/wiki/Perseverance_(rover)'), `links in the reply: ${links.join(', ')}`);
+  assert.ok(
+    links.includes('https://en.wikipedia.org/wiki/Perseverance_(rover)'),
+    `links in the reply: ${links.join(', ')}`,
+  );
   assert.match(reply.text, /NASA Mars update/);
   counts.research = calls.length;
   t.diagnostic(`generate calls, research turn (router → researcher): ${calls.length}`);
@@ -191,13 +197,27 @@ test('a plain "thanks" costs exactly one generate call, and the router sees ever
   const router = all[0] as RecordedRequest;
   assert.equal(router.model, ROUTER_MODEL);
   const history = contentsText(router.contents);
-  for (const earlier of ['how are you today', 'cover letter', 'concrete achievement', 'What reminders do I have', '0 reminders', 'Mars rover', 'organic molecules']) {
+  for (const earlier of [
+    'how are you today',
+    'cover letter',
+    'concrete achievement',
+    'What reminders do I have',
+    '0 reminders',
+    'Mars rover',
+    'organic molecules',
+  ]) {
     assert.ok(history.includes(earlier), `the router's contents include "${earlier}"`);
   }
   counts.thanks = all.length;
   const extractions = gemini.requests.filter((r) => roleOf(r) === 'extraction').length;
   t.diagnostic(`generate calls, "thanks": ${all.length}`);
-  t.diagnostic(`background fact extraction calls over the 5 turns: ${extractions} (batched per 3 substantive messages)`);
+  t.diagnostic(
+    `background fact extraction calls over the 5 turns: ${extractions} (batched per 3 substantive messages)`,
+  );
   t.diagnostic(`generate calls per turn kind: ${JSON.stringify(counts)}`);
-  assert.deepEqual(unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+  assert.deepEqual(
+    unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+    [],
+    'every model request was scripted',
+  );
 });

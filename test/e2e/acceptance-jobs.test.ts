@@ -47,24 +47,42 @@ const planner: Rule = (req) => {
     if (/delete my call mom/i.test(task)) return { functionCalls: [{ name: 'schedule_list', args: {} }] };
     const rel = /in (\d+) minutes? to (.+)$/i.exec(task);
     if (rel)
-      return { functionCalls: [{ name: 'schedule_create', args: { text: rel[2], when: { in: { minutes: Number(rel[1]) } } } }] };
+      return {
+        functionCalls: [{ name: 'schedule_create', args: { text: rel[2], when: { in: { minutes: Number(rel[1]) } } } }],
+      };
     if (/every monday at 08:00/i.test(task))
-      return { functionCalls: [{ name: 'schedule_create', args: { text: 'weekly review', when: { every: 'monday', at: '08:00' } } }] };
+      return {
+        functionCalls: [
+          { name: 'schedule_create', args: { text: 'weekly review', when: { every: 'monday', at: '08:00' } } },
+        ],
+      };
     if (/tomorrow at 09:00 to water the plants/i.test(task))
-      return { functionCalls: [{ name: 'schedule_create', args: { text: 'water the plants', when: { date: 'tomorrow', time: '09:00' } } }] };
+      return {
+        functionCalls: [
+          { name: 'schedule_create', args: { text: 'water the plants', when: { date: 'tomorrow', time: '09:00' } } },
+        ],
+      };
     return undefined;
   }
   const r = fr.response;
-  if (fr.name === 'schedule_create') return { text: r.error ? `I couldn't: ${String(r.error)}` : `Done — I'll remind you at ${String(r.resolved_local_time)}.` };
+  if (fr.name === 'schedule_create')
+    return {
+      text: r.error ? `I couldn't: ${String(r.error)}` : `Done — I'll remind you at ${String(r.resolved_local_time)}.`,
+    };
   if (fr.name === 'schedule_list') {
     const job = ((r.jobs ?? []) as { id: string; text: string }[]).find((j) => j.text === 'call mom');
     return job ? { functionCalls: [{ name: 'schedule_delete', args: { id: job.id } }] } : { text: 'No such reminder.' };
   }
-  if (fr.name === 'schedule_delete') return { text: r.error ? `Okay, I did not delete it. (${String(r.error)})` : 'Deleted the reminder “call mom”.' };
+  if (fr.name === 'schedule_delete')
+    return { text: r.error ? `Okay, I did not delete it. (${String(r.error)})` : 'Deleted the reminder “call mom”.' };
   return undefined;
 };
 
-const rules: Rule[] = [(req) => (roleOf(req) === 'extraction' ? { text: '[]' } : undefined), delegate(/remind|delete my/i, 'planner'), planner];
+const rules: Rule[] = [
+  (req) => (roleOf(req) === 'extraction' ? { text: '[]' } : undefined),
+  delegate(/remind|delete my/i, 'planner'),
+  planner,
+];
 
 async function sql(query: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
   const client = createClient({ url: db.url });
@@ -142,7 +160,12 @@ test('setting a reminder gives exactly one message: the card with "Cancel remind
     'one bot message for the request',
   );
   const row = await job('call mom');
-  assert.match(card.text, new RegExp(`^⏰ Reminder set for .*, ${clockIn(Number(row?.next_run_at), ZONE)} \\(Europe/Berlin\\), in 10 min: “call mom”$`));
+  assert.match(
+    card.text,
+    new RegExp(
+      `^⏰ Reminder set for .*, ${clockIn(Number(row?.next_run_at), ZONE)} \\(Europe/Berlin\\), in 10 min: “call mom”$`,
+    ),
+  );
   assert.deepEqual(buttonTexts(card), ['✖️ Cancel reminder']);
 
   // A second reminder, due in a minute: its card is checked after it fires (last test).
@@ -158,7 +181,10 @@ test('the card\'s "Cancel reminder" deletes at once and offers Undo; Undo brings
   const answer = await press(USER, card, button(card, '✖️ Cancel reminder').data);
   assert.equal(answer.text, 'Cancelled “Call mom”. Tap Undo to bring it back.');
   const cancelled = await becomes(USER, card, (e) => e.text.startsWith('🗑 Deleted'), 'card shows the deletion');
-  assert.match(cancelled.text, /^🗑 Deleted: ⏰ Call mom — (today|tomorrow) \d\d:\d\d\. Tap Undo within 5 minutes to bring it back\.$/);
+  assert.match(
+    cancelled.text,
+    /^🗑 Deleted: ⏰ Call mom — (today|tomorrow) \d\d:\d\d\. Tap Undo within 5 minutes to bring it back\.$/,
+  );
   assert.deepEqual(buttonTexts(cancelled), ['↩️ Undo']);
   const deleted = await job('call mom');
   assert.ok(deleted?.deleted_at, 'deleted at once (soft)');
@@ -192,14 +218,23 @@ test('/jobs: one job per line in plain words, each with its own Pause, Change ti
   assert.match(lines.join('\n'), /^⏰ Stretch — (today|tomorrow) \d\d:\d\d$/m);
   assert.match(lines.join('\n'), /^⏰ Call mom — (today|tomorrow) \d\d:\d\d$/m);
   assert.match(lines.join('\n'), /^🔁 Weekly review — Mondays 08:00$/m);
-  const rows = (list.replyMarkup as { inline_keyboard: { text: string }[][] }).inline_keyboard.map((r) => r.map((b) => b.text));
-  assert.deepEqual(rows.filter((r) => r.length === 3), [
-    ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
-    ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
-    ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
-  ]);
-  assert.ok(rows.some((r) => r.length === 1 && r[0] === '🔁 Weekly review — Mondays 08:00'), 'each job\'s own title above its buttons');
-  for (const b of buttonsOf(list)) assert.doesNotMatch(b.data, /:\d{1,2}$/, 'buttons name jobs by id, never by position');
+  const rows = (list.replyMarkup as { inline_keyboard: { text: string }[][] }).inline_keyboard.map((r) =>
+    r.map((b) => b.text),
+  );
+  assert.deepEqual(
+    rows.filter((r) => r.length === 3),
+    [
+      ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
+      ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
+      ['⏸ Pause', '🕑 Change time', '🗑 Delete'],
+    ],
+  );
+  assert.ok(
+    rows.some((r) => r.length === 1 && r[0] === '🔁 Weekly review — Mondays 08:00'),
+    "each job's own title above its buttons",
+  );
+  for (const b of buttonsOf(list))
+    assert.doesNotMatch(b.data, /:\d{1,2}$/, 'buttons name jobs by id, never by position');
 });
 
 test('/jobs: Delete is at once with Undo (the card follows), and Undo restores it', async () => {
@@ -209,7 +244,12 @@ test('/jobs: Delete is at once with Undo (the card follows), and Undo restores i
   const del = buttonsOf(list).find((b) => b.data === `job:d:${String(weekly?.id)}`)!;
   const answer = await press(USER, list, del.data);
   assert.equal(answer.text, 'Deleted “Weekly review”. Tap ↩️ Undo to bring it back.');
-  const shown = await becomes(USER, list, (e) => e.text.includes('🗑 Weekly review — deleted'), 'list shows the deletion');
+  const shown = await becomes(
+    USER,
+    list,
+    (e) => e.text.includes('🗑 Weekly review — deleted'),
+    'list shows the deletion',
+  );
   assert.equal(shown.text.split('\n')[0], 'Your reminders and tasks here (2):');
   assert.ok(buttonTexts(shown).includes('↩️ Undo: Weekly review'));
   const card = await becomes(USER, weeklyCard, (e) => e.text.startsWith('🗑 Deleted'), 'its card says it was deleted');
@@ -217,9 +257,19 @@ test('/jobs: Delete is at once with Undo (the card follows), and Undo restores i
   assert.deepEqual(buttonTexts(card), [], 'the card lost its Cancel button');
 
   await press(USER, shown, button(shown, '↩️ Undo: Weekly review').data);
-  const back = await becomes(USER, list, (e) => e.text.includes('🔁 Weekly review — Mondays 08:00'), 'list shows it again');
+  const back = await becomes(
+    USER,
+    list,
+    (e) => e.text.includes('🔁 Weekly review — Mondays 08:00'),
+    'list shows it again',
+  );
   assert.equal(back.text.split('\n')[0], 'Your reminders and tasks here (3):');
-  const cardBack = await becomes(USER, weeklyCard, (e) => e.text.startsWith('🔁 Reminder every Monday'), 'its card is back');
+  const cardBack = await becomes(
+    USER,
+    weeklyCard,
+    (e) => e.text.startsWith('🔁 Reminder every Monday'),
+    'its card is back',
+  );
   assert.deepEqual(buttonTexts(cardBack), ['✖️ Cancel reminder']);
   assert.equal((await job('weekly review'))?.deleted_at, null);
 });
@@ -237,7 +287,10 @@ test('/jobs: "Change time" asks for the new time, explains a bad one with exampl
 
   tg.sendUserMessage({ chatId: USER, text: 'banana' });
   const bad = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('I couldn'));
-  assert.equal(bad.text, "I couldn't read “banana” as a time. Try one of: 18:30 · 6pm · in 20 minutes · in 2 hours · tomorrow 9:00 · friday 9:00 · every monday 8:00");
+  assert.equal(
+    bad.text,
+    "I couldn't read “banana” as a time. Try one of: 18:30 · 6pm · in 20 minutes · in 2 hours · tomorrow 9:00 · friday 9:00 · every monday 8:00",
+  );
 
   tg.sendUserMessage({ chatId: USER, text: '9:30' });
   const ok = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('✅'));
@@ -248,7 +301,9 @@ test('/jobs: "Change time" asks for the new time, explains a bad one with exampl
 
 test('deleting in chat: a plain confirmation first, then one message "Deleted" with Undo, which restores it', async () => {
   tg.sendUserMessage({ chatId: USER, text: 'Please delete my call mom reminder' });
-  const prompt = await tg.waitForBotMessage(USER, (m) => /^Delete the reminder “call mom”/i.test(m.text), { timeoutMs: 20_000 });
+  const prompt = await tg.waitForBotMessage(USER, (m) => /^Delete the reminder “call mom”/i.test(m.text), {
+    timeoutMs: 20_000,
+  });
   assert.deepEqual(buttonTexts(prompt), ['Delete', 'Keep', 'Details']);
   await nextTurnFinished();
   const waiting = await job('call mom');
@@ -256,19 +311,33 @@ test('deleting in chat: a plain confirmation first, then one message "Deleted" w
   const approve = button(prompt, 'Delete');
   const before = tg.botMessages(USER).at(-1)!.messageId;
   await press(USER, prompt, approve.data);
-  const done = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('🗑 Deleted'), { since: before, timeoutMs: 20_000 });
+  const done = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('🗑 Deleted'), {
+    since: before,
+    timeoutMs: 20_000,
+  });
   await sleep(500);
   assert.deepEqual(
-    tg.botMessages(USER).filter((m) => m.messageId > before).map((m) => m.text),
+    tg
+      .botMessages(USER)
+      .filter((m) => m.messageId > before)
+      .map((m) => m.text),
     [done.text],
     'one answer: the deletion itself, not a restatement',
   );
-  assert.match(done.text, /^🗑 Deleted: ⏰ Call mom — (today|tomorrow) \d\d:\d\d\. Tap Undo within 5 minutes to bring it back\.$/);
+  assert.match(
+    done.text,
+    /^🗑 Deleted: ⏰ Call mom — (today|tomorrow) \d\d:\d\d\. Tap Undo within 5 minutes to bring it back\.$/,
+  );
   assert.deepEqual(buttonTexts(done), ['↩️ Undo']);
   assert.ok((await job('call mom'))?.deleted_at, 'deleted');
 
   await press(USER, done, button(done, '↩️ Undo').data);
-  const back = await becomes(USER, done, (e) => e.text.startsWith('⏰ Reminder set for'), 'the answer becomes the card again');
+  const back = await becomes(
+    USER,
+    done,
+    (e) => e.text.startsWith('⏰ Reminder set for'),
+    'the answer becomes the card again',
+  );
   assert.deepEqual(buttonTexts(back), ['✖️ Cancel reminder']);
   assert.equal((await job('call mom'))?.deleted_at, null);
 });
@@ -287,12 +356,21 @@ test('groups: an admin sets the group time zone in /settings (others may not), a
   assert.equal(refused.showAlert, true);
 
   await press(GROUP, settings, change.data, ADMIN);
-  const picker = await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("🌍 Pick the group's time zone"), { since: 'any' });
+  const picker = await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("🌍 Pick the group's time zone"), {
+    since: 'any',
+  });
   const tokyo = button(picker, 'Tokyo');
   assert.equal((await press(GROUP, picker, tokyo.data, BOB)).text, "Only the group's admins can change its settings.");
   await press(GROUP, picker, tokyo.data, ADMIN);
-  const set = await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("✅ This group's time zone is now Asia/Tokyo"), { since: 'any' });
-  assert.match(set.text, /^✅ This group's time zone is now Asia\/Tokyo \(it's \d\d:\d\d there\)\. Reminders set here use it\.$/);
+  const set = await tg.waitForBotMessage(
+    GROUP,
+    (m) => m.text.startsWith("✅ This group's time zone is now Asia/Tokyo"),
+    { since: 'any' },
+  );
+  assert.match(
+    set.text,
+    /^✅ This group's time zone is now Asia\/Tokyo \(it's \d\d:\d\d there\)\. Reminders set here use it\.$/,
+  );
 
   tg.sendUserMessage({
     chatId: GROUP,
@@ -321,7 +399,10 @@ test("groups: members see the group's jobs in /jobs; only the creator or an admi
 
   await press(GROUP, list, `job:p:${String(row?.id)}`, ADMIN);
   const paused = await becomes(GROUP, list, (e) => e.text.includes('· paused'), 'paused by the admin');
-  assert.equal(paused.text, 'Reminders and tasks in this group (1):\n\n⏰ Water the plants — tomorrow 09:00 · paused · by Alice');
+  assert.equal(
+    paused.text,
+    'Reminders and tasks in this group (1):\n\n⏰ Water the plants — tomorrow 09:00 · paused · by Alice',
+  );
   assert.ok(buttonTexts(paused).includes('▶️ Resume'));
   await press(GROUP, paused, `job:r:${String(row?.id)}`, ALICE);
   await becomes(GROUP, list, (e) => !e.text.includes('paused'), 'resumed by its creator');
@@ -340,5 +421,9 @@ test('after the reminder fired, its card says when it was sent and its stale but
   assert.deepEqual(buttonTexts(settled), []);
   const stale = await press(USER, settled, `job:x:${String((await job('stretch'))?.id)}`);
   assert.equal(stale.text, `Already sent at ${at} — nothing to cancel.`);
-  assert.deepEqual(unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+  assert.deepEqual(
+    unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+    [],
+    'every model request was scripted',
+  );
 });

@@ -37,7 +37,8 @@ const extractor: Rule = (req) => {
   if (roleOf(req) !== 'extraction') return undefined;
   const excerpt = req.lastUserText;
   const facts: { fact: string; category: string }[] = [];
-  if (/User: My dog is called Pixel/.test(excerpt)) facts.push({ fact: "User's dog is called Pixel", category: 'personal' });
+  if (/User: My dog is called Pixel/.test(excerpt))
+    facts.push({ fact: "User's dog is called Pixel", category: 'personal' });
   if (/User: I live in Lisbon/.test(excerpt)) facts.push({ fact: 'User lives in Lisbon', category: 'personal' });
   if (/User: I work as a nurse/.test(excerpt)) facts.push({ fact: 'User works as a nurse', category: 'work' });
   return { text: JSON.stringify(facts) };
@@ -55,7 +56,8 @@ const rules: Rule[] = [
   },
   // The assistant answers from what its request tells it, and only from that.
   (req) => {
-    if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !/dog called/i.test(req.lastUserText)) return undefined;
+    if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !/dog called/i.test(req.lastUserText))
+      return undefined;
     const known = /dog is called (\w+)/.exec(req.systemText)?.[1];
     return { text: known ? `Your dog is called ${known}.` : "I don't know your dog's name yet. What is it?" };
   },
@@ -130,7 +132,11 @@ test('user A states facts; after /new the answer to "what is my dog called?" use
   // After /new the thread is empty: the fact reached the model through memory, not through history.
   assert.equal(router.contents.length, 1, `router contents after /new: ${contentsText(router.contents)}`);
   assert.doesNotMatch(contentsText(assistant.contents), /Pixel/, 'not in the agent history');
-  assert.match(assistant.systemText, /What you know about the user[\s\S]*User's dog is called Pixel/, 'fact injected into the system instruction');
+  assert.match(
+    assistant.systemText,
+    /What you know about the user[\s\S]*User's dog is called Pixel/,
+    'fact injected into the system instruction',
+  );
   assert.match(router.systemText, /User's dog is called Pixel/, 'the router sees the fact too');
 });
 
@@ -141,14 +147,27 @@ test('user B asking the same question gets no trace of user A in any request', a
   assert.equal(answer, "I don't know your dog's name yet. What is it?");
   await sleep(1000); // anything B's turn triggers afterwards counts too
   const requests = gemini.requests.slice(from);
-  assert.ok(requests.some((r) => roleOf(r) === 'assistant'), 'B was answered by the assistant');
-  assert.ok(requests.some((r) => r.kind === 'embed'), "B's message was embedded for recall");
+  assert.ok(
+    requests.some((r) => roleOf(r) === 'assistant'),
+    'B was answered by the assistant',
+  );
+  assert.ok(
+    requests.some((r) => r.kind === 'embed'),
+    "B's message was embedded for recall",
+  );
   for (const r of requests) {
     const body = JSON.stringify(r.body);
     for (const secret of A_SECRETS) {
       assert.ok(!body.includes(secret), `${r.kind} ${roleOf(r) ?? r.model} request for B contains "${secret}"`);
     }
   }
-  assert.ok(!tg.transcript(USER_B).some((m) => A_SECRETS.some((s) => m.text.includes(s))), "B's chat shows nothing of A");
-  assert.deepEqual(unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+  assert.ok(
+    !tg.transcript(USER_B).some((m) => A_SECRETS.some((s) => m.text.includes(s))),
+    "B's chat shows nothing of A",
+  );
+  assert.deepEqual(
+    unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+    [],
+    'every model request was scripted',
+  );
 });

@@ -51,7 +51,13 @@ const state: {
   stretchDueFrom: number;
   stretchDueTo: number;
   restartedAt: number;
-} = { prompts: { 'call mom': undefined, dentist: undefined }, dailyAt: 0, stretchDueFrom: 0, stretchDueTo: 0, restartedAt: 0 };
+} = {
+  prompts: { 'call mom': undefined, dentist: undefined },
+  dailyAt: 0,
+  stretchDueFrom: 0,
+  stretchDueTo: 0,
+  restartedAt: 0,
+};
 
 /** The planner as Gemini would behave: structured intents in, tool results turned into the answer. */
 const planner: Rule = (req) => {
@@ -61,23 +67,45 @@ const planner: Rule = (req) => {
   if (!fr) {
     if (/delete/i.test(task)) return { functionCalls: [{ name: 'schedule_list', args: {} }] };
     if (/in 2 hours to call mom/i.test(task))
-      return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: 'call mom', when: { in: { hours: 2 } } } }] };
+      return {
+        functionCalls: [
+          { name: 'schedule_create', args: { kind: 'reminder', text: 'call mom', when: { in: { hours: 2 } } } },
+        ],
+      };
     if (/tomorrow at 09:00 about the dentist/i.test(task))
       return {
         functionCalls: [
-          { name: 'schedule_create', args: { kind: 'reminder', text: 'dentist appointment', when: { date: 'tomorrow', time: '09:00' } } },
+          {
+            name: 'schedule_create',
+            args: { kind: 'reminder', text: 'dentist appointment', when: { date: 'tomorrow', time: '09:00' } },
+          },
         ],
       };
     const daily = /every day at (\d\d:\d\d)/i.exec(task);
     if (daily)
-      return { functionCalls: [{ name: 'schedule_create', args: { kind: 'prompt', text: PROMPT_TEXT, when: { every: 'day', at: daily[1] } } }] };
+      return {
+        functionCalls: [
+          {
+            name: 'schedule_create',
+            args: { kind: 'prompt', text: PROMPT_TEXT, when: { every: 'day', at: daily[1] } },
+          },
+        ],
+      };
     if (/in 1 minute to stretch/i.test(task))
-      return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } } }] };
+      return {
+        functionCalls: [
+          { name: 'schedule_create', args: { kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } } },
+        ],
+      };
     return undefined;
   }
   const r = fr.response;
   if (fr.name === 'schedule_create') {
-    return { text: r.error ? `I couldn't schedule that: ${String(r.error)}` : `Done — set for ${String(r.resolved_local_time)}.` };
+    return {
+      text: r.error
+        ? `I couldn't schedule that: ${String(r.error)}`
+        : `Done — set for ${String(r.resolved_local_time)}.`,
+    };
   }
   if (fr.name === 'schedule_list') {
     const jobs = (r.jobs ?? []) as { id: string; text: string }[];
@@ -100,7 +128,9 @@ const rules: Rule[] = [
   delegate(/motivational quote/i, 'assistant'),
   planner,
   (req) =>
-    req.model === AGENT_MODEL && roleOf(req) === 'assistant' && req.lastUserText.includes(PROMPT_TEXT) ? { text: QUOTE } : undefined,
+    req.model === AGENT_MODEL && roleOf(req) === 'assistant' && req.lastUserText.includes(PROMPT_TEXT)
+      ? { text: QUOTE }
+      : undefined,
 ];
 
 async function sqlRows(sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
@@ -113,9 +143,12 @@ async function sqlRows(sql: string, args: (string | number)[] = []): Promise<Rec
 }
 
 const openJobs = async (): Promise<string[]> =>
-  (await sqlRows('SELECT text FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL AND deleted_at IS NULL ORDER BY text', [USER])).map((r) =>
-    String(r.text),
-  );
+  (
+    await sqlRows(
+      'SELECT text FROM jobs WHERE owner_user_id = ? AND completed_at IS NULL AND deleted_at IS NULL ORDER BY text',
+      [USER],
+    )
+  ).map((r) => String(r.text));
 
 async function say(text: string, expected: RegExp, timeoutMs = 20_000): Promise<TranscriptEntry> {
   tg.sendUserMessage({ chatId: USER, text });
@@ -152,7 +185,10 @@ test('lifetime 1: /start sets the time zone with a button', async () => {
   const berlin = buttonsOf(welcome).find((b) => b.data === `sys:tz:${ZONE}`);
   assert.ok(berlin, `a ${ZONE} button: ${JSON.stringify(buttonsOf(welcome))}`);
   tg.pressButton({ chatId: USER, messageId: welcome.messageId, data: berlin.data });
-  await tg.waitForBotMessage(USER, (m) => m.text.includes(`Time zone set to ${ZONE}`), { timeoutMs: 10_000, since: welcome.messageId });
+  await tg.waitForBotMessage(USER, (m) => m.text.includes(`Time zone set to ${ZONE}`), {
+    timeoutMs: 10_000,
+    since: welcome.messageId,
+  });
   const [user] = await sqlRows('SELECT timezone FROM users WHERE id = ?', [USER]);
   assert.equal(user?.timezone, ZONE);
 });
@@ -166,13 +202,17 @@ test('lifetime 1: deleting a schedule asks for confirmation ([Delete] [Keep]) an
     const prompt = await say(`Please delete my ${which} reminder`, /^Delete the reminder/);
     assert.ok(!prompt.text.includes('schedule_delete'), `no tool name before Details: ${prompt.text}`);
     // The prompt says which reminder, not just its opaque id.
-    assert.ok(prompt.text.includes(which === 'call mom' ? '“call mom”' : '“dentist appointment”'), `readable prompt: ${prompt.text}`);
+    assert.ok(
+      prompt.text.includes(which === 'call mom' ? '“call mom”' : '“dentist appointment”'),
+      `readable prompt: ${prompt.text}`,
+    );
     const buttons = buttonsOf(prompt);
     assert.deepEqual(
       buttons.map((b) => b.text),
       ['Delete', 'Keep', 'Details'],
     );
-    for (const b of buttons) assert.ok(Buffer.byteLength(b.data) <= 64 && /^ap:/.test(b.data), `opaque callback data: ${b.data}`);
+    for (const b of buttons)
+      assert.ok(Buffer.byteLength(b.data) <= 64 && /^ap:/.test(b.data), `opaque callback data: ${b.data}`);
     state.prompts[which] = prompt;
   }
   assert.deepEqual(await openJobs(), ['call mom', 'dentist appointment'], 'nothing deleted before a decision');
@@ -228,11 +268,25 @@ test('lifetime 2: after a restart, Delete deletes the schedule (with Undo) and t
   assert.ok(approve, 'a Delete button');
   const from = gemini.requests.length;
   tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: approve.data });
-  const final = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('🗑 Deleted: ⏰ Call mom'), { timeoutMs: 20_000, since: prompt.messageId });
-  assert.deepEqual(buttonsOf(final).map((b) => b.text), ['↩️ Undo']);
+  const final = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('🗑 Deleted: ⏰ Call mom'), {
+    timeoutMs: 20_000,
+    since: prompt.messageId,
+  });
+  assert.deepEqual(
+    buttonsOf(final).map((b) => b.text),
+    ['↩️ Undo'],
+  );
   assert.ok(final.messageId > prompt.messageId, 'the final answer is a new message');
-  assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /✅ Delete — confirmed by/, 'the prompt became an audit line');
-  assert.deepEqual(await openJobs(), [PROMPT_TEXT, 'dentist appointment', 'stretch'].sort(), 'only the call mom reminder is gone');
+  assert.match(
+    tg.message(USER, prompt.messageId)?.text ?? '',
+    /✅ Delete — confirmed by/,
+    'the prompt became an audit line',
+  );
+  assert.deepEqual(
+    await openJobs(),
+    [PROMPT_TEXT, 'dentist appointment', 'stretch'].sort(),
+    'only the call mom reminder is gone',
+  );
   const [gone] = await sqlRows("SELECT deleted_at, next_run_at FROM jobs WHERE text = 'call mom'");
   assert.ok(gone?.deleted_at, 'deleted (kept for Undo for a few minutes, then purged)');
   assert.equal(gone?.next_run_at, null, 'it will not fire');
@@ -240,7 +294,13 @@ test('lifetime 2: after a restart, Delete deletes the schedule (with Undo) and t
   // but before the bot recorded it (that turn is replayed at restart; its job is not duplicated, see openJobs below).
   const resumed = gemini.requests
     .slice(from)
-    .filter((r) => isGenerate(r) && !isBackground(r) && !r.lastUserText.includes(PROMPT_TEXT) && !/\bstretch\b/.test(r.lastUserText));
+    .filter(
+      (r) =>
+        isGenerate(r) &&
+        !isBackground(r) &&
+        !r.lastUserText.includes(PROMPT_TEXT) &&
+        !/\bstretch\b/.test(r.lastUserText),
+    );
   assert.deepEqual(
     resumed.map((r) => roleOf(r)),
     ['planner'],
@@ -258,14 +318,21 @@ test('lifetime 2: Keep leaves the schedule in place and the model is told it was
   assert.ok(deny, 'a Keep button');
   const from = gemini.requests.length;
   tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: deny.data });
-  const final = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('Okay, I did not delete it.'), { timeoutMs: 20_000, since: 'any' });
+  const final = await tg.waitForBotMessage(USER, (m) => m.text.startsWith('Okay, I did not delete it.'), {
+    timeoutMs: 20_000,
+    since: 'any',
+  });
   assert.match(final.text, /denied/);
   assert.match(tg.message(USER, prompt.messageId)?.text ?? '', /✖️ Keep — nothing was done/);
   const resumed = gemini.requests.slice(from).find((r) => roleOf(r) === 'planner');
   const [fr] = resumed ? lastFunctionResponses(resumed) : [];
   assert.equal(fr?.name, 'schedule_delete');
   assert.match(String(fr?.response.error), /denied/, 'the model is told the user denied it');
-  assert.deepEqual(await openJobs(), ['dentist appointment', PROMPT_TEXT, 'stretch'].sort(), 'the dentist reminder is kept');
+  assert.deepEqual(
+    await openJobs(),
+    ['dentist appointment', PROMPT_TEXT, 'stretch'].sort(),
+    'the dentist reminder is kept',
+  );
 });
 
 test('lifetime 2: the stretch reminder arrives once, on time, with no generate call at firing', async (t) => {
@@ -283,9 +350,7 @@ test('lifetime 2: the stretch reminder arrives once, on time, with no generate c
   );
   await sleep(2_000);
   assert.equal(tg.botMessages(USER).filter((m) => m.text === '⏰ stretch').length, 1, 'exactly one reminder');
-  const runs = await sqlRows(
-    "SELECT r.status FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.text = 'stretch'",
-  );
+  const runs = await sqlRows("SELECT r.status FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.text = 'stretch'");
   assert.deepEqual(
     runs.map((r) => r.status),
     ['delivered'],
@@ -298,7 +363,9 @@ test('lifetime 2: the stretch reminder arrives once, on time, with no generate c
     [],
     'no generate call for the reminder',
   );
-  t.diagnostic(`generate calls while waiting for the reminder: ${window.length} (all for the scheduled prompt or background memory)`);
+  t.diagnostic(
+    `generate calls while waiting for the reminder: ${window.length} (all for the scheduled prompt or background memory)`,
+  );
 });
 
 test('lifetime 2: the daily scheduled prompt posts its Network result at the right local time', async (t) => {
@@ -308,12 +375,17 @@ test('lifetime 2: the daily scheduled prompt posts its Network result at the rig
   });
   const postedAtSec = posted.date;
   assert.ok(postedAtSec * 1000 >= state.dailyAt - 1000, 'not early');
-  assert.ok(postedAtSec * 1000 <= state.dailyAt + 6_000, `on time (${postedAtSec * 1000 - state.dailyAt} ms after due)`);
+  assert.ok(
+    postedAtSec * 1000 <= state.dailyAt + 6_000,
+    `on time (${postedAtSec * 1000 - state.dailyAt} ms after due)`,
+  );
   assert.ok(posted.text.includes(PROMPT_TEXT), 'headed with the prompt');
   // The run is recorded as delivered right after Telegram returned the message id.
   let runs: Record<string, unknown>[] = [];
   for (let i = 0; i < 50; i++) {
-    runs = await sqlRows("SELECT r.scheduled_for, r.status FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.kind = 'prompt'");
+    runs = await sqlRows(
+      "SELECT r.scheduled_for, r.status FROM job_runs r JOIN jobs j ON j.id = r.job_id WHERE j.kind = 'prompt'",
+    );
     if (runs.every((r) => r.status !== 'claimed')) break;
     await sleep(100);
   }
@@ -321,15 +393,27 @@ test('lifetime 2: the daily scheduled prompt posts its Network result at the rig
     runs.map((r) => [Number(r.scheduled_for), r.status]),
     [[state.dailyAt, 'delivered']],
   );
-  assert.equal(clockIn(Number(runs[0]?.scheduled_for), ZONE), clockIn(state.dailyAt, ZONE), 'ran at the local time asked for');
-  const calls = gemini.requests.filter((r) => isGenerate(r) && r.lastUserText.includes(PROMPT_TEXT) && r.at >= state.restartedAt);
+  assert.equal(
+    clockIn(Number(runs[0]?.scheduled_for), ZONE),
+    clockIn(state.dailyAt, ZONE),
+    'ran at the local time asked for',
+  );
+  const calls = gemini.requests.filter(
+    (r) => isGenerate(r) && r.lastUserText.includes(PROMPT_TEXT) && r.at >= state.restartedAt,
+  );
   assert.deepEqual(
     calls.map((r) => roleOf(r)),
     ['router', 'assistant'],
     'the prompt ran through the Network (router → assistant)',
   );
-  t.diagnostic(`scheduled prompt: ${calls.length} generate calls (router → assistant), posted ${postedAtSec * 1000 - state.dailyAt} ms after ${clockIn(state.dailyAt, ZONE)} ${ZONE}`);
-  assert.deepEqual(unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+  t.diagnostic(
+    `scheduled prompt: ${calls.length} generate calls (router → assistant), posted ${postedAtSec * 1000 - state.dailyAt} ms after ${clockIn(state.dailyAt, ZONE)} ${ZONE}`,
+  );
+  assert.deepEqual(
+    unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+    [],
+    'every model request was scripted',
+  );
   const exit = await bot?.kill('SIGTERM', 8000);
   assert.equal(exit?.code, 0, 'stops cleanly');
 });

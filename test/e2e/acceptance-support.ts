@@ -26,7 +26,8 @@ export type Role = keyof typeof SYSTEM;
 
 /** Which prompt a generate request was made with. */
 export function roleOf(req: RecordedRequest): Role | undefined {
-  for (const [role, start] of Object.entries(SYSTEM) as [Role, string][]) if (req.systemText.includes(start)) return role;
+  for (const [role, start] of Object.entries(SYSTEM) as [Role, string][])
+    if (req.systemText.includes(start)) return role;
   return undefined;
 }
 
@@ -79,7 +80,8 @@ export function dispatcher(rules: Rule[], unmatched: RecordedRequest[]): (req: R
 /** Router rule: delegate to `agent` when the user text matches. */
 export function delegate(match: RegExp, agent: 'assistant' | 'planner' | 'researcher'): Rule {
   return (req) => {
-    if (req.model !== ROUTER_MODEL || roleOf(req) !== 'router' || lastFunctionResponses(req).length > 0) return undefined;
+    if (req.model !== ROUTER_MODEL || roleOf(req) !== 'router' || lastFunctionResponses(req).length > 0)
+      return undefined;
     if (!match.test(req.lastUserText)) return undefined;
     return { functionCalls: [{ name: `agent_${agent}`, args: { task: req.lastUserText } }] };
   };
@@ -93,14 +95,18 @@ export function buttonsOf(m: TranscriptEntry | undefined): { text: string; data:
 
 /** Link destinations of a bot message (text_link entities and plain URLs). */
 export function linksOf(m: TranscriptEntry): string[] {
-  const links = m.entities.flatMap((e) => (e.type === 'text_link' && 'url' in e && typeof e.url === 'string' ? [e.url] : []));
+  const links = m.entities.flatMap((e) =>
+    e.type === 'text_link' && 'url' in e && typeof e.url === 'string' ? [e.url] : [],
+  );
   for (const match of m.text.matchAll(/https?:\/\/\S+/g)) links.push(match[0]);
   return links;
 }
 
 /** "14:05" in a time zone. */
 export function clockIn(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    ms,
+  );
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

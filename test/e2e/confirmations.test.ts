@@ -12,7 +12,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type RecordedRequest, type Reply, createFakeGemini, type FakeGemini } from '../support/fake-gemini.ts';
-import { DEFAULT_BOT_USERNAME, type FakeTelegram, type TranscriptEntry, createFakeTelegram } from '../support/fake-telegram.ts';
+import {
+  DEFAULT_BOT_USERNAME,
+  type FakeTelegram,
+  type TranscriptEntry,
+  createFakeTelegram,
+} from '../support/fake-telegram.ts';
 import { closeServer, listen } from '../support/http-util.ts';
 import { type WholeApp, startWholeApp } from '../support/whole-app.ts';
 import { buttonsOf, lastFunctionResponses, roleOf } from './acceptance-support.ts';
@@ -54,7 +59,8 @@ function route(req: RecordedRequest): Reply | undefined {
           { name: 'current_time', args: {} },
         ],
       };
-    if (/delete my reminder/i.test(text)) return { functionCalls: [{ name: 'agent_planner', args: { task: deleteTask(text) } }] };
+    if (/delete my reminder/i.test(text))
+      return { functionCalls: [{ name: 'agent_planner', args: { task: deleteTask(text) } }] };
     return { text: 'router answer' };
   }
   if (role === 'assistant') {
@@ -66,13 +72,17 @@ function route(req: RecordedRequest): Reply | undefined {
   }
   if (role === 'planner') {
     const [fr] = responses;
-    if (!fr) return /delete my reminder/i.test(text) ? { functionCalls: [{ name: 'schedule_list', args: {} }] } : undefined;
+    if (!fr)
+      return /delete my reminder/i.test(text) ? { functionCalls: [{ name: 'schedule_list', args: {} }] } : undefined;
     if (fr.name === 'schedule_list') {
       const jobs = (fr.response.jobs ?? []) as { id: string; text: string }[];
       const job = jobs.find((j) => j.text === 'Call mom');
-      return job ? { functionCalls: [{ name: 'schedule_delete', args: { id: job.id } }] } : { text: 'No such reminder.' };
+      return job
+        ? { functionCalls: [{ name: 'schedule_delete', args: { id: job.id } }] }
+        : { text: 'No such reminder.' };
     }
-    if (fr.name === 'schedule_delete') return { text: fr.response.error ? 'I did not delete it.' : 'Deleted “Call mom”.' };
+    if (fr.name === 'schedule_delete')
+      return { text: fr.response.error ? 'I did not delete it.' : 'Deleted “Call mom”.' };
   }
   return undefined;
 }
@@ -132,12 +142,17 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
       ['Delete', 'Keep', 'Details'],
     );
     assertNoJargon(prompt.text, jobId);
-    assert.ok(!/to decide|automatically|Approval needed/.test(prompt.text), `a private confirmation has no formal terms: ${prompt.text}`);
+    assert.ok(
+      !/to decide|automatically|Approval needed/.test(prompt.text),
+      `a private confirmation has no formal terms: ${prompt.text}`,
+    );
 
     const details = buttonsOf(prompt).find((b) => b.text === 'Details');
     assert.ok(details);
     tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: details.data, userId: ALICE });
-    await tg.waitFor(() => tg.message(ALICE, prompt.messageId)?.text?.includes('schedule_delete') === true, { timeoutMs: 10_000 });
+    await tg.waitFor(() => tg.message(ALICE, prompt.messageId)?.text?.includes('schedule_delete') === true, {
+      timeoutMs: 10_000,
+    });
     const withDetails = tg.transcript(ALICE).find((m) => m.messageId === prompt.messageId);
     assert.ok(withDetails);
     assert.match(withDetails.text, /^Delete the reminder “Call mom”/, 'the question stays on top');
@@ -151,7 +166,10 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     const yes = buttonsOf(withDetails).find((b) => b.text === 'Delete');
     assert.ok(yes);
     tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: yes.data, userId: ALICE, firstName: 'Alice' });
-    await tg.waitForBotMessage(ALICE, (m) => m.text.startsWith('🗑 Deleted: ⏰ Call mom'), { timeoutMs: 15_000, since: prompt.messageId });
+    await tg.waitForBotMessage(ALICE, (m) => m.text.startsWith('🗑 Deleted: ⏰ Call mom'), {
+      timeoutMs: 15_000,
+      since: prompt.messageId,
+    });
     assert.ok((await app.app.scheduler.get(jobId))?.deletedAt, 'the reminder is deleted (kept for Undo a few minutes)');
     const closed = tg.transcript(ALICE).find((m) => m.messageId === prompt.messageId);
     assert.match(closed?.text ?? '', /✅ Delete — confirmed by Alice/);
@@ -161,7 +179,11 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
   it('(b) the same request in a turn that first read a web page gets the formal approval', async () => {
     const jobId = await reminder({ chatId: ALICE, type: 'private' });
     const since = lastMessageId(ALICE);
-    tg.sendUserMessage({ chatId: ALICE, firstName: 'Alice', text: `read ${siteBase}/weather and then delete my reminder Call mom` });
+    tg.sendUserMessage({
+      chatId: ALICE,
+      firstName: 'Alice',
+      text: `read ${siteBase}/weather and then delete my reminder Call mom`,
+    });
 
     // Reading the page is what the user asked (nothing untrusted read yet): a confirmation with the action's verbs.
     const fetchPrompt = await promptAfter(ALICE, since);
@@ -185,7 +207,10 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     const deny = buttonsOf(prompt).find((b) => b.text === '❌ Deny');
     assert.ok(deny);
     tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: deny.data, userId: ALICE });
-    await tg.waitForBotMessage(ALICE, (m) => m.text === 'I did not delete it.', { timeoutMs: 15_000, since: prompt.messageId });
+    await tg.waitForBotMessage(ALICE, (m) => m.text === 'I did not delete it.', {
+      timeoutMs: 15_000,
+      since: prompt.messageId,
+    });
     assert.ok(await app.app.scheduler.get(jobId), 'the reminder is kept');
     await app.app.scheduler.delete(jobId);
   });
@@ -201,7 +226,11 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     since = lastMessageId(GROUP);
     tg.sendUserMessage({ chatId: GROUP, userId: ALICE, firstName: 'Alice', text: `${AT} delete my reminder Call mom` });
     const groupPrompt = await promptAfter(GROUP, since);
-    assert.match(groupPrompt.text, /^Delete the reminder “Call mom” \(.*\)\?\nFor Alice to decide\.$/, groupPrompt.text);
+    assert.match(
+      groupPrompt.text,
+      /^Delete the reminder “Call mom” \(.*\)\?\nFor Alice to decide\.$/,
+      groupPrompt.text,
+    );
     assert.deepEqual(
       buttonsOf(groupPrompt).map((b) => b.text),
       ['Delete', 'Keep', 'Details'],
@@ -216,14 +245,22 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     const quotedFrom = tg.botMessages(ALICE).at(-1);
     assert.ok(quotedFrom, 'an earlier bot message to reply to');
     let since = lastMessageId(ALICE);
-    tg.sendUserMessage({ chatId: ALICE, firstName: 'Alice', text: 'delete my reminder Call mom', replyToMessageId: quotedFrom.messageId });
+    tg.sendUserMessage({
+      chatId: ALICE,
+      firstName: 'Alice',
+      text: 'delete my reminder Call mom',
+      replyToMessageId: quotedFrom.messageId,
+    });
     const quoted = await promptAfter(ALICE, since);
     assert.match(quoted.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, quoted.text);
     assertNoJargon(quoted.text, jobId);
     const deny = buttonsOf(quoted).find((b) => b.text === '❌ Deny');
     assert.ok(deny);
     tg.pressButton({ chatId: ALICE, messageId: quoted.messageId, data: deny.data, userId: ALICE });
-    await tg.waitForBotMessage(ALICE, (m) => m.text === 'I did not delete it.', { timeoutMs: 15_000, since: quoted.messageId });
+    await tg.waitForBotMessage(ALICE, (m) => m.text === 'I did not delete it.', {
+      timeoutMs: 15_000,
+      since: quoted.messageId,
+    });
 
     since = lastMessageId(ALICE);
     tg.enqueueUpdate({
@@ -250,7 +287,12 @@ describe('confirmations in plain words (issue 12, point 3)', () => {
     await app.app.memory.idle();
 
     since = lastMessageId(OTHER_GROUP);
-    tg.sendUserMessage({ chatId: OTHER_GROUP, userId: ALICE, firstName: 'Alice', text: `${AT} delete my reminder Call mom` });
+    tg.sendUserMessage({
+      chatId: OTHER_GROUP,
+      userId: ALICE,
+      firstName: 'Alice',
+      text: `${AT} delete my reminder Call mom`,
+    });
     const prompt = await promptAfter(OTHER_GROUP, since);
     assert.match(prompt.text, /^🔐 Approval needed\nDelete the reminder “Call mom”/, prompt.text);
     assert.match(prompt.text, /For Alice to decide by \S+.* — otherwise it is denied automatically\.$/);

@@ -27,7 +27,11 @@ test('e2e: SIGKILL mid-turn, restart, and the turn completes exactly once', asyn
     const client = createClient({ url: db.url });
     try {
       const rows = await client.execute('SELECT state FROM updates');
-      assert.deepEqual(rows.rows.map((r) => r.state), ['running'], 'the journal shows the interrupted turn');
+      assert.deepEqual(
+        rows.rows.map((r) => r.state),
+        ['running'],
+        'the journal shows the interrupted turn',
+      );
     } finally {
       client.close();
     }
@@ -49,9 +53,18 @@ test('e2e: SIGKILL mid-turn, restart, and the turn completes exactly once', asyn
     const after = createClient({ url: db.url });
     try {
       const rows = await after.execute('SELECT state, attempts FROM updates');
-      assert.deepEqual(rows.rows.map((r) => [r.state, Number(r.attempts)]), [['done', 2]]);
-      const stored = await after.execute(`SELECT role FROM memory_messages WHERE turn_id = 'update:' || (SELECT update_id FROM updates) ORDER BY role`);
-      assert.deepEqual(stored.rows.map((r) => r.role), ['model', 'user'], 'the turn is persisted once');
+      assert.deepEqual(
+        rows.rows.map((r) => [r.state, Number(r.attempts)]),
+        [['done', 2]],
+      );
+      const stored = await after.execute(
+        `SELECT role FROM memory_messages WHERE turn_id = 'update:' || (SELECT update_id FROM updates) ORDER BY role`,
+      );
+      assert.deepEqual(
+        stored.rows.map((r) => r.role),
+        ['model', 'user'],
+        'the turn is persisted once',
+      );
     } finally {
       after.close();
     }

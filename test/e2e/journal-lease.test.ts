@@ -49,7 +49,11 @@ test('journal lease: B starting while A is mid-turn does not run A’s turn; aft
     const listening = await bot.waitForLog((_l, j) => j?.msg === 'http server listening', 15000);
     const ready = await bot.waitForLog((_l, j) => j?.msg === 'webhook registered', 15000);
     const port = Number((JSON.parse(listening) as { port: number }).port);
-    return { bot, url: `http://127.0.0.1:${port}/hook`, id: String((JSON.parse(ready) as { instance: string }).instance) };
+    return {
+      bot,
+      url: `http://127.0.0.1:${port}/hook`,
+      id: String((JSON.parse(ready) as { instance: string }).instance),
+    };
   };
   const post = async (to: Instance, update: unknown): Promise<number> => {
     const res = await fetch(to.url, {
@@ -80,9 +84,18 @@ test('journal lease: B starting while A is mid-turn does not run A’s turn; aft
     await tg.waitForBotMessage(USER + 1, (m) => m.text.startsWith('Reply to: B serves'), { timeoutMs: 10000 });
     await new Promise((r) => setTimeout(r, 3 * LEASE_MS)); // three leases: A's heartbeat must keep extending its own
     assert.equal(callsFor('slow turn'), 1, `B did not re-run A's turn (model calls: ${JSON.stringify(turnCalls)})`);
-    const row = await store.get(`SELECT state, owner, attempts, lease_until FROM updates WHERE update_id = ?`, [slow.update_id]);
-    assert.deepEqual([row?.state, row?.owner, Number(row?.attempts)], ['running', a.id, 1], 'A still owns its running turn');
-    assert.ok(Number(row?.lease_until) > Date.now(), `A's heartbeat keeps the lease in the future (${Number(row?.lease_until) - Date.now()} ms left)`);
+    const row = await store.get(`SELECT state, owner, attempts, lease_until FROM updates WHERE update_id = ?`, [
+      slow.update_id,
+    ]);
+    assert.deepEqual(
+      [row?.state, row?.owner, Number(row?.attempts)],
+      ['running', a.id, 1],
+      'A still owns its running turn',
+    );
+    assert.ok(
+      Number(row?.lease_until) > Date.now(),
+      `A's heartbeat keeps the lease in the future (${Number(row?.lease_until) - Date.now()} ms left)`,
+    );
     assert.equal(
       b.bot.jsonLogs().filter((j) => j.msg === 'resuming unfinished updates from the journal').length,
       0,
@@ -100,17 +113,33 @@ test('journal lease: B starting while A is mid-turn does not run A’s turn; aft
     const takeoverMs = Date.now() - killedAt;
     await new Promise((r) => setTimeout(r, 500)); // let a duplicate show up, if any
     const finals = tg.botMessages(USER).filter((m) => /slow turn|never delivered/.test(m.text));
-    assert.deepEqual(finals.map((m) => m.messageId), [answer.messageId], `exactly one final answer\n${tg.describe()}`);
+    assert.deepEqual(
+      finals.map((m) => m.messageId),
+      [answer.messageId],
+      `exactly one final answer\n${tg.describe()}`,
+    );
     assert.equal(callsFor('slow turn'), 2, 'the model was called once by A (lost with it) and once by B');
     const after = await store.get(`SELECT state, owner, attempts FROM updates WHERE update_id = ?`, [slow.update_id]);
-    assert.deepEqual([after?.state, after?.owner, Number(after?.attempts)], ['done', b.id, 2], 'B finished it as the second attempt');
+    assert.deepEqual(
+      [after?.state, after?.owner, Number(after?.attempts)],
+      ['done', b.id, 2],
+      'B finished it as the second attempt',
+    );
     const resumed = b.bot.jsonLogs().filter((j) => j.msg === 'resuming unfinished updates from the journal');
-    assert.deepEqual(resumed.map((j) => j.count), [1], 'B resumed exactly one update, once');
+    assert.deepEqual(
+      resumed.map((j) => j.count),
+      [1],
+      'B resumed exactly one update, once',
+    );
     t.diagnostic(`B answered the taken-over turn ${takeoverMs} ms after A was killed (lease ${LEASE_MS} ms)`);
 
     const exit = await b.bot.kill('SIGTERM', 10000);
     assert.equal(exit.code, 0, b.bot.logs().slice(-15).join('\n'));
-    assert.deepEqual(await store.query('SELECT id FROM journal_instances'), [], "B removed its record on stop, and the dead A's on takeover");
+    assert.deepEqual(
+      await store.query('SELECT id FROM journal_instances'),
+      [],
+      "B removed its record on stop, and the dead A's on takeover",
+    );
     const errors = b.bot.jsonLogs().filter((j) => Number(j.level) >= 50);
     assert.deepEqual(errors, [], 'no errors logged by B');
   } finally {

@@ -13,7 +13,9 @@ const U = 8801;
 
 function inlineData(req: RecordedRequest): { mimeType: string; data: string }[] {
   return req.contents.flatMap((c) =>
-    (c.parts ?? []).flatMap((p) => (p.inlineData ? [{ mimeType: String(p.inlineData.mimeType), data: String(p.inlineData.data) }] : [])),
+    (c.parts ?? []).flatMap((p) =>
+      p.inlineData ? [{ mimeType: String(p.inlineData.mimeType), data: String(p.inlineData.data) }] : [],
+    ),
   );
 }
 
@@ -30,7 +32,11 @@ test('a photo turn is answered by a model that received the photo inline, in one
     const index = Number(reply.text.slice('answer #'.length));
     const answered = gemini.requests[index];
     assert.ok(answered, 'the delivered answer came from a recorded request');
-    assert.deepEqual(inlineData(answered), [{ mimeType: 'image/jpeg', data: photo.toString('base64') }], 'the answering request carried the photo');
+    assert.deepEqual(
+      inlineData(answered),
+      [{ mimeType: 'image/jpeg', data: photo.toString('base64') }],
+      'the answering request carried the photo',
+    );
     assert.match(answered.lastUserText, /what is in this picture\?/);
     assert.equal(gemini.generateCalls().length, 1, 'no router call before it');
 

@@ -45,7 +45,8 @@ const rules: Rule[] = [
   },
   (req) => {
     if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant') return undefined;
-    if (lastFunctionResponses(req).some((r) => r.name === 'current_time')) return { text: 'Time to get ready for your night shift.' };
+    if (lastFunctionResponses(req).some((r) => r.name === 'current_time'))
+      return { text: 'Time to get ready for your night shift.' };
     return { functionCalls: [{ name: 'current_time', args: {} }] };
   },
   (req) => (req.model === ROUTER_MODEL && roleOf(req) === 'router' ? { text: 'ok' } : undefined),
@@ -60,7 +61,10 @@ async function say(text: string, expected: RegExp): Promise<TranscriptEntry> {
 async function tap(message: TranscriptEntry, data: string): Promise<string | undefined> {
   const before = tg.callbackAnswers().length;
   tg.pressButton({ chatId: USER, messageId: message.messageId, data, userId: USER });
-  const answer = await tg.waitFor(() => tg.callbackAnswers()[before], { timeoutMs: 10_000, label: `answer to ${data}` });
+  const answer = await tg.waitFor(() => tg.callbackAnswers()[before], {
+    timeoutMs: 10_000,
+    label: `answer to ${data}`,
+  });
   return answer.text;
 }
 
@@ -152,9 +156,16 @@ describe('memory: forget with Undo, plain facts, /why in plain language (real en
       'Already deleted. Tap ↩️ Undo to bring it back.',
     ]);
     const now = tg.transcript(USER).find((m) => m.messageId === list.messageId) as TranscriptEntry;
-    assert.match(now.text, new RegExp(`^1\\. ${firstLine} — forgotten$`, 'm'), 'the forgotten fact keeps its line, struck through');
+    assert.match(
+      now.text,
+      new RegExp(`^1\\. ${firstLine} — forgotten$`, 'm'),
+      'the forgotten fact keeps its line, struck through',
+    );
     assert.match(now.text, /^2\. You|^2\. Your/m, 'the others keep their numbers');
-    assert.ok(now.entities.some((e) => e.type === 'strikethrough'), 'struck through');
+    assert.ok(
+      now.entities.some((e) => e.type === 'strikethrough'),
+      'struck through',
+    );
     assert.deepEqual(
       buttonsOf(now).map((b) => b.text),
       ['✓ 1 forgotten', '🗑 Forget 2', '🗑 Forget 3', '↩️ Undo 1'],
@@ -219,7 +230,10 @@ describe('memory: forget with Undo, plain facts, /why in plain language (real en
     assert.match(details.text, /^Details/);
     assert.match(details.text, /"tool": "current_time"/, 'the raw tool record');
     assert.match(details.text, /"text": "User works as a nurse"/, 'the fact as stored');
-    assert.ok(details.entities.some((e) => e.type === 'pre'), 'shown as code');
+    assert.ok(
+      details.entities.some((e) => e.type === 'pre'),
+      'shown as code',
+    );
     assert.deepEqual(
       buttonsOf(details).map((b) => b.text),
       ['◀ Back to the summary'],
@@ -227,6 +241,10 @@ describe('memory: forget with Undo, plain facts, /why in plain language (real en
     await tap(details, buttonsOf(details)[0]?.data ?? '');
     const back = await edited(why, 1);
     assert.match(back.text, /^I used one thing I remember about you:/);
-    assert.deepEqual(unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+    assert.deepEqual(
+      unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+      [],
+      'every model request was scripted',
+    );
   });
 });

@@ -13,7 +13,12 @@ import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { type ChildBot, botEnv, startBot } from '../support/child-bot.ts';
 import { type FakeGemini, type RecordedRequest, type Reply, createFakeGemini } from '../support/fake-gemini.ts';
-import { type CallbackAnswer, type FakeTelegram, type TranscriptEntry, createFakeTelegram } from '../support/fake-telegram.ts';
+import {
+  type CallbackAnswer,
+  type FakeTelegram,
+  type TranscriptEntry,
+  createFakeTelegram,
+} from '../support/fake-telegram.ts';
 import { createManualClock } from '../support/manual-clock.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
 import { buttonsOf, isBackground, isGenerate, lastFunctionResponses, roleOf, sleep } from './acceptance-support.ts';
@@ -41,7 +46,8 @@ function route(req: RecordedRequest): Reply | undefined {
     // Never finishes on its own: the turn stops at the step limit with a Continue button.
     if (/keep going/.test(text)) return { functionCalls: [{ name: 'current_time', args: {} }] };
     if (text === 'continue') return { text: 'Picked up where I left off.' };
-    if (/ask me/.test(text) && lastFunctionResponses(req).length === 0) return { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
+    if (/ask me/.test(text) && lastFunctionResponses(req).length === 0)
+      return { functionCalls: [{ name: 'agent_assistant', args: { task: text } }] };
     return { text: `answer to: ${text}` };
   }
   if (role === 'assistant') {
@@ -56,11 +62,19 @@ const retryData = (m: TranscriptEntry | undefined) => buttonsOf(m).find((b) => b
 const now = (chat: number, id: number) => tg.botMessages(chat).find((m) => m.messageId === id);
 
 /** Presses a button as `userId` and waits for the bot's answer to that press (and the press's update id). */
-async function press(chat: number, messageId: number, data: string, userId = chat > 0 ? chat : OWNER): Promise<CallbackAnswer & { updateId: number }> {
+async function press(
+  chat: number,
+  messageId: number,
+  data: string,
+  userId = chat > 0 ? chat : OWNER,
+): Promise<CallbackAnswer & { updateId: number }> {
   const firstName = userId === OWNER ? 'Olga' : userId === BOB ? 'Bob' : 'Carol';
   const update = tg.pressButton({ chatId: chat, messageId, data, userId, firstName });
   const id = update.callback_query?.id;
-  const answer = await tg.waitFor(() => tg.callbackAnswers().find((a) => a.callbackQueryId === id), { ...WAIT, label: `answer to ${data}` });
+  const answer = await tg.waitFor(() => tg.callbackAnswers().find((a) => a.callbackQueryId === id), {
+    ...WAIT,
+    label: `answer to ${data}`,
+  });
   return { ...answer, updateId: update.update_id };
 }
 
@@ -91,7 +105,9 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     gemini = await createFakeGemini();
     gemini.setHandler(route);
     db = tempDbUrl('no-dead-ends');
-    bot = await startBot({ env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: `${OWNER},${BOB},${CAROL}`, PORT: '0', LOG_LEVEL: 'info' }) });
+    bot = await startBot({
+      env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: `${OWNER},${BOB},${CAROL}`, PORT: '0', LOG_LEVEL: 'info' }),
+    });
     store = await createStore({ url: db.url, migrations });
   });
 
@@ -112,16 +128,28 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
 
     gemini.failNext(3, { status: 503 });
     assert.equal((await press(OWNER, first.messageId, retry1)).text, 'Trying again…');
-    const second = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text) && m.messageId > first.messageId, { ...WAIT, since: 'any' });
+    const second = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text) && m.messageId > first.messageId, {
+      ...WAIT,
+      since: 'any',
+    });
     const retry2 = retryData(second);
     assert.ok(retry2, 'the retry that failed again ends with a fresh Retry button');
     assert.notEqual(retry2, retry1, 'the fresh button retries the new turn');
-    await tg.waitFor(() => now(OWNER, first.messageId)?.text === '↻ Retried — see below.' || undefined, { ...WAIT, label: 'first failure edited' });
+    await tg.waitFor(() => now(OWNER, first.messageId)?.text === '↻ Retried — see below.' || undefined, {
+      ...WAIT,
+      label: 'first failure edited',
+    });
     assert.equal(retryData(now(OWNER, first.messageId)), undefined, 'the first failure lost its button');
 
     assert.equal((await press(OWNER, second.messageId, retry2)).text, 'Trying again…', 'the second Retry works too');
-    await tg.waitForBotMessage(OWNER, (m) => m.text === 'answer to: capital of France?', { ...WAIT, since: second.messageId });
-    await tg.waitFor(() => now(OWNER, second.messageId)?.text === '↻ Retried — see below.' || undefined, { ...WAIT, label: 'second failure edited' });
+    await tg.waitForBotMessage(OWNER, (m) => m.text === 'answer to: capital of France?', {
+      ...WAIT,
+      since: second.messageId,
+    });
+    await tg.waitFor(() => now(OWNER, second.messageId)?.text === '↻ Retried — see below.' || undefined, {
+      ...WAIT,
+      label: 'second failure edited',
+    });
     assertNoRetryWithoutButton(OWNER);
 
     // A late second tap on an old Retry (a double tap, an old client) runs nothing again.
@@ -130,8 +158,14 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     assert.equal(late.text, 'Already retried — see below.');
     await settled(late.updateId);
     assert.equal(turnCalls(), calls, 'no model call');
-    assert.equal(tg.botMessages(OWNER).filter((m) => m.text === 'answer to: capital of France?').length, 1, 'answered once');
-    const asked = await store.query(`SELECT text FROM memory_messages WHERE role = 'user' AND text = 'capital of France?'`);
+    assert.equal(
+      tg.botMessages(OWNER).filter((m) => m.text === 'answer to: capital of France?').length,
+      1,
+      'answered once',
+    );
+    const asked = await store.query(
+      `SELECT text FROM memory_messages WHERE role = 'user' AND text = 'capital of France?'`,
+    );
     assert.equal(asked.length, 1, 'the question is stored once, with its answer');
   });
 
@@ -146,7 +180,11 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
       const since = tg.calls.length;
       tg.delayNext('sendMessage', 1500);
       tg.sendUserMessage({ chatId: chat, userId: OWNER, firstName: 'Olga', text: '/help', chatTitle: 'Family' });
-      await tg.waitForCall('sendMessage', (c) => Number(c.payload.chat_id) === chat && tg.calls.indexOf(c) >= since, WAIT.timeoutMs);
+      await tg.waitForCall(
+        'sendMessage',
+        (c) => Number(c.payload.chat_id) === chat && tg.calls.indexOf(c) >= since,
+        WAIT.timeoutMs,
+      );
       tg.sendUserMessage({ chatId: chat, userId: OWNER, firstName: 'Olga', text: '/stop', chatTitle: 'Family' });
       const answer = await tg.waitForBotMessage(chat, (m) => /Stopped|Nothing is running/.test(m.text), WAIT);
       assert.equal(answer.text, 'Nothing is running right now.');
@@ -156,32 +194,54 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
 
   it('in a group: a late Stop answers that the reply finished and leaves its Retry alone; only the asker can retry, and it works', async () => {
     gemini.failNext(3, { status: 503 });
-    const asked = tg.sendUserMessage({ chatId: GROUP, userId: OWNER, firstName: 'Olga', text: '@assistant_test_bot weather tomorrow?', chatTitle: 'Family' });
+    const asked = tg.sendUserMessage({
+      chatId: GROUP,
+      userId: OWNER,
+      firstName: 'Olga',
+      text: '@assistant_test_bot weather tomorrow?',
+      chatTitle: 'Family',
+    });
     const failure = await tg.waitForBotMessage(GROUP, (m) => /tap Retry/.test(m.text), WAIT);
     const retry = retryData(failure);
     assert.ok(retry);
-    assert.equal((await press(GROUP, failure.messageId, `sys:stop:${asked.update_id}`)).text, 'That reply has already finished.');
+    assert.equal(
+      (await press(GROUP, failure.messageId, `sys:stop:${asked.update_id}`)).text,
+      'That reply has already finished.',
+    );
     assert.ok(retryData(now(GROUP, failure.messageId)), 'the Retry button is still there');
 
     assert.equal((await press(GROUP, failure.messageId, retry, BOB)).text, 'Only Olga can retry this.');
     assert.ok(retryData(now(GROUP, failure.messageId)), 'another member cannot use it up');
     assert.equal((await press(GROUP, failure.messageId, retry, OWNER)).text, 'Trying again…');
-    await tg.waitForBotMessage(GROUP, (m) => m.text === 'answer to: weather tomorrow?', { ...WAIT, since: failure.messageId });
+    await tg.waitForBotMessage(GROUP, (m) => m.text === 'answer to: weather tomorrow?', {
+      ...WAIT,
+      since: failure.messageId,
+    });
     await tg.waitFor(() => now(GROUP, failure.messageId)?.text === '↻ Retried — see below.' || undefined, WAIT);
     assertNoRetryWithoutButton(GROUP);
   });
 
   it('Continue after the step limit continues once (in a group only for the asker); a second press answers that it already did', async () => {
     tg.sendUserMessage({ chatId: OWNER, text: 'keep going until done' });
-    const limited = await tg.waitForBotMessage(OWNER, (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')), WAIT);
+    const limited = await tg.waitForBotMessage(
+      OWNER,
+      (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')),
+      WAIT,
+    );
     const cont = buttonsOf(limited).find((b) => b.data.startsWith('sys:cont:'))!;
     // The continuation fails once; its Retry runs the Continue press again.
     gemini.failNext(3, { status: 503 });
     assert.equal((await press(OWNER, limited.messageId, cont.data)).text, 'Continuing…');
     assert.deepEqual(buttonsOf(now(OWNER, limited.messageId)), [], 'the Continue button went with the press');
-    const failed = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text), { ...WAIT, since: limited.messageId });
+    const failed = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text), {
+      ...WAIT,
+      since: limited.messageId,
+    });
     assert.equal((await press(OWNER, failed.messageId, retryData(failed)!)).text, 'Continuing…');
-    await tg.waitForBotMessage(OWNER, (m) => m.text === 'Picked up where I left off.', { ...WAIT, since: failed.messageId });
+    await tg.waitForBotMessage(OWNER, (m) => m.text === 'Picked up where I left off.', {
+      ...WAIT,
+      since: failed.messageId,
+    });
 
     const calls = turnCalls();
     const again = await press(OWNER, limited.messageId, cont.data);
@@ -191,13 +251,29 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     assert.equal(tg.botMessages(OWNER).filter((m) => m.text === 'Picked up where I left off.').length, 1);
 
     // In a group, Continue runs a turn as the presser: only the person whose answer it is may press it.
-    tg.sendUserMessage({ chatId: GROUP, userId: OWNER, firstName: 'Olga', text: '@assistant_test_bot keep going in the group', chatTitle: 'Family' });
-    const inGroup = await tg.waitForBotMessage(GROUP, (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')), WAIT);
+    tg.sendUserMessage({
+      chatId: GROUP,
+      userId: OWNER,
+      firstName: 'Olga',
+      text: '@assistant_test_bot keep going in the group',
+      chatTitle: 'Family',
+    });
+    const inGroup = await tg.waitForBotMessage(
+      GROUP,
+      (m) => buttonsOf(m).some((b) => b.data.startsWith('sys:cont:')),
+      WAIT,
+    );
     const groupCont = buttonsOf(inGroup).find((b) => b.data.startsWith('sys:cont:'))!;
     assert.equal((await press(GROUP, inGroup.messageId, groupCont.data, BOB)).text, 'Only Olga can continue this.');
-    assert.ok(buttonsOf(now(GROUP, inGroup.messageId)).some((b) => b.data === groupCont.data), 'the button stays for Olga');
+    assert.ok(
+      buttonsOf(now(GROUP, inGroup.messageId)).some((b) => b.data === groupCont.data),
+      'the button stays for Olga',
+    );
     assert.equal((await press(GROUP, inGroup.messageId, groupCont.data, OWNER)).text, 'Continuing…');
-    await tg.waitForBotMessage(GROUP, (m) => m.text === 'Picked up where I left off.', { ...WAIT, since: inGroup.messageId });
+    await tg.waitForBotMessage(GROUP, (m) => m.text === 'Picked up where I left off.', {
+      ...WAIT,
+      since: inGroup.messageId,
+    });
   });
 
   it('a question whose buttons stayed (the prompt edit failed) answers what happened on the next press and loses its buttons', async () => {
@@ -229,7 +305,10 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     assert.ok(revoke);
 
     assert.equal((await press(OWNER, list.messageId, revoke.data)).text, '🚫 Revoked access for Bob.');
-    await tg.waitFor(() => /Bob \[6102\]: 🚫 revoked/.test(now(OWNER, list.messageId)?.text ?? '') || undefined, { ...WAIT, label: 'list redrawn' });
+    await tg.waitFor(() => /Bob \[6102\]: 🚫 revoked/.test(now(OWNER, list.messageId)?.text ?? '') || undefined, {
+      ...WAIT,
+      label: 'list redrawn',
+    });
     assert.deepEqual(
       buttonsOf(now(OWNER, list.messageId)).map((b) => b.text),
       ['✅ Let Bob back in'],
@@ -251,7 +330,10 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     const newer = await tg.waitForBotMessage(CAROL, (m) => /Erase everything/.test(m.text), WAIT);
     const yes = buttonsOf(newer).find((b) => b.data.startsWith('mem:wy:'))!;
     await press(CAROL, newer.messageId, yes.data);
-    await tg.waitFor(() => /^Done\. I erased/.test(now(CAROL, newer.messageId)?.text ?? '') || undefined, { ...WAIT, label: 'wiped' });
+    await tg.waitFor(() => /^Done\. I erased/.test(now(CAROL, newer.messageId)?.text ?? '') || undefined, {
+      ...WAIT,
+      label: 'wiped',
+    });
 
     const cancel = buttonsOf(older).find((b) => b.data.startsWith('mem:wn:'))!;
     const stale = await press(CAROL, older.messageId, cancel.data);
@@ -264,7 +346,9 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     tg.sendUserMessage({ chatId: CAROL, text: '/help', firstName: 'Carol' });
     await tg.waitForBotMessage(CAROL, undefined, WAIT);
     // The disk is full for Carol's user row: her next update fails before any feature runs.
-    await store.run(`CREATE TRIGGER fault_carol BEFORE UPDATE ON users WHEN NEW.id = ${CAROL} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    await store.run(
+      `CREATE TRIGGER fault_carol BEFORE UPDATE ON users WHEN NEW.id = ${CAROL} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+    );
     tg.sendUserMessage({ chatId: CAROL, text: '/settings', firstName: 'Carol' });
     const failure = await tg.waitForBotMessage(CAROL, (m) => /Tap Retry/.test(m.text), WAIT);
     await store.run('DROP TRIGGER fault_carol');
@@ -283,7 +367,11 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
     const sent = tg.sendUserMessage({ chatId: OWNER, text: 'an old question' });
     const failure = await tg.waitForBotMessage(OWNER, (m) => /tap Retry/.test(m.text), WAIT);
     await settled(sent.update_id);
-    const pruner = createPruner({ store, clock: createManualClock(Date.now() + 8 * DAY_MS), log: createLogger({ level: 'silent' }) });
+    const pruner = createPruner({
+      store,
+      clock: createManualClock(Date.now() + 8 * DAY_MS),
+      log: createLogger({ level: 'silent' }),
+    });
     const report = await pruner.runOnce();
     assert.ok((report.finished_updates ?? 0) > 0, 'the journal rows were pruned');
 

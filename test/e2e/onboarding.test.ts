@@ -11,7 +11,12 @@ import { createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { type ChildBot, botEnv, startBot } from '../support/child-bot.ts';
 import { createFakeGemini } from '../support/fake-gemini.ts';
-import { DEFAULT_BOT_USERNAME, type FakeTelegram, type TranscriptEntry, createFakeTelegram } from '../support/fake-telegram.ts';
+import {
+  DEFAULT_BOT_USERNAME,
+  type FakeTelegram,
+  type TranscriptEntry,
+  createFakeTelegram,
+} from '../support/fake-telegram.ts';
 import { tempDbUrl } from '../support/temp-db.ts';
 
 const BOT = DEFAULT_BOT_USERNAME;
@@ -22,7 +27,9 @@ const PRIVATE_ONLY = ['/export', '/wipe', '/users', '/permissions'];
 
 type Button = { text: string; data?: string; url?: string };
 function buttons(m: TranscriptEntry | undefined): Button[] {
-  const markup = m?.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
+  const markup = m?.replyMarkup as
+    | { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] }
+    | undefined;
   return (markup?.inline_keyboard ?? []).flat().map((b) => ({
     text: b.text,
     ...(b.callback_data ? { data: b.callback_data } : {}),
@@ -70,14 +77,18 @@ async function withBot(
   }
 }
 
-test('start-up: one readable line says how to claim the bot, and the empty chat explains the bot', { timeout: 120_000 }, async () => {
+test('start-up: one readable line says how to claim the bot, and the empty chat explains the bot', {
+  timeout: 120_000,
+}, async () => {
   await withBot('start-line', async ({ tg, bot, restart }) => {
     const line = await bot.waitForLog((_, json) => typeof json?.pairing_code === 'string', 15_000);
     const entry = JSON.parse(line) as { level: number; pairing_code: string; msg: string };
     assert.equal(entry.level, 30, 'info level');
     assert.match(entry.pairing_code, /^[A-Z0-9]{5}-[A-Z0-9]{5}$/);
     assert.ok(
-      entry.msg.startsWith(`@${BOT} is running. Open t.me/${BOT} and send /start ${entry.pairing_code} to become its owner`),
+      entry.msg.startsWith(
+        `@${BOT} is running. Open t.me/${BOT} and send /start ${entry.pairing_code} to become its owner`,
+      ),
       `readable start line, got: ${entry.msg}`,
     );
 
@@ -99,7 +110,9 @@ test('start-up: one readable line says how to claim the bot, and the empty chat 
   });
 });
 
-test('/start asks one short question first with the help one tap away; a returning user gets a short welcome back', { timeout: 120_000 }, async () => {
+test('/start asks one short question first with the help one tap away; a returning user gets a short welcome back', {
+  timeout: 120_000,
+}, async () => {
   await withBot('start', async ({ tg, bot }) => {
     // The first owner's /start <code> flows straight into the one question.
     const first = await claim(tg, await pairingCode(bot));
@@ -109,16 +122,26 @@ test('/start asks one short question first with the help one tap away; a returni
     assert.ok(first.text.length < 220, `short (${first.text.length} chars): ${first.text}`);
     assert.doesNotMatch(first.text, /What I can do|Commands|\/memory/, 'the full help is not in the first message');
     const offered = buttons(first);
-    assert.ok(offered.some((b) => b.data === 'sys:tz:Europe/Berlin'), 'common zones as buttons');
+    assert.ok(
+      offered.some((b) => b.data === 'sys:tz:Europe/Berlin'),
+      'common zones as buttons',
+    );
     const help = offered.find((b) => b.text === '❓ What can you do?');
     assert.ok(help?.data, 'the full help is one button away');
     assert.equal(tg.botMessages(OWNER).length, 1, 'one message, nothing else');
 
     tg.pressButton({ chatId: OWNER, messageId: first.messageId, data: help.data, userId: OWNER, firstName: 'Olga' });
     const full = await tg.waitForBotMessage(OWNER, (m) => /What I can do/.test(m.text), { since: first.messageId });
-    for (const c of ['/start', '/memory', '/jobs', '/pending', ...PRIVATE_ONLY]) assert.ok(full.text.includes(c), `private help lists ${c}`);
+    for (const c of ['/start', '/memory', '/jobs', '/pending', ...PRIVATE_ONLY])
+      assert.ok(full.text.includes(c), `private help lists ${c}`);
 
-    tg.pressButton({ chatId: OWNER, messageId: first.messageId, data: 'sys:tz:Asia/Tokyo', userId: OWNER, firstName: 'Olga' });
+    tg.pressButton({
+      chatId: OWNER,
+      messageId: first.messageId,
+      data: 'sys:tz:Asia/Tokyo',
+      userId: OWNER,
+      firstName: 'Olga',
+    });
     await tg.waitForBotMessage(OWNER, (m) => /Time zone set to Asia\/Tokyo/.test(m.text), { since: full.messageId });
 
     tg.sendUserMessage({ chatId: OWNER, text: '/start', firstName: 'Olga' });
@@ -143,12 +166,22 @@ test('command menus and /help in a group list only what works there', { timeout:
       assert.ok(privateMenu.includes(c), `private menu has ${c}`);
       assert.ok(!groupMenu.includes(c), `group menu has no ${c}`);
     }
-    for (const c of ['/help', '/new', '/stop', '/memory', '/jobs', '/pending']) assert.ok(groupMenu.includes(c), `group menu has ${c}`);
+    for (const c of ['/help', '/new', '/stop', '/memory', '/jobs', '/pending'])
+      assert.ok(groupMenu.includes(c), `group menu has ${c}`);
 
-    tg.sendUserMessage({ chatId: GROUP, chatType: 'supergroup', chatTitle: 'Book club', userId: OWNER, firstName: 'Olga', text: '/help' });
+    tg.sendUserMessage({
+      chatId: GROUP,
+      chatType: 'supergroup',
+      chatTitle: 'Book club',
+      userId: OWNER,
+      firstName: 'Olga',
+      text: '/help',
+    });
     const groupHelp = await tg.waitForBotMessage(GROUP, (m) => /What I can do/.test(m.text));
-    for (const c of PRIVATE_ONLY) assert.ok(!new RegExp(`${c}\\b`).test(groupHelp.text), `group help has no ${c}: ${groupHelp.text}`);
-    for (const c of ['/help', '/new', '/memory', '/jobs', '/pending']) assert.ok(groupHelp.text.includes(c), `group help lists ${c}`);
+    for (const c of PRIVATE_ONLY)
+      assert.ok(!new RegExp(`${c}\\b`).test(groupHelp.text), `group help has no ${c}: ${groupHelp.text}`);
+    for (const c of ['/help', '/new', '/memory', '/jobs', '/pending'])
+      assert.ok(groupHelp.text.includes(c), `group help lists ${c}`);
 
     tg.sendUserMessage({ chatId: OWNER, text: '/help', firstName: 'Olga' });
     const privateHelp = await tg.waitForBotMessage(OWNER, (m) => /What I can do/.test(m.text));
@@ -156,19 +189,38 @@ test('command menus and /help in a group list only what works there', { timeout:
   });
 });
 
-test('a stranger who mentions the bot in a group gets one short notice a day there, and the owner is asked', { timeout: 120_000 }, async () => {
+test('a stranger who mentions the bot in a group gets one short notice a day there, and the owner is asked', {
+  timeout: 120_000,
+}, async () => {
   await withBot('group-stranger', async ({ tg, bot, restart, dbUrl }) => {
     await claim(tg, await pairingCode(bot));
     const group = { chatId: GROUP, chatType: 'supergroup' as const, chatTitle: 'Book club' };
 
-    tg.sendUserMessage({ ...group, userId: STRANGER, firstName: 'Eve', text: `@${BOT} what is the capital of France?` });
+    tg.sendUserMessage({
+      ...group,
+      userId: STRANGER,
+      firstName: 'Eve',
+      text: `@${BOT} what is the capital of France?`,
+    });
     const notice = await tg.waitForBotMessage(GROUP);
     assert.match(notice.text, /Hi Eve! I only help people my owner has approved, so I've asked Olga to let you in\./);
-    assert.doesNotMatch(notice.text, /I'll message you|I will message you/, 'no promise of a message the bot may not be allowed to send');
+    assert.doesNotMatch(
+      notice.text,
+      /I'll message you|I will message you/,
+      'no promise of a message the bot may not be allowed to send',
+    );
     const link = buttons(notice).find((b) => b.url);
-    assert.equal(link?.url, `https://t.me/${BOT}?start=access`, 'a link to the private chat, where the answer can reach her');
+    assert.equal(
+      link?.url,
+      `https://t.me/${BOT}?start=access`,
+      'a link to the private chat, where the answer can reach her',
+    );
 
-    const prompt = await tg.waitForBotMessage(OWNER, (m) => /would like to use your assistant in "Book club"/.test(m.text), { since: 'any' });
+    const prompt = await tg.waitForBotMessage(
+      OWNER,
+      (m) => /would like to use your assistant in "Book club"/.test(m.text),
+      { since: 'any' },
+    );
     assert.match(prompt.text, /Eve/);
     assert.deepEqual(
       buttons(prompt).map((b) => b.text),
@@ -182,14 +234,24 @@ test('a stranger who mentions the bot in a group gets one short notice a day the
     const said = tg.botMessages(GROUP);
     assert.equal(said.length, 2, `one notice and the help, got: ${said.map((m) => m.text.slice(0, 40)).join(' | ')}`);
     assert.equal(said[0]!.messageId, notice.messageId);
-    assert.equal(tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length, 1, 'the owner is asked once');
+    assert.equal(
+      tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length,
+      1,
+      'the owner is asked once',
+    );
 
     // The link opens the private chat: there she hears she is waiting, and the owner's answer reaches her.
     tg.sendUserMessage({ chatId: STRANGER, firstName: 'Eve', text: '/start access' });
     const waiting = await tg.waitForBotMessage(STRANGER);
     assert.match(waiting.text, /still waiting for the owner's approval/);
     const approve = buttons(prompt).find((b) => b.text === '✅ Approve')!;
-    tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve.data!, userId: OWNER, firstName: 'Olga' });
+    tg.pressButton({
+      chatId: OWNER,
+      messageId: prompt.messageId,
+      data: approve.data!,
+      userId: OWNER,
+      firstName: 'Olga',
+    });
     await tg.waitForBotMessage(STRANGER, (m) => /You're in!/.test(m.text), { since: waiting.messageId });
 
     // Nothing the stranger wrote before approval was stored.
@@ -205,12 +267,16 @@ test('a stranger who mentions the bot in a group gets one short notice a day the
   });
 });
 
-test('/pending shows the owner open access requests with working Approve / Deny buttons', { timeout: 120_000 }, async () => {
+test('/pending shows the owner open access requests with working Approve / Deny buttons', {
+  timeout: 120_000,
+}, async () => {
   await withBot('pending-access', async ({ tg, bot }) => {
     await claim(tg, await pairingCode(bot));
     tg.sendUserMessage({ chatId: STRANGER, firstName: 'Eve', text: 'hi, can I use you?' });
     await tg.waitForBotMessage(STRANGER, (m) => /asked its owner/.test(m.text));
-    const prompt = await tg.waitForBotMessage(OWNER, (m) => /would like to use your assistant/.test(m.text), { since: 'any' });
+    const prompt = await tg.waitForBotMessage(OWNER, (m) => /would like to use your assistant/.test(m.text), {
+      since: 'any',
+    });
 
     tg.sendUserMessage({ chatId: OWNER, text: '/pending', firstName: 'Olga' });
     const copy = await tg.waitForBotMessage(OWNER, (m) => buttons(m).length > 0);
@@ -230,7 +296,9 @@ test('/pending shows the owner open access requests with working Approve / Deny 
     await tg.waitFor(() => tg.callbackAnswers().some((a) => a.text === '⛔ Denied Eve.'));
     // Both copies lose their buttons: the decision is made.
     for (const id of [prompt.messageId, copy.messageId]) {
-      await tg.waitFor(() => buttons(tg.botMessages(OWNER).find((m) => m.messageId === id)).length === 0, { label: `buttons of ${id} removed` });
+      await tg.waitFor(() => buttons(tg.botMessages(OWNER).find((m) => m.messageId === id)).length === 0, {
+        label: `buttons of ${id} removed`,
+      });
     }
     await tg.waitForBotMessage(STRANGER, (m) => /declined/.test(m.text), { since: 'any' });
 

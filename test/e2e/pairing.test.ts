@@ -37,7 +37,11 @@ test('no allowlist: the owner is whoever sends the pairing code from the log, no
     await tg.waitForBotMessage(FIRST, (m) => /asked its owner/.test(m.text));
     const prompt = await tg.waitForBotMessage(OWNER, (m) => /would like to use/.test(m.text), { since: 'any' });
     assert.match(prompt.text, /Quick/);
-    assert.equal(bot.logs().filter((l) => l.includes(entry.pairing_code)).length, 1, 'the code is printed once and never logged again');
+    assert.equal(
+      bot.logs().filter((l) => l.includes(entry.pairing_code)).length,
+      1,
+      'the code is printed once and never logged again',
+    );
   } finally {
     await bot.kill('SIGTERM');
     await tg.close();

@@ -16,7 +16,6 @@ import { createFakeTelegram } from '../support/fake-telegram.ts';
 const USER = 5151;
 const TOKEN = 'sqld-e2e-secret-token-789';
 
-
 test('e2e: the real entry point on a remote libsql:// database answers, and both sides land in the server file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'assistant-remote-e2e-'));
   const dbPath = join(dir, 'server.db');
@@ -69,7 +68,10 @@ test('e2e: the real entry point on a remote libsql:// database answers, and both
       readFile<{ state: string }>(dbPath, 'SELECT state FROM updates').map((r) => r.state),
       ['done'],
     );
-    const messages = readFile<{ role: string; text: string }>(dbPath, 'SELECT role, text FROM memory_messages ORDER BY id');
+    const messages = readFile<{ role: string; text: string }>(
+      dbPath,
+      'SELECT role, text FROM memory_messages ORDER BY id',
+    );
     assert.deepEqual(
       messages.map((m) => m.role),
       ['user', 'model'],
@@ -121,10 +123,7 @@ test('e2e: an unreachable remote database or a rejected token stops the entry po
     assert.match(rejectedOut, /rejected the credentials: check DATABASE_AUTH_TOKEN/);
     assert.ok(!rejectedOut.includes('not-the-right-token-000'), 'the given token is never printed');
     assert.ok(!rejectedOut.includes(TOKEN), 'the server token is never printed');
-    assert.ok(
-      sqld.requests.length > 0 && sqld.requests.every((r) => r.status === 401),
-      'the server refused the bot',
-    );
+    assert.ok(sqld.requests.length > 0 && sqld.requests.every((r) => r.status === 401), 'the server refused the bot');
   } finally {
     await tg.close();
     await gemini.close();

@@ -16,7 +16,9 @@ test('e2e: the real entry point replies through Gemini, persists both sides, and
   const bot = await startBot({ env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: String(USER), PORT: '0' }) });
   try {
     tg.sendUserMessage({ chatId: USER, text: 'hello from the smoke test' });
-    const reply = await tg.waitForBotMessage(USER, (m) => /Echo: hello from the smoke test/.test(m.text), { timeoutMs: 15000 });
+    const reply = await tg.waitForBotMessage(USER, (m) => /Echo: hello from the smoke test/.test(m.text), {
+      timeoutMs: 15000,
+    });
     assert.ok(reply.messageId > 0);
 
     const started = Date.now();
@@ -27,7 +29,10 @@ test('e2e: the real entry point replies through Gemini, persists both sides, and
     const client = createClient({ url: db.url });
     try {
       const journal = await client.execute('SELECT state FROM updates');
-      assert.deepEqual(journal.rows.map((r) => r.state), ['done']);
+      assert.deepEqual(
+        journal.rows.map((r) => r.state),
+        ['done'],
+      );
       const text = JSON.stringify((await client.execute('SELECT * FROM memory_messages')).rows);
       assert.match(text, /hello from the smoke test/);
       assert.match(text, /Echo: hello from the smoke test/);
@@ -46,12 +51,18 @@ test('e2e: a token Telegram rejects gives a clear message and a non-zero exit', 
   const tg = await createFakeTelegram();
   const gemini = await createFakeGemini();
   const db = tempDbUrl('e2e-badtoken');
-  const env = botEnv(tg, gemini, db.url, { PORT: '0', TELEGRAM_BOT_TOKEN: '999999:WRONG-token_abcdefghijklmnopqrstuv' });
+  const env = botEnv(tg, gemini, db.url, {
+    PORT: '0',
+    TELEGRAM_BOT_TOKEN: '999999:WRONG-token_abcdefghijklmnopqrstuv',
+  });
   const bot = await startBot({ env, waitForPollMs: 0 });
   try {
     const exit = await bot.exited;
     assert.equal(exit.code, 1);
-    assert.ok(bot.logs().some((l) => /rejected the bot token/.test(l)), bot.logs().slice(-5).join('\n'));
+    assert.ok(
+      bot.logs().some((l) => /rejected the bot token/.test(l)),
+      bot.logs().slice(-5).join('\n'),
+    );
     assert.ok(!bot.logs().some((l) => l.includes('WRONG-token')), 'the token is never printed');
   } finally {
     if (!bot.hasExited()) await bot.kill('SIGKILL');

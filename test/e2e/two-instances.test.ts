@@ -25,9 +25,17 @@ interface Instance {
 function plannerReply(req: RecordedRequest, deleteId: () => string): Reply {
   const last = req.contents.at(-1);
   const response = last?.parts?.find((p) => p.functionResponse !== undefined)?.functionResponse;
-  if (response) return { text: `Planner finished ${response.name}: ${JSON.stringify(response.response).slice(0, 200)}` };
+  if (response)
+    return { text: `Planner finished ${response.name}: ${JSON.stringify(response.response).slice(0, 200)}` };
   if (req.lastUserText.includes('create')) {
-    return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: 'water the plants', when: { in: { minutes: 30 } } } }] };
+    return {
+      functionCalls: [
+        {
+          name: 'schedule_create',
+          args: { kind: 'reminder', text: 'water the plants', when: { in: { minutes: 30 } } },
+        },
+      ],
+    };
   }
   return { functionCalls: [{ name: 'schedule_delete', args: { id: deleteId() } }] };
 }
@@ -42,7 +50,8 @@ test('two instances on one database (webhook): split updates answered once, occu
     if (req.toolNames.includes('schedule_delete')) return plannerReply(req, () => deleteId);
     if (req.toolNames.includes('agent_planner')) {
       if (req.contents.at(-1)?.parts?.some((p) => p.functionResponse !== undefined)) return { text: 'Done.' };
-      if (req.lastUserText.startsWith('plan:')) return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
+      if (req.lastUserText.startsWith('plan:'))
+        return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
     }
     return { text: `Reply to: ${req.lastUserText}` };
   });
@@ -57,7 +66,16 @@ test('two instances on one database (webhook): split updates answered once, occu
       return {
         sql: `INSERT INTO jobs (id, owner_user_id, chat_id, chat_type, kind, text, schedule, timezone, next_run_at, created_at, updated_at)
               VALUES (?, ?, ?, 'private', 'reminder', ?, ?, 'UTC', ?, ?, ?)`,
-        args: [`due${i}`, chatId, chatId, `shared reminder ${i}`, JSON.stringify({ type: 'once', at }), at, Date.now(), Date.now()],
+        args: [
+          `due${i}`,
+          chatId,
+          chatId,
+          `shared reminder ${i}`,
+          JSON.stringify({ type: 'once', at }),
+          at,
+          Date.now(),
+          Date.now(),
+        ],
       };
     }),
   );
@@ -116,7 +134,10 @@ test('two instances on one database (webhook): split updates answered once, occu
     // 2. The due occurrences fire while both instances run.
     const reminderTexts = (): string[] =>
       USERS.flatMap((chatId) => tg.botMessages(chatId).map((m) => m.text)).filter((t) => t.includes('shared reminder'));
-    await tg.waitFor(() => reminderTexts().length >= REMINDERS, { timeoutMs: 20000, label: 'every shared reminder posted' });
+    await tg.waitFor(() => reminderTexts().length >= REMINDERS, {
+      timeoutMs: 20000,
+      label: 'every shared reminder posted',
+    });
 
     // 3. An approval: instance A runs the turn and prompts; the click goes to instance B (and a double tap to A).
     const create = tg.sendUserMessage({ chatId: OWNER, text: 'plan: create a reminder to water the plants' });
@@ -130,36 +151,61 @@ test('two instances on one database (webhook): split updates answered once, occu
     assert.equal(await post(a, del), 200, 'instance A accepts the delete turn');
     const isPrompt = (m: TranscriptEntry): boolean => JSON.stringify(m.replyMarkup ?? null).includes('"ap:');
     const prompt = await tg.waitForBotMessage(OWNER, isPrompt, { timeoutMs: 15000 });
-    const keyboard = (prompt.replyMarkup as { inline_keyboard: { text: string; callback_data?: string }[][] }).inline_keyboard;
+    const keyboard = (prompt.replyMarkup as { inline_keyboard: { text: string; callback_data?: string }[][] })
+      .inline_keyboard;
     // The user asked, so it reads as a confirmation: its yes-button ("Delete") carries the approve action.
     const approve = keyboard.flat().find((button) => button.callback_data?.endsWith(':y'))?.callback_data;
     assert.ok(approve, `the prompt has a yes button: ${JSON.stringify(keyboard)}`);
-    assert.ok(await store.get("SELECT id FROM jobs WHERE id = ?", [deleteId]), 'the job still exists while the approval is pending');
+    assert.ok(
+      await store.get('SELECT id FROM jobs WHERE id = ?', [deleteId]),
+      'the job still exists while the approval is pending',
+    );
 
     const press1 = tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, userId: OWNER });
     const press2 = tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, userId: OWNER });
     assert.deepEqual(await Promise.all([post(b, press1), post(a, press2)]), [200, 200], 'both clicks are accepted');
-    const finished = (): TranscriptEntry[] => tg.botMessages(OWNER).filter((m) => m.text.startsWith('🗑 Deleted') && m.text.endsWith('to bring it back.'));
+    const finished = (): TranscriptEntry[] =>
+      tg.botMessages(OWNER).filter((m) => m.text.startsWith('🗑 Deleted') && m.text.endsWith('to bring it back.'));
     await tg.waitFor(() => finished().length > 0, { timeoutMs: 15000, label: 'the resumed turn answers' });
 
     // Give duplicates a chance to appear, then count.
     await new Promise((r) => setTimeout(r, 1000));
     for (let i = 0; i < texts.length; i++) {
       const chatId = USERS[i % USERS.length] as number;
-      assert.equal(answers(chatId, texts[i] as string).length, 1, `split message ${i} answered exactly once\n${tg.describe()}`);
+      assert.equal(
+        answers(chatId, texts[i] as string).length,
+        1,
+        `split message ${i} answered exactly once\n${tg.describe()}`,
+      );
     }
     const posted = reminderTexts();
     assert.equal(posted.length, REMINDERS, `each occurrence posted once: ${JSON.stringify(posted)}`);
     assert.equal(new Set(posted).size, REMINDERS, 'no occurrence posted twice');
-    const runs = await store.query("SELECT claimed_by, COUNT(*) AS n FROM job_runs WHERE job_id LIKE 'due%' AND status = 'delivered' GROUP BY 1");
-    assert.equal(runs.reduce((s, r) => s + Number(r.n), 0), REMINDERS, `one delivered run per occurrence: ${JSON.stringify(runs)}`);
+    const runs = await store.query(
+      "SELECT claimed_by, COUNT(*) AS n FROM job_runs WHERE job_id LIKE 'due%' AND status = 'delivered' GROUP BY 1",
+    );
+    assert.equal(
+      runs.reduce((s, r) => s + Number(r.n), 0),
+      REMINDERS,
+      `one delivered run per occurrence: ${JSON.stringify(runs)}`,
+    );
 
     assert.equal(finished().length, 1, `the approval is resumed exactly once\n${tg.describe()}`);
-    assert.ok((await store.get('SELECT deleted_at FROM jobs WHERE id = ?', [deleteId]))?.deleted_at, 'the approved delete ran');
+    assert.ok(
+      (await store.get('SELECT deleted_at FROM jobs WHERE id = ?', [deleteId]))?.deleted_at,
+      'the approved delete ran',
+    );
     const approvals = await store.query('SELECT status FROM approvals');
-    assert.deepEqual(approvals.map((r) => r.status), ['approved'], 'one approval, decided once');
+    assert.deepEqual(
+      approvals.map((r) => r.status),
+      ['approved'],
+      'one approval, decided once',
+    );
     const journal = await store.query("SELECT COUNT(*) AS n FROM updates WHERE state = 'done'");
-    assert.ok(Number(journal[0]?.n) >= texts.length + 4, `every update is journaled as done once: ${JSON.stringify(journal)}`);
+    assert.ok(
+      Number(journal[0]?.n) >= texts.length + 4,
+      `every update is journaled as done once: ${JSON.stringify(journal)}`,
+    );
     const handledBy = instances.map((i) => i.bot.jsonLogs().filter((j) => j.msg === 'assistant started').length);
     assert.deepEqual(handledBy, [1, 1], 'both instances started');
 

@@ -41,7 +41,8 @@ const SPOKEN: Record<string, { transcript: string; answer: string }> = {
 function audioOf(req: RecordedRequest): string | undefined {
   for (const c of req.contents) {
     for (const p of c.parts ?? []) {
-      if (p.inlineData?.mimeType?.startsWith('audio/')) return Buffer.from(String(p.inlineData.data), 'base64').toString();
+      if (p.inlineData?.mimeType?.startsWith('audio/'))
+        return Buffer.from(String(p.inlineData.data), 'base64').toString();
     }
   }
   return undefined;
@@ -55,7 +56,12 @@ const rules: Rule[] = [
     const spoken = heard ? SPOKEN[heard] : undefined;
     if (!spoken) return undefined;
     const full = `<transcript>${spoken.transcript}</transcript>\n${spoken.answer}`;
-    const chunks = [full.slice(0, 5), full.slice(5, 20), full.slice(20, full.indexOf('</transcript>') + 6), full.slice(full.indexOf('</transcript>') + 6)];
+    const chunks = [
+      full.slice(0, 5),
+      full.slice(5, 20),
+      full.slice(20, full.indexOf('</transcript>') + 6),
+      full.slice(full.indexOf('</transcript>') + 6),
+    ];
     return { chunks, delayMs: 120 };
   },
   (req) => (roleOf(req) === 'router' && /^thanks/i.test(req.lastUserText) ? { text: "You're welcome!" } : undefined),
@@ -65,7 +71,9 @@ before(async () => {
   tg = await createFakeTelegram();
   gemini = await createFakeGemini();
   db = tempDbUrl('e2e-voice');
-  gemini.setHandler((req) => (req.kind === 'embed' || req.kind === 'countTokens' ? undefined : dispatcher(rules, unmatched)(req)));
+  gemini.setHandler((req) =>
+    req.kind === 'embed' || req.kind === 'countTokens' ? undefined : dispatcher(rules, unmatched)(req),
+  );
   bot = await startBot({
     env: botEnv(tg, gemini, db.url, {
       ALLOWED_USER_IDS: String(USER),
@@ -98,13 +106,16 @@ async function voice(label: string): Promise<{ reply: TranscriptEntry; calls: Re
 /** Nothing the user was ever shown (messages, edits, drafts) carries the raw marker. */
 function assertNoRawMarker(): void {
   const shown = [...tg.transcript(USER).map((m) => m.raw ?? m.text), ...tg.drafts(USER).map((d) => d.raw)];
-  for (const text of shown) assert.doesNotMatch(text, /<\/?transc|transcript>/i, `the raw marker reached the chat: ${text}`);
+  for (const text of shown)
+    assert.doesNotMatch(text, /<\/?transc|transcript>/i, `the raw marker reached the chat: ${text}`);
 }
 
 async function storedUserTexts(): Promise<string[]> {
   const store = await createStore({ url: db.url, migrations });
   try {
-    const rows = await store.query("SELECT text FROM memory_messages WHERE role = 'user' AND user_id = ? ORDER BY id", [USER]);
+    const rows = await store.query("SELECT text FROM memory_messages WHERE role = 'user' AND user_id = ? ORDER BY id", [
+      USER,
+    ]);
     return rows.map((r) => String(r.text));
   } finally {
     await store.close();
@@ -114,7 +125,11 @@ async function storedUserTexts(): Promise<string[]> {
 test('a voice message: "🎙 “…”" (escaped, italic) above the answer, one model call, and memory keeps the transcript', async () => {
   const { reply, calls } = await voice('voice-1');
   assert.equal(reply.text, '🎙 “Remind me to buy oat milk & <b>eggs</b>”\n\nGot it — oat milk and eggs.');
-  assert.match(reply.html ?? '', /^🎙 <i>“Remind me to buy oat milk &amp; &lt;b&gt;eggs&lt;\/b&gt;”<\/i>/, 'the transcript is escaped and italic');
+  assert.match(
+    reply.html ?? '',
+    /^🎙 <i>“Remind me to buy oat milk &amp; &lt;b&gt;eggs&lt;\/b&gt;”<\/i>/,
+    'the transcript is escaped and italic',
+  );
   assert.equal(calls.length, 1, 'the transcript costs no extra model call');
   const [heard] = calls as [RecordedRequest];
   assert.equal(audioOf(heard), 'voice-1', 'the one call is the one that heard the voice');
@@ -144,16 +159,25 @@ test('"Hide voice transcripts" in /settings: the answer comes alone, still one m
   await tg.waitForBotMessage(USER, (m) => /won't show what I heard/.test(m.text), { timeoutMs: 20_000, since: 'any' });
   // A second tap on the same (old) button keeps it off instead of switching back.
   tg.pressButton({ chatId: USER, messageId: settings.messageId, data: hide.data });
-  await tg.waitFor(() => tg.callbackAnswers().filter((a) => a.text === 'Voice transcripts off').length === 2 || undefined, {
-    label: 'second tap answered',
-  });
+  await tg.waitFor(
+    () => tg.callbackAnswers().filter((a) => a.text === 'Voice transcripts off').length === 2 || undefined,
+    {
+      label: 'second tap answered',
+    },
+  );
 
   const draftsBefore = tg.drafts(USER).length;
   const { reply, calls } = await voice('voice-2');
   assert.equal(reply.text, 'Noted: call the dentist on Monday.');
   assert.equal(calls.length, 1);
   assert.ok(!tg.botMessages(USER).some((m) => m.text.includes('🎙 “I need')), 'no transcript line anywhere');
-  assert.ok(!tg.drafts(USER).slice(draftsBefore).some((d) => d.text.includes('🎙')), 'no draft showed the transcript');
+  assert.ok(
+    !tg
+      .drafts(USER)
+      .slice(draftsBefore)
+      .some((d) => d.text.includes('🎙')),
+    'no draft showed the transcript',
+  );
   assertNoRawMarker();
 
   tg.sendUserMessage({ chatId: USER, text: '/settings' });
@@ -162,6 +186,10 @@ test('"Hide voice transcripts" in /settings: the answer comes alone, still one m
   assert.ok(buttonsOf(again).some((b) => b.text === '🎙 Show voice transcripts'));
 
   await bot?.kill('SIGTERM');
-  assert.deepEqual(await storedUserTexts(), ['Remind me to buy oat milk & <b>eggs</b>', 'thanks', 'I need to call the dentist on Monday']);
+  assert.deepEqual(await storedUserTexts(), [
+    'Remind me to buy oat milk & <b>eggs</b>',
+    'thanks',
+    'I need to call the dentist on Monday',
+  ]);
   assert.deepEqual(unmatched, []);
 });

@@ -44,7 +44,9 @@ async function say(text: string, expected: RegExp): Promise<TranscriptEntry> {
 
 /** Waits for the approval prompt and presses its approve (`:y`) or deny (`:n`) button. */
 async function decide(suffix: ':y' | ':n', expected: RegExp): Promise<void> {
-  const prompt = await tg.waitForBotMessage(USER, (m) => buttonsOf(m).some((b) => b.data.endsWith(suffix)), { timeoutMs: 15_000 });
+  const prompt = await tg.waitForBotMessage(USER, (m) => buttonsOf(m).some((b) => b.data.endsWith(suffix)), {
+    timeoutMs: 15_000,
+  });
   const data = buttonsOf(prompt).find((b) => b.data.endsWith(suffix))?.data ?? '';
   tg.pressButton({ chatId: USER, messageId: prompt.messageId, data, userId: USER });
   await tg.waitForBotMessage(USER, (m) => expected.test(m.text), { timeoutMs: 15_000, since: prompt.messageId });

@@ -71,7 +71,8 @@ export async function startFaultProxy(target: string, decide: (method: string) =
       const path = (req.url ?? '').split('?')[0] ?? '';
       const method = path.includes('/file/') ? 'file' : (/\/([A-Za-z0-9_]+)\/?$/.exec(path)?.[1] ?? '');
       const action = decide(method);
-      if (action.kind !== 'pass') injected.push({ method, action: action.kind === 'error' ? `error ${action.status}` : action.kind });
+      if (action.kind !== 'pass')
+        injected.push({ method, action: action.kind === 'error' ? `error ${action.status}` : action.kind });
       const forward = async (): Promise<{ status: number; type: string; body: Buffer }> => {
         const headers: Record<string, string> = {};
         if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
@@ -92,7 +93,10 @@ export async function startFaultProxy(target: string, decide: (method: string) =
       const run = async (): Promise<void> => {
         switch (action.kind) {
           case 'error': {
-            const description = action.status === 429 ? `Too Many Requests: retry after ${action.retryAfter ?? 1}` : 'Internal Server Error';
+            const description =
+              action.status === 429
+                ? `Too Many Requests: retry after ${action.retryAfter ?? 1}`
+                : 'Internal Server Error';
             const body: Record<string, unknown> = { ok: false, error_code: action.status, description };
             if (action.status === 429) body.parameters = { retry_after: action.retryAfter ?? 1 };
             answer({ status: action.status, type: 'application/json', body: Buffer.from(JSON.stringify(body)) });

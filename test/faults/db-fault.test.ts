@@ -9,7 +9,8 @@ const B = 7402; // served normally, at the same time
 const C = 7403; // its turn's final memory write fails after the answer exists
 
 function retryData(m: TranscriptEntry): string | undefined {
-  const rows = (m.replyMarkup as { inline_keyboard?: { callback_data?: string }[][] } | undefined)?.inline_keyboard ?? [];
+  const rows =
+    (m.replyMarkup as { inline_keyboard?: { callback_data?: string }[][] } | undefined)?.inline_keyboard ?? [];
   return rows.flat().find((b) => b.callback_data?.startsWith('sys:retry:'))?.callback_data;
 }
 
@@ -17,7 +18,9 @@ test('a database write failing during a turn: a clear message with Retry, other 
   const counters = crashCounters();
   const tg = await createFakeTelegram();
   const gemini = await createFakeGemini();
-  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `answer to: ${req.lastUserText}`, delayMs: 150 }));
+  gemini.setHandler((req) =>
+    req.kind === 'embed' ? undefined : { text: `answer to: ${req.lastUserText}`, delayMs: 150 },
+  );
   const h = await startFaultApp({ tg, gemini, allowedUserIds: [A, B, C] });
   try {
     // Deterministic, realistic write failures (what a full disk or a corrupt page looks like to SQLite), scoped to
@@ -35,19 +38,28 @@ test('a database write failing during a turn: a clear message with Retry, other 
     tg.sendUserMessage({ chatId: B, text: 'unrelated question' });
     tg.sendUserMessage({ chatId: C, text: 'answer even if saving fails' });
 
-    const failure = await tg.waitForBotMessage(A, (m) => /couldn't reach my memory just now — tap Retry/.test(m.text), { timeoutMs: 5000 });
+    const failure = await tg.waitForBotMessage(A, (m) => /couldn't reach my memory just now — tap Retry/.test(m.text), {
+      timeoutMs: 5000,
+    });
     const data = retryData(failure);
     assert.ok(data, 'the failure message has a Retry button');
     await tg.waitForBotMessage(B, (m) => m.text === 'answer to: unrelated question', { timeoutMs: 5000 });
     // C: the answer exists before the memory write, so the user still gets it (the failed save is logged).
     await tg.waitForBotMessage(C, (m) => m.text === 'answer to: answer even if saving fails', { timeoutMs: 5000 });
-    assert.equal(gemini.generateCalls().filter((r) => r.lastUserText === 'remember the milk').length, 0, "A's turn stopped before the model");
+    assert.equal(
+      gemini.generateCalls().filter((r) => r.lastUserText === 'remember the milk').length,
+      0,
+      "A's turn stopped before the model",
+    );
 
     // The disk frees up: Retry now answers.
     await h.store.run('DROP TRIGGER fault_threads');
     await h.store.run('DROP TRIGGER fault_messages');
     tg.pressButton({ chatId: A, messageId: failure.messageId, data: data! });
-    await tg.waitForBotMessage(A, (m) => m.text === 'answer to: remember the milk', { timeoutMs: 5000, since: failure.messageId });
+    await tg.waitForBotMessage(A, (m) => m.text === 'answer to: remember the milk', {
+      timeoutMs: 5000,
+      since: failure.messageId,
+    });
     const ack = tg.callbackAnswers().at(-1);
     assert.equal(ack?.text, 'Trying again…', 'the press is acknowledged');
 
@@ -66,7 +78,11 @@ test('a database write failing during a turn: a clear message with Retry, other 
       'the failed write left nothing half-saved; the retried turn is saved once',
     );
     const states = await h.store.query(`SELECT state, COUNT(*) AS n FROM updates GROUP BY state`);
-    assert.deepEqual(Object.fromEntries(states.map((r) => [String(r.state), Number(r.n)])), { done: 5 }, 'four messages and one Retry, all done');
+    assert.deepEqual(
+      Object.fromEntries(states.map((r) => [String(r.state), Number(r.n)])),
+      { done: 5 },
+      'four messages and one Retry, all done',
+    );
     assert.deepEqual(h.fatal, [], 'no fatal error');
     assert.equal(counters.unhandled.length, 0, `no unhandled rejection: ${String(counters.unhandled[0])}`);
     assert.equal(counters.uncaught.length, 0, `no uncaught exception: ${String(counters.uncaught[0])}`);
@@ -105,8 +121,16 @@ test('the journal cannot record that a turn started: a short outage is waited ou
     await breakJournal();
     tg.sendUserMessage({ chatId: D, text: 'long outage' });
     const notice = await tg.waitForBotMessage(D, undefined, { timeoutMs: 6000 });
-    assert.match(notice.text, /couldn't process one of your messages.*send it again/, 'a clear message that says what to do');
-    assert.equal(gemini.generateCalls().filter((r) => r.lastUserText === 'long outage').length, 0, 'the turn never ran half-journaled');
+    assert.match(
+      notice.text,
+      /couldn't process one of your messages.*send it again/,
+      'a clear message that says what to do',
+    );
+    assert.equal(
+      gemini.generateCalls().filter((r) => r.lastUserText === 'long outage').length,
+      0,
+      'the turn never ran half-journaled',
+    );
     await h.store.run('DROP TRIGGER fault_journal');
     tg.sendUserMessage({ chatId: D, text: 'back again' });
     await tg.waitForBotMessage(D, (m) => m.text === 'answer to: back again', { timeoutMs: 5000 });

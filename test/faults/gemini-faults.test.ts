@@ -8,7 +8,9 @@ const USER = 7301;
 const LLM_TIMEOUT_MS = 600;
 
 function retryButton(m: TranscriptEntry): string | undefined {
-  const rows = (m.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined)?.inline_keyboard ?? [];
+  const rows =
+    (m.replyMarkup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined)
+      ?.inline_keyboard ?? [];
   return rows.flat().find((b) => b.callback_data?.startsWith('sys:retry:'))?.callback_data;
 }
 
@@ -24,11 +26,17 @@ async function failureThenRetry(
   assert.ok(data, `the failure message "${failure.text}" carries a Retry button`);
   clearFault();
   tg.pressButton({ chatId: USER, messageId: failure.messageId, data });
-  const answer = await tg.waitForBotMessage(USER, (m) => m.text === `answer to: ${text}`, { timeoutMs: 8000, since: failure.messageId });
-  await tg.waitFor(() => retryButton(tg.botMessages(USER).find((m) => m.messageId === failure.messageId)!) === undefined, {
-    timeoutMs: 3000,
-    label: 'the Retry button is removed after the press',
+  const answer = await tg.waitForBotMessage(USER, (m) => m.text === `answer to: ${text}`, {
+    timeoutMs: 8000,
+    since: failure.messageId,
   });
+  await tg.waitFor(
+    () => retryButton(tg.botMessages(USER).find((m) => m.messageId === failure.messageId)!) === undefined,
+    {
+      timeoutMs: 3000,
+      label: 'the Retry button is removed after the press',
+    },
+  );
   return { failure, answer };
 }
 
@@ -62,12 +70,22 @@ test('Gemini faults: 429 with Retry-After and 503 are retried or end in a clear 
 
     // 2. 429 on every attempt: a clear "busy" message with Retry; Retry after it clears gives the answer.
     gemini.failNext(2, { status: 429, retryAfterSeconds: 1 });
-    const busy = await failureThenRetry(tg, 'rate limited twice', /Gemini is busy right now — tap Retry/, () => undefined);
+    const busy = await failureThenRetry(
+      tg,
+      'rate limited twice',
+      /Gemini is busy right now — tap Retry/,
+      () => undefined,
+    );
     t.diagnostic(`429 exhausted → "${busy.failure.text}"`);
 
     // 3. 503 on every attempt: "isn't responding" with Retry.
     gemini.failNext(2, { status: 503 });
-    const down = await failureThenRetry(tg, 'model overloaded', /Gemini isn't responding right now — tap Retry/, () => undefined);
+    const down = await failureThenRetry(
+      tg,
+      'model overloaded',
+      /Gemini isn't responding right now — tap Retry/,
+      () => undefined,
+    );
     t.diagnostic(`503 exhausted → "${down.failure.text}"`);
 
     // 4. A hang longer than the per-attempt timeout: the turn ends with "took too long" and Retry, not a silent wait.
@@ -87,7 +105,11 @@ test('Gemini faults: 429 with Retry-After and 503 are retried or end in a clear 
     await tg.waitForBotMessage(USER, (m) => m.text === 'answer to: all good now', { timeoutMs: 5000 });
     await h.app.frontEnd.dispatcher.idle();
     const rows = await h.store.query(`SELECT state, COUNT(*) AS n FROM updates GROUP BY state`);
-    assert.deepEqual(Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)])), { done: 8 }, 'five messages and three Retry presses, all done');
+    assert.deepEqual(
+      Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)])),
+      { done: 8 },
+      'five messages and three Retry presses, all done',
+    );
     // Failed turns are not committed to memory, so Retry does not duplicate history: one user row per question.
     const stored = await h.store.query(`SELECT text FROM memory_messages WHERE role = 'user' ORDER BY id`);
     assert.deepEqual(

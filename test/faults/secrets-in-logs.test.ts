@@ -52,13 +52,17 @@ type TgMethod = (typeof TG_METHODS)[number];
 const TIMED_METHODS: TgMethod[] = ['sendChatAction', 'sendMessageDraft', 'sendMessage', 'editMessageText'];
 const GEMINI_KINDS: RequestKind[] = ['stream', 'generate', 'embed'];
 
-test('no secret reaches the output when every Telegram, Gemini and database call fails in every way', { timeout: 400_000 }, async (t) => {
+test('no secret reaches the output when every Telegram, Gemini and database call fails in every way', {
+  timeout: 400_000,
+}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'assistant-secrets-'));
   const dbPath = join(dir, 'server.db');
   // Gemini timeouts at 1 s (the schema's floor), so a stalled model call times out quickly.
   const configDir = join(dir, 'config');
   cpSync(resolve(repoRoot, 'config'), configDir, { recursive: true });
-  const agents = JSON.parse(readFileSync(join(configDir, 'agents.json'), 'utf8')) as { limits: Record<string, unknown> };
+  const agents = JSON.parse(readFileSync(join(configDir, 'agents.json'), 'utf8')) as {
+    limits: Record<string, unknown>;
+  };
   agents.limits.llmTimeoutMs = 1000;
   writeFileSync(join(configDir, 'agents.json'), JSON.stringify(agents));
 
@@ -78,7 +82,10 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     await hook?.();
     // Slow enough in groups for a preview message that is then edited.
     const group = req.lastUserText.includes('group');
-    return { chunks: ['Let me see. ', 'Thinking it over. ', `answer: ${req.lastUserText.slice(-40)}`], delayMs: group ? 450 : 120 };
+    return {
+      chunks: ['Let me see. ', 'Thinking it over. ', `answer: ${req.lastUserText.slice(-40)}`],
+      delayMs: group ? 450 : 120,
+    };
   });
   const env = botEnv(tg, gemini, `libsql://127.0.0.1:${sqld.port}?tls=0`, {
     TELEGRAM_API_ROOT: tgGate.url,
@@ -98,9 +105,16 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     exit?: ExitInfo;
   }
   const runs: Run[] = [];
-  const start = async (name: string, options: { env?: Record<string, string>; waitForPoll?: boolean } = {}): Promise<Run> => {
+  const start = async (
+    name: string,
+    options: { env?: Record<string, string>; waitForPoll?: boolean } = {},
+  ): Promise<Run> => {
     const startedAt = Date.now();
-    const bot = await startBot({ env: { ...env, ...options.env }, telegram: tg, waitForPollMs: options.waitForPoll === false ? 0 : 30_000 });
+    const bot = await startBot({
+      env: { ...env, ...options.env },
+      telegram: tg,
+      waitForPollMs: options.waitForPoll === false ? 0 : 30_000,
+    });
     const run: Run = { name, bot, startedAt };
     runs.push(run);
     return run;
@@ -124,7 +138,12 @@ test('no secret reaches the output when every Telegram, Gemini and database call
   const ask = (chatId: number, text: string) =>
     chatId > 0
       ? tg.sendUserMessage({ chatId, text })
-      : tg.sendUserMessage({ chatId, userId: GROUP_USER, chatType: 'supergroup', text: `@${tg.botUser.username} ${text} group` });
+      : tg.sendUserMessage({
+          chatId,
+          userId: GROUP_USER,
+          chatType: 'supergroup',
+          text: `@${tg.botUser.username} ${text} group`,
+        });
 
   let n = 0;
   /**
@@ -148,7 +167,11 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     // When getFile fails for the first document, the second still reaches the download.
     for (const i of [1, 2]) {
       const fileId = tg.addFile(`notes ${i} for ${label}`, { fileName: `notes${i}.txt`, mimeType: 'text/plain' });
-      tg.sendUserMessage({ chatId: USER, caption: `question about file ${i} ${label}`, document: { fileId, fileName: `notes${i}.txt`, mimeType: 'text/plain' } });
+      tg.sendUserMessage({
+        chatId: USER,
+        caption: `question about file ${i} ${label}`,
+        document: { fileId, fileName: `notes${i}.txt`, mimeType: 'text/plain' },
+      });
     }
     await settled(5);
     const last = tg.botMessages(USER).at(-1);
@@ -199,17 +222,23 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     geminiFaults({ type: 'hang', ms: 2500 });
     run = await start('timeout');
     await exercise('timeout', async (since) => {
-      await tg.waitFor(() => tg.calls.some((c) => c.method === 'sendMessage' && c.at >= since && Number(c.payload.chat_id) > 0), {
-        timeoutMs: 20_000,
-        label: 'a private send (stalling)',
-      });
+      await tg.waitFor(
+        () => tg.calls.some((c) => c.method === 'sendMessage' && c.at >= since && Number(c.payload.chat_id) > 0),
+        {
+          timeoutMs: 20_000,
+          label: 'a private send (stalling)',
+        },
+      );
       tg.delayNext('editMessageText', 31_000);
     });
     await ended(run);
 
     // ---- 401. On getMe and getUpdates it means a bad token and stops the bot: getUpdates last, getMe in a run of its own.
     clearFaults();
-    tgFaults((m) => tg.failNext(m, { error_code: 401, description: 'Unauthorized' }), TG_METHODS.filter((m) => m !== 'getMe' && m !== 'getUpdates'));
+    tgFaults(
+      (m) => tg.failNext(m, { error_code: 401, description: 'Unauthorized' }),
+      TG_METHODS.filter((m) => m !== 'getMe' && m !== 'getUpdates'),
+    );
     tg.failNextDownload({ status: 401 });
     geminiFaults({ type: 'status', status: 401, message: 'API key not valid. Please pass a valid API key.' });
     run = await start('401');
@@ -232,7 +261,10 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     const refusedRun = run;
     await run.bot.waitForLog(/getMe failed; retrying/, 15_000);
     await tgGate.open();
-    await tg.waitFor(() => tg.calls.some((c) => c.method === 'getUpdates' && c.at >= refusedRun.startedAt), { timeoutMs: 20_000, label: 'polling' });
+    await tg.waitFor(() => tg.calls.some((c) => c.method === 'getUpdates' && c.at >= refusedRun.startedAt), {
+      timeoutMs: 20_000,
+      label: 'polling',
+    });
     await tgGate.shut(); // the long poll is reset, the next ones are refused
     await run.bot.waitForLog((line) => /getUpdates failed/.test(line) && /ECONNREFUSED/.test(line), 15_000);
     await tgGate.open();
@@ -256,31 +288,44 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     sqld.rejectNext(1);
     run = await start('sqld 401', { waitForPoll: false });
     await ended(run, false);
-    run = await start('sqld refused', { env: { DATABASE_URL: `libsql://127.0.0.1:${await closedPort()}?tls=0` }, waitForPoll: false });
+    run = await start('sqld refused', {
+      env: { DATABASE_URL: `libsql://127.0.0.1:${await closedPort()}?tls=0` },
+      waitForPoll: false,
+    });
     await ended(run, false);
 
     // ---- the verdict: all output of every run.
     const lines = runs.flatMap((r) => r.bot.logEntries().map((e) => ({ run: r.name, ...e })));
-    const forms = (value: string): string[] => [...new Set([value, encodeURIComponent(value), encodeURIComponent(value).toLowerCase()])];
+    const forms = (value: string): string[] => [
+      ...new Set([value, encodeURIComponent(value), encodeURIComponent(value).toLowerCase()]),
+    ];
     const hits: string[] = [];
     for (const [name, value] of Object.entries(SECRETS)) {
       for (const form of forms(value)) {
-        for (const l of lines) if (l.line.includes(form)) hits.push(`${name} in [${l.run} ${l.stream}] ${l.line.slice(0, 400)}`);
+        for (const l of lines)
+          if (l.line.includes(form)) hits.push(`${name} in [${l.run} ${l.stream}] ${l.line.slice(0, 400)}`);
       }
     }
-    t.diagnostic(`runs: ${runs.map((r) => `${r.name} (exit ${r.exit?.code ?? r.exit?.signal}, ${r.bot.logs().length} lines, ${Math.round(((r.endedAt ?? 0) - r.startedAt) / 1000)} s)`).join(', ')}`);
+    t.diagnostic(
+      `runs: ${runs.map((r) => `${r.name} (exit ${r.exit?.code ?? r.exit?.signal}, ${r.bot.logs().length} lines, ${Math.round(((r.endedAt ?? 0) - r.startedAt) / 1000)} s)`).join(', ')}`,
+    );
     t.diagnostic(`output lines searched: ${lines.length}`);
-    if (process.env.SECRETS_TEST_DUMP) writeFileSync(process.env.SECRETS_TEST_DUMP, lines.map((l) => `[${l.run} ${l.stream}] ${l.line}`).join('\n'));
+    if (process.env.SECRETS_TEST_DUMP)
+      writeFileSync(process.env.SECRETS_TEST_DUMP, lines.map((l) => `[${l.run} ${l.stream}] ${l.line}`).join('\n'));
 
     // Not vacuous, 1: each run made every call fail the way it meant to (as the fakes saw it; 0 = no answer sent).
     const byName = (name: string) => runs.find((r) => r.name === name)!;
     const tgFailed = (name: string, method: string, status: number) => {
       const r = byName(name);
-      return tg.calls.some((c) => c.method === method && c.at >= r.startedAt && c.at <= (r.endedAt ?? Date.now()) && c.status === status);
+      return tg.calls.some(
+        (c) => c.method === method && c.at >= r.startedAt && c.at <= (r.endedAt ?? Date.now()) && c.status === status,
+      );
     };
     const geminiFaulted = (name: string, kind: RequestKind, fault: string) => {
       const r = byName(name);
-      return gemini.requests.some((q) => q.kind === kind && q.fault === fault && q.at >= r.startedAt && q.at <= (r.endedAt ?? Date.now()));
+      return gemini.requests.some(
+        (q) => q.kind === kind && q.fault === fault && q.at >= r.startedAt && q.at <= (r.endedAt ?? Date.now()),
+      );
     };
     const plan: [run: string, methods: readonly string[], status: number, geminiFault: string | undefined][] = [
       ['reset', TG_METHODS, 0, 'reset'],
@@ -292,21 +337,33 @@ test('no secret reaches the output when every Telegram, Gemini and database call
     const notFailed: string[] = [];
     for (const [name, methods, status, fault] of plan) {
       for (const m of methods) if (!tgFailed(name, m, status)) notFailed.push(`${name}: Telegram ${m} (${status})`);
-      if (fault) for (const k of GEMINI_KINDS) if (!geminiFaulted(name, k, fault)) notFailed.push(`${name}: Gemini ${k} (${fault})`);
+      if (fault)
+        for (const k of GEMINI_KINDS)
+          if (!geminiFaulted(name, k, fault)) notFailed.push(`${name}: Gemini ${k} (${fault})`);
     }
     t.diagnostic(`download faults served: ${tg.downloadFaults().join(', ')}`);
     assert.deepEqual(notFailed, [], 'every call failed in every way its run meant');
-    assert.deepEqual(tg.downloadFaults(), ['reset', 'status 502', 'status 401'], 'a file download failed in each run that faults it');
+    assert.deepEqual(
+      tg.downloadFaults(),
+      ['reset', 'status 502', 'status 401'],
+      'a file download failed in each run that faults it',
+    );
 
     assert.deepEqual(hits, [], 'no secret in the output');
 
     // Not vacuous, 2: the failures are in the output, with their causes.
     /** Some line of `run` matches every pattern. */
-    const logged = (name: string, ...patterns: RegExp[]) => lines.some((l) => l.run === name && patterns.every((p) => p.test(l.line)));
+    const logged = (name: string, ...patterns: RegExp[]) =>
+      lines.some((l) => l.run === name && patterns.every((p) => p.test(l.line)));
     const expectations: [string, ...RegExp[]][] = [
       ['reset', /getMe failed; retrying/, /socket hang up|ECONNRESET/, /bot\[REDACTED\]\/getMe/],
       ['reset', /getUpdates failed; retrying/, /socket hang up|ECONNRESET/, /bot\[REDACTED\]\/getUpdates/],
-      ['reset', /update failed|could not answer a stale button press/, /answerCallbackQuery/, /bot\[REDACTED\]\/answerCallbackQuery/],
+      [
+        'reset',
+        /update failed|could not answer a stale button press/,
+        /answerCallbackQuery/,
+        /bot\[REDACTED\]\/answerCallbackQuery/,
+      ],
       ['reset', /gemini call failed, retrying/, /"kind":"stream"/],
       ['reset', /gemini call failed, retrying/, /"kind":"embed"/],
       ['5xx', /getMe failed; retrying/, /502/],
@@ -328,9 +385,10 @@ test('no secret reaches the output when every Telegram, Gemini and database call
       ['sqld 401', /^Cannot use database/, /401/],
       ['sqld refused', /cannot open the database/, /ECONNREFUSED/],
     ];
-    const missing = expectations.filter(([name, ...p]) => !logged(name, ...p)).map(([name, ...p]) => `${name}: ${p.join(' ')}`);
+    const missing = expectations
+      .filter(([name, ...p]) => !logged(name, ...p))
+      .map(([name, ...p]) => `${name}: ${p.join(' ')}`);
     assert.deepEqual(missing, [], 'every fault left its trace in the output');
-
   } finally {
     for (const r of runs) if (!r.bot.hasExited()) await r.bot.kill('SIGKILL');
     await tgGate.close();

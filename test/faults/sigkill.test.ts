@@ -47,7 +47,8 @@ test('SIGKILL the real entry point at random points under load: every message an
       }
     })();
     const killPoints: string[] = [];
-    const answersSoFar = () => CHATS.reduce((n, c) => n + tg.botMessages(c).filter((m) => m.text.startsWith('answer ')).length, 0);
+    const answersSoFar = () =>
+      CHATS.reduce((n, c) => n + tg.botMessages(c).filter((m) => m.text.startsWith('answer ')).length, 0);
     for (let k = 0; k < KILLS; k++) {
       const after = 200 + Math.floor(random() * 900);
       await sleep(after);
@@ -59,15 +60,26 @@ test('SIGKILL the real entry point at random points under load: every message an
     await load;
     t.diagnostic(`kills after each start: ${killPoints.join('; ')}`);
 
-    const answered = (token: string) => tg.botMessages(chatOf(token)).filter((m) => m.text === `answer ${token}`).length;
-    await tg.waitFor(() => tokens.every((tok) => answered(tok) >= 1), { timeoutMs: 30_000, label: `all ${tokens.length} answered (seed ${seed})` });
+    const answered = (token: string) =>
+      tg.botMessages(chatOf(token)).filter((m) => m.text === `answer ${token}`).length;
+    await tg.waitFor(() => tokens.every((tok) => answered(tok) >= 1), {
+      timeoutMs: 30_000,
+      label: `all ${tokens.length} answered (seed ${seed})`,
+    });
     // Let late duplicates (a resumed turn re-sending) show up before counting.
     await sleep(400);
     const perToken = tokens.map((tok) => answered(tok));
     const duplicates = perToken.reduce((n, c) => n + (c - 1), 0);
-    const giveUps = CHATS.flatMap((c) => tg.botMessages(c)).filter((m) => /even after several tries/.test(m.text)).length;
-    t.diagnostic(`messages=${tokens.length} kills=${KILLS} duplicates=${duplicates} give-ups=${giveUps} answers per message=${perToken.join(',')}`);
-    assert.ok(perToken.every((c) => c >= 1), `every message has its answer (seed ${seed})`);
+    const giveUps = CHATS.flatMap((c) => tg.botMessages(c)).filter((m) =>
+      /even after several tries/.test(m.text),
+    ).length;
+    t.diagnostic(
+      `messages=${tokens.length} kills=${KILLS} duplicates=${duplicates} give-ups=${giveUps} answers per message=${perToken.join(',')}`,
+    );
+    assert.ok(
+      perToken.every((c) => c >= 1),
+      `every message has its answer (seed ${seed})`,
+    );
     assert.ok(duplicates <= KILLS, `duplicates (${duplicates}) ≤ kills (${KILLS}) (seed ${seed})`);
     assert.equal(giveUps, 0, `no message was given up (seed ${seed})`);
     // Per-chat order holds across restarts: each chat's answers appear in the order of its messages.
@@ -85,10 +97,14 @@ test('SIGKILL the real entry point at random points under load: every message an
 
     const client = createClient({ url: db.url });
     try {
-      const rows = await client.execute(`SELECT state, COUNT(*) AS n FROM updates WHERE kind = 'message' GROUP BY state`);
+      const rows = await client.execute(
+        `SELECT state, COUNT(*) AS n FROM updates WHERE kind = 'message' GROUP BY state`,
+      );
       const states = Object.fromEntries(rows.rows.map((r) => [String(r.state), Number(r.n)]));
       assert.deepEqual(states, { done: tokens.length }, `every journaled message is done (seed ${seed})`);
-      const turns = await client.execute(`SELECT COUNT(DISTINCT turn_id) AS n FROM memory_messages WHERE role = 'model'`);
+      const turns = await client.execute(
+        `SELECT COUNT(DISTINCT turn_id) AS n FROM memory_messages WHERE role = 'model'`,
+      );
       assert.equal(Number(turns.rows[0]?.n), tokens.length, 'each turn is stored in memory once');
     } finally {
       client.close();

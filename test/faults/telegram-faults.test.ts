@@ -59,12 +59,18 @@ test('Telegram faults on a share of calls (429 retry_after, 5xx, timeouts, dropp
         for (const chat of GROUPS) {
           const token = `tok-${chat}-${i}`;
           tokens.push({ chat, token });
-          tg.sendUserMessage({ chatId: chat, userId: GROUP_USER, chatType: 'supergroup', text: `@${tg.botUser.username} question ${token}` });
+          tg.sendUserMessage({
+            chatId: chat,
+            userId: GROUP_USER,
+            chatType: 'supergroup',
+            text: `@${tg.botUser.username} question ${token}`,
+          });
         }
       }
       await sleep(150);
     }
-    const count = (chat: number, token: string) => tg.botMessages(chat).filter((m) => m.text.endsWith(`answer ${token}`)).length;
+    const count = (chat: number, token: string) =>
+      tg.botMessages(chat).filter((m) => m.text.endsWith(`answer ${token}`)).length;
     await tg.waitFor(() => tokens.every(({ chat, token }) => count(chat, token) >= 1), {
       timeoutMs: 30_000,
       label: `every message answered (seed ${seed})`,
@@ -76,25 +82,46 @@ test('Telegram faults on a share of calls (429 retry_after, 5xx, timeouts, dropp
     const perMessage = tokens.map(({ chat, token }) => count(chat, token));
     const duplicates = perMessage.reduce((n, c) => n + c - 1, 0);
     const kinds = new Map<string, number>();
-    for (const f of proxy.injected) kinds.set(`${f.method}:${f.action}`, (kinds.get(`${f.method}:${f.action}`) ?? 0) + 1);
-    const droppedAfterSends = proxy.injected.filter((f) => f.action === 'drop-after' && f.method === 'sendMessage').length;
+    for (const f of proxy.injected)
+      kinds.set(`${f.method}:${f.action}`, (kinds.get(`${f.method}:${f.action}`) ?? 0) + 1);
+    const droppedAfterSends = proxy.injected.filter(
+      (f) => f.action === 'drop-after' && f.method === 'sendMessage',
+    ).length;
     t.diagnostic(`faults injected=${proxy.injected.length}: ${[...kinds].map(([k, n]) => `${k}=${n}`).join(' ')}`);
-    t.diagnostic(`messages=${tokens.length} duplicates=${duplicates} (sendMessage dropped after processing: ${droppedAfterSends})`);
+    t.diagnostic(
+      `messages=${tokens.length} duplicates=${duplicates} (sendMessage dropped after processing: ${droppedAfterSends})`,
+    );
 
     assert.ok(proxy.injected.length >= 10, `enough faults were injected (${proxy.injected.length})`);
-    assert.ok(perMessage.every((n) => n >= 1), 'every message got its answer');
+    assert.ok(
+      perMessage.every((n) => n >= 1),
+      'every message got its answer',
+    );
     // A duplicate is only possible when Telegram processed a send whose answer never arrived (drop-after):
     // the outbox cannot tell it from a lost request and retries. Everything else is retried without duplicates.
-    assert.ok(duplicates <= droppedAfterSends, `duplicates (${duplicates}) ≤ sends dropped after processing (${droppedAfterSends}), seed ${seed}`);
-    const failures = [...PRIVATE, ...GROUPS].flatMap((c) => tg.botMessages(c)).filter((m) => /went wrong|couldn't process/i.test(m.text));
-    assert.deepEqual(failures.map((m) => m.text), [], 'no turn failed because of Telegram faults');
+    assert.ok(
+      duplicates <= droppedAfterSends,
+      `duplicates (${duplicates}) ≤ sends dropped after processing (${droppedAfterSends}), seed ${seed}`,
+    );
+    const failures = [...PRIVATE, ...GROUPS]
+      .flatMap((c) => tg.botMessages(c))
+      .filter((m) => /went wrong|couldn't process/i.test(m.text));
+    assert.deepEqual(
+      failures.map((m) => m.text),
+      [],
+      'no turn failed because of Telegram faults',
+    );
     assert.equal(h.app.frontEnd.dispatcher.stats().failed, 0, 'no update marked failed');
     const rows = await h.store.query(`SELECT state, COUNT(*) AS n FROM updates WHERE kind = 'message' GROUP BY state`);
-    assert.deepEqual(Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)])), { done: tokens.length }, 'every update done');
+    assert.deepEqual(
+      Object.fromEntries(rows.map((r) => [String(r.state), Number(r.n)])),
+      { done: tokens.length },
+      'every update done',
+    );
 
     // Still serving after the storm.
     tg.sendUserMessage({ chatId: PRIVATE[0]!, text: 'question tok-0-99' });
-    await tg.waitForBotMessage(PRIVATE[0]!, (m) => m.text.endsWith("answer tok-0-99"), { timeoutMs: 5000 });
+    await tg.waitForBotMessage(PRIVATE[0]!, (m) => m.text.endsWith('answer tok-0-99'), { timeoutMs: 5000 });
     assert.deepEqual(h.fatal, [], 'no fatal error');
     assert.equal(counters.unhandled.length, 0, `no unhandled rejection: ${String(counters.unhandled[0])}`);
     assert.equal(counters.uncaught.length, 0, `no uncaught exception: ${String(counters.uncaught[0])}`);

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { AGENT_MODEL, type Rule, delegate, dispatcher, lastFunctionResponses, roleOf } from '../e2e/acceptance-support.ts';
+import {
+  AGENT_MODEL,
+  type Rule,
+  delegate,
+  dispatcher,
+  lastFunctionResponses,
+  roleOf,
+} from '../e2e/acceptance-support.ts';
 import { closeServer } from '../support/http-util.ts';
 import { createFakeGemini } from '../support/fake-gemini.ts';
 import { createFakeTelegram } from '../support/fake-telegram.ts';
@@ -31,7 +38,11 @@ import {
 const OLGA: Person = { id: 5101, firstName: 'Olga' };
 
 /** What the screen must show (see EXPECT in chat-guide.test.ts). */
-const EXPECT = [/👤 You: What's on the menu today\? http:\/\/localhost:8080\/menu\n🤖 Bot: [^👤]*localhost/u, /👤 You tap \[/, /Mushroom risotto/];
+const EXPECT = [
+  /👤 You: What's on the menu today\? http:\/\/localhost:8080\/menu\n🤖 Bot: [^👤]*localhost/u,
+  /👤 You tap \[/,
+  /Mushroom risotto/,
+];
 
 const PAGE = `<!doctype html><html><head><title>Café Lumen</title></head><body>
 <h1>Today's menu</h1><ul><li>Tomato soup — 6 €</li><li>Mushroom risotto — 14 €</li><li>Apple cake — 4 €</li></ul></body></html>`;
@@ -54,7 +65,12 @@ const rules: Rule[] = [
     if (!fetched) return { functionCalls: [{ name: 'http_fetch', args: { url } }] };
     const text = String(fetched.response.text ?? fetched.response.content ?? JSON.stringify(fetched.response));
     const dishes = [...text.matchAll(/([A-Z][a-z]+ [a-z]+) — (\d+ €)/g)].map((m) => `• ${m[1]} (${m[2]})`);
-    return { text: dishes.length > 0 ? `Today at Café Lumen:\n${dishes.join('\n')}` : `I couldn't read the menu: ${text.slice(0, 200)}` };
+    return {
+      text:
+        dishes.length > 0
+          ? `Today at Café Lumen:\n${dishes.join('\n')}`
+          : `I couldn't read the menu: ${text.slice(0, 200)}`,
+    };
   },
 ];
 
@@ -102,5 +118,9 @@ test('a web fetch outside the allowed sites waits for Approve, then the answer u
   const text = g.render(OLGA.id, from);
   assertScreen('approval', text, EXPECT);
   writeScreen('approval', [{ transcript: text }]);
-  assert.deepEqual(g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+  assert.deepEqual(
+    g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+    [],
+    'every model request was scripted',
+  );
 });

@@ -8,7 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AGENT_MODEL, ROUTER_MODEL, type Rule, delegate, lastFunctionResponses, roleOf } from '../e2e/acceptance-support.ts';
+import {
+  AGENT_MODEL,
+  ROUTER_MODEL,
+  type Rule,
+  delegate,
+  lastFunctionResponses,
+  roleOf,
+} from '../e2e/acceptance-support.ts';
 import type { RecordedRequest } from '../support/fake-gemini.ts';
 import { DEFAULT_BOT_USERNAME } from '../support/fake-telegram.ts';
 import {
@@ -41,7 +48,13 @@ const NO_MARK: ChatMark = { messageId: 0, presses: 0 };
  * line here (and only here). Buttons and taps are matched loosely: "[…]" is any button row, "tap [" any tap.
  */
 const EXPECT = {
-  'first-contact': [/👤 You: Hi\n🤖 Bot: .*pairing code/s, /👤 You: \/start K7QX3-M9PRT/, /time zone/i, /👤 You tap \[[^\]]*Berlin/, /Europe\/Berlin/],
+  'first-contact': [
+    /👤 You: Hi\n🤖 Bot: .*pairing code/s,
+    /👤 You: \/start K7QX3-M9PRT/,
+    /time zone/i,
+    /👤 You tap \[[^\]]*Berlin/,
+    /Europe\/Berlin/,
+  ],
   help: [/👤 You: \/help/, /\/jobs/, /\/memory/, /\/why/],
   question: [/👤 You: How long should I boil an egg\?/, /\*Soft-boiled:\*/, /minutes/],
   voice: [/👤 You: 🎤 \(voice message\)/, /picnic/],
@@ -56,7 +69,12 @@ const EXPECT = {
     owner: [/Sam/, /👤 You tap \[/],
   },
   group: {
-    group: [/👤 Olga: Dinner at 7 tonight\?\n👤 Olga: @assistant_test_bot/, /al dente/, /👤 Alex: @assistant_test_bot/, /welcome/i],
+    group: [
+      /👤 Olga: Dinner at 7 tonight\?\n👤 Olga: @assistant_test_bot/,
+      /al dente/,
+      /👤 Alex: @assistant_test_bot/,
+      /welcome/i,
+    ],
     // Today a stranger's mention in a group is dropped silently (issue 12, point 6): nothing is asked of the owner yet.
     owner: [],
   },
@@ -78,7 +96,8 @@ const rules: Rule[] = [
     const text = req.lastUserText;
     if (/boil an egg/i.test(text)) return { text: EGG };
     if (/joke/i.test(text)) return failing ? { error: { status: 503 } } : { text: JOKE };
-    if (/pasta/i.test(text)) return { text: 'Most dried pasta is al dente after 9–11 minutes; taste it a minute before the packet says.' };
+    if (/pasta/i.test(text))
+      return { text: 'Most dried pasta is al dente after 9–11 minutes; taste it a minute before the packet says.' };
     if (/^thanks/i.test(text)) return { text: "You're welcome! 😊" };
     return undefined;
   },
@@ -87,12 +106,17 @@ const rules: Rule[] = [
     const [done] = lastFunctionResponses(req);
     if (!done) {
       if (/remind me in 1 minute to stretch/i.test(req.lastUserText))
-        return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } } }] };
+        return {
+          functionCalls: [
+            { name: 'schedule_create', args: { kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } } },
+          ],
+        };
       if (/remember that I'm vegetarian/i.test(req.lastUserText))
         return { functionCalls: [{ name: 'remember', args: { fact: 'User is vegetarian', category: 'preference' } }] };
       return undefined;
     }
-    if (done.name === 'schedule_create') return { text: `Done — I'll remind you to stretch at ${String(done.response.resolved_local_time)}.` };
+    if (done.name === 'schedule_create')
+      return { text: `Done — I'll remind you to stretch at ${String(done.response.resolved_local_time)}.` };
     if (done.name === 'remember') return { text: "Got it — I'll remember that you're vegetarian." };
     return undefined;
   },
@@ -102,7 +126,8 @@ const rules: Rule[] = [
     return { text: 'For a picnic, pack a blanket, water, sandwiches, some fruit and sun cream. 🧺' };
   },
   (req) => {
-    if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !/cook for dinner/i.test(req.lastUserText)) return undefined;
+    if (req.model !== AGENT_MODEL || roleOf(req) !== 'assistant' || !/cook for dinner/i.test(req.lastUserText))
+      return undefined;
     // The answer depends on what the request told the model, as Gemini's would.
     return /vegetarian/.test(req.systemText)
       ? { text: 'How about a mushroom risotto? It’s vegetarian and ready in about 30 minutes.' }
@@ -132,7 +157,10 @@ describe('owner mode: first contact, a stranger, a group', () => {
     const code = await g.pairingCode();
     const question = await g.say(OLGA, `/start ${code}`, withButton(/Berlin/));
     await g.tap(OLGA, OLGA.id, question.messageId, button(/Berlin/));
-    await g.tg.waitForBotMessage(OLGA.id, saying(new RegExp(GUIDE_ZONE)), { since: question.messageId, timeoutMs: WAIT_MS });
+    await g.tg.waitForBotMessage(OLGA.id, saying(new RegExp(GUIDE_ZONE)), {
+      since: question.messageId,
+      timeoutMs: WAIT_MS,
+    });
     await g.quiet();
     const text = g.render(OLGA.id);
     check('first-contact', text, EXPECT['first-contact']);
@@ -142,7 +170,10 @@ describe('owner mode: first contact, a stranger, a group', () => {
   test('a stranger writes: they are told the owner decides, and the owner approves with one tap', async () => {
     const ownerFrom = g.mark(OLGA.id);
     const notice = await g.say(SAM, 'Hi! Can you help me plan a trip?', anything);
-    const prompt = await g.tg.waitForBotMessage(OLGA.id, withButton(/approve|sys:acc:y/i), { since: ownerFrom.messageId, timeoutMs: WAIT_MS });
+    const prompt = await g.tg.waitForBotMessage(OLGA.id, withButton(/approve|sys:acc:y/i), {
+      since: ownerFrom.messageId,
+      timeoutMs: WAIT_MS,
+    });
     await g.tap(OLGA, OLGA.id, prompt.messageId, button(/approve|sys:acc:y/i));
     await g.tg.waitForBotMessage(SAM.id, anything, { since: notice.messageId, timeoutMs: WAIT_MS });
     await g.quiet();
@@ -160,7 +191,12 @@ describe('owner mode: first contact, a stranger, a group', () => {
     const ownerFrom = g.mark(OLGA.id);
     g.tg.sendUserMessage({ ...GROUP, userId: OLGA.id, firstName: OLGA.firstName, text: 'Dinner at 7 tonight?' });
     await g.say(OLGA, `${MENTION} how long should pasta cook?`, saying(/al dente/), GROUP);
-    g.tg.sendUserMessage({ ...GROUP, userId: ALEX.id, firstName: ALEX.firstName, text: `${MENTION} can you help me too?` });
+    g.tg.sendUserMessage({
+      ...GROUP,
+      userId: ALEX.id,
+      firstName: ALEX.firstName,
+      text: `${MENTION} can you help me too?`,
+    });
     // Updates of one chat are handled in order: once this is answered, Alex's mention has been handled too.
     await g.say(OLGA, `${MENTION} thanks!`, saying(/welcome/i), GROUP);
     await g.quiet();
@@ -172,13 +208,21 @@ describe('owner mode: first contact, a stranger, a group', () => {
       { heading: 'The “Family” group', transcript: group },
       ...(owner ? [{ heading: 'The owner’s chat', transcript: owner }] : []),
     ]);
-    assert.deepEqual(g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+    assert.deepEqual(
+      g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+      [],
+      'every model request was scripted',
+    );
   });
 });
 
 describe('everyday use', () => {
   let g: ChildGuide;
-  const reminder: Record<'from' | 'jobsFrom' | 'firesFrom', ChatMark> = { from: NO_MARK, jobsFrom: NO_MARK, firesFrom: NO_MARK };
+  const reminder: Record<'from' | 'jobsFrom' | 'firesFrom', ChatMark> = {
+    from: NO_MARK,
+    jobsFrom: NO_MARK,
+    firesFrom: NO_MARK,
+  };
   before(async () => {
     g = await startChildGuide({ rules, allowed: [OLGA.id, BEN.id], env: { DEFAULT_TIMEZONE: GUIDE_ZONE } });
     // Texts about food count as one concept in the fake's embeddings, so "dinner" brings up "vegetarian".
@@ -229,7 +273,12 @@ describe('everyday use', () => {
     const from = g.mark(OLGA.id);
     const audio = Buffer.from('OggS… "what should I pack for a picnic?"');
     const fileId = g.tg.addFile(audio, { mimeType: 'audio/ogg' });
-    g.tg.sendUserMessage({ chatId: OLGA.id, userId: OLGA.id, firstName: OLGA.firstName, voice: { fileId, duration: 3, fileSize: audio.length } });
+    g.tg.sendUserMessage({
+      chatId: OLGA.id,
+      userId: OLGA.id,
+      firstName: OLGA.firstName,
+      voice: { fileId, duration: 3, fileSize: audio.length },
+    });
     await g.tg.waitForBotMessage(OLGA.id, saying(/picnic/), { timeoutMs: WAIT_MS });
     await g.quiet();
     const text = g.render(OLGA.id, from);
@@ -263,7 +312,10 @@ describe('everyday use', () => {
     const failed = await g.say(OLGA, 'Tell me a joke', withButton(/retry/i));
     failing = false;
     await g.tap(OLGA, OLGA.id, failed.messageId, button(/retry/i));
-    await g.tg.waitForBotMessage(OLGA.id, saying(/crack each other up/), { since: failed.messageId, timeoutMs: WAIT_MS });
+    await g.tg.waitForBotMessage(OLGA.id, saying(/crack each other up/), {
+      since: failed.messageId,
+      timeoutMs: WAIT_MS,
+    });
     await g.quiet();
     const text = g.render(OLGA.id, from);
     check('retry', text, EXPECT.retry);
@@ -271,12 +323,19 @@ describe('everyday use', () => {
   });
 
   test('the reminder fires a minute later, and Done closes it', async () => {
-    const fired = await g.tg.waitForBotMessage(BEN.id, saying(/stretch/), { since: reminder.firesFrom.messageId, timeoutMs: 120_000 });
+    const fired = await g.tg.waitForBotMessage(BEN.id, saying(/stretch/), {
+      since: reminder.firesFrom.messageId,
+      timeoutMs: 120_000,
+    });
     await g.tap(BEN, BEN.id, fired.messageId, button(/done|^rem:d:/i));
     await g.quiet();
     const text = g.render(BEN.id, reminder.firesFrom);
     check('reminder-fires', text, EXPECT['reminder-fires']);
     writeScreen('reminder-fires', [{ transcript: text }]);
-    assert.deepEqual(g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`), [], 'every model request was scripted');
+    assert.deepEqual(
+      g.unmatched.map((r) => `${roleOf(r)}: ${r.lastUserText}`),
+      [],
+      'every model request was scripted',
+    );
   });
 });

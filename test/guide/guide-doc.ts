@@ -17,7 +17,9 @@ export function renderGuide(fragments: readonly ScreenFragment[]): string {
   const byId = new Map(fragments.map((f) => [f.id, f]));
   const missing = SCREENS.filter((s) => !byId.has(s.id)).map((s) => s.id);
   if (missing.length > 0) {
-    throw new Error(`No transcript for: ${missing.join(', ')}. Run "npm run guide" (the tests write them with WRITE_CHAT_GUIDE=1).`);
+    throw new Error(
+      `No transcript for: ${missing.join(', ')}. Run "npm run guide" (the tests write them with WRITE_CHAT_GUIDE=1).`,
+    );
   }
   const out: string[] = [
     '# Chat guide',

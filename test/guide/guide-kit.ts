@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AGENT_MODEL, ROUTER_MODEL, type Rule, buttonsOf, dispatcher, roleOf, sleep } from '../e2e/acceptance-support.ts';
+import {
+  AGENT_MODEL,
+  ROUTER_MODEL,
+  type Rule,
+  buttonsOf,
+  dispatcher,
+  roleOf,
+  sleep,
+} from '../e2e/acceptance-support.ts';
 import { botEnv, type ChildBot, repoRoot, startBot } from '../support/child-bot.ts';
 import { createFakeGemini, type FakeGemini, type RecordedRequest } from '../support/fake-gemini.ts';
 import {
@@ -91,7 +99,12 @@ export interface Guide {
   /** Where a chat is now: render from here to leave out what came before. */
   mark(chatId: number): ChatMark;
   /** `who` sends `text` in `chatId` (default: their private chat); resolves with the first bot message matching `until`. */
-  say(who: Person, text: string, until: (m: TranscriptEntry) => boolean, options?: { chatId?: number } & Partial<UserMessageInput>): Promise<TranscriptEntry>;
+  say(
+    who: Person,
+    text: string,
+    until: (m: TranscriptEntry) => boolean,
+    options?: { chatId?: number } & Partial<UserMessageInput>,
+  ): Promise<TranscriptEntry>;
   /** `who` taps the first button `pick` chooses on a message; resolves once Telegram's button spinner was answered. */
   tap(who: Person, chatId: number, messageId: number, pick: (b: ButtonChoice) => boolean): Promise<void>;
   /** The chat as the user saw it, from a mark on, with the run-specific bits masked. */
@@ -116,7 +129,8 @@ export function currentButtons(tg: FakeTelegram, chatId: number, messageId: numb
   return buttonsOf(tg.transcript(chatId).find((m) => m.messageId === messageId));
 }
 
-const SENDING = /^(sendMessage|editMessageText|editMessageReplyMarkup|deleteMessage|sendDocument|sendPhoto|answerCallbackQuery)$/i;
+const SENDING =
+  /^(sendMessage|editMessageText|editMessageReplyMarkup|deleteMessage|sendDocument|sendPhoto|answerCallbackQuery)$/i;
 
 /** The steps on top of running parts (a child bot or the whole app). */
 export function guideSteps(parts: GuideParts): Guide {
@@ -133,7 +147,10 @@ export function guideSteps(parts: GuideParts): Guide {
     },
     async tap(who, chatId, messageId, pick) {
       const button = currentButtons(tg, chatId, messageId).find(pick);
-      assert.ok(button, `no such button on message #${messageId}: ${JSON.stringify(currentButtons(tg, chatId, messageId))}`);
+      assert.ok(
+        button,
+        `no such button on message #${messageId}: ${JSON.stringify(currentButtons(tg, chatId, messageId))}`,
+      );
       const update = tg.pressButton({ chatId, messageId, data: button.data, userId: who.id, firstName: who.firstName });
       const id = update.callback_query?.id;
       await tg.waitFor(() => tg.callbackAnswers().some((a) => a.callbackQueryId === id), {
@@ -216,7 +233,10 @@ export async function startChildGuide(options: ChildGuideOptions): Promise<Child
     bot,
     async pairingCode() {
       if (code) return code;
-      const line = await bot.waitForLog((l, json) => typeof json?.pairing_code === 'string' || /\/start [A-Z0-9]{5}-[A-Z0-9]{5}/.test(l), WAIT_MS);
+      const line = await bot.waitForLog(
+        (l, json) => typeof json?.pairing_code === 'string' || /\/start [A-Z0-9]{5}-[A-Z0-9]{5}/.test(l),
+        WAIT_MS,
+      );
       const parsed = /"pairing_code":"([^"]+)"/.exec(line)?.[1] ?? /\/start ([A-Z0-9]{5}-[A-Z0-9]{5})/.exec(line)?.[1];
       assert.ok(parsed, `a pairing code in: ${line}`);
       code = parsed;

@@ -27,14 +27,22 @@ export const SCREENS = [
   },
   { id: 'jobs', title: '/jobs', caption: 'Your reminders and scheduled tasks, with buttons to manage them.' },
   { id: 'reminder-fires', title: 'The reminder fires', caption: 'Posted at the time asked for, without a model call.' },
-  { id: 'memory', title: 'Remembering something, and /memory', caption: 'Facts you ask it to keep, and how to review them.' },
+  {
+    id: 'memory',
+    title: 'Remembering something, and /memory',
+    caption: 'Facts you ask it to keep, and how to review them.',
+  },
   { id: 'why', title: '/why', caption: 'Which saved facts and past messages the last answer used.' },
   {
     id: 'approval',
     title: 'Approving a web fetch',
     caption: 'Reading a page outside the allowed sites waits for your decision.',
   },
-  { id: 'retry', title: 'An error, and Retry', caption: 'When Gemini fails, the message says what to do and Retry runs the message again.' },
+  {
+    id: 'retry',
+    title: 'An error, and Retry',
+    caption: 'When Gemini fails, the message says what to do and Retry runs the message again.',
+  },
   {
     id: 'stranger',
     title: 'A stranger asks for access',

@@ -7,7 +7,12 @@ import { type ChatRecord, formatEntities, renderChat, renderTranscript } from '.
 import { renderGuide } from './guide-doc.ts';
 import { SCREENS, type ScreenFragment } from './screens.ts';
 
-const entry = (messageId: number, from: 'bot' | 'user', text: string, extra: Partial<TranscriptEntry> = {}): TranscriptEntry => ({
+const entry = (
+  messageId: number,
+  from: 'bot' | 'user',
+  text: string,
+  extra: Partial<TranscriptEntry> = {},
+): TranscriptEntry => ({
   messageId,
   from,
   text,
@@ -38,7 +43,10 @@ test('formatting: simple markers, hugging the text, nested in order, links and q
     formatEntities(text, entities),
     '_*Bold* and italic_ `code` link (https://example.org/)\n> quoted line one\n> line two',
   );
-  assert.equal(formatEntities('see https://x.org', [{ type: 'text_link', offset: 4, length: 13, url: 'https://x.org' }]), 'see https://x.org');
+  assert.equal(
+    formatEntities('see https://x.org', [{ type: 'text_link', offset: 4, length: 13, url: 'https://x.org' }]),
+    'see https://x.org',
+  );
 });
 
 test('a chat: taps with toasts, the tapped message before and after, edits, deletions, range and masks', () => {
@@ -55,8 +63,22 @@ test('a chat: taps with toasts, the tapped message before and after, edits, dele
     presses: [],
     answers: [{ callbackQueryId: 'q1', text: 'Deleting…', showAlert: false, at: 0 }],
   };
-  const prompt = entry(3, 'bot', 'Delete “stretch”?', { replyMarkup: keyboard([['Delete', 'd'], ['Keep', 'k']]) });
-  const press: ButtonPress = { chatId: 7, messageId: 3, data: 'd', userId: 7, firstName: 'Olga', callbackQueryId: 'q1', afterMessageId: 3, message: prompt };
+  const prompt = entry(3, 'bot', 'Delete “stretch”?', {
+    replyMarkup: keyboard([
+      ['Delete', 'd'],
+      ['Keep', 'k'],
+    ]),
+  });
+  const press: ButtonPress = {
+    chatId: 7,
+    messageId: 3,
+    data: 'd',
+    userId: 7,
+    firstName: 'Olga',
+    callbackQueryId: 'q1',
+    afterMessageId: 3,
+    message: prompt,
+  };
   record.presses.push(press);
   const text = renderChat(record, { afterMessageId: 1, mask: [['ABC-123', 'XYZ-000']] });
   assert.equal(
@@ -71,7 +93,10 @@ test('a chat: taps with toasts, the tapped message before and after, edits, dele
       '🤖 Bot: Anything else?',
     ].join('\n'),
   );
-  assert.ok(!renderChat(record, { untilMessageId: 2 }).includes('Bot'), 'untilMessageId ends the range, taps after it too');
+  assert.ok(
+    !renderChat(record, { untilMessageId: 2 }).includes('Bot'),
+    'untilMessageId ends the range, taps after it too',
+  );
   // A mark taken after the tap (no message came since) leaves the tap out; one taken before it keeps it.
   assert.equal(renderChat(record, { afterMessageId: 3, afterPresses: 1 }), '🤖 Bot: Anything else?');
   assert.match(renderChat(record, { afterMessageId: 3, afterPresses: 0 }), /^👤 You tap \[Delete\]/);
@@ -92,9 +117,22 @@ test('a tap that only took the buttons away, and one whose message was removed',
   const record: ChatRecord = {
     chatType: 'private',
     names: {},
-    messages: [entry(1, 'user', 'Tell me a joke'), { ...failed, replyMarkup: undefined, edits: 0 }, entry(3, 'bot', 'Card', { deleted: true })],
+    messages: [
+      entry(1, 'user', 'Tell me a joke'),
+      { ...failed, replyMarkup: undefined, edits: 0 },
+      entry(3, 'bot', 'Card', { deleted: true }),
+    ],
     presses: [
-      { chatId: 7, messageId: 2, data: 'r', userId: 7, firstName: 'Olga', callbackQueryId: 'q1', afterMessageId: 2, message: failed },
+      {
+        chatId: 7,
+        messageId: 2,
+        data: 'r',
+        userId: 7,
+        firstName: 'Olga',
+        callbackQueryId: 'q1',
+        afterMessageId: 2,
+        message: failed,
+      },
       {
         chatId: 7,
         messageId: 3,
@@ -143,10 +181,16 @@ test('from the fake Telegram: HTML, buttons, a press, its toast and the edit aft
       chat_id: 42,
       text: '<b>Which time zone?</b> Tap one.',
       parse_mode: 'HTML',
-      reply_markup: keyboard([['Berlin', 'tz:b'], ['Tokyo', 'tz:t']]),
+      reply_markup: keyboard([
+        ['Berlin', 'tz:b'],
+        ['Tokyo', 'tz:t'],
+      ]),
     });
     const update = tg.pressButton({ chatId: 42, messageId: sent.message_id, data: 'tz:b' });
-    await call('answerCallbackQuery', { callback_query_id: update.callback_query?.id, text: 'Time zone: Europe/Berlin' });
+    await call('answerCallbackQuery', {
+      callback_query_id: update.callback_query?.id,
+      text: 'Time zone: Europe/Berlin',
+    });
     await call('editMessageText', { chat_id: 42, message_id: sent.message_id, text: '✅ Europe/Berlin' });
     assert.equal(
       renderTranscript(tg, 42),
@@ -175,9 +219,17 @@ test('the guide: every screen in order with its caption; a missing screen is nam
   const md = renderGuide(fragments);
   assert.match(md, /^# Chat guide\n/);
   assert.match(md, /npm run guide/);
-  assert.match(md, /\*\*One chat\*\*\n\n````text\n```\nnot a fence\n````/, 'a longer fence around a transcript with backticks');
+  assert.match(
+    md,
+    /\*\*One chat\*\*\n\n````text\n```\nnot a fence\n````/,
+    'a longer fence around a transcript with backticks',
+  );
   const positions = SCREENS.map((s) => md.indexOf(`👤 You: ${s.id}`)).slice(1);
-  assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'screens in catalogue order');
+  assert.deepEqual(
+    positions,
+    [...positions].sort((a, b) => a - b),
+    'screens in catalogue order',
+  );
   for (const s of SCREENS) assert.ok(md.includes(s.caption), `caption of ${s.id}`);
   assert.throws(() => renderGuide(fragments.slice(1)), /No transcript for: first-contact\. Run "npm run guide"/);
 });

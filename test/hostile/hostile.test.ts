@@ -30,8 +30,10 @@ function geminiReply(req: RecordedRequest) {
   const tag = /case-\d+/.exec(req.lastUserText)?.[0] ?? 'case-none';
   const injected = injections.get(tag);
   if (injected && !lastHasFunctionResponse(req)) {
-    if (req.toolNames.includes('agent_planner')) return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
-    if (req.toolNames.includes('remember')) return { functionCalls: [{ name: 'remember', args: { fact: injected, category: 'other' } }] };
+    if (req.toolNames.includes('agent_planner'))
+      return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
+    if (req.toolNames.includes('remember'))
+      return { functionCalls: [{ name: 'remember', args: { fact: injected, category: 'other' } }] };
   }
   return { text: `${modelReplies.get(tag) ?? ''}\n\nok ${tag}`.trim() };
 }
@@ -39,7 +41,9 @@ function geminiReply(req: RecordedRequest) {
 /** Telegram answered 400 to a send or edit in this chat (a parse error or a too-long text). */
 function badRequests(tg: FakeTelegram, chat: number): string[] {
   return tg.calls
-    .filter((c) => ['sendMessage', 'editMessageText'].includes(c.method) && c.payload.chat_id === chat && c.status === 400)
+    .filter(
+      (c) => ['sendMessage', 'editMessageText'].includes(c.method) && c.payload.chat_id === chat && c.status === 400,
+    )
     .map((c) => c.method);
 }
 
@@ -70,7 +74,10 @@ function modelBomb(name: string, reply: string, visible?: RegExp): Case {
       tg.sendUserMessage({ chatId: chat, text: `please answer ${tag}` });
       await modelAnswer(tg, chat, tag);
       assert.deepEqual(badRequests(tg, chat), [], `${name}: no parse error or too-long text sent to Telegram`);
-      const all = tg.botMessages(chat).map((m) => m.text).join('\n');
+      const all = tg
+        .botMessages(chat)
+        .map((m) => m.text)
+        .join('\n');
       assert.ok(!FAILURE.test(all), `${name}: no failure message (${all.slice(0, 120)})`);
       if (visible) assert.match(all, visible, `${name}: the content reached the user`);
       for (const m of tg.botMessages(chat)) assert.ok(m.text.length <= 4096, `${name}: every part fits one message`);
@@ -99,10 +106,21 @@ function callbackCase(name: string, data: (ctx: { chat: number }) => string, opt
     async run({ tg, chat }) {
       tg.sendUserMessage({ chatId: chat, text: '/help' });
       const help = await tg.waitForBotMessage(chat, (m) => /What I can do/.test(m.text), { timeoutMs: 8000 });
-      const press = tg.pressButton({ chatId: chat, messageId: help.messageId, data: data({ chat }), ...(opts.fromOther ? {} : { userId: chat }) });
+      const press = tg.pressButton({
+        chatId: chat,
+        messageId: help.messageId,
+        data: data({ chat }),
+        ...(opts.fromOther ? {} : { userId: chat }),
+      });
       const id = press.callback_query?.id;
-      const answer = await tg.waitFor(() => tg.callbackAnswers().find((a) => a.callbackQueryId === id), { timeoutMs: 8000, label: `${name}: answered` });
-      assert.ok(answer.text && answer.text.length > 3, `${name}: the press gets a short explanation (${JSON.stringify(answer.text)})`);
+      const answer = await tg.waitFor(() => tg.callbackAnswers().find((a) => a.callbackQueryId === id), {
+        timeoutMs: 8000,
+        label: `${name}: answered`,
+      });
+      assert.ok(
+        answer.text && answer.text.length > 3,
+        `${name}: the press gets a short explanation (${JSON.stringify(answer.text)})`,
+      );
       assert.ok(!/went wrong/i.test(answer.text ?? ''), `${name}: handled, not an exception ("${answer.text}")`);
     },
   };
@@ -127,7 +145,10 @@ const cases: Case[] = [
   textCase('100 KB single word', (tag) => `${tag} ${'x'.repeat(100_000)}`),
   textCase('4096 emoji', (tag) => `${tag} ${'😀'.repeat(4096)}`),
   textCase('NUL bytes', (tag) => `${tag} a\u0000b\u0000c`),
-  textCase('C0 control characters', (tag) => `${tag} ${Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join('')}`),
+  textCase(
+    'C0 control characters',
+    (tag) => `${tag} ${Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join('')}`,
+  ),
   textCase('DEL and C1 controls', (tag) => `${tag} \u007f\u0080\u0085\u009f`),
   textCase('RTL override', (tag) => `${tag} \u202eevil.exe\u202c txt`),
   textCase('bidi isolates', (tag) => `${tag} \u2066\u2067\u2068abc\u2069`),
@@ -154,7 +175,11 @@ const cases: Case[] = [
   textCase('10000 nested blockquotes', (tag) => `${tag}\n${'>'.repeat(10_000)} deep`),
   textCase('MarkdownV2 specials', (tag) => `${tag} _*[]()~\`>#+-=|{}.!\\`),
   // --- hostile model replies (must reach the user without parse errors)
-  modelBomb('model: <script>', '<script>alert("x")</script> and <img src=x onerror=alert(1)>', /<script>alert\("x"\)<\/script>/),
+  modelBomb(
+    'model: <script>',
+    '<script>alert("x")</script> and <img src=x onerror=alert(1)>',
+    /<script>alert\("x"\)<\/script>/,
+  ),
   modelBomb('model: unclosed tags', '<b>bold <i>italic <u>under <code>code', /<b>bold <i>italic <u>under <code>code/),
   modelBomb('model: stray closing tags', '</b></i></code></pre> text', /<\/b><\/i>/),
   modelBomb('model: 5000 asterisks', '*'.repeat(5000)),
@@ -169,13 +194,19 @@ const cases: Case[] = [
   modelBomb('model: 20 KB answer (split)', `${'A fairly long sentence that keeps going. '.repeat(500)}`),
   modelBomb('model: 20 KB single word', 'y'.repeat(20_000)),
   modelBomb('model: long code block', `\`\`\`\n${'console.log("line");\n'.repeat(600)}\`\`\``, /console\.log/),
-  modelBomb('model: 2000 nested list items', Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i % 40)}- item ${i}`).join('\n')),
+  modelBomb(
+    'model: 2000 nested list items',
+    Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i % 40)}- item ${i}`).join('\n'),
+  ),
   modelBomb('model: huge table', `| a | b |\n|---|---|\n${'| <x> | & |\n'.repeat(800)}`),
   modelBomb('model: NUL and controls', 'a\u0000b\u0001c\u001fd', /a/),
   modelBomb('model: RTL override', 'safe \u202etxt.exe', /safe/),
   modelBomb('model: lone surrogate', 'broken \ud83d emoji', /broken/),
   modelBomb('model: 500 headings', '# h\n'.repeat(500)),
-  modelBomb('model: spoiler and custom tags', '<tg-spoiler>s</tg-spoiler><span class="tg-spoiler">t</span><blink>u</blink>'),
+  modelBomb(
+    'model: spoiler and custom tags',
+    '<tg-spoiler>s</tg-spoiler><span class="tg-spoiler">t</span><blink>u</blink>',
+  ),
   modelBomb('model: link with quotes', '[a](https://example.com/?q="><script>)'),
   modelBomb('model: empty-looking markdown', '** __ `` ~~ ||'),
   // --- commands with garbage arguments
@@ -227,7 +258,10 @@ const cases: Case[] = [
     due: 'reply',
     async run({ tg, chat }) {
       const fileId = tg.addFile('tiny', { size: 50 * 1024 * 1024, fileName: 'big.pdf', mimeType: 'application/pdf' });
-      tg.sendUserMessage({ chatId: chat, document: { fileId, fileName: 'big.pdf', mimeType: 'application/pdf', fileSize: 50 * 1024 * 1024 } });
+      tg.sendUserMessage({
+        chatId: chat,
+        document: { fileId, fileName: 'big.pdf', mimeType: 'application/pdf', fileSize: 50 * 1024 * 1024 },
+      });
       await tg.waitForBotMessage(chat, (m) => /can only read files up to/.test(m.text), { timeoutMs: 8000 });
     },
   },
@@ -245,7 +279,10 @@ const cases: Case[] = [
     due: 'reply',
     async run({ tg, chat }) {
       const fileId = tg.addFile(new Uint8Array(3 * 1024 * 1024), { fileName: 'a.txt', mimeType: 'text/plain' });
-      tg.sendUserMessage({ chatId: chat, document: { fileId, fileName: 'a.txt', mimeType: 'text/plain', fileSize: 10 } });
+      tg.sendUserMessage({
+        chatId: chat,
+        document: { fileId, fileName: 'a.txt', mimeType: 'text/plain', fileSize: 10 },
+      });
       const r = await tg.waitForBotMessage(chat, undefined, { timeoutMs: 8000 });
       assert.match(r.text, /can only read files up to|plain text|ok case/, 'a clear answer about the file');
     },
@@ -255,7 +292,10 @@ const cases: Case[] = [
     due: 'reply',
     async run({ tg, chat }) {
       const fileId = tg.addFile('MZ', { fileName: 'x.exe' });
-      tg.sendUserMessage({ chatId: chat, document: { fileId, fileName: 'x.exe', mimeType: 'application/x-msdownload', fileSize: 2 } });
+      tg.sendUserMessage({
+        chatId: chat,
+        document: { fileId, fileName: 'x.exe', mimeType: 'application/x-msdownload', fileSize: 2 },
+      });
       await tg.waitForBotMessage(chat, (m) => /can't open \.exe files/.test(m.text), { timeoutMs: 8000 });
     },
   },
@@ -265,12 +305,29 @@ const cases: Case[] = [
       due: 'reply',
       async run({ tg, chat }) {
         const payloads: Record<string, unknown> = {
-          sticker: { file_id: 'stk', file_unique_id: 'u1', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false },
+          sticker: {
+            file_id: 'stk',
+            file_unique_id: 'u1',
+            type: 'regular',
+            width: 512,
+            height: 512,
+            is_animated: false,
+            is_video: false,
+          },
           video_note: { file_id: 'vn', file_unique_id: 'u2', length: 240, duration: 3 },
           location: { latitude: 52.5, longitude: 13.4 },
           contact: { phone_number: '+100', first_name: 'Eve' },
           dice: { emoji: '🎲', value: 6 },
-          poll: { id: 'p', question: 'q?', options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false },
+          poll: {
+            id: 'p',
+            question: 'q?',
+            options: [],
+            total_voter_count: 0,
+            is_closed: false,
+            is_anonymous: true,
+            type: 'regular',
+            allows_multiple_answers: false,
+          },
         };
         tg.sendUserMessage({ chatId: chat, extra: { [kind]: payloads[kind] } });
         const r = await tg.waitForBotMessage(chat, undefined, { timeoutMs: 8000 });
@@ -297,8 +354,22 @@ const cases: Case[] = [
         tg.sendUserMessage({ chatId: chat, text: `${tag} ${text}` });
         await modelAnswer(tg, chat, tag);
         const facts = await hostileStore().query('SELECT text FROM memory_facts WHERE user_id = ?', [chat]);
-        assert.deepEqual(facts.map((r) => r.text), [], `"${text}" is not stored as a fact`);
-        const remembered = geminiRequests().some((r) => r.lastUserText.includes(tag) && r.contents.some((c) => (c.parts ?? []).some((p) => p.functionResponse?.name === 'remember' && JSON.stringify(p.functionResponse.response).includes('"saved":false'))));
+        assert.deepEqual(
+          facts.map((r) => r.text),
+          [],
+          `"${text}" is not stored as a fact`,
+        );
+        const remembered = geminiRequests().some(
+          (r) =>
+            r.lastUserText.includes(tag) &&
+            r.contents.some((c) =>
+              (c.parts ?? []).some(
+                (p) =>
+                  p.functionResponse?.name === 'remember' &&
+                  JSON.stringify(p.functionResponse.response).includes('"saved":false'),
+              ),
+            ),
+        );
         assert.ok(remembered, 'the remember tool ran and refused');
       },
     }),
@@ -312,27 +383,69 @@ const cases: Case[] = [
       tg.sendUserMessage({ chatId: chat, text: `${tag} remember that I like hiking in the Alps` });
       await modelAnswer(tg, chat, tag);
       const facts = await hostileStore().query('SELECT text FROM memory_facts WHERE user_id = ?', [chat]);
-      assert.deepEqual(facts.map((r) => r.text), ['User likes hiking in the Alps'], 'the genuine fact is stored');
+      assert.deepEqual(
+        facts.map((r) => r.text),
+        ['User likes hiking in the Alps'],
+        'the genuine fact is stored',
+      );
     },
   },
   // --- updates that need no reply
-  silentCase('message from a bot', (tg, chat, tag) => tg.sendUserMessage({ chatId: chat, text: `${tag} I am a bot`, isBot: true })),
+  silentCase('message from a bot', (tg, chat, tag) =>
+    tg.sendUserMessage({ chatId: chat, text: `${tag} I am a bot`, isBot: true }),
+  ),
   silentCase('bot command from a bot', (tg, chat) => tg.sendUserMessage({ chatId: chat, text: '/help', isBot: true })),
   silentCase('channel post', (tg, chat, tag) =>
-    tg.enqueueUpdate({ channel_post: { message_id: 1, date: 1, chat: { id: -100 * chat, type: 'channel', title: 'c' }, text: `${tag} hi` } }),
+    tg.enqueueUpdate({
+      channel_post: {
+        message_id: 1,
+        date: 1,
+        chat: { id: -100 * chat, type: 'channel', title: 'c' },
+        text: `${tag} hi`,
+      },
+    }),
   ),
   silentCase('edited channel post', (tg, chat, tag) =>
-    tg.enqueueUpdate({ edited_channel_post: { message_id: 1, date: 1, edit_date: 2, chat: { id: -100 * chat, type: 'channel', title: 'c' }, text: `${tag}` } }),
+    tg.enqueueUpdate({
+      edited_channel_post: {
+        message_id: 1,
+        date: 1,
+        edit_date: 2,
+        chat: { id: -100 * chat, type: 'channel', title: 'c' },
+        text: `${tag}`,
+      },
+    }),
   ),
   silentCase('unknown update type', (tg, chat) => tg.enqueueUpdate({ totally_new_kind: { chat: { id: chat }, x: 1 } })),
   silentCase('message_reaction', (tg, chat) =>
-    tg.enqueueUpdate({ message_reaction: { chat: { id: chat, type: 'private' }, message_id: 1, date: 1, old_reaction: [], new_reaction: [] } }),
+    tg.enqueueUpdate({
+      message_reaction: {
+        chat: { id: chat, type: 'private' },
+        message_id: 1,
+        date: 1,
+        old_reaction: [],
+        new_reaction: [],
+      },
+    }),
   ),
   silentCase('chat_join_request', (tg, chat) =>
-    tg.enqueueUpdate({ chat_join_request: { chat: { id: -chat, type: 'supergroup', title: 'g' }, from: { id: chat, is_bot: false, first_name: 'J' }, user_chat_id: chat, date: 1 } }),
+    tg.enqueueUpdate({
+      chat_join_request: {
+        chat: { id: -chat, type: 'supergroup', title: 'g' },
+        from: { id: chat, is_bot: false, first_name: 'J' },
+        user_chat_id: chat,
+        date: 1,
+      },
+    }),
   ),
-  silentCase('inline_query', (tg, chat) => tg.enqueueUpdate({ inline_query: { id: 'iq', from: { id: chat, is_bot: false, first_name: 'I' }, query: 'x', offset: '' } })),
-  silentCase('service message (new chat title)', (tg, chat) => tg.sendUserMessage({ chatId: chat, extra: { new_chat_title: 'renamed' } })),
+  silentCase('inline_query', (tg, chat) =>
+    tg.enqueueUpdate({
+      inline_query: { id: 'iq', from: { id: chat, is_bot: false, first_name: 'I' }, query: 'x', offset: '' },
+    }),
+  ),
+  silentCase('service message (new chat title)', (tg, chat) =>
+    tg.sendUserMessage({ chatId: chat, extra: { new_chat_title: 'renamed' } }),
+  ),
   silentCase('update with only update_id', (tg) => tg.enqueueUpdate({})),
   // Edited message: the original is answered once; the edit is not answered.
   {
@@ -345,7 +458,10 @@ const cases: Case[] = [
       await tg.waitFor(() => tg.pendingUpdates() === 0, { timeoutMs: 3000 });
       await sleep(200);
       assert.equal(tg.botMessages(chat).length, 1, 'the edit gets no second answer');
-      assert.ok(!geminiRequests().some((r) => r.lastUserText.includes('edited to something else')), 'the edit never reaches the model');
+      assert.ok(
+        !geminiRequests().some((r) => r.lastUserText.includes('edited to something else')),
+        'the edit never reaches the model',
+      );
     },
   },
 ];
@@ -384,7 +500,12 @@ test('hostile input through the fake Bot API: 0 crashes, 0 unhandled rejections,
             await c.run({ tg, chat: chats[index]!, tag: `case-${index}` });
             results.push({ name: c.name, due: c.due, ok: true });
           } catch (err) {
-            results.push({ name: c.name, due: c.due, ok: false, error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+            results.push({
+              name: c.name,
+              due: c.due,
+              ok: false,
+              error: err instanceof Error ? err.message.split('\n')[0] : String(err),
+            });
           }
         }),
       );
@@ -397,12 +518,18 @@ test('hostile input through the fake Bot API: 0 crashes, 0 unhandled rejections,
     cases.forEach((c, i) => {
       if (c.due !== 'none') return;
       const sent = tg.botMessages(chats[i]!).length;
-      const seen = gemini.requests.some((r) => r.lastUserText.includes(`case-${i} `) || r.lastUserText.endsWith(`case-${i}`));
+      const seen = gemini.requests.some(
+        (r) => r.lastUserText.includes(`case-${i} `) || r.lastUserText.endsWith(`case-${i}`),
+      );
       const r = results.find((x) => x.name === c.name)!;
       if (sent > 0 || seen) Object.assign(r, { ok: false, error: `${sent} replies, model saw it: ${seen}` });
     });
     // Forged presses never made the other user's message run again, nor sent anything into the pressing chats.
-    assert.equal(gemini.requests.filter((r) => r.lastUserText.includes('private to the other user') && r.kind !== 'embed').length, 1, 'the other user’s message ran once');
+    assert.equal(
+      gemini.requests.filter((r) => r.lastUserText.includes('private to the other user') && r.kind !== 'embed').length,
+      1,
+      'the other user’s message ran once',
+    );
     cases.forEach((c, i) => {
       if (c.due !== 'callback') return;
       const extra = tg.botMessages(chats[i]!).length - 1;

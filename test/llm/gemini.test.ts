@@ -43,7 +43,13 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
       model: 'gemini-2.5-flash',
       system: 'You are terse.',
       contents: user('Say hi'),
-      tools: [{ name: 'remember', description: 'Save a fact', parameters: { type: 'object', properties: { fact: { type: 'string' } } } }],
+      tools: [
+        {
+          name: 'remember',
+          description: 'Save a fact',
+          parameters: { type: 'object', properties: { fact: { type: 'string' } } },
+        },
+      ],
       temperature: 0.2,
     });
     assert.equal(r.text, 'Hi there!');
@@ -63,7 +69,10 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
 
   it('keeps thoughtSignature verbatim so the function-call turn round-trips (the fake rejects a dropped signature)', async () => {
     const { llm } = make();
-    gemini.enqueue({ functionCalls: [{ name: 'remember', args: { fact: 'likes tea' } }], thoughtSignature: 'c2lnLTE=' }, { text: 'Saved.' });
+    gemini.enqueue(
+      { functionCalls: [{ name: 'remember', args: { fact: 'likes tea' } }], thoughtSignature: 'c2lnLTE=' },
+      { text: 'Saved.' },
+    );
     const first = await llm.generate({ model: 'm', contents: user('remember I like tea') });
     assert.equal(first.functionCalls[0]?.name, 'remember');
     assert.deepEqual(first.functionCalls[0]?.args, { fact: 'likes tea' });
@@ -97,7 +106,10 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
     assert.equal(done?.type, 'done');
     if (done?.type !== 'done') return;
     assert.equal(done.result.text, 'Hello, stream!');
-    assert.deepEqual(done.result.functionCalls.map((f) => f.name), ['f']);
+    assert.deepEqual(
+      done.result.functionCalls.map((f) => f.name),
+      ['f'],
+    );
     // Adjacent text chunks merge into one part; the call part keeps its signature.
     assert.equal(done.result.content.parts.length, 2);
     assert.ok((done.result.content.parts[1] as { thoughtSignature?: string }).thoughtSignature);
@@ -144,7 +156,10 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
 
     gemini.reset();
     gemini.failNext(1, { status: 400, message: 'bad' });
-    await assert.rejects(llm.generate({ model: 'm', contents: user('hi') }), (e: unknown) => e instanceof LlmError && e.code === 'llm_bad_request');
+    await assert.rejects(
+      llm.generate({ model: 'm', contents: user('hi') }),
+      (e: unknown) => e instanceof LlmError && e.code === 'llm_bad_request',
+    );
     assert.equal(gemini.generateCalls().length, 1);
 
     const wrong = make({ apiKey: 'not-the-key' });
@@ -171,7 +186,10 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
     gemini.enqueue({ text: 'late', hangMs: 3000 });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    await assert.rejects(llm.generate({ model: 'm', contents: user('hi'), signal: ac.signal }), (e: unknown) => e instanceof LlmError && e.code === 'llm_aborted');
+    await assert.rejects(
+      llm.generate({ model: 'm', contents: user('hi'), signal: ac.signal }),
+      (e: unknown) => e instanceof LlmError && e.code === 'llm_aborted',
+    );
   });
 
   it('maps grounding metadata (search sources and queries)', async () => {
@@ -180,11 +198,21 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
       text: 'It is sunny.',
       groundingMetadata: {
         webSearchQueries: ['weather berlin'],
-        groundingChunks: [{ web: { uri: 'https://weather.example/berlin', title: 'Weather' } }, { web: { uri: 'https://weather.example/berlin' } }],
+        groundingChunks: [
+          { web: { uri: 'https://weather.example/berlin', title: 'Weather' } },
+          { web: { uri: 'https://weather.example/berlin' } },
+        ],
       },
     });
-    const r = await llm.generate({ model: 'm', contents: user('weather?'), builtinTools: ['google_search', 'url_context'] });
-    assert.deepEqual(r.grounding, { sources: [{ title: 'Weather', uri: 'https://weather.example/berlin' }], queries: ['weather berlin'] });
+    const r = await llm.generate({
+      model: 'm',
+      contents: user('weather?'),
+      builtinTools: ['google_search', 'url_context'],
+    });
+    assert.deepEqual(r.grounding, {
+      sources: [{ title: 'Weather', uri: 'https://weather.example/berlin' }],
+      queries: ['weather berlin'],
+    });
     assert.deepEqual(gemini.generateCalls()[0]?.body.tools, [{ googleSearch: {} }, { urlContext: {} }]);
   });
 
@@ -198,7 +226,10 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
     assert.equal(vectors.length, 150);
     assert.equal(vectors[0]?.length, 768);
     const calls = gemini.embedCalls();
-    assert.deepEqual(calls.map((c) => c.texts.length), [100, 50]);
+    assert.deepEqual(
+      calls.map((c) => c.texts.length),
+      [100, 50],
+    );
     const first = ((calls[0]?.body.requests ?? []) as Record<string, unknown>[])[0];
     assert.equal(first?.taskType, 'RETRIEVAL_DOCUMENT');
     assert.equal(first?.outputDimensionality, 768);
@@ -222,10 +253,14 @@ describe('Gemini adapter stream failures (raw SSE server)', () => {
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Partial ' }] } }] })}\r\n\r\n`);
+      res.write(
+        `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Partial ' }] } }] })}\r\n\r\n`,
+      );
       if (mode === 'cut-after-output') setTimeout(() => res.socket?.destroy(), 30);
       else {
-        res.write(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'answer' }] }, finishReason: 'STOP' }] })}\r\n\r\n`);
+        res.write(
+          `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'answer' }] }, finishReason: 'STOP' }] })}\r\n\r\n`,
+        );
         res.end();
       }
     });
@@ -252,7 +287,8 @@ describe('Gemini adapter stream failures (raw SSE server)', () => {
     const seen: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const c of make().stream({ model: 'm', contents: user('hi') })) if (c.type === 'text-delta') seen.push(c.text);
+        for await (const c of make().stream({ model: 'm', contents: user('hi') }))
+          if (c.type === 'text-delta') seen.push(c.text);
       })(),
       (e: unknown) => e instanceof LlmError,
     );
@@ -264,7 +300,8 @@ describe('Gemini adapter stream failures (raw SSE server)', () => {
     hits = 0;
     mode = 'reset-then-ok';
     let text = '';
-    for await (const c of make().stream({ model: 'm', contents: user('hi') })) if (c.type === 'done') text = c.result.text;
+    for await (const c of make().stream({ model: 'm', contents: user('hi') }))
+      if (c.type === 'done') text = c.result.text;
     assert.equal(text, 'Partial answer');
     assert.equal(hits, 2);
   });

@@ -42,7 +42,9 @@ describe('fact cache across processes', () => {
         log,
       });
       stores.push(store);
-      memories.push(createMemory({ store, llm, clock, ids: createIdGen(12), log, models: { chat: 'gemini-2.5-flash-lite' } }));
+      memories.push(
+        createMemory({ store, llm, clock, ids: createIdGen(12), log, models: { chat: 'gemini-2.5-flash-lite' } }),
+      );
     }
     [a, b] = memories as [Memory, Memory];
     storeB = stores[1] as Store;

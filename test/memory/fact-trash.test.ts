@@ -21,12 +21,21 @@ describe('forgetting with Undo (memory service, real libSQL, manual clock)', () 
     const { systemContext } = await h.turn(USER, 'what do I play every Sunday, the cello?', 'No idea.');
     assert.doesNotMatch(systemContext, /cello/, 'not used for answers while forgotten');
 
-    h.gemini.setHandler((req) => (req.kind === 'embed' ? undefined : factsReply([{ fact: 'User plays the cello every Sunday', category: 'habit' }])));
+    h.gemini.setHandler((req) =>
+      req.kind === 'embed' ? undefined : factsReply([{ fact: 'User plays the cello every Sunday', category: 'habit' }]),
+    );
     await h.turn(USER, 'I play the cello every Sunday with friends', 'Nice.');
     await h.turn(USER, 'The cello is my favourite instrument really', 'Cool.');
     await h.memory.idle();
-    assert.ok(h.gemini.requests.some((r) => r.systemText.includes('extract durable facts')), 'extraction ran');
-    assert.equal((await h.memory.listFacts(USER, chat, 0, 10)).total, 0, 'the tombstone keeps it from being learned again');
+    assert.ok(
+      h.gemini.requests.some((r) => r.systemText.includes('extract durable facts')),
+      'extraction ran',
+    );
+    assert.equal(
+      (await h.memory.listFacts(USER, chat, 0, 10)).total,
+      0,
+      'the tombstone keeps it from being learned again',
+    );
 
     assert.deepEqual(await h.memory.restoreFacts(USER, chat, [id]), [{ id, status: 'restored' }]);
     assert.deepEqual(await h.memory.restoreFacts(USER, chat, [id]), [{ id, status: 'active' }]);
@@ -41,13 +50,19 @@ describe('forgetting with Undo (memory service, real libSQL, manual clock)', () 
     await h.memory.trashFacts(USER, chat, [id]);
     await h.memory.remember(USER, chat, 'User drinks oat milk', 'preference');
     assert.deepEqual(await h.memory.restoreFacts(USER, chat, [id]), [{ id, status: 'active' }]);
-    const copies = await h.store.query("SELECT COUNT(*) AS n FROM memory_facts WHERE text = 'User drinks oat milk' AND deleted_at IS NULL");
+    const copies = await h.store.query(
+      "SELECT COUNT(*) AS n FROM memory_facts WHERE text = 'User drinks oat milk' AND deleted_at IS NULL",
+    );
     assert.equal(Number(copies[0]?.n), 1);
 
     const other = await h.memory.remember(USER, chat, 'User is learning Finnish', 'goal');
     const otherId = other.status === 'added' ? other.fact.id : '';
     await h.memory.trashFacts(USER, chat, [otherId]);
-    assert.deepEqual(await h.memory.restoreFacts(9999, chat, [otherId]), [{ id: otherId, status: 'gone' }], 'not another user’s');
+    assert.deepEqual(
+      await h.memory.restoreFacts(9999, chat, [otherId]),
+      [{ id: otherId, status: 'gone' }],
+      'not another user’s',
+    );
     await h.clock.advance(5 * 60_000 + 1);
     assert.deepEqual(await h.memory.restoreFacts(USER, chat, [otherId]), [{ id: otherId, status: 'too_late' }]);
     await h.memory.maintenance();

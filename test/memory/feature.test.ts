@@ -30,7 +30,10 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
     let inner: Composer<BotContext> | undefined;
     const lazy = new Composer<BotContext>();
     lazy.use((ctx, next) => (inner ? inner.middleware()(ctx, next) : next()));
-    inbound = await startInbound({ allowedUserIds: [USER, OTHER], features: [{ composer: lazy, commands: memoryCommands }] });
+    inbound = await startInbound({
+      allowedUserIds: [USER, OTHER],
+      features: [{ composer: lazy, commands: memoryCommands }],
+    });
     gemini = await createFakeGemini();
     const log = createLogger({ level: 'silent' });
     const llm = createGeminiLlm({
@@ -93,10 +96,16 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
     const factId = first.callback_data.split(':')[2] as string;
     const other = await press(fresh, first.callback_data, OTHER);
     assert.match(other.text ?? '', /Only the person this is about/);
-    assert.equal(await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NULL', [factId]), 1);
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NULL', [factId]),
+      1,
+    );
     const answer = await press(fresh, first.callback_data);
     assert.equal(answer.text, 'Forgotten. Tap ↩️ Undo if you didn’t mean it.');
-    assert.equal(await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NOT NULL', [factId]), 1);
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NOT NULL', [factId]),
+      1,
+    );
     assert.equal(await count('SELECT COUNT(*) AS n FROM memory_tombstones WHERE user_id = ?', [USER]), 1);
     const edited = await inbound.tg.waitFor(() => {
       const m = inbound.tg.transcript(USER).find((e) => e.messageId === fresh.messageId);
@@ -132,9 +141,16 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
       return m && !buttonsOf(m).some((b) => b.text.startsWith('↩️')) ? m : undefined;
     });
     assert.match(redrawn.text, /^2\. You like hobby number \d — forgotten for good$/m);
-    assert.equal(await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NOT NULL', [factId]), 1);
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ? AND deleted_at IS NOT NULL', [factId]),
+      1,
+    );
     await memory.maintenance();
-    assert.equal(await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ?', [factId]), 0, 'purged after the window');
+    assert.equal(
+      await count('SELECT COUNT(*) AS n FROM memory_facts WHERE id = ?', [factId]),
+      0,
+      'purged after the window',
+    );
     const again = await press(redrawn, undo.callback_data);
     assert.equal(again.text, 'Too late to undo — it’s forgotten for good.');
   });
@@ -142,17 +158,35 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
   it('/forget forgets at once and offers one Undo, which brings the facts back', async () => {
     await memory.remember(USER, private_(USER), 'User lives at 12 Baker Street', 'personal');
     const done = await command('/forget Baker Street');
-    assert.equal(done.text, '🗑 Forgotten: You live at 12 Baker Street\n\nChanged your mind? Tap ↩️ Undo within 5 minutes.');
-    assert.equal(await count("SELECT COUNT(*) AS n FROM memory_facts WHERE text LIKE '%Baker%' AND deleted_at IS NULL", []), 0);
+    assert.equal(
+      done.text,
+      '🗑 Forgotten: You live at 12 Baker Street\n\nChanged your mind? Tap ↩️ Undo within 5 minutes.',
+    );
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM memory_facts WHERE text LIKE '%Baker%' AND deleted_at IS NULL", []),
+      0,
+    );
     const undo = buttonsOf(done).find((b) => b.text === '↩️ Undo');
     assert.ok(undo, 'undo button');
     const denied = await press(done, undo.callback_data, OTHER);
     assert.match(denied.text ?? '', /Only the person who asked me to forget this can undo it/);
     const back = await press(done, undo.callback_data);
     assert.equal(back.text, 'Brought back.');
-    await inbound.tg.waitFor(() => /Undone\. I remember again:\n• You live at 12 Baker Street/.test(inbound.tg.message(USER, done.messageId)?.text ?? '') || undefined);
-    assert.equal(await count("SELECT COUNT(*) AS n FROM memory_facts WHERE text LIKE '%Baker%' AND deleted_at IS NULL", []), 1);
-    assert.equal(await count("SELECT COUNT(*) AS n FROM memory_tombstones WHERE text LIKE '%Baker%'", []), 0, 'tombstone lifted');
+    await inbound.tg.waitFor(
+      () =>
+        /Undone\. I remember again:\n• You live at 12 Baker Street/.test(
+          inbound.tg.message(USER, done.messageId)?.text ?? '',
+        ) || undefined,
+    );
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM memory_facts WHERE text LIKE '%Baker%' AND deleted_at IS NULL", []),
+      1,
+    );
+    assert.equal(
+      await count("SELECT COUNT(*) AS n FROM memory_tombstones WHERE text LIKE '%Baker%'", []),
+      0,
+      'tombstone lifted',
+    );
     const twice = await press(done, undo.callback_data);
     assert.equal(twice.text, 'Already undone.');
     const none = await command('/forget Atlantis');
@@ -171,7 +205,11 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
     };
     const ctx = await memory.prepare(req);
     assert.ok(ctx.used.factIds.length > 0, 'some fact was used');
-    await memory.commit(req, ctx, { status: 'done', text: 'Baker Street.', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } });
+    await memory.commit(req, ctx, {
+      status: 'done',
+      text: 'Baker Street.',
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    });
     const why = await command('/why');
     assert.match(why.text, /^I used (one thing|\w+ things) I remember about you:\n• You live at 12 Baker Street/m);
     assert.deepEqual(
@@ -183,22 +221,32 @@ describe('memory commands (real grammY against the fake Bot API)', () => {
     await memory.trashFacts(USER, private_(USER), [someFact.id]);
     const exported = await memory.exportUser(USER);
     assert.equal(exported.lastAnswers.length, 1, '/export includes what the last answer used');
-    assert.ok(exported.facts.some((f) => f.forgottenAt !== null), '/export marks facts waiting out their Undo window');
+    assert.ok(
+      exported.facts.some((f) => f.forgottenAt !== null),
+      '/export marks facts waiting out their Undo window',
+    );
     const whyOther = await command('/why', OTHER);
     assert.match(whyOther.text, /haven’t answered anything/);
 
     inbound.tg.sendUserMessage({ chatId: USER, userId: USER, text: '/export' });
-    const doc = await inbound.tg.waitFor(() => inbound.tg.calls.find((c) => c.method === 'sendDocument'), { label: 'sendDocument' });
+    const doc = await inbound.tg.waitFor(() => inbound.tg.calls.find((c) => c.method === 'sendDocument'), {
+      label: 'sendDocument',
+    });
     assert.ok(doc, 'document sent');
   });
 
   it('/wipe erases everything after the confirmation button', async () => {
     const prompt = await command('/wipe');
-    assert.ok(await count('SELECT COUNT(*) AS n FROM memory_facts WHERE user_id = ?', [USER]) > 0, 'facts before wipe');
+    assert.ok(
+      (await count('SELECT COUNT(*) AS n FROM memory_facts WHERE user_id = ?', [USER])) > 0,
+      'facts before wipe',
+    );
     const yes = buttonsOf(prompt).find((b) => b.text.includes('Yes'));
     assert.ok(yes, 'yes button');
     await press(prompt, yes.callback_data);
-    await inbound.tg.waitFor(() => /I erased/.test(inbound.tg.message(USER, prompt.messageId)?.text ?? '') || undefined);
+    await inbound.tg.waitFor(
+      () => /I erased/.test(inbound.tg.message(USER, prompt.messageId)?.text ?? '') || undefined,
+    );
     for (const table of ['memory_facts', 'memory_messages', 'memory_tombstones', 'memory_last_used']) {
       assert.equal(await count(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`, [USER]), 0, table);
     }

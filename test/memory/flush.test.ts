@@ -16,14 +16,20 @@ const U = 7301;
 const FACT = 'User was born in Lisbon';
 
 const isExtraction = (r: RecordedRequest) => r.systemText.includes('extract durable facts');
-const factsSection = (r: RecordedRequest) => /## What you know about the user\n[\s\S]*?(?=\n## |$)/.exec(r.systemText)?.[0] ?? '';
+const factsSection = (r: RecordedRequest) =>
+  /## What you know about the user\n[\s\S]*?(?=\n## |$)/.exec(r.systemText)?.[0] ?? '';
 
 async function fakes(): Promise<{ gemini: FakeGemini; tg: FakeTelegram }> {
   const gemini = await createFakeGemini();
   gemini.setEmbeddingConcepts([['born', 'hometown', 'birthplace']]);
   gemini.setHandler((req) => {
     if (req.kind === 'embed') return undefined;
-    if (isExtraction(req)) return { text: req.lastUserText.includes('born in Lisbon') ? JSON.stringify([{ fact: FACT, category: 'personal' }]) : '[]' };
+    if (isExtraction(req))
+      return {
+        text: req.lastUserText.includes('born in Lisbon')
+          ? JSON.stringify([{ fact: FACT, category: 'personal' }])
+          : '[]',
+      };
     return { text: 'noted' };
   });
   return { gemini, tg: await createFakeTelegram() };
@@ -97,7 +103,9 @@ test('/wipe never extracts: neither the wipe nor the shutdown after it sends the
     const yes = ((prompt.replyMarkup as Markup)?.inline_keyboard ?? []).flat().find((b) => b.text.includes('Yes'));
     assert.ok(yes, 'confirm button');
     tg.pressButton({ chatId: U, messageId: prompt.messageId, data: yes.callback_data, userId: U });
-    await tg.waitFor(() => /I erased/.test(tg.message(U, prompt.messageId)?.text ?? '') || undefined, { timeoutMs: 8000 });
+    await tg.waitFor(() => /I erased/.test(tg.message(U, prompt.messageId)?.text ?? '') || undefined, {
+      timeoutMs: 8000,
+    });
     await whole.app.memory.idle();
     await whole.app.stop();
     closed = true;
@@ -124,7 +132,11 @@ test('/new in a group flushes every member who spoke in the ended thread, and on
     await h.turn(1, 'I play the cello in an orchestra', 'nice', GROUP);
     await h.turn(2, 'My dog is called Pixel', 'cute', GROUP);
     await h.turn(3, 'I keep bees on my roof', 'sweet', { chatId: 3 }); // another chat's thread: not flushed
-    assert.equal(Number((await h.store.get('SELECT COUNT(*) AS n FROM memory_facts'))?.n), 0, 'one message each: nothing yet');
+    assert.equal(
+      Number((await h.store.get('SELECT COUNT(*) AS n FROM memory_facts'))?.n),
+      0,
+      'one message each: nothing yet',
+    );
     await h.memory.newThread(GROUP);
     await h.memory.idle();
     const rows = await h.store.query('SELECT user_id, scope, text FROM memory_facts ORDER BY user_id');

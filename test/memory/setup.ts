@@ -15,7 +15,12 @@ export interface Harness {
   store: Store;
   gemini: FakeGemini;
   clock: ManualClock;
-  turn(userId: number, text: string, reply: string, chat?: Partial<TurnRequest['chat']>): Promise<{ request: TurnRequest; systemContext: string }>;
+  turn(
+    userId: number,
+    text: string,
+    reply: string,
+    chat?: Partial<TurnRequest['chat']>,
+  ): Promise<{ request: TurnRequest; systemContext: string }>;
   request(userId: number, text: string, chat?: Partial<TurnRequest['chat']>): TurnRequest;
   close(): Promise<void>;
 }
@@ -69,7 +74,11 @@ export async function createHarness(options: Partial<MemoryOptions> = {}): Promi
     async turn(userId, text, reply, chat) {
       const req = request(userId, text, chat);
       const ctx = await memory.prepare(req);
-      const outcome: TurnOutcome = { status: 'done', text: reply, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+      const outcome: TurnOutcome = {
+        status: 'done',
+        text: reply,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      };
       await memory.commit(req, ctx, outcome);
       await memory.idle();
       return { request: req, systemContext: ctx.systemContext };

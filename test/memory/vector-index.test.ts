@@ -91,7 +91,10 @@ describe('ScopeVectors search', () => {
       }
       const excluded = set.search(q, 10, { exclude: new Set([target + 1]), minScore: 0.05 });
       assert.ok(!excluded.some((h) => h.id === target + 1), 'excluded id is skipped');
-      assert.ok(excluded.every((h) => h.score >= 0.05), 'minScore is applied');
+      assert.ok(
+        excluded.every((h) => h.score >= 0.05),
+        'minScore is applied',
+      );
     }
   });
 });

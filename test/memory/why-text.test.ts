@@ -4,7 +4,8 @@ import { EMPTY_ACTIVITY } from '../../src/core/activity.ts';
 import { explainAnswer, type WhyInput } from '../../src/memory/why-text.ts';
 
 const ME = 1;
-const date = (at: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(at);
+const date = (at: number) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(at);
 const MAY3 = Date.UTC(2026, 4, 3, 9);
 const input = (over: Partial<WhyInput>): WhyInput => ({ userId: ME, decisions: {}, waiting: [], date, ...over });
 
@@ -55,7 +56,14 @@ describe('/why in sentences', () => {
           a: { kind: 'approval', tool: 'http_fetch', outcome: 'approved', by: 2, name: 'Ann' },
           b: { kind: 'approval', tool: 'schedule_delete', outcome: 'denied', by: ME, name: 'Me' },
           c: { kind: 'approval', tool: 'forget', outcome: 'expired', fallback: 'deny' },
-          d: { kind: 'question', tool: 'ask_user', outcome: 'answered', question: 'Which day?', answer: 'Friday', by: ME },
+          d: {
+            kind: 'question',
+            tool: 'ask_user',
+            outcome: 'answered',
+            question: 'Which day?',
+            answer: 'Friday',
+            by: ME,
+          },
         },
         waiting: [{ kind: 'approval', tool: 'http_fetch', outcome: 'waiting', target: 'news.example' }],
       }),
@@ -76,7 +84,10 @@ describe('/why in sentences', () => {
   });
 
   it('nothing used, and nothing answered yet', () => {
-    assert.match(explainAnswer(input({ last: { facts: [], messages: [], activity: EMPTY_ACTIVITY } })), /only used our recent messages/);
+    assert.match(
+      explainAnswer(input({ last: { facts: [], messages: [], activity: EMPTY_ACTIVITY } })),
+      /only used our recent messages/,
+    );
     assert.equal(explainAnswer(input({})), 'I haven’t answered anything for you in this chat yet.');
   });
 });

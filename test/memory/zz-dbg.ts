@@ -10,7 +10,17 @@ console.log('maint');
 const r = await h.memory.remember(1, chat, 'User plays the cello');
 console.log(r.status);
 const m = await h.memory.findFacts(1, chat, 'cello');
-const t = setTimeout(() => { console.log('STUCK'); process.exit(1); }, 8000);
-console.log((await h.memory.forgetFacts(1, m.map((f) => f.id))).length);
+const t = setTimeout(() => {
+  console.log('STUCK');
+  process.exit(1);
+}, 8000);
+console.log(
+  (
+    await h.memory.forgetFacts(
+      1,
+      m.map((f) => f.id),
+    )
+  ).length,
+);
 clearTimeout(t);
 await h.close();

@@ -31,7 +31,9 @@ describe("a group's settings in /export and /wipe", () => {
     const london = buttonsOf(picker).find((b) => b.text === 'London');
     assert.ok(london);
     tg.pressButton({ chatId: GROUP, messageId: picker.messageId, data: london.data, userId: ADMIN });
-    await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("✅ This group's time zone is now Europe/London"), { since: 'any' });
+    await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("✅ This group's time zone is now Europe/London"), {
+      since: 'any',
+    });
 
     const job = await w.app.scheduler.create({
       ownerUserId: ADMIN,
@@ -52,7 +54,9 @@ describe("a group's settings in /export and /wipe", () => {
 
   it('/export lists the group settings the user set and the schedule they can still undo', async () => {
     tg.sendUserMessage({ chatId: ADMIN, userId: ADMIN, text: '/export' });
-    const doc = await tg.waitFor(() => tg.botMessages(ADMIN).find((m) => m.kind === 'document'), { label: 'export document' });
+    const doc = await tg.waitFor(() => tg.botMessages(ADMIN).find((m) => m.kind === 'document'), {
+      label: 'export document',
+    });
     const data = JSON.parse(Buffer.from(tg.file(doc.document?.fileId ?? '')!.data).toString('utf8')) as {
       groupSettings: { chatId: number; timezone: string }[];
       schedules: { text: string; deletedAt: string | null }[];
@@ -73,10 +77,14 @@ describe("a group's settings in /export and /wipe", () => {
     const yes = buttonsOf(prompt).find((b) => b.text.includes('Yes'));
     assert.ok(yes);
     tg.pressButton({ chatId: ADMIN, messageId: prompt.messageId, data: yes.data, userId: ADMIN });
-    await tg.waitFor(() => /^Done\. I erased/.test(tg.message(ADMIN, prompt.messageId)?.text ?? '') || undefined, { timeoutMs: 20_000 });
-    const row = await w.store.get('SELECT timezone, updated_by, awaiting_tz_from FROM chat_settings WHERE chat_id = ?', [GROUP]);
+    await tg.waitFor(() => /^Done\. I erased/.test(tg.message(ADMIN, prompt.messageId)?.text ?? '') || undefined, {
+      timeoutMs: 20_000,
+    });
+    const row = await w.store.get(
+      'SELECT timezone, updated_by, awaiting_tz_from FROM chat_settings WHERE chat_id = ?',
+      [GROUP],
+    );
     assert.deepEqual({ ...row }, { timezone: 'Europe/London', updated_by: null, awaiting_tz_from: null });
     assert.equal(Number((await w.store.get('SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ?', [ADMIN]))?.n), 0);
   });
 });
-

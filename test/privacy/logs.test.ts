@@ -30,17 +30,24 @@ before(async () => {
     const role = roleOf(req);
     if (role === 'extraction') return { text: '[]' };
     if (role === 'router') {
-      if (/ask me/i.test(req.lastUserText)) return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
+      if (/ask me/i.test(req.lastUserText))
+        return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
       return { text: `${REPLIED}, since you mention it.` };
     }
     if (role === 'planner') {
       const [fr] = lastFunctionResponses(req);
       if (fr) return { text: `${REPLIED}: you chose ${String(fr.response.answer ?? '')}.` };
-      return { functionCalls: [{ name: 'ask_user', args: { question: `Which ${SAID} do you mean?`, options: ['North', 'South'] } }] };
+      return {
+        functionCalls: [
+          { name: 'ask_user', args: { question: `Which ${SAID} do you mean?`, options: ['North', 'South'] } },
+        ],
+      };
     }
     return { text: 'ok' };
   });
-  bot = await startBot({ env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: String(USER), PORT: '0', LOG_LEVEL: 'info' }) });
+  bot = await startBot({
+    env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: String(USER), PORT: '0', LOG_LEVEL: 'info' }),
+  });
 });
 
 after(async () => {
@@ -57,13 +64,19 @@ test('no message, answer or reply text in the info-level log', async () => {
   tg.sendUserMessage({ chatId: USER, userId: USER, text: `Ask me which ${SAID} I mean.` });
   await tg.waitForBotMessage(USER, (m) => m.text.includes('Which'), { timeoutMs: 20_000 });
   tg.sendUserMessage({ chatId: USER, userId: USER, text: ANSWERED });
-  await tg.waitForBotMessage(USER, (m) => m.text.includes(`you chose ${ANSWERED}`), { timeoutMs: 20_000, since: 'any' });
+  await tg.waitForBotMessage(USER, (m) => m.text.includes(`you chose ${ANSWERED}`), {
+    timeoutMs: 20_000,
+    since: 'any',
+  });
 
   assert.ok(bot, 'the bot runs');
   const exit = await bot.kill('SIGTERM');
   assert.equal(exit.code, 0);
   const lines = bot.logs();
-  assert.ok(lines.some((l) => l.includes('run event question_answered')), 'the run events are logged (without their data)');
+  assert.ok(
+    lines.some((l) => l.includes('run event question_answered')),
+    'the run events are logged (without their data)',
+  );
   for (const phrase of ['Tangerine', 'Periwinkle', 'Saffron']) {
     assert.deepEqual(
       lines.filter((l) => l.includes(phrase)),

@@ -25,7 +25,8 @@ function brain(hold: { group?: Promise<void> }) {
   return async (req: RecordedRequest): Promise<Reply | undefined> => {
     if (req.kind === 'embed') return undefined;
     const role = roleOf(req);
-    if (role === 'extraction') return { text: JSON.stringify([{ fact: `User's code word is ${PHRASE}`, category: 'personal' }]) };
+    if (role === 'extraction')
+      return { text: JSON.stringify([{ fact: `User's code word is ${PHRASE}`, category: 'personal' }]) };
     if (role === 'summary') return { text: 'Earlier: small talk.' };
     const text = req.lastUserText;
     if (role === 'router') {
@@ -40,13 +41,31 @@ function brain(hold: { group?: Promise<void> }) {
     if (role === 'planner') {
       if (lastFunctionResponses(req).length > 0) return { text: 'Done.' };
       if (/remind me/i.test(text))
-        return { functionCalls: [{ name: 'schedule_create', args: { kind: 'reminder', text: `${PHRASE} check`, when: { in: { hours: 5 } } } }] };
+        return {
+          functionCalls: [
+            {
+              name: 'schedule_create',
+              args: { kind: 'reminder', text: `${PHRASE} check`, when: { in: { hours: 5 } } },
+            },
+          ],
+        };
       if (/ask me/i.test(text) && text.includes(GROUP_PHRASE)) {
         await hold.group;
-        return { functionCalls: [{ name: 'ask_user', args: { question: `Which ${GROUP_PHRASE}?`, options: ['This one', 'That one'] } }] };
+        return {
+          functionCalls: [
+            { name: 'ask_user', args: { question: `Which ${GROUP_PHRASE}?`, options: ['This one', 'That one'] } },
+          ],
+        };
       }
       if (/ask me/i.test(text))
-        return { functionCalls: [{ name: 'ask_user', args: { question: `Which ${PHRASE} do you mean?`, options: ['The red one', 'The blue one'] } }] };
+        return {
+          functionCalls: [
+            {
+              name: 'ask_user',
+              args: { question: `Which ${PHRASE} do you mean?`, options: ['The red one', 'The blue one'] },
+            },
+          ],
+        };
     }
     return { text: 'ok' };
   };
@@ -88,9 +107,14 @@ describe('/export and /wipe cover every table', () => {
     question = tg.botMessages(USER).find((m) => buttonsOf(m).some((b) => b.data.startsWith('q:'))) as TranscriptEntry;
     assert.ok(question, 'the question prompt with buttons');
     // Background fact extraction (every 3 messages) has stored the phrase as a fact.
-    await tg.waitFor(async () => (await w.store.get("SELECT 1 AS x FROM memory_facts WHERE text LIKE '%Quokkaberry%'")) !== undefined || undefined, {
-      label: 'fact extracted',
-    });
+    await tg.waitFor(
+      async () =>
+        (await w.store.get("SELECT 1 AS x FROM memory_facts WHERE text LIKE '%Quokkaberry%'")) !== undefined ||
+        undefined,
+      {
+        label: 'fact extracted',
+      },
+    );
     // Someone else's data must survive the wipe.
     tg.sendUserMessage({ chatId: OTHER, userId: OTHER, text: 'Hello there, I am the other user.' });
     await tg.waitForBotMessage(OTHER, undefined, 20_000);
@@ -104,20 +128,35 @@ describe('/export and /wipe cover every table', () => {
 
   it('/export holds the schedule, the paused question, settings, facts, messages and the raw updates — and no secret', async () => {
     tg.sendUserMessage({ chatId: USER, userId: USER, text: '/export' });
-    const doc = await tg.waitFor(() => tg.botMessages(USER).find((m) => m.kind === 'document'), { label: 'export document' });
+    const doc = await tg.waitFor(() => tg.botMessages(USER).find((m) => m.kind === 'document'), {
+      label: 'export document',
+    });
     const file = tg.file(doc.document?.fileId ?? '');
     assert.ok(file, 'the export file');
     const raw = Buffer.from(file.data).toString('utf8');
-    const data = JSON.parse(raw) as { profile: Record<string, unknown> } & Record<'messages' | 'facts' | 'schedules' | 'requests' | 'journal', unknown[]>;
+    const data = JSON.parse(raw) as { profile: Record<string, unknown> } & Record<
+      'messages' | 'facts' | 'schedules' | 'requests' | 'journal',
+      unknown[]
+    >;
 
-    assert.ok(data.messages.some((m) => JSON.stringify(m).includes(PHRASE)), 'messages');
-    assert.ok(data.facts.some((f) => JSON.stringify(f).includes(PHRASE)), 'facts');
+    assert.ok(
+      data.messages.some((m) => JSON.stringify(m).includes(PHRASE)),
+      'messages',
+    );
+    assert.ok(
+      data.facts.some((f) => JSON.stringify(f).includes(PHRASE)),
+      'facts',
+    );
     const schedules = data.schedules as { text: string; kind: string }[];
     assert.deepEqual(
       schedules.map((s) => [s.kind, s.text]),
       [['reminder', `${PHRASE} check`]],
     );
-    const requests = data.requests as { status: string; text: string; calls: { kind: string; question: string; status: string }[] }[];
+    const requests = data.requests as {
+      status: string;
+      text: string;
+      calls: { kind: string; question: string; status: string }[];
+    }[];
     const open = requests.find((r) => r.status === 'waiting');
     assert.ok(open, 'the paused request');
     assert.match(open.text, /Ask me which/);
@@ -128,24 +167,46 @@ describe('/export and /wipe cover every table', () => {
     assert.equal(typeof data.profile.access, 'string');
     assert.ok('settings' in data.profile && 'timezone' in data.profile, 'settings and time zone');
     const journal = data.journal as { update: { message?: { text?: string } } }[];
-    assert.ok(journal.some((u) => u.update.message?.text?.includes('Remind me in 5 hours')), 'raw updates of the journal');
+    assert.ok(
+      journal.some((u) => u.update.message?.text?.includes('Remind me in 5 hours')),
+      'raw updates of the journal',
+    );
     assert.ok(!raw.includes('the other user'), 'nothing of another user');
     for (const secret of [tg.token, gemini.apiKey]) assert.ok(!raw.includes(secret), 'no token or key in the export');
   });
 
   it('/wipe cancels the paused question first and leaves no trace of the phrase in any table, the file or the WAL', async () => {
     const before = await rowsMentioning(w.store, 'Quokkaberry');
-    for (const table of ['updates', 'memory_messages', 'memory_facts', 'jobs', 'approval_runs', 'approvals', 'run_events']) {
-      assert.ok(before.some((h) => h.startsWith(`${table}.`)), `the phrase is in ${table} before the wipe (${before.join(', ')})`);
+    for (const table of [
+      'updates',
+      'memory_messages',
+      'memory_facts',
+      'jobs',
+      'approval_runs',
+      'approvals',
+      'run_events',
+    ]) {
+      assert.ok(
+        before.some((h) => h.startsWith(`${table}.`)),
+        `the phrase is in ${table} before the wipe (${before.join(', ')})`,
+      );
     }
     const plannerCalls = () => gemini.generateCalls().filter((r) => roleOf(r) === 'planner').length;
     const calls = plannerCalls();
 
     const done = await wipe(tg);
     assert.deepEqual(await rowsMentioning(w.store, 'Quokkaberry'), [], 'no row of any table mentions the phrase');
-    assert.deepEqual(filesMentioning(w.db.path, 'Quokkaberry'), [], 'neither the database file nor the WAL holds the phrase');
+    assert.deepEqual(
+      filesMentioning(w.db.path, 'Quokkaberry'),
+      [],
+      'neither the database file nor the WAL holds the phrase',
+    );
     const profile = await w.store.get('SELECT first_name, timezone, settings, access FROM users WHERE id = ?', [USER]);
-    assert.deepEqual({ ...profile }, { first_name: null, timezone: null, settings: '{}', access: 'allowed' }, 'the profile is cleared, access stays');
+    assert.deepEqual(
+      { ...profile },
+      { first_name: null, timezone: null, settings: '{}', access: 'allowed' },
+      'the profile is cleared, access stays',
+    );
     assert.match(done.text, /^Done\. I erased \d+ messages, 1 fact, 1 schedule, 1 pending request and everything else/);
 
     // The question can't be answered any more, and nothing resumes.
@@ -200,12 +261,24 @@ describe('/wipe while a turn of the user is still running', () => {
 
     // Two turns of the user in two groups, both waiting for the model when the user wipes: one will answer, one
     // will ask a question (a pause for a decision).
-    const answering = tg.sendUserMessage({ chatId: GROUP, userId: USER, text: `@${tg.botUser.username} what about ${GROUP_PHRASE}?` });
-    const asking = tg.sendUserMessage({ chatId: GROUP_2, userId: USER, text: `@${tg.botUser.username} ask me about ${GROUP_PHRASE}` });
+    const answering = tg.sendUserMessage({
+      chatId: GROUP,
+      userId: USER,
+      text: `@${tg.botUser.username} what about ${GROUP_PHRASE}?`,
+    });
+    const asking = tg.sendUserMessage({
+      chatId: GROUP_2,
+      userId: USER,
+      text: `@${tg.botUser.username} ask me about ${GROUP_PHRASE}`,
+    });
     await gemini.waitFor(
       () => {
         const calls = gemini.generateCalls().filter((r) => r.lastUserText.includes(GROUP_PHRASE));
-        return (calls.some((r) => roleOf(r) === 'router' && !/ask me/.test(r.lastUserText)) && calls.some((r) => roleOf(r) === 'planner')) || undefined;
+        return (
+          (calls.some((r) => roleOf(r) === 'router' && !/ask me/.test(r.lastUserText)) &&
+            calls.some((r) => roleOf(r) === 'planner')) ||
+          undefined
+        );
       },
       { label: 'both group turns reached the model' },
     );
@@ -215,14 +288,21 @@ describe('/wipe while a turn of the user is still running', () => {
     await tg.waitForBotMessage(GROUP, (m) => m.text.includes('noted'), 20_000);
     const finished = async (id: number) =>
       (await w.store.get("SELECT 1 AS x FROM updates WHERE update_id = ? AND state = 'done'", [id])) !== undefined;
-    await tg.waitFor(async () => ((await finished(answering.update_id)) && (await finished(asking.update_id))) || undefined, {
-      label: 'both group updates finished',
-    });
+    await tg.waitFor(
+      async () => ((await finished(answering.update_id)) && (await finished(asking.update_id))) || undefined,
+      {
+        label: 'both group updates finished',
+      },
+    );
     const rows = await w.store.get('SELECT COUNT(*) AS n FROM memory_messages WHERE user_id = ?', [USER]);
     assert.equal(Number(rows?.n), 0, 'no message of the user stored after the wipe');
     const runs = await w.store.get('SELECT COUNT(*) AS n FROM approval_runs WHERE user_id = ?', [USER]);
     assert.equal(Number(runs?.n), 0, 'no paused request stored after the wipe');
-    assert.equal(tg.botMessages(GROUP_2).filter((m) => buttonsOf(m).length > 0).length, 0, 'no question prompt in the group');
+    assert.equal(
+      tg.botMessages(GROUP_2).filter((m) => buttonsOf(m).length > 0).length,
+      0,
+      'no question prompt in the group',
+    );
     assert.deepEqual(await rowsMentioning(w.store, 'Zeppelin'), []);
 
     // The user's next message after the wipe is remembered again.

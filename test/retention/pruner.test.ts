@@ -41,14 +41,28 @@ describe('retention rules', () => {
   });
 
   it('every table of the schema has exactly one rule, and every rule names a real table', async () => {
-    const tables = (await store.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).map(
-      (r) => String(r.name),
+    const tables = (
+      await store.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+    ).map((r) => String(r.name));
+    assert.deepEqual(
+      tables.filter((t) => !(t in RETENTION_RULES)),
+      [],
+      'tables without a retention rule',
     );
-    assert.deepEqual(tables.filter((t) => !(t in RETENTION_RULES)), [], 'tables without a retention rule');
-    assert.deepEqual(Object.keys(RETENTION_RULES).filter((t) => !tables.includes(t)), [], 'rules for tables that do not exist');
+    assert.deepEqual(
+      Object.keys(RETENTION_RULES).filter((t) => !tables.includes(t)),
+      [],
+      'rules for tables that do not exist',
+    );
     for (const [table, rule] of Object.entries(RETENTION_RULES)) {
       assert.ok(rule.keeps && rule.keepFor && rule.why, `${table}: what, how long, why`);
-      assert.equal(rule.prune !== undefined, rule.maxAgeMs !== undefined, `${table}: a pruned table has an age and vice versa`);
+      assert.equal(
+        rule.prune !== undefined,
+        rule.maxAgeMs !== undefined,
+        `${table}: a pruned table has an age and vice versa`,
+      );
     }
   });
 });
@@ -72,9 +86,17 @@ describe('the pruner', () => {
 
   async function seed(at: number, tag: string): Promise<void> {
     // The journal through its own module: one finished update, one still running.
-    const journal = createJournal({ store, clock: { now: () => at, sleep: clock.sleep }, instanceId: `i-${tag}`, hostKey: null });
+    const journal = createJournal({
+      store,
+      clock: { now: () => at, sleep: clock.sleep },
+      instanceId: `i-${tag}`,
+      hostKey: null,
+    });
     const base = tag === 'old' ? 1000 : 2000;
-    const update = (id: number) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 5, type: 'private' }, from: { id: 5 }, text: tag } });
+    const update = (id: number) => ({
+      update_id: id,
+      message: { message_id: id, date: 0, chat: { id: 5, type: 'private' }, from: { id: 5 }, text: tag },
+    });
     await journal.accept([
       { updateId: base + 1, chatKey: '5', kind: 'message', update: update(base + 1) as never, state: 'pending' },
       { updateId: base + 2, chatKey: '5', kind: 'message', update: update(base + 2) as never, state: 'pending' },
@@ -97,12 +119,29 @@ describe('the pruner', () => {
            5, 'UTC', 'pending', ?, 'deny', ?)`,
         [`a-${r}`, r, at + HOUR_MS, at],
       );
-      await store.run('INSERT INTO approval_messages (approval_id, chat_id, message_id, created_at) VALUES (?, 5, 1, ?)', [`a-${r}`, at]);
-      await store.run(`INSERT INTO run_events (run_id, seq, type, data, chat_id, at) VALUES (?, 1, 'approval_requested', '{}', 5, ?)`, [r, at]);
-      await store.run('INSERT INTO attachments (hash, bytes, data, created_at) VALUES (?, 3, ?, ?)', [`h-${r}`, new Uint8Array([1, 2, 3]), at]);
-      await store.run('INSERT INTO attachment_refs (run_id, hash, user_id, created_at) VALUES (?, ?, 5, ?)', [r, `h-${r}`, at]);
+      await store.run(
+        'INSERT INTO approval_messages (approval_id, chat_id, message_id, created_at) VALUES (?, 5, 1, ?)',
+        [`a-${r}`, at],
+      );
+      await store.run(
+        `INSERT INTO run_events (run_id, seq, type, data, chat_id, at) VALUES (?, 1, 'approval_requested', '{}', 5, ?)`,
+        [r, at],
+      );
+      await store.run('INSERT INTO attachments (hash, bytes, data, created_at) VALUES (?, 3, ?, ?)', [
+        `h-${r}`,
+        new Uint8Array([1, 2, 3]),
+        at,
+      ]);
+      await store.run('INSERT INTO attachment_refs (run_id, hash, user_id, created_at) VALUES (?, ?, 5, ?)', [
+        r,
+        `h-${r}`,
+        at,
+      ]);
     }
-    await store.run(`INSERT INTO run_events (run_id, seq, type, data, chat_id, at) VALUES (?, 1, 'finished', '{}', 5, ?)`, [`gone-${tag}`, at]);
+    await store.run(
+      `INSERT INTO run_events (run_id, seq, type, data, chat_id, at) VALUES (?, 1, 'finished', '{}', 5, ?)`,
+      [`gone-${tag}`, at],
+    );
 
     await store.run(
       `INSERT INTO jobs (id, owner_user_id, chat_id, kind, text, schedule, timezone, enabled, completed_at, created_at, updated_at)
@@ -113,11 +152,24 @@ describe('the pruner', () => {
       `INSERT INTO job_runs (job_id, scheduled_for, status, created_at) VALUES (?, ?, 'delivered', ?), (?, ?, 'delivered', ?), (?, ?, 'claimed', ?)`,
       [`done-${tag}`, at, at, `active-${tag}`, at, at, `active-${tag}`, at + 1, at],
     );
-    await store.run('INSERT INTO outbox_deliveries (dedupe_key, chat_id, created_at, updated_at) VALUES (?, 5, ?, ?)', [`turn:${tag}`, at, at]);
+    await store.run('INSERT INTO outbox_deliveries (dedupe_key, chat_id, created_at, updated_at) VALUES (?, 5, ?, ?)', [
+      `turn:${tag}`,
+      at,
+      at,
+    ]);
     await store.run(`INSERT INTO llm_calls (ts, model, kind, ms, ok) VALUES (?, 'm', 'generate', 1, 1)`, [at]);
-    await store.run(`INSERT INTO memory_pending_actions (id, user_id, kind, payload, created_at) VALUES (?, 5, 'wipe', '{}', ?)`, [`p-${tag}`, at]);
-    await store.run('INSERT INTO access_notices (user_id, last_notice_at) VALUES (?, ?)', [tag === 'old' ? 91 : 92, at]);
-    await store.run('INSERT INTO journal_instances (id, host, pid, started_at, heartbeat_at) VALUES (?, NULL, 1, ?, ?)', [`inst-${tag}`, at, at]);
+    await store.run(
+      `INSERT INTO memory_pending_actions (id, user_id, kind, payload, created_at) VALUES (?, 5, 'wipe', '{}', ?)`,
+      [`p-${tag}`, at],
+    );
+    await store.run('INSERT INTO access_notices (user_id, last_notice_at) VALUES (?, ?)', [
+      tag === 'old' ? 91 : 92,
+      at,
+    ]);
+    await store.run(
+      'INSERT INTO journal_instances (id, host, pid, started_at, heartbeat_at) VALUES (?, NULL, 1, ?, ?)',
+      [`inst-${tag}`, at, at],
+    );
   }
 
   it('prunes by age every hour on the injected clock and keeps unfinished work and recent rows', async () => {
@@ -134,7 +186,10 @@ describe('the pruner', () => {
     await clock.advance(HOUR_MS);
     await nextSleep(clock);
 
-    assert.deepEqual((await store.query('SELECT update_id FROM updates ORDER BY update_id')).map((r) => Number(r.update_id)), [1002, 2001, 2002]);
+    assert.deepEqual(
+      (await store.query('SELECT update_id FROM updates ORDER BY update_id')).map((r) => Number(r.update_id)),
+      [1002, 2001, 2002],
+    );
     assert.deepEqual(
       (await store.query('SELECT id FROM approval_runs ORDER BY id')).map((r) => String(r.id)),
       ['settled-new', 'waiting-new', 'waiting-old'],
@@ -143,7 +198,10 @@ describe('the pruner', () => {
     assert.equal(await count(store, "approval_messages WHERE approval_id = 'a-settled-old'"), 0);
     assert.equal(await count(store, "run_events WHERE run_id IN ('settled-old', 'gone-old')"), 0);
     assert.equal(await count(store, "run_events WHERE run_id IN ('waiting-old', 'settled-new', 'gone-new')"), 3);
-    assert.deepEqual((await store.query('SELECT hash FROM attachments ORDER BY hash')).map((r) => String(r.hash)), ['h-waiting-new', 'h-waiting-old']);
+    assert.deepEqual(
+      (await store.query('SELECT hash FROM attachments ORDER BY hash')).map((r) => String(r.hash)),
+      ['h-waiting-new', 'h-waiting-old'],
+    );
     assert.equal(await count(store, 'memory_pending_actions'), 1, 'confirmations older than an hour');
     assert.equal(await count(store, "journal_instances WHERE id = 'inst-old'"), 0);
     // Not yet: 30 and 90 days.
@@ -155,10 +213,18 @@ describe('the pruner', () => {
     clock.set(T0 + 31 * DAY_MS - HOUR_MS);
     await clock.advance(HOUR_MS);
     await nextSleep(clock);
-    assert.deepEqual((await store.query('SELECT dedupe_key FROM outbox_deliveries')).map((r) => String(r.dedupe_key)), ['turn:new']);
-    assert.deepEqual((await store.query('SELECT id FROM jobs ORDER BY id')).map((r) => String(r.id)), ['active-new', 'active-old', 'done-new']);
     assert.deepEqual(
-      (await store.query('SELECT job_id, status FROM job_runs ORDER BY job_id, scheduled_for')).map((r) => `${r.job_id}:${r.status}`),
+      (await store.query('SELECT dedupe_key FROM outbox_deliveries')).map((r) => String(r.dedupe_key)),
+      ['turn:new'],
+    );
+    assert.deepEqual(
+      (await store.query('SELECT id FROM jobs ORDER BY id')).map((r) => String(r.id)),
+      ['active-new', 'active-old', 'done-new'],
+    );
+    assert.deepEqual(
+      (await store.query('SELECT job_id, status FROM job_runs ORDER BY job_id, scheduled_for')).map(
+        (r) => `${r.job_id}:${r.status}`,
+      ),
       ['active-new:delivered', 'active-new:claimed', 'active-old:claimed', 'done-new:delivered'],
     );
     assert.equal(await count(store, 'access_notices'), 1);

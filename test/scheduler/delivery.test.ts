@@ -20,7 +20,9 @@ describe('scheduled prompts and delivery', () => {
     // An approval policy that asks a person before every send_email (the approvals module plugs in the same way).
     const gate = {
       check: async (call: { tool: string }) =>
-        call.tool === 'send_email' ? { action: 'suspend' as const, payload: { reason: 'sends email' } } : { action: 'allow' as const },
+        call.tool === 'send_email'
+          ? { action: 'suspend' as const, payload: { reason: 'sends email' } }
+          : { action: 'allow' as const },
     };
     h = await createHarness(Date.parse('2026-03-02T06:30:00Z'), [sendEmail], gate); // Mon 07:30 Berlin
   });
@@ -55,7 +57,9 @@ describe('scheduled prompts and delivery', () => {
     const posted = await h.tg.waitForBotMessage(CHAT, (m) => m.text.includes('Good morning!'));
     assert.ok(posted.text.startsWith('🗓 “Send me a short morning briefing”'));
     assert.match(posted.html ?? '', /<b>sunny<\/b>/, 'the answer is rendered as Telegram HTML');
-    const run = await store.get('SELECT scheduled_for, status, message_id FROM job_runs WHERE job_id = ?', [created.job.id]);
+    const run = await store.get('SELECT scheduled_for, status, message_id FROM job_runs WHERE job_id = ?', [
+      created.job.id,
+    ]);
     assert.equal(new Date(Number(run?.scheduled_for)).toISOString(), '2026-03-02T07:00:00.000Z');
     assert.equal(run?.status, 'delivered');
     assert.equal(Number(run?.message_id), posted.messageId);
@@ -186,9 +190,13 @@ describe('scheduled prompts and delivery', () => {
     assert.equal(job?.enabled, false);
     assert.equal(job?.consecutiveFailures, 3);
     assert.match(job?.pausedReason ?? '', /^paused after 3 failed runs in a row/);
-    const notices = h.tg.botMessages(CHAT).filter((m) => m.text.startsWith('⏸ I paused “summarize my inbox” after 3 failed runs'));
+    const notices = h.tg
+      .botMessages(CHAT)
+      .filter((m) => m.text.startsWith('⏸ I paused “summarize my inbox” after 3 failed runs'));
     assert.equal(notices.length, 1);
-    const runs = await h.stores[0]!.query("SELECT status FROM job_runs WHERE job_id = ? AND status = 'failed'", [created.job.id]);
+    const runs = await h.stores[0]!.query("SELECT status FROM job_runs WHERE job_id = ? AND status = 'failed'", [
+      created.job.id,
+    ]);
     assert.equal(runs.length, 3, 'the fourth slot did not run');
     await scheduler.stop();
   });

@@ -21,14 +21,22 @@ describe('firing reminders', () => {
   it('confirms in local time with Cancel reminder, then fires once at its time with Snooze/Done and zero Gemini calls', async () => {
     const { scheduler } = await h.newScheduler();
     await scheduler.start();
-    const created = await scheduler.create({ ownerUserId: USER, chat, kind: 'reminder', text: 'stretch', when: { in: { minutes: 1 } } });
+    const created = await scheduler.create({
+      ownerUserId: USER,
+      chat,
+      kind: 'reminder',
+      text: 'stretch',
+      when: { in: { minutes: 1 } },
+    });
     // 12:00Z = 13:00 Berlin; +1 min
     assert.equal(created.summary, '⏰ Reminder set for Thu 15 Jan, 13:01 (Europe/Berlin), in 1 min: “stretch”');
     assert.equal(created.card?.ok, true);
     const card = h.tg.botMessages(CHAT).find((m) => m.text.startsWith('⏰ Reminder set'));
     assert.ok(card);
     assert.deepEqual(
-      (card.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().map((b) => [b.text, b.callback_data]),
+      (card.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard
+        .flat()
+        .map((b) => [b.text, b.callback_data]),
       [['✖️ Cancel reminder', `job:x:${created.job.id}`]],
     );
 
@@ -40,7 +48,9 @@ describe('firing reminders', () => {
     await scheduler.tick();
     const fired = reminders(h, 'stretch');
     assert.equal(fired.length, 1);
-    const buttons = (fired[0]!.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard
+    const buttons = (
+      fired[0]!.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }
+    ).inline_keyboard
       .flat()
       .map((b) => b.callback_data);
     const sf = created.job.nextRunAt;
@@ -61,7 +71,11 @@ describe('firing reminders', () => {
     const job = await scheduler.get(created.job.id);
     assert.equal(job?.lastStatus, 'delivered');
     assert.ok(job?.completedAt);
-    assert.equal((await scheduler.list({ ownerUserId: USER, chatId: CHAT })).length, 0, 'completed one-shots leave /jobs');
+    assert.equal(
+      (await scheduler.list({ ownerUserId: USER, chatId: CHAT })).length,
+      0,
+      'completed one-shots leave /jobs',
+    );
     const run = await h.stores[0]!.get('SELECT status, message_id FROM job_runs WHERE job_id = ?', [created.job.id]);
     assert.equal(run?.status, 'delivered');
     assert.equal(Number(run?.message_id), fired[0]!.messageId);
@@ -177,13 +191,16 @@ describe('missed runs across a restart', () => {
     assert.equal(reminders(h, 'missed-skip').length, 0, 'skip: nothing posted');
     assert.equal(reminders(h, 'missed-grace').length, 1, 'grace: exactly one run');
     assert.equal(reminders(h, 'missed-stale').length, 0, 'outside the grace window: skipped');
-    const notices = h.tg.botMessages(CHAT).filter((m) => m.text.includes('While I was offline I missed “missed-notify”'));
+    const notices = h.tg
+      .botMessages(CHAT)
+      .filter((m) => m.text.includes('While I was offline I missed “missed-notify”'));
     assert.equal(notices.length, 1);
     assert.match(notices[0]!.text, /due Mon 2 Feb, 09:00, 4 times\)\. Next: Fri 6 Feb, 09:00\./);
 
-    const graceRun = await h.stores[0]!.query('SELECT scheduled_for, trigger, status FROM job_runs WHERE job_id = ? ORDER BY scheduled_for', [
-      grace.job.id,
-    ]);
+    const graceRun = await h.stores[0]!.query(
+      'SELECT scheduled_for, trigger, status FROM job_runs WHERE job_id = ? ORDER BY scheduled_for',
+      [grace.job.id],
+    );
     assert.deepEqual(
       graceRun.map((r) => [new Date(Number(r.scheduled_for)).toISOString(), r.trigger, r.status]),
       [

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_MIN_INTERVAL_MS, assertMinInterval, formatInterval, shortestGapMs, suggestCron } from '../../src/scheduler/frequency.ts';
+import {
+  DEFAULT_MIN_INTERVAL_MS,
+  assertMinInterval,
+  formatInterval,
+  shortestGapMs,
+  suggestCron,
+} from '../../src/scheduler/frequency.ts';
 import type { Schedule } from '../../src/scheduler/schedule.ts';
 
 const NOW = Date.parse('2026-03-10T09:07:00Z');

@@ -11,7 +11,12 @@ import { systemClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { ResumableTurnRunner } from '../../src/core/turn.ts';
 import { createGeminiLlm } from '../../src/llm/gemini.ts';
-import { type Scheduler, type SchedulerDeps, type SchedulerOptions, createScheduler } from '../../src/scheduler/scheduler.ts';
+import {
+  type Scheduler,
+  type SchedulerDeps,
+  type SchedulerOptions,
+  createScheduler,
+} from '../../src/scheduler/scheduler.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createTelegramApi } from '../../src/telegram/front-end.ts';
@@ -99,7 +104,12 @@ export async function createHarness(
   stores.push(mainStore);
 
   const makeOutbox = (store: Store) => {
-    const limiter = createRateLimiter({ clock: systemClock, privatePerSec: 1000, groupPerMin: 10_000, globalPerSec: 1000 });
+    const limiter = createRateLimiter({
+      clock: systemClock,
+      privatePerSec: 1000,
+      groupPerMin: 10_000,
+      globalPerSec: 1000,
+    });
     limiters.push(limiter);
     return createTelegramOutbox({
       api: createTelegramApi(tg.token, tg.apiRoot),
@@ -127,7 +137,8 @@ export async function createHarness(
     timezone,
     async newScheduler(options, extra, shared) {
       const store =
-        shared ?? (stores.length === 1 && schedulers.length === 0 ? mainStore : await createStore({ url: db.url, migrations }));
+        shared ??
+        (stores.length === 1 && schedulers.length === 0 ? mainStore : await createStore({ url: db.url, migrations }));
       if (!stores.includes(store)) stores.push(store);
       const scheduler = createScheduler({
         store,

@@ -19,7 +19,8 @@ const MIN = 60_000;
 
 type Markup = { inline_keyboard: { text: string; callback_data: string }[][] } | undefined;
 const buttonsOf = (m: TranscriptEntry) => ((m.replyMarkup as Markup)?.inline_keyboard ?? []).flat();
-const dataOf = (m: TranscriptEntry, prefix: string) => buttonsOf(m).find((b) => b.callback_data.startsWith(prefix))!.callback_data;
+const dataOf = (m: TranscriptEntry, prefix: string) =>
+  buttonsOf(m).find((b) => b.callback_data.startsWith(prefix))!.callback_data;
 
 describe('/jobs and the job/reminder buttons (real grammY against the fake Bot API)', () => {
   let inbound: Inbound;
@@ -33,7 +34,10 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     let inner: Composer<BotContext> | undefined;
     const lazy = new Composer<BotContext>();
     lazy.use((ctx, next) => (inner ? inner.middleware()(ctx, next) : next()));
-    inbound = await startInbound({ allowedUserIds: [USER, OTHER], features: [{ composer: lazy, commands: jobsCommands }] });
+    inbound = await startInbound({
+      allowedUserIds: [USER, OTHER],
+      features: [{ composer: lazy, commands: jobsCommands }],
+    });
     const log = createLogger({ level: 'silent' });
     gemini = await createFakeGemini();
     scheduler = createScheduler({
@@ -47,7 +51,10 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     });
     const deps = { scheduler, outbox: inbound.outbox, clock, timezoneOf: async () => 'UTC' };
     const features = new Composer<BotContext>();
-    features.use(createJobsFeature(deps), createUndoFeature({ outbox: inbound.outbox, handlers: createJobUndoHandlers(deps) }));
+    features.use(
+      createJobsFeature(deps),
+      createUndoFeature({ outbox: inbound.outbox, handlers: createJobUndoHandlers(deps) }),
+    );
     inner = features;
     await scheduler.start();
   });
@@ -76,11 +83,17 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     await scheduler.tick();
     const fired = inbound.tg.botMessages(USER).find((m) => m.text === '⏰ call mom')!;
     assert.ok(fired);
-    assert.deepEqual(buttonsOf(fired).map((b) => b.text), ['💤 Snooze 10 min', '💤 Snooze 1 hour', '💤 Tomorrow', '✅ Done']);
+    assert.deepEqual(
+      buttonsOf(fired).map((b) => b.text),
+      ['💤 Snooze 10 min', '💤 Snooze 1 hour', '💤 Tomorrow', '✅ Done'],
+    );
     const snooze = dataOf(fired, 'rem:s:10m:');
     const answer = await press(USER, fired, snooze);
     assert.equal(answer.text, 'Snoozed until Wed 10 Jun, 12:15.');
-    await inbound.tg.waitFor(() => inbound.tg.message(USER, fired.messageId)?.text?.includes('💤 Snoozed until Wed 10 Jun, 12:15') || undefined);
+    await inbound.tg.waitFor(
+      () =>
+        inbound.tg.message(USER, fired.messageId)?.text?.includes('💤 Snoozed until Wed 10 Jun, 12:15') || undefined,
+    );
     const again = await press(USER, fired, snooze);
     assert.equal(again.text, 'Already snoozed until Wed 10 Jun, 12:15.');
 
@@ -110,8 +123,13 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
       announce: false,
     });
     inbound.tg.sendUserMessage({ chatId: GROUP, userId: OTHER, text: '/jobs', chatType: 'supergroup' });
-    const list = await inbound.tg.waitForBotMessage(GROUP, (m) => m.text.startsWith('Reminders and tasks in this group'));
-    assert.equal(list.text, 'Reminders and tasks in this group (1):\n\n🔁 Standup — Weekdays 09:30 (Europe/Berlin) · by the person who set it');
+    const list = await inbound.tg.waitForBotMessage(GROUP, (m) =>
+      m.text.startsWith('Reminders and tasks in this group'),
+    );
+    assert.equal(
+      list.text,
+      'Reminders and tasks in this group (1):\n\n🔁 Standup — Weekdays 09:30 (Europe/Berlin) · by the person who set it',
+    );
     assert.deepEqual(
       buttonsOf(list).map((b) => b.text),
       ['🔁 Standup — Weekdays 09:30', '⏸ Pause', '🕑 Change time', '🗑 Delete'],
@@ -137,11 +155,18 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
       const m = inbound.tg.transcript(GROUP).find((e) => e.messageId === list.messageId)!;
       return m.text.startsWith('🔁 Standup\n') ? m : undefined;
     });
-    assert.equal(shown.text, '🔁 Standup\nWhen: every weekday (Mon-Fri) at 09:30 (Europe/Berlin)\nNext: Thu 11 Jun, 09:30 · Fri 12 Jun, 09:30 · Mon 15 Jun, 09:30\nSet by the person who set it');
+    assert.equal(
+      shown.text,
+      '🔁 Standup\nWhen: every weekday (Mon-Fri) at 09:30 (Europe/Berlin)\nNext: Thu 11 Jun, 09:30 · Fri 12 Jun, 09:30 · Mon 15 Jun, 09:30\nSet by the person who set it',
+    );
     await press(GROUP, shown, `job:n:${daily.job.id}:v`);
     await scheduler.idle();
     await inbound.tg.waitForBotMessage(GROUP, (m) => m.text === '⏰ standup', { since: 'any' });
-    assert.equal((await scheduler.get(daily.job.id))?.nextRunAt, Date.parse('2026-06-11T07:30:00Z'), 'Run now keeps the schedule');
+    assert.equal(
+      (await scheduler.get(daily.job.id))?.nextRunAt,
+      Date.parse('2026-06-11T07:30:00Z'),
+      'Run now keeps the schedule',
+    );
 
     await press(GROUP, shown, `job:d:${daily.job.id}:v`);
     assert.ok((await scheduler.get(daily.job.id))?.deletedAt, 'deleted at once');
@@ -149,16 +174,28 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
       const m = inbound.tg.transcript(GROUP).find((e) => e.messageId === list.messageId)!;
       return m.text.includes('🗑 Standup — deleted') ? m : undefined;
     });
-    assert.deepEqual(buttonsOf(after).map((b) => b.text), ['↩️ Undo: Standup']);
+    assert.deepEqual(
+      buttonsOf(after).map((b) => b.text),
+      ['↩️ Undo: Standup'],
+    );
 
     const stale = await press(GROUP, list, 'job:zz:bad');
     assert.equal(stale.text, 'This button is out of date. Send /jobs for a fresh list.');
   });
   it('"Cancel reminder" deletes at once with Undo; Undo restores the exact job; after 5 minutes it is too late and purged', async () => {
-    const created = await scheduler.create({ ownerUserId: USER, chat: { chatId: USER, type: 'private' }, kind: 'reminder', text: 'cancel me', when: { in: { hours: 2 } } });
+    const created = await scheduler.create({
+      ownerUserId: USER,
+      chat: { chatId: USER, type: 'private' },
+      kind: 'reminder',
+      text: 'cancel me',
+      when: { in: { hours: 2 } },
+    });
     const card = inbound.tg.botMessages(USER).find((m) => m.text.includes('“cancel me”'))!;
     assert.equal(card.text, '⏰ Reminder set for Wed 10 Jun, 15:15 (Europe/Berlin), in 2 h: “cancel me”');
-    assert.deepEqual(buttonsOf(card).map((b) => b.text), ['✖️ Cancel reminder']);
+    assert.deepEqual(
+      buttonsOf(card).map((b) => b.text),
+      ['✖️ Cancel reminder'],
+    );
 
     const cancel = await press(USER, card, `job:x:${created.job.id}`);
     assert.equal(cancel.text, 'Cancelled “Cancel me”. Tap Undo to bring it back.');
@@ -177,7 +214,9 @@ describe('/jobs and the job/reminder buttons (real grammY against the fake Bot A
     const job = await scheduler.get(created.job.id);
     assert.equal(job?.deletedAt, null);
     assert.equal(job?.nextRunAt, created.job.nextRunAt, 'the same reminder at the same time');
-    await inbound.tg.waitFor(() => inbound.tg.message(USER, card.messageId)?.text?.startsWith('⏰ Reminder set for') || undefined);
+    await inbound.tg.waitFor(
+      () => inbound.tg.message(USER, card.messageId)?.text?.startsWith('⏰ Reminder set for') || undefined,
+    );
 
     // Deleted again; this time the Undo window passes.
     const again = inbound.tg.transcript(USER).find((e) => e.messageId === card.messageId)!;

@@ -55,13 +55,18 @@ describe('scheduler limits through the schedule_* tools', () => {
     return (await tool.execute(parsed.value, c)) as Record<string, unknown>;
   }
 
-  const jobsOf = async (userId: number) => Number((await store.get('SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ?', [userId]))?.n);
+  const jobsOf = async (userId: number) =>
+    Number((await store.get('SELECT COUNT(*) AS n FROM jobs WHERE owner_user_id = ?', [userId]))?.n);
 
   it(`the per-user job cap (${CAP}) holds when 12 schedule_create calls race`, async () => {
     const user = 9001;
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
-        call('schedule_create', { text: `race ${i}`, when: { in: { minutes: 10 + i } } }, ctx(user, `update:${100 + i}`)),
+        call(
+          'schedule_create',
+          { text: `race ${i}`, when: { in: { minutes: 10 + i } } },
+          ctx(user, `update:${100 + i}`),
+        ),
       ),
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
@@ -71,7 +76,10 @@ describe('scheduler limits through the schedule_* tools', () => {
     assert.equal(refused.length, 12 - CAP);
     for (const r of refused) {
       assert.equal((r.reason as Error).name, 'ScheduleError');
-      assert.equal((r.reason as Error).message, `You already have ${CAP} scheduled jobs, the maximum. Delete some in /jobs first.`);
+      assert.equal(
+        (r.reason as Error).message,
+        `You already have ${CAP} scheduled jobs, the maximum. Delete some in /jobs first.`,
+      );
     }
     // Another user is not affected by this one's cap.
     await call('schedule_create', { text: 'other user', when: { in: { minutes: 5 } } }, ctx(9002, 'update:200'));
@@ -81,7 +89,10 @@ describe('scheduler limits through the schedule_* tools', () => {
   it('the same schedule_create twice at once (one step, one turn) makes one job', async () => {
     const user = 9003;
     const args = { text: 'twin', when: { in: { minutes: 30 } } };
-    const [a, b] = await Promise.all([call('schedule_create', args, ctx(user, 'update:250')), call('schedule_create', args, ctx(user, 'update:250'))]);
+    const [a, b] = await Promise.all([
+      call('schedule_create', args, ctx(user, 'update:250')),
+      call('schedule_create', args, ctx(user, 'update:250')),
+    ]);
     assert.equal(a?.id, b?.id);
     assert.equal(await jobsOf(user), 1);
   });
@@ -92,20 +103,33 @@ describe('scheduler limits through the schedule_* tools', () => {
       await assert.rejects(
         call('schedule_create', { kind: 'prompt', text: `digest ${cron}`, when: { cron } }, ctx(USER, 'update:300')),
         (err: Error) =>
-          /^Scheduled prompts can run at most every 15 minutes/.test(err.message) && err.message.includes('"*/15 * * * *"'),
+          /^Scheduled prompts can run at most every 15 minutes/.test(err.message) &&
+          err.message.includes('"*/15 * * * *"'),
         cron,
       );
     }
     assert.equal(await jobsOf(USER), before, 'no job was stored');
-    const ok = await call('schedule_create', { kind: 'prompt', text: 'digest', when: { cron: '*/15 * * * *' } }, ctx(USER, 'update:301'));
+    const ok = await call(
+      'schedule_create',
+      { kind: 'prompt', text: 'digest', when: { cron: '*/15 * * * *' } },
+      ctx(USER, 'update:301'),
+    );
     assert.equal(ok.ok, true);
-    const reminder = await call('schedule_create', { text: 'blink', when: { cron: '* * * * *' } }, ctx(USER, 'update:302'));
+    const reminder = await call(
+      'schedule_create',
+      { text: 'blink', when: { cron: '* * * * *' } },
+      ctx(USER, 'update:302'),
+    );
     assert.equal(reminder.ok, true);
     assert.equal(await jobsOf(USER), before + 2);
   });
 
   it('schedule_update applies the same rule to a new time and to resuming', async () => {
-    const created = await call('schedule_create', { kind: 'prompt', text: 'hourly news', when: { cron: '0 * * * *' } }, ctx(USER, 'update:400'));
+    const created = await call(
+      'schedule_create',
+      { kind: 'prompt', text: 'hourly news', when: { cron: '0 * * * *' } },
+      ctx(USER, 'update:400'),
+    );
     const id = String(created.id);
     await assert.rejects(
       call('schedule_update', { id, when: { cron: '*/10 * * * *' } }, ctx(USER, 'update:401')),
@@ -121,7 +145,10 @@ describe('scheduler limits through the schedule_* tools', () => {
       JSON.stringify({ type: 'cron', expression: '*/2 * * * *', timezone: 'Europe/Berlin' }),
       id,
     ]);
-    await assert.rejects(call('schedule_update', { id, enabled: true }, ctx(USER, 'update:403')), /at most every 15 minutes/);
+    await assert.rejects(
+      call('schedule_update', { id, enabled: true }, ctx(USER, 'update:403')),
+      /at most every 15 minutes/,
+    );
     assert.equal((await scheduler.get(id))?.enabled, false);
   });
 });
@@ -138,7 +165,14 @@ describe('SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES', () => {
       ...env,
     });
     const clock = createManualClock(Date.parse('2026-03-10T09:07:00Z'));
-    const app = createApp({ config, store, log: createLogger({ level: 'silent' }), clock, ids: createIdGen(), onFatal: () => undefined });
+    const app = createApp({
+      config,
+      store,
+      log: createLogger({ level: 'silent' }),
+      clock,
+      ids: createIdGen(),
+      onFatal: () => undefined,
+    });
     const create = app.registry.get('schedule_create')!;
     const run = async (cron: string) => {
       const parsed = create.parse({ kind: 'prompt', text: `every ${cron}`, when: { cron } });
@@ -185,6 +219,9 @@ describe('SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES', () => {
     } finally {
       await hourly.close();
     }
-    assert.throws(() => loadConfig({ SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: '0' }), /SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: must be at least 1/);
+    assert.throws(
+      () => loadConfig({ SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: '0' }),
+      /SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES: must be at least 1/,
+    );
   });
 });

@@ -38,7 +38,16 @@ describe('typed times', () => {
   });
 
   it('refuses what is not a time, so the user gets the examples', () => {
-    for (const text of ['banana', '9', 'tomorrow', 'in minutes', '25:00', '13pm', 'every blursday 8:00', 'call mom at noon please']) {
+    for (const text of [
+      'banana',
+      '9',
+      'tomorrow',
+      'in minutes',
+      '25:00',
+      '13pm',
+      'every blursday 8:00',
+      'call mom at noon please',
+    ]) {
       assert.equal(parseTimeInput(text), undefined, text);
     }
   });
@@ -49,7 +58,10 @@ describe('typed times', () => {
     assert.deepEqual(whenForJob(job('0 8 * * 1-5'), { time: '07:00' }), { every: 'weekday', at: '07:00' });
     assert.deepEqual(whenForJob(job('0 8 * * *'), { time: '07:00' }), { every: 'day', at: '07:00' });
     assert.deepEqual(whenForJob(job('0 8 * * 1,3'), { time: '07:05' }), { cron: '5 7 * * 1,3' });
-    assert.deepEqual(whenForJob(job('0 8 * * 1'), { date: 'tomorrow', time: '09:30' }), { date: 'tomorrow', time: '09:30' });
+    assert.deepEqual(whenForJob(job('0 8 * * 1'), { date: 'tomorrow', time: '09:30' }), {
+      date: 'tomorrow',
+      time: '09:30',
+    });
     assert.deepEqual(whenForJob(job('*/5 * * * *'), { time: '09:30' }), { time: '09:30' });
   });
 });

@@ -38,12 +38,24 @@ describe('time resolution in the user time zone', () => {
 
   it('local date and time: "tomorrow 09:00" and weekday names resolve in the zone', () => {
     const now = Date.parse('2026-01-15T12:00:00Z'); // Thu 13:00 Berlin
-    assert.equal(iso(resolveWhen({ date: 'tomorrow', time: '09:00' }, now, BERLIN).firstRun), '2026-01-16T08:00:00.000Z');
+    assert.equal(
+      iso(resolveWhen({ date: 'tomorrow', time: '09:00' }, now, BERLIN).firstRun),
+      '2026-01-16T08:00:00.000Z',
+    );
     assert.equal(iso(resolveWhen({ date: 'monday', time: '07:30' }, now, BERLIN).firstRun), '2026-01-19T06:30:00.000Z');
     // Same weekday with the time still ahead today → today; already passed → next week.
-    assert.equal(iso(resolveWhen({ date: 'thursday', time: '18:00' }, now, BERLIN).firstRun), '2026-01-15T17:00:00.000Z');
-    assert.equal(iso(resolveWhen({ date: 'thursday', time: '08:00' }, now, BERLIN).firstRun), '2026-01-22T07:00:00.000Z');
-    assert.equal(iso(resolveWhen({ date: '2026-02-01', time: '00:00' }, now, 'Asia/Kolkata').firstRun), '2026-01-31T18:30:00.000Z');
+    assert.equal(
+      iso(resolveWhen({ date: 'thursday', time: '18:00' }, now, BERLIN).firstRun),
+      '2026-01-15T17:00:00.000Z',
+    );
+    assert.equal(
+      iso(resolveWhen({ date: 'thursday', time: '08:00' }, now, BERLIN).firstRun),
+      '2026-01-22T07:00:00.000Z',
+    );
+    assert.equal(
+      iso(resolveWhen({ date: '2026-02-01', time: '00:00' }, now, 'Asia/Kolkata').firstRun),
+      '2026-01-31T18:30:00.000Z',
+    );
   });
 
   it('rejects past times with the local time and a suggestion', () => {
@@ -54,21 +66,33 @@ describe('time resolution in the user time zone', () => {
         e instanceof ScheduleError &&
         e.message === "That time has already passed in Europe/Berlin (it's 14:05 there now). Did you mean tomorrow?",
     );
-    assert.throws(() => resolveWhen({ date: '2025-12-01', time: '09:00' }, now, BERLIN), /already passed.*Pick a future date/);
+    assert.throws(
+      () => resolveWhen({ date: '2025-12-01', time: '09:00' }, now, BERLIN),
+      /already passed.*Pick a future date/,
+    );
     assert.throws(() => resolveWhen({ date: '2026-02-30', time: '09:00' }, now, BERLIN), /not a real date/);
     assert.throws(() => resolveWhen({ time: '25:00' }, now, BERLIN), /24-hour "HH:MM"/);
     assert.throws(() => resolveWhen({ in: {} }, now, BERLIN), /positive duration/);
-    assert.throws(() => resolveWhen({ in: { minutes: 5 }, cron: '* * * * *' }, now, BERLIN), /exactly one kind of time/);
+    assert.throws(
+      () => resolveWhen({ in: { minutes: 5 }, cron: '* * * * *' }, now, BERLIN),
+      /exactly one kind of time/,
+    );
   });
 
   it('invalid time zones and cron expressions are rejected with a clear message', () => {
     const now = Date.parse('2026-01-15T12:00:00Z');
-    assert.throws(() => resolveWhen({ in: { minutes: 5 } }, now, 'Mars/Olympus'), (e: unknown) => {
-      assert.ok(e instanceof ScheduleError);
-      assert.match(e.message, /"Mars\/Olympus" is not a time zone I know\. Use an IANA name such as Europe\/Berlin/);
-      return true;
-    });
-    assert.throws(() => resolveWhen({ cron: '61 * * * *' }, now, BERLIN), /not a valid cron expression \(bad minute "61"\)/);
+    assert.throws(
+      () => resolveWhen({ in: { minutes: 5 } }, now, 'Mars/Olympus'),
+      (e: unknown) => {
+        assert.ok(e instanceof ScheduleError);
+        assert.match(e.message, /"Mars\/Olympus" is not a time zone I know\. Use an IANA name such as Europe\/Berlin/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => resolveWhen({ cron: '61 * * * *' }, now, BERLIN),
+      /not a valid cron expression \(bad minute "61"\)/,
+    );
     assert.throws(() => resolveWhen({ cron: 'every day' }, now, BERLIN), /needs 5 fields/);
     assert.throws(() => resolveWhen({ cron: '*/10 * * * * *' }, now, BERLIN), /needs 5 fields/);
     assert.throws(() => resolveWhen({ cron: '0 0 30 2 *' }, now, BERLIN), /never fires/);
@@ -107,8 +131,16 @@ describe('DST safety', () => {
   });
 
   it('Europe/Berlin October: a 02:30 daily job fires once on the fall-back day, not twice', () => {
-    const runs = nextRuns({ type: 'cron', expression: '30 2 * * *', timezone: BERLIN }, Date.parse('2026-10-24T12:00:00Z'), 3);
-    assert.deepEqual(runs.map(iso), ['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z', '2026-10-27T01:30:00.000Z']);
+    const runs = nextRuns(
+      { type: 'cron', expression: '30 2 * * *', timezone: BERLIN },
+      Date.parse('2026-10-24T12:00:00Z'),
+      3,
+    );
+    assert.deepEqual(runs.map(iso), [
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+      '2026-10-27T01:30:00.000Z',
+    ]);
     // Every local 02:30 appears exactly once per day.
     const days = runs.map((t) => wallTimeOf(t, BERLIN)).map((w) => `${w.day} ${w.hour}:${w.minute}`);
     assert.deepEqual(days, ['25 2:30', '26 2:30', '27 2:30']);
@@ -116,8 +148,14 @@ describe('DST safety', () => {
 
   it('a daily 08:00 job keeps 08:00 local across both transitions', () => {
     const s = { type: 'cron' as const, expression: '0 8 * * *', timezone: BERLIN };
-    assert.deepEqual(nextRuns(s, Date.parse('2026-03-28T12:00:00Z'), 2).map(iso), ['2026-03-29T06:00:00.000Z', '2026-03-30T06:00:00.000Z']);
-    assert.deepEqual(nextRuns(s, Date.parse('2026-10-24T12:00:00Z'), 2).map(iso), ['2026-10-25T07:00:00.000Z', '2026-10-26T07:00:00.000Z']);
+    assert.deepEqual(nextRuns(s, Date.parse('2026-03-28T12:00:00Z'), 2).map(iso), [
+      '2026-03-29T06:00:00.000Z',
+      '2026-03-30T06:00:00.000Z',
+    ]);
+    assert.deepEqual(nextRuns(s, Date.parse('2026-10-24T12:00:00Z'), 2).map(iso), [
+      '2026-10-25T07:00:00.000Z',
+      '2026-10-26T07:00:00.000Z',
+    ]);
   });
 
   it('one-shots in the spring gap resolve forward with a note; fall-back ambiguity takes the first 02:30', () => {
@@ -136,7 +174,10 @@ describe('DST safety', () => {
     const now = Date.parse('2026-03-28T12:00:00Z'); // 17:30 IST
     const r = resolveWhen({ every: 'day', at: '09:00' }, now, 'Asia/Kolkata');
     assert.deepEqual(nextRuns(r.schedule, now, 2).map(iso), ['2026-03-29T03:30:00.000Z', '2026-03-30T03:30:00.000Z']);
-    assert.equal(iso(resolveWhen({ date: 'today', time: '18:00' }, now, 'Asia/Kolkata').firstRun), '2026-03-28T12:30:00.000Z');
+    assert.equal(
+      iso(resolveWhen({ date: 'today', time: '18:00' }, now, 'Asia/Kolkata').firstRun),
+      '2026-03-28T12:30:00.000Z',
+    );
     assert.throws(() => resolveWhen({ date: 'today', time: '17:29' }, now, 'Asia/Kolkata'), /it's 17:30 there now/);
   });
 

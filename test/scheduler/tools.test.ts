@@ -55,11 +55,18 @@ describe('schedule_* agent tools', () => {
     assert.equal(r.resolved_local_time, 'Sun 25 Oct, 02:30');
     assert.equal(r.timezone, 'Europe/Berlin');
     assert.equal(r.confirmation_posted, true);
-    assert.match(String(r.summary), /^⏰ Reminder set for Sun 25 Oct, 02:30 \(Europe\/Berlin\), in 4 h 30 min: “take out the bins”$/);
+    assert.match(
+      String(r.summary),
+      /^⏰ Reminder set for Sun 25 Oct, 02:30 \(Europe\/Berlin\), in 4 h 30 min: “take out the bins”$/,
+    );
     const card = await h.tg.waitForBotMessage(CHAT, (m) => m.text.includes('take out the bins'));
     assert.ok(card.replyMarkup);
 
-    const rec = await call('schedule_create', { kind: 'prompt', text: 'news digest', when: { every: 'day', at: '07:00' } });
+    const rec = await call('schedule_create', {
+      kind: 'prompt',
+      text: 'news digest',
+      when: { every: 'day', at: '07:00' },
+    });
     assert.deepEqual(rec.next_runs_local, ['Sun 25 Oct, 07:00', 'Mon 26 Oct, 07:00', 'Tue 27 Oct, 07:00']);
   });
 
@@ -72,7 +79,10 @@ describe('schedule_* agent tools', () => {
       call('schedule_create', { text: 'x', when: { in: { minutes: 5 } }, timezone: 'Berlin' }),
       /"Berlin" is not a time zone I know/,
     );
-    await assert.rejects(call('schedule_create', { text: 'x', when: { time: '21:00' } }), /already passed in Europe\/Berlin \(it's 22:00 there now\)\. Did you mean tomorrow\?/);
+    await assert.rejects(
+      call('schedule_create', { text: 'x', when: { time: '21:00' } }),
+      /already passed in Europe\/Berlin \(it's 22:00 there now\)\. Did you mean tomorrow\?/,
+    );
     const bad = tools.get('schedule_create')!.parse({ text: 'x', when: { every: 'fortnight', at: '08:00' } });
     assert.equal(bad.ok, false);
   });
@@ -85,10 +95,21 @@ describe('schedule_* agent tools', () => {
 
     const paused = await call('schedule_update', { id: digest.id, enabled: false });
     assert.equal((paused.job as { enabled: boolean }).enabled, false);
-    const moved = await call('schedule_update', { id: digest.id, enabled: true, when: { every: 'weekday', at: '06:45' } });
-    assert.deepEqual((moved.job as { next_runs_local: string[] }).next_runs_local, ['Mon 26 Oct, 06:45', 'Tue 27 Oct, 06:45', 'Wed 28 Oct, 06:45']);
+    const moved = await call('schedule_update', {
+      id: digest.id,
+      enabled: true,
+      when: { every: 'weekday', at: '06:45' },
+    });
+    assert.deepEqual((moved.job as { next_runs_local: string[] }).next_runs_local, [
+      'Mon 26 Oct, 06:45',
+      'Tue 27 Oct, 06:45',
+      'Wed 28 Oct, 06:45',
+    ]);
 
-    await assert.rejects(call('schedule_delete', { id: digest.id }, ctx(999)), /There is no job .* of yours in this chat/);
+    await assert.rejects(
+      call('schedule_delete', { id: digest.id }, ctx(999)),
+      /There is no job .* of yours in this chat/,
+    );
     const del = await call('schedule_delete', { id: digest.id });
     assert.equal(del.ok, true);
     assert.equal((await call('schedule_list', {})).count, 1);
@@ -130,5 +151,4 @@ describe('group migration', () => {
       await h.close();
     }
   });
-
 });

@@ -44,7 +44,12 @@ describe('a turn that schedules answers with its card', () => {
   before(async () => {
     h = await createHarness(Date.parse('2026-01-15T12:00:00Z'));
     scheduler = (await h.newScheduler()).scheduler;
-    answers = createTurnAnswers({ scheduler, outbox: h.outbox, clock: h.clock, log: createLogger({ level: 'silent' }) });
+    answers = createTurnAnswers({
+      scheduler,
+      outbox: h.outbox,
+      clock: h.clock,
+      log: createLogger({ level: 'silent' }),
+    });
     runner = answers.wrap(buildTurnRunner(h.gemini, [...createSchedulerTools(scheduler, answers), weather]));
     // The assistant schedules (and looks up the weather when asked), then restates what it did.
     h.gemini.setHandler((req): Reply | undefined => {
@@ -53,10 +58,23 @@ describe('a turn that schedules answers with its card', () => {
         return { functionCalls: [{ name: 'agent_assistant', args: { task: req.lastUserText } }] };
       }
       const done = lastResponse(req);
-      if (done === 'schedule_create') return { text: /weather/.test(req.lastUserText) ? 'It will rain in Berlin. Reminder set for 13:10.' : 'Done — reminder set for 13:10.' };
-      if (done === 'weather_lookup') return { functionCalls: [{ name: 'schedule_create', args: { text: 'take an umbrella', when: { in: { minutes: 10 } } } }] };
-      if (/weather/.test(req.lastUserText)) return { functionCalls: [{ name: 'weather_lookup', args: { city: 'Berlin' } }] };
-      return { functionCalls: [{ name: 'schedule_create', args: { text: 'call mom', when: { in: { minutes: 10 } } } }] };
+      if (done === 'schedule_create')
+        return {
+          text: /weather/.test(req.lastUserText)
+            ? 'It will rain in Berlin. Reminder set for 13:10.'
+            : 'Done — reminder set for 13:10.',
+        };
+      if (done === 'weather_lookup')
+        return {
+          functionCalls: [
+            { name: 'schedule_create', args: { text: 'take an umbrella', when: { in: { minutes: 10 } } } },
+          ],
+        };
+      if (/weather/.test(req.lastUserText))
+        return { functionCalls: [{ name: 'weather_lookup', args: { city: 'Berlin' } }] };
+      return {
+        functionCalls: [{ name: 'schedule_create', args: { text: 'call mom', when: { in: { minutes: 10 } } } }],
+      };
     });
   });
   after(async () => {
@@ -74,7 +92,7 @@ describe('a turn that schedules answers with its card', () => {
     await scheduler.delete(job.id);
   });
 
-  it('the turn also did something else: the model\'s words stay, the card follows in the same answer', async () => {
+  it("the turn also did something else: the model's words stay, the card follows in the same answer", async () => {
     const outcome = await runner.run(request('what is the weather, and remind me to take an umbrella'));
     const [job] = await scheduler.list({ ownerUserId: USER });
     assert.ok(job);

@@ -12,7 +12,15 @@ const JOBS = 150;
 function runInstance(db: TempDb, tg: FakeTelegram, runMs: number): { ready: Promise<void>; exit: Promise<number> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./fixtures/instance.ts', import.meta.url).pathname, db.url, tg.token, tg.apiRoot, String(runMs)],
+    [
+      '--import',
+      'tsx',
+      new URL('./fixtures/instance.ts', import.meta.url).pathname,
+      db.url,
+      tg.token,
+      tg.apiRoot,
+      String(runMs),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = new Promise<void>((resolve, reject) => {
@@ -69,8 +77,13 @@ describe('two scheduler processes on one database file', () => {
     const dups = [...texts].filter(([, n]) => n > 1);
     assert.deepEqual(dups, [], 'no occurrence was posted twice');
     assert.equal(texts.size, JOBS, 'every occurrence was posted');
-    const claimers = await store.query("SELECT claimed_by, COUNT(*) AS n FROM job_runs WHERE status = 'delivered' GROUP BY 1");
-    assert.equal(claimers.reduce((sum, r) => sum + Number(r.n), 0), JOBS);
+    const claimers = await store.query(
+      "SELECT claimed_by, COUNT(*) AS n FROM job_runs WHERE status = 'delivered' GROUP BY 1",
+    );
+    assert.equal(
+      claimers.reduce((sum, r) => sum + Number(r.n), 0),
+      JOBS,
+    );
     assert.equal(claimers.length, 2, `both processes fired some occurrences: ${JSON.stringify(claimers)}`);
   });
 });

@@ -36,7 +36,9 @@ describe('store', () => {
     await store.close();
 
     const again = await createStore({ url, migrations: testMigrations });
-    const versions = (await again.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
+    const versions = (await again.query('SELECT version FROM schema_migrations ORDER BY version')).map(
+      (r) => r.version,
+    );
     assert.deepEqual(versions, [1, 2]);
     assert.equal((await again.get('SELECT count(*) AS n FROM t'))?.n, 1);
     await again.close();
@@ -86,10 +88,7 @@ describe('store', () => {
     ]);
     assert.equal(results.length, 2);
     await assert.rejects(
-      store.batch([
-        { sql: 'INSERT INTO t (id, v) VALUES (3, 3)' },
-        { sql: 'INSERT INTO t (id, v) VALUES (1, 1)' },
-      ]),
+      store.batch([{ sql: 'INSERT INTO t (id, v) VALUES (3, 3)' }, { sql: 'INSERT INTO t (id, v) VALUES (1, 1)' }]),
       StoreError,
     );
     assert.equal((await store.get('SELECT count(*) AS n FROM t'))?.n, 2, 'a failed batch is atomic');

@@ -32,7 +32,13 @@ const schema: Migration[] = [
   },
 ];
 
-async function open(name: string, extra: { statementCacheSize?: number; log?: { warn: (...a: unknown[]) => void; info: (...a: unknown[]) => void } } = {}): Promise<{ store: Store; path: string }> {
+async function open(
+  name: string,
+  extra: {
+    statementCacheSize?: number;
+    log?: { warn: (...a: unknown[]) => void; info: (...a: unknown[]) => void };
+  } = {},
+): Promise<{ store: Store; path: string }> {
   const path = tempFile(name);
   const store = await createStore({ url: `file:${path}`, migrations: schema, ...(extra as object) });
   return { store, path };
@@ -92,7 +98,10 @@ describe('local store engine', () => {
 
   it('keeps the cache bounded and warns (without the literals) when SQL texts vary', async () => {
     const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
-    const log = { warn: (obj: unknown, msg?: unknown) => warnings.push({ obj: obj as Record<string, unknown>, msg: String(msg) }), info: () => {} };
+    const log = {
+      warn: (obj: unknown, msg?: unknown) => warnings.push({ obj: obj as Record<string, unknown>, msg: String(msg) }),
+      info: () => {},
+    };
     const { store } = await open('bounded.db', { statementCacheSize: 8, log });
     try {
       for (let i = 0; i < 50; i++) {
@@ -149,7 +158,13 @@ describe('local store engine', () => {
     const { store } = await open('values.db');
     try {
       const blob = new Uint8Array([0, 1, 2, 250, 255]);
-      const r = await store.run('INSERT INTO items (id, name, n, x, data) VALUES (?, ?, ?, ?, ?)', [42, 'blob', true, 1.5, blob]);
+      const r = await store.run('INSERT INTO items (id, name, n, x, data) VALUES (?, ?, ?, ?, ?)', [
+        42,
+        'blob',
+        true,
+        1.5,
+        blob,
+      ]);
       assert.equal(r.lastInsertRowid, 42n);
       const row = await store.get('SELECT id, name, n, x, data, NULL AS empty FROM items WHERE id = ?', [42]);
       assert.deepEqual(Object.keys(row ?? {}), ['id', 'name', 'n', 'x', 'data', 'empty']);
@@ -181,7 +196,11 @@ describe('local store engine', () => {
       await store.write(async (tx) => {
         await tx.run("INSERT INTO items (id, name) VALUES (20, 'pending')");
         seenInside = (await store.get('SELECT count(*) AS c FROM items WHERE id = 20'))?.c;
-        assert.equal((await tx.query('SELECT count(*) AS c FROM items WHERE id = 20'))[0]?.c, 1, 'the transaction sees its own row');
+        assert.equal(
+          (await tx.query('SELECT count(*) AS c FROM items WHERE id = 20'))[0]?.c,
+          1,
+          'the transaction sees its own row',
+        );
       });
       assert.equal(seenInside, 0);
       assert.equal((await store.get('SELECT count(*) AS c FROM items WHERE id = 20'))?.c, 1);
@@ -195,7 +214,10 @@ describe('local store engine', () => {
     const canary = 'CANARY-7f3a91-do-not-keep';
     try {
       await store.batch(
-        Array.from({ length: 20 }, (_, i) => ({ sql: 'INSERT INTO items (id, name) VALUES (?, ?)', args: [100 + i, `${canary} ${i} ${'x'.repeat(200)}`] })),
+        Array.from({ length: 20 }, (_, i) => ({
+          sql: 'INSERT INTO items (id, name) VALUES (?, ?)',
+          args: [100 + i, `${canary} ${i} ${'x'.repeat(200)}`],
+        })),
       );
       await store.checkpoint();
       assert.ok(readFileSync(path).includes(canary), 'the canary is on disk before the delete');

@@ -62,14 +62,19 @@ describe('store over a remote libSQL server (Hrana over HTTP)', () => {
       );
 
       const again = await createStore({ url: fake.url, authToken: TOKEN, migrations });
-      const versions = (await again.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
+      const versions = (await again.query('SELECT version FROM schema_migrations ORDER BY version')).map(
+        (r) => r.version,
+      );
       assert.deepEqual(
         versions,
         migrations.map((m) => m.version).sort((a, b) => a - b),
       );
       await again.close();
       const secondRun = fake.requests.slice(firstRunRequests);
-      assert.ok(!secondRun.some((r) => r.sql.some((s) => /^BEGIN IMMEDIATE/.test(s))), 'the second start applies nothing');
+      assert.ok(
+        !secondRun.some((r) => r.sql.some((s) => /^BEGIN IMMEDIATE/.test(s))),
+        'the second start applies nothing',
+      );
 
       const local = tempPath('local.db');
       const localStore = await createStore({ url: `file:${local}`, migrations });
@@ -127,7 +132,10 @@ describe('store over a remote libSQL server (Hrana over HTTP)', () => {
         /boom/,
       );
       const txRequests = fake.requests.slice(before);
-      assert.ok(txRequests.length >= 3, `BEGIN, the read and ROLLBACK were separate HTTP requests (${txRequests.length})`);
+      assert.ok(
+        txRequests.length >= 3,
+        `BEGIN, the read and ROLLBACK were separate HTTP requests (${txRequests.length})`,
+      );
       assert.ok(
         txRequests.some((r) => r.sql.includes('ROLLBACK') && r.withBaton),
         'ROLLBACK went to the same stream',
@@ -335,21 +343,30 @@ describe('store over a remote libSQL server (Hrana over HTTP)', () => {
 
 describe('fake sqld speaks Hrana over HTTP like sqld', () => {
   type Json = Record<string, unknown>;
-  async function pipeline(fake: FakeSqld, body: Json, version = 2): Promise<{ status: number; json?: Json; text?: string }> {
+  async function pipeline(
+    fake: FakeSqld,
+    body: Json,
+    version = 2,
+  ): Promise<{ status: number; json?: Json; text?: string }> {
     const res = await fetch(`${fake.url}/v${version}/pipeline`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
     });
     const type = res.headers.get('content-type') ?? '';
-    return type.includes('json') ? { status: res.status, json: (await res.json()) as Json } : { status: res.status, text: await res.text() };
+    return type.includes('json')
+      ? { status: res.status, json: (await res.json()) as Json }
+      : { status: res.status, text: await res.text() };
   }
   const results = (r: { json?: Json }): Json[] => (r.json?.results ?? []) as Json[];
   const exec = (sql: string, args: unknown[] = []) => ({ type: 'execute', stmt: { sql, args, want_rows: true } });
 
   it('encodes typed values, answers version probes and 404s what it does not implement', async () => {
     await withFake(async (fake) => {
-      const r = await pipeline(fake, { baton: null, requests: [exec("SELECT 1 AS i, 1.5 AS f, 'x' AS t, x'00ff' AS b, NULL AS n"), { type: 'close' }] });
+      const r = await pipeline(fake, {
+        baton: null,
+        requests: [exec("SELECT 1 AS i, 1.5 AS f, 'x' AS t, x'00ff' AS b, NULL AS n"), { type: 'close' }],
+      });
       assert.equal(r.status, 200);
       assert.equal(r.json?.baton, null, 'a closed stream returns no baton');
       const result = results(r)[0] as { response: { result: { cols: Json[]; rows: Json[][] } } };
@@ -378,13 +395,20 @@ describe('fake sqld speaks Hrana over HTTP like sqld', () => {
       const reused = await pipeline(fake, { baton, requests: [exec('SELECT 1')] }, 3);
       assert.equal(reused.status, 400);
       assert.match(reused.text ?? '', /already been used/);
-      const forged = await pipeline(fake, { baton: `${String(second.json?.baton).slice(0, -2)}xx`, requests: [exec('SELECT 1')] });
+      const forged = await pipeline(fake, {
+        baton: `${String(second.json?.baton).slice(0, -2)}xx`,
+        requests: [exec('SELECT 1')],
+      });
       assert.equal(forged.status, 400);
       assert.match(forged.text ?? '', /invalid baton/);
       const v2 = await pipeline(fake, { baton: null, requests: [{ type: 'get_autocommit' }] }, 2);
       assert.equal(v2.status, 400, 'get_autocommit needs Hrana 3');
       assert.equal(fake.openStreams(), 1, 'a refused baton leaves the stream it names alone (as in sqld)');
-      const closed = await pipeline(fake, { baton: second.json?.baton, requests: [exec('ROLLBACK'), { type: 'close' }] }, 3);
+      const closed = await pipeline(
+        fake,
+        { baton: second.json?.baton, requests: [exec('ROLLBACK'), { type: 'close' }] },
+        3,
+      );
       assert.equal(closed.status, 200, 'the latest baton still works');
       assert.equal(fake.openStreams(), 0);
     });
@@ -401,13 +425,32 @@ describe('fake sqld speaks Hrana over HTTP like sqld', () => {
             { stmt: { sql: 'INSERT INTO b VALUES (1)' }, condition: { type: 'ok', step: 1 } },
             { stmt: { sql: 'INSERT INTO b VALUES (2)' }, condition: { type: 'ok', step: 2 } },
             { stmt: { sql: 'INSERT INTO b VALUES (3)' }, condition: { type: 'error', step: 2 } },
-            { stmt: { sql: 'SELECT count(*) FROM b' }, condition: { type: 'and', conds: [{ type: 'ok', step: 4 }, { type: 'not', cond: { type: 'ok', step: 3 } }] } },
+            {
+              stmt: { sql: 'SELECT count(*) FROM b' },
+              condition: {
+                type: 'and',
+                conds: [
+                  { type: 'ok', step: 4 },
+                  { type: 'not', cond: { type: 'ok', step: 3 } },
+                ],
+              },
+            },
           ],
         },
       };
-      const r = await pipeline(fake, { baton: null, requests: [batch, { type: 'describe', sql: 'SELECT x FROM b WHERE x > :min AND x < ?' }, { type: 'sequence', sql: 'INSERT INTO b VALUES (9); INSERT INTO b VALUES (1);' }, { type: 'close' }] });
+      const r = await pipeline(fake, {
+        baton: null,
+        requests: [
+          batch,
+          { type: 'describe', sql: 'SELECT x FROM b WHERE x > :min AND x < ?' },
+          { type: 'sequence', sql: 'INSERT INTO b VALUES (9); INSERT INTO b VALUES (1);' },
+          { type: 'close' },
+        ],
+      });
       const [batchResult, describeResult, sequenceResult] = results(r);
-      const res = (batchResult as { response: { result: { step_results: (Json | null)[]; step_errors: (Json | null)[] } } }).response.result;
+      const res = (
+        batchResult as { response: { result: { step_results: (Json | null)[]; step_errors: (Json | null)[] } } }
+      ).response.result;
       assert.deepEqual(
         res.step_results.map((x) => x !== null),
         [true, true, false, false, true, true],

@@ -204,10 +204,13 @@ export async function startBot(options: StartBotOptions): Promise<ChildBot> {
   const waitMs = options.waitForPollMs ?? (telegram ? 15_000 : 0);
   if (waitMs > 0) {
     const polled = telegram
-      ? telegram.waitFor(() => telegram.calls.some((c) => c.method === 'getUpdates' && c.at >= startedAt) || exitInfo !== undefined, {
-          timeoutMs: waitMs,
-          label: 'bot starts polling',
-        })
+      ? telegram.waitFor(
+          () => telegram.calls.some((c) => c.method === 'getUpdates' && c.at >= startedAt) || exitInfo !== undefined,
+          {
+            timeoutMs: waitMs,
+            label: 'bot starts polling',
+          },
+        )
       : waitForLog(/getUpdates|polling|started/i, waitMs).then(() => true);
     polled.catch(() => undefined); // a late rejection after `exited` won the race is not an error
     try {

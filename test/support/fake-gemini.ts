@@ -52,7 +52,10 @@ export type RequestKind = 'generate' | 'stream' | 'embed' | 'countTokens';
  * A fault for the next request of one kind, applied before anything else (key checked, body parsed):
  * an HTTP error status, a reset connection, or a stall of `ms` before answering normally (a client timeout).
  */
-export type InjectedFault = { type: 'status'; status: number; message?: string } | { type: 'reset' } | { type: 'hang'; ms: number };
+export type InjectedFault =
+  | { type: 'status'; status: number; message?: string }
+  | { type: 'reset' }
+  | { type: 'hang'; ms: number };
 
 export interface RecordedRequest {
   kind: RequestKind;
@@ -125,7 +128,10 @@ export interface FakeGemini {
   /** Clears log, queues, handler and injected failures. */
   reset(): void;
   waitFor<T>(fn: () => Ready<T>, options?: { timeoutMs?: number; label?: string }): Promise<T>;
-  waitForRequests(count: number, options?: { kind?: RequestKind | 'generateOrStream'; timeoutMs?: number }): Promise<RecordedRequest[]>;
+  waitForRequests(
+    count: number,
+    options?: { kind?: RequestKind | 'generateOrStream'; timeoutMs?: number },
+  ): Promise<RecordedRequest[]>;
   close(): Promise<void>;
 }
 
@@ -156,7 +162,11 @@ export type EmbeddingConcepts = Map<string, { token: string; weight: number }>;
  * Deterministic unit vector: each word hashed into 4 signed buckets, summed, L2-normalised. A word listed in
  * `concepts` contributes its concept's token (with the concept's weight) instead of itself.
  */
-export function fakeEmbedding(text: string, dimensions = DEFAULT_EMBEDDING_DIMENSIONS, concepts?: EmbeddingConcepts): number[] {
+export function fakeEmbedding(
+  text: string,
+  dimensions = DEFAULT_EMBEDDING_DIMENSIONS,
+  concepts?: EmbeddingConcepts,
+): number[] {
   const v = new Array<number>(dimensions).fill(0);
   for (const w of embeddingWords(text)) {
     const concept = concepts?.get(w);
@@ -295,7 +305,8 @@ function validateContents(contents: unknown, issuedSignatures: Map<string, strin
   // The "current turn" starts after the last user content that carries text (not function responses).
   let start = 0;
   contents.forEach((c, i) => {
-    if (isRecord(c) && (c.role ?? 'user') === 'user' && partsOf(c).some((p) => typeof p.text === 'string')) start = i + 1;
+    if (isRecord(c) && (c.role ?? 'user') === 'user' && partsOf(c).some((p) => typeof p.text === 'string'))
+      start = i + 1;
   });
   for (let i = start; i < contents.length; i++) {
     partsOf(contents[i]).forEach((part, position) => {
@@ -405,7 +416,8 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     } else {
       events = [[...(textEvents[0] ?? []), ...callParts]];
     }
-    const outputChars = textChunks.join('').length + callParts.reduce((n, p) => n + JSON.stringify(p.functionCall).length, 0);
+    const outputChars =
+      textChunks.join('').length + callParts.reduce((n, p) => n + JSON.stringify(p.functionCall).length, 0);
     const promptTokenCount = reply.usage?.promptTokenCount ?? tokens(charsOf(req.contents) + req.systemText.length);
     const candidatesTokenCount = reply.usage?.candidatesTokenCount ?? tokens(outputChars);
     const responseId = Math.random().toString(36).slice(2, 14);
@@ -469,14 +481,23 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     changed();
   }
 
-  function record(kind: RequestKind, model: string, apiVersion: string, body: Record<string, unknown>, headers: IncomingMessage['headers']): RecordedRequest {
+  function record(
+    kind: RequestKind,
+    model: string,
+    apiVersion: string,
+    body: Record<string, unknown>,
+    headers: IncomingMessage['headers'],
+  ): RecordedRequest {
     const rawContents = Array.isArray(body.contents) ? body.contents : [];
-    const contents: Content[] = rawContents.map((c): Content => (typeof c === 'string' ? { role: 'user', parts: [{ text: c }] } : (c as Content)));
+    const contents: Content[] = rawContents.map(
+      (c): Content => (typeof c === 'string' ? { role: 'user', parts: [{ text: c }] } : (c as Content)),
+    );
     const tools = Array.isArray(body.tools) ? body.tools : [];
     const toolNames: string[] = [];
     for (const tool of tools) {
       if (!isRecord(tool) || !Array.isArray(tool.functionDeclarations)) continue;
-      for (const decl of tool.functionDeclarations) if (isRecord(decl) && typeof decl.name === 'string') toolNames.push(decl.name);
+      for (const decl of tool.functionDeclarations)
+        if (isRecord(decl) && typeof decl.name === 'string') toolNames.push(decl.name);
     }
     let lastUserText = '';
     for (const c of contents) {
@@ -528,7 +549,10 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     };
     const kind = m ? methods[m[3] ?? ''] : undefined;
     if (!m || !kind) {
-      return sendGoogleError(res, { status: 404, message: `Requested entity was not found: ${req.method} ${url.pathname}` });
+      return sendGoogleError(res, {
+        status: 404,
+        message: `Requested entity was not found: ${req.method} ${url.pathname}`,
+      });
     }
     if (req.method !== 'POST') return sendGoogleError(res, { status: 405, message: 'Method not allowed' });
     const key = req.headers['x-goog-api-key'] ?? url.searchParams.get('key') ?? '';
@@ -553,7 +577,11 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     const fault = kindFaults.get(kind)?.shift();
     if (fault) {
       recorded.fault = fault.type === 'status' ? `status ${fault.status}` : fault.type;
-      if (fault.type === 'status') return respondError(recorded, res, { status: fault.status, ...(fault.message ? { message: fault.message } : {}) });
+      if (fault.type === 'status')
+        return respondError(recorded, res, {
+          status: fault.status,
+          ...(fault.message ? { message: fault.message } : {}),
+        });
       if (fault.type === 'reset') {
         req.socket.resetAndDestroy();
         changed();
@@ -577,10 +605,16 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     const single = m[3] === 'embedContent';
     const items = single ? [body] : Array.isArray(body.requests) ? body.requests : undefined;
     if (!items || items.length === 0) {
-      return respondError(recorded, res, { status: 400, message: '* BatchEmbedContentsRequest.requests: requests is empty' });
+      return respondError(recorded, res, {
+        status: 400,
+        message: '* BatchEmbedContentsRequest.requests: requests is empty',
+      });
     }
     const embeddings = items.map((item, i) => {
-      const dims = isRecord(item) && typeof item.outputDimensionality === 'number' ? item.outputDimensionality : DEFAULT_EMBEDDING_DIMENSIONS;
+      const dims =
+        isRecord(item) && typeof item.outputDimensionality === 'number'
+          ? item.outputDimensionality
+          : DEFAULT_EMBEDDING_DIMENSIONS;
       return { values: embeddingOf(recorded.texts[i] ?? '', dims) };
     });
     recorded.status = 200;
@@ -598,8 +632,16 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
   const baseUrl = await listen(server);
 
   const describe = (): string => {
-    const recent = requests.slice(-10).map((r) => `  ${r.kind} ${r.model} -> ${r.status || 'pending'}: ${JSON.stringify(r.lastUserText.slice(0, 120))}`);
-    return ['Fake Gemini requests (recent):', ...(recent.length ? recent : ['  (none)']), `  queued replies: ${fake.pendingReplies()}`].join('\n');
+    const recent = requests
+      .slice(-10)
+      .map(
+        (r) => `  ${r.kind} ${r.model} -> ${r.status || 'pending'}: ${JSON.stringify(r.lastUserText.slice(0, 120))}`,
+      );
+    return [
+      'Fake Gemini requests (recent):',
+      ...(recent.length ? recent : ['  (none)']),
+      `  queued replies: ${fake.pendingReplies()}`,
+    ].join('\n');
   };
 
   const fake: FakeGemini = {
@@ -625,7 +667,8 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       const weight = opts.weight ?? 2;
       concepts = new Map();
       groups.forEach((group, i) => {
-        for (const word of group) for (const w of embeddingWords(word)) concepts.set(w, { token: `concept#${i}:${group.join('|')}`, weight });
+        for (const word of group)
+          for (const w of embeddingWords(word)) concepts.set(w, { token: `concept#${i}:${group.join('|')}`, weight });
       });
     },
     setEmbedding(text, values) {
@@ -679,7 +722,11 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       const kind = opts.kind;
       const select = (): RecordedRequest[] =>
         requests.filter((r) =>
-          kind === undefined ? true : kind === 'generateOrStream' ? r.kind === 'generate' || r.kind === 'stream' : r.kind === kind,
+          kind === undefined
+            ? true
+            : kind === 'generateOrStream'
+              ? r.kind === 'generate' || r.kind === 'stream'
+              : r.kind === kind,
         );
       return fake.waitFor(() => (select().length >= count ? select() : undefined), {
         timeoutMs: opts.timeoutMs ?? 5000,

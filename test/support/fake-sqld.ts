@@ -329,7 +329,8 @@ function classify(tokens: Token[]): Classified | undefined {
   const first = w(0);
   if (first === 'EXPLAIN') return { ...base, isExplain: true, isReadonly: true };
   if (first === 'SELECT' || first === 'VALUES') return { ...base, isReadonly: true };
-  if (first === 'BEGIN' || first === 'COMMIT' || first === 'END' || first === 'ROLLBACK') return { ...base, isReadonly: true };
+  if (first === 'BEGIN' || first === 'COMMIT' || first === 'END' || first === 'ROLLBACK')
+    return { ...base, isReadonly: true };
   if (first === 'SAVEPOINT' || first === 'RELEASE') return base;
   if (first === 'INSERT' || first === 'REPLACE') return { ...base, isIud: true, isInsert: true };
   if (first === 'UPDATE' || first === 'DELETE') return { ...base, isIud: true };
@@ -378,13 +379,15 @@ function classify(tokens: Token[]): Classified | undefined {
 // Values and errors
 
 function valueFromProto(v: unknown): null | bigint | number | string | Buffer {
-  if (typeof v !== 'object' || v === null) throw new ProtocolError('Could not deserialize JSON request body: invalid value');
+  if (typeof v !== 'object' || v === null)
+    throw new ProtocolError('Could not deserialize JSON request body: invalid value');
   const value = v as Record<string, unknown>;
   switch (value.type) {
     case 'null':
       return null;
     case 'integer':
-      if (typeof value.value !== 'string' && typeof value.value !== 'number') throw new ProtocolError('invalid integer value');
+      if (typeof value.value !== 'string' && typeof value.value !== 'number')
+        throw new ProtocolError('invalid integer value');
       return BigInt(value.value);
     case 'float':
       if (typeof value.value !== 'number') throw new ProtocolError('invalid float value');
@@ -396,7 +399,9 @@ function valueFromProto(v: unknown): null | bigint | number | string | Buffer {
       if (typeof value.base64 !== 'string') throw new ProtocolError('invalid blob value');
       return Buffer.from(value.base64, 'base64');
     default:
-      throw new ProtocolError(`Could not deserialize JSON request body: unknown value type ${JSON.stringify(value.type)}`);
+      throw new ProtocolError(
+        `Could not deserialize JSON request body: unknown value type ${JSON.stringify(value.type)}`,
+      );
   }
 }
 
@@ -405,7 +410,11 @@ function valueToProto(v: unknown): ProtoValue {
   if (typeof v === 'bigint') return { type: 'integer', value: v.toString() };
   if (typeof v === 'number') return { type: 'float', value: v };
   if (typeof v === 'string') return { type: 'text', value: v };
-  if (v instanceof Uint8Array) return { type: 'blob', base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64').replace(/=+$/, '') };
+  if (v instanceof Uint8Array)
+    return {
+      type: 'blob',
+      base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64').replace(/=+$/, ''),
+    };
   throw new Error(`fake-sqld: unexpected column value ${String(v)}`);
 }
 
@@ -541,7 +550,8 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
       streams.set(s.id, s);
       return s;
     }
-    if (typeof baton !== 'string') throw new ProtocolError('Could not deserialize JSON request body: baton must be a string');
+    if (typeof baton !== 'string')
+      throw new ProtocolError('Could not deserialize JSON request body: baton must be a string');
     const { id, seq } = decodeBaton(baton);
     if (expired.has(id)) throw new StreamExpiredError();
     const s = streams.get(id);
@@ -570,20 +580,25 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
   }
 
   function executeStmt(s: Stream, stmt: ProtoStmt, executed: string[]): StmtResult {
-    if (typeof stmt !== 'object' || stmt === null) throw new ProtocolError('Could not deserialize JSON request body: stmt');
+    if (typeof stmt !== 'object' || stmt === null)
+      throw new ProtocolError('Could not deserialize JSON request body: stmt');
     const conn = connOf(s);
     const sql = resolveSql(s, stmt.sql, stmt.sql_id);
     executed.push(sql);
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
-    if (statements.length > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+    if (statements.length > 1)
+      throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
     const only = statements[0] as { text: string; tokens: Token[] };
     const kind = classify(only.tokens);
     if (!kind) throw new StmtError(`SQL string could not be parsed: unsupported statement: ${sql}`, 'SQL_PARSE_ERROR');
     const args = stmt.args ?? [];
     const named = stmt.named_args ?? [];
     if (args.length > 0 && named.length > 0) {
-      throw new StmtError('Specifying both positional and named arguments is not supported', 'ARGS_BOTH_POSITIONAL_AND_NAMED');
+      throw new StmtError(
+        'Specifying both positional and named arguments is not supported',
+        'ARGS_BOTH_POSITIONAL_AND_NAMED',
+      );
     }
     let params: unknown[] | Record<string, unknown>;
     if (named.length > 0) {
@@ -645,14 +660,20 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
       case 'or':
         return cond.conds.some((c) => evalCond(c, results, conn, version));
       case 'is_autocommit':
-        if (version < 3) throw new ProtocolError('The `is_autocommit` condition is only supported in Hrana 3 and higher');
+        if (version < 3)
+          throw new ProtocolError('The `is_autocommit` condition is only supported in Hrana 3 and higher');
         return !conn.inTransaction;
       default:
         throw new ProtocolError(`Unknown batch condition ${JSON.stringify((cond as { type: unknown }).type)}`);
     }
   }
 
-  function executeBatch(s: Stream, batch: { steps?: { stmt: ProtoStmt; condition?: ProtoCond | null }[] }, executed: string[], version: number) {
+  function executeBatch(
+    s: Stream,
+    batch: { steps?: { stmt: ProtoStmt; condition?: ProtoCond | null }[] },
+    executed: string[],
+    version: number,
+  ) {
     const conn = connOf(s);
     const steps = batch?.steps;
     if (!Array.isArray(steps)) throw new ProtocolError('Could not deserialize JSON request body: batch.steps');
@@ -717,7 +738,8 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
     const conn = connOf(s);
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
-    if (statements.length > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+    if (statements.length > 1)
+      throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
     const only = statements[0] as { text: string; tokens: Token[] };
     const kind = classify(only.tokens);
     if (!kind) throw new StmtError(`SQL string could not be parsed: unsupported statement: ${sql}`, 'SQL_PARSE_ERROR');
@@ -765,13 +787,22 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
           executeSequence(s, resolveSql(s, req.sql, req.sql_id), executed);
           return { type: 'ok', response: { type: 'sequence' } };
         case 'describe':
-          return { type: 'ok', response: { type: 'describe', result: describe(s, resolveSql(s, req.sql, req.sql_id)) } };
+          return {
+            type: 'ok',
+            response: { type: 'describe', result: describe(s, resolveSql(s, req.sql, req.sql_id)) },
+          };
         case 'store_sql': {
           const id = req.sql_id;
-          if (typeof id !== 'number' || typeof req.sql !== 'string') throw new ProtocolError('Could not deserialize JSON request body: store_sql');
+          if (typeof id !== 'number' || typeof req.sql !== 'string')
+            throw new ProtocolError('Could not deserialize JSON request body: store_sql');
           if (s.sqls.has(id)) throw new ProtocolError(`SQL text with id ${id} already exists`);
-          if (s.sqls.size >= 50) throw new StmtError(`The server already stores ${s.sqls.size} SQL texts, it cannot store more`, 'SQL_STORE_TOO_MANY');
-          if (Buffer.byteLength(req.sql) > 5000) throw new StmtError('The statement is too large to be stored', 'SQL_STORE_TOO_LARGE');
+          if (s.sqls.size >= 50)
+            throw new StmtError(
+              `The server already stores ${s.sqls.size} SQL texts, it cannot store more`,
+              'SQL_STORE_TOO_MANY',
+            );
+          if (Buffer.byteLength(req.sql) > 5000)
+            throw new StmtError('The statement is too large to be stored', 'SQL_STORE_TOO_LARGE');
           s.sqls.set(id, req.sql);
           return { type: 'ok', response: { type: 'store_sql' } };
         }
@@ -779,10 +810,13 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
           if (typeof req.sql_id === 'number') s.sqls.delete(req.sql_id);
           return { type: 'ok', response: { type: 'close_sql' } };
         case 'get_autocommit':
-          if (version < 3) throw new ProtocolError('The `get_autocommit` request is only supported in Hrana 3 and higher');
+          if (version < 3)
+            throw new ProtocolError('The `get_autocommit` request is only supported in Hrana 3 and higher');
           return { type: 'ok', response: { type: 'get_autocommit', is_autocommit: !connOf(s).inTransaction } };
         default:
-          throw new ProtocolError(`Could not deserialize JSON request body: unknown request type ${JSON.stringify(type)}`);
+          throw new ProtocolError(
+            `Could not deserialize JSON request body: unknown request type ${JSON.stringify(type)}`,
+          );
       }
     } catch (err) {
       if (err instanceof StmtError) {
@@ -811,7 +845,17 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const method = req.method ?? 'GET';
-    const record: FakeSqldRequest = { method, path, status: 0, withBaton: false, batonReturned: false, types: [], sql: [], errors: [], at: Date.now() };
+    const record: FakeSqldRequest = {
+      method,
+      path,
+      status: 0,
+      withBaton: false,
+      batonReturned: false,
+      types: [],
+      sql: [],
+      errors: [],
+      at: Date.now(),
+    };
     requests.push(record);
     const reply = (status: number, body: unknown, contentType?: string): void => {
       record.status = status;
@@ -855,7 +899,9 @@ export async function createFakeSqld(options: FakeSqldOptions): Promise<FakeSqld
       return reply(400, (err as Error).message, 'text/plain');
     }
     try {
-      const results = (parsed.requests as Record<string, unknown>[]).map((r) => handleRequest(stream, r ?? {}, version, record));
+      const results = (parsed.requests as Record<string, unknown>[]).map((r) =>
+        handleRequest(stream, r ?? {}, version, record),
+      );
       let baton: string | null = null;
       if (stream.conn) {
         baton = encodeBaton(stream);

@@ -493,9 +493,11 @@ function validateReplyMarkup(markup: unknown): InlineKeyboardMarkup | undefined 
   const rows = markup.inline_keyboard;
   if (!Array.isArray(rows)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
   for (const row of rows) {
-    if (!Array.isArray(row)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+    if (!Array.isArray(row))
+      throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
     for (const button of row) {
-      if (!isRecord(button)) throw badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+      if (!isRecord(button))
+        throw badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
       if (typeof button.text !== 'string') {
         throw badRequest(`can't parse inline keyboard button: Field "text" must be of type String`);
       }
@@ -721,7 +723,9 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     if (state.blocked) {
       throw new TgError(
         403,
-        state.chat.type === 'private' ? 'Forbidden: bot was blocked by the user' : 'Forbidden: bot was kicked from the group chat',
+        state.chat.type === 'private'
+          ? 'Forbidden: bot was blocked by the user'
+          : 'Forbidden: bot was kicked from the group chat',
       );
     }
   }
@@ -732,7 +736,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     if (id === undefined) return undefined;
     const target = state.messages.get(id);
     if (!target || target.deleted) {
-      const allow = optBool(p, 'allow_sending_without_reply') || (params ? optBool(params, 'allow_sending_without_reply') : false);
+      const allow =
+        optBool(p, 'allow_sending_without_reply') || (params ? optBool(params, 'allow_sending_without_reply') : false);
       if (allow) return undefined;
       throw badRequest('message to be replied not found');
     }
@@ -741,9 +746,18 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     return copy;
   }
 
-  function storeMessage(state: ChatState, stored: Omit<StoredMessage, 'message'>, fields: Record<string, unknown>): StoredMessage {
+  function storeMessage(
+    state: ChatState,
+    stored: Omit<StoredMessage, 'message'>,
+    fields: Record<string, unknown>,
+  ): StoredMessage {
     const messageId = state.nextMessageId++;
-    const message: Record<string, unknown> = { message_id: messageId, ...fields, chat: clone(state.chat), date: stored.date };
+    const message: Record<string, unknown> = {
+      message_id: messageId,
+      ...fields,
+      chat: clone(state.chat),
+      date: stored.date,
+    };
     if (stored.topicId !== undefined) {
       message.message_thread_id = stored.topicId;
       if (state.chat.type === 'supergroup' && state.chat.is_forum) message.is_topic_message = true;
@@ -755,13 +769,18 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     return full;
   }
 
-  function findEditable(p: Record<string, unknown>, action: 'edit' | 'delete'): { state: ChatState; stored: StoredMessage } {
-    if (p.inline_message_id !== undefined) throw badRequest(action === 'edit' ? 'message to edit not found' : 'message to delete not found');
+  function findEditable(
+    p: Record<string, unknown>,
+    action: 'edit' | 'delete',
+  ): { state: ChatState; stored: StoredMessage } {
+    if (p.inline_message_id !== undefined)
+      throw badRequest(action === 'edit' ? 'message to edit not found' : 'message to delete not found');
     const state = chatFromPayload(p);
     const id = optNumber(p, 'message_id');
     if (id === undefined) throw badRequest('message identifier is not specified');
     const stored = state.messages.get(id);
-    if (!stored || stored.deleted) throw badRequest(action === 'edit' ? 'message to edit not found' : 'message to delete not found');
+    if (!stored || stored.deleted)
+      throw badRequest(action === 'edit' ? 'message to edit not found' : 'message to delete not found');
     return { state, stored };
   }
 
@@ -802,7 +821,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     const n = nextFileNumber++;
     const fileId = `FAKE${(opts.kind ?? 'file').toUpperCase()}-${n}-${Math.random().toString(36).slice(2, 10)}`;
     const ext = opts.fileName?.split('.').pop();
-    const filePath = opts.filePath ?? `${opts.kind ?? 'documents'}/file_${n}${ext && ext !== opts.fileName ? `.${ext}` : ''}`;
+    const filePath =
+      opts.filePath ?? `${opts.kind ?? 'documents'}/file_${n}${ext && ext !== opts.fileName ? `.${ext}` : ''}`;
     const stored: StoredFile = {
       fileId,
       fileUniqueId: `U${n}${Math.random().toString(36).slice(2, 8)}`,
@@ -833,7 +853,11 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       if (/^https?:\/\//.test(value)) {
         const name = value.split('/').pop() || 'file';
         const ext = name.split('.').pop()?.toLowerCase() ?? '';
-        return registerFile(new Uint8Array(0), { fileName: name, mimeType: MIME_BY_EXT[ext] ?? 'application/octet-stream', kind });
+        return registerFile(new Uint8Array(0), {
+          fileName: name,
+          mimeType: MIME_BY_EXT[ext] ?? 'application/octet-stream',
+          kind,
+        });
       }
       throw badRequest('wrong file identifier/HTTP URL specified');
     }
@@ -1000,7 +1024,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     const formatted = formatOrThrow(raw, p, field === 'text' ? 'entities' : 'caption_entities');
     if (field === 'text' && formatted.text === '') throw badRequest('message text is empty');
     if (field === 'text' && formatted.text.length > MAX_TEXT_LENGTH) throw badRequest('message is too long');
-    if (field === 'caption' && formatted.text.length > MAX_CAPTION_LENGTH) throw badRequest('message caption is too long');
+    if (field === 'caption' && formatted.text.length > MAX_CAPTION_LENGTH)
+      throw badRequest('message caption is too long');
     const inline = validateReplyMarkup(p.reply_markup);
     if (
       formatted.text === stored.text &&
@@ -1048,11 +1073,15 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     getWebhookInfo: () => ({ url: webhookUrl, has_custom_certificate: false, pending_update_count: queue.length }),
     getUpdates: async (p, signal) => {
       if (webhookUrl) {
-        throw new TgError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+        throw new TgError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
       }
       const limit = Math.min(100, Math.max(1, optNumber(p, 'limit') ?? 100));
       const timeout = Math.max(0, optNumber(p, 'timeout') ?? 0);
-      if (Array.isArray(p.allowed_updates)) allowedUpdates = p.allowed_updates.filter((x): x is string => typeof x === 'string');
+      if (Array.isArray(p.allowed_updates))
+        allowedUpdates = p.allowed_updates.filter((x): x is string => typeof x === 'string');
       confirm(optNumber(p, 'offset'));
       currentPoll?.conflict();
       currentPoll = undefined;
@@ -1077,7 +1106,10 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
         currentPoll = poll;
       });
       if (conflicted) {
-        throw new TgError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running');
+        throw new TgError(
+          409,
+          'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+        );
       }
       return availableUpdates(limit);
     },
@@ -1208,7 +1240,9 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       else shortDescriptions.set(optString(p, 'language_code') ?? '', text);
       return true;
     },
-    getMyShortDescription: (p) => ({ short_description: shortDescriptions.get(optString(p, 'language_code') ?? '') ?? '' }),
+    getMyShortDescription: (p) => ({
+      short_description: shortDescriptions.get(optString(p, 'language_code') ?? '') ?? '',
+    }),
     setMyName: () => true,
     setChatMenuButton: () => true,
     getFile: (p) => {
@@ -1229,7 +1263,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       const id = typeof raw === 'number' ? raw : undefined;
       const state = id !== undefined ? chats.get(id) : undefined;
       if (!state) {
-        if (typeof raw === 'string') return { ...clone(chatFromPayload(p).chat), accent_color_id: 0, max_reaction_count: 11 };
+        if (typeof raw === 'string')
+          return { ...clone(chatFromPayload(p).chat), accent_color_id: 0, max_reaction_count: 11 };
         throw badRequest('chat not found');
       }
       return { ...clone(state.chat), accent_color_id: 0, max_reaction_count: 11, accepted_gift_types: {} };
@@ -1238,7 +1273,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       const state = chatFromPayload(p);
       const userId = optNumber(p, 'user_id');
       if (userId === undefined) throw badRequest('user not found');
-      const status = state.members.get(userId) ?? (userId === botId && state.chat.type !== 'private' ? 'administrator' : 'member');
+      const status =
+        state.members.get(userId) ?? (userId === botId && state.chat.type !== 'private' ? 'administrator' : 'member');
       const user: User =
         userId === botId ? clone(botUser) : { id: userId, is_bot: false, first_name: state.chat.first_name ?? 'User' };
       return { status, user };
@@ -1323,9 +1359,14 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       if (fault) {
         servedDownloadFaults.push(`status ${fault.status}`);
         changed();
-        return sendJson(res, fault.status, { ok: false, error_code: fault.status, description: defaultDescription(fault.status) });
+        return sendJson(res, fault.status, {
+          ok: false,
+          error_code: fault.status,
+          description: defaultDescription(fault.status),
+        });
       }
-      if (fileMatch[1] !== token) return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      if (fileMatch[1] !== token)
+        return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const file = filesByPath.get(decodeURIComponent(fileMatch[2] ?? ''));
       if (!file) return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.byteLength });
@@ -1414,7 +1455,15 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
 
   // ---------------------------------------------------------------- test driver
 
-  function userFor(input: { userId?: number; chatId: number; firstName?: string; lastName?: string; username?: string; languageCode?: string; isBot?: boolean }): User {
+  function userFor(input: {
+    userId?: number;
+    chatId: number;
+    firstName?: string;
+    lastName?: string;
+    username?: string;
+    languageCode?: string;
+    isBot?: boolean;
+  }): User {
     const user: User = {
       id: input.userId ?? (input.chatId > 0 ? input.chatId : DEFAULT_GROUP_USER_ID),
       is_bot: input.isBot ?? false,
@@ -1428,13 +1477,22 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
 
   function describeChat(state: ChatState, max = 12): string {
     const lines: string[] = [];
-    const entries = state.order.slice(-max).map((id) => state.messages.get(id)).filter((s) => s !== undefined);
+    const entries = state.order
+      .slice(-max)
+      .map((id) => state.messages.get(id))
+      .filter((s) => s !== undefined);
     for (const s of entries) {
-      const flags = [s.deleted ? 'deleted' : '', s.edits > 0 ? `edits=${s.edits}` : '', s.topicId !== undefined ? `topic=${s.topicId}` : '']
+      const flags = [
+        s.deleted ? 'deleted' : '',
+        s.edits > 0 ? `edits=${s.edits}` : '',
+        s.topicId !== undefined ? `topic=${s.topicId}` : '',
+      ]
         .filter(Boolean)
         .join(',');
       const text = s.text.length > 300 ? `${s.text.slice(0, 300)}…` : s.text;
-      lines.push(`    #${String(s.message.message_id)} ${s.from}${flags ? ` [${flags}]` : ''}: ${JSON.stringify(text)}`);
+      lines.push(
+        `    #${String(s.message.message_id)} ${s.from}${flags ? ` [${flags}]` : ''}: ${JSON.stringify(text)}`,
+      );
     }
     const drafts = state.drafts.slice(-3).map((d) => `    draft ${d.draftId}: ${JSON.stringify(d.text.slice(0, 120))}`);
     return [`  chat ${state.chat.id} (${state.chat.type}):`, ...lines, ...drafts].join('\n');
@@ -1485,7 +1543,11 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       let kind: TranscriptEntry['kind'] = 'text';
       const body = input.text ?? input.caption;
       const entities = input.entities ?? (body !== undefined ? detectEntities(body) : []);
-      const isMedia = input.photo !== undefined || input.document !== undefined || input.voice !== undefined || input.audio !== undefined;
+      const isMedia =
+        input.photo !== undefined ||
+        input.document !== undefined ||
+        input.voice !== undefined ||
+        input.audio !== undefined;
       if (isMedia) {
         const caption = input.caption ?? input.text;
         if (caption !== undefined) {
@@ -1494,7 +1556,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
           text = caption;
         }
       } else {
-        if (input.text === undefined && input.extra === undefined) throw new Error('sendUserMessage: give text, a media field or extra');
+        if (input.text === undefined && input.extra === undefined)
+          throw new Error('sendUserMessage: give text, a media field or extra');
         if (input.text !== undefined) {
           fields.text = input.text;
           text = input.text;
@@ -1516,7 +1579,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
           return size;
         });
         const largest = input.photo.at(-1);
-        if (largest) photo = { fileId: largest.fileId, ...(largest.fileSize !== undefined ? { size: largest.fileSize } : {}) };
+        if (largest)
+          photo = { fileId: largest.fileId, ...(largest.fileSize !== undefined ? { size: largest.fileSize } : {}) };
       }
       if (input.document) {
         kind = 'document';
@@ -1529,7 +1593,12 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
         };
         if (d.fileSize !== undefined) doc.file_size = d.fileSize;
         fields.document = doc;
-        document = { fileId: d.fileId, fileName: d.fileName, mimeType: d.mimeType, ...(d.fileSize !== undefined ? { size: d.fileSize } : {}) };
+        document = {
+          fileId: d.fileId,
+          fileName: d.fileName,
+          mimeType: d.mimeType,
+          ...(d.fileSize !== undefined ? { size: d.fileSize } : {}),
+        };
       }
       if (input.voice) {
         kind = 'voice';
@@ -1561,7 +1630,8 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       let replyToMessageId: number | undefined;
       if (input.replyToMessageId !== undefined) {
         const target = state.messages.get(input.replyToMessageId);
-        if (!target) throw new Error(`sendUserMessage: message ${input.replyToMessageId} not found in chat ${input.chatId}`);
+        if (!target)
+          throw new Error(`sendUserMessage: message ${input.replyToMessageId} not found in chat ${input.chatId}`);
         const copy = clone(target.message);
         delete copy.reply_to_message;
         fields.reply_to_message = copy;
@@ -1614,8 +1684,10 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     pressButton(input) {
       const state = chats.get(input.chatId);
       const stored = state?.messages.get(input.messageId);
-      if (!state || !stored) throw new Error(`pressButton: message ${input.messageId} not found in chat ${input.chatId}`);
-      if (stored.deleted) throw new Error(`pressButton: message ${input.messageId} in chat ${input.chatId} was deleted`);
+      if (!state || !stored)
+        throw new Error(`pressButton: message ${input.messageId} not found in chat ${input.chatId}`);
+      if (stored.deleted)
+        throw new Error(`pressButton: message ${input.messageId} in chat ${input.chatId} was deleted`);
       const id = `${botId}${String(nextCallbackId++).padStart(6, '0')}`;
       callbackQueries.set(id, { answered: false });
       const query: CallbackQuery = {
@@ -1745,12 +1817,10 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
     waitForBotMessage(chatId, predicate, opts) {
       const o: WaitForBotMessageOptions = typeof opts === 'number' ? { timeoutMs: opts } : (opts ?? {});
       const since = o.since ?? 'lastUserMessage';
-      const after = since === 'any' ? 0 : since === 'lastUserMessage' ? (chats.get(chatId)?.lastUserMessageId ?? 0) : since;
+      const after =
+        since === 'any' ? 0 : since === 'lastUserMessage' ? (chats.get(chatId)?.lastUserMessageId ?? 0) : since;
       return fake.waitFor(
-        () =>
-          fake
-            .botMessages(chatId, o.topicId)
-            .find((m) => m.messageId > after && (predicate ? predicate(m) : true)),
+        () => fake.botMessages(chatId, o.topicId).find((m) => m.messageId > after && (predicate ? predicate(m) : true)),
         { timeoutMs: o.timeoutMs ?? 5000, label: `bot message in chat ${chatId} after #${after}` },
       );
     },

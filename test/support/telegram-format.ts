@@ -95,7 +95,9 @@ export function parseHtml(s: string, options: { strictAmpersand?: boolean } = {}
         continue;
       }
       if (strictAmpersand) {
-        return fail(`Unsupported HTML entity at byte offset ${byteOffset(s, i)}: escape '&' as &amp; (fake strict mode)`);
+        return fail(
+          `Unsupported HTML entity at byte offset ${byteOffset(s, i)}: escape '&' as &amp; (fake strict mode)`,
+        );
       }
       result += c;
       i++;
@@ -339,7 +341,8 @@ export function parseMarkdownV2(s: string): FormatResult {
           break;
       }
     }
-    const reservedError = (): FormatResult => fail(`Character '${c}' is reserved and must be escaped with the preceding '\\'`);
+    const reservedError = (): FormatResult =>
+      fail(`Character '${c}' is reserved and must be escaped with the preceding '\\'`);
     if (!isEnd) {
       const bytePos = byteOffset(s, i);
       let type: MdType;
@@ -574,7 +577,7 @@ export function formatText(
     if (mode === 'html') parsed = parseHtml(text, options);
     else if (mode === 'markdownv2') parsed = parseMarkdownV2(text);
     else if (mode === 'markdown') parsed = parseMarkdown(text);
-    else return { ok: false, error: "unsupported parse_mode" };
+    else return { ok: false, error: 'unsupported parse_mode' };
     if (!parsed.ok) return { ok: false, error: `can't parse entities: ${parsed.error}` };
   }
   if (!parsed.ok) return parsed;

@@ -79,7 +79,8 @@ export function renderChat(record: ChatRecord, options: RenderOptions = {}): str
   const bot = options.botName ?? 'Bot';
   const isPrivate = record.chatType === 'private';
   const userLabel = (userId: number | undefined, fallback?: string): string =>
-    options.userName?.(userId) ?? (isPrivate ? 'You' : ((userId !== undefined ? record.names[userId] : undefined) ?? fallback ?? 'User'));
+    options.userName?.(userId) ??
+    (isPrivate ? 'You' : ((userId !== undefined ? record.names[userId] : undefined) ?? fallback ?? 'User'));
 
   const byId = new Map(record.messages.map((m) => [m.messageId, m]));
   const pressesOf = new Map<number, ButtonPress[]>();
@@ -120,7 +121,10 @@ export function renderChat(record: ChatRecord, options: RenderOptions = {}): str
     text =
       typeof pattern === 'string'
         ? text.split(pattern).join(replacement)
-        : text.replace(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`), replacement);
+        : text.replace(
+            new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`),
+            replacement,
+          );
   }
   return text;
 }

@@ -61,12 +61,17 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     GEMINI_BASE_URL: options.gemini.baseUrl,
     ALLOWED_USER_IDS: options.allowedUserIds.join(','),
     CONFIG_DIR: resolve(repoRoot, 'config'),
-    ...(options.webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret } : {}),
+    ...(options.webhook
+      ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret }
+      : {}),
   });
   const config: Config =
     options.llmTimeoutMs === undefined
       ? loaded
-      : { ...loaded, roster: { ...loaded.roster, limits: { ...loaded.roster.limits, llmTimeoutMs: options.llmTimeoutMs } } };
+      : {
+          ...loaded,
+          roster: { ...loaded.roster, limits: { ...loaded.roster.limits, llmTimeoutMs: options.llmTimeoutMs } },
+        };
   const fatal: Error[] = [];
   const app = createApp({
     config,
@@ -99,4 +104,3 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     },
   };
 }
-

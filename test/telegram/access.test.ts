@@ -132,7 +132,9 @@ test('owner mode: two simultaneous claims with the pairing code produce exactly 
   try {
     const code = await h.users.issuePairingCode();
     assert.ok(code);
-    const results = await Promise.all([301, 302, 303, 304].map((id) => h.users.claimOwner({ id, first_name: `u${id}` }, code)));
+    const results = await Promise.all(
+      [301, 302, 303, 304].map((id) => h.users.claimOwner({ id, first_name: `u${id}` }, code)),
+    );
     assert.equal(results.filter((r) => r.won).length, 1);
     const owners = await h.store.query(`SELECT id FROM users WHERE access = 'owner'`);
     assert.equal(owners.length, 1);
@@ -174,7 +176,11 @@ test('owner mode: revocation is sticky (no new request) until the owner lets the
     const notice = await h.tg.waitForBotMessage(STRANGER);
     assert.match(notice.text, /private assistant/);
     await h.fe.dispatcher.idle();
-    assert.equal(h.tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length, 0, 'no fresh access request');
+    assert.equal(
+      h.tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length,
+      0,
+      'no fresh access request',
+    );
     assert.equal((await h.users.get(STRANGER))?.access, 'revoked');
 
     h.tg.sendUserMessage({ chatId: OWNER, text: '/users' });
@@ -239,7 +245,11 @@ test('access prompts expire after 24 hours (injected clock): Approve then does n
     // Writing again makes a fresh request (a new prompt), which the owner can approve.
     h.tg.sendUserMessage({ chatId: STRANGER, text: 'hello again', firstName: 'Nick' });
     await h.tg.waitForBotMessage(STRANGER, (m) => /asked its owner/.test(m.text));
-    const fresh = await h.tg.waitForBotMessage(OWNER, (m) => /would like to use/.test(m.text) && m.messageId > prompt.messageId, { since: 'any' });
+    const fresh = await h.tg.waitForBotMessage(
+      OWNER,
+      (m) => /would like to use/.test(m.text) && m.messageId > prompt.messageId,
+      { since: 'any' },
+    );
     await press(h, OWNER, fresh.messageId, dataOf(fresh, /Approve/), OWNER);
     await h.tg.waitForBotMessage(STRANGER, (m) => /You're in/.test(m.text), { since: 'any' });
     assert.equal(await h.users.isServed(STRANGER), true);

@@ -63,7 +63,14 @@ test('/new starts a new thread and confirms; /help lists the commands', async ()
   const h = await startInbound({
     allowedUserIds: [U],
     memory: (store) => {
-      const llm = createGeminiLlm({ apiKey: gemini.apiKey, baseUrl: gemini.baseUrl, defaultTimeoutMs: 5000, retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, clock: systemClock, log });
+      const llm = createGeminiLlm({
+        apiKey: gemini.apiKey,
+        baseUrl: gemini.baseUrl,
+        defaultTimeoutMs: 5000,
+        retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 10 },
+        clock: systemClock,
+        log,
+      });
       return createMemory({ store, llm, clock: systemClock, ids: createIdGen(), log, models: { chat: 'm' } });
     },
   });
@@ -77,7 +84,8 @@ test('/new starts a new thread and confirms; /help lists the commands', async ()
     const help = await h.tg.waitForBotMessage(U);
     for (const c of ['/start', '/help', '/new', '/settings', '/stop']) assert.ok(help.text.includes(c), c);
     const registered = h.tg.commands().map((c) => c.command);
-    for (const c of ['start', 'help', 'new', 'settings', 'stop', 'users']) assert.ok(registered.includes(c), `setMyCommands has ${c}`);
+    for (const c of ['start', 'help', 'new', 'settings', 'stop', 'users'])
+      assert.ok(registered.includes(c), `setMyCommands has ${c}`);
   } finally {
     await h.close();
     await gemini.close();

@@ -68,7 +68,11 @@ describe('markdownToHtml', () => {
     const html = markdownToHtml(CORPUS);
     const parsed = accepted(html);
     const tags = new Set([...html.matchAll(/<\/?([a-z-]+)/g)].map((m) => m[1]));
-    for (const tag of tags) assert.ok(['b', 'i', 's', 'code', 'pre', 'a', 'blockquote', 'tg-spoiler'].includes(tag!), `unexpected tag ${tag}`);
+    for (const tag of tags)
+      assert.ok(
+        ['b', 'i', 's', 'code', 'pre', 'a', 'blockquote', 'tg-spoiler'].includes(tag!),
+        `unexpected tag ${tag}`,
+      );
     const text = parsed.text;
     // Headings become bold, emphasis nests.
     assert.match(html, /^<b>Weekly plan<\/b>/);
@@ -80,13 +84,19 @@ describe('markdownToHtml', () => {
     assert.ok(text.includes('with <, & and > outside'), "text.includes('with <, & and > outside')");
     assert.ok(text.includes('Entities: & <tag> 😀 ©'), "text.includes('Entities: & <tag> \ud83d\ude00 \u00a9')");
     // Code fence with language.
-    assert.match(html, /<pre><code class="language-python">def f\(a, b\):\n {4}return a &lt; b and &quot;x&quot; &amp; 1<\/code><\/pre>/);
+    assert.match(
+      html,
+      /<pre><code class="language-python">def f\(a, b\):\n {4}return a &lt; b and &quot;x&quot; &amp; 1<\/code><\/pre>/,
+    );
     const pre = parsed.entities.find((e) => e.type === 'pre' && e.language === 'python');
     assert.ok(pre, 'pre entity with language');
     // Links: quotes and ampersands survive in the URL; relative links stay visible as text.
     const urls = parsed.entities.filter((e) => e.type === 'text_link').map((e) => e.url);
     assert.ok(urls.includes('https://example.com/?q="a"&b=1'), `urls: ${urls.join(' ')}`);
-    assert.ok(urls.includes('https://auto.example.org/x?y=1&z=2'), "urls.includes('https://auto.example.org/x?y=1&z=2')");
+    assert.ok(
+      urls.includes('https://auto.example.org/x?y=1&z=2'),
+      "urls.includes('https://auto.example.org/x?y=1&z=2')",
+    );
     assert.ok(urls.includes('https://example.com/d.png'), 'images become links');
     assert.ok(text.includes('relative (/docs)'), "text.includes('relative (/docs)')");
     // Lists: numbers, bullets, indentation for nesting.
@@ -96,14 +106,23 @@ describe('markdownToHtml', () => {
     assert.equal(parsed.entities.filter((e) => e.type === 'blockquote').length, 1);
     assert.ok(text.includes('and a nested quote'), "text.includes('and a nested quote')");
     // Raw HTML is shown literally, never interpreted.
-    assert.ok(text.includes('<div class="x">not a tag</div> <script>alert(1)</script> <b>bold?</b>'), "text.includes('<div class=\"x\">not a tag</div> <script>alert(1)</script> <b>bold?</b>')");
-    assert.ok(text.includes('<table><tr><td>block html</td></tr></table>'), "text.includes('<table><tr><td>block html</td></tr></table>')");
+    assert.ok(
+      text.includes('<div class="x">not a tag</div> <script>alert(1)</script> <b>bold?</b>'),
+      'text.includes(\'<div class="x">not a tag</div> <script>alert(1)</script> <b>bold?</b>\')',
+    );
+    assert.ok(
+      text.includes('<table><tr><td>block html</td></tr></table>'),
+      "text.includes('<table><tr><td>block html</td></tr></table>')",
+    );
   });
 
   it('renders GFM tables as an aligned monospace block', () => {
     const html = markdownToHtml('| Item | Qty |\n|---|--:|\n| Tea | 2 |\n| Coffee beans | 10 |');
     const parsed = accepted(html);
-    assert.ok(html.startsWith('<pre>') && html.endsWith('</pre>'), "html.startsWith('<pre>') && html.endsWith('</pre>')");
+    assert.ok(
+      html.startsWith('<pre>') && html.endsWith('</pre>'),
+      "html.startsWith('<pre>') && html.endsWith('</pre>')",
+    );
     const lines = parsed.text.split('\n');
     assert.deepEqual(lines, ['Item         │ Qty', '─────────────┼────', 'Tea          │   2', 'Coffee beans │  10']);
   });
@@ -135,12 +154,17 @@ describe('splitHtml / splitPlain', () => {
     for (const [i, chunk] of chunks.entries()) {
       const parsed = accepted(chunk);
       assert.ok(parsed.text.length <= 4096, `chunk ${i} visible ${parsed.text.length}`);
-      if (i > 0 && i < chunks.length - 1) assert.ok(chunk.startsWith('<pre><code class="language-ts">'), `chunk ${i} re-opened`);
+      if (i > 0 && i < chunks.length - 1)
+        assert.ok(chunk.startsWith('<pre><code class="language-ts">'), `chunk ${i} re-opened`);
       if (i < chunks.length - 1) assert.ok(chunk.endsWith('</code></pre>'), `chunk ${i} closed`);
     }
     // Code lines are never cut in the middle when a line break is available.
     const allLines = chunks.flatMap((c) => accepted(c).text.split('\n')).filter((l) => l !== '');
-    for (const line of allLines) assert.ok(line === 'Intro.' || line === 'Outro.' || /^let v\d+ = a < b && c > d; \/\/ line \d+$/.test(line), line);
+    for (const line of allLines)
+      assert.ok(
+        line === 'Intro.' || line === 'Outro.' || /^let v\d+ = a < b && c > d; \/\/ line \d+$/.test(line),
+        line,
+      );
     assert.equal(squash(chunks.map((c) => htmlToPlain(c)).join('')), squash(htmlToPlain(html)));
   });
 
@@ -168,7 +192,10 @@ describe('splitHtml / splitPlain', () => {
     const words = splitPlain('alpha beta gamma delta epsilon', 12);
     assert.deepEqual(words, ['alpha beta', 'gamma delta', 'epsilon']);
     const surrogates = splitPlain('😀'.repeat(10), 5);
-    assert.ok(surrogates.every((c) => c.length <= 5 && !/[\uD800-\uDBFF]$/.test(c)), "surrogates.every((c) => c.length <= 5 && !/[\\uD800-\\uDBFF]$/.test(c))");
+    assert.ok(
+      surrogates.every((c) => c.length <= 5 && !/[\uD800-\uDBFF]$/.test(c)),
+      'surrogates.every((c) => c.length <= 5 && !/[\\uD800-\\uDBFF]$/.test(c))',
+    );
     assert.equal(surrogates.join(''), '😀'.repeat(10));
   });
 
@@ -194,10 +221,21 @@ describe('Markdown through the outbox to the fake Bot API', () => {
 
   function outbox() {
     const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
-    const limiter = createRateLimiter({ clock: systemClock, privatePerSec: 1000, globalPerSec: 1000, groupPerMin: 60_000 });
+    const limiter = createRateLimiter({
+      clock: systemClock,
+      privatePerSec: 1000,
+      globalPerSec: 1000,
+      groupPerMin: 60_000,
+    });
     return {
       limiter,
-      outbox: createTelegramOutbox({ api: bot.api, store, clock: systemClock, log: pino({ level: 'silent' }), limiter }),
+      outbox: createTelegramOutbox({
+        api: bot.api,
+        store,
+        clock: systemClock,
+        log: pino({ level: 'silent' }),
+        limiter,
+      }),
     };
   }
 
@@ -214,7 +252,7 @@ describe('Markdown through the outbox to the fake Bot API', () => {
       );
     }
     const md = sections.join('\n\n');
-    assert.ok(md.length >= 10_000, "md.length >= 10_000");
+    assert.ok(md.length >= 10_000, 'md.length >= 10_000');
     const d = await box.send({ chatId }, { text: md });
     assert.ok(d.ok, JSON.stringify(d));
     const messages = fake.botMessages(chatId);
@@ -222,7 +260,7 @@ describe('Markdown through the outbox to the fake Bot API', () => {
     assert.ok(messages.length >= 3, `10 KB answer split into ${messages.length}`);
     for (const m of messages) {
       assert.equal(m.parseMode, 'HTML');
-      assert.ok(m.text.length <= 4096, "m.text.length <= 4096");
+      assert.ok(m.text.length <= 4096, 'm.text.length <= 4096');
     }
     const expected = htmlToPlain(markdownToHtml(md));
     assert.equal(squash(messages.map((m) => m.text).join('')), squash(expected));

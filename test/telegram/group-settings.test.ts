@@ -33,7 +33,13 @@ describe('group settings', () => {
   });
 
   const send = (userId: number, text: string, replyToMessageId?: number) =>
-    inbound.tg.sendUserMessage({ chatId: GROUP, userId, text, chatType: 'supergroup', ...(replyToMessageId ? { replyToMessageId } : {}) });
+    inbound.tg.sendUserMessage({
+      chatId: GROUP,
+      userId,
+      text,
+      chatType: 'supergroup',
+      ...(replyToMessageId ? { replyToMessageId } : {}),
+    });
 
   it('an admin replies with a city; a name that is no zone gets a clear answer; a member cannot change it', async () => {
     send(MEMBER, '/settings');
@@ -47,12 +53,21 @@ describe('group settings', () => {
 
     send(ADMIN, 'Atlantis', picker.messageId);
     const bad = await inbound.tg.waitForBotMessage(GROUP, (m) => m.text.startsWith("I couldn't find a time zone"));
-    assert.equal(bad.text, 'I couldn\'t find a time zone for "Atlantis". Try a bigger city nearby or a zone name like Europe/Paris, or tap a button.');
-    assert.ok((bad.replyMarkup as { inline_keyboard: unknown[][] }).inline_keyboard.length > 0, 'with the zone buttons');
+    assert.equal(
+      bad.text,
+      'I couldn\'t find a time zone for "Atlantis". Try a bigger city nearby or a zone name like Europe/Paris, or tap a button.',
+    );
+    assert.ok(
+      (bad.replyMarkup as { inline_keyboard: unknown[][] }).inline_keyboard.length > 0,
+      'with the zone buttons',
+    );
 
     send(ADMIN, 'Lisbon', picker.messageId);
     const ok = await inbound.tg.waitForBotMessage(GROUP, (m) => m.text.startsWith('✅'));
-    assert.match(ok.text, /^✅ This group's time zone is now Europe\/Lisbon \(it's \d\d:\d\d there\)\. Reminders set here use it\.$/);
+    assert.match(
+      ok.text,
+      /^✅ This group's time zone is now Europe\/Lisbon \(it's \d\d:\d\d there\)\. Reminders set here use it\.$/,
+    );
     assert.equal(await settings.timezoneOf(GROUP), 'Europe/Lisbon');
 
     // A member's reply to the old question changes nothing (they were never asked).

@@ -17,8 +17,14 @@ const AT = `@${DEFAULT_BOT_USERNAME}`;
 
 test('a stranger mentioning the bot behind a running turn gets the short notice once, and no "⏳"', async () => {
   const gemini = await createFakeGemini();
-  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `re: ${req.lastUserText.slice(-12)}`, delayMs: 700 }));
-  const h = await startInbound({ allowedUserIds: [OWNER, ANN], chat: realChat(gemini), config: { queuedNoticeMs: 100 } });
+  gemini.setHandler((req) =>
+    req.kind === 'embed' ? undefined : { text: `re: ${req.lastUserText.slice(-12)}`, delayMs: 700 },
+  );
+  const h = await startInbound({
+    allowedUserIds: [OWNER, ANN],
+    chat: realChat(gemini),
+    config: { queuedNoticeMs: 100 },
+  });
   try {
     h.tg.sendUserMessage({ chatId: GROUP, userId: ANN, firstName: 'Ann', text: `${AT} first question` });
     await gemini.waitForRequests(1, { kind: 'generateOrStream' });
@@ -39,7 +45,10 @@ test('a stranger mentioning the bot behind a running turn gets the short notice 
       'no queued notice for a stranger',
     );
     assert.ok(!said.some((m) => m.replyToMessageId === eve.message?.message_id && m.messageId !== notice.messageId));
-    assert.ok(!gemini.generateCalls().some((r) => r.lastUserText.includes('who are you')), 'the stranger never reached the model');
+    assert.ok(
+      !gemini.generateCalls().some((r) => r.lastUserText.includes('who are you')),
+      'the stranger never reached the model',
+    );
   } finally {
     await h.close();
     await gemini.close();

@@ -24,7 +24,12 @@ test('groups: plain chatter is ignored; mention, reply to the bot and commands a
     const chatter = await h.store.query(`SELECT payload FROM updates WHERE payload LIKE '%secret plans%'`);
     assert.equal(chatter.length, 0, 'chatter not addressed to the bot is journaled as metadata only');
 
-    h.tg.sendUserMessage({ chatId: GROUP, userId: USER, text: 'and times three?', replyToMessageId: mentioned.messageId });
+    h.tg.sendUserMessage({
+      chatId: GROUP,
+      userId: USER,
+      text: 'and times three?',
+      replyToMessageId: mentioned.messageId,
+    });
     await h.tg.waitForBotMessage(GROUP, (m) => /times three/.test(m.text));
 
     h.tg.sendUserMessage({ chatId: GROUP, userId: USER, text: `/help@${DEFAULT_BOT_USERNAME}` });
@@ -39,15 +44,31 @@ test('groups: plain chatter is ignored; mention, reply to the bot and commands a
 
 test('forum topics: each topic is its own lane and the reply goes to the same topic', async () => {
   const gemini = await createFakeGemini();
-  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `topic answer: ${req.lastUserText.match(/T\d/)?.[0]}` }));
+  gemini.setHandler((req) =>
+    req.kind === 'embed' ? undefined : { text: `topic answer: ${req.lastUserText.match(/T\d/)?.[0]}` },
+  );
   const h = await startInbound({ allowedUserIds: [USER], chat: realChat(gemini) });
   try {
-    h.tg.sendUserMessage({ chatId: GROUP, userId: USER, topicId: 7, isForum: true, text: `@${DEFAULT_BOT_USERNAME} question T7` });
-    h.tg.sendUserMessage({ chatId: GROUP, userId: USER, topicId: 9, isForum: true, text: `@${DEFAULT_BOT_USERNAME} question T9` });
+    h.tg.sendUserMessage({
+      chatId: GROUP,
+      userId: USER,
+      topicId: 7,
+      isForum: true,
+      text: `@${DEFAULT_BOT_USERNAME} question T7`,
+    });
+    h.tg.sendUserMessage({
+      chatId: GROUP,
+      userId: USER,
+      topicId: 9,
+      isForum: true,
+      text: `@${DEFAULT_BOT_USERNAME} question T9`,
+    });
     await h.tg.waitFor(() => h.tg.botMessages(GROUP, 7).some((m) => m.text === 'topic answer: T7'));
     await h.tg.waitFor(() => h.tg.botMessages(GROUP, 9).some((m) => m.text === 'topic answer: T9'));
     assert.ok(!h.tg.botMessages(GROUP, 7).some((m) => m.text.includes('T9')));
-    const keys = (await h.store.query(`SELECT chat_key FROM updates WHERE kind = 'message' ORDER BY update_id`)).map((r) => r.chat_key);
+    const keys = (await h.store.query(`SELECT chat_key FROM updates WHERE kind = 'message' ORDER BY update_id`)).map(
+      (r) => r.chat_key,
+    );
     assert.deepEqual(keys, [`${GROUP}:7`, `${GROUP}:9`]);
   } finally {
     await h.close();

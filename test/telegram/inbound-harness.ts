@@ -8,7 +8,13 @@ import { createLogger } from '../../src/core/logger.ts';
 import type { ConversationMemory } from '../../src/core/memory.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
-import { type FeatureModule, type FrontEnd, type FrontEndConfig, createFrontEnd, createTelegramApi } from '../../src/telegram/front-end.ts';
+import {
+  type FeatureModule,
+  type FrontEnd,
+  type FrontEndConfig,
+  createFrontEnd,
+  createTelegramApi,
+} from '../../src/telegram/front-end.ts';
 import type { Journal } from '../../src/telegram/intake/journal.ts';
 import type { TurnControl } from '../../src/telegram/intake/turn-control.ts';
 import { type TelegramOutbox, createTelegramOutbox } from '../../src/telegram/outbox.ts';
@@ -76,9 +82,20 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const clock = systemClock;
   const api = createTelegramApi(tg.token, tg.apiRoot);
-  const limiter = createRateLimiter({ clock, privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 });
+  const limiter = createRateLimiter({
+    clock,
+    privatePerSec: 100,
+    groupPerMin: 1000,
+    globalPerSec: 1000,
+    lightIntervalMs: 1,
+  });
   const outbox = createTelegramOutbox({ api, store, clock, log, limiter, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
-  const users = createUsers({ store, clock: options.usersClock ?? clock, defaultTimezone: 'UTC', allowedUserIds: options.allowedUserIds ?? [] });
+  const users = createUsers({
+    store,
+    clock: options.usersClock ?? clock,
+    defaultTimezone: 'UTC',
+    allowedUserIds: options.allowedUserIds ?? [],
+  });
   const fatal: Error[] = [];
   const chatFactory = options.chat as ((parts: ChatParts) => FeatureModule) | undefined;
   const closers: (() => Promise<void>)[] = [];
@@ -100,7 +117,12 @@ export async function startInbound(options: InboundOptions = {}): Promise<Inboun
     outbox,
     ...(options.memory ? { memory: options.memory(store) } : {}),
     ...(options.features ? { features: options.features } : {}),
-    ...(chatFactory ? { chat: (p: { control: TurnControl; journal: Journal }) => chatFactory({ ...p, outbox, users, store, tg, onClose: (fn) => closers.push(fn) }) } : {}),
+    ...(chatFactory
+      ? {
+          chat: (p: { control: TurnControl; journal: Journal }) =>
+            chatFactory({ ...p, outbox, users, store, tg, onClose: (fn) => closers.push(fn) }),
+        }
+      : {}),
     onFatal: (e) => fatal.push(e),
   });
   const { port } = await fe.start();

@@ -12,15 +12,22 @@ function textOf(req: { lastUserText: string }): string {
 
 test('per-chat order under concurrency, and chats run in parallel', async () => {
   const gemini = await createFakeGemini();
-  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `answer to ${textOf(req).match(/[AB]\d/)?.[0]}`, delayMs: 300 }));
+  gemini.setHandler((req) =>
+    req.kind === 'embed' ? undefined : { text: `answer to ${textOf(req).match(/[AB]\d/)?.[0]}`, delayMs: 300 },
+  );
   const h = await startInbound({ allowedUserIds: [A, B], chat: realChat(gemini) });
   try {
     for (const t of ['A1', 'A2', 'A3']) h.tg.sendUserMessage({ chatId: A, text: `msg ${t}` });
     h.tg.sendUserMessage({ chatId: B, text: 'msg B1' });
-    await h.tg.waitFor(() => h.tg.botMessages(A).filter((m) => m.text.startsWith('answer')).length === 3, { timeoutMs: 10000 });
+    await h.tg.waitFor(() => h.tg.botMessages(A).filter((m) => m.text.startsWith('answer')).length === 3, {
+      timeoutMs: 10000,
+    });
     await h.tg.waitFor(() => h.tg.botMessages(B).some((m) => m.text === 'answer to B1'), { timeoutMs: 5000 });
     assert.deepEqual(
-      h.tg.botMessages(A).filter((m) => m.text.startsWith('answer')).map((m) => m.text),
+      h.tg
+        .botMessages(A)
+        .filter((m) => m.text.startsWith('answer'))
+        .map((m) => m.text),
       ['answer to A1', 'answer to A2', 'answer to A3'],
     );
     const gen = gemini.generateCalls();
@@ -28,7 +35,10 @@ test('per-chat order under concurrency, and chats run in parallel', async () => 
     // Chat A is sequential: A2's model call starts only after A1's answer (≥ 300 ms later).
     assert.ok(startOf('A2') - startOf('A1') >= 250, `A2 waited for A1 (${startOf('A2') - startOf('A1')} ms)`);
     // Chat B did not wait for chat A.
-    assert.ok(Math.abs(startOf('B1') - startOf('A1')) < 250, `B1 ran alongside A1 (${startOf('B1') - startOf('A1')} ms)`);
+    assert.ok(
+      Math.abs(startOf('B1') - startOf('A1')) < 250,
+      `B1 ran alongside A1 (${startOf('B1') - startOf('A1')} ms)`,
+    );
   } finally {
     await h.close();
     await gemini.close();
@@ -58,7 +68,13 @@ test('a duplicate update_id is journaled once and answered once', async () => {
   try {
     const raw = {
       update_id: 900001,
-      message: { message_id: 77, date: Math.floor(Date.now() / 1000), chat: { id: A, type: 'private', first_name: 'A' }, from: { id: A, is_bot: false, first_name: 'A' }, text: 'duplicate me' },
+      message: {
+        message_id: 77,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: A, type: 'private', first_name: 'A' },
+        from: { id: A, is_bot: false, first_name: 'A' },
+        text: 'duplicate me',
+      },
     };
     h.tg.enqueueUpdate(raw);
     h.tg.enqueueUpdate(raw);
@@ -81,11 +97,34 @@ test('a duplicate update_id is journaled once and answered once', async () => {
 test('unknown update kinds are journaled as ignored without errors', async () => {
   const h = await startInbound({ allowedUserIds: [A] });
   try {
-    h.tg.enqueueUpdate({ update_id: 800001, poll: { id: 'p1', question: 'q?', options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false } });
-    h.tg.enqueueUpdate({ update_id: 800002, message_reaction: { chat: { id: A, type: 'private' }, message_id: 1, date: 1, old_reaction: [], new_reaction: [] } });
+    h.tg.enqueueUpdate({
+      update_id: 800001,
+      poll: {
+        id: 'p1',
+        question: 'q?',
+        options: [],
+        total_voter_count: 0,
+        is_closed: false,
+        is_anonymous: true,
+        type: 'regular',
+        allows_multiple_answers: false,
+      },
+    });
+    h.tg.enqueueUpdate({
+      update_id: 800002,
+      message_reaction: {
+        chat: { id: A, type: 'private' },
+        message_id: 1,
+        date: 1,
+        old_reaction: [],
+        new_reaction: [],
+      },
+    });
     h.tg.sendUserMessage({ chatId: A, text: '/help' });
     await h.tg.waitForBotMessage(A);
-    const rows = await h.store.query(`SELECT update_id, kind, state, payload FROM updates WHERE update_id >= 800001 AND kind <> 'message' ORDER BY update_id`);
+    const rows = await h.store.query(
+      `SELECT update_id, kind, state, payload FROM updates WHERE update_id >= 800001 AND kind <> 'message' ORDER BY update_id`,
+    );
     assert.deepEqual(
       rows.map((r) => [r.kind, r.state]),
       [
@@ -109,7 +148,10 @@ test('/stop cancels a hanging turn and the reply says it stopped', async () => {
     await gemini.waitForRequests(1, { kind: 'generateOrStream' });
     h.tg.sendUserMessage({ chatId: A, text: '/stop' });
     await h.tg.waitForBotMessage(A, (m) => m.text === '⏹ Stopped.', { since: 'any' });
-    await h.tg.waitForBotMessage(A, (m) => /stopped/i.test(m.text) && m.text !== '⏹ Stopped.', { since: 'any', timeoutMs: 5000 });
+    await h.tg.waitForBotMessage(A, (m) => /stopped/i.test(m.text) && m.text !== '⏹ Stopped.', {
+      since: 'any',
+      timeoutMs: 5000,
+    });
     await h.fe.dispatcher.idle();
     assert.ok(!h.tg.botMessages(A).some((m) => m.text === 'too late'));
     const row = await h.store.get(`SELECT state FROM updates WHERE payload LIKE '%think very hard%'`);

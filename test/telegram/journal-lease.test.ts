@@ -10,7 +10,10 @@ import { tempDbUrl } from '../support/temp-db.ts';
 const LEASE = 60_000;
 
 function entry(updateId: number, chat = 1): IncomingEntry {
-  const update = { update_id: updateId, message: { message_id: updateId, date: 0, chat: { id: chat, type: 'private' }, text: `m${updateId}` } };
+  const update = {
+    update_id: updateId,
+    message: { message_id: updateId, date: 0, chat: { id: chat, type: 'private' }, text: `m${updateId}` },
+  };
   return { updateId, chatKey: String(chat), kind: 'message', update: update as unknown as Update, state: 'pending' };
 }
 
@@ -31,7 +34,13 @@ async function withDb(name: string, fn: (stores: [Store, Store]) => Promise<void
 test('a live owner keeps its rows: another instance claims nothing until the lease lapses without a heartbeat', async () => {
   await withDb('lease-expiry', async ([sa, sb]) => {
     const clock = createManualClock();
-    const opts = (store: Store, id: string): JournalOptions => ({ store, clock, instanceId: id, leaseMs: LEASE, hostKey: null });
+    const opts = (store: Store, id: string): JournalOptions => ({
+      store,
+      clock,
+      instanceId: id,
+      leaseMs: LEASE,
+      hostKey: null,
+    });
     const a = createJournal(opts(sa, 'A'));
     const b = createJournal(opts(sb, 'B'));
     await a.register();
@@ -86,22 +95,58 @@ test('rows of a dead process on the same machine are claimed at once; a live one
   await withDb('lease-dead-local', async ([sa, sb]) => {
     const clock = createManualClock();
     let aAlive = true;
-    const a = createJournal({ store: sa, clock, instanceId: 'A', leaseMs: LEASE, hostKey: 'host-1', pid: 111, isAlive: () => true });
-    const b = createJournal({ store: sb, clock, instanceId: 'B', leaseMs: LEASE, hostKey: 'host-1', pid: 222, isAlive: (pid) => pid !== 111 || aAlive });
-    const other = createJournal({ store: sb, clock, instanceId: 'C', leaseMs: LEASE, hostKey: 'host-2', pid: 333, isAlive: () => false });
+    const a = createJournal({
+      store: sa,
+      clock,
+      instanceId: 'A',
+      leaseMs: LEASE,
+      hostKey: 'host-1',
+      pid: 111,
+      isAlive: () => true,
+    });
+    const b = createJournal({
+      store: sb,
+      clock,
+      instanceId: 'B',
+      leaseMs: LEASE,
+      hostKey: 'host-1',
+      pid: 222,
+      isAlive: (pid) => pid !== 111 || aAlive,
+    });
+    const other = createJournal({
+      store: sb,
+      clock,
+      instanceId: 'C',
+      leaseMs: LEASE,
+      hostKey: 'host-2',
+      pid: 333,
+      isAlive: () => false,
+    });
     await a.register();
     await a.accept([entry(10)]);
     await a.markRunning(10);
     await b.register();
     await other.register();
     assert.deepEqual(await b.claim(), [], 'A is alive: B leaves its running update alone');
-    assert.deepEqual(await other.claim(), [], 'an instance on another machine cannot judge A by pid and waits for the lease');
+    assert.deepEqual(
+      await other.claim(),
+      [],
+      'an instance on another machine cannot judge A by pid and waits for the lease',
+    );
 
     aAlive = false; // SIGKILL: the pid is gone, the lease is still valid
     const taken = await b.claim();
-    assert.deepEqual(taken.map((e) => e.updateId), [10], 'B takes over the dead process’s update without waiting for the lease');
+    assert.deepEqual(
+      taken.map((e) => e.updateId),
+      [10],
+      'B takes over the dead process’s update without waiting for the lease',
+    );
     const instances = await sa.query('SELECT id FROM journal_instances ORDER BY id');
-    assert.deepEqual(instances.map((r) => r.id), ['B', 'C'], "the dead instance's record is removed with the takeover");
+    assert.deepEqual(
+      instances.map((r) => r.id),
+      ['B', 'C'],
+      "the dead instance's record is removed with the takeover",
+    );
   });
 });
 
@@ -124,7 +169,11 @@ test('a clean stop releases the leases, so the next instance resumes at once; ro
     const next = createJournal({ store: sb, clock, instanceId: 'N', leaseMs: LEASE, hostKey: null });
     await next.register();
     const taken = await next.claim();
-    assert.deepEqual(taken.map((e) => e.updateId), [5, 20, 21], 'released and owner-less rows are resumed at once, oldest first');
+    assert.deepEqual(
+      taken.map((e) => e.updateId),
+      [5, 20, 21],
+      'released and owner-less rows are resumed at once, oldest first',
+    );
     assert.equal(next.held(), 3, 'the new instance holds them');
   });
 });
@@ -143,7 +192,11 @@ test('instances scanning at the same moment split orphaned rows: each is claimed
     const c = createJournal({ store: sb, clock, instanceId: 'C', leaseMs: LEASE, hostKey: null });
     const [byB, byC] = await Promise.all([b.claim(), c.claim()]);
     const all = [...byB, ...byC].map((e) => e.updateId).sort((x, y) => x - y);
-    assert.deepEqual(all, Array.from({ length: 30 }, (_, i) => 100 + i), `every row claimed once (B ${byB.length}, C ${byC.length})`);
+    assert.deepEqual(
+      all,
+      Array.from({ length: 30 }, (_, i) => 100 + i),
+      `every row claimed once (B ${byB.length}, C ${byC.length})`,
+    );
     const owners = await sa.query(`SELECT owner, COUNT(*) AS n FROM updates GROUP BY owner ORDER BY owner`);
     assert.equal(
       owners.reduce((n, r) => n + Number(r.n), 0),

@@ -23,8 +23,13 @@ async function setup(maxFileBytes?: number) {
   gemini.setHandler((req) => {
     if (req.kind === 'embed') return undefined;
     // The router sees only a note about the files and delegates; the specialist gets the bytes inline.
-    if (req.toolNames.includes('agent_assistant')) return { functionCalls: [{ name: 'agent_assistant', args: { task: 'look at the file' } }] };
-    return { text: `seen ${inlineParts(req).map((p) => p.mimeType).join(',')}` };
+    if (req.toolNames.includes('agent_assistant'))
+      return { functionCalls: [{ name: 'agent_assistant', args: { task: 'look at the file' } }] };
+    return {
+      text: `seen ${inlineParts(req)
+        .map((p) => p.mimeType)
+        .join(',')}`,
+    };
   });
   const h = await startInbound({ allowedUserIds: [U], chat: realChat(gemini, maxFileBytes ? { maxFileBytes } : {}) });
   return {
@@ -42,18 +47,35 @@ test('photo (largest size), PDF and text documents and voice reach Gemini as inl
   try {
     const small = h.tg.addFile(Buffer.alloc(100, 1));
     const large = h.tg.addFile(Buffer.from('large-photo-bytes'));
-    h.tg.sendUserMessage({ chatId: U, photo: [{ fileId: small, fileSize: 100 }, { fileId: large, fileSize: 17 }], caption: 'what is this?' });
+    h.tg.sendUserMessage({
+      chatId: U,
+      photo: [
+        { fileId: small, fileSize: 100 },
+        { fileId: large, fileSize: 17 },
+      ],
+      caption: 'what is this?',
+    });
     await h.tg.waitForBotMessage(U, (m) => m.text === 'seen image/jpeg');
     const photoReq = gemini.generateCalls().at(-1)!;
     assert.equal(inlineParts(photoReq)[0]?.data, Buffer.from('large-photo-bytes').toString('base64'));
-    assert.ok(gemini.generateCalls().some((r) => r.lastUserText.includes('what is this?')), 'the caption is the text');
+    assert.ok(
+      gemini.generateCalls().some((r) => r.lastUserText.includes('what is this?')),
+      'the caption is the text',
+    );
 
     const pdf = h.tg.addFile(Buffer.from('%PDF-1.4 fake'), { fileName: 'a.pdf', mimeType: 'application/pdf' });
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: pdf, fileName: 'a.pdf', mimeType: 'application/pdf', fileSize: 13 } });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: pdf, fileName: 'a.pdf', mimeType: 'application/pdf', fileSize: 13 },
+    });
     await h.tg.waitForBotMessage(U, (m) => m.text === 'seen application/pdf');
 
     const code = h.tg.addFile('print("hi")\n', { fileName: 'x.py' });
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: code, fileName: 'x.py', mimeType: 'application/octet-stream' }, caption: 'review' });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: code, fileName: 'x.py', mimeType: 'application/octet-stream' },
+      caption: 'review',
+    });
     await h.tg.waitForBotMessage(U, (m) => m.text === 'seen text/plain');
 
     const voice = h.tg.addFile(Buffer.from('OggS....'));
@@ -68,7 +90,10 @@ test('oversized file: clear reply, no download, no Gemini call', async () => {
   const { gemini, h, close } = await setup();
   try {
     const big = h.tg.addFile('x', { size: 30 * 1024 * 1024 });
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: big, fileName: 'big.pdf', mimeType: 'application/pdf', fileSize: 30 * 1024 * 1024 } });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: big, fileName: 'big.pdf', mimeType: 'application/pdf', fileSize: 30 * 1024 * 1024 },
+    });
     const reply = await h.tg.waitForBotMessage(U);
     assert.match(reply.text, /30\.0 MB.*up to 14\.2 MB/);
     assert.equal(h.tg.callsOf('getFile').length, 0);
@@ -84,15 +109,25 @@ test('a file too big for one Gemini request (16 MB: 21 MB as base64) is refused 
     const size = 16 * 1024 * 1024;
     assert.ok(size > MAX_INLINE_FILE_BYTES && (size * 4) / 3 > GEMINI_INLINE_REQUEST_BYTES && size < 20 * 1024 * 1024);
     const big = h.tg.addFile('x', { size });
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: big, fileName: 'scan.pdf', mimeType: 'application/pdf', fileSize: size }, caption: 'read it' });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: big, fileName: 'scan.pdf', mimeType: 'application/pdf', fileSize: size },
+      caption: 'read it',
+    });
     const reply = await h.tg.waitForBotMessage(U);
-    assert.equal(reply.text, 'That file is 16.0 MB, but I can only read files up to 14.2 MB. Please send a smaller or compressed version.');
+    assert.equal(
+      reply.text,
+      'That file is 16.0 MB, but I can only read files up to 14.2 MB. Please send a smaller or compressed version.',
+    );
     assert.equal(h.tg.callsOf('getFile').length, 0, 'nothing downloaded');
     assert.equal(gemini.generateCalls().length, 0, 'no model call');
 
     // Just under the limit still goes through.
     const ok = h.tg.addFile(Buffer.alloc(1000, 1), { size: MAX_INLINE_FILE_BYTES });
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: ok, fileName: 'ok.pdf', mimeType: 'application/pdf', fileSize: MAX_INLINE_FILE_BYTES } });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: ok, fileName: 'ok.pdf', mimeType: 'application/pdf', fileSize: MAX_INLINE_FILE_BYTES },
+    });
     await h.tg.waitForBotMessage(U, (m) => m.text === 'seen application/pdf');
   } finally {
     await close();
@@ -117,11 +152,24 @@ test('stickers and unsupported documents get a clear reply without a model call'
   try {
     h.tg.sendUserMessage({
       chatId: U,
-      extra: { sticker: { file_id: 's1', file_unique_id: 's1u', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false } },
+      extra: {
+        sticker: {
+          file_id: 's1',
+          file_unique_id: 's1u',
+          type: 'regular',
+          width: 512,
+          height: 512,
+          is_animated: false,
+          is_video: false,
+        },
+      },
     });
     assert.match((await h.tg.waitForBotMessage(U)).text, /can't read stickers/);
     const zip = h.tg.addFile(Buffer.from('PK..'));
-    h.tg.sendUserMessage({ chatId: U, document: { fileId: zip, fileName: 'a.zip', mimeType: 'application/zip', fileSize: 4 } });
+    h.tg.sendUserMessage({
+      chatId: U,
+      document: { fileId: zip, fileName: 'a.zip', mimeType: 'application/zip', fileSize: 4 },
+    });
     assert.match((await h.tg.waitForBotMessage(U)).text, /can't open \.zip files/);
     assert.equal(gemini.generateCalls().length, 0);
   } finally {

@@ -8,7 +8,12 @@ import type { Delivery } from '../../src/core/outbox.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { outboxMigration } from '../../src/store/migrations/003-outbox.ts';
 import { type TelegramOutboxDeps, createTelegramOutbox } from '../../src/telegram/outbox.ts';
-import { type Grant, type RateLimiter, type RateLimiterOptions, createRateLimiter } from '../../src/telegram/rate-limiter.ts';
+import {
+  type Grant,
+  type RateLimiter,
+  type RateLimiterOptions,
+  createRateLimiter,
+} from '../../src/telegram/rate-limiter.ts';
 import { createFakeTelegram } from '../support/fake-telegram.ts';
 import { type ManualClock, createManualClock } from '../support/manual-clock.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
@@ -84,26 +89,47 @@ describe('outbox: send', () => {
     const { fake, outbox } = await setup({ textLimit: 200 });
     const user = fake.sendUserMessage({ chatId: 42, text: 'question' });
     const userMessageId = user.message?.message_id ?? 0;
-    const md = Array.from({ length: 12 }, (_, i) => `Paragraph **${i}** with some words to fill the line.`).join('\n\n');
-    const ids = ok(await outbox.send({ chatId: 42 }, { text: md, keyboard: [[{ text: 'Again', data: 'sys:retry:1' }]], replyTo: userMessageId }));
+    const md = Array.from({ length: 12 }, (_, i) => `Paragraph **${i}** with some words to fill the line.`).join(
+      '\n\n',
+    );
+    const ids = ok(
+      await outbox.send(
+        { chatId: 42 },
+        { text: md, keyboard: [[{ text: 'Again', data: 'sys:retry:1' }]], replyTo: userMessageId },
+      ),
+    );
     const bot = fake.botMessages(42);
-    assert.ok(bot.length >= 3, "bot.length >= 3");
+    assert.ok(bot.length >= 3, 'bot.length >= 3');
     assert.deepEqual(
       bot.map((m) => m.messageId),
       ids,
     );
     assert.equal(bot[0]?.replyToMessageId, userMessageId);
-    assert.ok(bot.slice(1).every((m) => m.replyToMessageId === undefined), "bot.slice(1).every((m) => m.replyToMessageId === undefined)");
-    assert.ok(bot.slice(0, -1).every((m) => m.replyMarkup === undefined), "bot.slice(0, -1).every((m) => m.replyMarkup === undefined)");
+    assert.ok(
+      bot.slice(1).every((m) => m.replyToMessageId === undefined),
+      'bot.slice(1).every((m) => m.replyToMessageId === undefined)',
+    );
+    assert.ok(
+      bot.slice(0, -1).every((m) => m.replyMarkup === undefined),
+      'bot.slice(0, -1).every((m) => m.replyMarkup === undefined)',
+    );
     assert.deepEqual(bot.at(-1)?.replyMarkup, { inline_keyboard: [[{ text: 'Again', callback_data: 'sys:retry:1' }]] });
-    assert.ok(bot.every((m) => m.parseMode === 'HTML' && m.text.length <= 200), "bot.every((m) => m.parseMode === 'HTML' && m.text.length <= 200)");
+    assert.ok(
+      bot.every((m) => m.parseMode === 'HTML' && m.text.length <= 200),
+      "bot.every((m) => m.parseMode === 'HTML' && m.text.length <= 200)",
+    );
     assert.equal(bot.map((m) => m.text).join('\n\n'), md.replace(/\*\*/g, ''));
   });
 
   it('re-sends a chunk as plain text when Telegram cannot parse its entities, losing nothing', async () => {
     const { fake, outbox } = await setup();
-    fake.failNext('sendMessage', { error_code: 400, description: "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 3" });
-    const ids = ok(await outbox.send({ chatId: 7 }, { text: 'Use **bold** and `a < b` & <tags>. [Docs](https://ex.com/?a=1&b=2)' }));
+    fake.failNext('sendMessage', {
+      error_code: 400,
+      description: 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 3',
+    });
+    const ids = ok(
+      await outbox.send({ chatId: 7 }, { text: 'Use **bold** and `a < b` & <tags>. [Docs](https://ex.com/?a=1&b=2)' }),
+    );
     const [m] = fake.botMessages(7);
     assert.deepEqual([m?.messageId], ids);
     assert.equal(m?.parseMode, undefined, 'fallback is plain text');
@@ -199,7 +225,9 @@ describe('outbox: dedupe', () => {
       fake.botMessages(20).map((m) => m.text),
       ['Reminder: tea', 'parallel'],
     );
-    const row = await store.get('SELECT chat_id, message_ids FROM outbox_deliveries WHERE dedupe_key = ?', ['job:tea:1']);
+    const row = await store.get('SELECT chat_id, message_ids FROM outbox_deliveries WHERE dedupe_key = ?', [
+      'job:tea:1',
+    ]);
     assert.deepEqual(JSON.parse(String(row?.message_ids)), first);
   });
 
@@ -219,7 +247,14 @@ describe('outbox: dedupe', () => {
     const bot2 = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
     const limiter2 = createRateLimiter({ clock: systemClock, ...FAST });
     cleanups.push(() => limiter2.close());
-    const outbox2 = createTelegramOutbox({ api: bot2.api, store, clock: systemClock, log: silent, limiter: limiter2, textLimit: 100 });
+    const outbox2 = createTelegramOutbox({
+      api: bot2.api,
+      store,
+      clock: systemClock,
+      log: silent,
+      limiter: limiter2,
+      textLimit: 100,
+    });
     const resumed = ok(await outbox2.send({ chatId: 21 }, { text, format: 'plain', dedupeKey: 'turn:77' }));
     assert.equal(resumed.length, 3);
     assert.deepEqual(
@@ -235,7 +270,9 @@ describe('outbox: dedupe', () => {
 describe('outbox: edit, keyboard, document, helpers', () => {
   it('edits; "not modified" is success; a missing message is re-sent when asked', async () => {
     const { fake, outbox } = await setup();
-    const [id] = ok(await outbox.send({ chatId: 30 }, { text: 'draft', keyboard: [[{ text: 'Stop', data: 'sys:stop:1' }]] }));
+    const [id] = ok(
+      await outbox.send({ chatId: 30 }, { text: 'draft', keyboard: [[{ text: 'Stop', data: 'sys:stop:1' }]] }),
+    );
     ok(await outbox.edit({ chatId: 30 }, id!, { text: '**final**' }));
     ok(await outbox.edit({ chatId: 30 }, id!, { text: '**final**' }));
     const m = fake.botMessages(30)[0];
@@ -253,7 +290,9 @@ describe('outbox: edit, keyboard, document, helpers', () => {
     const { fake, outbox } = await setup({ textLimit: 120 });
     const [id] = ok(await outbox.send({ chatId: 31 }, { text: 'thinking…' }));
     const md = Array.from({ length: 5 }, (_, i) => `Block ${i} ${'lorem '.repeat(12).trim()}`).join('\n\n');
-    const ids = ok(await outbox.edit({ chatId: 31 }, id!, { text: md, keyboard: [[{ text: 'Retry', data: 'sys:retry:x' }]] }));
+    const ids = ok(
+      await outbox.edit({ chatId: 31 }, id!, { text: md, keyboard: [[{ text: 'Retry', data: 'sys:retry:x' }]] }),
+    );
     assert.equal(ids[0], id);
     const bot = fake.botMessages(31);
     assert.deepEqual(
@@ -262,18 +301,25 @@ describe('outbox: edit, keyboard, document, helpers', () => {
     );
     assert.equal(bot.map((m) => m.text).join('\n\n'), md);
     assert.equal(bot[0]?.replyMarkup, undefined);
-    assert.ok(bot.at(-1)?.replyMarkup, "bot.at(-1)?.replyMarkup");
+    assert.ok(bot.at(-1)?.replyMarkup, 'bot.at(-1)?.replyMarkup');
   });
 
   it('editKeyboard replaces and removes; sendDocument uploads with caption; delete, typing and drafts', async () => {
     const { fake, outbox } = await setup();
     const [id] = ok(await outbox.send({ chatId: 32 }, { text: 'pick', keyboard: [[{ text: 'A', data: 'q:a' }]] }));
     ok(await outbox.editKeyboard({ chatId: 32 }, id!, [[{ text: 'B', data: 'q:b' }]]));
-    assert.deepEqual(fake.botMessages(32)[0]?.replyMarkup, { inline_keyboard: [[{ text: 'B', callback_data: 'q:b' }]] });
+    assert.deepEqual(fake.botMessages(32)[0]?.replyMarkup, {
+      inline_keyboard: [[{ text: 'B', callback_data: 'q:b' }]],
+    });
     ok(await outbox.editKeyboard({ chatId: 32 }, id!, undefined));
     ok(await outbox.editKeyboard({ chatId: 32 }, id!, undefined));
     assert.equal(fake.botMessages(32)[0]?.replyMarkup, undefined);
-    const [doc] = ok(await outbox.sendDocument({ chatId: 32 }, { name: 'export.json', data: new TextEncoder().encode('{"a":1}'), caption: 'Your export' }));
+    const [doc] = ok(
+      await outbox.sendDocument(
+        { chatId: 32 },
+        { name: 'export.json', data: new TextEncoder().encode('{"a":1}'), caption: 'Your export' },
+      ),
+    );
     const docEntry = fake.botMessages(32).find((m) => m.messageId === doc);
     assert.equal(docEntry?.kind, 'document');
     assert.equal(docEntry?.text, 'Your export');
@@ -290,18 +336,24 @@ describe('outbox: edit, keyboard, document, helpers', () => {
 describe('outbox: rate limits', () => {
   it('429 storm: every message delivered exactly once, in order, after retry_after', async () => {
     const clock = createManualClock();
-    const { fake, bot, outbox } = await setup({ clock, limits: { privatePerSec: 5, groupPerMin: 600, globalPerSec: 30 } });
+    const { fake, bot, outbox } = await setup({
+      clock,
+      limits: { privatePerSec: 5, groupPerMin: 600, globalPerSec: 30 },
+    });
     const log: { chat: number; t: number; code: number }[] = [];
     bot.api.config.use(async (prev, method, payload, signal) => {
       const t = clock.now();
       const res = await prev(method, payload, signal);
-      if (method === 'sendMessage') log.push({ chat: Number((payload as { chat_id: number }).chat_id), t, code: res.ok ? 200 : res.error_code });
+      if (method === 'sendMessage')
+        log.push({ chat: Number((payload as { chat_id: number }).chat_id), t, code: res.ok ? 200 : res.error_code });
       return res;
     });
     fake.failNext('sendMessage', { error_code: 429, retry_after: 2 }, 8);
     const chats = [101, 102, 103, -104];
     const sends = chats.flatMap((chatId) =>
-      Array.from({ length: 5 }, (_, i) => outbox.send({ chatId }, { text: `chat ${chatId} message ${i}`, format: 'plain' })),
+      Array.from({ length: 5 }, (_, i) =>
+        outbox.send({ chatId }, { text: `chat ${chatId} message ${i}`, format: 'plain' }),
+      ),
     );
     const results = await drive(clock, Promise.all(sends));
     results.forEach(ok);
@@ -317,16 +369,25 @@ describe('outbox: rate limits', () => {
     for (const [i, entry] of log.entries()) {
       if (entry.code !== 429) continue;
       const next = log.slice(i + 1).find((e) => e.chat === entry.chat);
-      assert.ok(next && next.t - entry.t >= 2000, `chat ${entry.chat}: next send ${next ? next.t - entry.t : 'none'} ms after the 429`);
+      assert.ok(
+        next && next.t - entry.t >= 2000,
+        `chat ${entry.chat}: next send ${next ? next.t - entry.t : 'none'} ms after the 429`,
+      );
     }
   });
 
   it('with the fake enforcing limits, bursts to a private chat and a group cause zero 429s and keep order', async () => {
     const limits = { privatePerSec: 10, groupPerMin: 20, globalPerSec: 30 };
     const { fake, outbox } = await setup({ fake: { enforceLimits: limits }, limits });
-    const privateSends = Array.from({ length: 14 }, (_, i) => outbox.send({ chatId: 201 }, { text: `p${i}`, format: 'plain' }));
-    const groupSends = Array.from({ length: 20 }, (_, i) => outbox.send({ chatId: -202 }, { text: `g${i}`, format: 'plain' }));
-    const others = Array.from({ length: 20 }, (_, i) => outbox.send({ chatId: 300 + i }, { text: `o${i}`, format: 'plain' }));
+    const privateSends = Array.from({ length: 14 }, (_, i) =>
+      outbox.send({ chatId: 201 }, { text: `p${i}`, format: 'plain' }),
+    );
+    const groupSends = Array.from({ length: 20 }, (_, i) =>
+      outbox.send({ chatId: -202 }, { text: `g${i}`, format: 'plain' }),
+    );
+    const others = Array.from({ length: 20 }, (_, i) =>
+      outbox.send({ chatId: 300 + i }, { text: `o${i}`, format: 'plain' }),
+    );
     (await Promise.all([...privateSends, ...groupSends, ...others])).forEach(ok);
     assert.equal(fake.stats.tooManyRequests, 0);
     assert.deepEqual(
@@ -391,7 +452,11 @@ describe('rate limiter (manual clock)', () => {
     }
     await clock.advance(1000);
     const counts = [first.length - 30, ...[...byChat.values()].map((t) => t.length)];
-    assert.equal(counts.reduce((a, b) => a + b, 0), 30, `30 grants in the second window: ${counts.join(',')}`);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      30,
+      `30 grants in the second window: ${counts.join(',')}`,
+    );
     assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `fair share across 11 chats: ${counts.join(',')}`);
     await clock.advance(2000);
     assert.equal(first.length + [...byChat.values()].flat().length, 95, 'everything granted by the fourth second');

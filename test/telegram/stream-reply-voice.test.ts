@@ -39,19 +39,43 @@ afterEach(async () => {
 async function setup() {
   fake = await createFakeTelegram();
   const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
-  const limiter = createRateLimiter({ clock: systemClock, privatePerSec: 1000, groupPerMin: 60_000, globalPerSec: 1000, lightIntervalMs: 20 });
-  const outbox = createTelegramOutbox({ api: bot.api, store, clock: systemClock, log: silent, limiter, retry: { baseDelayMs: 5, maxDelayMs: 10 } });
+  const limiter = createRateLimiter({
+    clock: systemClock,
+    privatePerSec: 1000,
+    groupPerMin: 60_000,
+    globalPerSec: 1000,
+    lightIntervalMs: 20,
+  });
+  const outbox = createTelegramOutbox({
+    api: bot.api,
+    store,
+    clock: systemClock,
+    log: silent,
+    limiter,
+    retry: { baseDelayMs: 5, maxDelayMs: 10 },
+  });
   cleanups.push(() => fake.close());
   cleanups.push(() => limiter.close());
   const reply = (o: Pick<StreamingReplyOptions, 'chat' | 'transcript'> & Partial<StreamingReplyOptions>) =>
-    createStreamingReply({ outbox, clock: systemClock, log: silent, mode: 'edit', previewIntervalMs: 10, firstPreviewDelayMs: 0, typingIntervalMs: 50, ...o });
+    createStreamingReply({
+      outbox,
+      clock: systemClock,
+      log: silent,
+      mode: 'edit',
+      previewIntervalMs: 10,
+      firstPreviewDelayMs: 0,
+      typingIntervalMs: 50,
+      ...o,
+    });
   return Object.assign(reply, { outbox });
 }
 
 /** Every text the chat was sent or edited to, in order. */
 function shownTexts(chatId: number): string[] {
   return fake.calls
-    .filter((c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && Number(c.payload.chat_id) === chatId)
+    .filter(
+      (c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && Number(c.payload.chat_id) === chatId,
+    )
     .map((c) => String(c.payload.text));
 }
 
@@ -70,7 +94,12 @@ describe('streaming reply of a voice turn', () => {
     await waitPreview(chatId, '🎙 “Call <mom> at five…');
     r.onEvent({ type: 'text-delta', agent: 'assistant', text: 'ipt>\nSure, **five** it is' });
     await waitPreview(chatId, '🎙 “Call <mom> at five”\n\nSure, five it is');
-    const d = await r.finish({ status: 'done', text: 'Sure, **five** it is.', usage, transcript: 'Call <mom> at five' });
+    const d = await r.finish({
+      status: 'done',
+      text: 'Sure, **five** it is.',
+      usage,
+      transcript: 'Call <mom> at five',
+    });
     assert.ok(d.ok, JSON.stringify(d));
     const [final] = fake.botMessages(chatId);
     assert.equal(fake.botMessages(chatId).length, 1);
@@ -115,7 +144,12 @@ describe('streaming reply of a voice turn', () => {
     assert.equal(edited?.replyMarkup, undefined, 'no Stop button left');
 
     // Drafts (private chats): sent as a message of its own, under a key that is not the turn's final answer.
-    const r2 = reply({ chat: { chatId: 905, type: 'private' }, mode: 'draft', transcript: 'show', dedupeKey: 'turn:905:final' });
+    const r2 = reply({
+      chat: { chatId: 905, type: 'private' },
+      mode: 'draft',
+      transcript: 'show',
+      dedupeKey: 'turn:905:final',
+    });
     await r2.finish({ status: 'suspended', text: '', usage, transcript: 'Delete the milk reminder' });
     assert.equal(fake.botMessages(905)[0]?.text, '🎙 “Delete the milk reminder”');
     assert.equal(await reply.outbox.wasDelivered('turn:905:final'), false, 'a restart still runs the turn');

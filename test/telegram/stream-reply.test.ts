@@ -15,7 +15,12 @@ import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
 const silent = pino({ level: 'silent' });
 const STOP = [[{ text: '⏹ Stop', data: 'sys:stop:t1' }]];
 const usage: TurnOutcome['usage'] = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-const done = (text: string, extra: Partial<TurnOutcome> = {}): TurnOutcome => ({ status: 'done', text, usage, ...extra });
+const done = (text: string, extra: Partial<TurnOutcome> = {}): TurnOutcome => ({
+  status: 'done',
+  text,
+  usage,
+  ...extra,
+});
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let db: TempDb;
@@ -38,7 +43,13 @@ afterEach(async () => {
 async function setup(textLimit?: number) {
   fake = await createFakeTelegram();
   const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
-  const limiter = createRateLimiter({ clock: systemClock, privatePerSec: 1000, groupPerMin: 60_000, globalPerSec: 1000, lightIntervalMs: 20 });
+  const limiter = createRateLimiter({
+    clock: systemClock,
+    privatePerSec: 1000,
+    groupPerMin: 60_000,
+    globalPerSec: 1000,
+    lightIntervalMs: 20,
+  });
   const outbox = createTelegramOutbox({
     api: bot.api,
     store,
@@ -64,20 +75,29 @@ async function setup(textLimit?: number) {
 }
 
 const callIndex = (method: string, chatId: number) =>
-  fake.calls.flatMap((c, i) => (c.method === method && Number(c.payload.chat_id) === chatId && c.status === 200 ? [i] : []));
+  fake.calls.flatMap((c, i) =>
+    c.method === method && Number(c.payload.chat_id) === chatId && c.status === 200 ? [i] : [],
+  );
 
 describe('streaming reply: edit mode (groups)', () => {
   it('previews with a Stop button and a tool status line, then edits the preview into the final answer', async () => {
     const { reply } = await setup();
     const chatId = -700;
     const user = fake.sendUserMessage({ chatId, text: '@assistant_test_bot weather?' });
-    const r = reply({ chat: { chatId, type: 'supergroup' }, mode: 'edit', stopKeyboard: STOP, replyTo: user.message?.message_id ?? 0 });
+    const r = reply({
+      chat: { chatId, type: 'supergroup' },
+      mode: 'edit',
+      stopKeyboard: STOP,
+      replyTo: user.message?.message_id ?? 0,
+    });
     r.onEvent({ type: 'text-delta', agent: 'router', text: 'Let me **check' });
     const preview = await fake.waitForBotMessage(chatId, (m) => m.text.startsWith('Let me'));
     assert.deepEqual(preview.replyMarkup, { inline_keyboard: [[{ text: '⏹ Stop', callback_data: 'sys:stop:t1' }]] });
     assert.equal(preview.replyToMessageId, user.message?.message_id);
     r.onEvent({ type: 'tool-start', agent: 'router', tool: 'web_search', callId: 'c1', args: {} });
-    await fake.waitFor(() => fake.botMessages(chatId)[0]?.text.includes('🔎 Searching the web…') || undefined, { label: 'status line' });
+    await fake.waitFor(() => fake.botMessages(chatId)[0]?.text.includes('🔎 Searching the web…') || undefined, {
+      label: 'status line',
+    });
     r.onEvent({ type: 'tool-result', agent: 'router', tool: 'web_search', callId: 'c1', ok: true, summary: 'ok' });
     r.onEvent({ type: 'text-delta', agent: 'router', text: ' the forecast**.' });
     await pause(80);
@@ -87,15 +107,27 @@ describe('streaming reply: edit mode (groups)', () => {
     const messages = fake.botMessages(chatId);
     assert.equal(messages.length, 1, 'the preview became the answer: no second message, no duplicate text');
     assert.equal(messages[0]?.text, 'Let me check the forecast.\n\nTomorrow: sunny, 24 °C.');
-    assert.deepEqual(messages[0]?.replyMarkup, { inline_keyboard: [[{ text: '🔁 Retry', callback_data: 'sys:retry:t1' }]] }, 'Stop replaced');
+    assert.deepEqual(
+      messages[0]?.replyMarkup,
+      { inline_keyboard: [[{ text: '🔁 Retry', callback_data: 'sys:retry:t1' }]] },
+      'Stop replaced',
+    );
     assert.ok((messages[0]?.edits ?? 0) >= 2, 'streamed through edits');
     const edits = fake.calls.filter((c) => c.method === 'editMessageText' && c.status === 200);
-    assert.equal(edits.at(-1)?.payload.text, messages[0] && fake.transcript(chatId).at(-1)?.html, 'the last edit is the final answer');
+    assert.equal(
+      edits.at(-1)?.payload.text,
+      messages[0] && fake.transcript(chatId).at(-1)?.html,
+      'the last edit is the final answer',
+    );
     const typingBefore = fake.chatActions(chatId).length;
     assert.ok(typingBefore >= 1, 'typing was sent');
     await pause(120);
     assert.equal(fake.chatActions(chatId).length, typingBefore, 'typing stops after the final answer');
-    assert.equal(fake.calls.filter((c) => c.method === 'editMessageText').length, edits.length, 'no edit after the final');
+    assert.equal(
+      fake.calls.filter((c) => c.method === 'editMessageText').length,
+      edits.length,
+      'no edit after the final',
+    );
   });
 
   it('a long final answer edits the preview into part 1 and sends the rest after it, text not duplicated', async () => {
@@ -114,7 +146,10 @@ describe('streaming reply: edit mode (groups)', () => {
     );
     assert.ok(messages.length >= 3, `split into ${messages.length}`);
     assert.equal(messages.map((m) => m.text).join('\n\n'), paragraphs.join('\n\n'));
-    assert.ok(messages.every((m) => m.replyMarkup === undefined), 'no Stop button left anywhere');
+    assert.ok(
+      messages.every((m) => m.replyMarkup === undefined),
+      'no Stop button left anywhere',
+    );
   });
 
   it('finishing while a preview edit is in flight: the final still comes last', async () => {
@@ -156,11 +191,18 @@ describe('streaming reply: draft mode (private chats)', () => {
   it('streams drafts with one stable draft id, then sends the final with sendMessage, last', async () => {
     const { reply } = await setup();
     const chatId = 801;
-    const r = reply({ chat: { chatId, type: 'private' }, mode: 'draft', stopKeyboard: STOP, dedupeKey: 'reply:turn-801' });
+    const r = reply({
+      chat: { chatId, type: 'private' },
+      mode: 'draft',
+      stopKeyboard: STOP,
+      dedupeKey: 'reply:turn-801',
+    });
     r.onEvent({ type: 'text-delta', agent: 'router', text: 'Hello' });
     await fake.waitFor(() => fake.drafts(chatId).length >= 1 || undefined, { label: 'first draft' });
     r.onEvent({ type: 'text-delta', agent: 'router', text: ' there, **friend**' });
-    await fake.waitFor(() => fake.drafts(chatId).some((d) => d.text === 'Hello there, friend') || undefined, { label: 'second draft' });
+    await fake.waitFor(() => fake.drafts(chatId).some((d) => d.text === 'Hello there, friend') || undefined, {
+      label: 'second draft',
+    });
     r.onEvent({ type: 'text-delta', agent: 'router', text: '!' });
     const d = await r.finish(done('Hello there, **friend**!'));
     assert.ok(d.ok, JSON.stringify(d));
@@ -184,17 +226,24 @@ describe('streaming reply: draft mode (private chats)', () => {
   it('falls back to an edited preview when drafts are refused', async () => {
     const { reply } = await setup();
     const chatId = 802;
-    fake.failNext('sendMessageDraft', { error_code: 400, description: 'Bad Request: method is not available for this chat' });
+    fake.failNext('sendMessageDraft', {
+      error_code: 400,
+      description: 'Bad Request: method is not available for this chat',
+    });
     const r = reply({ chat: { chatId, type: 'private' }, mode: 'draft', stopKeyboard: STOP });
     r.onEvent({ type: 'text-delta', agent: 'router', text: 'Working on it' });
     const preview = await fake.waitForBotMessage(chatId, undefined, { since: 'any' });
     assert.ok(preview.replyMarkup, 'the fallback preview carries the Stop button');
-    const d = await r.fail('Something went wrong. Tap Retry to try again.', [[{ text: '🔁 Retry', data: 'sys:retry:x' }]]);
+    const d = await r.fail('Something went wrong. Tap Retry to try again.', [
+      [{ text: '🔁 Retry', data: 'sys:retry:x' }],
+    ]);
     assert.ok(d.ok, JSON.stringify(d));
     const messages = fake.botMessages(chatId);
     assert.equal(messages.length, 1);
     assert.equal(messages[0]?.text, 'Something went wrong. Tap Retry to try again.');
-    assert.deepEqual(messages[0]?.replyMarkup, { inline_keyboard: [[{ text: '🔁 Retry', callback_data: 'sys:retry:x' }]] });
+    assert.deepEqual(messages[0]?.replyMarkup, {
+      inline_keyboard: [[{ text: '🔁 Retry', callback_data: 'sys:retry:x' }]],
+    });
   });
 
   it('a quick answer (before the first preview is due) arrives as one message with no preview', async () => {

@@ -24,7 +24,16 @@ test('a mention or a reply to the bot keeps only a bare @mention; other chatter 
   assert.ok(isForBot(mention.message!, me), 'still for the bot');
 
   const reply = stripForStranger(
-    update({ text: 'secret plan', reply_to_message: { message_id: 2, date: 1, chat: group, from: { id: 42, is_bot: true, first_name: 'H' }, text: 'earlier answer' } }),
+    update({
+      text: 'secret plan',
+      reply_to_message: {
+        message_id: 2,
+        date: 1,
+        chat: group,
+        from: { id: 42, is_bot: true, first_name: 'H' },
+        text: 'earlier answer',
+      },
+    }),
     me,
   );
   assert.equal(reply.message?.text, '@helper_bot');
@@ -34,11 +43,23 @@ test('a mention or a reply to the bot keeps only a bare @mention; other chatter 
   assert.equal(chatter.message?.text, undefined);
   assert.equal(isForBot(chatter.message!, me), false);
 
-  const command = stripForStranger(update({ text: '/help@helper_bot please', entities: [{ type: 'bot_command', offset: 0, length: 16 }] }), me);
+  const command = stripForStranger(
+    update({ text: '/help@helper_bot please', entities: [{ type: 'bot_command', offset: 0, length: 16 }] }),
+    me,
+  );
   assert.equal(command.message?.text, '/help@helper_bot', 'a command keeps its bare name, as before');
 
   const privately = stripForStranger(
-    { update_id: 2, message: { message_id: 4, date: 1, chat: { id: 7, type: 'private', first_name: 'Eve' }, from, text: 'private words' } } as Update,
+    {
+      update_id: 2,
+      message: {
+        message_id: 4,
+        date: 1,
+        chat: { id: 7, type: 'private', first_name: 'Eve' },
+        from,
+        text: 'private words',
+      },
+    } as Update,
     me,
   );
   assert.equal(privately.message?.text, undefined);

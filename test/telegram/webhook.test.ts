@@ -35,10 +35,23 @@ test('webhook mode (real entry point): wrong secret 401, malformed 400, right se
     const url = `http://127.0.0.1:${port}/tg-hook`;
     const update = {
       update_id: 424242,
-      message: { message_id: 5, date: Math.floor(Date.now() / 1000), chat: { id: USER, type: 'private', first_name: 'W' }, from: { id: USER, is_bot: false, first_name: 'W' }, text: 'via webhook' },
+      message: {
+        message_id: 5,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: USER, type: 'private', first_name: 'W' },
+        from: { id: USER, is_bot: false, first_name: 'W' },
+        text: 'via webhook',
+      },
     };
     const post = (body: string, secret?: string) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) }, body });
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}),
+        },
+        body,
+      });
 
     assert.equal((await post(JSON.stringify(update), 'wrong')).status, 401);
     assert.equal((await post(JSON.stringify(update))).status, 401);
@@ -48,7 +61,10 @@ test('webhook mode (real entry point): wrong secret 401, malformed 400, right se
 
     const ok = await post(JSON.stringify(update), SECRET);
     assert.equal(ok.status, 200);
-    await tg.waitForBotMessage(USER, (m) => /Webhook echo: via webhook/.test(m.text), { timeoutMs: 15000, since: 'any' });
+    await tg.waitForBotMessage(USER, (m) => /Webhook echo: via webhook/.test(m.text), {
+      timeoutMs: 15000,
+      since: 'any',
+    });
     // Telegram redelivers when unsure: the same update is not answered twice.
     assert.equal((await post(JSON.stringify(update), SECRET)).status, 200);
 

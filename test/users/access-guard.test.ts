@@ -46,7 +46,13 @@ test('after access ends (before any clean-up), a due job, an Approve click and t
     // The owner presses the old Approve button in the group: recorded, but the run is not resumed.
     const approve = buttonData(groupPrompt).find((d) => d.startsWith('ap:') && d.endsWith(':y'))!;
     const answers = w.h.tg.callbackAnswers().length;
-    w.h.tg.pressButton({ chatId: GROUP, messageId: groupPrompt.messageId, data: approve, userId: OWNER, firstName: 'Olga' });
+    w.h.tg.pressButton({
+      chatId: GROUP,
+      messageId: groupPrompt.messageId,
+      data: approve,
+      userId: OWNER,
+      firstName: 'Olga',
+    });
     await w.h.tg.waitFor(() => w.h.tg.callbackAnswers()[answers]);
     await w.approvals.idle();
 
@@ -72,7 +78,10 @@ test('after access ends (before any clean-up), a due job, an Approve click and t
       runs.map((r) => `${r.status}/${r.outcome_status}`),
       ['failed/access_ended', 'failed/access_ended'],
     );
-    const skipped = await w.h.store.query(`SELECT status FROM job_runs WHERE job_id IN (?, ?)`, [prompt.job.id, reminder.job.id]);
+    const skipped = await w.h.store.query(`SELECT status FROM job_runs WHERE job_id IN (?, ?)`, [
+      prompt.job.id,
+      reminder.job.id,
+    ]);
     assert.deepEqual(
       skipped.map((r) => r.status),
       ['skipped', 'skipped'],

@@ -22,10 +22,14 @@ function scriptFetch(gemini: FakeGemini): void {
     if (req.kind === 'embed' || req.kind === 'countTokens') return undefined;
     const answered = lastFunctionResponses(req).length > 0;
     if (req.systemText.includes(SYSTEM.router)) {
-      return answered ? { text: 'Done.' } : { functionCalls: [{ name: 'agent_assistant', args: { task: req.lastUserText } }] };
+      return answered
+        ? { text: 'Done.' }
+        : { functionCalls: [{ name: 'agent_assistant', args: { task: req.lastUserText } }] };
     }
     if (req.systemText.includes(SYSTEM.assistant)) {
-      return answered ? { text: 'Here is the report.' } : { functionCalls: [{ name: 'http_fetch', args: { url: 'https://example.com/report?id=7' } }] };
+      return answered
+        ? { text: 'Here is the report.' }
+        : { functionCalls: [{ name: 'http_fetch', args: { url: 'https://example.com/report?id=7' } }] };
     }
     return { text: 'ok' };
   });
@@ -34,7 +38,9 @@ function scriptFetch(gemini: FakeGemini): void {
 /** USER asks for something that needs approval, and has a daily briefing and a reminder. Returns the prompt. */
 async function giveUserWork(tg: FakeTelegram, whole: WholeApp): Promise<{ prompt: TranscriptEntry; jobIds: string[] }> {
   tg.sendUserMessage({ chatId: USER, text: 'fetch the report from example.com', firstName: 'Nick' });
-  const prompt = await tg.waitForBotMessage(USER, (m) => buttonsOf(m).some((b) => b.data.startsWith('ap:')), { since: 'any' });
+  const prompt = await tg.waitForBotMessage(USER, (m) => buttonsOf(m).some((b) => b.data.startsWith('ap:')), {
+    since: 'any',
+  });
   const jobIds: string[] = [];
   for (const [kind, text, cron] of [
     ['prompt', 'morning briefing', '0 7 * * *'],
@@ -55,7 +61,8 @@ async function giveUserWork(tg: FakeTelegram, whole: WholeApp): Promise<{ prompt
 }
 
 const generateCalls = (gemini: FakeGemini) => gemini.generateCalls().length;
-const sendsTo = (tg: FakeTelegram, chatId: number) => tg.callsOf('sendMessage').filter((c) => Number(c.payload.chat_id) === chatId).length;
+const sendsTo = (tg: FakeTelegram, chatId: number) =>
+  tg.callsOf('sendMessage').filter((c) => Number(c.payload.chat_id) === chatId).length;
 
 test('whole app: revoking in /users pauses the jobs, cancels the approval, tells the owner; nothing runs or is sent for them afterwards', async () => {
   const tg = await createFakeTelegram();

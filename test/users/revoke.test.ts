@@ -15,7 +15,13 @@ const MIN = 60_000;
 
 test('revoking a user in /users stops their jobs, approvals and questions for good, and tells the owner what was paused', async () => {
   const w = await createWorld();
-  const revocation = createRevocation({ store: w.h.store, outbox: w.h.outbox, users: w.h.users, clock: w.clock, log: w.log });
+  const revocation = createRevocation({
+    store: w.h.store,
+    outbox: w.h.outbox,
+    users: w.h.users,
+    clock: w.clock,
+    log: w.log,
+  });
   w.h.users.onAccessChange((change) => revocation.onAccessChange(change));
   try {
     const code = await w.h.users.issuePairingCode();
@@ -82,7 +88,12 @@ test('revoking a user in /users stops their jobs, approvals and questions for go
     w.h.tg.pressButton({ chatId: USER, messageId: approvalPrompt.messageId, data: approve, userId: USER });
     w.h.tg.pressButton({ chatId: USER, messageId: questionPrompt.messageId, data: option, userId: USER });
     await w.h.tg.waitFor(() => w.h.tg.callbackAnswers().length >= answers + 2 || undefined);
-    assert.ok(w.h.tg.callbackAnswers().slice(answers).every((a) => a.text === PRIVATE_NOTICE));
+    assert.ok(
+      w.h.tg
+        .callbackAnswers()
+        .slice(answers)
+        .every((a) => a.text === PRIVATE_NOTICE),
+    );
     w.h.tg.sendUserMessage({ chatId: USER, text: 'Berlin' }); // a text answer to the cancelled question
     await w.h.tg.waitForBotMessage(USER, (m) => m.text === PRIVATE_NOTICE);
     const owner = { id: OWNER, name: 'Olga' };
@@ -97,7 +108,11 @@ test('revoking a user in /users stops their jobs, approvals and questions for go
     assert.equal(w.gemini.generateCalls().length, 0);
     assert.deepEqual(await w.fetched(), []);
     assert.equal(w.sentTo(USER), sent + 1, 'only the one "private assistant" notice, in reply to their own message');
-    assert.equal(w.h.tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length, 0, 'no new access request');
+    assert.equal(
+      w.h.tg.botMessages(OWNER).filter((m) => /would like to use/.test(m.text)).length,
+      0,
+      'no new access request',
+    );
   } finally {
     await w.close();
   }
@@ -105,7 +120,13 @@ test('revoking a user in /users stops their jobs, approvals and questions for go
 
 test('the start-up check ends the work of anyone not served who still has active jobs or open approvals, and tells the owner', async () => {
   const w = await createWorld();
-  const revocation = createRevocation({ store: w.h.store, outbox: w.h.outbox, users: w.h.users, clock: w.clock, log: w.log });
+  const revocation = createRevocation({
+    store: w.h.store,
+    outbox: w.h.outbox,
+    users: w.h.users,
+    clock: w.clock,
+    log: w.log,
+  });
   try {
     await w.h.users.setAccess(OWNER, 'owner');
     await w.h.users.setAccess(USER, 'allowed');

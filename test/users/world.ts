@@ -64,7 +64,9 @@ export async function createWorld(): Promise<World> {
   const h = await startInbound({ features: [{ composer: lazy }] });
   await h.store.run('CREATE TABLE fetched (url TEXT NOT NULL)');
 
-  const policy = createApprovalPolicy(approvalsConfigSchema.parse(JSON.parse(readFileSync('config/approvals.json', 'utf8'))));
+  const policy = createApprovalPolicy(
+    approvalsConfigSchema.parse(JSON.parse(readFileSync('config/approvals.json', 'utf8'))),
+  );
   const httpFetch = defineTool({
     name: 'http_fetch',
     description: 'Fetches a web page.',
@@ -74,9 +76,22 @@ export async function createWorld(): Promise<World> {
       return { text: `contents of ${args.url}` };
     },
   });
-  const runner = buildTurnRunner(gemini, [httpFetch, createAskUserTool()], createApprovalGate({ policy, store: h.store, log }));
+  const runner = buildTurnRunner(
+    gemini,
+    [httpFetch, createAskUserTool()],
+    createApprovalGate({ policy, store: h.store, log }),
+  );
   const isServed = (userId: number) => h.users.isServed(userId);
-  const approvals = createApprovals({ store: h.store, outbox: h.outbox, turnRunner: runner, policy, clock, idGen: createIdGen(12), log, isServed });
+  const approvals = createApprovals({
+    store: h.store,
+    outbox: h.outbox,
+    turnRunner: runner,
+    policy,
+    clock,
+    idGen: createIdGen(12),
+    log,
+    isServed,
+  });
   inner = createApprovalsFeature({ approvals, outbox: h.outbox });
   const scheduler = createScheduler({
     store: h.store,
@@ -100,7 +115,10 @@ export async function createWorld(): Promise<World> {
     runner,
     log,
     async suspendedTurn(kind, chat = { chatId: USER, type: 'private' }) {
-      gemini.enqueueFor({ systemIncludes: ROUTER }, { functionCalls: [{ name: 'agent_assistant', args: { task: 'do it' } }] });
+      gemini.enqueueFor(
+        { systemIncludes: ROUTER },
+        { functionCalls: [{ name: 'agent_assistant', args: { task: 'do it' } }] },
+      );
       gemini.enqueueFor(
         { systemIncludes: AGENT },
         kind === 'approval'
@@ -119,7 +137,8 @@ export async function createWorld(): Promise<World> {
         timezone: 'UTC',
       };
       const outcome = await runner.run(request);
-      if (outcome.status !== 'suspended' || !outcome.suspension) throw new Error(`expected a suspended turn, got ${outcome.status}`);
+      if (outcome.status !== 'suspended' || !outcome.suspension)
+        throw new Error(`expected a suspended turn, got ${outcome.status}`);
       await approvals.onSuspended(request, outcome.suspension);
     },
     async fetched() {

@@ -15,7 +15,14 @@ export function localIso(ms: number, timezone: string): string {
     hourCycle: 'h23',
   });
   const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  const asUtc = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
   const offsetMin = Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
   const sign = offsetMin >= 0 ? '+' : '-';
   const abs = Math.abs(offsetMin);
@@ -35,7 +42,7 @@ export function createCurrentTimeTool(): Tool {
         .trim()
         .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or America/New_York')
         .optional()
-        .describe('IANA time zone, e.g. Europe/Berlin. Omit for the user\'s own zone.'),
+        .describe("IANA time zone, e.g. Europe/Berlin. Omit for the user's own zone."),
     }),
     execute({ timezone }, ctx) {
       const zone = timezone ?? ctx.timezone;

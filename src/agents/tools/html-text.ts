@@ -1,14 +1,42 @@
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…', laquo: '«', raquo: '»',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', bull: '•', middot: '·', copy: '©', reg: '®', trade: '™', euro: '€',
-  pound: '£', yen: '¥', cent: '¢', deg: '°', times: '×', divide: '÷', shy: '', zwj: '', zwnj: '',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  laquo: '«',
+  raquo: '»',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  bull: '•',
+  middot: '·',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  deg: '°',
+  times: '×',
+  divide: '÷',
+  shy: '',
+  zwj: '',
+  zwnj: '',
 };
 
 /** Decodes HTML character references (named, decimal and hex). Unknown names are left as they are. */
 export function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (whole, ref: string) => {
     if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      const code =
+        ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
       if (!Number.isFinite(code) || code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\uFFFD';
       return String.fromCodePoint(code);
     }
@@ -16,12 +44,17 @@ export function decodeEntities(text: string): string {
   });
 }
 
-const BLOCK = /<\/?(?:p|div|section|article|main|header|footer|nav|aside|h[1-6]|ul|ol|table|tr|blockquote|pre|figure|figcaption|dl|dt|dd|form|fieldset|address|hr)\b[^>]*>/gi;
+const BLOCK =
+  /<\/?(?:p|div|section|article|main|header|footer|nav|aside|h[1-6]|ul|ol|table|tr|blockquote|pre|figure|figcaption|dl|dt|dd|form|fieldset|address|hr)\b[^>]*>/gi;
 
 /** Readable text from HTML: drops scripts, styles and markup, keeps paragraph breaks and list bullets. */
 export function htmlToText(html: string): { title: string; text: string } {
   const titleMatch = /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-  const title = titleMatch ? decodeEntities(titleMatch[1] ?? '').replace(/\s+/g, ' ').trim() : '';
+  const title = titleMatch
+    ? decodeEntities(titleMatch[1] ?? '')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : '';
   let body = html
     .replace(/<!--[\s\S]*?-->/g, ' ')
     .replace(/<(script|style|noscript|template|svg|head|iframe|object|canvas)\b[\s\S]*?<\/\1\s*>/gi, ' ');

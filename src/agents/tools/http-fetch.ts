@@ -53,7 +53,8 @@ interface Fetched {
   truncated: boolean;
 }
 
-const TEXTUAL = /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|[^;]*\+(json|xml))/i;
+const TEXTUAL =
+  /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|[^;]*\+(json|xml))/i;
 
 function decoderFor(encoding: string | undefined, res: IncomingMessage): Readable {
   switch ((encoding ?? '').trim().toLowerCase()) {
@@ -189,13 +190,15 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
       checkUrl(current);
       if (hop > 0 && options.preapproval && hostKey(current) !== approvedHost) {
         const call = { agent: ctx.agent, tool: 'http_fetch', args: { url: current.href } };
-        if (!(await options.preapproval.allowsWithoutAsking(call, ctx))) throw new RedirectNeedsApprovalError(start.host, current);
+        if (!(await options.preapproval.allowsWithoutAsking(call, ctx)))
+          throw new RedirectNeedsApprovalError(start.host, current);
       }
       try {
         fetched = await get(current, signal);
       } catch (err) {
         if (err instanceof BlockedAddressError) throw err;
-        if (signal.aborted && !ctx.signal.aborted) throw new Error(`${current.host} did not answer within ${timeoutMs / 1000} s`);
+        if (signal.aborted && !ctx.signal.aborted)
+          throw new Error(`${current.host} did not answer within ${timeoutMs / 1000} s`);
         const e = err as Error & { code?: string };
         throw new Error(`Could not fetch ${current.host}: ${e.code ?? e.message}`);
       }

@@ -125,7 +125,8 @@ export function guardedLookup(): LookupFunction {
       const list = addresses as unknown as { address: string; family: number }[];
       const bad = list.find((a) => isBlockedAddress(a.address));
       if (bad) return callback(new BlockedAddressError(hostname, bad.address), '', 0);
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
       const first = list[0];
       if (!first) return callback(new Error(`No address for ${hostname}`), '', 0);
       callback(null, first.address, first.family);

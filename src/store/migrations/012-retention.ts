@@ -30,8 +30,8 @@ export const retentionMigration: Migration = {
     'ALTER TABLE updates ADD COLUMN user_id INTEGER',
     'CREATE INDEX updates_user ON updates (user_id) WHERE user_id IS NOT NULL',
     'CREATE INDEX approval_runs_user ON approval_runs (user_id)',
-    'CREATE INDEX approval_runs_settled ON approval_runs (updated_at) WHERE status IN (\'done\',\'failed\')',
+    "CREATE INDEX approval_runs_settled ON approval_runs (updated_at) WHERE status IN ('done','failed')",
     'CREATE INDEX run_events_at ON run_events (at)',
-    'CREATE INDEX job_runs_finished ON job_runs (created_at) WHERE status NOT IN (\'claimed\',\'retry\')',
+    "CREATE INDEX job_runs_finished ON job_runs (created_at) WHERE status NOT IN ('claimed','retry')",
   ],
 };

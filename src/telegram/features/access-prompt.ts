@@ -21,7 +21,11 @@ function expiresIn(ms: number): string {
 }
 
 /** The owner's Approve/Deny prompt for one access request (`where`: the group it was made in, if any). */
-export function accessPrompt(from: TelegramUser, version: number, options: { where?: string; leftMs?: number } = {}): OutMessage {
+export function accessPrompt(
+  from: TelegramUser,
+  version: number,
+  options: { where?: string; leftMs?: number } = {},
+): OutMessage {
   const where = options.where ? ` in "${options.where}"` : '';
   return {
     text: `👤 ${displayName(from)} [id ${from.id}] would like to use your assistant${where}. Let them in? (This request expires ${expiresIn(options.leftMs ?? ACCESS_REQUEST_TTL_MS)}.)`,
@@ -48,13 +52,21 @@ export async function resendAccessRequests(
   if (to.type !== 'private' || userId !== (await users.ownerId())) return 0;
   const open = (await users.list()).filter((u) => u.access === 'pending' && !users.requestExpired(u));
   if (open.length === 0) return 0;
-  const intro = open.length === 1 ? '👤 One person asks to use your assistant:' : `👤 ${open.length} people ask to use your assistant:`;
+  const intro =
+    open.length === 1
+      ? '👤 One person asks to use your assistant:'
+      : `👤 ${open.length} people ask to use your assistant:`;
   await outbox.send(to, { text: intro, format: 'plain' });
   for (const u of open) {
-    const who = { id: u.id, ...(u.firstName ? { first_name: u.firstName } : {}), ...(u.username ? { username: u.username } : {}) };
+    const who = {
+      id: u.id,
+      ...(u.firstName ? { first_name: u.firstName } : {}),
+      ...(u.username ? { username: u.username } : {}),
+    };
     const leftMs = ACCESS_REQUEST_TTL_MS - (deps.now() - u.accessChangedAt);
     const d = await outbox.send(to, accessPrompt(who, u.accessVersion, { leftMs }));
-    if (d.ok && d.messageIds[0] !== undefined) await users.recordPrompt(u.id, u.accessVersion, to.chatId, d.messageIds[0]);
+    if (d.ok && d.messageIds[0] !== undefined)
+      await users.recordPrompt(u.id, u.accessVersion, to.chatId, d.messageIds[0]);
   }
   return open.length;
 }

@@ -18,7 +18,8 @@ export const PRIVATE_NOTICE =
 const WAITING_NOTICE =
   "This is a private assistant. I've asked its owner for access. I'll message you here as soon as they decide.";
 const STILL_WAITING = "You're still waiting for the owner's approval. I'll message you as soon as they decide.";
-const NOT_SET_UP = "Hi! I'm not set up yet. If you run this bot, send /start followed by the pairing code from its log.";
+const NOT_SET_UP =
+  "Hi! I'm not set up yet. If you run this bot, send /start followed by the pairing code from its log.";
 const NEED_CODE =
   "Hi! I'm not set up yet. To become my owner, send /start followed by the one-time pairing code printed in the bot's log at start-up (look for “pairing code”), for example: /start K7QX3-M9PRT";
 const WRONG_CODE =
@@ -50,7 +51,13 @@ const STATE_WORD: Record<AccessState, string> = {
   unknown: 'unknown to me',
 };
 
-const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = { y: 'allowed', a: 'allowed', n: 'denied', d: 'denied', r: 'revoked' };
+const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = {
+  y: 'allowed',
+  a: 'allowed',
+  n: 'denied',
+  d: 'denied',
+  r: 'revoked',
+};
 
 function userLine(u: UserRecord, expired: boolean): string {
   const label = {
@@ -98,15 +105,23 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const text = isNew
       ? `👋 Hi ${name}! I only help people my owner has approved, so I've asked ${ownerName ?? 'them'} to let you in. To hear their answer, open a private chat with me and tap Start.`
       : `Hi ${name}! ${ownerName ?? 'My owner'} hasn't decided on your access yet. To hear their answer, open a private chat with me and tap Start.`;
-    return { text, format: 'plain', keyboard: [[{ text: '💬 Open a private chat', url: `https://t.me/${ctx.me.username}?start=access` }]] };
+    return {
+      text,
+      format: 'plain',
+      keyboard: [[{ text: '💬 Open a private chat', url: `https://t.me/${ctx.me.username}?start=access` }]],
+    };
   }
 
   async function promptOwner(ctx: BotContext, ownerId: number, version: number): Promise<void> {
     const from = ctx.from!;
-    const where = ctx.chat && ctx.chat.type !== 'private' ? ('title' in ctx.chat ? ctx.chat.title : 'a group') : undefined;
+    const where =
+      ctx.chat && ctx.chat.type !== 'private' ? ('title' in ctx.chat ? ctx.chat.title : 'a group') : undefined;
     const d = await outbox.send(
       { chatId: ownerId },
-      { ...accessPrompt(from, version, where ? { where } : {}), dedupeKey: `access:${from.id}:${ctx.update.update_id}` },
+      {
+        ...accessPrompt(from, version, where ? { where } : {}),
+        dedupeKey: `access:${from.id}:${ctx.update.update_id}`,
+      },
     );
     if (!d.ok) ctx.log.warn({ reason: d.reason }, 'could not send the access prompt to the owner');
     else if (d.messageIds[0] !== undefined) await users.recordPrompt(from.id, version, ownerId, d.messageIds[0]);
@@ -137,7 +152,8 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       await notifyStranger(ctx, NOT_SET_UP, true);
       return 'refused';
     }
-    const code = command === 'start' ? text.replace(/^\/start(?:@\w+)?/i, '').trim() : looksLikePairingCode(text) ? text : '';
+    const code =
+      command === 'start' ? text.replace(/^\/start(?:@\w+)?/i, '').trim() : looksLikePairingCode(text) ? text : '';
     if (!code) {
       await notifyStranger(ctx, command === 'start' ? NEED_CODE : NOT_SET_UP, command !== 'start');
       return 'refused';
@@ -162,7 +178,8 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const keyboard: Keyboard = [];
     for (const u of others.slice(0, 20)) {
       const short = (u.firstName || u.username || String(u.id)).slice(0, 20);
-      if (u.access === 'allowed') keyboard.push([{ text: `🚫 Revoke ${short}`, data: accessData('r', u, u.accessVersion) }]);
+      if (u.access === 'allowed')
+        keyboard.push([{ text: `🚫 Revoke ${short}`, data: accessData('r', u, u.accessVersion) }]);
       else if (u.access === 'pending')
         keyboard.push([
           { text: `✅ Approve ${short}`, data: accessData('a', u, u.accessVersion) },
@@ -175,7 +192,11 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
         ? 'Access comes from ALLOWED_USER_IDS; revoking here overrides it.'
         : 'New users ask you for access; requests expire after 24 hours. Denied and revoked users stay out until you let them back in here.';
     const lines = list.filter((u) => u.access !== 'unknown').map((u) => userLine(u, users.requestExpired(u)));
-    return { text: `Users (${lines.length}):\n${lines.join('\n')}\n\n${mode}`, format: 'plain', ...(keyboard.length > 0 ? { keyboard } : {}) };
+    return {
+      text: `Users (${lines.length}):\n${lines.join('\n')}\n\n${mode}`,
+      format: 'plain',
+      ...(keyboard.length > 0 ? { keyboard } : {}),
+    };
   }
 
   /** Redraws a /users list in place after a decision, so its rows and buttons show the current state. */
@@ -212,7 +233,11 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const inGroup = isGroupChat(ctx.chat?.type);
     if (request.isNew) {
       ctx.log.info({ user_id: from.id }, 'access requested; prompting the owner');
-      await closePrompts(from.id, request.version, `⌛ The earlier request from ${displayName(from)} expired; a new one was sent.`);
+      await closePrompts(
+        from.id,
+        request.version,
+        `⌛ The earlier request from ${displayName(from)} expired; a new one was sent.`,
+      );
       await promptOwner(ctx, owner, request.version);
       return notifyStranger(ctx, inGroup ? await groupWaitingNotice(ctx, owner, true) : WAITING_NOTICE, false);
     }
@@ -229,7 +254,9 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     }
     const parsed = accessDataSchema.safeParse(ctx.callbackQuery.data);
     if (!parsed.success) {
-      return answerStaleButton(ctx, outbox, 'This button is from an older version — use /users to change access.', { alert: true });
+      return answerStaleButton(ctx, outbox, 'This button is from an older version — use /users to change access.', {
+        alert: true,
+      });
     }
     const { action, userId, version } = parsed.data;
     if (userId === ownerId) return void (await ctx.answerCallbackQuery({ text: "You can't change your own access." }));
@@ -237,7 +264,9 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     const decided = await users.decide(userId, access, { version, expires: action === 'y' || action === 'n' });
     const isPrompt = action === 'y' || action === 'n';
     const target = await users.get(userId);
-    const name = target ? displayName({ id: target.id, first_name: target.firstName, username: target.username }) : `user ${userId}`;
+    const name = target
+      ? displayName({ id: target.id, first_name: target.firstName, username: target.username })
+      : `user ${userId}`;
     if (!decided.ok) {
       ctx.log.info({ target_user: userId, reason: decided.reason }, 'access button no longer decides anything');
       if (!isPrompt) {
@@ -260,14 +289,21 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       return answerStaleButton(ctx, outbox, text, { alert: true });
     }
     ctx.log.info({ target_user: userId, access }, 'owner changed access');
-    const verdict = access === 'allowed' ? `✅ Approved ${name}.` : access === 'denied' ? `⛔ Denied ${name}.` : `🚫 Revoked access for ${name}.`;
+    const verdict =
+      access === 'allowed'
+        ? `✅ Approved ${name}.`
+        : access === 'denied'
+          ? `⛔ Denied ${name}.`
+          : `🚫 Revoked access for ${name}.`;
     await ctx.answerCallbackQuery({ text: verdict });
     if (!isPrompt) await refreshList(ctx, ownerId);
     const closed = await closePrompts(userId, decided.change.version, verdict);
-    if (isPrompt && to && messageId && !closed.includes(messageId)) await outbox.edit(to, messageId, { text: verdict, format: 'plain' });
+    if (isPrompt && to && messageId && !closed.includes(messageId))
+      await outbox.edit(to, messageId, { text: verdict, format: 'plain' });
     const report = [verdict, ...decided.notes].join('\n\n');
     if (to && !isPrompt) await outbox.send(to, { text: report, format: 'plain' });
-    else if (to && decided.notes.length > 0) await outbox.send(to, { text: decided.notes.join('\n\n'), format: 'plain' });
+    else if (to && decided.notes.length > 0)
+      await outbox.send(to, { text: decided.notes.join('\n\n'), format: 'plain' });
     const note =
       access === 'allowed'
         ? "🎉 You're in! The owner approved your access. Send /start to set your time zone, or just ask me anything."
@@ -275,7 +311,8 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
           ? 'Sorry, the owner declined your access request.'
           : 'Your access to this assistant was revoked by its owner.';
     const d = await outbox.send({ chatId: userId }, { text: note, format: 'plain' });
-    if (!d.ok) ctx.log.info({ target_user: userId, reason: d.reason }, 'could not notify the user about the access decision');
+    if (!d.ok)
+      ctx.log.info({ target_user: userId, reason: d.reason }, 'could not notify the user about the access decision');
   });
 
   composer.command('users', async (ctx) => {

@@ -7,7 +7,9 @@ import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { answerStaleButton } from '../stale-button.ts';
 
-export const approvalsCommands = [{ command: 'pending', description: 'Approvals, questions and access requests waiting for you' }];
+export const approvalsCommands = [
+  { command: 'pending', description: 'Approvals, questions and access requests waiting for you' },
+];
 
 export interface ApprovalsFeatureDeps {
   approvals: Approvals;

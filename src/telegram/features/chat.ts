@@ -102,7 +102,10 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     // A crash between delivering the answer and finishing the journal row replays the update on restart: the answer
     // is already in the chat, so running the turn again would only repeat its tool calls (e.g. a second reminder).
     if (await deps.outbox.wasDelivered(`turn:${updateId}:final`)) {
-      ctx.log.info({ update_id: updateId }, 'final answer already delivered before a restart; not running the turn again');
+      ctx.log.info(
+        { update_id: updateId },
+        'final answer already delivered before a restart; not running the turn again',
+      );
       return;
     }
     // The dispatcher registered this update; in-process callers without one get a private controller.
@@ -126,7 +129,9 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
       signal,
       showProgress: user?.settings.showProgress ?? true,
-      ...(hasAudio(input.attachments) ? { transcript: (user?.settings.showTranscripts ?? true) ? 'show' : 'hide' } : {}),
+      ...(hasAudio(input.attachments)
+        ? { transcript: (user?.settings.showTranscripts ?? true) ? 'show' : 'hide' }
+        : {}),
     });
     ctx.log.info({ turn_id: request.turnId, attachments: input.attachments.length }, 'turn started');
     const started = Date.now();
@@ -145,14 +150,23 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       await reply.abandon?.();
       throw new TurnAbort('shutdown');
     }
-    ctx.log.info({ turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage }, 'turn finished');
+    ctx.log.info(
+      { turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage },
+      'turn finished',
+    );
     switch (outcome.status) {
       case 'done':
       case 'stopped':
-        await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, outcome.keyboard ? { keyboard: outcome.keyboard } : {});
+        await reply.finish(
+          { ...outcome, text: outcome.text + sourcesMarkdown(outcome) },
+          outcome.keyboard ? { keyboard: outcome.keyboard } : {},
+        );
         return;
       case 'limit': {
-        const keyboard: Keyboard = [...(outcome.keyboard ?? []), [{ text: '▶️ Continue', data: `sys:cont:${updateId}` }]];
+        const keyboard: Keyboard = [
+          ...(outcome.keyboard ?? []),
+          [{ text: '▶️ Continue', data: `sys:cont:${updateId}` }],
+        ];
         await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
         return;
       }
@@ -165,7 +179,9 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
           await reply.finish(outcome);
           await deps.approvals.onSuspended(request, outcome.suspension);
         } else {
-          await reply.fail("This needs someone's approval, but approvals aren't available right now. Please try again later.");
+          await reply.fail(
+            "This needs someone's approval, but approvals aren't available right now. Please try again later.",
+          );
         }
         return;
     }
@@ -176,7 +192,13 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     const media = await deps.media.read(message, control.signalFor(ctx.update.update_id));
     const to = chatRefOf(ctx);
     if (!media.ok) {
-      if (to) await deps.outbox.send(to, { text: media.reply, format: 'plain', replyTo: message.message_id, dedupeKey: `turn:${ctx.update.update_id}:final` });
+      if (to)
+        await deps.outbox.send(to, {
+          text: media.reply,
+          format: 'plain',
+          replyTo: message.message_id,
+          dedupeKey: `turn:${ctx.update.update_id}:final`,
+        });
       return;
     }
     let text = (message.text ?? message.caption ?? '').trim();
@@ -186,11 +208,13 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       if (await deps.approvals.answerFromText(to, ctx.from.id, text)) return;
     }
     // Audio needs no note: the voice instruction tells the model what it hears, and the transcript becomes the text.
-    if (!text && !hasAudio(media.attachments)) text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
+    if (!text && !hasAudio(media.attachments))
+      text = `(The user sent a ${media.kinds.join(' and ')} without a caption.)`;
     const quoted = quoteOf(message, ctx.me.id);
     text = quoted + text;
     // Someone else's words (forwarded, quoted) make the turn untrusted: guarded actions then need a formal approval.
-    const untrustedInput = quoted !== '' || message.forward_origin !== undefined || message.external_reply !== undefined;
+    const untrustedInput =
+      quoted !== '' || message.forward_origin !== undefined || message.external_reply !== undefined;
     await runTurn(ctx, { text, attachments: media.attachments, replyTo: message.message_id, untrustedInput });
   }
 
@@ -205,7 +229,9 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       await deps.outbox.editKeyboard(chatRefOf(ctx)!, origin.message_id, undefined).catch(() => undefined);
     }
     control.markTurn(ctx.update.update_id);
-    await ctx.answerCallbackQuery({ text: 'Continuing…' }).catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer Continue'));
+    await ctx
+      .answerCallbackQuery({ text: 'Continuing…' })
+      .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer Continue'));
     await runTurn(ctx, { text: 'continue', attachments: [] });
   });
 

@@ -50,7 +50,9 @@ const stopDataSchema = z
 function zoneKeyboard(): Keyboard {
   const rows: Keyboard = [];
   for (let i = 0; i < COMMON_ZONES.length; i += 3) {
-    rows.push(COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `sys:tz:${z}` })));
+    rows.push(
+      COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `sys:tz:${z}` })),
+    );
   }
   return rows;
 }
@@ -59,7 +61,12 @@ function zoneKeyboard(): Keyboard {
 const HELP_BUTTON = { text: '❓ What can you do?', data: 'sys:help' };
 
 function localTime(timezone: string, now: number): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(now);
 }
 
 export interface CommandsDeps {
@@ -122,7 +129,8 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     }
     // The one question onboarding needs; the full help is one tap away.
     await users.updateSettings(from.id, { awaitingTimezone: true });
-    const intro = user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
+    const intro =
+      user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
     await reply(
       ctx,
       `👋 Hi ${name}!${intro}\n\n🌍 One question first. <b>Which time zone are you in?</b> Tap one below, or type your city (for example <code>Berlin</code>).`,
@@ -145,7 +153,10 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
       return;
     }
     await deps.memory.newThread(chat);
-    await reply(ctx, "🆕 Started a new conversation. I won't use this chat's earlier messages as context. What's next?");
+    await reply(
+      ctx,
+      "🆕 Started a new conversation. I won't use this chat's earlier messages as context. What's next?",
+    );
   });
 
   composer.command('settings', async (ctx, next) => {
@@ -165,7 +176,12 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
       [
         [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
         [{ text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing', data: 'sys:set:progress' }],
-        [{ text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts', data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}` }],
+        [
+          {
+            text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts',
+            data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}`,
+          },
+        ],
       ],
     );
   });
@@ -173,13 +189,19 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
   composer.callbackQuery('sys:set:tz', async (ctx) => {
     await users.updateSettings(ctx.from.id, { awaitingTimezone: true });
     await ctx.answerCallbackQuery();
-    await reply(ctx, '🌍 Tap your time zone, or type a city or zone name (for example <code>Lisbon</code>).', zoneKeyboard());
+    await reply(
+      ctx,
+      '🌍 Tap your time zone, or type a city or zone name (for example <code>Lisbon</code>).',
+      zoneKeyboard(),
+    );
   });
 
   composer.callbackQuery('sys:set:progress', async (ctx) => {
     const user = await users.get(ctx.from.id);
     const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
-    await ctx.answerCallbackQuery({ text: next.showProgress ? 'I’ll show what I’m doing' : 'I’ll just send the answer' });
+    await ctx.answerCallbackQuery({
+      text: next.showProgress ? 'I’ll show what I’m doing' : 'I’ll just send the answer',
+    });
     await reply(
       ctx,
       next.showProgress
@@ -195,14 +217,15 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     await reply(
       ctx,
       next.showTranscripts
-        ? '🎙 I\'ll show what I heard in your voice messages above my answer.'
-        : '🎙 I won\'t show what I heard in your voice messages any more.',
+        ? "🎙 I'll show what I heard in your voice messages above my answer."
+        : "🎙 I won't show what I heard in your voice messages any more.",
     );
   });
 
   composer.callbackQuery(/^sys:tz:/, async (ctx) => {
     const zone = tzDataSchema.safeParse(ctx.callbackQuery.data);
-    if (!zone.success) return void (await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Type a city instead.' }));
+    if (!zone.success)
+      return void (await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Type a city instead.' }));
     await setZone(ctx, zone.data);
     await ctx.answerCallbackQuery({ text: `Time zone: ${zone.data}` });
   });
@@ -234,7 +257,9 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const r = id.success ? control.stop(id.data, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
     // Nothing left to stop: the button goes too (a finished reply normally replaced it already).
     if (r.kind === 'not_running') return answerStaleButton(ctx, outbox, 'That reply has already finished.');
-    await ctx.answerCallbackQuery({ text: r.kind === 'stopped' ? 'Stopping…' : `Only ${r.starter} or the owner can stop this.` });
+    await ctx.answerCallbackQuery({
+      text: r.kind === 'stopped' ? 'Stopping…' : `Only ${r.starter} or the owner can stop this.`,
+    });
   });
 
   // A typed time zone after /start or "Change time zone" (private chats only; longer texts go to the model).

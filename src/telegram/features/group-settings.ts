@@ -30,7 +30,9 @@ const zoneData = z
 function zoneKeyboard(): Keyboard {
   const rows: Keyboard = [];
   for (let i = 0; i < COMMON_ZONES.length; i += 3) {
-    rows.push(COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `gs:z:${z}` })));
+    rows.push(
+      COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `gs:z:${z}` })),
+    );
   }
   return rows;
 }
@@ -62,7 +64,12 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
   async function say(ctx: BotContext, text: string, keyboard?: Keyboard, replyTo?: number): Promise<void> {
     const to = chatRefOf(ctx);
     if (!to) return;
-    const d = await outbox.send(to, { text, format: 'plain', ...(keyboard ? { keyboard } : {}), ...(replyTo !== undefined ? { replyTo } : {}) });
+    const d = await outbox.send(to, {
+      text,
+      format: 'plain',
+      ...(keyboard ? { keyboard } : {}),
+      ...(replyTo !== undefined ? { replyTo } : {}),
+    });
     if (!d.ok) ctx.log.warn({ reason: d.reason }, 'group settings reply not delivered');
   }
 
@@ -83,7 +90,12 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
     }
     ctx.log.info({ zone, moved }, 'group time zone set');
     const note = moved > 0 ? ` Repeating reminders here keep their local time (${moved} moved).` : '';
-    await say(ctx, `✅ This group's time zone is now ${zone} (it's ${formatClock(clock.now(), zone)} there). Reminders set here use it.${note}`, undefined, replyTo);
+    await say(
+      ctx,
+      `✅ This group's time zone is now ${zone} (it's ${formatClock(clock.now(), zone)} there). Reminders set here use it.${note}`,
+      undefined,
+      replyTo,
+    );
   }
 
   groups.command('settings', async (ctx) => {
@@ -91,7 +103,9 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
     const zone = current.timezone
       ? `🌍 Time zone: ${current.timezone} — it's ${formatClock(clock.now(), current.timezone)} there. Reminders set here use it.`
       : "🌍 Time zone: not set — reminders set here use their creator's own time zone.";
-    await say(ctx, `⚙️ Group settings\n\n${zone}\n\nOnly group admins can change these.`, [[{ text: '🌍 Change time zone', data: 'gs:tz' }]]);
+    await say(ctx, `⚙️ Group settings\n\n${zone}\n\nOnly group admins can change these.`, [
+      [{ text: '🌍 Change time zone', data: 'gs:tz' }],
+    ]);
   });
 
   groups.callbackQuery('gs:tz', async (ctx) => {
@@ -101,7 +115,11 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
     }
     await settings.awaitTimezone(ctx.chat!.id, ctx.from.id);
     await ctx.answerCallbackQuery();
-    await say(ctx, "🌍 Pick the group's time zone, or reply to this message with a city or zone name (for example Lisbon or America/Denver).", zoneKeyboard());
+    await say(
+      ctx,
+      "🌍 Pick the group's time zone, or reply to this message with a city or zone name (for example Lisbon or America/Denver).",
+      zoneKeyboard(),
+    );
   });
 
   groups.callbackQuery(/^gs:z:/, async (ctx) => {
@@ -135,7 +153,12 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
       return setZone(ctx, zone, ctx.message.message_id);
     }
     if (text.split(/\s+/).length <= 3 && text.length <= 40) {
-      await say(ctx, `I couldn't find a time zone for "${text}". Try a bigger city nearby or a zone name like Europe/Paris, or tap a button.`, zoneKeyboard(), ctx.message.message_id);
+      await say(
+        ctx,
+        `I couldn't find a time zone for "${text}". Try a bigger city nearby or a zone name like Europe/Paris, or tap a button.`,
+        zoneKeyboard(),
+        ctx.message.message_id,
+      );
       return;
     }
     return next();

@@ -42,7 +42,10 @@ export function stripForStranger(update: Update, me: Pick<UserFromGetMe, 'id' | 
   if (!me || !original || !message || message.text !== undefined) return stripped;
   if (!isGroupChat(original.chat.type) || !isAddressedToBot(original, me)) return stripped;
   const text = `@${me.username}`;
-  return { ...stripped, message: { ...message, text, entities: [{ type: 'mention', offset: 0, length: text.length }] } } as Update;
+  return {
+    ...stripped,
+    message: { ...message, text, entities: [{ type: 'mention', offset: 0, length: text.length }] },
+  } as Update;
 }
 
 /**

@@ -67,7 +67,9 @@ export function renderJobList(jobs: Job[], page: number, pageSize: number, now: 
     if (p < pages - 1) nav.push({ text: 'Next »', data: `job:l:${p + 1}` });
     keyboard.push(nav);
   }
-  const header = viewer.group ? `Reminders and tasks in this group (${live}):` : `Your reminders and tasks here (${live}):`;
+  const header = viewer.group
+    ? `Reminders and tasks in this group (${live}):`
+    : `Your reminders and tasks here (${live}):`;
   return { text: [header, '', ...lines].join('\n'), format: 'plain', keyboard };
 }
 
@@ -78,7 +80,12 @@ export function renderJobDetails(job: Job, now: number, viewer: Viewer): OutMess
   if (job.schedule.type === 'once') lines.push(`When: ${formatLocal(job.schedule.at, tz, now)} (${tz})`);
   else {
     lines.push(`When: ${describeSchedule(job.schedule, now, tz)} (${tz})`);
-    if (job.enabled) lines.push(`Next: ${nextRuns(job.schedule, now, 3).map((r) => formatLocal(r, tz, now)).join(' · ')}`);
+    if (job.enabled)
+      lines.push(
+        `Next: ${nextRuns(job.schedule, now, 3)
+          .map((r) => formatLocal(r, tz, now))
+          .join(' · ')}`,
+      );
   }
   if (job.kind === 'prompt') lines.push('At that time I answer it as a request and post the answer here.');
   if (viewer.group && viewer.names.has(job.ownerUserId)) lines.push(`Set by ${viewer.names.get(job.ownerUserId)}`);

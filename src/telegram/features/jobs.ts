@@ -5,7 +5,17 @@ import { AppError, toError } from '../../core/errors.ts';
 import type { Button, Keyboard, Outbox } from '../../core/outbox.ts';
 import { TOO_LATE_TO_UNDO, UNDO_WINDOW_MS } from '../../core/undo.ts';
 import type { Job } from '../../scheduler/job.ts';
-import { atPlain, cancelLabel, cardKeyboard, createdSummary, deletedText, parseCardData, schedulePlain, title, whenPlain } from '../../scheduler/messages.ts';
+import {
+  atPlain,
+  cancelLabel,
+  cardKeyboard,
+  createdSummary,
+  deletedText,
+  parseCardData,
+  schedulePlain,
+  title,
+  whenPlain,
+} from '../../scheduler/messages.ts';
 import { nextRuns } from '../../scheduler/schedule.ts';
 import type { Scheduler } from '../../scheduler/scheduler.ts';
 import { TIME_EXAMPLES, parseTimeInput, whenForJob } from '../../scheduler/time-input.ts';
@@ -76,7 +86,8 @@ function mapKeyboard(markup: unknown, map: (b: Button) => Button | null): Keyboa
   for (const row of (markup as MarkupRows)?.inline_keyboard ?? []) {
     const kept: Button[] = [];
     for (const b of row) {
-      const button: Button = b.callback_data !== undefined ? { text: b.text, data: b.callback_data } : { text: b.text, url: b.url ?? '' };
+      const button: Button =
+        b.callback_data !== undefined ? { text: b.text, data: b.callback_data } : { text: b.text, url: b.url ?? '' };
       const mapped = map(button);
       if (mapped) kept.push(mapped);
     }
@@ -86,7 +97,12 @@ function mapKeyboard(markup: unknown, map: (b: Button) => Button | null): Keyboa
 }
 
 /** The jobs /jobs shows in a chat: in a group everyone's, in a private chat the person's own; plus ones just deleted. */
-function jobsShown(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, now: number): Promise<Job[]> {
+function jobsShown(
+  deps: JobsFeatureDeps,
+  chat: { id: number; type: string },
+  userId: number,
+  now: number,
+): Promise<Job[]> {
   const deletedSince = now - UNDO_WINDOW_MS;
   return isGroupChat(chat.type)
     ? deps.scheduler.list({ chatId: chat.id, deletedSince })
@@ -94,7 +110,12 @@ function jobsShown(deps: JobsFeatureDeps, chat: { id: number; type: string }, us
 }
 
 /** Who is looking: the zone they read times in, and in a group the names of the people who set the jobs. */
-async function viewerFor(deps: JobsFeatureDeps, chat: { id: number; type: string }, userId: number, jobs: Job[]): Promise<Viewer> {
+async function viewerFor(
+  deps: JobsFeatureDeps,
+  chat: { id: number; type: string },
+  userId: number,
+  jobs: Job[],
+): Promise<Viewer> {
   const group = isGroupChat(chat.type);
   const zone = group ? await deps.chatTimezoneOf?.(chat.id) : await deps.timezoneOf?.(userId).catch(() => undefined);
   const names = new Map<number, string>();
@@ -143,7 +164,11 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const jobs = await listFor(ctx);
     const index = focusId ? jobs.findIndex((j) => j.id === focusId) : -1;
     const p = page ?? (index >= 0 ? Math.floor(index / pageSize) : 0);
-    const delivery = await outbox.edit(to, messageId, renderJobList(jobs, p, pageSize, now(), await viewerOf(ctx, jobs)));
+    const delivery = await outbox.edit(
+      to,
+      messageId,
+      renderJobList(jobs, p, pageSize, now(), await viewerOf(ctx, jobs)),
+    );
     if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not update the /jobs message');
   }
 
@@ -159,9 +184,12 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
   async function mayChange(ctx: BotContext, job: Job): Promise<boolean> {
     const userId = ctx.from!.id;
     if (job.ownerUserId === userId) return true;
-    if (isGroupChat(ctx.chat?.type) && job.chatId === ctx.chat?.id && (await isGroupAdmin(ctx, job.chatId, userId))) return true;
+    if (isGroupChat(ctx.chat?.type) && job.chatId === ctx.chat?.id && (await isGroupAdmin(ctx, job.chatId, userId)))
+      return true;
     const who = await nameOf(deps, job.ownerUserId);
-    const text = isGroupChat(ctx.chat?.type) ? `Only ${who} or a group admin can change this.` : `Only ${who} can change this.`;
+    const text = isGroupChat(ctx.chat?.type)
+      ? `Only ${who} or a group admin can change this.`
+      : `Only ${who} can change this.`;
     await ctx.answerCallbackQuery({ text, show_alert: true });
     return false;
   }
@@ -170,7 +198,10 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
   async function current(ctx: BotContext, id: string, inList: boolean): Promise<Job | undefined> {
     const job = await scheduler.get(id);
     if (!job || job.chatId !== ctx.chat?.id) {
-      await ctx.answerCallbackQuery({ text: 'That one no longer exists. Send /jobs for the current list.', show_alert: true });
+      await ctx.answerCallbackQuery({
+        text: 'That one no longer exists. Send /jobs for the current list.',
+        show_alert: true,
+      });
       if (inList) await rerender(ctx);
       return undefined;
     }
@@ -181,7 +212,9 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     }
     if (job.completedAt !== null) {
       const at = job.lastRunAt !== null ? ` at ${atPlain(job.lastRunAt, job.timezone, now())}` : '';
-      await ctx.answerCallbackQuery({ text: `“${title(job.text, 60)}” already ran${at}, so there is nothing left to change.` });
+      await ctx.answerCallbackQuery({
+        text: `“${title(job.text, 60)}” already ran${at}, so there is nothing left to change.`,
+      });
       if (inList) await rerender(ctx);
       return undefined;
     }
@@ -201,16 +234,25 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const message = ctx.callbackQuery?.message;
     const job = await scheduler.get(id);
     const dropButton = async () => {
-      if (to && message) await outbox.editKeyboard(to, message.message_id, mapKeyboard(message.reply_markup, (b) => ('data' in b && parseCardData(b.data)?.jobId === id ? null : b)));
+      if (to && message)
+        await outbox.editKeyboard(
+          to,
+          message.message_id,
+          mapKeyboard(message.reply_markup, (b) => ('data' in b && parseCardData(b.data)?.jobId === id ? null : b)),
+        );
     };
     if (!job || job.deletedAt !== null) {
-      await ctx.answerCallbackQuery({ text: job ? 'It was already deleted.' : 'It no longer exists, so there is nothing to cancel.' });
+      await ctx.answerCallbackQuery({
+        text: job ? 'It was already deleted.' : 'It no longer exists, so there is nothing to cancel.',
+      });
       await dropButton();
       return;
     }
     if (job.completedAt !== null) {
       const at = job.lastRunAt !== null ? ` at ${atPlain(job.lastRunAt, job.timezone, now())}` : '';
-      await ctx.answerCallbackQuery({ text: `Already ${job.kind === 'reminder' ? 'sent' : 'done'}${at} — nothing to cancel.` });
+      await ctx.answerCallbackQuery({
+        text: `Already ${job.kind === 'reminder' ? 'sent' : 'done'}${at} — nothing to cancel.`,
+      });
       await dropButton();
       return;
     }
@@ -261,7 +303,9 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
       }
       if (data.action === 'q') {
         const stopped = await scheduler.stopAwaitingNewTime(data.id);
-        await ctx.answerCallbackQuery({ text: stopped ? 'Kept the current time.' : 'Nothing is waiting for a new time.' });
+        await ctx.answerCallbackQuery({
+          text: stopped ? 'Kept the current time.' : 'Nothing is waiting for a new time.',
+        });
         if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
         return;
       }
@@ -302,7 +346,11 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
         case 'y': {
           if (!(await mayChange(ctx, job))) return;
           const removed = await scheduler.remove(job.id);
-          await ctx.answerCallbackQuery({ text: removed ? `Deleted “${title(job.text, 60)}”. Tap ↩️ Undo to bring it back.` : 'It was already deleted.' });
+          await ctx.answerCallbackQuery({
+            text: removed
+              ? `Deleted “${title(job.text, 60)}”. Tap ↩️ Undo to bring it back.`
+              : 'It was already deleted.',
+          });
           await rerender(ctx, job.id);
           return;
         }
@@ -323,7 +371,8 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     } catch (err) {
       const e = toError(err);
       ctx.log.warn({ err: e, data: ctx.callbackQuery.data }, 'job button failed');
-      const text = e instanceof AppError && e.code === 'invalid_input' ? e.message : 'Something went wrong. Please try again.';
+      const text =
+        e instanceof AppError && e.code === 'invalid_input' ? e.message : 'Something went wrong. Please try again.';
       await ctx.answerCallbackQuery({ text: text.slice(0, 200), show_alert: true }).catch(() => undefined);
     }
   });
@@ -385,14 +434,17 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
       }
       const snoozed = await scheduler.snooze(job.id, data.scheduledFor, data.choice);
       const until = formatLocal(snoozed.at, snoozed.job.timezone, now());
-      await ctx.answerCallbackQuery({ text: snoozed.already ? `Already snoozed until ${until}.` : `Snoozed until ${until}.` });
+      await ctx.answerCallbackQuery({
+        text: snoozed.already ? `Already snoozed until ${until}.` : `Snoozed until ${until}.`,
+      });
       if (to && messageId !== undefined) {
         await outbox.edit(to, messageId, { text: `⏰ ${job.text}\n💤 Snoozed until ${until}`, format: 'plain' });
       }
     } catch (err) {
       const e = toError(err);
       ctx.log.warn({ err: e, data: ctx.callbackQuery.data }, 'reminder button failed');
-      const text = e instanceof AppError && e.code === 'invalid_input' ? e.message : 'Something went wrong. Please try again.';
+      const text =
+        e instanceof AppError && e.code === 'invalid_input' ? e.message : 'Something went wrong. Please try again.';
       await ctx.answerCallbackQuery({ text: text.slice(0, 200), show_alert: true }).catch(() => undefined);
     }
   });
@@ -446,7 +498,10 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
       async undo(press) {
         const job = await check(press);
         if (!('id' in job)) return job;
-        const r = await scheduler.restore(press.token, press.messageId !== undefined ? { card: { messageId: press.messageId, solo: true } } : {});
+        const r = await scheduler.restore(
+          press.token,
+          press.messageId !== undefined ? { card: { messageId: press.messageId, solo: true } } : {},
+        );
         if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
         if (press.messageId !== undefined) {
           const now = clock.now();
@@ -464,12 +519,17 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
       async undo(press) {
         const job = await check(press);
         if (!('id' in job)) return job;
-        const r = await scheduler.restore(press.token, press.messageId !== undefined ? { card: { messageId: press.messageId, solo: false } } : {});
+        const r = await scheduler.restore(
+          press.token,
+          press.messageId !== undefined ? { card: { messageId: press.messageId, solo: false } } : {},
+        );
         if (!r.ok) return { done: false, toast: TOO_LATE_TO_UNDO };
         const markup = press.ctx.callbackQuery?.message?.reply_markup;
         if (press.messageId !== undefined) {
           const data = press.ctx.callbackQuery?.data;
-          const keyboard = mapKeyboard(markup, (b) => ('data' in b && b.data === data ? { text: cancelLabel(r.job, false), data: `job:c:${r.job.id}` } : b));
+          const keyboard = mapKeyboard(markup, (b) =>
+            'data' in b && b.data === data ? { text: cancelLabel(r.job, false), data: `job:c:${r.job.id}` } : b,
+          );
           await outbox.editKeyboard(press.chat, press.messageId, keyboard);
         }
         return { done: true, toast: restoredToast(r.job) };

@@ -26,11 +26,59 @@ export interface MediaOptions {
 }
 
 const TEXT_EXTENSIONS = new Set([
-  'txt', 'md', 'markdown', 'csv', 'tsv', 'json', 'yaml', 'yml', 'toml', 'ini', 'xml', 'html', 'htm', 'css', 'log',
-  'js', 'mjs', 'cjs', 'ts', 'tsx', 'jsx', 'py', 'rb', 'go', 'rs', 'java', 'kt', 'c', 'h', 'cpp', 'hpp', 'cs', 'php',
-  'sh', 'bash', 'zsh', 'sql', 'swift', 'scala', 'lua', 'pl', 'r', 'dart', 'vue', 'svelte', 'env', 'conf', 'cfg', 'srt', 'vtt',
+  'txt',
+  'md',
+  'markdown',
+  'csv',
+  'tsv',
+  'json',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'xml',
+  'html',
+  'htm',
+  'css',
+  'log',
+  'js',
+  'mjs',
+  'cjs',
+  'ts',
+  'tsx',
+  'jsx',
+  'py',
+  'rb',
+  'go',
+  'rs',
+  'java',
+  'kt',
+  'c',
+  'h',
+  'cpp',
+  'hpp',
+  'cs',
+  'php',
+  'sh',
+  'bash',
+  'zsh',
+  'sql',
+  'swift',
+  'scala',
+  'lua',
+  'pl',
+  'r',
+  'dart',
+  'vue',
+  'svelte',
+  'env',
+  'conf',
+  'cfg',
+  'srt',
+  'vtt',
 ]);
-const TEXT_MIMES = /^(text\/|application\/(json|xml|javascript|x-javascript|typescript|x-sh|x-python|x-yaml|yaml|toml|sql|x-httpd-php|x-subrip|csv))/;
+const TEXT_MIMES =
+  /^(text\/|application\/(json|xml|javascript|x-javascript|typescript|x-sh|x-python|x-yaml|yaml|toml|sql|x-httpd-php|x-subrip|csv))/;
 
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
@@ -38,7 +86,9 @@ function sizeText(bytes: number): string {
 
 /** A limit in words, rounded down so a file of the size shown is never refused. */
 function limitText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(Math.floor((bytes / 1024 / 1024) * 10) / 10).toFixed(1)} MB` : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
+  return bytes >= 1024 * 1024
+    ? `${(Math.floor((bytes / 1024 / 1024) * 10) / 10).toFixed(1)} MB`
+    : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
 }
 
 /** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
@@ -64,14 +114,16 @@ function isUtf8Text(data: Uint8Array): boolean {
 
 /** A clear answer for message types we do not read. Undefined when the message is not one of them. */
 export function unsupportedReply(message: Message): string | undefined {
-  if (message.sticker) return "Nice sticker! I can't read stickers, though. Send me text, a photo, a document or a voice message.";
+  if (message.sticker)
+    return "Nice sticker! I can't read stickers, though. Send me text, a photo, a document or a voice message.";
   if (message.video_note) return "I can't watch video notes. Send a voice message or type your question instead.";
   if (message.animation) return "I can't watch GIFs. Send a photo or describe what you need.";
   if (message.location || message.venue)
     return "I can't use shared locations yet. Type the place name or address instead.";
   if (message.poll) return "I can't take part in polls. Ask me directly instead.";
   if (message.contact) return "I can't use shared contacts. Type the details you want me to work with.";
-  if (message.dice || message.game) return "I can't play that one. Send me text, a photo, a document or a voice message.";
+  if (message.dice || message.game)
+    return "I can't play that one. Send me text, a photo, a document or a voice message.";
   if (message.story) return "I can't open stories. Send the photo or text directly.";
   return undefined;
 }
@@ -131,13 +183,30 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         }
         target = { fileId: d.file_id, size: d.file_size, mime, name: d.file_name, kind: 'document' };
       } else if (message.voice) {
-        target = { fileId: message.voice.file_id, size: message.voice.file_size, mime: message.voice.mime_type ?? 'audio/ogg', kind: 'voice' };
+        target = {
+          fileId: message.voice.file_id,
+          size: message.voice.file_size,
+          mime: message.voice.mime_type ?? 'audio/ogg',
+          kind: 'voice',
+        };
       } else if (message.audio) {
         const a = message.audio;
-        target = { fileId: a.file_id, size: a.file_size, mime: a.mime_type ?? 'audio/mpeg', name: a.file_name, kind: 'audio' };
+        target = {
+          fileId: a.file_id,
+          size: a.file_size,
+          mime: a.mime_type ?? 'audio/mpeg',
+          name: a.file_name,
+          kind: 'audio',
+        };
       } else if (message.video) {
         const v = message.video;
-        target = { fileId: v.file_id, size: v.file_size, mime: v.mime_type ?? 'video/mp4', name: v.file_name, kind: 'video' };
+        target = {
+          fileId: v.file_id,
+          size: v.file_size,
+          mime: v.mime_type ?? 'video/mp4',
+          name: v.file_name,
+          kind: 'video',
+        };
       }
       if (!target) return { ok: true, attachments: [], kinds: [] };
       if (target.size !== undefined && target.size > maxBytes) return tooLarge(target.size);
@@ -148,15 +217,20 @@ export function createMediaReader(options: MediaOptions): MediaReader {
       } catch (err) {
         if (err instanceof AppError && err.code === 'invalid_input') return tooLarge(target.size ?? maxBytes + 1);
         if (signal?.aborted) throw err;
-        throw new AppError('telegram_failed', `Could not download the ${target.kind} from Telegram: ${toError(err).message}`, {
-          cause: err,
-        });
+        throw new AppError(
+          'telegram_failed',
+          `Could not download the ${target.kind} from Telegram: ${toError(err).message}`,
+          {
+            cause: err,
+          },
+        );
       }
       if (target.mime === 'text/plain' && !isUtf8Text(data)) {
         return {
           ok: false,
           reason: 'unsupported',
-          reply: "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
+          reply:
+            "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
         };
       }
       const attachment: Attachment = {

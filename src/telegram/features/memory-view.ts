@@ -84,7 +84,13 @@ export const EMPTY_MEMORY =
  * The /memory message for one page: numbered facts as sentences about "you", "🗑 Forget <n>" per fact, "↩️ Undo <n>"
  * for one forgotten in the last minutes, ◀ ▶ when there is more than one page.
  */
-export function renderMemoryPage(slots: Slot[], total: number, page: number, pageSize: number, owner: number): OutMessage {
+export function renderMemoryPage(
+  slots: Slot[],
+  total: number,
+  page: number,
+  pageSize: number,
+  owner: number,
+): OutMessage {
   if (slots.length === 0 && total === 0) return { text: EMPTY_MEMORY, format: 'plain' };
   const first = page * pageSize + 1;
   const lines = slots.map((s, i) => {
@@ -93,10 +99,11 @@ export function renderMemoryPage(slots: Slot[], total: number, page: number, pag
     const text = s.text ? `<s>${escapeHtml(factForDisplay(s.text))}</s> — ` : '';
     return `${n}. ${text}${s.state === 'undoable' ? 'forgotten' : 'forgotten for good'}`;
   });
-  const slotButtons = slots.map((s, i): Button =>
-    s.state === 'active'
-      ? { text: `🗑 Forget ${first + i}`, data: `mem:d:${s.id}:${page}` }
-      : { text: `✓ ${first + i} forgotten`, data: `mem:x:${s.id}:${page}` },
+  const slotButtons = slots.map(
+    (s, i): Button =>
+      s.state === 'active'
+        ? { text: `🗑 Forget ${first + i}`, data: `mem:d:${s.id}:${page}` }
+        : { text: `✓ ${first + i} forgotten`, data: `mem:x:${s.id}:${page}` },
   );
   const undo = slots.flatMap((s, i): Button[] =>
     s.state === 'undoable' ? [{ text: `↩️ Undo ${first + i}`, data: `mem:u:${s.id}:${page}` }] : [],
@@ -124,7 +131,10 @@ export function renderMemoryPage(slots: Slot[], total: number, page: number, pag
 /** The message after /forget: what was forgotten, with one Undo for all of it. */
 export function renderForgotten(texts: string[], pendingId: string, owner: number): OutMessage {
   const shown = texts.map((t) => factForDisplay(t));
-  const head = shown.length === 1 ? `🗑 Forgotten: ${shown[0]}` : [`🗑 Forgotten (${shown.length}):`, ...shown.map((t) => `• ${t}`)].join('\n');
+  const head =
+    shown.length === 1
+      ? `🗑 Forgotten: ${shown[0]}`
+      : [`🗑 Forgotten (${shown.length}):`, ...shown.map((t) => `• ${t}`)].join('\n');
   return {
     text: `${head}\n\nChanged your mind? Tap ↩️ Undo within 5 minutes.`,
     format: 'plain',

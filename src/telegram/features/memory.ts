@@ -85,7 +85,9 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     const ids = slotIdsOf(message.reply_markup);
     if (ids.length === 0) return showPage(ctx, page, true);
     const scope = scopeOf(ctx.from.id, to);
-    const found = new Map((await memory.getFacts(ids)).filter((f) => f.userId === ctx.from?.id && f.scope === scope).map((f) => [f.id, f]));
+    const found = new Map(
+      (await memory.getFacts(ids)).filter((f) => f.userId === ctx.from?.id && f.scope === scope).map((f) => [f.id, f]),
+    );
     const slots = ids.map((id): Slot => {
       const f = found.get(id);
       if (!f) return { id, state: 'forgotten' };
@@ -105,7 +107,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     if (!to || !ctx.from) return;
     const phrase = ctx.match.trim();
     if (!phrase) {
-      await send(to, { text: 'Tell me what to forget, e.g. /forget my address. Or send /memory to pick from a list.', format: 'plain' });
+      await send(to, {
+        text: 'Tell me what to forget, e.g. /forget my address. Or send /memory to pick from a list.',
+        format: 'plain',
+      });
       return;
     }
     const matches = (await memory.findFacts(ctx.from.id, to, phrase)).slice(0, 10);
@@ -156,7 +161,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     });
     if (!d.ok) {
       ctx.log.warn({ reason: d.reason }, '/export document failed');
-      await send(to, { text: 'I couldn’t send the file just now. Please try /export again in a minute.', format: 'plain' });
+      await send(to, {
+        text: 'I couldn’t send the file just now. Please try /export again in a minute.',
+        format: 'plain',
+      });
     }
   });
 
@@ -187,7 +195,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     if (!to || !user) return;
     const fact = await memory.getFact(data.id);
     if (fact && (fact.userId !== user.id || fact.scope !== scopeOf(user.id, to))) {
-      await ctx.answerCallbackQuery({ text: 'Only the person this is about can change it. Send /memory to see yours.', show_alert: true });
+      await ctx.answerCallbackQuery({
+        text: 'Only the person this is about can change it. Send /memory to see yours.',
+        show_alert: true,
+      });
       return;
     }
     if (data.type === 'undo') {
@@ -205,7 +216,9 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     }
     if (!fact || fact.deletedAt !== undefined) {
       const undoable = fact !== undefined && memory.undoable(fact);
-      await ctx.answerCallbackQuery({ text: undoable ? 'Already deleted. Tap ↩️ Undo to bring it back.' : 'Already deleted.' });
+      await ctx.answerCallbackQuery({
+        text: undoable ? 'Already deleted. Tap ↩️ Undo to bring it back.' : 'Already deleted.',
+      });
       await redraw(ctx, data.page);
       return;
     }
@@ -227,7 +240,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (!to || !user) return;
     if (data.owner !== user.id) {
-      await ctx.answerCallbackQuery({ text: 'Only the person who asked me to forget this can undo it.', show_alert: true });
+      await ctx.answerCallbackQuery({
+        text: 'Only the person who asked me to forget this can undo it.',
+        show_alert: true,
+      });
       return;
     }
     const payload = undoPayload.safeParse(await memory.readPending(data.id, user.id, 'undo-forget'));
@@ -242,7 +258,8 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     await ctx.answerCallbackQuery({ text: restored ? 'Brought back.' : 'Already undone.' });
     const facts = await memory.getFacts(back.map((r) => r.id));
     const lines = facts.map((f) => `• ${factForDisplay(f.text)}`);
-    if (messageId !== undefined) await outbox.edit(to, messageId, { text: ['↩️ Undone. I remember again:', ...lines].join('\n'), format: 'plain' });
+    if (messageId !== undefined)
+      await outbox.edit(to, messageId, { text: ['↩️ Undone. I remember again:', ...lines].join('\n'), format: 'plain' });
   }
 
   composer.callbackQuery(/^mem:/, async (ctx) => {
@@ -258,7 +275,10 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
     try {
       if (data.type === 'page') {
         if (data.owner !== user.id) {
-          await ctx.answerCallbackQuery({ text: 'This list belongs to someone else. Send /memory to see yours.', show_alert: true });
+          await ctx.answerCallbackQuery({
+            text: 'This list belongs to someone else. Send /memory to see yours.',
+            show_alert: true,
+          });
           return;
         }
         await ctx.answerCallbackQuery();
@@ -270,7 +290,12 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       const payload = await memory.takePending(data.id, user.id, 'wipe');
       if (payload === undefined && to.type === 'private' && to.chatId === user.id) {
         // A confirmation in the presser's own private chat is theirs: it is dead for good, so its buttons go.
-        return await answerStaleButton(ctx, outbox, 'This confirmation has expired or was already used. Send the command again.', { alert: true });
+        return await answerStaleButton(
+          ctx,
+          outbox,
+          'This confirmation has expired or was already used. Send the command again.',
+          { alert: true },
+        );
       }
       if (payload === undefined) {
         await ctx.answerCallbackQuery({
@@ -290,7 +315,8 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
           r = await deps.privacy.wipeUser(user.id);
         } catch (err) {
           ctx.log.error({ err: toError(err) }, '/wipe failed');
-          result = 'Something went wrong while erasing, so some of your data may still be here. Please send /wipe again.';
+          result =
+            'Something went wrong while erasing, so some of your data may still be here. Please send /wipe again.';
           if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
           return;
         }
@@ -308,7 +334,9 @@ export function createMemoryFeature(deps: MemoryFeatureDeps): Composer<BotContex
       if (messageId !== undefined) await outbox.edit(to, messageId, { text: result, format: 'plain' });
     } catch (err) {
       ctx.log.error({ err: toError(err), data: ctx.callbackQuery.data }, 'memory button failed');
-      await ctx.answerCallbackQuery({ text: 'Something went wrong. Please try again.', show_alert: true }).catch(() => undefined);
+      await ctx
+        .answerCallbackQuery({ text: 'Something went wrong. Please try again.', show_alert: true })
+        .catch(() => undefined);
     }
   });
 

@@ -6,7 +6,9 @@ import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 
-export const permissionsCommands = [{ command: 'permissions', description: 'What you allowed me to do without asking' }];
+export const permissionsCommands = [
+  { command: 'permissions', description: 'What you allowed me to do without asking' },
+];
 
 export interface PermissionsFeatureDeps {
   grants: GrantStore;
@@ -36,14 +38,30 @@ function clip(text: string, max: number): string {
 
 function day(at: number, timezone: string): string {
   try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short', year: 'numeric' }).format(at);
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+    }).format(at);
   } catch {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' }).format(at);
+    return new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'UTC',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+    }).format(at);
   }
 }
 
 /** The /permissions message for one user: numbered grants with a revoke button each, paged. Plain text. */
-export function renderPermissions(userId: number, grants: Grant[], page: number, pageSize: number, timezone: string): OutMessage {
+export function renderPermissions(
+  userId: number,
+  grants: Grant[],
+  page: number,
+  pageSize: number,
+  timezone: string,
+): OutMessage {
   if (grants.length === 0) {
     return {
       text:
@@ -55,8 +73,12 @@ export function renderPermissions(userId: number, grants: Grant[], page: number,
   const pages = Math.ceil(grants.length / pageSize);
   const p = Math.min(Math.max(0, page), pages - 1);
   const slice = grants.slice(p * pageSize, (p + 1) * pageSize);
-  const lines = slice.map((g, i) => `${p * pageSize + i + 1}. ${g.tool} → ${clip(g.target, 200)} · since ${day(g.createdAt, timezone)}`);
-  const keyboard: Keyboard = slice.map((g, i) => [{ text: `🗑 Revoke ${p * pageSize + i + 1}: ${clip(g.target, 30)}`, data: `pm:r:${userId}:${g.id}` }]);
+  const lines = slice.map(
+    (g, i) => `${p * pageSize + i + 1}. ${g.tool} → ${clip(g.target, 200)} · since ${day(g.createdAt, timezone)}`,
+  );
+  const keyboard: Keyboard = slice.map((g, i) => [
+    { text: `🗑 Revoke ${p * pageSize + i + 1}: ${clip(g.target, 30)}`, data: `pm:r:${userId}:${g.id}` },
+  ]);
   if (pages > 1) {
     const nav = [];
     if (p > 0) nav.push({ text: '« Prev', data: `pm:l:${userId}:${p - 1}` });
@@ -65,7 +87,11 @@ export function renderPermissions(userId: number, grants: Grant[], page: number,
     keyboard.push(nav);
   }
   const header = `Your “Always allow” permissions (${grants.length}). Each covers only you, one tool and one target:`;
-  return { text: [header, ...lines, '', 'Tap 🗑 to revoke one; I will ask again next time.'].join('\n'), format: 'plain', keyboard };
+  return {
+    text: [header, ...lines, '', 'Tap 🗑 to revoke one; I will ask again next time.'].join('\n'),
+    format: 'plain',
+    keyboard,
+  };
 }
 
 /**
@@ -89,7 +115,10 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
     const list = await grants.list(ctx.from.id);
-    const delivery = await outbox.send(to, renderPermissions(ctx.from.id, list, 0, pageSize, await zoneOf(ctx.from.id)));
+    const delivery = await outbox.send(
+      to,
+      renderPermissions(ctx.from.id, list, 0, pageSize, await zoneOf(ctx.from.id)),
+    );
     ctx.log.info({ count: list.length, delivered: delivery.ok }, '/permissions');
   });
 
@@ -101,7 +130,10 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
     }
     const { action, userId, n } = parsed.data;
     if (ctx.from.id !== userId) {
-      await ctx.answerCallbackQuery({ text: "These are someone else's permissions. Send /permissions to see yours.", show_alert: true });
+      await ctx.answerCallbackQuery({
+        text: "These are someone else's permissions. Send /permissions to see yours.",
+        show_alert: true,
+      });
       return;
     }
     const to = chatRefOf(ctx);
@@ -123,12 +155,18 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
       }
       if (!to || messageId === undefined) return;
       const list = await grants.list(userId);
-      const delivery = await outbox.edit(to, messageId, renderPermissions(userId, list, page, pageSize, await zoneOf(userId)));
+      const delivery = await outbox.edit(
+        to,
+        messageId,
+        renderPermissions(userId, list, page, pageSize, await zoneOf(userId)),
+      );
       if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not update the /permissions message');
       ctx.log.info({ action, count: list.length }, 'permissions button');
     } catch (err) {
       ctx.log.warn({ err: toError(err), data: ctx.callbackQuery.data }, 'permissions button failed');
-      await ctx.answerCallbackQuery({ text: "Sorry, I couldn't do that. Please try again in a moment.", show_alert: true }).catch(() => undefined);
+      await ctx
+        .answerCallbackQuery({ text: "Sorry, I couldn't do that. Please try again in a moment.", show_alert: true })
+        .catch(() => undefined);
     }
   });
 

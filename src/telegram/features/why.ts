@@ -16,7 +16,11 @@ const whyData = z
   .regex(/^why:[ds]:\d{1,15}:[0-9a-z]{1,12}$/)
   .transform((s) => {
     const [, view, owner, at] = s.split(':');
-    return { view: view === 'd' ? ('details' as const) : ('summary' as const), owner: Number(owner), at: parseInt(at as string, 36) };
+    return {
+      view: view === 'd' ? ('details' as const) : ('summary' as const),
+      owner: Number(owner),
+      at: parseInt(at as string, 36),
+    };
   });
 
 const TELEGRAM_LIMIT = 4000;
@@ -52,7 +56,9 @@ function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined): Out
  * (tools, approvals, questions), in sentences; the raw view is one "🔎 Details" tap away. Only the asker's own
  * answer and requests, never another member's.
  */
-export function createWhyFeature(deps: Pick<MemoryFeatureDeps, 'memory' | 'outbox' | 'auditTrail' | 'timezoneOf'>): Composer<BotContext> {
+export function createWhyFeature(
+  deps: Pick<MemoryFeatureDeps, 'memory' | 'outbox' | 'auditTrail' | 'timezoneOf'>,
+): Composer<BotContext> {
   const { memory, outbox } = deps;
   const composer = new Composer<BotContext>();
 
@@ -80,7 +86,13 @@ export function createWhyFeature(deps: Pick<MemoryFeatureDeps, 'memory' | 'outbo
   function keyboard(view: 'd' | 's', owner: number, last: LastUsed | undefined): Keyboard | undefined {
     if (!last) return undefined;
     const at = last.at.toString(36);
-    return [[view === 'd' ? { text: '🔎 Details', data: `why:d:${owner}:${at}` } : { text: '◀ Back to the summary', data: `why:s:${owner}:${at}` }]];
+    return [
+      [
+        view === 'd'
+          ? { text: '🔎 Details', data: `why:d:${owner}:${at}` }
+          : { text: '◀ Back to the summary', data: `why:s:${owner}:${at}` },
+      ],
+    ];
   }
 
   composer.command('why', async (ctx) => {
@@ -104,13 +116,19 @@ export function createWhyFeature(deps: Pick<MemoryFeatureDeps, 'memory' | 'outbo
     }
     const { view, owner, at } = parsed.data;
     if (owner !== ctx.from.id) {
-      await ctx.answerCallbackQuery({ text: 'This is about someone else’s answer. Send /why to see yours.', show_alert: true });
+      await ctx.answerCallbackQuery({
+        text: 'This is about someone else’s answer. Send /why to see yours.',
+        show_alert: true,
+      });
       return;
     }
     try {
       const { last, trail } = await gather(to, owner, ctx.log);
       if (!last || last.at !== at) {
-        await ctx.answerCallbackQuery({ text: 'I’ve answered you since. Send /why again for my latest answer.', show_alert: true });
+        await ctx.answerCallbackQuery({
+          text: 'I’ve answered you since. Send /why again for my latest answer.',
+          show_alert: true,
+        });
         await outbox.editKeyboard(to, messageId, undefined);
         return;
       }
@@ -121,11 +139,17 @@ export function createWhyFeature(deps: Pick<MemoryFeatureDeps, 'memory' | 'outbo
       } else {
         const zone = (await deps.timezoneOf?.(owner).catch(() => undefined)) ?? 'UTC';
         const kb = keyboard('d', owner, last);
-        await outbox.edit(to, messageId, { text: summary(last, trail, owner, zone), format: 'plain', ...(kb ? { keyboard: kb } : {}) });
+        await outbox.edit(to, messageId, {
+          text: summary(last, trail, owner, zone),
+          format: 'plain',
+          ...(kb ? { keyboard: kb } : {}),
+        });
       }
     } catch (err) {
       ctx.log.error({ err: toError(err) }, '/why button failed');
-      await ctx.answerCallbackQuery({ text: 'Something went wrong. Please try again.', show_alert: true }).catch(() => undefined);
+      await ctx
+        .answerCallbackQuery({ text: 'Something went wrong. Please try again.', show_alert: true })
+        .catch(() => undefined);
     }
   });
 

@@ -17,7 +17,9 @@ export function isHandledKind(kind: string): boolean {
 }
 
 /** Forum topic of a message, if it was posted in one. */
-export function topicOf(message: Pick<Message, 'is_topic_message' | 'message_thread_id'> | undefined): number | undefined {
+export function topicOf(
+  message: Pick<Message, 'is_topic_message' | 'message_thread_id'> | undefined,
+): number | undefined {
   return message?.is_topic_message && message.message_thread_id ? message.message_thread_id : undefined;
 }
 
@@ -49,7 +51,9 @@ export function chatKeyOf(update: Update): string | null {
 
 /** The user who caused the update. */
 export function senderOf(update: Update): { id: number; is_bot: boolean } | undefined {
-  return update.message?.from ?? update.edited_message?.from ?? update.callback_query?.from ?? update.my_chat_member?.from;
+  return (
+    update.message?.from ?? update.edited_message?.from ?? update.callback_query?.from ?? update.my_chat_member?.from
+  );
 }
 
 const STOP_COMMAND = /^\/stop(?:@\w+)?(?:\s|$)/i;
@@ -90,7 +94,8 @@ export function stripUpdate(update: Update): Update {
     return out as unknown as Message;
   };
   if (update.message) return { update_id: update.update_id, message: stripMessage(update.message) } as Update;
-  if (update.edited_message) return { update_id: update.update_id, edited_message: stripMessage(update.edited_message) } as Update;
+  if (update.edited_message)
+    return { update_id: update.update_id, edited_message: stripMessage(update.edited_message) } as Update;
   if (update.callback_query) {
     const cq = update.callback_query;
     const msg = cq.message;

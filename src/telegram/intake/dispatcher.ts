@@ -129,7 +129,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         await journal.finish(item.updateId, 'pending');
         ulog.info('turn interrupted by shutdown; it resumes on the next start');
       } else {
-        if (!(await journal.finish(item.updateId, 'done'))) ulog.warn('finished an update another instance had taken over');
+        if (!(await journal.finish(item.updateId, 'done')))
+          ulog.warn('finished an update another instance had taken over');
         done++;
       }
     } catch (err) {
@@ -140,9 +141,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         failed++;
         const e = toError(err);
         ulog.error({ err: e }, 'update failed');
-        await journal.finish(item.updateId, 'failed', e.message.slice(0, 500)).catch((e2) =>
-          ulog.error({ err: toError(e2) }, 'cannot record failure'),
-        );
+        await journal
+          .finish(item.updateId, 'failed', e.message.slice(0, 500))
+          .catch((e2) => ulog.error({ err: toError(e2) }, 'cannot record failure'));
       }
     } finally {
       control.end(item.updateId);

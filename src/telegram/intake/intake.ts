@@ -40,14 +40,27 @@ export function createIntake(options: IntakeOptions): Intake {
           // A malformed payload (e.g. a webhook body with `message: {}`): journal it as ignored so it is
           // acknowledged once, instead of failing the batch and being redelivered forever.
           log.warn({ err: toError(err), update_id: update.update_id, kind }, 'malformed update ignored');
-          entries.push({ updateId: update.update_id, chatKey: null, kind, update: { update_id: update.update_id } as Update, state: 'ignored' });
+          entries.push({
+            updateId: update.update_id,
+            chatKey: null,
+            kind,
+            update: { update_id: update.update_id } as Update,
+            state: 'ignored',
+          });
           continue;
         }
         const handled = isHandledKind(kind);
         let stored = update;
         if (!handled) stored = { update_id: update.update_id } as Update;
-        else if (options.metadataOnly && (await options.metadataOnly(update))) stored = (options.strip ?? stripUpdate)(update);
-        entries.push({ updateId: update.update_id, chatKey, kind, update: stored, state: handled ? 'pending' : 'ignored' });
+        else if (options.metadataOnly && (await options.metadataOnly(update)))
+          stored = (options.strip ?? stripUpdate)(update);
+        entries.push({
+          updateId: update.update_id,
+          chatKey,
+          kind,
+          update: stored,
+          state: handled ? 'pending' : 'ignored',
+        });
       }
       const fresh = await journal.accept(entries);
       let ignored = 0;
@@ -66,7 +79,12 @@ export function createIntake(options: IntakeOptions): Intake {
     async recover() {
       const rows = await journal.claim();
       for (const row of rows) {
-        dispatcher.enqueue({ updateId: row.updateId, chatKey: row.chatKey, update: row.update, attempts: row.attempts });
+        dispatcher.enqueue({
+          updateId: row.updateId,
+          chatKey: row.chatKey,
+          update: row.update,
+          attempts: row.attempts,
+        });
       }
       if (rows.length > 0) log.info({ count: rows.length }, 'resuming unfinished updates from the journal');
       return rows.length;

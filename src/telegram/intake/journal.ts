@@ -189,7 +189,10 @@ export function createJournal(deps: JournalOptions): Journal {
   /** Other instances on this machine and PID namespace whose process is gone. */
   async function deadLocalInstances(): Promise<string[]> {
     if (hostKey === null) return [];
-    const rows = await store.query('SELECT id, pid FROM journal_instances WHERE host = ? AND id <> ?', [hostKey, instanceId]);
+    const rows = await store.query('SELECT id, pid FROM journal_instances WHERE host = ? AND id <> ?', [
+      hostKey,
+      instanceId,
+    ]);
     // Our own pid on another record means a second front end in this process (tests), not a dead one.
     return rows.filter((r) => Number(r.pid) !== pid && !isAlive(Number(r.pid))).map((r) => String(r.id));
   }
@@ -201,7 +204,10 @@ export function createJournal(deps: JournalOptions): Journal {
       await store.batch([
         upsertInstance(now),
         // Records of instances gone for long (their rows' leases expired long ago) are only clutter.
-        { sql: 'DELETE FROM journal_instances WHERE id <> ? AND heartbeat_at < ?', args: [instanceId, now - Math.max(STALE_INSTANCE_MS, 10 * leaseMs)] },
+        {
+          sql: 'DELETE FROM journal_instances WHERE id <> ? AND heartbeat_at < ?',
+          args: [instanceId, now - Math.max(STALE_INSTANCE_MS, 10 * leaseMs)],
+        },
       ]);
     },
     async accept(entries) {
@@ -211,7 +217,18 @@ export function createJournal(deps: JournalOptions): Journal {
         entries.map((e) => ({
           sql: `INSERT OR IGNORE INTO updates (update_id, chat_key, kind, payload, state, attempts, owner, lease_until, user_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-          args: [e.updateId, e.chatKey, e.kind, JSON.stringify(e.update), e.state, instanceId, now + leaseMs, senderId(e), now, now],
+          args: [
+            e.updateId,
+            e.chatKey,
+            e.kind,
+            JSON.stringify(e.update),
+            e.state,
+            instanceId,
+            now + leaseMs,
+            senderId(e),
+            now,
+            now,
+          ],
         })),
       );
       const fresh = entries.filter((_, i) => (results[i]?.changes ?? 0) > 0);
@@ -233,13 +250,10 @@ export function createJournal(deps: JournalOptions): Journal {
       return Number(row?.attempts ?? 1);
     },
     async finish(updateId, state, error) {
-      const r = await store.run('UPDATE updates SET state = ?, error = ?, updated_at = ? WHERE update_id = ? AND owner = ?', [
-        state,
-        error ?? null,
-        clock.now(),
-        updateId,
-        instanceId,
-      ]);
+      const r = await store.run(
+        'UPDATE updates SET state = ?, error = ?, updated_at = ? WHERE update_id = ? AND owner = ?',
+        [state, error ?? null, clock.now(), updateId, instanceId],
+      );
       if (state !== 'pending' || r.changes === 0) holding.delete(updateId);
       return r.changes > 0;
     },
@@ -295,9 +309,10 @@ export function createJournal(deps: JournalOptions): Journal {
     },
     held: () => holding.size,
     async get(updateId) {
-      const row = await store.get('SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE update_id = ?', [
-        updateId,
-      ]);
+      const row = await store.get(
+        'SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE update_id = ?',
+        [updateId],
+      );
       return row ? toEntry(row) : undefined;
     },
     async earlierPress(press) {
@@ -316,10 +331,10 @@ export function createJournal(deps: JournalOptions): Journal {
       const cutoff = clock.now() - olderThanMs;
       return store.write(async (tx) => {
         await secureDeletes(tx, store.kind);
-        const r = await tx.run(`DELETE FROM updates WHERE state IN ('done','failed','ignored') AND created_at < ? AND updated_at < ?`, [
-          cutoff,
-          cutoff,
-        ]);
+        const r = await tx.run(
+          `DELETE FROM updates WHERE state IN ('done','failed','ignored') AND created_at < ? AND updated_at < ?`,
+          [cutoff, cutoff],
+        );
         return r.changes;
       });
     },

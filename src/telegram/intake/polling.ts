@@ -51,7 +51,10 @@ export function createPolling(options: PollingOptions): Polling {
     while (!signal.aborted) {
       let updates: Update[];
       try {
-        updates = await api.getUpdates({ offset, timeout, allowed_updates: [...ALLOWED_UPDATES] }, signal as GrammySignal);
+        updates = await api.getUpdates(
+          { offset, timeout, allowed_updates: [...ALLOWED_UPDATES] },
+          signal as GrammySignal,
+        );
         lastPoll = clock.now();
         failures = 0;
         lastErr = undefined;

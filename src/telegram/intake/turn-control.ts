@@ -68,7 +68,10 @@ export interface TurnControl {
 }
 
 export function createTurnControl(): TurnControl {
-  const running = new Map<number, { chatKey: string; controller: AbortController; starter?: TurnStarter; turn?: boolean }>();
+  const running = new Map<
+    number,
+    { chatKey: string; controller: AbortController; starter?: TurnStarter; turn?: boolean }
+  >();
   const mayStop = (starter: TurnStarter | undefined, by: StopRequester) => by.isOwner || starter?.userId === by.userId;
   const abort = (controller: AbortController) => controller.abort(new TurnAbort('user'));
   return {
