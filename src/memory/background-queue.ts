@@ -1,33 +1,41 @@
-import { toError } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import { createTaskSet } from '../core/task-set.ts';
 
 /**
- * Memory's background work: one serialized chain (tasks never overlap, so extraction and compaction see each
- * other's writes); `idle()` waits for it to drain. Delayed tasks wait outside the chain, so a burst of commits
- * doesn't queue one delay after another.
+ * Memory's background work, tracked by a TaskSet (errors logged, `idle()` waits for everything) and run one task
+ * at a time, so extraction and compaction never overlap and each sees the other's writes.
  */
-export function createBackgroundQueue(log: Logger) {
-  let chain: Promise<void> = Promise.resolve();
+export function createBackgroundQueue(deps: { clock: Clock; log: Logger }) {
+  const tasks = createTaskSet(deps);
+  let lane: Promise<void> = Promise.resolve();
   let closed = false;
-  const delayed = new Set<Promise<void>>();
 
-  function run(name: string, fn: () => Promise<void>, delayMs = 0): void {
-    if (closed) return;
-    if (delayMs > 0) {
-      // A real timer on purpose: the delay only keeps this work off the reply's path; no behaviour depends on it.
-      const waiting: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
-        delayed.delete(waiting);
-        run(name, fn);
-      });
-      delayed.add(waiting);
-      return;
-    }
-    chain = chain.then(fn).catch((err) => log.warn({ err: toError(err), task: name }, 'memory background task failed'));
+  /** Runs `fn` after every task queued before it. */
+  function serial(fn: () => Promise<void>): Promise<void> {
+    const result = lane.then(fn);
+    lane = result.catch(() => undefined);
+    return result;
   }
 
   return {
-    /** Queues `fn` (after `delayMs`); ignored once closed. */
-    run,
+    /**
+     * Queues `fn`; ignored once closed. With `delayMs` it joins the queue that much later, so a burst of commits
+     * doesn't queue one delay after another.
+     */
+    run(name: string, fn: () => Promise<void>, delayMs = 0): void {
+      if (closed) return;
+      if (delayMs <= 0) {
+        tasks.run(name, () => serial(fn));
+        return;
+      }
+      tasks.run(name, async () => {
+        // Real time on purpose: the delay only keeps this work off the reply being delivered, and `idle()` waits
+        // for it; on a test's manual clock it would never pass.
+        await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+        await serial(fn);
+      });
+    },
 
     /** Whether `close()` was called. */
     get closed(): boolean {
@@ -35,20 +43,13 @@ export function createBackgroundQueue(log: Logger) {
     },
 
     /** Resolves once queued and delayed work is finished (including work queued meanwhile). */
-    async idle(): Promise<void> {
-      let seen: Promise<void>;
-      do {
-        await Promise.all([...delayed]);
-        seen = chain;
-        await seen;
-      } while (seen !== chain || delayed.size > 0);
-    },
+    idle: () => tasks.idle(),
 
-    /** Lets delayed tasks join the chain, refuses new work and waits for the chain. */
+    /** Refuses new work and waits for what is queued. */
     async close(): Promise<void> {
-      await Promise.all([...delayed]);
       closed = true;
-      await chain;
+      tasks.close();
+      await tasks.idle();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../core/backoff.ts';
+import { type Cancel, type Clock, later } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { BackgroundQueue } from './background-queue.ts';
@@ -7,12 +9,13 @@ import { clip } from './text.ts';
 import type { VectorCache } from './vector-index.ts';
 import { encodeVector } from './vectors.ts';
 
-/** After an embedding failure the backlog is retried this much later. */
-const RETRY_MS = 30_000;
+/** After an embedding failure the backlog is retried 30 s later, then less often (up to every 10 minutes). */
+const RETRY = { baseMs: 30_000, maxMs: 10 * 60_000 };
 
 /** Messages stored without a vector (embedding outage, or no query vector) are embedded later, in batches. */
 export function createEmbeddingBacklog(deps: {
   messages: MessageStore;
+  clock: Clock;
   embedder: Embedder;
   cache: VectorCache;
   background: BackgroundQueue;
@@ -21,7 +24,9 @@ export function createEmbeddingBacklog(deps: {
 }) {
   const { messages, embedder, cache, background, log } = deps;
   let queued = false;
-  let retryTimer: NodeJS.Timeout | undefined;
+  let cancelRetry: Cancel | undefined;
+  /** Failed attempts in a row (reset by a successful batch). */
+  let failures = 0;
 
   function schedule(): void {
     if (queued) return;
@@ -33,13 +38,18 @@ export function createEmbeddingBacklog(deps: {
   }
 
   function retryLater(): void {
-    if (background.closed || retryTimer) return;
-    // A real timer: a retry of a failed service call, not a due time (the kernel's backoff replaces it).
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      schedule();
-    }, RETRY_MS);
-    retryTimer.unref();
+    failures++;
+    if (background.closed || cancelRetry) return;
+    const delay = backoffDelay(failures, RETRY);
+    cancelRetry = later(
+      deps.clock,
+      delay,
+      () => {
+        cancelRetry = undefined;
+        schedule();
+      },
+      { unref: true },
+    );
   }
 
   /** Embeds one batch; false when there was nothing to do or the embedding failed. */
@@ -58,6 +68,7 @@ export function createEmbeddingBacklog(deps: {
       retryLater();
       return false;
     }
+    failures = 0;
     const blobs = vecs.map((v) => encodeVector(v));
     await messages.saveVectors(rows.map((r, i) => ({ id: r.id, blob: blobs[i] as Uint8Array })));
     rows.forEach((r, i) => {
@@ -79,8 +90,8 @@ export function createEmbeddingBacklog(deps: {
     drain,
     /** Cancels a pending retry. */
     close(): void {
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = undefined;
+      cancelRetry?.();
+      cancelRetry = undefined;
     },
   };
 }

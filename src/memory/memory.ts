@@ -1,3 +1,4 @@
+import { createDueLoop, type DueLoop } from '../core/due-loop.ts';
 import { toError } from '../core/errors.ts';
 import { createBackgroundQueue } from './background-queue.ts';
 import { createCompaction } from './compaction.ts';
@@ -67,7 +68,7 @@ function createParts(deps: MemoryDeps, opts: MemoryOptions) {
       }
     },
   });
-  const background = createBackgroundQueue(log);
+  const background = createBackgroundQueue({ clock, log });
   const model = deps.models.chat;
   const queryVectors: QueryVectors = new Map();
   const extraction = createFactExtraction({
@@ -80,7 +81,7 @@ function createParts(deps: MemoryDeps, opts: MemoryOptions) {
     queryVectors,
     trash: createFactTrash({ store, clock, facts, windowMs: opts.undoWindowMs }),
     pending: createPendingActions({ store, clock, ids }),
-    backlog: createEmbeddingBacklog({ messages, embedder, cache, background, log, batch: opts.embedBatch }),
+    backlog: createEmbeddingBacklog({ messages, clock, embedder, cache, background, log, batch: opts.embedBatch }),
     compact: createCompaction({
       ...{ threads, messages, llm, model, log },
       ...{ historyTokens: opts.historyTokens, overflowTokens: opts.compactOverflowTokens },
@@ -150,6 +151,29 @@ async function flushAll(p: Parts): Promise<void> {
   }
 }
 
+/**
+ * Runs maintenance every `maintenanceIntervalMs` (first one interval after start), queued behind other background
+ * work.
+ */
+function maintenanceLoop(p: Parts, maintenance: () => Promise<void>): DueLoop {
+  const interval = p.opts.maintenanceIntervalMs;
+  let due = p.clock.now() + interval;
+  return createDueLoop({
+    clock: p.clock,
+    log: p.log,
+    name: 'memory maintenance',
+    maxSleepMs: interval,
+    async tick() {
+      if (p.clock.now() < due || p.background.closed) return due;
+      await new Promise<void>((resolve) => {
+        p.background.run('maintenance', () => maintenance().finally(resolve));
+      });
+      due = p.clock.now() + interval;
+      return due;
+    },
+  });
+}
+
 /** Searches, lists and forgets facts on behalf of tools and commands. */
 function factQueries(p: Parts): Pick<Memory, 'remember' | 'searchFacts' | 'searchMessages' | 'findFacts'> {
   return {
@@ -191,7 +215,7 @@ export function createMemory(deps: MemoryDeps): Memory {
   const opts: MemoryOptions = { ...defaultMemoryOptions, ...deps.options };
   const p = createParts(deps, opts);
   const { store, clock, log, facts, trash, background, extraction } = p;
-  let timer: NodeJS.Timeout | undefined;
+  let loop: DueLoop | undefined;
 
   const memory: Memory = {
     prepare: p.prepare,
@@ -255,14 +279,14 @@ export function createMemory(deps: MemoryDeps): Memory {
     idle: () => background.idle(),
 
     start() {
-      if (timer || background.closed) return;
-      timer = setInterval(() => background.run('maintenance', () => memory.maintenance()), opts.maintenanceIntervalMs);
-      timer.unref();
+      if (loop || background.closed) return;
+      loop = maintenanceLoop(p, () => memory.maintenance());
+      loop.start();
     },
 
     async close() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
+      await loop?.stop();
+      loop = undefined;
       await memory.idle();
       await flushAll(p);
       await background.close();
