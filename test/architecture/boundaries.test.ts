@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -41,6 +42,21 @@ test('src/core imports only itself, node builtins, zod and pino; modules import 
 test('no runtime import cycle between files of src/ (import type does not count)', () => {
   const cycles = checkCycles(files, edges);
   assert.deepEqual(cycles, [], report('runtime import cycles', cycles));
+});
+
+test('the table in docs/architecture.md ("Modules and dependencies") says what ALLOWED says', () => {
+  const doc = readFileSync(resolve(ROOT, 'docs', 'architecture.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Modules and dependencies'), doc.indexOf('## Flows, file by file'));
+  const documented: Record<string, string[]> = {};
+  for (const [, module, deps] of section.matchAll(/^\| `src\/([a-z0-9-]+)` \| (.*) \|$/gm)) {
+    documented[module!] = deps!
+      .split(/[,;] */)
+      .map((d) => d.trim())
+      .filter((d) => d in ALLOWED)
+      .sort();
+  }
+  const expected = Object.fromEntries(Object.entries(ALLOWED).map(([m, deps]) => [m, [...deps].sort()]));
+  assert.deepEqual(documented, expected, 'update the table in docs/architecture.md together with ALLOWED');
 });
 
 // The checks themselves, on made-up imports: each rule catches what it should.
