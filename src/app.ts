@@ -3,7 +3,7 @@ import { auditTrail } from './approvals/audit.ts';
 import { createApprovalGate } from './approvals/gate.ts';
 import { createGrantStore } from './approvals/grants.ts';
 import { createApprovalPolicy } from './approvals/policy.ts';
-import { formatTime } from './approvals/prompt.ts';
+import { formatTime } from './approvals/time-format.ts';
 import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
 import { createNetworkFromRoster } from './agents/roster.ts';

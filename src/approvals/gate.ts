@@ -6,7 +6,7 @@ import type { Store } from '../store/db.ts';
 import { type GrantStore, createGrantStore } from './grants.ts';
 import type { Confirmation } from './confirmation.ts';
 import type { ApprovalPolicy, PolicyVerdict } from './policy.ts';
-import { summarizeArgs } from './prompt.ts';
+import { summarizeArgs } from './arg-summary.ts';
 
 /** What the gate puts into `PendingCall.payload` for an approval (read back by the approvals service). */
 export interface ApprovalTerms {
