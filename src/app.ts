@@ -172,6 +172,7 @@ export function createApp(deps: AppDeps) {
     outbox,
     turnRunner: lateRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
+    localeOf: (userId) => users.localeOf(userId),
     chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
     newId: ids,
     approvals: suspensions,
