@@ -252,6 +252,7 @@ export function createApp(deps: AppDeps) {
         outbox,
         privacy,
         timezoneOf: (userId) => users.timezoneOf(userId),
+        localeOf: (userId) => users.localeOf(userId),
         auditTrail: async (chat, userId) => {
           const zone = await users.timezoneOf(userId);
           return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) =>
