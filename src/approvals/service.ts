@@ -37,6 +37,7 @@ import {
   toApprovalRecord,
   toRunRecord,
 } from './records.ts';
+import { approvalPromptKey, runMessageKey } from '../core/keys/dedupe-keys.ts';
 
 /** Who clicked or answered: the Telegram user id and a display name for audit lines. */
 export interface Actor {
@@ -336,7 +337,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       text: promptText(a, clock.now()),
       format: 'html',
       keyboard: promptKeyboard(a),
-      dedupeKey: dedupe ? `approval:${a.id}:prompt` : undefined,
+      dedupeKey: dedupe ? approvalPromptKey.encode(a.id) : undefined,
     });
     if (!delivery.ok) {
       alog.warn(
@@ -535,7 +536,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       await outbox.send(run.chat, {
         text: "Sorry — I couldn't finish that request after your decision. Please ask me again.",
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
       await finishRun(run, 'failed', 'failed', e.message, [
         ...toolEvents,
@@ -563,7 +564,10 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         return insertRound(tx, run.id, round, run.request, run.origin, next, undefined);
       });
       if (outcome.text.trim())
-        await outbox.send(run.chat, { text: outcome.text, dedupeKey: `run:${run.id}:r${run.round}:text` });
+        await outbox.send(run.chat, {
+          text: outcome.text,
+          dedupeKey: runMessageKey.encode({ runId: run.id, round: run.round }),
+        });
       for (const a of records) await sendPrompt(a, a.chat, true);
       rlog.info({ round }, 'resumed run suspended again');
       return;
@@ -578,7 +582,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const delivery = await outbox.send(run.chat, {
       text,
       keyboard: outcome.keyboard,
-      dedupeKey: `run:${run.id}:final`,
+      dedupeKey: runMessageKey.encode({ runId: run.id }),
     });
     if (!delivery.ok)
       rlog.warn({ reason: delivery.reason, message: delivery.message }, 'final answer of a resumed run not delivered');
@@ -911,7 +915,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       await outbox.send(run.chat, {
         text: "I was restarted while finishing a request you'd already decided on, so I'm not sure it completed. Please check and ask me again if needed.",
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
     }
 

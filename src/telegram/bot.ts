@@ -10,6 +10,7 @@ import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
 import { createRetryFeature, retryButton } from './retry.ts';
 import { answerStaleButton } from './stale-button.ts';
+import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
 
 export interface BotFeatures {
   /** Group rules (first: group chatter not for the bot is dropped before anything else). */
@@ -75,7 +76,7 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
             text: retryable ? FAILURE_TEXT : FAILURE_NO_RETRY_TEXT,
             format: 'plain',
             ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id)]] } : {}),
-            dedupeKey: `turn:${ctx.update.update_id}:final`,
+            dedupeKey: turnFinalKey.encode(ctx.update.update_id),
           })
           .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
       }

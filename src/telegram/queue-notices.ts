@@ -1,5 +1,6 @@
 import type { Update } from 'grammy/types';
 import { toError } from '../core/errors.ts';
+import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Users } from '../users/users.ts';
 import { topicOf } from './intake/classify.ts';
@@ -40,7 +41,7 @@ export function createQueueNotices(deps: { outbox: TelegramOutbox; users: Users;
         {
           text: "Sorry, I couldn't process one of your messages even after several tries. Please send it again.",
           format: 'plain',
-          dedupeKey: `turn:${item.updateId}:final`,
+          dedupeKey: turnFinalKey.encode(item.updateId),
         },
       );
     },

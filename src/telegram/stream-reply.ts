@@ -9,6 +9,7 @@ import { createPreviewWriter } from './preview-writer.ts';
 import { previewBody } from './stream-preview.ts';
 import { createStreamText } from './stream-text.ts';
 import { startTyping } from './typing-loop.ts';
+import { heardKey } from '../core/keys/dedupe-keys.ts';
 
 export { toolStatus } from './tool-status.ts';
 
@@ -160,7 +161,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
       return d;
     }
     // The transcript of a suspended turn is not its final answer: a restart must still run the turn.
-    const dedupeKey = options.dedupeKey && (alone ? `${options.dedupeKey}:heard` : options.dedupeKey);
+    const dedupeKey = options.dedupeKey && (alone ? heardKey(options.dedupeKey) : options.dedupeKey);
     const d = await outbox.send(chat, {
       ...message,
       ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
