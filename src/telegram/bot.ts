@@ -1,5 +1,7 @@
 import { Bot, Composer, Context, GrammyError } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import { backoffDelay } from '../core/backoff.ts';
+import type { Clock } from '../core/clock.ts';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Outbox } from '../core/outbox.ts';
@@ -117,6 +119,9 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   return bot;
 }
 
+/** getMe retries at start-up: 0.5, 1, 2, 4 s. */
+const GET_ME_BACKOFF = { baseMs: 500, maxMs: 4000 };
+
 /**
  * Fetches botInfo (getMe) unless given, registers the command menus (private chats and groups apart) and makes sure
  * the bot's description and short description are set.
@@ -125,6 +130,7 @@ export async function initBot(
   bot: Bot<BotContext>,
   commands: { command: string; description: string }[],
   log: Logger,
+  clock: Clock,
 ): Promise<UserFromGetMe> {
   // Our own bounded getMe: grammY's init() retries network errors forever without a word.
   if (!bot.isInited()) {
@@ -150,7 +156,7 @@ export async function initBot(
           );
         }
         log.warn({ err: toError(err), attempt }, 'getMe failed; retrying');
-        await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+        await clock.sleep(backoffDelay(attempt, GET_ME_BACKOFF));
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.ts';
+import { type Cancel, type Clock, later } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, Keyboard } from '../core/outbox.ts';
 import type { ChatType, TurnEvent, TurnOutcome } from '../core/turn.ts';
@@ -80,7 +80,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   let lastAt = Number.NEGATIVE_INFINITY;
   let dirty = false;
   let running: Promise<void> | undefined;
-  let timer: AbortController | undefined;
+  let timer: Cancel | undefined;
   let finished: Promise<Delivery> | undefined;
 
   startTyping(outbox, chat, clock, typingInterval, typingAbort.signal);
@@ -94,23 +94,16 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   function schedule(): void {
     if (running || timer || closed) return;
     const due = Math.max(lastAt + interval(), startedAt + firstDelay);
-    const controller = new AbortController();
-    timer = controller;
-    clock.sleep(Math.max(0, due - clock.now()), controller.signal).then(
-      () => {
-        timer = undefined;
-        if (closed) return;
-        running = flush()
-          .catch((err: unknown) => log.warn({ err }, 'Preview update failed'))
-          .finally(() => {
-            running = undefined;
-            if (dirty && !closed) schedule();
-          });
-      },
-      () => {
-        timer = undefined;
-      },
-    );
+    timer = later(clock, Math.max(0, due - clock.now()), () => {
+      timer = undefined;
+      if (closed) return;
+      running = flush()
+        .catch((err: unknown) => log.warn({ err }, 'Preview update failed'))
+        .finally(() => {
+          running = undefined;
+          if (dirty && !closed) schedule();
+        });
+    });
   }
 
   async function flush(): Promise<void> {
@@ -125,7 +118,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   async function settle(): Promise<void> {
     closed = true;
     typingAbort.abort();
-    timer?.abort();
+    timer?.();
     timer = undefined;
     previewAbort.abort();
     while (running) await running;
