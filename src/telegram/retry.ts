@@ -9,6 +9,8 @@ import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
 import { answerStaleButton, pressedMessageShowsButton } from './stale-button.ts';
 import { continueData, retryData, turnButtonOf } from '../core/keys/callback-data.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { telegramTexts } from './telegram-texts.ts';
 
 /** What a Retry button answers when the journal no longer has the message (pruned after 7 days, or wiped). */
 export const RETRY_TOO_OLD = 'That message is too old to retry — please send it again.';
@@ -17,8 +19,8 @@ export const RETRYING_TEXT = '↻ Retrying…';
 export const RETRIED_TEXT = '↻ Retried — see below.';
 
 /** The Retry button of a failed update: a press runs that update again as a new turn. */
-export function retryButton(updateId: number): Button {
-  return { text: '🔁 Retry', data: retryData.encode(updateId) };
+export function retryButton(updateId: number, locale: Locale = 'en'): Button {
+  return { text: telegramTexts(locale).retryButton, data: retryData.encode(updateId) };
 }
 
 /** Retries of retries are followed back to the update they started from, at most this many steps. */

@@ -10,6 +10,8 @@ import { previewBody } from './stream-preview.ts';
 import { createStreamText } from './stream-text.ts';
 import { startTyping } from './typing-loop.ts';
 import { heardKey } from '../core/keys/dedupe-keys.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { telegramTexts } from './telegram-texts.ts';
 
 export { toolStatus } from './tool-status.ts';
 
@@ -37,6 +39,8 @@ export interface StreamingReplyOptions {
    * `show` the transcript appears as a "🎙 …" line above the answer, with `hide` it is left out.
    */
   transcript?: 'show' | 'hide';
+  /** The language of the bot's own texts here (status lines, the empty-answer notice). Default English. */
+  locale?: Locale;
 }
 
 export interface StreamingReply {
@@ -46,9 +50,6 @@ export interface StreamingReply {
   /** Ends the reply with an error message (and e.g. a Retry button). */
   fail(text: string, keyboard?: Keyboard): Promise<Delivery>;
 }
-
-const EMPTY_ANSWER =
-  "I couldn't put an answer together this time — the reply came back empty. Please try again or rephrase your request.";
 
 /**
  * A reply that streams while the turn runs and ends with exactly one final answer, delivered after every preview.
@@ -74,7 +75,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   const interval = () => options.previewIntervalMs ?? (writer.mode() === 'draft' ? 500 : isGroup ? 3500 : 1000);
   const startedAt = clock.now();
   const firstDelay = options.firstPreviewDelayMs ?? (writer.mode() === 'draft' ? 300 : 1000);
-  const stream = createStreamText();
+  const stream = createStreamText(options.locale);
 
   let closed = false;
   let lastAt = Number.NEGATIVE_INFINITY;
@@ -141,7 +142,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
         if (previewId !== undefined) await outbox.deleteMessage(chat, previewId);
         return { ok: true, messageIds: [] };
       }
-      if (!suspended) text = EMPTY_ANSWER;
+      if (!suspended) text = telegramTexts(options.locale ?? 'en').emptyAnswer;
     }
     const message = {
       ...(heard ? { text: alone ? heard : `${heard}\n\n${markdownToHtml(text)}`, format: 'html' as const } : { text }),

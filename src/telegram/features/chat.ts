@@ -15,6 +15,7 @@ import type { MediaReader } from './media.ts';
 import { type TurnControl, TurnAbort, isShutdownAbort } from '../intake/turn-control.ts';
 import { continueData } from '../../core/keys/callback-data.ts';
 import { turnFinalKey, updateTurnId } from '../../core/keys/dedupe-keys.ts';
+import type { Locale } from '../../i18n/locale.ts';
 
 export const chatCommands: { command: string; description: string }[] = [];
 
@@ -39,6 +40,8 @@ export interface ReplyParams {
   showProgress: boolean;
   /** A turn with audio: its answer starts with a transcript, to be shown (`show`) or only taken off (`hide`). */
   transcript?: 'show' | 'hide';
+  /** The language of the reply's own texts. */
+  locale?: Locale;
 }
 
 /** What approvals provide for turns that wait for a person. */
@@ -129,6 +132,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
       signal,
       showProgress: user?.settings.showProgress ?? true,
+      ...(request.locale ? { locale: request.locale } : {}),
       ...(hasAudio(input.attachments)
         ? { transcript: (user?.settings.showTranscripts ?? true) ? 'show' : 'hide' }
         : {}),
