@@ -4,6 +4,7 @@ import type { SweepReport } from './approvals-api.ts';
 import type { ApprovalsContext } from './context.ts';
 import type { PromptSender } from './prompt-sender.ts';
 import type { Resumer } from './resume.ts';
+import { runMessageKey } from '../core/keys/dedupe-keys.ts';
 
 /** Applies due fallbacks, resumes settled runs, recovers interrupted ones and re-sends prompts that never went out. */
 export interface Sweeper {
@@ -54,7 +55,7 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
       await ctx.outbox.send(run.chat, {
         text: "I was restarted while finishing a request you'd already decided on, so I'm not sure it completed. Please check and ask me again if needed.",
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
     }
     return interrupted;
