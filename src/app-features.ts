@@ -1,6 +1,6 @@
 import { auditTrail } from './approvals/audit.ts';
 import { createGrantStore } from './approvals/grants.ts';
-import { formatTime } from './approvals/prompt.ts';
+import { formatTime } from './approvals/time-format.ts';
 import type { Approvals } from './approvals/service.ts';
 import type { Clock } from './core/clock.ts';
 import type { Outbox } from './core/outbox.ts';

@@ -5,7 +5,6 @@ import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
 import { createRosterAgent } from './agents/roster-agent.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
-import { confirmFetchCall } from './agents/tools/http-fetch-confirm.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { stopInOrder } from './app-lifecycle.ts';
@@ -20,13 +19,13 @@ import type { Llm } from './llm/types.ts';
 import { type LlmCallRecord, createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
-import { confirmForgetCall, createMemoryTools, describeForgetCall } from './memory/tools.ts';
+import { createMemoryTools } from './memory/tools.ts';
 import { createWipeFence } from './privacy/fence.ts';
 import { createPrivacy } from './privacy/privacy.ts';
 import { createPruner } from './retention/pruner.ts';
 import { trackJobCards } from './scheduler/card-tracker.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
-import { confirmSchedulerCall, createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
+import { createSchedulerTools } from './scheduler/tools.ts';
 import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
@@ -121,17 +120,12 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const policy = createApprovalPolicy(config.approvals);
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
-  // `jobs` is created below; the gate only describes calls once turns run.
+  // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
   const gate = createApprovalGate({
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    describe: async (call, ctx) =>
-      (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
-    confirm: async (call, ctx) =>
-      (await confirmSchedulerCall(jobs)(call, ctx)) ??
-      (await confirmForgetCall(memory)(call, ctx)) ??
-      confirmFetchCall(call),
+    toolNamed: (name) => registry.get(name),
   });
   const network = createRosterAgent({
     roster: config.roster,
@@ -180,6 +174,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     outbox,
     turnRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
+    localeOf: (userId) => users.localeOf(userId),
     chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
     newId: ids,
     approvals: suspensions,

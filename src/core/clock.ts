@@ -4,20 +4,28 @@ import { randomBytes } from 'node:crypto';
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Resolves after `ms` of this clock's time. The system clock uses a real timer. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves after `ms` of this clock's time. The system clock uses a real timer; `unref` lets the process exit
+   *  while it waits. */
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
+}
+
+/** Options of {@link Clock.sleep}. */
+export interface SleepOptions {
+  /** Don't keep the process alive for this wait (background retries, maintenance). */
+  unref?: boolean;
 }
 
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
+  sleep: (ms, signal, options) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
+      if (options?.unref) timer.unref();
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
@@ -25,6 +33,35 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/** Cancels a pending {@link later} call; a no-op once it ran. */
+export type Cancel = () => void;
+
+/**
+ * Runs `fn` after `ms` of the clock's time (a Clock-driven setTimeout). Errors thrown by `fn` go to `onError`
+ * (default: swallowed, so callers must handle their own), never to an unhandled rejection.
+ */
+export function later(
+  clock: Clock,
+  ms: number,
+  fn: () => void | Promise<void>,
+  options: SleepOptions & { onError?: (err: unknown) => void } = {},
+): Cancel {
+  const abort = new AbortController();
+  clock.sleep(ms, abort.signal, options).then(
+    async () => {
+      try {
+        await fn();
+      } catch (err) {
+        options.onError?.(err);
+      }
+    },
+    () => {
+      // cancelled
+    },
+  );
+  return () => abort.abort();
+}
 
 /** Generates unique ids. Injected so tests can make them deterministic. */
 export type IdGen = () => string;

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, OutMessage, Outbox } from '../core/outbox.ts';
 import type { ChatType, Suspension, TurnOutcome, TurnRequest, TurnRunner } from '../core/turn.ts';
 import type { Store, WriteTx } from '../store/db.ts';
+import type { Locale } from '../i18n/locale.ts';
 import { type Job, type JobKind, type MissedPolicy, jobFromRow } from './job.ts';
 import { pauseJobsOfUser } from './pause-owner.ts';
 import { UNDO_WINDOW_MS, canUndo } from '../core/undo.ts';
@@ -74,6 +75,8 @@ export interface SchedulerDeps {
   turnRunner: TurnRunner;
   /** The user's IANA time zone (falls back to DEFAULT_TIMEZONE). */
   timezoneOf(userId: number): Promise<string>;
+  /** The language of the bot's texts for a user (absent: English). */
+  localeOf?(userId: number): Promise<Locale>;
   /** A group's own time zone, when an admin set one: group jobs use it instead of their creator's. */
   chatTimezoneOf?(chatId: number): Promise<string | undefined>;
   newId: IdGen;
@@ -527,6 +530,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       attachments: [],
       source: 'schedule',
       timezone,
+      ...(deps.localeOf ? { locale: await deps.localeOf(job.ownerUserId) } : {}),
       signal: combined,
     };
     const cancelTimer = new AbortController();

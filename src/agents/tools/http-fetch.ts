@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Preapproval } from '../preapproval.ts';
 import { type Tool, type ToolContext, defineTool } from '../tool.ts';
+import { describeFetchForApproval } from './http-fetch-confirm.ts';
 import { htmlToText } from './html-text.ts';
 import { type Fetched, type HttpGetOptions, httpGet } from './http-get.ts';
 import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
@@ -110,6 +111,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
     timeoutMs: 2 * timeoutMs + 1000,
     untrusted: true,
+    describeForApproval: ({ url }) => describeFetchForApproval(url),
     async execute({ url }, ctx) {
       let current: URL;
       try {
