@@ -10,6 +10,8 @@ import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
 import { createRetryFeature, retryButton } from './retry.ts';
 import { answerStaleButton } from './stale-button.ts';
+import { localeOfCtx } from './locale.ts';
+import { retryTexts } from './retry-texts.ts';
 
 export interface BotFeatures {
   /** Group rules (first: group chatter not for the bot is dropped before anything else). */
@@ -36,10 +38,8 @@ export interface CreateBotOptions {
   botInfo?: UserFromGetMe;
 }
 
-export const FAILURE_TEXT =
-  'Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.';
-/** The error boundary's text for an update that cannot be run again (neither a message nor a button press). */
-const FAILURE_NO_RETRY_TEXT = 'Sorry, something went wrong on my side. Please try again in a moment.';
+/** The error boundary's text (English; every language: `retryTexts`). */
+export const FAILURE_TEXT = retryTexts('en').failure;
 
 /**
  * Builds the grammY bot. Middleware order: per-update logger → error boundary → ignore bots and edits →
@@ -66,15 +66,16 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       if (isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause))) throw err;
       const e = toError(err);
       ctx.log.error({ err: e, code: err instanceof AppError ? err.code : undefined }, 'update failed');
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong.' }).catch(() => undefined);
+      const t = retryTexts(localeOfCtx(ctx));
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: t.failureToast }).catch(() => undefined);
       const to = chatRefOf(ctx);
       if (to) {
         const retryable = ctx.message !== undefined || ctx.callbackQuery !== undefined;
         await outbox
           .send(to, {
-            text: retryable ? FAILURE_TEXT : FAILURE_NO_RETRY_TEXT,
+            text: retryable ? t.failure : t.failureNoRetry,
             format: 'plain',
-            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id)]] } : {}),
+            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id, localeOfCtx(ctx))]] } : {}),
             dedupeKey: `turn:${ctx.update.update_id}:final`,
           })
           .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
@@ -109,7 +110,7 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   if (features.chat) pipeline.use(features.chat);
   pipeline.on('callback_query', async (ctx) => {
     ctx.log.info({ data: ctx.callbackQuery.data }, 'button press not handled by any feature');
-    await answerStaleButton(ctx, outbox, 'This button is no longer active.', { remove: 'button' });
+    await answerStaleButton(ctx, outbox, retryTexts(localeOfCtx(ctx)).noLongerActive, { remove: 'button' });
   });
   bot.use(pipeline);
 
