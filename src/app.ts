@@ -228,6 +228,7 @@ export function createApp(deps: AppDeps) {
     approvals,
     fence,
     outbox,
+    localeOf: (userId) => users.localeOf(userId),
   });
   const pruner = createPruner({
     store,
