@@ -84,6 +84,23 @@ test('a Russian Telegram user gets Russian texts, an English one English; /langu
     assert.match(enHelp.text, /\/start — Set up: greeting and your time zone/);
     assert.doesNotMatch(enHelp.text, CYRILLIC);
 
+    // A media notice: a sticker the bot can't read.
+    const sticker = {
+      sticker: {
+        file_id: 's1',
+        file_unique_id: 's1u',
+        type: 'regular',
+        width: 512,
+        height: 512,
+        is_animated: false,
+        is_video: false,
+      },
+    };
+    tg.sendUserMessage({ chatId: RU, extra: sticker, languageCode: 'ru' });
+    assert.match((await tg.waitForBotMessage(RU)).text, /^Отличный стикер! Но стикеры я читать не умею\./);
+    tg.sendUserMessage({ chatId: EN, extra: sticker, languageCode: 'en' });
+    assert.match((await tg.waitForBotMessage(EN)).text, /^Nice sticker! I can't read stickers/);
+
     // Another notice: /stop with nothing running.
     assert.equal((await say(RU, '/stop', 'ru')).text, 'Сейчас ничего не выполняется.');
     assert.equal((await say(EN, '/stop', 'en')).text, 'Nothing is running right now.');
@@ -156,4 +173,48 @@ test('the bot profile and the command menus exist in Russian', { timeout: 120_00
     assert.ok(tg.commands({ type: 'all_private_chats' }, 'ru').some((c) => c.command === 'language'));
     assert.ok(!tg.commands({ type: 'all_group_chats' }, 'ru').some((c) => c.command === 'language'));
   });
+});
+
+test('each person reads their own language: a Russian owner is asked in Russian about an English stranger', {
+  timeout: 120_000,
+}, async () => {
+  const OWNER = 9201;
+  const STRANGER = 9202;
+  const tg = await createFakeTelegram();
+  const gemini = await createFakeGemini();
+  const db = tempDbUrl('languages-owner');
+  const bot = await startBot({ env: botEnv(tg, gemini, db.url, { LOG_LEVEL: 'info', PORT: '0' }) });
+  try {
+    const line = await bot.waitForLog((_, json) => typeof json?.pairing_code === 'string', 15_000);
+    const code = (JSON.parse(line) as { pairing_code: string }).pairing_code;
+    tg.sendUserMessage({ chatId: OWNER, text: `/start ${code}`, firstName: 'Ольга', languageCode: 'ru' });
+    assert.match((await tg.waitForBotMessage(OWNER)).text, /Теперь вы мой владелец\./);
+
+    tg.sendUserMessage({ chatId: STRANGER, text: 'hello', firstName: 'Sam', languageCode: 'en-GB' });
+    const waiting = await tg.waitForBotMessage(STRANGER);
+    assert.match(waiting.text, /I've asked its owner for access/);
+    const prompt = await tg.waitForBotMessage(OWNER, (m) => m.text.includes(`id ${STRANGER}`), { since: 'any' });
+    assert.match(
+      prompt.text,
+      /^👤 Sam \[id 9202\] хочет пользоваться вашим помощником\. Пустить\? \(Запрос истечёт через 24 часа\.\)$/,
+    );
+    assert.deepEqual(
+      buttons(prompt).map((b) => b.text),
+      ['✅ Одобрить', '⛔ Отклонить'],
+    );
+    const approve = buttons(prompt)[0]?.data;
+    assert.ok(approve);
+    tg.pressButton({ chatId: OWNER, messageId: prompt.messageId, data: approve, languageCode: 'ru' });
+    const welcome = await tg.waitForBotMessage(STRANGER, (m) => m.text.includes("You're in!"));
+    assert.doesNotMatch(welcome.text, CYRILLIC);
+    await tg.waitFor(
+      () => (tg.message(OWNER, prompt.messageId)?.text === '✅ Sam: доступ одобрен.' ? true : undefined),
+      { label: 'prompt closed in Russian' },
+    );
+  } finally {
+    await bot.kill('SIGTERM');
+    await tg.close();
+    await gemini.close();
+    await db.cleanup();
+  }
 });
