@@ -209,6 +209,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     approvals,
     fence,
     outbox,
+    localeOf: (userId) => users.localeOf(userId),
   });
   const pruner = createPruner({
     store,

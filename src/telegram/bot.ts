@@ -13,8 +13,8 @@ import { isShutdownAbort } from './intake/turn-control.ts';
 import { createRetryFeature, retryButton } from './retry.ts';
 import { answerStaleButton } from './stale-button.ts';
 import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
-import type { Locale } from '../i18n/locale.ts';
-import { telegramTexts } from './telegram-texts.ts';
+import { localeOfCtx } from './locale.ts';
+import { retryTexts } from './retry-texts.ts';
 
 export interface BotFeatures {
   /** Group rules (first: group chatter not for the bot is dropped before anything else). */
@@ -39,11 +39,10 @@ export interface CreateBotOptions {
   journal: Pick<Journal, 'get' | 'earlierPress'>;
   /** Skip getMe when known (tests). */
   botInfo?: UserFromGetMe;
-  /** The language of a person's texts (default English for everyone). */
-  localeOf?: (userId: number) => Promise<Locale>;
 }
 
-export const FAILURE_TEXT = telegramTexts.source.failure;
+/** The error boundary's text (English; every language: `retryTexts`). */
+export const FAILURE_TEXT = retryTexts('en').failure;
 
 /**
  * Builds the grammY bot. Middleware order: per-update logger → error boundary → ignore bots and edits →
@@ -70,18 +69,16 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       if (isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause))) throw err;
       const e = toError(err);
       ctx.log.error({ err: e, code: err instanceof AppError ? err.code : undefined }, 'update failed');
-      const locale =
-        ctx.from && options.localeOf ? await options.localeOf(ctx.from.id).catch(() => 'en' as const) : 'en';
-      const texts = telegramTexts(locale);
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: texts.failureToast }).catch(() => undefined);
+      const t = retryTexts(localeOfCtx(ctx));
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: t.failureToast }).catch(() => undefined);
       const to = chatRefOf(ctx);
       if (to) {
         const retryable = ctx.message !== undefined || ctx.callbackQuery !== undefined;
         await outbox
           .send(to, {
-            text: retryable ? texts.failure : texts.failureNoRetry,
+            text: retryable ? t.failure : t.failureNoRetry,
             format: 'plain',
-            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id, locale)]] } : {}),
+            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id, localeOfCtx(ctx))]] } : {}),
             dedupeKey: turnFinalKey.encode(ctx.update.update_id),
           })
           .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
@@ -116,8 +113,7 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   if (features.chat) pipeline.use(features.chat);
   pipeline.on('callback_query', async (ctx) => {
     ctx.log.info({ data: ctx.callbackQuery.data }, 'button press not handled by any feature');
-    const locale = options.localeOf ? await options.localeOf(ctx.from.id).catch(() => 'en' as const) : 'en';
-    await answerStaleButton(ctx, outbox, telegramTexts(locale).buttonInactive, { remove: 'button' });
+    await answerStaleButton(ctx, outbox, retryTexts(localeOfCtx(ctx)).noLongerActive, { remove: 'button' });
   });
   bot.use(pipeline);
 

@@ -117,7 +117,6 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     log: tlog,
     outbox,
     journal,
-    localeOf: (userId) => users.localeOf(userId),
     ...(config.botInfo ? { botInfo: config.botInfo } : {}),
     features: {
       groups: createGroupsFeature(),

@@ -10,17 +10,19 @@ import { isShutdownAbort } from './intake/turn-control.ts';
 import { answerStaleButton, pressedMessageShowsButton } from './stale-button.ts';
 import { continueData, retryData, turnButtonOf } from '../core/keys/callback-data.ts';
 import type { Locale } from '../i18n/locale.ts';
-import { telegramTexts } from './telegram-texts.ts';
+import { localeOfCtx } from './locale.ts';
+import { retryTexts } from './retry-texts.ts';
 
+const en = retryTexts('en');
 /** What a Retry button answers when the journal no longer has the message (pruned after 7 days, or wiped). */
-export const RETRY_TOO_OLD = 'That message is too old to retry — please send it again.';
-/** The failed message's new text while its retry runs, and after it. */
-export const RETRYING_TEXT = '↻ Retrying…';
-export const RETRIED_TEXT = '↻ Retried — see below.';
+export const RETRY_TOO_OLD = en.tooOld;
+/** The failed message's new text while its retry runs, and after it (in English; others: `retryTexts`). */
+export const RETRYING_TEXT = en.retrying;
+export const RETRIED_TEXT = en.retried;
 
 /** The Retry button of a failed update: a press runs that update again as a new turn. */
 export function retryButton(updateId: number, locale: Locale = 'en'): Button {
-  return { text: telegramTexts(locale).retryButton, data: retryData.encode(updateId) };
+  return { text: retryTexts(locale).retryButton, data: retryData.encode(updateId) };
 }
 
 /** Retries of retries are followed back to the update they started from, at most this many steps. */
@@ -93,37 +95,36 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
 
   composer.callbackQuery(continueData.route, async (ctx, next) => {
     if (ctx.replayOf !== undefined) return next();
+    const t = retryTexts(localeOfCtx(ctx));
     // Continue runs a turn as the presser: in a group only the person whose answer it is may press it.
     const pressed = continueData.decode(ctx.callbackQuery.data);
     const entry = pressed !== undefined ? await journal.get(pressed) : undefined;
-    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx))
-      return answerStaleButton(ctx, outbox, "This button isn't valid here.");
+    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx)) return answerStaleButton(ctx, outbox, t.notValidHere);
     const author = entry?.update.message?.from ?? entry?.update.callback_query?.from;
     if (author && author.id !== ctx.from.id)
-      return void (await answer(ctx, `Only ${displayName(author)} can continue this.`));
-    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, 'Already continued — see below.');
+      return void (await answer(ctx, t.onlyAuthorContinues({ who: displayName(author) })));
+    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, t.alreadyContinued);
     return next();
   });
 
   composer.callbackQuery(retryData.route, async (ctx) => {
     const pressed = retryData.decode(ctx.callbackQuery.data);
-    if (pressed === undefined)
-      return answerStaleButton(ctx, outbox, "This button isn't valid any more. Please send your message again.");
-    if (await pressedBefore(ctx))
-      return answerStaleButton(ctx, outbox, 'Already retried — see below.', { text: RETRIED_TEXT });
+    const t = retryTexts(localeOfCtx(ctx));
+    if (pressed === undefined) return answerStaleButton(ctx, outbox, t.notValidAnyMore);
+    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, t.alreadyRetried, { text: t.retried });
     const origin = await originOf(pressed);
-    if (!origin) return answerStaleButton(ctx, outbox, RETRY_TOO_OLD, { text: RETRY_TOO_OLD });
+    if (!origin) return answerStaleButton(ctx, outbox, t.tooOld, { text: t.tooOld });
     if (chatKeyOf(origin.update) !== chatKeyOfCtx(ctx)) {
-      return answerStaleButton(ctx, outbox, "This button isn't valid here. Please send your message again.");
+      return answerStaleButton(ctx, outbox, t.notValidHereSendAgain);
     }
     const author = origin.update.message?.from ?? origin.update.callback_query?.from;
     if (author?.id !== ctx.from.id)
-      return void (await answer(ctx, author ? `Only ${displayName(author)} can retry this.` : RETRY_TOO_OLD));
+      return void (await answer(ctx, author ? t.onlyAuthorRetries({ who: displayName(author) }) : t.tooOld));
 
     // A replayed button press answers the press itself (its handler knows what happened); a message is acknowledged here.
-    if (origin.update.message) await answer(ctx, 'Trying again…');
+    if (origin.update.message) await answer(ctx, t.tryingAgain);
     const shows = pressedMessageShowsButton(ctx);
-    if (shows) await editFailed(ctx, RETRYING_TEXT);
+    if (shows) await editFailed(ctx, t.retrying);
     const update: Update = origin.update.message
       ? { update_id: ctx.update.update_id, message: origin.update.message }
       : {
@@ -139,7 +140,7 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
       interrupted = isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause));
       throw err;
     } finally {
-      if (shows && !interrupted) await editFailed(ctx, RETRIED_TEXT);
+      if (shows && !interrupted) await editFailed(ctx, t.retried);
     }
   });
 

@@ -2,10 +2,11 @@ import { Composer } from 'grammy';
 import { toError } from '../core/errors.ts';
 import type { Button, ChatRef, Keyboard, Outbox } from '../core/outbox.ts';
 import type { ChatType } from '../core/turn.ts';
-import { TOO_LATE_TO_UNDO } from '../core/undo.ts';
+import { undoTexts } from '../core/undo-texts.ts';
 import { chatRefOf } from './chat-ref.ts';
 import type { BotContext } from './context.ts';
 import { undoData } from '../core/keys/callback-data.ts';
+import { localeOfCtx } from './locale.ts';
 
 /**
  * "Delete at once, with ↩️ Undo for a while" — the one way to delete, for every kind of item.
@@ -24,8 +25,8 @@ import { undoData } from '../core/keys/callback-data.ts';
  * A handler checks who may undo (the same people who may delete) and restores the exact item.
  */
 
-/** The Undo button for one deletion. */
-export function undoButton(kind: string, token: string, label = '↩️ Undo'): Button {
+/** The Undo button for one deletion (label: `undoTexts(locale).button` for the reader's language). */
+export function undoButton(kind: string, token: string, label = undoTexts('en').button): Button {
   return { text: label, data: undoData.encode({ kind, token }) };
 }
 
@@ -78,7 +79,7 @@ export function createUndoFeature(deps: {
     const chat = chatRefOf(ctx);
     const message = ctx.callbackQuery.message;
     if (!pressed || !handler || !chat) {
-      await ctx.answerCallbackQuery({ text: TOO_LATE_TO_UNDO });
+      await ctx.answerCallbackQuery({ text: undoTexts(localeOfCtx(ctx)).tooLate });
       return;
     }
     let outcome: UndoOutcome;
@@ -93,7 +94,7 @@ export function createUndoFeature(deps: {
     } catch (err) {
       ctx.log.warn({ err: toError(err) }, 'undo failed');
       await ctx
-        .answerCallbackQuery({ text: 'Something went wrong. Please tap Undo again.', show_alert: true })
+        .answerCallbackQuery({ text: undoTexts(localeOfCtx(ctx)).failed, show_alert: true })
         .catch(() => undefined);
       return;
     }

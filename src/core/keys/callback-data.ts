@@ -139,11 +139,15 @@ export const undoData = callbackCodec<{ kind: string; token: string }>({
   format: (v) => `u:${v.kind}:${v.token}`,
 });
 
-/** A /start or /settings button: `sys:help`, `sys:set:tz`, `sys:set:progress`, `sys:set:transcripts:on|off`. */
+/**
+ * A /start or /settings button: `sys:help`, `sys:set:tz`, `sys:set:progress`, `sys:set:lang`,
+ * `sys:set:transcripts:on|off`. (The /language menu's own `sys:lang:<choice>` lives in its feature.)
+ */
 export type SettingsPress =
   | { setting: 'help' }
   | { setting: 'tz' }
   | { setting: 'progress' }
+  | { setting: 'lang' }
   | { setting: 'transcripts'; on: boolean };
 
 export const settingsData = callbackCodec<SettingsPress>({
@@ -153,6 +157,7 @@ export const settingsData = callbackCodec<SettingsPress>({
     z.literal('sys:help').transform(() => ({ setting: 'help' as const })),
     z.literal('sys:set:tz').transform(() => ({ setting: 'tz' as const })),
     z.literal('sys:set:progress').transform(() => ({ setting: 'progress' as const })),
+    z.literal('sys:set:lang').transform(() => ({ setting: 'lang' as const })),
     colonSchema(/^sys:set:transcripts:(on|off)$/, (p) => ({ setting: 'transcripts' as const, on: p[3] === 'on' })),
   ]),
   format: (v) =>

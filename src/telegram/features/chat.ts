@@ -1,4 +1,6 @@
 import { Composer } from 'grammy';
+import { localeOfCtx } from '../locale.ts';
+import { chatTexts } from './chat-texts.ts';
 import type { Message } from 'grammy/types';
 import type { Keyboard } from '../../core/outbox.ts';
 import type { Suspension, TurnEvent, TurnOutcome, TurnRequest, TurnRunner } from '../../core/turn.ts';
@@ -158,6 +160,8 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       { turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage },
       'turn finished',
     );
+    const locale = request.locale ?? 'en';
+    const t = chatTexts(locale);
     switch (outcome.status) {
       case 'done':
       case 'stopped':
@@ -169,23 +173,21 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       case 'limit': {
         const keyboard: Keyboard = [
           ...(outcome.keyboard ?? []),
-          [{ text: '▶️ Continue', data: continueData.encode(updateId) }],
+          [{ text: t.continueButton, data: continueData.encode(updateId) }],
         ];
         await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
         return;
       }
       case 'failed':
         if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
-        await reply.fail(outcome.text || 'Something went wrong on my side. Tap Retry.', [[retryButton(updateId)]]);
+        await reply.fail(outcome.text || t.failed, [[retryButton(updateId, locale)]]);
         return;
       case 'suspended':
         if (deps.approvals && outcome.suspension) {
           await reply.finish(outcome);
           await deps.approvals.onSuspended(request, outcome.suspension);
         } else {
-          await reply.fail(
-            "This needs someone's approval, but approvals aren't available right now. Please try again later.",
-          );
+          await reply.fail(t.noApprovals);
         }
         return;
     }
@@ -193,7 +195,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
 
   async function fromMessage(ctx: BotContext, message: Message): Promise<void> {
     control.markTurn(ctx.update.update_id); // from here on /stop and the Stop button stop this reply
-    const media = await deps.media.read(message, control.signalFor(ctx.update.update_id));
+    const media = await deps.media.read(message, control.signalFor(ctx.update.update_id), localeOfCtx(ctx));
     const to = chatRefOf(ctx);
     if (!media.ok) {
       if (to)
@@ -225,8 +227,9 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
   composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
 
   composer.callbackQuery(continueData.route, async (ctx) => {
+    const t = chatTexts(localeOfCtx(ctx));
     if (continueData.decode(ctx.callbackQuery.data) === undefined)
-      return answerStaleButton(ctx, deps.outbox, 'This button is no longer valid.');
+      return answerStaleButton(ctx, deps.outbox, t.buttonInvalid);
     const origin = contextMessage(ctx);
     if (origin && ctx.chat) {
       // Take the button away so one press runs one turn (a second press of it is answered by the retry feature).
@@ -234,7 +237,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     }
     control.markTurn(ctx.update.update_id);
     await ctx
-      .answerCallbackQuery({ text: 'Continuing…' })
+      .answerCallbackQuery({ text: t.continuing })
       .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer Continue'));
     await runTurn(ctx, { text: 'continue', attachments: [] });
   });
