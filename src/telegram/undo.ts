@@ -2,7 +2,7 @@ import { Composer } from 'grammy';
 import { toError } from '../core/errors.ts';
 import type { Button, ChatRef, Keyboard, Outbox } from '../core/outbox.ts';
 import type { ChatType } from '../core/turn.ts';
-import { undoTexts } from '../core/undo-texts.ts';
+import { undoTexts } from './undo-texts.ts';
 import { chatRefOf } from './chat-ref.ts';
 import type { BotContext } from './context.ts';
 import { undoData } from '../core/keys/callback-data.ts';
@@ -24,6 +24,9 @@ import { localeOfCtx } from './locale.ts';
  *
  * A handler checks who may undo (the same people who may delete) and restores the exact item.
  */
+
+/** What the user reads when the window has passed (or the item was purged); other languages: `undoTexts`. */
+export const TOO_LATE_TO_UNDO = undoTexts('en').tooLate;
 
 /** The Undo button for one deletion (label: `undoTexts(locale).button` for the reader's language). */
 export function undoButton(kind: string, token: string, label = undoTexts('en').button): Button {

@@ -2,7 +2,8 @@ import { Composer } from 'grammy';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Button, Keyboard, Outbox } from '../../core/outbox.ts';
-import { TOO_LATE_TO_UNDO, UNDO_WINDOW_MS } from '../../core/undo.ts';
+import { UNDO_WINDOW_MS } from '../../core/undo.ts';
+import { TOO_LATE_TO_UNDO } from '../undo.ts';
 import type { Job } from '../../scheduler/job.ts';
 import {
   atPlain,
