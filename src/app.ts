@@ -195,7 +195,7 @@ export function createApp(deps: AppDeps) {
     }),
     createAskUserTool(),
     ...createSchedulerTools(jobs, jobAnswers),
-    ...createMemoryTools(memory),
+    ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
   );
   const network = createNetworkFromRoster({
     roster: config.roster,
