@@ -2,16 +2,16 @@ import type { ChatRef, OutMessage, Outbox } from '../../core/outbox.ts';
 import { ACCESS_REQUEST_TTL_MS } from '../../users/access-rules.ts';
 import type { TelegramUser, Users } from '../../users/users.ts';
 import { displayName } from '../chat-ref.ts';
+import { type AccessAction, accessData as accessButtonData } from '../../core/keys/callback-data.ts';
 
-/** What an access button does: `y`/`n` answer a request prompt; `a` (allow), `d` (deny), `r` (revoke) come from /users. */
-export type AccessAction = 'y' | 'n' | 'a' | 'd' | 'r';
+export type { AccessAction } from '../../core/keys/callback-data.ts';
 
 /**
  * Callback data of access buttons: `sys:acc:<action>:<userId>:<version>`, parsed in access.ts. The version is the
  * user's access version when the button was made: a button older than the current state does nothing.
  */
 export function accessData(action: AccessAction, user: { id: number }, version: number): string {
-  return `sys:acc:${action}:${user.id}:${version}`;
+  return accessButtonData.encode({ action, userId: user.id, version });
 }
 
 function expiresIn(ms: number): string {

@@ -1,5 +1,4 @@
 import { Composer } from 'grammy';
-import { z } from 'zod';
 import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { EXPIRED_BUTTON_TEXT, staleButtonText } from '../../users/access-rules.ts';
 import { looksLikePairingCode } from '../../users/pairing.ts';
@@ -10,6 +9,8 @@ import { commandOf } from '../intake/classify.ts';
 import { accessData, accessPrompt } from './access-prompt.ts';
 import { isGroupChat } from './groups.ts';
 import { answerStaleButton } from '../stale-button.ts';
+import { accessData as accessButtonData } from '../../core/keys/callback-data.ts';
+import { accessNoticeKey } from '../../core/keys/dedupe-keys.ts';
 
 export const accessCommands = [{ command: 'users', description: 'Owner: list users and manage access' }];
 
@@ -33,14 +34,6 @@ const PRIVATE_ONLY = 'For privacy, /users only works in a private chat with me.'
  * expire with the request); `a` (allow, also re-admit), `d` (deny) and `r` (revoke) come from /users. The version is
  * the user's access version when the button was made: a button older than the current state does nothing.
  */
-const accessDataSchema = z
-  .string()
-  .regex(/^sys:acc:[ynadr]:\d{1,15}:\d{1,9}$/)
-  .transform((s) => {
-    const [, , action, id, version] = s.split(':');
-    return { action: action as 'y' | 'n' | 'a' | 'd' | 'r', userId: Number(id), version: Number(version) };
-  });
-
 /** A user's state in words, for answers to /users buttons. */
 const STATE_WORD: Record<AccessState, string> = {
   owner: 'the owner',
@@ -120,7 +113,7 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       { chatId: ownerId },
       {
         ...accessPrompt(from, version, where ? { where } : {}),
-        dedupeKey: `access:${from.id}:${ctx.update.update_id}`,
+        dedupeKey: accessNoticeKey.encode({ userId: from.id, updateId: ctx.update.update_id }),
       },
     );
     if (!d.ok) ctx.log.warn({ reason: d.reason }, 'could not send the access prompt to the owner');
@@ -245,20 +238,20 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
   });
 
   // Owner decisions on access prompts and the /users list.
-  composer.callbackQuery(/^sys:acc:/, async (ctx) => {
+  composer.callbackQuery(accessButtonData.route, async (ctx) => {
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
     const ownerId = await users.ownerId();
     if (ctx.from.id !== ownerId) {
       return void (await ctx.answerCallbackQuery({ text: 'Only the owner can change access.' }));
     }
-    const parsed = accessDataSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) {
+    const parsed = accessButtonData.decode(ctx.callbackQuery.data);
+    if (!parsed) {
       return answerStaleButton(ctx, outbox, 'This button is from an older version — use /users to change access.', {
         alert: true,
       });
     }
-    const { action, userId, version } = parsed.data;
+    const { action, userId, version } = parsed;
     if (userId === ownerId) return void (await ctx.answerCallbackQuery({ text: "You can't change your own access." }));
     const access = TARGET[action];
     const decided = await users.decide(userId, access, { version, expires: action === 'y' || action === 'n' });

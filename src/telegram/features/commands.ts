@@ -11,6 +11,7 @@ import type { BotContext } from '../context.ts';
 import { escapeHtml as esc } from '../format.ts';
 import type { TurnControl } from '../intake/turn-control.ts';
 import { answerStaleButton } from '../stale-button.ts';
+import { settingsButton, settingsData, stopData, timeZoneData } from '../../core/keys/callback-data.ts';
 
 export const commandsCommands = [
   { command: 'start', description: 'Set up: greeting and your time zone' },
@@ -37,28 +38,27 @@ export const COMMON_ZONES = [
   'America/Sao_Paulo',
 ] as const;
 
+/** A time-zone button's zone, checked to be a real IANA zone. */
 const tzDataSchema = z
-  .string()
-  .regex(/^sys:tz:[A-Za-z0-9_+\-/]{1,56}$/)
-  .transform((s) => s.slice('sys:tz:'.length))
+  .custom<string>((s) => typeof s === 'string' && timeZoneData.decode(s) !== undefined)
+  .transform((s) => timeZoneData.decode(s) ?? '')
   .pipe(timeZoneSchema);
-const stopDataSchema = z
-  .string()
-  .regex(/^sys:stop:\d{1,15}$/)
-  .transform((s) => Number(s.slice('sys:stop:'.length)));
 
 function zoneKeyboard(): Keyboard {
   const rows: Keyboard = [];
   for (let i = 0; i < COMMON_ZONES.length; i += 3) {
     rows.push(
-      COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `sys:tz:${z}` })),
+      COMMON_ZONES.slice(i, i + 3).map((z) => ({
+        text: z.split('/').pop()!.replace(/_/g, ' '),
+        data: timeZoneData.encode(z),
+      })),
     );
   }
   return rows;
 }
 
 /** The button that shows the full help (/start keeps its message short). */
-const HELP_BUTTON = { text: '❓ What can you do?', data: 'sys:help' };
+const HELP_BUTTON = { text: '❓ What can you do?', data: settingsButton({ setting: 'help' }) };
 
 function localTime(timezone: string, now: number): string {
   return new Intl.DateTimeFormat('en-GB', {
@@ -122,7 +122,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
       await reply(
         ctx,
         `👋 Welcome back, ${name}! Your time zone is <b>${esc(user.timezone)}</b> (it's ${esc(localTime(user.timezone, now()))} there). Just tell me what you need.`,
-        [[HELP_BUTTON, { text: '🌍 Change time zone', data: 'sys:set:tz' }]],
+        [[HELP_BUTTON, { text: '🌍 Change time zone', data: settingsButton({ setting: 'tz' }) }]],
       );
       if (!user.settings.onboarded) await users.updateSettings(from.id, { onboarded: true });
       return;
@@ -140,7 +140,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
 
   composer.command('help', (ctx) => reply(ctx, helpText(placeOf(ctx.chat.type))));
 
-  composer.callbackQuery('sys:help', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'help' }), async (ctx) => {
     await ctx.answerCallbackQuery();
     await reply(ctx, helpText(placeOf(ctx.chat?.type)));
   });
@@ -174,19 +174,24 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
 🛠 Show what I’m doing while I work: <b>${progress ? 'on' : 'off'}</b>
 🎙 Voice transcripts: <b>${transcripts ? 'on' : 'off'}</b>`,
       [
-        [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
-        [{ text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing', data: 'sys:set:progress' }],
+        [{ text: '🌍 Change time zone', data: settingsButton({ setting: 'tz' }) }],
+        [
+          {
+            text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing',
+            data: settingsButton({ setting: 'progress' }),
+          },
+        ],
         [
           {
             text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts',
-            data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}`,
+            data: settingsButton({ setting: 'transcripts', on: !transcripts }),
           },
         ],
       ],
     );
   });
 
-  composer.callbackQuery('sys:set:tz', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'tz' }), async (ctx) => {
     await users.updateSettings(ctx.from.id, { awaitingTimezone: true });
     await ctx.answerCallbackQuery();
     await reply(
@@ -196,7 +201,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     );
   });
 
-  composer.callbackQuery('sys:set:progress', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'progress' }), async (ctx) => {
     const user = await users.get(ctx.from.id);
     const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
     await ctx.answerCallbackQuery({
@@ -211,8 +216,11 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
   });
 
   // The button says which way it switches, so a double tap can't flip the setting back.
-  composer.callbackQuery(/^sys:set:transcripts:(on|off)$/, async (ctx) => {
-    const next = await users.updateSettings(ctx.from.id, { showTranscripts: ctx.match[1] === 'on' });
+  const transcriptButtons = [true, false].map((on) => settingsButton({ setting: 'transcripts', on }));
+  composer.callbackQuery(transcriptButtons, async (ctx) => {
+    const press = settingsData.decode(ctx.callbackQuery.data);
+    const on = press?.setting === 'transcripts' && press.on;
+    const next = await users.updateSettings(ctx.from.id, { showTranscripts: on });
     await ctx.answerCallbackQuery({ text: next.showTranscripts ? 'Voice transcripts on' : 'Voice transcripts off' });
     await reply(
       ctx,
@@ -222,7 +230,7 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     );
   });
 
-  composer.callbackQuery(/^sys:tz:/, async (ctx) => {
+  composer.callbackQuery(timeZoneData.route, async (ctx) => {
     const zone = tzDataSchema.safeParse(ctx.callbackQuery.data);
     if (!zone.success)
       return void (await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Type a city instead.' }));
@@ -252,9 +260,9 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     else await reply(ctx, 'Nothing is running right now.');
   });
 
-  composer.callbackQuery(/^sys:stop:/, async (ctx) => {
-    const id = stopDataSchema.safeParse(ctx.callbackQuery.data);
-    const r = id.success ? control.stop(id.data, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
+  composer.callbackQuery(stopData.route, async (ctx) => {
+    const id = stopData.decode(ctx.callbackQuery.data);
+    const r = id !== undefined ? control.stop(id, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
     // Nothing left to stop: the button goes too (a finished reply normally replaced it already).
     if (r.kind === 'not_running') return answerStaleButton(ctx, outbox, 'That reply has already finished.');
     await ctx.answerCallbackQuery({
