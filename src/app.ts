@@ -197,7 +197,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     }),
     createAskUserTool(),
     ...createSchedulerTools(jobs, jobAnswers),
-    ...createMemoryTools(memory),
+    ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
   );
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
   network.resolve();

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { type ApprovalDescription, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import type { Locale } from '../i18n/locale.ts';
 import { factForDisplay } from './fact-display.ts';
 import { FACT_CATEGORIES, type Fact, MAX_FACT_LENGTH } from './facts.ts';
+import { forgetTexts } from './forget-texts.ts';
 import type { Memory } from './memory.ts';
 import { scopeOf } from './scope.ts';
 import { clip, isoDate } from './text.ts';
@@ -36,7 +38,10 @@ const forgetInput = z.object({
  * The memory tools for the agents: `remember`, `recall` and `forget`. `forget` deletes when it runs; the approvals
  * policy asks the user first (the approval prompt shows the query and ids, so call `recall` first to preview).
  */
-export function createMemoryTools(memory: Memory): Tool[] {
+export function createMemoryTools(
+  memory: Memory,
+  options: { localeOf?: (userId: number) => Promise<Locale> } = {},
+): Tool[] {
   const remember = defineTool({
     name: 'remember',
     description:
@@ -101,7 +106,10 @@ export function createMemoryTools(memory: Memory): Tool[] {
     description:
       'Delete saved facts about the user for good (they will not be re-learned). Call recall first and pass the exact factIds; the user is asked to approve.',
     input: forgetInput,
-    describeForApproval: (args, ctx) => describeForgetCall(memory, args, ctx),
+    describeForApproval: async (args, ctx) => {
+      const locale = (await options.localeOf?.(ctx.userId).catch(() => undefined)) ?? 'en';
+      return describeForgetCall(memory, args, ctx, locale);
+    },
     async execute(args, ctx) {
       const facts = await factsToForget(memory, args, ctx);
       if (facts.length === 0) return { deleted: [], note: `Nothing saved matches "${clip(args.query, 80)}".` };
@@ -141,16 +149,20 @@ async function describeForgetCall(
   memory: Memory,
   args: z.infer<typeof forgetInput>,
   ctx: ToolContext,
+  locale: Locale,
 ): Promise<ApprovalDescription> {
+  const t = forgetTexts(locale);
   const facts = await factsToForget(memory, args, ctx);
-  if (facts.length === 0) return { details: 'Nothing saved matches this, so nothing would be deleted.' };
+  if (facts.length === 0) return { details: t.nothing };
   const details = [
-    `Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`,
+    t.wouldForget({ n: facts.length }),
     ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`),
   ].join('\n');
   const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
-  const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
+  const more = facts.length > 5 ? t.more({ n: facts.length - 5 }) : '';
   const title =
-    facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
-  return { details, confirm: { title, yes: 'Forget', no: 'Keep' } };
+    facts.length === 1
+      ? t.titleOne({ fact: listed[0] as string })
+      : t.titleMany({ n: facts.length, facts: listed.join(', '), more });
+  return { details, confirm: { title, yes: t.yes, no: t.no } };
 }

@@ -23,14 +23,15 @@ const rules: Rule[] = [
   (req) => (roleOf(req) === 'summary' ? { text: 'summary' } : undefined),
   (req) => {
     if (roleOf(req) !== 'router' || lastFunctionResponses(req).length > 0) return undefined;
-    if (/запомни|remember/i.test(req.lastUserText))
+    if (/запомни|забудь|remember/i.test(req.lastUserText))
       return { functionCalls: [{ name: 'agent_planner', args: { task: req.lastUserText } }] };
     return { text: 'ok' };
   },
   (req) => (roleOf(req) === 'router' ? { text: 'Готово.' } : undefined),
   (req) => {
     if (roleOf(req) !== 'planner') return undefined;
-    if (lastFunctionResponses(req).some((r) => r.name === 'remember')) return { text: 'Saved.' };
+    if (lastFunctionResponses(req).length > 0) return { text: 'Saved.' };
+    if (/забудь/.test(req.lastUserText)) return { functionCalls: [{ name: 'forget', args: { query: 'nurse' } }] };
     return { functionCalls: [{ name: 'remember', args: { fact: 'User works as a nurse', category: 'work' } }] };
   },
 ];
@@ -111,5 +112,12 @@ describe('memory texts in the user’s language (whole app)', () => {
       'Я не нашёл ничего похожего на «кошка». Отправьте /memory, чтобы увидеть всё, что я помню.',
     );
     assert.deepEqual(unmatched, []);
+  });
+
+  it('the forget tool asks in Russian: the fact, then Забыть / Оставить', async () => {
+    const prompt = await say(RU, 'забудь, что я медсестра', /^Забыть/, 'ru');
+    assert.equal(prompt.text, 'Забыть “You work as a nurse”?');
+    const texts = buttonsOf(prompt).map((b) => b.text);
+    assert.deepEqual(texts.slice(0, 2), ['Забыть', 'Оставить'], JSON.stringify(texts));
   });
 });
