@@ -142,6 +142,7 @@ export function createApp(deps: AppDeps) {
     store,
     log: log.child({ module: 'approvals' }),
     toolNamed: (name) => registry.get(name),
+    localeOf: (userId) => users.localeOf(userId),
   });
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps) {
     idGen: ids,
     log: log.child({ module: 'approvals' }),
     isServed,
+    localeOf: (userId) => users.localeOf(userId),
   });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
@@ -277,6 +279,7 @@ export function createApp(deps: AppDeps) {
         grants: createGrantStore(store),
         outbox,
         timezoneOf: (userId) => users.timezoneOf(userId),
+        localeOf: (userId) => users.localeOf(userId),
       }),
       commands: permissionsCommands,
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ApprovalDescription, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import { factForDisplay } from './fact-display.ts';
+import { forgetApprovalTexts } from './forget-approval-texts.ts';
 import { FACT_CATEGORIES, type Fact, MAX_FACT_LENGTH } from './facts.ts';
 import type { Memory } from './memory.ts';
 import { scopeOf } from './scope.ts';
@@ -142,15 +143,17 @@ async function describeForgetCall(
   args: z.infer<typeof forgetInput>,
   ctx: ToolContext,
 ): Promise<ApprovalDescription> {
+  const t = forgetApprovalTexts(ctx.locale ?? 'en');
   const facts = await factsToForget(memory, args, ctx);
-  if (facts.length === 0) return { details: 'Nothing saved matches this, so nothing would be deleted.' };
+  if (facts.length === 0) return { details: t.nothingMatches };
   const details = [
-    `Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`,
+    t.wouldForget({ n: facts.length }),
     ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`),
   ].join('\n');
   const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
-  const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
   const title =
-    facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
-  return { details, confirm: { title, yes: 'Forget', no: 'Keep' } };
+    facts.length === 1
+      ? t.forgetOne({ fact: listed[0] ?? '' })
+      : t.forgetMany({ n: facts.length, list: listed.join(', '), more: Math.max(0, facts.length - 5) });
+  return { details, confirm: { title, yes: t.yes, no: t.no } };
 }
