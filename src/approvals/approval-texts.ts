@@ -151,7 +151,7 @@ export const approvalTexts = defineMessages(
       alreadyDecided: (p) => `Уже решено: ${p.line}.`,
       approvedToast: 'Одобрено ✅',
       deniedToast: 'Отклонено ❌',
-      confirmedToast: (p) => `${p.yes} ✅`,
+      confirmedToast: (p) => `${p.yes} — подтверждено ✅`,
       confirmDeniedToast: (p) => `${p.no} — ничего не сделано.`,
       alwaysNotOffered: '«Всегда разрешать» для этого запроса недоступно. Нажмите «Одобрить» или «Отклонить».',
       optionUnavailable: 'Такого варианта нет. Нажмите одну из кнопок или ответьте текстом.',

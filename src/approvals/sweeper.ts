@@ -5,6 +5,7 @@ import { approvalTexts } from './approval-texts.ts';
 import type { ApprovalsContext } from './context.ts';
 import type { PromptSender } from './prompt-sender.ts';
 import type { Resumer } from './resume.ts';
+import { runMessageKey } from '../core/keys/dedupe-keys.ts';
 
 /** Applies due fallbacks, resumes settled runs, recovers interrupted ones and re-sends prompts that never went out. */
 export interface Sweeper {
@@ -55,7 +56,7 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
       await ctx.outbox.send(run.chat, {
         text: approvalTexts(await ctx.localeOf(run.userId)).interrupted,
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
     }
     return interrupted;

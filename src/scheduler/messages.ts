@@ -2,18 +2,19 @@ import type { Keyboard } from '../core/outbox.ts';
 import type { Job } from './job.ts';
 import { describeSchedule, nextRunAfter } from './schedule.ts';
 import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from './zoned.ts';
+import { type SnoozeChoice, cardCancelOf, jobData, reminderData } from '../core/keys/callback-data.ts';
 
 /** Reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` (snooze) and `rem:d:<jobId>:<scheduledFor>` (done). */
 export function reminderKeyboard(jobId: string, scheduledFor: number): Keyboard {
-  const key = `${jobId}:${scheduledFor}`;
+  const snooze = (choice: SnoozeChoice) => reminderData.encode({ action: 'snooze', choice, id: jobId, scheduledFor });
   return [
     [
-      { text: '💤 Snooze 10 min', data: `rem:s:10m:${key}` },
-      { text: '💤 Snooze 1 hour', data: `rem:s:1h:${key}` },
+      { text: '💤 Snooze 10 min', data: snooze('10m') },
+      { text: '💤 Snooze 1 hour', data: snooze('1h') },
     ],
     [
-      { text: '💤 Tomorrow', data: `rem:s:tm:${key}` },
-      { text: '✅ Done', data: `rem:d:${key}` },
+      { text: '💤 Tomorrow', data: snooze('tm') },
+      { text: '✅ Done', data: reminderData.encode({ action: 'done', id: jobId, scheduledFor }) },
     ],
   ];
 }
@@ -31,13 +32,17 @@ export function cancelLabel(job: Job, named: boolean): string {
  */
 export function cardKeyboard(jobs: Job[], solo: boolean): Keyboard {
   const named = jobs.length > 1;
-  return jobs.map((job) => [{ text: cancelLabel(job, named), data: `job:${solo && !named ? 'x' : 'c'}:${job.id}` }]);
+  return jobs.map((job) => [
+    {
+      text: cancelLabel(job, named),
+      data: jobData.encode({ type: 'job', action: solo && !named ? 'x' : 'c', id: job.id, inDetails: false }),
+    },
+  ]);
 }
 
 /** Callback data of a card's cancel button → job id and whether the message is the card alone. */
 export function parseCardData(data: string): { jobId: string; solo: boolean } | undefined {
-  const m = /^job:([cx]):([A-Za-z0-9_-]{1,40})$/.exec(data);
-  return m ? { jobId: m[2]!, solo: m[1] === 'x' } : undefined;
+  return cardCancelOf(data);
 }
 
 export function quote(text: string, max = 200): string {

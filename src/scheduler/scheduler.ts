@@ -27,6 +27,7 @@ import {
 import { DEFAULT_MIN_INTERVAL_MS, assertMinInterval } from './frequency.ts';
 import { createSemaphore } from './semaphore.ts';
 import { formatLocal } from './zoned.ts';
+import { type JobRunVariant, jobCardKey, jobRunKey } from '../core/keys/dedupe-keys.ts';
 
 /** Tunables; every field has a sensible default. */
 export interface SchedulerOptions {
@@ -523,7 +524,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const timeout = new AbortController();
     const combined = AbortSignal.any([signal, timeout.signal]);
     const request: TurnRequest = {
-      turnId: `job:${job.id}:${c.scheduledFor}`,
+      turnId: jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant: 'run' }),
       userId: job.ownerUserId,
       chat: { ...chatRefOf(job), type: job.chatType },
       text: job.text,
@@ -576,7 +577,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const runLog = log.child({ jobId: job.id, scheduledFor: c.scheduledFor, trigger: c.trigger, attempt: c.attempts });
     let message = c.result;
     let failedRun: string | undefined;
-    let dedupeKey = `job:${job.id}:${c.scheduledFor}`;
+    let variant: JobRunVariant = 'run';
     try {
       if (deps.isServed && !(await deps.isServed(job.ownerUserId))) {
         await pauseJobsOfUser(store, job.ownerUserId, clock.now());
@@ -586,7 +587,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       if (c.trigger === 'missed_notice') {
         message = missedNotice(c);
-        dedupeKey += ':missed';
+        variant = 'missed';
       } else if (!message && job.kind === 'reminder') {
         message = { text: `⏰ ${job.text}`, format: 'plain', keyboard: reminderKeyboard(job.id, c.scheduledFor) };
       } else if (!message) {
@@ -634,6 +635,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return;
     }
 
+    const dedupeKey = jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant });
     const delivery = await outbox.send(chatRefOf(job), { ...message, dedupeKey });
     if (delivery.ok) {
       const messageId = delivery.messageIds[0];
@@ -755,7 +757,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const notice = await outbox.send(chatRefOf(job), {
         text: `⏸ I paused ${quote(job.text, 80)} after ${after} failed runs in a row. Check /jobs and tap Resume when it should run again.`,
         format: 'plain',
-        dedupeKey: `job:${job.id}:${c.scheduledFor}:paused`,
+        dedupeKey: jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant: 'paused' }),
       });
       if (!notice.ok) log.warn({ jobId: job.id, reason: notice.reason }, 'could not post the auto-pause notice');
     }
@@ -1043,7 +1045,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           text: summary,
           format: 'plain',
           keyboard: cardKeyboard([job], true),
-          dedupeKey: `jobcard:${id}`,
+          dedupeKey: jobCardKey.encode({ kind: 'card', ids: [id] }),
         });
         const messageId = card.ok ? card.messageIds.at(-1) : undefined;
         if (messageId !== undefined) await recordCards(store, job.chatId, messageId, [id], true);

@@ -7,6 +7,8 @@ import type { Job } from './job.ts';
 import { cardKeyboard, createdSummary, deletedText, escapeMarkdown } from './messages.ts';
 import { nextRuns } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
+import { jobCardKey } from '../core/keys/dedupe-keys.ts';
+import { undoData } from '../core/keys/callback-data.ts';
 
 /** Callback data of the Undo button under a job deleted in a turn whose answer is only that: `u:js:<token>`. */
 export const UNDO_SOLO = 'js';
@@ -91,7 +93,10 @@ export function createTurnAnswers(deps: {
       lines.push(deletedText(d.job, now));
       const kind = solo && deleted.length === 1 && created.length === 0 ? UNDO_SOLO : UNDO_INLINE;
       keyboard.push([
-        { text: deleted.length > 1 ? `↩️ Undo: ${d.job.text.slice(0, 20)}` : '↩️ Undo', data: `u:${kind}:${d.token}` },
+        {
+          text: deleted.length > 1 ? `↩️ Undo: ${d.job.text.slice(0, 20)}` : '↩️ Undo',
+          data: undoData.encode({ kind, token: d.token }),
+        },
       ]);
     }
     return { lines, keyboard };
@@ -101,13 +106,16 @@ export function createTurnAnswers(deps: {
   async function post(chat: ChatRef, effects: Effect[]): Promise<void> {
     const { lines, keyboard } = await render(effects, true);
     if (lines.length === 0) return;
-    const key = effects.map((e) => (e.type === 'created' ? e.jobId : e.token)).join(',');
+    const ids = effects.map((e) => (e.type === 'created' ? e.jobId : e.token));
     const message: OutMessage = {
       text: lines.join('\n\n'),
       format: 'plain',
       ...(keyboard.length > 0 ? { keyboard } : {}),
       // A replayed turn (restart) must not post the same confirmation twice.
-      dedupeKey: effects.length === 1 && effects[0]!.type === 'created' ? `jobcard:${key}` : `jobfx:${key}`,
+      dedupeKey: jobCardKey.encode({
+        kind: effects.length === 1 && effects[0]!.type === 'created' ? 'card' : 'effects',
+        ids,
+      }),
     };
     const d = await outbox.send(chat, message);
     if (!d.ok) log.warn({ reason: d.reason }, 'could not post the schedule confirmation');

@@ -65,7 +65,7 @@ describe('approval texts follow the user language (whole app)', () => {
       ['Открыть', 'Не открывать', '♾️ Всегда разрешать 127.0.0.1', 'Подробнее'],
     );
     await fx.press(prompt, ':y', /page read/);
-    assert.equal(fx.tg.callbackAnswers().at(-1)?.text, 'Открыть ✅');
+    assert.equal(fx.tg.callbackAnswers().at(-1)?.text, 'Открыть — подтверждено ✅');
     assert.match(
       await closedPrompt(prompt.messageId),
       /^Открыть страницу на 127\.0\.0\.1\?\n[\s\S]*\n✅ Открыть — подтверждено \(Tester, \d\d:\d\d\)$/,

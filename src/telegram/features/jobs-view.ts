@@ -4,6 +4,7 @@ import { jobIcon, listLine, schedulePlain, title } from '../../scheduler/message
 import { describeSchedule, nextRuns } from '../../scheduler/schedule.ts';
 import { formatLocal } from '../../scheduler/zoned.ts';
 import { undoButton } from '../undo.ts';
+import { type JobAction, jobData } from '../../core/keys/callback-data.ts';
 
 /** Undo kind of a job deleted from /jobs: the list is drawn again after Undo. */
 export const UNDO_IN_LIST = 'jl';
@@ -17,11 +18,11 @@ export interface Viewer {
 
 /** The button row of one job: Pause or Resume, Change time, Delete (`:v` when pressed in the details view). */
 export function actionRow(job: Job, inDetails = false): Keyboard[number] {
-  const v = inDetails ? ':v' : '';
+  const data = (action: JobAction, v = inDetails) => jobData.encode({ type: 'job', action, id: job.id, inDetails: v });
   return [
-    job.enabled ? { text: '⏸ Pause', data: `job:p:${job.id}${v}` } : { text: '▶️ Resume', data: `job:r:${job.id}${v}` },
-    { text: '🕑 Change time', data: `job:t:${job.id}` },
-    { text: '🗑 Delete', data: `job:d:${job.id}${v}` },
+    job.enabled ? { text: '⏸ Pause', data: data('p') } : { text: '▶️ Resume', data: data('r') },
+    { text: '🕑 Change time', data: data('t', false) },
+    { text: '🗑 Delete', data: data('d') },
   ];
 }
 
@@ -57,14 +58,16 @@ export function renderJobList(jobs: Job[], page: number, pageSize: number, now: 
       keyboard.push([undoButton(UNDO_IN_LIST, job.undoToken, `↩️ Undo: ${title(job.text, 28)}`)]);
       continue;
     }
-    keyboard.push([{ text: titleLabel(job, now), data: `job:v:${job.id}` }]);
+    keyboard.push([
+      { text: titleLabel(job, now), data: jobData.encode({ type: 'job', action: 'v', id: job.id, inDetails: false }) },
+    ]);
     keyboard.push(actionRow(job));
   }
   if (pages > 1) {
     const nav = [];
-    if (p > 0) nav.push({ text: '« Previous', data: `job:l:${p - 1}` });
-    nav.push({ text: `Page ${p + 1} of ${pages}`, data: `job:l:${p}` });
-    if (p < pages - 1) nav.push({ text: 'Next »', data: `job:l:${p + 1}` });
+    if (p > 0) nav.push({ text: '« Previous', data: jobData.encode({ type: 'page', page: p - 1 }) });
+    nav.push({ text: `Page ${p + 1} of ${pages}`, data: jobData.encode({ type: 'page', page: p }) });
+    if (p < pages - 1) nav.push({ text: 'Next »', data: jobData.encode({ type: 'page', page: p + 1 }) });
     keyboard.push(nav);
   }
   const header = viewer.group
@@ -97,8 +100,8 @@ export function renderJobDetails(job: Job, now: number, viewer: Viewer): OutMess
     keyboard: [
       actionRow(job, true),
       [
-        { text: '⚡ Run now', data: `job:n:${job.id}:v` },
-        { text: '« All jobs', data: 'job:l:0' },
+        { text: '⚡ Run now', data: jobData.encode({ type: 'job', action: 'n', id: job.id, inDetails: true }) },
+        { text: '« All jobs', data: jobData.encode({ type: 'page', page: 0 }) },
       ],
     ],
   };

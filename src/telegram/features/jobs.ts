@@ -1,5 +1,4 @@
 import { Composer } from 'grammy';
-import { z } from 'zod';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Button, Keyboard, Outbox } from '../../core/outbox.ts';
@@ -26,6 +25,7 @@ import type { BotContext } from '../context.ts';
 import { type UndoHandler, type UndoOutcome, type UndoPress, undoButton } from '../undo.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
 import { UNDO_IN_LIST, type Viewer, renderJobDetails, renderJobList } from './jobs-view.ts';
+import { jobData, reminderData } from '../../core/keys/callback-data.ts';
 
 export { renderJobList } from './jobs-view.ts';
 
@@ -44,39 +44,6 @@ export interface JobsFeatureDeps {
   /** A group's own time zone. */
   chatTimezoneOf?: (chatId: number) => Promise<string | undefined>;
 }
-
-const ID = '[A-Za-z0-9_-]{1,40}';
-const ACTIONS = ['v', 'p', 'r', 'n', 'd', 'y', 't', 'q', 'k', 'c', 'x'] as const;
-type Action = (typeof ACTIONS)[number];
-const jobData = z.union([
-  z
-    .string()
-    .regex(new RegExp(`^job:(${ACTIONS.join('|')}):${ID}(:v)?$`))
-    .transform((s) => {
-      const [, action, id, view] = s.split(':');
-      return { type: 'job' as const, action: action as Action, id: id!, inDetails: view === 'v' };
-    }),
-  z
-    .string()
-    .regex(/^job:l:\d{1,3}$/)
-    .transform((s) => ({ type: 'page' as const, page: Number(s.split(':')[2]) })),
-]);
-const remData = z.union([
-  z
-    .string()
-    .regex(new RegExp(`^rem:s:(10m|1h|tm):${ID}:\\d{1,15}$`))
-    .transform((s) => {
-      const [, , choice, id, sf] = s.split(':');
-      return { action: 'snooze' as const, choice: choice as '10m' | '1h' | 'tm', id: id!, scheduledFor: Number(sf) };
-    }),
-  z
-    .string()
-    .regex(new RegExp(`^rem:d:${ID}:\\d{1,15}$`))
-    .transform((s) => {
-      const [, , id, sf] = s.split(':');
-      return { action: 'done' as const, id: id!, scheduledFor: Number(sf) };
-    }),
-]);
 
 type MarkupRows = { inline_keyboard?: { text: string; callback_data?: string; url?: string }[][] } | undefined;
 
@@ -279,13 +246,12 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     }
   }
 
-  composer.callbackQuery(/^job:/, async (ctx) => {
-    const parsed = jobData.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) {
+  composer.callbackQuery(jobData.route, async (ctx) => {
+    const data = jobData.decode(ctx.callbackQuery.data);
+    if (!data) {
       await ctx.answerCallbackQuery({ text: 'This button is out of date. Send /jobs for a fresh list.' });
       return;
     }
-    const data = parsed.data;
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
     try {
@@ -363,7 +329,14 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
           await outbox.send(to, {
             text: `🕑 When should “${title(job.text, 80)}” run? Now: ${schedulePlain(job, now())}.\n${how}, for example: ${TIME_EXAMPLES}`,
             format: 'plain',
-            keyboard: [[{ text: '↩️ Keep the current time', data: `job:q:${job.id}` }]],
+            keyboard: [
+              [
+                {
+                  text: '↩️ Keep the current time',
+                  data: jobData.encode({ type: 'job', action: 'q', id: job.id, inDetails: false }),
+                },
+              ],
+            ],
           });
           return;
         }
@@ -408,13 +381,12 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     }
   });
 
-  composer.callbackQuery(/^rem:/, async (ctx) => {
-    const parsed = remData.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) {
+  composer.callbackQuery(reminderData.route, async (ctx) => {
+    const data = reminderData.decode(ctx.callbackQuery.data);
+    if (!data) {
       await ctx.answerCallbackQuery({ text: 'This button is out of date.' });
       return;
     }
-    const data = parsed.data;
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
     try {
@@ -528,7 +500,12 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
         if (press.messageId !== undefined) {
           const data = press.ctx.callbackQuery?.data;
           const keyboard = mapKeyboard(markup, (b) =>
-            'data' in b && b.data === data ? { text: cancelLabel(r.job, false), data: `job:c:${r.job.id}` } : b,
+            'data' in b && b.data === data
+              ? {
+                  text: cancelLabel(r.job, false),
+                  data: jobData.encode({ type: 'job', action: 'c', id: r.job.id, inDetails: false }),
+                }
+              : b,
           );
           await outbox.editKeyboard(press.chat, press.messageId, keyboard);
         }
