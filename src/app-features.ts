@@ -76,6 +76,7 @@ export function createFeatureModules(deps: FeatureDeps): FeatureModule[] {
         grants: createGrantStore(store),
         outbox,
         timezoneOf: (userId) => users.timezoneOf(userId),
+        localeOf: (userId) => users.localeOf(userId),
       }),
       commands: permissionsCommands,
     },

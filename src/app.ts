@@ -126,6 +126,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     store,
     log: log.child({ module: 'approvals' }),
     toolNamed: (name) => registry.get(name),
+    localeOf: (userId) => users.localeOf(userId),
   });
   const network = createRosterAgent({
     roster: config.roster,
@@ -158,6 +159,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     idGen: ids,
     log: log.child({ module: 'approvals' }),
     isServed,
+    localeOf: (userId) => users.localeOf(userId),
   });
   const suspensions = {
     onSuspended: async (request: TurnRequest, suspension: Suspension) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TurnRequest } from '../core/turn.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { ToolDeclaration } from '../llm/types.ts';
 
 /** What a tool sees about the turn it runs in. */
@@ -10,6 +11,8 @@ export interface ToolContext {
   chat: TurnRequest['chat'];
   /** The user's IANA time zone. */
   timezone: string;
+  /** The language of the bot's own texts for this user (set for `describeForApproval`; absent: English). */
+  locale?: Locale;
   turnId: string;
   /** Name of the agent that called the tool. */
   agent: string;

@@ -1,5 +1,6 @@
 import type { Clock, IdGen } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { ChatRef, Outbox } from '../core/outbox.ts';
 import type { ResumableTurnRunner, Suspension, TurnRequest } from '../core/turn.ts';
 import type { Store } from '../store/db.ts';
@@ -41,6 +42,8 @@ export interface ApprovalsDeps {
   log: Logger;
   /** Whether the bot still serves this user: nothing is resumed, prompted or sent for someone who lost access. */
   isServed?: (userId: number) => Promise<boolean>;
+  /** The language of the bot's texts for a user (the prompt's requester, the clicker). Default English. */
+  localeOf?: (userId: number) => Promise<Locale>;
   /** Owners may decide anyone's request. Default: `users.access = 'owner'`. */
   isOwner?: (userId: number) => Promise<boolean>;
   /** The sweeper wakes at least this often (on the Clock), default 20 s. */

@@ -1,3 +1,6 @@
+import type { Locale } from '../i18n/locale.ts';
+import { approvalTexts } from './approval-texts.ts';
+
 /**
  * A readable summary of a call's arguments for the person who decides. Nothing is cut silently: URLs are left to
  * the prompt (shown whole), other arguments are shown in full up to a generous limit, and anything shortened says so.
@@ -30,10 +33,10 @@ export function isUrlArg(value: unknown): value is string {
 }
 
 /** A value in full (whitespace flattened), or its first `max` characters and how long it really is. */
-function fullOrCounted(text: string, max: number): string {
+function fullOrCounted(text: string, max: number, locale: Locale): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
-  return `${flat.slice(0, max)}… [shortened: ${flat.length.toLocaleString('en-US')} characters in all]`;
+  return `${flat.slice(0, max)}… ${approvalTexts(locale).valueShortened({ length: flat.length })}`;
 }
 
 /**
@@ -41,15 +44,16 @@ function fullOrCounted(text: string, max: number): string {
  * says how long it is). URL arguments are left out: the prompt shows them whole from the stored arguments.
  * Empty when every argument is a URL. Plain text.
  */
-export function summarizeArgs(args: Record<string, unknown>): string {
+export function summarizeArgs(args: Record<string, unknown>, locale: Locale = 'en'): string {
+  const t = approvalTexts(locale);
   const entries = Object.entries(args).filter(([, v]) => v !== undefined && v !== null && v !== '');
-  if (entries.length === 0) return '(no arguments)';
+  if (entries.length === 0) return t.noArguments;
   const shown = entries.filter(([, v]) => !isUrlArg(v));
   const lines: string[] = [];
   let used = 0;
   let hidden = 0;
   for (const [k, v] of shown.slice(0, MAX_KEYS)) {
-    const line = `${clip(k, 32)}: ${fullOrCounted(describeValue(v), MAX_VALUE_CHARS)}`;
+    const line = `${clip(k, 32)}: ${fullOrCounted(describeValue(v), MAX_VALUE_CHARS, locale)}`;
     if (used + line.length > MAX_SUMMARY_CHARS && lines.length > 0) {
       hidden += 1;
       continue;
@@ -58,6 +62,6 @@ export function summarizeArgs(args: Record<string, unknown>): string {
     used += line.length + 1;
   }
   hidden += Math.max(0, shown.length - MAX_KEYS);
-  if (hidden > 0) lines.push(`… and ${hidden} more argument${hidden === 1 ? '' : 's'} not shown`);
+  if (hidden > 0) lines.push(t.moreArguments({ n: hidden }));
   return lines.join('\n');
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { PendingCall, TurnRequest } from '../core/turn.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { approvalTexts } from './approval-texts.ts';
 import { summarizeArgs } from './arg-summary.ts';
 import { FALLBACK_CONFIRMATION, type Presentation, confirmationSchema, userAsked } from './confirmation.ts';
 import type { ApprovalPolicy } from './policy.ts';
@@ -35,9 +37,9 @@ const questionSchema = z.object({
 });
 
 /** A question call's text and its distinct, non-empty options (at most 6). */
-export function questionOf(call: PendingCall): { question: string; options: string[] } {
+export function questionOf(call: PendingCall, locale: Locale = 'en'): { question: string; options: string[] } {
   const q = questionSchema.safeParse(call.payload);
-  const question = q.success ? q.data.question : 'The assistant has a question for you.';
+  const question = q.success ? q.data.question : approvalTexts(locale).defaultQuestion;
   const raw = q.success ? (q.data.options ?? []) : [];
   const options = [...new Set(raw.map((o) => o.trim()).filter(Boolean))].slice(0, 6);
   return { question, options };
@@ -47,9 +49,14 @@ export function questionOf(call: PendingCall): { question: string; options: stri
  * The terms of an approval call: the gate's payload when it is valid (a run started by a schedule waits at most
  * the scheduled timeout; a confirmation the user asked for never goes ahead on its own), else the policy's terms.
  */
-export function termsFor(call: PendingCall, origin: TurnRequest['source'], policy: ApprovalPolicy): CallTerms {
+export function termsFor(
+  call: PendingCall,
+  origin: TurnRequest['source'],
+  policy: ApprovalPolicy,
+  locale: Locale = 'en',
+): CallTerms {
   const parsed = termsSchema.safeParse(call.payload);
-  if (!parsed.success) return policyTerms(call, origin, policy);
+  if (!parsed.success) return policyTerms(call, origin, policy, locale);
   const t = parsed.data;
   const timeoutMs = origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
   const presentation: Presentation = {
@@ -72,7 +79,12 @@ export function termsFor(call: PendingCall, origin: TurnRequest['source'], polic
 }
 
 /** No terms from the gate (e.g. the gate threw and the loop failed closed): the policy's terms, or the defaults. */
-function policyTerms(call: PendingCall, origin: TurnRequest['source'], policy: ApprovalPolicy): CallTerms {
+function policyTerms(
+  call: PendingCall,
+  origin: TurnRequest['source'],
+  policy: ApprovalPolicy,
+  locale: Locale,
+): CallTerms {
   const verdict = policy.evaluate(call.tool, call.args);
   const defaults = policy.config.defaults;
   const timeoutMs = verdict.required ? verdict.timeoutMs : defaults.timeout;
@@ -82,7 +94,7 @@ function policyTerms(call: PendingCall, origin: TurnRequest['source'], policy: A
     fallback: verdict.required ? verdict.fallback : defaults.fallback,
     allowAlways: false,
     summary: summarizeArgs(call.args),
-    reason: verdict.required ? verdict.reason : "I couldn't check whether this needs approval, so I'm asking.",
+    reason: verdict.required ? verdict.reason : approvalTexts(locale).policyUnchecked,
     presentation: { style: 'formal', ...FALLBACK_CONFIRMATION },
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Outbox } from '../core/outbox.ts';
 import type { Store } from '../store/db.ts';
 import type { ApprovalStore } from './approval-store.ts';
@@ -19,6 +20,8 @@ export interface ApprovalsContext {
   background(label: string, fn: () => Promise<unknown>): void;
   /** Whether the bot still serves this user. */
   served(userId: number): Promise<boolean>;
+  /** The language of the bot's texts for this user (English when unknown or on error). */
+  localeOf(userId: number): Promise<Locale>;
   /** Owners may decide anyone's request. */
   isOwner(userId: number): Promise<boolean>;
 }

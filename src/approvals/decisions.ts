@@ -1,5 +1,7 @@
 import { toError } from '../core/errors.ts';
 import type { ChatRef } from '../core/outbox.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { type ApprovalTexts, approvalTexts } from './approval-texts.ts';
 import type { Actor, ClickResult } from './approvals-api.ts';
 import { parseCallback } from './callback-data.ts';
 import { alreadyClosedNotice } from './closed-texts.ts';
@@ -19,24 +21,13 @@ export interface Decisions {
 
 const MAX_ANSWER_CHARS = 2000;
 
-const unknownRequest: ClickResult = {
-  ok: false,
-  alert: false,
-  stale: true,
-  text: "This request isn't available any more. Send /pending to see what's still open.",
-};
+/** A closed or unknown request: the pressed buttons can no longer do anything. */
+const stale = (text: string): ClickResult => ({ ok: false, alert: false, stale: true, text });
 
-const invalidButton: ClickResult = {
-  ok: false,
-  alert: false,
-  stale: true,
-  text: "This button isn't valid any more. Send /pending to see what's still open.",
-};
-
-const onlyRequester = (a: ApprovalRecord): ClickResult => ({
+const onlyRequester = (a: ApprovalRecord, t: ApprovalTexts): ClickResult => ({
   ok: false,
   alert: true,
-  text: `Only ${a.requestedByName} can decide this.`,
+  text: t.onlyRequester({ name: a.requestedByName }),
 });
 
 /** Creates the decision handling. */
@@ -50,20 +41,19 @@ export function createDecisions(ctx: ApprovalsContext, prompts: PromptSender, re
     ctx.background(`close:${a.id}`, () => resumer.closeAndContinue(a.id));
 
   /** Whether a click on `a` may count now: undefined when it may, else what to tell the clicker. */
-  async function refusal(a: ApprovalRecord, actor: Actor): Promise<ClickResult | undefined> {
+  async function refusal(a: ApprovalRecord, actor: Actor, locale: Locale): Promise<ClickResult | undefined> {
     if (!(await mayDecide(a, actor))) {
       log
         .child({ approval_id: a.id, run_id: a.runId })
         .warn({ user_id: actor.id }, 'unauthorized click on an approval');
       if (a.status === 'pending') await ctx.approvals.recordUnauthorized(a, actor, clock.now());
-      return onlyRequester(a);
+      return onlyRequester(a, approvalTexts(locale));
     }
-    if (a.status !== 'pending')
-      return { ok: false, alert: false, stale: true, text: alreadyClosedNotice(a, clock.now()) };
+    if (a.status !== 'pending') return stale(alreadyClosedNotice(a, clock.now(), locale));
     if (a.expiresAt <= clock.now()) {
       await resumer.expire(a.id);
       const again = (await ctx.approvals.load(a.id)) ?? a;
-      return { ok: false, alert: true, stale: true, text: alreadyClosedNotice(again, clock.now()) };
+      return { ...stale(alreadyClosedNotice(again, clock.now(), locale)), alert: true };
     }
     return undefined;
   }
@@ -73,19 +63,19 @@ export function createDecisions(ctx: ApprovalsContext, prompts: PromptSender, re
     approvalId: string,
     kind: 'approval' | 'question',
     actor: Actor,
-    choose: (a: ApprovalRecord) => Choice,
+    choose: (a: ApprovalRecord, locale: Locale) => Choice,
   ): Promise<ClickResult> {
+    const locale = await ctx.localeOf(actor.id);
     const a = await ctx.approvals.load(approvalId);
-    if (!a || a.kind !== kind) return unknownRequest;
-    const refused = await refusal(a, actor);
+    if (!a || a.kind !== kind) return stale(approvalTexts(locale).unknownRequest);
+    const refused = await refusal(a, actor, locale);
     if (refused) return refused;
-    const choice = choose(a);
+    const choice = choose(a, locale);
     if ('invalid' in choice) return { ok: false, alert: false, text: choice.invalid };
     const won = await ctx.approvals.settle(a, actor, choice, clock.now());
     if (!won) {
       const again = await ctx.approvals.load(a.id);
-      const text = again ? alreadyClosedNotice(again, clock.now()) : unknownRequest.text;
-      return { ok: false, alert: false, stale: true, text };
+      return stale(again ? alreadyClosedNotice(again, clock.now(), locale) : approvalTexts(locale).unknownRequest);
     }
     log
       .child({ approval_id: a.id, run_id: a.runId })
@@ -95,19 +85,21 @@ export function createDecisions(ctx: ApprovalsContext, prompts: PromptSender, re
   }
 
   const decide = (approvalId: string, action: 'y' | 'n' | 'a', actor: Actor) =>
-    click(approvalId, 'approval', actor, (a) => chooseDecision(a, action));
+    click(approvalId, 'approval', actor, (a, locale) => chooseDecision(a, action, locale));
   const answer = (approvalId: string, index: number, actor: Actor) =>
-    click(approvalId, 'question', actor, (a) => chooseAnswer(a, index));
+    click(approvalId, 'question', actor, (a, locale) => chooseAnswer(a, index, locale));
 
   /** Details: edits the open prompt (every copy) to add the technical lines, for whoever may decide it. */
   async function showDetails(approvalId: string, actor: Actor): Promise<ClickResult> {
+    const locale = await ctx.localeOf(actor.id);
+    const t = approvalTexts(locale);
     const a = await ctx.approvals.load(approvalId);
-    if (a?.kind !== 'approval') return unknownRequest;
-    if (!(await mayDecide(a, actor))) return onlyRequester(a);
+    if (a?.kind !== 'approval') return stale(t.unknownRequest);
+    if (!(await mayDecide(a, actor))) return onlyRequester(a, t);
     if (a.status !== 'pending' || a.expiresAt <= clock.now())
-      return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now()) };
+      return { ok: false, alert: false, text: alreadyClosedNotice(a, clock.now(), locale) };
     await prompts.addDetails(a);
-    return { ok: true, alert: false, text: 'Details added below.' };
+    return { ok: true, alert: false, text: t.detailsAdded };
   }
 
   return {
@@ -115,7 +107,7 @@ export function createDecisions(ctx: ApprovalsContext, prompts: PromptSender, re
     answer,
     async handleCallback(data, actor) {
       const parsed = parseCallback(data);
-      if (!parsed) return invalidButton;
+      if (!parsed) return stale(approvalTexts(await ctx.localeOf(actor.id)).invalidButton);
       try {
         if (parsed.kind === 'q') return await answer(parsed.id, parsed.index, actor);
         return parsed.action === 'd'
@@ -123,7 +115,8 @@ export function createDecisions(ctx: ApprovalsContext, prompts: PromptSender, re
           : await decide(parsed.id, parsed.action, actor);
       } catch (err) {
         log.error({ err: toError(err), approval_id: parsed.id }, 'approval click failed');
-        return { ok: false, alert: true, text: "Sorry, I couldn't record that. Please try again in a moment." };
+        const text = approvalTexts(await ctx.localeOf(actor.id)).clickFailed;
+        return { ok: false, alert: true, text };
       }
     },
     async answerFromText(chat, userId, text) {

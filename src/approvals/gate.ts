@@ -2,6 +2,7 @@ import type { Preapproval } from '../agents/preapproval.ts';
 import type { GateCall, GateDecision, Tool, ToolContext, ToolGate } from '../agents/tool.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Store } from '../store/db.ts';
 import { type GrantStore, createGrantStore } from './grants.ts';
 import type { Confirmation } from './confirmation.ts';
@@ -35,6 +36,8 @@ export interface ApprovalGateDeps {
    * or fails to, leaves the call's arguments and the plain confirmation words.
    */
   toolNamed?: (name: string) => Tool | undefined;
+  /** The requester's language, for the tool's words in the prompt. Default English. */
+  localeOf?: (userId: number) => Promise<Locale>;
 }
 
 /** The approvals gate: a ToolGate for the agent loop and a Preapproval for tools that act on derived calls. */
@@ -58,7 +61,10 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
   /** The tool's own words for the call; a failure leaves the arguments and the plain words. */
   async function describe(call: GateCall, ctx: ToolContext): Promise<{ described?: string; confirm?: Confirmation }> {
     try {
-      const own = await deps.toolNamed?.(call.tool)?.describeForApproval?.(call.args, ctx);
+      const describe = deps.toolNamed?.(call.tool)?.describeForApproval;
+      if (!describe) return {};
+      const locale = (await deps.localeOf?.(ctx.userId)) ?? 'en';
+      const own = await describe(call.args, { ...ctx, locale });
       const described = own?.details?.trim() || undefined;
       return { ...(described ? { described } : {}), ...(own?.confirm ? { confirm: own.confirm } : {}) };
     } catch (err) {

@@ -1,7 +1,9 @@
 import type { Keyboard } from '../core/outbox.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { approvalTexts } from './approval-texts.ts';
 import { clip } from './arg-summary.ts';
 import { encodeCallback } from './callback-data.ts';
-import { presentationOf } from './prompt.ts';
+import { wordsOf } from './prompt.ts';
 import type { ApprovalRecord } from './records.ts';
 
 /**
@@ -9,13 +11,14 @@ import type { ApprovalRecord } from './records.ts';
  * Approve / Deny. Either may add "Always allow <target>" for the requester, and a Details button unless the
  * details are already shown. A question: up to 6 option buttons.
  */
-export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean } = {}): Keyboard {
+export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean; locale?: Locale } = {}): Keyboard {
+  const t = approvalTexts(options.locale ?? 'en');
   if (a.kind === 'question') {
     return a.options.map((option, index) => [
       { text: clip(option, 60), data: encodeCallback({ kind: 'q', id: a.id, index }) },
     ]);
   }
-  const p = presentationOf(a);
+  const p = wordsOf(a, t);
   const rows: Keyboard = [
     p.style === 'confirm'
       ? [
@@ -23,17 +26,17 @@ export function promptKeyboard(a: ApprovalRecord, options: { details?: boolean }
           { text: clip(p.no, 30), data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
         ]
       : [
-          { text: '✅ Approve', data: encodeCallback({ kind: 'ap', id: a.id, action: 'y' }) },
-          { text: '❌ Deny', data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
+          { text: t.approve, data: encodeCallback({ kind: 'ap', id: a.id, action: 'y' }) },
+          { text: t.deny, data: encodeCallback({ kind: 'ap', id: a.id, action: 'n' }) },
         ],
   ];
   if (a.allowAlways && a.grantTarget !== undefined)
     rows.push([
       {
-        text: `♾️ Always allow ${clip(a.grantTarget, 40)}`,
+        text: t.alwaysAllow({ target: clip(a.grantTarget, 40) }),
         data: encodeCallback({ kind: 'ap', id: a.id, action: 'a' }),
       },
     ]);
-  if (!options.details) rows.push([{ text: 'Details', data: encodeCallback({ kind: 'ap', id: a.id, action: 'd' }) }]);
+  if (!options.details) rows.push([{ text: t.details, data: encodeCallback({ kind: 'ap', id: a.id, action: 'd' }) }]);
   return rows;
 }

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../core/html.ts';
+import type { ApprovalTexts } from './approval-texts.ts';
 import { clip } from './arg-summary.ts';
 
 /** One rendered line: its HTML and how many characters Telegram counts for it. */
@@ -16,7 +17,7 @@ export const codeLine = (plain: string): Line => line(`<code>${escapeHtml(plain)
  * exactly as the tool will request it (normalised by the URL parser, so hidden characters show percent-encoded).
  * Within `budget` visible characters; a longer URL is cut with a note giving its full length.
  */
-export function urlLines(key: string, raw: string, budget: number): Line[] {
+export function urlLines(key: string, raw: string, budget: number, t: ApprovalTexts): Line[] {
   const label = key === 'url' ? '' : `${clip(key, 32)}: `;
   let url: URL | undefined;
   try {
@@ -28,14 +29,14 @@ export function urlLines(key: string, raw: string, budget: number): Line[] {
   const body: string[] = [];
   let full: string;
   if (!url) {
-    const text = `${label}⚠️ not a valid URL:`;
-    head.push(line(`${escapeHtml(label)}⚠️ <b>not a valid URL:</b>`, text));
+    const text = `${label}⚠️ ${t.notValidUrl}`;
+    head.push(line(`${escapeHtml(label)}⚠️ <b>${escapeHtml(t.notValidUrl)}</b>`, text));
     full = raw.trim();
     body.push(full);
   } else {
     const notes: string[] = [];
-    if (url.protocol === 'http:') notes.push('http, not encrypted');
-    if (url.username || url.password) notes.push('contains a user name or password');
+    if (url.protocol === 'http:') notes.push(t.httpNotEncrypted);
+    if (url.username || url.password) notes.push(t.urlHasCredentials);
     const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
     const note = notes.length > 0 ? ` (${notes.join('; ')})` : '';
     head.push(
@@ -73,7 +74,7 @@ export function urlLines(key: string, raw: string, budget: number): Line[] {
     break;
   }
   if (cut) {
-    const text = `✂️ Shortened to fit one message: this URL is ${full.length.toLocaleString('en-US')} characters long; about ${shown.toLocaleString('en-US')} are shown.`;
+    const text = t.urlShortened({ length: full.length, shown });
     out.push(line(`<i>${escapeHtml(text)}</i>`, text));
   }
   return out;

@@ -23,10 +23,11 @@ export function createPromptSender(ctx: ApprovalsContext): PromptSender {
     async send(a, to, dedupe) {
       if (!(await ctx.served(a.requestedBy))) return false;
       const alog = log.child({ approval_id: a.id, run_id: a.runId });
+      const locale = await ctx.localeOf(a.requestedBy);
       const delivery = await outbox.send(to, {
-        text: promptText(a, clock.now()),
+        text: promptText(a, clock.now(), locale),
         format: 'html',
-        keyboard: promptKeyboard(a),
+        keyboard: promptKeyboard(a, { locale }),
         dedupeKey: dedupe ? approvalPromptKey.encode(a.id) : undefined,
       });
       if (!delivery.ok) {
@@ -43,7 +44,7 @@ export function createPromptSender(ctx: ApprovalsContext): PromptSender {
       return true;
     },
     async editClosed(a) {
-      const text = closedText(a, clock.now());
+      const text = closedText(a, clock.now(), await ctx.localeOf(a.requestedBy));
       for (const c of await ctx.approvals.copies(a.id)) {
         const delivery = await outbox.edit(c.to, c.messageId, { text, format: 'html' });
         if (!delivery.ok)
@@ -55,8 +56,9 @@ export function createPromptSender(ctx: ApprovalsContext): PromptSender {
     },
     async addDetails(a) {
       const copies = await ctx.approvals.copies(a.id);
-      const text = promptTextWithDetails(a, clock.now());
-      const keyboard = promptKeyboard(a, { details: true });
+      const locale = await ctx.localeOf(a.requestedBy);
+      const text = promptTextWithDetails(a, clock.now(), locale);
+      const keyboard = promptKeyboard(a, { details: true, locale });
       for (const c of copies) {
         const delivery = await outbox.edit(c.to, c.messageId, { text, format: 'html', keyboard });
         if (!delivery.ok)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StoreError } from '../core/errors.ts';
+import { LOCALES } from '../i18n/locale.ts';
 import type { ChatRef } from '../core/outbox.ts';
 import type { Suspension, TurnRequest } from '../core/turn.ts';
 import type { Row, SqlValue } from '../store/db.ts';
@@ -23,6 +24,7 @@ const requestSchema = z.object({
   attachments: z.array(z.object({ mimeType: z.string(), data: z.string(), name: z.string().optional() })),
   source: z.enum(['telegram', 'schedule', 'resume']),
   timezone: z.string(),
+  locale: z.enum(LOCALES).optional(),
 });
 
 const pendingSchema = z.object({

@@ -3,6 +3,7 @@ import { detachInline } from '../attachments/inline-refs.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Suspension, TurnOutcome, TurnRequest } from '../core/turn.ts';
+import { approvalTexts } from './approval-texts.ts';
 import type { ApprovalsContext } from './context.ts';
 import type { NewRunEvent } from './events.ts';
 import type { PromptSender } from './prompt-sender.ts';
@@ -62,7 +63,7 @@ export function createResumer(ctx: ApprovalsContext, prompts: PromptSender): Res
       const e = toError(err);
       rlog.error({ err: e }, 'resume failed');
       await ctx.outbox.send(run.chat, {
-        text: "Sorry — I couldn't finish that request after your decision. Please ask me again.",
+        text: approvalTexts(await ctx.localeOf(run.userId)).resumeFailed,
         format: 'plain',
         dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
@@ -132,11 +133,8 @@ export function createResumer(ctx: ApprovalsContext, prompts: PromptSender): Res
   }
 
   async function deliverFinal(run: RunRecord, outcome: TurnOutcome, toolEvents: NewRunEvent[], rlog: Logger) {
-    const text = outcome.text.trim()
-      ? outcome.text
-      : outcome.status === 'done'
-        ? 'Done.'
-        : 'I stopped before finishing. Please ask me again.';
+    const t = approvalTexts(await ctx.localeOf(run.userId));
+    const text = outcome.text.trim() ? outcome.text : outcome.status === 'done' ? t.done : t.stoppedEarly;
     const delivery = await ctx.outbox.send(run.chat, {
       text,
       keyboard: outcome.keyboard,

@@ -61,7 +61,7 @@ function baseOf(input: RoundInput, call: PendingCall) {
 
 function questionRecord(input: RoundInput, call: PendingCall): Built {
   const questions = input.policy.config.questions;
-  const { question, options } = questionOf(call);
+  const { question, options } = questionOf(call, input.request.locale);
   const timeoutMs =
     input.origin === 'schedule' ? Math.min(questions.timeout, questions.scheduledTimeout) : questions.timeout;
   const record: ApprovalRecord = {
@@ -82,7 +82,7 @@ function questionRecord(input: RoundInput, call: PendingCall): Built {
 }
 
 function approvalRecord(input: RoundInput, call: PendingCall): Built {
-  const terms = termsFor(call, input.origin, input.policy);
+  const terms = termsFor(call, input.origin, input.policy, input.request.locale);
   const record: ApprovalRecord = {
     ...baseOf(input, call),
     kind: 'approval',

@@ -4,6 +4,7 @@ import { createTaskSet } from '../core/task-set.ts';
 import type { ChatRef } from '../core/outbox.ts';
 import type { Suspension, TurnRequest } from '../core/turn.ts';
 import { createApprovalStore } from './approval-store.ts';
+import { approvalTexts } from './approval-texts.ts';
 import type { Approvals, ApprovalsDeps } from './approvals-api.ts';
 import type { ApprovalsContext } from './context.ts';
 import { createDecisions } from './decisions.ts';
@@ -60,13 +61,12 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   async function resendPending(chat: ChatRef, userId: number): Promise<number> {
     const open = await pendingFor(chat, userId);
+    const t = approvalTexts(await ctx.localeOf(userId));
     if (open.length === 0) {
-      await ctx.outbox.send(chat, { text: 'Nothing is waiting for your decision. ✨', format: 'plain' });
+      await ctx.outbox.send(chat, { text: t.nothingWaiting, format: 'plain' });
       return 0;
     }
-    const intro =
-      open.length === 1 ? 'One request is waiting for you:' : `${open.length} requests are waiting for you:`;
-    await ctx.outbox.send(chat, { text: intro, format: 'plain' });
+    await ctx.outbox.send(chat, { text: t.waitingCount({ n: open.length }), format: 'plain' });
     for (const a of open) await prompts.send(a, chat, false);
     return open.length;
   }
@@ -107,6 +107,13 @@ function contextOf(deps: ApprovalsDeps): ApprovalsContext & { idle(): Promise<vo
     },
     idle: () => tasks.idle(),
     served: async (userId) => !deps.isServed || (await deps.isServed(userId)),
+    async localeOf(userId) {
+      try {
+        return (await deps.localeOf?.(userId)) ?? 'en';
+      } catch {
+        return 'en';
+      }
+    },
     isOwner: deps.isOwner ?? ((userId) => approvals.isOwner(userId)),
   };
 }

@@ -1,6 +1,7 @@
 import { createDueLoop } from '../core/due-loop.ts';
 import { toError } from '../core/errors.ts';
 import type { SweepReport } from './approvals-api.ts';
+import { approvalTexts } from './approval-texts.ts';
 import type { ApprovalsContext } from './context.ts';
 import type { PromptSender } from './prompt-sender.ts';
 import type { Resumer } from './resume.ts';
@@ -53,7 +54,7 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
       interrupted += 1;
       if (!(await ctx.served(run.userId))) continue;
       await ctx.outbox.send(run.chat, {
-        text: "I was restarted while finishing a request you'd already decided on, so I'm not sure it completed. Please check and ask me again if needed.",
+        text: approvalTexts(await ctx.localeOf(run.userId)).interrupted,
         format: 'plain',
         dedupeKey: runMessageKey.encode({ runId: run.id }),
       });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ApprovalDescription, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import type { Job } from './job.ts';
+import { describeJobCall } from './job-approval.ts';
 import { missedPolicySchema } from './job.ts';
-import { jobLine, quote } from './messages.ts';
 import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TurnAnswers } from './turn-answers.ts';
@@ -155,58 +155,6 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
   });
 
   return [create, list, update, remove];
-}
-
-/**
- * For approval prompts: the job a `schedule_update`/`schedule_delete` call names, as its /jobs line (so the user sees
- * which reminder they are approving instead of an opaque id), and the call as a confirmation with its own verbs, e.g.
- * "Delete the reminder “Call mom” (Fri 4 Dec, 09:00)?" [Delete] [Keep]. Only the caller's own jobs in this chat.
- */
-async function describeJobCall(
-  scheduler: Scheduler,
-  tool: 'schedule_update' | 'schedule_delete',
-  args: Record<string, unknown>,
-  ctx: ToolContext,
-): Promise<ApprovalDescription | undefined> {
-  if (typeof args.id !== 'string') return undefined;
-  const job = await scheduler.get(args.id);
-  if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
-  const now = ctx.clock.now();
-  const line = jobLine(job, now);
-  return {
-    details: tool === 'schedule_update' ? `${line}\n${describeJobChange(job, args)}` : line,
-    confirm: confirmJobCall(job, tool, args, now),
-  };
-}
-
-function confirmJobCall(
-  job: Job,
-  tool: 'schedule_update' | 'schedule_delete',
-  args: Record<string, unknown>,
-  now: number,
-): { title: string; yes: string; no: string } {
-  const what = `the ${job.kind === 'prompt' ? 'scheduled task' : 'reminder'} ${quote(job.text, 80)}`;
-  const when =
-    job.schedule.type === 'once'
-      ? formatLocal(job.schedule.at, job.timezone, now)
-      : describeSchedule(job.schedule, now, job.timezone);
-  if (tool === 'schedule_delete') return { title: `Delete ${what} (${when})?`, yes: 'Delete', no: 'Keep' };
-  if (typeof args.text === 'string')
-    return { title: `Change ${what} to ${quote(args.text, 200)}?`, yes: 'Change', no: 'Keep as is' };
-  if (args.enabled === false) return { title: `Pause ${what} (${when})?`, yes: 'Pause', no: 'Keep running' };
-  return { title: `Change ${what} (${when})?`, yes: 'Change', no: 'Keep as is' };
-}
-
-/** What a `schedule_update` call would change, in words (the new text itself is shown in full with the arguments). */
-function describeJobChange(job: Job, args: Record<string, unknown>): string {
-  const changes: string[] = [];
-  if (args.enabled === false) changes.push('pause it');
-  if (args.enabled === true) changes.push('resume it');
-  if (typeof args.text === 'string')
-    changes.push(`replace its ${job.kind === 'prompt' ? 'prompt' : 'text'} with the text below`);
-  if (args.when !== undefined) changes.push('change when it runs');
-  if (typeof args.timezone === 'string') changes.push(`use the time zone ${args.timezone}`);
-  return `Change: ${changes.length > 0 ? changes.join('; ') : 'nothing'}`;
 }
 
 /** Same turn, same arguments → same key, so a turn replayed after a crash doesn't schedule the job twice. */

@@ -15,7 +15,7 @@ export interface ApprovalApp {
   app: WholeApp;
   /** The local page's base URL (http://127.0.0.1:<port>). */
   siteBase: string;
-  /** Sends the user's message and waits for a bot message matching `expected`. */
+  /** Sends the user's message (in their Telegram language, kept for later presses) and waits for a bot message. */
   say(text: string, expected: RegExp, options?: { languageCode?: string }): Promise<TranscriptEntry>;
   /** Waits for the next prompt with a button whose data ends with `suffix`. */
   promptWith(suffix: string): Promise<TranscriptEntry>;
@@ -47,12 +47,15 @@ export async function startApprovalApp(options: ApprovalAppOptions): Promise<App
   gemini.setHandler(options.route);
   const app = await startWholeApp({ tg, gemini, allowedUserIds: [USER], allowPrivateFetch: true });
   const wait = { timeoutMs: 15_000 };
+  // Telegram sends the user's language with every update, button presses included.
+  let languageCode: string | undefined;
   return {
     tg,
     gemini,
     app,
     siteBase,
     async say(text, expected, extra = {}) {
+      languageCode = extra.languageCode;
       tg.sendUserMessage({ chatId: USER, text, ...extra });
       return tg.waitForBotMessage(USER, (m) => expected.test(m.text), wait);
     },
@@ -60,7 +63,13 @@ export async function startApprovalApp(options: ApprovalAppOptions): Promise<App
     async press(prompt, suffix, expected) {
       const data = buttonsOf(prompt).find((b) => b.data.endsWith(suffix))?.data;
       assert.ok(data, `button ${suffix} on: ${prompt.text}`);
-      tg.pressButton({ chatId: USER, messageId: prompt.messageId, data, userId: USER });
+      tg.pressButton({
+        chatId: USER,
+        messageId: prompt.messageId,
+        data,
+        userId: USER,
+        ...(languageCode ? { languageCode } : {}),
+      });
       return tg.waitForBotMessage(USER, (m) => expected.test(m.text), { ...wait, since: prompt.messageId });
     },
     async close() {

@@ -111,7 +111,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
     timeoutMs: 2 * timeoutMs + 1000,
     untrusted: true,
-    describeForApproval: ({ url }) => describeFetchForApproval(url),
+    describeForApproval: ({ url }, ctx) => describeFetchForApproval(url, ctx.locale),
     async execute({ url }, ctx) {
       let current: URL;
       try {

@@ -2,9 +2,12 @@ import { Composer } from 'grammy';
 import { z } from 'zod';
 import type { Grant, GrantStore } from '../../approvals/grants.ts';
 import { toError } from '../../core/errors.ts';
+import { dateTimeFormat } from '../../i18n/format.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
+import { permissionsTexts } from './permissions-texts.ts';
 
 export const permissionsCommands = [
   { command: 'permissions', description: 'What you allowed me to do without asking' },
@@ -15,6 +18,8 @@ export interface PermissionsFeatureDeps {
   outbox: Outbox;
   /** The user's IANA zone, for the dates in the list. Default UTC. */
   timezoneOf?: (userId: number) => Promise<string>;
+  /** The language of the bot's texts for a user. Default English. */
+  localeOf?: (userId: number) => Promise<Locale>;
   /** Grants per page. Default 8. */
   pageSize?: number;
 }
@@ -36,22 +41,8 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function day(at: number, timezone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: timezone,
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-    }).format(at);
-  } catch {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'UTC',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-    }).format(at);
-  }
+function day(at: number, timezone: string, locale: Locale): string {
+  return dateTimeFormat(locale, timezone, { day: 'numeric', month: 'short', year: 'numeric' }).format(at);
 }
 
 /** The /permissions message for one user: numbered grants with a revoke button each, paged. Plain text. */
@@ -61,34 +52,33 @@ export function renderPermissions(
   page: number,
   pageSize: number,
   timezone: string,
+  locale: Locale = 'en',
 ): OutMessage {
-  if (grants.length === 0) {
-    return {
-      text:
-        'You have no “Always allow” permissions.\n' +
-        'When I ask before doing something, like reading a page on a new site, “♾️ Always allow” lets me do it for that site without asking again. It then shows up here, where you can revoke it.',
-      format: 'plain',
-    };
-  }
+  const t = permissionsTexts(locale);
+  if (grants.length === 0) return { text: t.none, format: 'plain' };
   const pages = Math.ceil(grants.length / pageSize);
   const p = Math.min(Math.max(0, page), pages - 1);
   const slice = grants.slice(p * pageSize, (p + 1) * pageSize);
-  const lines = slice.map(
-    (g, i) => `${p * pageSize + i + 1}. ${g.tool} → ${clip(g.target, 200)} · since ${day(g.createdAt, timezone)}`,
+  const lines = slice.map((g, i) =>
+    t.line({
+      n: p * pageSize + i + 1,
+      tool: g.tool,
+      target: clip(g.target, 200),
+      since: day(g.createdAt, timezone, locale),
+    }),
   );
   const keyboard: Keyboard = slice.map((g, i) => [
-    { text: `🗑 Revoke ${p * pageSize + i + 1}: ${clip(g.target, 30)}`, data: `pm:r:${userId}:${g.id}` },
+    { text: t.revokeButton({ n: p * pageSize + i + 1, target: clip(g.target, 30) }), data: `pm:r:${userId}:${g.id}` },
   ]);
   if (pages > 1) {
     const nav = [];
-    if (p > 0) nav.push({ text: '« Prev', data: `pm:l:${userId}:${p - 1}` });
+    if (p > 0) nav.push({ text: t.prev, data: `pm:l:${userId}:${p - 1}` });
     nav.push({ text: `${p + 1}/${pages}`, data: `pm:l:${userId}:${p}` });
-    if (p < pages - 1) nav.push({ text: 'Next »', data: `pm:l:${userId}:${p + 1}` });
+    if (p < pages - 1) nav.push({ text: t.next, data: `pm:l:${userId}:${p + 1}` });
     keyboard.push(nav);
   }
-  const header = `Your “Always allow” permissions (${grants.length}). Each covers only you, one tool and one target:`;
   return {
-    text: [header, ...lines, '', 'Tap 🗑 to revoke one; I will ask again next time.'].join('\n'),
+    text: [t.header({ n: grants.length }), ...lines, '', t.footer].join('\n'),
     format: 'plain',
     keyboard,
   };
@@ -111,29 +101,37 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
     }
   }
 
+  async function localeOf(userId: number): Promise<Locale> {
+    try {
+      return (await deps.localeOf?.(userId)) ?? 'en';
+    } catch {
+      return 'en';
+    }
+  }
+
   composer.command('permissions', async (ctx) => {
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
     const list = await grants.list(ctx.from.id);
+    const locale = await localeOf(ctx.from.id);
     const delivery = await outbox.send(
       to,
-      renderPermissions(ctx.from.id, list, 0, pageSize, await zoneOf(ctx.from.id)),
+      renderPermissions(ctx.from.id, list, 0, pageSize, await zoneOf(ctx.from.id), locale),
     );
     ctx.log.info({ count: list.length, delivered: delivery.ok }, '/permissions');
   });
 
   composer.callbackQuery(/^pm:/, async (ctx) => {
+    const locale = await localeOf(ctx.from.id);
+    const t = permissionsTexts(locale);
     const parsed = permData.safeParse(ctx.callbackQuery.data);
     if (!parsed.success) {
-      await ctx.answerCallbackQuery({ text: 'This button is out of date. Send /permissions for a fresh list.' });
+      await ctx.answerCallbackQuery({ text: t.outdated });
       return;
     }
     const { action, userId, n } = parsed.data;
     if (ctx.from.id !== userId) {
-      await ctx.answerCallbackQuery({
-        text: "These are someone else's permissions. Send /permissions to see yours.",
-        show_alert: true,
-      });
+      await ctx.answerCallbackQuery({ text: t.notYours, show_alert: true });
       return;
     }
     const to = chatRefOf(ctx);
@@ -146,9 +144,7 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
         if (index >= 0) page = Math.floor(index / pageSize);
         const removed = await grants.revoke(userId, n);
         await ctx.answerCallbackQuery({
-          text: removed
-            ? clip(`Revoked: ${removed.tool} → ${removed.target}. I'll ask again next time.`, 200)
-            : 'That permission was already revoked.',
+          text: removed ? clip(t.revoked({ tool: removed.tool, target: removed.target }), 200) : t.alreadyRevoked,
         });
       } else {
         await ctx.answerCallbackQuery();
@@ -158,15 +154,13 @@ export function createPermissionsFeature(deps: PermissionsFeatureDeps): Composer
       const delivery = await outbox.edit(
         to,
         messageId,
-        renderPermissions(userId, list, page, pageSize, await zoneOf(userId)),
+        renderPermissions(userId, list, page, pageSize, await zoneOf(userId), locale),
       );
       if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not update the /permissions message');
       ctx.log.info({ action, count: list.length }, 'permissions button');
     } catch (err) {
       ctx.log.warn({ err: toError(err), data: ctx.callbackQuery.data }, 'permissions button failed');
-      await ctx
-        .answerCallbackQuery({ text: "Sorry, I couldn't do that. Please try again in a moment.", show_alert: true })
-        .catch(() => undefined);
+      await ctx.answerCallbackQuery({ text: t.failed, show_alert: true }).catch(() => undefined);
     }
   });
 
