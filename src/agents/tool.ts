@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TurnRequest } from '../core/turn.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { ToolDeclaration } from '../llm/types.ts';
 
 /** What a tool sees about the turn it runs in. */
@@ -25,6 +26,8 @@ export interface ToolContext {
    * does when this is unset (contexts built outside the agent loop).
    */
   turnReadUntrusted?: boolean;
+  /** The user's language for `progress` lines (default English). */
+  locale?: Locale;
   /** Streams a short human status line ("Searching…") to the user while the tool runs. */
   progress(message: string): void;
   /**
