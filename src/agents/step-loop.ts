@@ -1,5 +1,7 @@
 import { LlmError } from '../core/errors.ts';
+import { DEFAULT_LOCALE } from '../i18n/locale.ts';
 import type { GenerateRequest, GenerateResult } from '../llm/types.ts';
+import { agentTexts } from './agent-texts.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type LoopState, abortedError, mergeGrounding, resultOf } from './loop-state.ts';
 import type { FrameCall } from './snapshot.ts';
@@ -39,10 +41,11 @@ async function callModel(spec: LoopSpec, state: LoopState, ctx: RunContext, syst
 
 function limitResult(spec: LoopSpec, state: LoopState, kind: 'steps' | 'budget', ctx: RunContext): AgentResult {
   const partial = state.texts.join('\n\n').trim();
+  const t = agentTexts(ctx.request.locale ?? DEFAULT_LOCALE);
   const note =
     kind === 'steps'
-      ? `I stopped after ${state.step} steps before finishing. Say "continue" and I'll pick up where I left off.`
-      : `I stopped because this request used up its processing budget (${ctx.budget.limitTokens.toLocaleString('en-US')} tokens). Say "continue" to keep going, or ask for something smaller.`;
+      ? t.stoppedAfterSteps({ steps: state.step })
+      : t.stoppedAtBudget({ tokens: ctx.budget.limitTokens });
   const text = partial ? `${partial}\n\n${note}` : note;
   ctx.log.warn(
     { agent: spec.name, limit: kind, steps: state.step, tokens: ctx.budget.used.totalTokens },
@@ -54,10 +57,10 @@ function limitResult(spec: LoopSpec, state: LoopState, kind: 'steps' | 'budget',
   return result;
 }
 
-function emptyAnswerText(finishReason: string | undefined): string {
-  if (finishReason && /SAFETY|PROHIBITED|BLOCKLIST|SPII|RECITATION/.test(finishReason))
-    return "I can't help with that request. Could you ask it differently?";
-  return "I couldn't come up with an answer to that. Could you rephrase it or add a bit more detail?";
+function emptyAnswerText(finishReason: string | undefined, ctx: RunContext): string {
+  const t = agentTexts(ctx.request.locale ?? DEFAULT_LOCALE);
+  if (finishReason && /SAFETY|PROHIBITED|BLOCKLIST|SPII|RECITATION/.test(finishReason)) return t.refused;
+  return t.noAnswer;
 }
 
 /** Counts a step's usage against the run and the turn budget. */
@@ -101,7 +104,7 @@ export async function runLoop(spec: LoopSpec, state: LoopState, ctx: RunContext)
         ctx.log.warn({ agent: spec.name, finishReason: result.finishReason }, 'empty model answer, asking once more');
         continue;
       }
-      const text = emptyAnswerText(result.finishReason);
+      const text = emptyAnswerText(result.finishReason, ctx);
       state.contents.push({ role: 'model', parts: [{ text }] });
       return resultOf(state, 'done', text);
     }

@@ -18,6 +18,7 @@ export function toolContext(spec: LoopSpec, call: FrameCall, ctx: RunContext, si
     agent,
     callId: call.callId,
     turnReadUntrusted: ctx.taint.turnReadUntrusted,
+    ...(ctx.request.locale ? { locale: ctx.request.locale } : {}),
     clock: ctx.clock,
     log: ctx.log,
     signal,
@@ -40,15 +41,16 @@ async function execute(
   const onAbort = () => ac.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timeoutMs = tool.timeoutMs ?? ctx.limits.toolTimeoutMs;
-  let timer: NodeJS.Timeout | undefined;
+  // The deadline sleeps on the turn's clock; `stopTimer` ends that sleep once the tool settles.
+  const stopTimer = new AbortController();
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new AppError('tool_failed', `The tool "${tool.name}" timed out after ${timeoutMs} ms`);
-        ac.abort(err);
-        reject(err);
-      }, timeoutMs);
+    const timeout = ctx.clock.sleep(timeoutMs, stopTimer.signal).then(() => {
+      const err = new AppError('tool_failed', `The tool "${tool.name}" timed out after ${timeoutMs} ms`);
+      ac.abort(err);
+      throw err;
     });
+    // The deadline's own rejection (stopped early) is not an error of the call.
+    timeout.catch(() => undefined);
     const value = await Promise.race([
       Promise.resolve().then(() => tool.execute(args, toolContext(spec, call, ctx, ac.signal))),
       timeout,
@@ -61,7 +63,7 @@ async function execute(
     ctx.log.warn({ agent: spec.name, tool: tool.name, err: e }, 'tool failed');
     return { error: e.message || `The tool "${tool.name}" failed` };
   } finally {
-    clearTimeout(timer);
+    stopTimer.abort();
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }

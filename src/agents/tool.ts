@@ -28,6 +28,8 @@ export interface ToolContext {
    * does when this is unset (contexts built outside the agent loop).
    */
   turnReadUntrusted?: boolean;
+  /** The user's language for `progress` lines (default English). */
+  locale?: Locale;
   /** Streams a short human status line ("Searching…") to the user while the tool runs. */
   progress(message: string): void;
   /**

@@ -1,37 +1,37 @@
 import { AppError, LlmError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locale.ts';
 import type { Usage } from '../llm/types.ts';
+import { agentTexts } from './agent-texts.ts';
 
-/** A short, friendly line for the user that says what to do next. */
-export function userMessageFor(err: unknown): string {
+/** A short, friendly line for the user that says what to do next, in their language. */
+export function userMessageFor(err: unknown, locale: Locale = DEFAULT_LOCALE): string {
+  const t = agentTexts(locale);
   if (err instanceof LlmError) {
     switch (err.code) {
-      case 'llm_rate_limited': {
-        const wait = err.retryAfterMs !== undefined && err.retryAfterMs > 60_000 ? 'in a few minutes' : 'in a minute';
-        return `Gemini is busy right now — tap Retry ${wait}.`;
-      }
+      case 'llm_rate_limited':
+        return err.retryAfterMs !== undefined && err.retryAfterMs > 60_000 ? t.busyLater : t.busySoon;
       case 'llm_unavailable':
-        return "Gemini isn't responding right now — tap Retry in a minute.";
+        return t.unavailable;
       case 'llm_timeout':
-        return 'Gemini took too long to answer — tap Retry to try again.';
+        return t.timeout;
       case 'llm_auth':
-        return "I can't use Gemini: the API key was refused. The bot owner needs to check GEMINI_API_KEY.";
+        return t.auth;
       case 'llm_bad_request':
-        return "Gemini couldn't process that message. Try rephrasing it, or send /new to start a fresh conversation.";
+        return t.badRequest;
       case 'llm_malformed':
-        return 'Gemini sent a garbled answer — tap Retry to try again.';
+        return t.malformed;
       case 'llm_aborted':
-        return 'Stopped.';
+        return t.stopped;
     }
   }
   if (err instanceof AppError) {
-    if (err.code === 'store_unavailable' || err.code === 'store_failed')
-      return "I couldn't reach my memory just now — tap Retry in a minute.";
-    if (err.code === 'invalid_input') return "This request can't be continued any more — please ask again.";
-    if (err.code === 'aborted') return 'Stopped.';
+    if (err.code === 'store_unavailable' || err.code === 'store_failed') return t.storeDown;
+    if (err.code === 'invalid_input') return t.expired;
+    if (err.code === 'aborted') return t.stopped;
   }
-  return 'Something went wrong on my side — tap Retry, and if it keeps happening, send /new.';
+  return t.internal;
 }
 
 const neverAborted = new AbortController().signal;
@@ -45,9 +45,9 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 export function failedOutcome(err: unknown, request: TurnRequest, log: Logger, usage: Usage): TurnOutcome {
   if (isAbort(err, request.signal ?? neverAborted)) {
     log.info('turn stopped');
-    return { status: 'stopped', text: 'Stopped.', usage };
+    return { status: 'stopped', text: agentTexts(request.locale ?? DEFAULT_LOCALE).stopped, usage };
   }
   const e = err instanceof AppError ? err : new AppError('internal', toError(err).message, { cause: err });
   log.error({ err: e, code: e.code }, 'turn failed');
-  return { status: 'failed', text: userMessageFor(e), usage, error: e };
+  return { status: 'failed', text: userMessageFor(e, request.locale ?? DEFAULT_LOCALE), usage, error: e };
 }

@@ -100,7 +100,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
         `Suspended turn snapshot is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
       );
       log.error({ err: e }, 'cannot resume turn');
-      return { status: 'failed', text: userMessageFor(e), usage: { ...ZERO_USAGE }, error: e };
+      return { status: 'failed', text: userMessageFor(e, request.locale), usage: { ...ZERO_USAGE }, error: e };
     }
     const snap = parsed.data;
     const activity = createActivityLog(snap.memory?.used.activity);

@@ -26,6 +26,7 @@ export function startAttempt(timeoutMs: number, caller: AbortSignal | undefined)
     },
     touch() {
       clearTimeout(timer);
+      // real timer: bounds a live socket's silence (wall time); tests drive retry backoff, not network waits, by clock.
       timer = setTimeout(() => {
         attempt.timedOut = true;
         ac.abort(new Error('timeout'));

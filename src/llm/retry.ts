@@ -1,3 +1,5 @@
+import { backoffDelay } from '../core/backoff.ts';
+
 /** Backoff policy for provider calls. `maxAttempts` counts the first call. */
 export interface RetryPolicy {
   maxAttempts: number;
@@ -34,8 +36,8 @@ export function retryInfoDelay(body: unknown): number | undefined {
 
 /**
  * Delay before retry number `attempt` (1 = the first retry). A provider-requested delay wins (plus a little jitter so
- * parallel callers don't stampede); otherwise exponential backoff with "equal jitter" (half fixed, half random),
- * capped at `maxDelayMs`. Returns undefined when the provider asked for longer than `maxRetryAfterMs`.
+ * parallel callers don't stampede); otherwise exponential backoff (`backoffDelay`) with "equal jitter" (half fixed,
+ * half random), capped at `maxDelayMs`. Returns undefined when the provider asked for longer than `maxRetryAfterMs`.
  */
 export function retryDelay(
   attempt: number,
@@ -47,6 +49,11 @@ export function retryDelay(
     if (retryAfterMs > (policy.maxRetryAfterMs ?? 60_000)) return undefined;
     return retryAfterMs + Math.floor(random() * Math.min(250, policy.baseDelayMs));
   }
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(exp / 2 + random() * (exp / 2));
+  // backoffDelay's jitter takes up to half off the delay; `1 - random()` keeps random() = 0 at the low end.
+  return backoffDelay(attempt, {
+    baseMs: policy.baseDelayMs,
+    maxMs: policy.maxDelayMs,
+    jitter: 0.5,
+    random: () => 1 - random(),
+  });
 }

@@ -166,7 +166,12 @@ describe('agent loop', () => {
       llm: h.llm,
     });
     h.model.enqueue({ functionCalls: [{ name: 'boom' }, { name: 'slow' }] }, { text: 'Both failed, sorry.' });
-    const r = await agent.run(input('go'), h.ctx());
+    const running = agent.run(input('go'), h.ctx());
+    // The tool's deadline runs on the turn's clock: nothing times out until that clock reaches it.
+    while (h.clock.pendingSleeps() === 0) await h.clock.flush(1);
+    assert.equal(aborted, false);
+    await h.clock.advance(50);
+    const r = await running;
     assert.equal(r.status, 'done');
     const [a, b] = functionResponses(h.model.generateCalls()[1]?.contents ?? []);
     assert.deepEqual(a?.response, { error: 'disk on fire' });

@@ -63,9 +63,14 @@ describe('retryDelay', () => {
         `attempt ${attempt}, no jitter`,
       );
       assert.equal(
-        retryDelay(attempt, POLICY, undefined, () => 0.999_999),
-        exp - 1,
+        retryDelay(attempt, POLICY, undefined, () => 1),
+        exp,
         `attempt ${attempt}, most jitter`,
+      );
+      assert.equal(
+        retryDelay(attempt, POLICY, undefined, () => 0.5),
+        exp * 0.75,
+        `attempt ${attempt}, halfway`,
       );
     }
   });
@@ -76,8 +81,8 @@ describe('retryDelay', () => {
       4000,
     );
     assert.equal(
-      retryDelay(10, POLICY, undefined, () => 0.999_999),
-      7999,
+      retryDelay(10, POLICY, undefined, () => 1),
+      8000,
     );
   });
 

@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_LOCALE } from '../../i18n/locale.ts';
+import { agentTexts } from '../agent-texts.ts';
 import type { Preapproval } from '../preapproval.ts';
 import { type Tool, type ToolContext, defineTool } from '../tool.ts';
 import { describeFetchForApproval } from './http-fetch-confirm.ts';
@@ -132,7 +134,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
   async function fetchPage(start: URL, ctx: ToolContext) {
     let current = start;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-    ctx.progress(`Reading ${current.hostname}…`);
+    ctx.progress(agentTexts(ctx.locale ?? DEFAULT_LOCALE).readingHost({ host: current.hostname }));
     // The first URL passed the gate (by policy, a grant or a person's tap). A hop to that same host sends nothing the
     // host didn't already get; a hop to any other host could carry data elsewhere (an open redirect on an allowed
     // site), so it must pass the policy too.
