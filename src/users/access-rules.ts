@@ -16,29 +16,3 @@ export function isRequestExpired(
 export function isServedState(access: AccessState): boolean {
   return access === 'owner' || access === 'allowed';
 }
-
-/** The words for a state in "already decided (…)". */
-export function decidedLabel(access: AccessState): string {
-  switch (access) {
-    case 'allowed':
-    case 'owner':
-      return 'approved';
-    case 'denied':
-      return 'denied';
-    case 'revoked':
-      return 'revoked';
-    case 'pending':
-      return 'a newer request is waiting';
-    default:
-      return 'closed';
-  }
-}
-
-/** What a button from an older prompt or list answers once the request was settled elsewhere. */
-export function staleButtonText(current: AccessState): string {
-  if (current === 'pending')
-    return 'This button is from an older request; a newer one is waiting — use /users to decide.';
-  return `This request was already decided (${decidedLabel(current)}) — use /users to change it.`;
-}
-
-export const EXPIRED_BUTTON_TEXT = 'This request expired after 24 hours — use /users to let them in.';

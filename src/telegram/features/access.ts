@@ -1,16 +1,16 @@
 import { Composer } from 'grammy';
-import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
+import type { OutMessage, Outbox } from '../../core/outbox.ts';
 import { looksLikePairingCode } from '../../users/pairing.ts';
-import type { AccessState, UserRecord, Users } from '../../users/users.ts';
+import type { AccessState, Users } from '../../users/users.ts';
 import { chatRefOf, displayName } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { commandOf } from '../intake/classify.ts';
-import { accessData, accessPrompt } from './access-prompt.ts';
+import { accessPrompt } from './access-prompt.ts';
+import { usersList } from './users-list.ts';
 import { isGroupChat } from './groups.ts';
 import { answerStaleButton } from '../stale-button.ts';
 import { accessData as accessButtonData } from '../../core/keys/callback-data.ts';
 import { accessNoticeKey } from '../../core/keys/dedupe-keys.ts';
-import type { Locale } from '../../i18n/locale.ts';
 import { pickLocale } from '../../i18n/locale.ts';
 import { commandTexts } from '../command-texts.ts';
 import { localeOfCtx } from '../locale.ts';
@@ -34,11 +34,6 @@ const TARGET: Record<'y' | 'n' | 'a' | 'd' | 'r', AccessState> = {
   d: 'denied',
   r: 'revoked',
 };
-
-function userLine(u: UserRecord, expired: boolean, locale: Locale): string {
-  const state = u.access === 'pending' && expired ? 'expired' : u.access;
-  return `• ${displayName({ id: u.id, first_name: u.firstName, username: u.username })} [${u.id}]: ${accessTexts(locale).label({ state })}`;
-}
 
 /** The words of "already decided (…)" for a state. */
 function decidedOf(access: AccessState): 'approved' | 'denied' | 'revoked' | 'newer' | 'closed' {
@@ -152,39 +147,12 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
     return 'refused';
   }
 
-  /** The /users list: every known user with their state, and a button per user to change it. */
-  async function usersList(ownerId: number | undefined): Promise<OutMessage> {
-    const locale = ownerId === undefined ? 'en' : await users.localeOf(ownerId);
-    const t = accessTexts(locale);
-    const list = await users.list();
-    const others = list.filter((u) => u.id !== ownerId && u.access !== 'unknown');
-    const keyboard: Keyboard = [];
-    for (const u of others.slice(0, 20)) {
-      const short = (u.firstName || u.username || String(u.id)).slice(0, 20);
-      if (u.access === 'allowed')
-        keyboard.push([{ text: t.revokeButton({ name: short }), data: accessData('r', u, u.accessVersion) }]);
-      else if (u.access === 'pending')
-        keyboard.push([
-          { text: t.approveButton({ name: short }), data: accessData('a', u, u.accessVersion) },
-          { text: t.deny, data: accessData('d', u, u.accessVersion) },
-        ]);
-      else keyboard.push([{ text: t.letBackButton({ name: short }), data: accessData('a', u, u.accessVersion) }]);
-    }
-    const mode = users.mode === 'allowlist' ? t.modeAllowlist : t.modeOwner;
-    const lines = list.filter((u) => u.access !== 'unknown').map((u) => userLine(u, users.requestExpired(u), locale));
-    return {
-      text: `${t.usersTitle({ n: lines.length })}\n${lines.join('\n')}\n\n${mode}`,
-      format: 'plain',
-      ...(keyboard.length > 0 ? { keyboard } : {}),
-    };
-  }
-
   /** Redraws a /users list in place after a decision, so its rows and buttons show the current state. */
   async function refreshList(ctx: BotContext, ownerId: number): Promise<void> {
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (!to || messageId === undefined) return;
-    const d = await outbox.edit(to, messageId, await usersList(ownerId));
+    const d = await outbox.edit(to, messageId, await usersList(users, ownerId));
     if (!d.ok) ctx.log.info({ reason: d.reason }, 'could not redraw the /users list');
   }
 
@@ -303,7 +271,7 @@ export function createAccessFeature(deps: { users: Users; outbox: Outbox }): Com
       await outbox.send(to, { text: t.onlyOwnerManages, format: 'plain' });
       return;
     }
-    await outbox.send(to, await usersList(ownerId));
+    await outbox.send(to, await usersList(users, ownerId));
   });
 
   return composer;

@@ -95,6 +95,47 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
   const { turnRunner, users, control } = deps;
   const composer = new Composer<BotContext>();
 
+  /** Ends the turn with its one final message: the answer, a limit note with Continue, a failure with Retry, or a pause. */
+  async function finishTurn(
+    ctx: BotContext,
+    reply: StreamingReply,
+    request: TurnRequest,
+    outcome: TurnOutcome,
+  ): Promise<void> {
+    const updateId = ctx.update.update_id;
+    const locale = request.locale ?? 'en';
+    const t = chatTexts(locale);
+    switch (outcome.status) {
+      case 'done':
+      case 'stopped':
+        await reply.finish(
+          { ...outcome, text: outcome.text + sourcesMarkdown(outcome) },
+          outcome.keyboard ? { keyboard: outcome.keyboard } : {},
+        );
+        return;
+      case 'limit': {
+        const keyboard: Keyboard = [
+          ...(outcome.keyboard ?? []),
+          [{ text: t.continueButton, data: continueData.encode(updateId) }],
+        ];
+        await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
+        return;
+      }
+      case 'failed':
+        if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
+        await reply.fail(outcome.text || t.failed, [[retryButton(updateId, locale)]]);
+        return;
+      case 'suspended':
+        if (deps.approvals && outcome.suspension) {
+          await reply.finish(outcome);
+          await deps.approvals.onSuspended(request, outcome.suspension);
+        } else {
+          await reply.fail(t.noApprovals);
+        }
+        return;
+    }
+  }
+
   async function runTurn(
     ctx: BotContext,
     input: { text: string; attachments: TurnRequest['attachments']; replyTo?: number; untrustedInput?: boolean },
@@ -160,37 +201,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       { turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage },
       'turn finished',
     );
-    const locale = request.locale ?? 'en';
-    const t = chatTexts(locale);
-    switch (outcome.status) {
-      case 'done':
-      case 'stopped':
-        await reply.finish(
-          { ...outcome, text: outcome.text + sourcesMarkdown(outcome) },
-          outcome.keyboard ? { keyboard: outcome.keyboard } : {},
-        );
-        return;
-      case 'limit': {
-        const keyboard: Keyboard = [
-          ...(outcome.keyboard ?? []),
-          [{ text: t.continueButton, data: continueData.encode(updateId) }],
-        ];
-        await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
-        return;
-      }
-      case 'failed':
-        if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
-        await reply.fail(outcome.text || t.failed, [[retryButton(updateId, locale)]]);
-        return;
-      case 'suspended':
-        if (deps.approvals && outcome.suspension) {
-          await reply.finish(outcome);
-          await deps.approvals.onSuspended(request, outcome.suspension);
-        } else {
-          await reply.fail(t.noApprovals);
-        }
-        return;
-    }
+    await finishTurn(ctx, reply, request, outcome);
   }
 
   async function fromMessage(ctx: BotContext, message: Message): Promise<void> {

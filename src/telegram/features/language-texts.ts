@@ -9,6 +9,7 @@ export const languageTexts = defineMessages(
     autoWith: (p: { current: string }) => `Auto (${p.current})`,
     chosen: (p: { current: string }) => `Language: ${p.current}`,
     privateOnly: 'Your language is set in a private chat with me: send /language there.',
+    stale: 'This button is no longer valid. Send /language to choose again.',
   },
   {
     ru: {
@@ -18,6 +19,7 @@ export const languageTexts = defineMessages(
       autoWith: (p) => `Авто (${p.current})`,
       chosen: (p) => `Язык: ${p.current}`,
       privateOnly: 'Язык настраивается в личном чате со мной: отправьте туда /language.',
+      stale: 'Эта кнопка больше не работает. Отправьте /language, чтобы выбрать снова.',
     },
   },
 );

@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import { z } from 'zod';
 import { settingsButton } from '../../core/keys/callback-data.ts';
+import { callbackCodec } from '../../core/keys/codec.ts';
 import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { LOCALES, type Locale, localeName, pickLocale } from '../../i18n/locale.ts';
 import type { LanguageChoice } from '../../users/locale-choice.ts';
@@ -8,17 +9,24 @@ import type { Users } from '../../users/users.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { languageTexts } from './language-texts.ts';
+import { localeOfCtx } from '../locale.ts';
+import { answerStaleButton } from '../stale-button.ts';
 
 /** Callback data of the /language buttons: `sys:lang:<auto|en|ru>` (never text). */
-const choiceDataSchema = z
-  .string()
-  .regex(/^sys:lang:[a-z]{2,4}$/)
-  .transform((s) => s.slice('sys:lang:'.length))
-  .pipe(z.enum(['auto', ...LOCALES]));
+export const languageData = callbackCodec<LanguageChoice>({
+  name: 'language button',
+  prefix: 'sys:lang:',
+  schema: z
+    .string()
+    .regex(/^sys:lang:[a-z]{2,4}$/)
+    .transform((s) => s.slice('sys:lang:'.length))
+    .pipe(z.enum(['auto', ...LOCALES])),
+  format: (choice) => `sys:lang:${choice}`,
+});
 
 /** The data of the button that picks `choice`. */
 export function languageButtonData(choice: LanguageChoice): string {
-  return `sys:lang:${choice}`;
+  return languageData.encode(choice);
 }
 
 /** The /language menu for a user whose choice is `choice` and whose Telegram language is `telegram`. */
@@ -69,10 +77,12 @@ export function createLanguageFeature(deps: { users: Pick<Users, 'get' | 'update
     await showMenu(ctx);
   });
 
-  composer.callbackQuery(/^sys:lang:/, async (ctx) => {
-    const parsed = choiceDataSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) return void (await ctx.answerCallbackQuery());
-    const choice = parsed.data === 'auto' ? undefined : parsed.data;
+  composer.callbackQuery(languageData.route, async (ctx) => {
+    const pressed = languageData.decode(ctx.callbackQuery.data);
+    if (pressed === undefined) {
+      return answerStaleButton(ctx, outbox, languageTexts(localeOfCtx(ctx)).stale);
+    }
+    const choice = pressed === 'auto' ? undefined : pressed;
     await users.updateSettings(ctx.from.id, { language: choice });
     const telegram = (await users.get(ctx.from.id))?.language ?? ctx.from.language_code ?? null;
     const locale = choice ?? pickLocale(telegram);
