@@ -11,7 +11,7 @@ export interface ToolContext {
   chat: TurnRequest['chat'];
   /** The user's IANA time zone. */
   timezone: string;
-  /** The language of the bot's own texts for this user (set for `describeForApproval`; absent: English). */
+  /** The language of the bot's own texts for this user (progress lines, `describeForApproval`; absent: English). */
   locale?: Locale;
   turnId: string;
   /** Name of the agent that called the tool. */
@@ -28,8 +28,6 @@ export interface ToolContext {
    * does when this is unset (contexts built outside the agent loop).
    */
   turnReadUntrusted?: boolean;
-  /** The user's language for `progress` lines (default English). */
-  locale?: Locale;
   /** Streams a short human status line ("Searching…") to the user while the tool runs. */
   progress(message: string): void;
   /**
