@@ -260,6 +260,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     chat: ({ control }) => ({
       composer: createChatFeature({
         turnRunner,
+        clock,
         users,
         outbox,
         media,

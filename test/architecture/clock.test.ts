@@ -35,9 +35,7 @@ function codeOf(line: string): string {
   return comment >= 0 ? line.slice(0, comment) : line;
 }
 
-test('setTimeout(, setInterval( and Date.now() appear in src/ only in src/core/clock.ts or with a `// real timer:` reason', {
-  skip: 'enabled by the lead after the kernel merge',
-}, () => {
+test('setTimeout(, setInterval( and Date.now() appear in src/ only in src/core/clock.ts or with a `// real timer:` reason', () => {
   const found = listTsFiles(ROOT, 'src')
     .filter((file) => file !== CLOCK_FILE)
     .flatMap((file) => unexplainedTimers(file, readFileSync(resolve(ROOT, file), 'utf8')));

@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import { localeOfCtx } from '../locale.ts';
 import { chatTexts } from './chat-texts.ts';
 import type { Message } from 'grammy/types';
+import type { Clock } from '../../core/clock.ts';
 import type { Keyboard } from '../../core/outbox.ts';
 import type { Suspension, TurnEvent, TurnOutcome, TurnRequest, TurnRunner } from '../../core/turn.ts';
 import { hasAudio } from '../../core/voice-transcript.ts';
@@ -55,6 +56,8 @@ export interface SuspensionHandler {
 
 export interface ChatDeps {
   turnRunner: TurnRunner;
+  /** Times the turn for its log line. */
+  clock: Clock;
   users: Users;
   outbox: TelegramOutbox;
   media: MediaReader;
@@ -181,7 +184,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
         : {}),
     });
     ctx.log.info({ turn_id: request.turnId, attachments: input.attachments.length }, 'turn started');
-    const started = Date.now();
+    const started = deps.clock.now();
     let outcome: TurnOutcome;
     try {
       outcome = await turnRunner.run(request, (e) => reply.onEvent(e));
@@ -198,7 +201,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       throw new TurnAbort('shutdown');
     }
     ctx.log.info(
-      { turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage },
+      { turn_id: request.turnId, status: outcome.status, ms: deps.clock.now() - started, usage: outcome.usage },
       'turn finished',
     );
     await finishTurn(ctx, reply, request, outcome);
