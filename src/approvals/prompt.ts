@@ -1,5 +1,6 @@
 import { escapeHtml } from '../core/html.ts';
 import type { Keyboard } from '../core/outbox.ts';
+import { formatTimeOrDate } from '../core/zoned-time.ts';
 import { encodeCallback } from './callback-data.ts';
 import { FALLBACK_CONFIRMATION, type Presentation } from './confirmation.ts';
 import type { ApprovalRecord } from './records.ts';
@@ -158,26 +159,7 @@ function joinLines(lines: Line[]): { html: string; visible: number } {
 
 /** Formats a time for the user: "14:05" today, "3 Mar 14:05" otherwise, in their time zone. */
 export function formatTime(at: number, timezone: string, now: number): string {
-  const tz = safeZone(timezone);
-  const day = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, dateStyle: 'short' }).format(t);
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(at);
-  if (day(at) === day(now)) return time;
-  const date = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' }).format(at);
-  return `${date} ${time}`;
-}
-
-function safeZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    return 'UTC';
-  }
+  return formatTimeOrDate(at, timezone, now);
 }
 
 /** "10 minutes", "2 hours", "45 seconds". */

@@ -1,23 +1,23 @@
+import { toError } from '../core/errors.ts';
 import type { OutMessage } from '../core/outbox.ts';
 import type { WriteTx } from '../store/db.ts';
 import type { Job } from './job.ts';
-import { toError } from '../core/errors.ts';
 import {
-  type JobRead,
   advanceJob,
   anyDueJob,
   dueJobs,
   getLiveJob,
+  type JobRead,
   pauseUnreadable,
   recordSkipOnJob,
 } from './job-store.ts';
-import { type DueDecision, type RunTrigger, decideDue } from './missed-run.ts';
+import { type DueDecision, decideDue, type RunTrigger } from './missed-run.ts';
 import {
-  type RunNeedingAttention,
   anyRunNeedingAttention,
   giveUpRun,
   insertClaimedRun,
   insertSkippedRun,
+  type RunNeedingAttention,
   runsNeedingAttention,
   takeOverRun,
 } from './run-store.ts';

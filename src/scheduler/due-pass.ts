@@ -1,7 +1,7 @@
 import { toError } from '../core/errors.ts';
 import { claimDue, claimRetries } from './claims.ts';
-import { nextDueTimes } from './run-store.ts';
 import type { RunLauncher } from './run-launcher.ts';
+import { nextDueTimes } from './run-store.ts';
 import type { TickReport } from './scheduler-api.ts';
 import type { SchedulerContext } from './scheduler-context.ts';
 import { purgeDeleted } from './trash.ts';

@@ -2,14 +2,14 @@ import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
+import { formatLocal } from '../core/zoned-time.ts';
 import type { Claimed } from './claims.ts';
 import { getJob, pauseChatJobs } from './job-store.ts';
 import { PAUSE_REASONS, quote, reminderKeyboard } from './messages.ts';
 import { pauseJobsOfUser } from './pause-owner.ts';
 import type { FinishRun } from './run-finish.ts';
 import { saveRunResult, scheduleRetry } from './run-store.ts';
-import { type SchedulerContext, chatRefOf, zoneOf } from './scheduler-context.ts';
-import { formatLocal } from './zoned.ts';
+import { chatRefOf, type SchedulerContext, zoneOf } from './scheduler-context.ts';
 
 /** Executes one claimed occurrence: computes its message (asking the Network for prompts) and delivers it. */
 export type FireRun = (c: Claimed, signal: AbortSignal) => Promise<void>;

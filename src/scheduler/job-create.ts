@@ -4,9 +4,9 @@ import { assertMinInterval } from './frequency.ts';
 import type { Job, JobKind } from './job.ts';
 import { countActiveJobs, getJob, insertJob, jobByOrigin, jobIdByRequestKey } from './job-store.ts';
 import { cardKeyboard, createdSummary } from './messages.ts';
-import { type Schedule, ScheduleError, assertTimeZone, nextRuns, resolveWhen, snoozeTarget } from './schedule.ts';
-import type { CreateJobInput, CreatedJob } from './scheduler-api.ts';
-import { type SchedulerContext, chatRefOf, zoneOf } from './scheduler-context.ts';
+import { assertTimeZone, nextRuns, resolveWhen, type Schedule, ScheduleError, snoozeTarget } from './schedule.ts';
+import type { CreatedJob, CreateJobInput } from './scheduler-api.ts';
+import { chatRefOf, type SchedulerContext, zoneOf } from './scheduler-context.ts';
 
 const MAX_TEXT = 2000;
 

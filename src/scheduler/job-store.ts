@@ -1,7 +1,7 @@
 import { toError } from '../core/errors.ts';
 import type { ChatType } from '../core/turn.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
-import { type Job, type JobKind, type MissedPolicy, jobFromRow } from './job.ts';
+import { type Job, type JobKind, jobFromRow, type MissedPolicy } from './job.ts';
 import type { Schedule } from './schedule.ts';
 
 /** SQL of the scheduler on the `jobs` table. `db` is the store or a write transaction. */

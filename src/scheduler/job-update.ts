@@ -2,7 +2,7 @@ import { assertMinInterval } from './frequency.ts';
 import type { Job } from './job.ts';
 import type { JobChange } from './job-store.ts';
 import { PAUSE_REASONS } from './messages.ts';
-import { type Schedule, ScheduleError, assertTimeZone, nextRunAfter, resolveWhen } from './schedule.ts';
+import { assertTimeZone, nextRunAfter, resolveWhen, type Schedule, ScheduleError } from './schedule.ts';
 import type { UpdateJobInput } from './scheduler-api.ts';
 
 /** A planned update: the change to store and the notes about the new time. */

@@ -1,7 +1,7 @@
 import type { Keyboard } from '../core/outbox.ts';
 import type { Job } from './job.ts';
 import { describeSchedule, nextRunAfter } from './schedule.ts';
-import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from './zoned.ts';
+import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from '../core/zoned-time.ts';
 
 /** Reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` (snooze) and `rem:d:<jobId>:<scheduledFor>` (done). */
 export function reminderKeyboard(jobId: string, scheduledFor: number): Keyboard {

@@ -1,5 +1,5 @@
 import type { Job } from './job.ts';
-import { type Schedule, cronFor, nextRunAfter } from './schedule.ts';
+import { cronFor, nextRunAfter, type Schedule } from './schedule.ts';
 
 /** How a claimed occurrence was triggered. */
 export type RunTrigger = 'schedule' | 'late' | 'manual' | 'missed_notice';

@@ -3,7 +3,7 @@ import type { Claimed } from './claims.ts';
 import { failureState, pauseJob, recordRunOnJob } from './job-store.ts';
 import { quote } from './messages.ts';
 import { finishRun } from './run-store.ts';
-import { type SchedulerContext, chatRefOf } from './scheduler-context.ts';
+import { chatRefOf, type SchedulerContext } from './scheduler-context.ts';
 
 /** How a run ended. `countFailure: false` keeps a failure out of the failures-in-a-row count. */
 export interface FinishResult {

@@ -8,18 +8,18 @@ import { createRunFiring } from './fire-run.ts';
 import { checkText, createJob, mustGet, snoozeJob, upcomingRuns } from './job-create.ts';
 import { applyJobChange, deleteJobForGood, getJob, listJobs, moveChatJobs, pauseJob } from './job-store.ts';
 import { planUpdate } from './job-update.ts';
-import { PAUSE_REASONS, createdSummary } from './messages.ts';
-import { releaseClaims } from './run-store.ts';
+import { createdSummary, PAUSE_REASONS } from './messages.ts';
 import { createRunFinisher } from './run-finish.ts';
-import { type RunLauncher, createRunLauncher } from './run-launcher.ts';
-import { ScheduleError, nextRunAfter } from './schedule.ts';
+import { createRunLauncher, type RunLauncher } from './run-launcher.ts';
+import { releaseClaims } from './run-store.ts';
+import { nextRunAfter, ScheduleError } from './schedule.ts';
 import type { Scheduler, SchedulerDeps } from './scheduler-api.ts';
-import { type SchedulerContext, resolveOptions } from './scheduler-context.ts';
+import { resolveOptions, type SchedulerContext } from './scheduler-context.ts';
 import { deletedByToken, markDeleted, markRestored, purgeDeleted } from './trash.ts';
 
 export type {
-  CreateJobInput,
   CreatedJob,
+  CreateJobInput,
   RestoreResult,
   Scheduler,
   SchedulerDeps,

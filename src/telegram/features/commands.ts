@@ -4,6 +4,7 @@ import { timeZoneSchema } from '../../config/env.ts';
 import type { ConversationMemory } from '../../core/memory.ts';
 import type { Keyboard, Outbox } from '../../core/outbox.ts';
 import { toError } from '../../core/errors.ts';
+import { formatWeekdayTime } from '../../core/zoned-time.ts';
 import { type Users, matchTimeZone } from '../../users/users.ts';
 import { chatKeyOfCtx, chatRefOf } from '../chat-ref.ts';
 import { type MenuPlace, commandsFor, placeOf } from '../command-menu.ts';
@@ -61,12 +62,7 @@ function zoneKeyboard(): Keyboard {
 const HELP_BUTTON = { text: '❓ What can you do?', data: 'sys:help' };
 
 function localTime(timezone: string, now: number): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(now);
+  return formatWeekdayTime(now, timezone);
 }
 
 export interface CommandsDeps {

@@ -2,7 +2,7 @@ import type { Keyboard, OutMessage } from '../../core/outbox.ts';
 import type { Job } from '../../scheduler/job.ts';
 import { jobIcon, listLine, schedulePlain, title } from '../../scheduler/messages.ts';
 import { describeSchedule, nextRuns } from '../../scheduler/schedule.ts';
-import { formatLocal } from '../../scheduler/zoned.ts';
+import { formatLocal } from '../../core/zoned-time.ts';
 import { undoButton } from '../undo.ts';
 
 /** Undo kind of a job deleted from /jobs: the list is drawn again after Undo. */

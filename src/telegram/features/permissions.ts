@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import { z } from 'zod';
 import type { Grant, GrantStore } from '../../approvals/grants.ts';
 import { toError } from '../../core/errors.ts';
+import { formatDayMonth } from '../../core/zoned-time.ts';
 import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
@@ -37,21 +38,7 @@ function clip(text: string, max: number): string {
 }
 
 function day(at: number, timezone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: timezone,
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-    }).format(at);
-  } catch {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'UTC',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-    }).format(at);
-  }
+  return formatDayMonth(at, timezone, { year: true });
 }
 
 /** The /permissions message for one user: numbered grants with a revoke button each, paged. Plain text. */

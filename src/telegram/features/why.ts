@@ -7,6 +7,7 @@ import type { ChatRef, Keyboard, OutMessage } from '../../core/outbox.ts';
 import type { LastUsed } from '../../memory/memory.ts';
 import { explainAnswer } from '../../memory/why-text.ts';
 import { chatRefOf } from '../chat-ref.ts';
+import { formatDayMonth } from '../../core/zoned-time.ts';
 import type { BotContext } from '../context.ts';
 import type { MemoryFeatureDeps } from './memory.ts';
 
@@ -26,13 +27,7 @@ const whyData = z
 const TELEGRAM_LIMIT = 4000;
 
 function dayMonth(zone: string): (at: number) => string {
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: 'numeric', month: 'short' });
-  } catch {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
-  }
-  return (at) => format.format(at);
+  return (at) => formatDayMonth(at, zone);
 }
 
 /** The raw view behind "Details": ids, tool names and the approval trail, as JSON. */
