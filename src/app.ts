@@ -3,12 +3,11 @@ import { auditTrail } from './approvals/audit.ts';
 import { createApprovalGate } from './approvals/gate.ts';
 import { createGrantStore } from './approvals/grants.ts';
 import { createApprovalPolicy } from './approvals/policy.ts';
-import { formatTime } from './approvals/prompt.ts';
+import { formatTime } from './approvals/time-format.ts';
 import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
 import { createNetworkFromRoster } from './agents/roster.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
-import { confirmFetchCall } from './agents/tools/http-fetch-confirm.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
@@ -19,13 +18,13 @@ import type { Llm } from './llm/types.ts';
 import { createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
-import { confirmForgetCall, createMemoryTools, describeForgetCall } from './memory/tools.ts';
+import { createMemoryTools } from './memory/tools.ts';
 import { createWipeFence } from './privacy/fence.ts';
 import { createPrivacy } from './privacy/privacy.ts';
 import { createPruner } from './retention/pruner.ts';
 import { trackJobCards } from './scheduler/card-tracker.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
-import { confirmSchedulerCall, createSchedulerTools, describeSchedulerCall } from './scheduler/tools.ts';
+import { createSchedulerTools } from './scheduler/tools.ts';
 import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
 import { resendAccessRequests } from './telegram/features/access-prompt.ts';
@@ -137,17 +136,12 @@ export function createApp(deps: AppDeps) {
     models: { chat: env.GEMINI_ROUTER_MODEL },
   });
   const policy = createApprovalPolicy(config.approvals);
-  // `jobs` is created below; the gate only describes calls once turns run.
+  // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
   const gate = createApprovalGate({
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    describe: async (call, ctx) =>
-      (await describeSchedulerCall(jobs)(call, ctx)) ?? describeForgetCall(memory)(call, ctx),
-    confirm: async (call, ctx) =>
-      (await confirmSchedulerCall(jobs)(call, ctx)) ??
-      (await confirmForgetCall(memory)(call, ctx)) ??
-      confirmFetchCall(call),
+    toolNamed: (name) => registry.get(name),
   });
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({
@@ -178,6 +172,7 @@ export function createApp(deps: AppDeps) {
     outbox,
     turnRunner: lateRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
+    localeOf: (userId) => users.localeOf(userId),
     chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
     newId: ids,
     approvals: suspensions,

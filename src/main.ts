@@ -3,11 +3,43 @@ import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config/load.ts';
 import { createIdGen, systemClock } from './core/clock.ts';
 import { ConfigError, StoreError, toError } from './core/errors.ts';
-import { createLogger } from './core/logger.ts';
+import { createLogger, type Logger } from './core/logger.ts';
 import { guardProcessOutput } from './core/output-guard.ts';
 import { createScrubber, secretsFromEnv } from './core/scrub.ts';
-import { type Store, createStore, describeUrl } from './store/db.ts';
+import { createStore, describeUrl, type Store } from './store/db.ts';
 import { migrations } from './store/migrations/index.ts';
+
+/** Reads the configuration, or prints every problem and exits with code 2. */
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n\nSee .env.example and README.md for every setting.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Opens the database and runs migrations, or logs why not and exits (3 for a store error). */
+async function openStoreOrExit(env: Config['env'], log: Logger): Promise<Store> {
+  try {
+    const store = await createStore({
+      url: env.DATABASE_URL,
+      authToken: env.DATABASE_AUTH_TOKEN,
+      migrations,
+      log: log.child({ module: 'store' }),
+    });
+    log.info({ database: describeUrl(env.DATABASE_URL), kind: store.kind }, 'database ready');
+    return store;
+  } catch (err) {
+    const e = toError(err);
+    log.fatal({ err: e, database: describeUrl(env.DATABASE_URL) }, 'cannot open the database');
+    process.stderr.write(`${e.message}\n`);
+    process.exit(err instanceof StoreError ? 3 : 1);
+  }
+}
 
 /** Composition root: load config, create everything, start, stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -16,41 +48,18 @@ async function main(): Promise<void> {
   // Secret values are known before anything can print: every line written from here on is scrubbed of them.
   const secrets = secretsFromEnv(process.env);
   guardProcessOutput(createScrubber(secrets));
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n\nSee .env.example and README.md for every setting.\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const { env } = config;
   const log = createLogger({ level: env.LOG_LEVEL, pretty: env.LOG_FORMAT === 'pretty', secrets });
-
-  let store: Store;
-  try {
-    store = await createStore({
-      url: env.DATABASE_URL,
-      authToken: env.DATABASE_AUTH_TOKEN,
-      migrations,
-      log: log.child({ module: 'store' }),
-    });
-  } catch (err) {
-    const e = toError(err);
-    log.fatal({ err: e, database: describeUrl(env.DATABASE_URL) }, 'cannot open the database');
-    process.stderr.write(`${e.message}\n`);
-    process.exit(err instanceof StoreError ? 3 : 1);
-  }
-  log.info({ database: describeUrl(env.DATABASE_URL), kind: store.kind }, 'database ready');
+  const store = await openStoreOrExit(env, log);
 
   let stopping = false;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createApp> | undefined;
   const stop = async (reason: string, code = 0): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'shutting down');
+    // real timer: the process watchdog must fire even if the app's Clock-driven work hangs.
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(code || 1);
@@ -91,7 +100,16 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     log.error({ err: toError(reason) }, 'unhandled promise rejection');
   });
+  await startOrStop(app, env, log, stop);
+}
 
+/** Starts the bot; a failure is logged, printed, and stops the process with code 1. */
+async function startOrStop(
+  app: ReturnType<typeof createApp>,
+  env: Config['env'],
+  log: Logger,
+  stop: (reason: string, code?: number) => Promise<void>,
+): Promise<void> {
   try {
     const { port } = await app.start();
     log.info({ port, mode: env.BOT_MODE }, 'assistant started');

@@ -34,6 +34,17 @@ export interface ToolContext {
   suspend(kind: 'question', payload: Record<string, unknown>): never;
 }
 
+/**
+ * How a call that needs approval reads in its prompt, in the tool's own words. Both parts are optional; the prompt
+ * falls back to the call's arguments and plain "Shall I go ahead with this?" words.
+ */
+export interface ApprovalDescription {
+  /** What the call acts on, in words (e.g. the reminder's /jobs line, the facts it would forget). */
+  details?: string;
+  /** The call as a confirmation: a title sentence and the verbs of its two buttons ("Delete" / "Keep"). */
+  confirm?: { title: string; yes: string; no: string };
+}
+
 /** A function tool the model can call. Build with `defineTool`. */
 export interface Tool {
   readonly name: string;
@@ -50,6 +61,8 @@ export interface Tool {
   parse(args: unknown): { ok: true; value: unknown } | { ok: false; error: string };
   /** Runs the tool with arguments returned by `parse`. Returns any JSON-serializable value or throws. */
   execute(args: unknown, ctx: ToolContext): Promise<unknown> | unknown;
+  /** For the approval prompt: the call in the tool's own words (undefined when the arguments don't parse). */
+  describeForApproval?(args: unknown, ctx: ToolContext): Promise<ApprovalDescription | undefined>;
 }
 
 /** The definition accepted by `defineTool`. */
@@ -61,6 +74,14 @@ export interface ToolDefinition<S extends z.ZodType> {
   /** Set for tools whose results carry outside text (web pages). Default false. */
   untrusted?: boolean;
   execute(args: z.infer<S>, ctx: ToolContext): Promise<unknown> | unknown;
+  /**
+   * For tools whose calls may need approval: what the call does, in words, for the prompt (only read when the
+   * policy asks). A new risky tool describes itself here; nothing in the approvals module names tools.
+   */
+  describeForApproval?(
+    args: z.infer<S>,
+    ctx: ToolContext,
+  ): Promise<ApprovalDescription | undefined> | ApprovalDescription | undefined;
 }
 
 /** A call the gate is asked about. */
@@ -141,5 +162,18 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
     execute(args, ctx) {
       return definition.execute(args as z.infer<S>, ctx);
     },
+    ...(definition.describeForApproval
+      ? { describeForApproval: describer(input, definition.describeForApproval) }
+      : {}),
+  };
+}
+
+function describer<S extends z.ZodType>(
+  input: S,
+  describe: NonNullable<ToolDefinition<S>['describeForApproval']>,
+): NonNullable<Tool['describeForApproval']> {
+  return async (args, ctx) => {
+    const parsed = input.safeParse(args ?? {});
+    return parsed.success ? describe(parsed.data, ctx) : undefined;
   };
 }

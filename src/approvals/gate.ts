@@ -1,12 +1,12 @@
 import type { Preapproval } from '../agents/preapproval.ts';
-import type { GateCall, GateDecision, ToolContext, ToolGate } from '../agents/tool.ts';
+import type { GateCall, GateDecision, Tool, ToolContext, ToolGate } from '../agents/tool.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
 import { type GrantStore, createGrantStore } from './grants.ts';
 import type { Confirmation } from './confirmation.ts';
 import type { ApprovalPolicy, PolicyVerdict } from './policy.ts';
-import { summarizeArgs } from './prompt.ts';
+import { summarizeArgs } from './arg-summary.ts';
 
 /** What the gate puts into `PendingCall.payload` for an approval (read back by the approvals service). */
 export interface ApprovalTerms {
@@ -31,15 +31,10 @@ export interface ApprovalGateDeps {
   store: Store;
   log?: Logger;
   /**
-   * What the call's arguments refer to, for the prompt (e.g. the reminder behind a `schedule_delete` id); the raw
-   * arguments are shown under it. Undefined or a failure leaves just the arguments.
+   * The tool a call names, so it can describe itself for the prompt (`Tool.describeForApproval`); a tool that doesn't,
+   * or fails to, leaves the call's arguments and the plain confirmation words.
    */
-  describe?: (call: GateCall, ctx: ToolContext) => Promise<string | undefined>;
-  /**
-   * The call as a confirmation: title sentence and button verbs ("Delete the reminder “Call mom” (Fri 09:00)?",
-   * "Delete", "Keep"). Undefined or a failure leaves the plain defaults.
-   */
-  confirm?: (call: GateCall, ctx: ToolContext) => Promise<Confirmation | undefined>;
+  toolNamed?: (name: string) => Tool | undefined;
 }
 
 /** The approvals gate: a ToolGate for the agent loop and a Preapproval for tools that act on derived calls. */
@@ -60,6 +55,18 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
     return grants.has(userId, call.tool, verdict.grantTarget);
   }
 
+  /** The tool's own words for the call; a failure leaves the arguments and the plain words. */
+  async function describe(call: GateCall, ctx: ToolContext): Promise<{ described?: string; confirm?: Confirmation }> {
+    try {
+      const own = await deps.toolNamed?.(call.tool)?.describeForApproval?.(call.args, ctx);
+      const described = own?.details?.trim() || undefined;
+      return { ...(described ? { described } : {}), ...(own?.confirm ? { confirm: own.confirm } : {}) };
+    } catch (err) {
+      deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not describe the call; showing its arguments');
+      return {};
+    }
+  }
+
   return {
     async check(call, ctx): Promise<GateDecision> {
       const verdict = deps.policy.evaluate(call.tool, call.args);
@@ -70,20 +77,9 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
         ctx.log.info({ tool: call.tool, user_id: ctx.userId }, 'tool call allowed by an "always allow" grant');
         return { action: 'allow' };
       }
-      let summary = summarizeArgs(call.args);
-      let described: string | undefined;
-      try {
-        described = (await deps.describe?.(call, ctx))?.trim() || undefined;
-        if (described) summary = summary ? `${described}\n${summary}` : described;
-      } catch (err) {
-        deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not describe the call; showing its arguments');
-      }
-      let confirm: Confirmation | undefined;
-      try {
-        confirm = await deps.confirm?.(call, ctx);
-      } catch (err) {
-        deps.log?.warn({ tool: call.tool, err: toError(err) }, 'could not word the confirmation; using the plain one');
-      }
+      const { described, confirm } = await describe(call, ctx);
+      const args = summarizeArgs(call.args);
+      const summary = described ? (args ? `${described}\n${args}` : described) : args;
       const terms: ApprovalTerms = {
         timeoutMs: verdict.timeoutMs,
         scheduledTimeoutMs: verdict.scheduledTimeoutMs,

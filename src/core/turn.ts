@@ -1,6 +1,7 @@
 import type { AppError } from './errors.ts';
 import type { ChatRef, Keyboard } from './outbox.ts';
 import type { Content, Grounding, Usage } from '../llm/types.ts';
+import type { Locale } from '../i18n/locale.ts';
 
 /** A file the user sent with a message, downloaded and passed to the model inline. */
 export interface Attachment {
@@ -24,6 +25,8 @@ export interface TurnRequest {
   source: 'telegram' | 'schedule' | 'resume';
   /** The user's IANA time zone. */
   timezone: string;
+  /** The language of the bot's own texts for this user (absent, e.g. in a run stored by an older version: English). */
+  locale?: Locale;
   /** The message carries someone else's words (forwarded, or quoting a message): the turn starts untrusted. */
   untrustedInput?: boolean;
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type FactCategory, factCategorySchema, MAX_FACT_LENGTH } from './facts.ts';
+import { type FactCategory, factCategorySchema, MAX_FACT_LENGTH } from './fact.ts';
 import { looksLikeInjection } from './injection.ts';
 import { clip } from './text.ts';
 

@@ -1,6 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 import type { Store } from '../store/db.ts';
-import type { Fact, Facts } from './facts.ts';
+import type { Fact } from './fact.ts';
+import { blobOf } from './fact-store.ts';
+import type { Facts } from './facts.ts';
 
 /** How long a forgotten fact can be brought back with Undo. */
 export const UNDO_WINDOW_MS = 5 * 60_000;
@@ -46,12 +48,7 @@ export function createFactTrash(deps: {
           )[0];
           if (!row) continue;
           await tx.run('UPDATE memory_facts SET deleted_at = ?, updated_at = ? WHERE id = ?', [now, now, id]);
-          const blob =
-            row.embedding instanceof ArrayBuffer
-              ? new Uint8Array(row.embedding)
-              : row.embedding instanceof Uint8Array
-                ? row.embedding
-                : null;
+          const blob = blobOf(row.embedding);
           await tx.run(
             'INSERT INTO memory_tombstones (scope, user_id, text, embedding, created_at) VALUES (?, ?, ?, ?, ?)',
             [scope, userId, String(row.text), blob, now],

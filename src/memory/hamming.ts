@@ -3,177 +3,16 @@
  *
  * Rows are stored as 64-bit words (little-endian pairs of 32-bit words) in one buffer. Large sets move their buffer
  * into WebAssembly memory and scan it with a tiny hand-assembled module whose inner loop is `i64.popcnt` (one CPU
- * instruction), about 5× faster than the best plain-JS popcount. Without WebAssembly (e.g. `--jitless`) or when the
- * memory cannot be allocated, the same layout is scanned in JS.
+ * instruction; see hamming-wasm.ts), 5-20× faster than the plain-JS popcount below (`npm run bench -- hamming`).
+ * Without WebAssembly (e.g. `--jitless`) or when the memory cannot be allocated, the same layout is scanned in JS.
  */
+import { type HammingFn, instantiateScan, type WasmMemory } from './hamming-wasm.ts';
+
+export { wasmAvailable } from './hamming-wasm.ts';
 
 /** Sets below this many rows stay in a plain ArrayBuffer (a wasm memory reserves address space; keep them few). */
 export const WASM_MIN_ROWS = 4096;
 const PAGE = 65536;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-
-/**
- * `hamming(bits, n, words, q, out, hist)`: for each of `n` rows of `words` u64 at byte offset `bits`,
- * d = popcount(row XOR query at `q`); stores d as u16 at `out` and increments the u32 `hist[d]`.
- */
-function hammingModuleBytes(): Uint8Array {
-  const I32 = 0x7f;
-  const I64 = 0x7e;
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const tee = (i: number) => [0x22, i];
-  const i32c = (v: number) => [0x41, v];
-  const [BITS, N, WORDS, Q, OUT, HIST, R, J, S, P, D] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const code = [
-    ...[0x03, 0x02, I32, 0x01, I64, 0x02, I32], // locals: r, j: i32; s: i64; p, d: i32
-    ...get(N),
-    0x45, // i32.eqz
-    0x04,
-    0x40,
-    0x0f,
-    0x0b, // if return end
-    ...get(BITS),
-    ...set(P),
-    0x03,
-    0x40, // loop rows
-    0x42,
-    0x00, // i64.const 0
-    ...set(S),
-    ...i32c(0),
-    ...set(J),
-    0x03,
-    0x40, // loop words
-    ...get(S),
-    ...get(P),
-    0x29,
-    0x03,
-    0x00, // i64.load align=8
-    ...get(Q),
-    ...get(J),
-    ...i32c(3),
-    0x74, // i32.shl
-    0x6a, // i32.add
-    0x29,
-    0x03,
-    0x00, // i64.load
-    0x85, // i64.xor
-    0x7b, // i64.popcnt
-    0x7c, // i64.add
-    ...set(S),
-    ...get(P),
-    ...i32c(8),
-    0x6a,
-    ...set(P),
-    ...get(J),
-    ...i32c(1),
-    0x6a,
-    ...tee(J),
-    ...get(WORDS),
-    0x49, // i32.lt_u
-    0x0d,
-    0x00, // br_if words
-    0x0b, // end words
-    ...get(S),
-    0xa7, // i32.wrap_i64
-    ...set(D),
-    ...get(OUT),
-    ...get(R),
-    ...i32c(1),
-    0x74,
-    0x6a,
-    ...get(D),
-    0x3b,
-    0x01,
-    0x00, // i32.store16 align=2
-    ...get(HIST),
-    ...get(D),
-    ...i32c(2),
-    0x74,
-    0x6a,
-    ...get(HIST),
-    ...get(D),
-    ...i32c(2),
-    0x74,
-    0x6a,
-    0x28,
-    0x02,
-    0x00, // i32.load align=4
-    ...i32c(1),
-    0x6a,
-    0x36,
-    0x02,
-    0x00, // i32.store align=4
-    ...get(R),
-    ...i32c(1),
-    0x6a,
-    ...tee(R),
-    ...get(N),
-    0x49,
-    0x0d,
-    0x00, // br_if rows
-    0x0b, // end rows
-    0x0b, // end function
-  ];
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [0x01, 0x60, 0x06, I32, I32, I32, I32, I32, I32, 0x00]),
-    ...section(2, [0x01, ...name('env'), ...name('memory'), 0x02, 0x00, 0x00]),
-    ...section(3, [0x01, 0x00]),
-    ...section(7, [0x01, ...name('hamming'), 0x00, 0x00]),
-    ...section(10, [0x01, ...uleb(code.length), ...code]),
-  ];
-  return Uint8Array.from(bytes);
-}
-
-type HammingFn = (bits: number, n: number, words: number, q: number, out: number, hist: number) => void;
-
-/** The slice of the WebAssembly JS API used here (the project's TS libs do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function wasmModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasmApi ? new wasmApi.Module(hammingModuleBytes()) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
-
-/** Whether the WebAssembly scan is available in this process. */
-export function wasmAvailable(): boolean {
-  return wasmModule() !== null;
-}
 
 function popcountSum(x: number): number {
   x = (x & 0x0f0f0f0f) + ((x >>> 4) & 0x0f0f0f0f);
@@ -251,19 +90,12 @@ export class SignBits {
   }
 
   private tryWasm(bytes: number): boolean {
-    const mod = wasmModule();
-    if (!mod || !wasmApi) return false;
-    try {
-      const memory = new wasmApi.Memory({ initial: Math.ceil(bytes / PAGE) });
-      const instance = new wasmApi.Instance(mod, { env: { memory } });
-      this.scan = instance.exports.hamming as HammingFn;
-      this.memory = memory;
-      this.buffer = memory.buffer;
-      return true;
-    } catch {
-      // Address space for wasm memories is limited; the JS scan reads the same layout.
-      return false;
-    }
+    const wasm = instantiateScan(Math.ceil(bytes / PAGE));
+    if (!wasm) return false;
+    this.scan = wasm.scan;
+    this.memory = wasm.memory;
+    this.buffer = wasm.memory.buffer;
+    return true;
   }
 
   private views(): void {

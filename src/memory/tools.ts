@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { type ApprovalDescription, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import { factForDisplay } from './fact-display.ts';
 import { FACT_CATEGORIES, type Fact, MAX_FACT_LENGTH } from './facts.ts';
 import type { Memory } from './memory.ts';
@@ -101,6 +101,7 @@ export function createMemoryTools(memory: Memory): Tool[] {
     description:
       'Delete saved facts about the user for good (they will not be re-learned). Call recall first and pass the exact factIds; the user is asked to approve.',
     input: forgetInput,
+    describeForApproval: (args, ctx) => describeForgetCall(memory, args, ctx),
     async execute(args, ctx) {
       const facts = await factsToForget(memory, args, ctx);
       if (facts.length === 0) return { deleted: [], note: `Nothing saved matches "${clip(args.query, 80)}".` };
@@ -132,33 +133,24 @@ async function factsToForget(
   return own;
 }
 
-/** For the approval prompt: previews the facts a `forget` call would delete, so the user approves what they see. */
-export function describeForgetCall(memory: Memory) {
-  return async (call: GateCall, ctx: ToolContext): Promise<string | undefined> => {
-    if (call.tool !== 'forget') return undefined;
-    const parsed = forgetInput.safeParse(call.args);
-    if (!parsed.success) return undefined;
-    const facts = await factsToForget(memory, parsed.data, ctx);
-    if (facts.length === 0) return 'Nothing saved matches this, so nothing would be deleted.';
-    return [
-      `Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`,
-      ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`),
-    ].join('\n');
-  };
-}
-
-/** For confirmations: a `forget` call as "Forget “User is vegetarian”?" with [Forget] [Keep]. */
-export function confirmForgetCall(memory: Memory) {
-  return async (call: GateCall, ctx: ToolContext): Promise<{ title: string; yes: string; no: string } | undefined> => {
-    if (call.tool !== 'forget') return undefined;
-    const parsed = forgetInput.safeParse(call.args);
-    if (!parsed.success) return undefined;
-    const facts = await factsToForget(memory, parsed.data, ctx);
-    if (facts.length === 0) return undefined;
-    const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
-    const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
-    const title =
-      facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
-    return { title, yes: 'Forget', no: 'Keep' };
-  };
+/**
+ * For the approval prompt: previews the facts a `forget` call would delete, so the user approves what they see, and
+ * words it as a confirmation: "Forget “User is vegetarian”?" with [Forget] [Keep].
+ */
+async function describeForgetCall(
+  memory: Memory,
+  args: z.infer<typeof forgetInput>,
+  ctx: ToolContext,
+): Promise<ApprovalDescription> {
+  const facts = await factsToForget(memory, args, ctx);
+  if (facts.length === 0) return { details: 'Nothing saved matches this, so nothing would be deleted.' };
+  const details = [
+    `Would forget ${facts.length === 1 ? 'this fact' : `these ${facts.length} facts`}:`,
+    ...facts.map((f) => `• ${clip(factForDisplay(f.text), 120)}`),
+  ].join('\n');
+  const listed = facts.slice(0, 5).map((f) => `“${clip(factForDisplay(f.text), 80)}”`);
+  const more = facts.length > 5 ? ` and ${facts.length - 5} more` : '';
+  const title =
+    facts.length === 1 ? `Forget ${listed[0]}?` : `Forget these ${facts.length} facts: ${listed.join(', ')}${more}?`;
+  return { details, confirm: { title, yes: 'Forget', no: 'Keep' } };
 }

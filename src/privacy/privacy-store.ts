@@ -88,7 +88,8 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await deleteUnreferencedAttachments(tx);
   // Access stays (it decides whether the bot serves them); who they are and how they set it up goes.
   await tx.run(
-    `UPDATE users SET first_name = NULL, username = NULL, timezone = NULL, settings = '{}', updated_at = ? WHERE id = ?`,
+    `UPDATE users SET first_name = NULL, username = NULL, timezone = NULL, language = NULL, settings = '{}', updated_at = ?
+     WHERE id = ?`,
     [now, userId],
   );
   return { jobs, updates };
@@ -111,7 +112,7 @@ export interface UserRows {
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
   const profile = await store.get(
-    'SELECT id, first_name, username, timezone, access, settings, created_at, updated_at FROM users WHERE id = ?',
+    'SELECT id, first_name, username, timezone, language, access, settings, created_at, updated_at FROM users WHERE id = ?',
     [userId],
   );
   const jobs = await store.query('SELECT * FROM jobs WHERE owner_user_id = ? ORDER BY created_at', [userId]);

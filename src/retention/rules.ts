@@ -53,8 +53,8 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     prune: 'stale_instances',
   },
   users: {
-    keeps: 'access state, name, username, time zone, settings',
-    keepFor: 'as long as the bot knows the user; /wipe clears name, time zone and settings (access stays)',
+    keeps: 'access state, name, username, time zone, Telegram language, settings',
+    keepFor: 'as long as the bot knows the user; /wipe clears name, time zone, language and settings (access stays)',
     why: 'who may use the bot, and how to talk to them',
   },
   chat_settings: {

@@ -80,6 +80,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       attachments: [],
       source: 'schedule',
       timezone,
+      ...(ctx.deps.localeOf ? { locale: await ctx.deps.localeOf(job.ownerUserId) } : {}),
       signal: combined,
     };
     const cancelTimer = new AbortController();

@@ -2,6 +2,7 @@ import type { Clock, IdGen } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, Outbox } from '../core/outbox.ts';
 import type { ChatType, Suspension, TurnRequest, TurnRunner } from '../core/turn.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Store } from '../store/db.ts';
 import type { Job, JobKind, MissedPolicy } from './job.ts';
 import type { ResolvedSchedule, When } from './schedule.ts';
@@ -54,6 +55,8 @@ export interface SchedulerDeps {
   turnRunner: TurnRunner;
   /** The user's IANA time zone (falls back to DEFAULT_TIMEZONE). */
   timezoneOf(userId: number): Promise<string>;
+  /** The language of the bot's texts for a user (absent: English). */
+  localeOf?(userId: number): Promise<Locale>;
   /** A group's own time zone, when an admin set one: group jobs use it instead of their creator's. */
   chatTimezoneOf?(chatId: number): Promise<string | undefined>;
   newId: IdGen;

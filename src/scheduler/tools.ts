@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type GateCall, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { type ApprovalDescription, type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
 import type { Job } from './job.ts';
 import { missedPolicySchema } from './job.ts';
 import { jobLine, quote } from './messages.ts';
@@ -131,6 +131,7 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
       });
       return { ok: true, summary: result.summary, job: view(result.job, scheduler, ctx.clock.now()) };
     },
+    describeForApproval: (args, ctx) => describeJobCall(scheduler, 'schedule_update', args, ctx),
   });
 
   const remove = defineTool({
@@ -138,6 +139,7 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
     description:
       'Delete a reminder or scheduled prompt by id (call schedule_list first to find it). The user gets an Undo button for 5 minutes.',
     input: z.object({ id: idSchema }),
+    describeForApproval: (args, ctx) => describeJobCall(scheduler, 'schedule_delete', args, ctx),
     async execute(args, ctx) {
       const job = await ownJob(scheduler, args.id, ctx);
       const removed = await scheduler.remove(job.id);
@@ -156,49 +158,43 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
 }
 
 /**
- * For approval prompts: the job a `schedule_update`/`schedule_delete` call names, as its /jobs line, so the user sees
- * which reminder they are approving instead of an opaque id. Only the caller's own jobs in this chat are described.
- */
-export function describeSchedulerCall(scheduler: Scheduler) {
-  return async (call: GateCall, ctx: ToolContext): Promise<string | undefined> => {
-    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string')
-      return undefined;
-    const job = await scheduler.get(call.args.id);
-    if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
-    const line = jobLine(job, ctx.clock.now());
-    return call.tool === 'schedule_update' ? `${line}\n${describeJobChange(job, call.args)}` : line;
-  };
-}
-
-/** The words a confirmation uses: a title sentence and the verbs of its two buttons (see src/approvals/confirmation.ts). */
-export interface ConfirmWords {
-  title: string;
-  yes: string;
-  no: string;
-}
-
-/**
- * For confirmations: a `schedule_delete` / `schedule_update` call as a question with its own verbs, e.g.
+ * For approval prompts: the job a `schedule_update`/`schedule_delete` call names, as its /jobs line (so the user sees
+ * which reminder they are approving instead of an opaque id), and the call as a confirmation with its own verbs, e.g.
  * "Delete the reminder “Call mom” (Fri 4 Dec, 09:00)?" [Delete] [Keep]. Only the caller's own jobs in this chat.
  */
-export function confirmSchedulerCall(scheduler: Scheduler) {
-  return async (call: GateCall, ctx: ToolContext): Promise<ConfirmWords | undefined> => {
-    if ((call.tool !== 'schedule_delete' && call.tool !== 'schedule_update') || typeof call.args.id !== 'string')
-      return undefined;
-    const job = await scheduler.get(call.args.id);
-    if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
-    const now = ctx.clock.now();
-    const what = `the ${job.kind === 'prompt' ? 'scheduled task' : 'reminder'} ${quote(job.text, 80)}`;
-    const when =
-      job.schedule.type === 'once'
-        ? formatLocal(job.schedule.at, job.timezone, now)
-        : describeSchedule(job.schedule, now, job.timezone);
-    if (call.tool === 'schedule_delete') return { title: `Delete ${what} (${when})?`, yes: 'Delete', no: 'Keep' };
-    if (typeof call.args.text === 'string')
-      return { title: `Change ${what} to ${quote(call.args.text, 200)}?`, yes: 'Change', no: 'Keep as is' };
-    if (call.args.enabled === false) return { title: `Pause ${what} (${when})?`, yes: 'Pause', no: 'Keep running' };
-    return { title: `Change ${what} (${when})?`, yes: 'Change', no: 'Keep as is' };
+async function describeJobCall(
+  scheduler: Scheduler,
+  tool: 'schedule_update' | 'schedule_delete',
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<ApprovalDescription | undefined> {
+  if (typeof args.id !== 'string') return undefined;
+  const job = await scheduler.get(args.id);
+  if (!job || job.ownerUserId !== ctx.userId || job.chatId !== ctx.chat.chatId) return undefined;
+  const now = ctx.clock.now();
+  const line = jobLine(job, now);
+  return {
+    details: tool === 'schedule_update' ? `${line}\n${describeJobChange(job, args)}` : line,
+    confirm: confirmJobCall(job, tool, args, now),
   };
+}
+
+function confirmJobCall(
+  job: Job,
+  tool: 'schedule_update' | 'schedule_delete',
+  args: Record<string, unknown>,
+  now: number,
+): { title: string; yes: string; no: string } {
+  const what = `the ${job.kind === 'prompt' ? 'scheduled task' : 'reminder'} ${quote(job.text, 80)}`;
+  const when =
+    job.schedule.type === 'once'
+      ? formatLocal(job.schedule.at, job.timezone, now)
+      : describeSchedule(job.schedule, now, job.timezone);
+  if (tool === 'schedule_delete') return { title: `Delete ${what} (${when})?`, yes: 'Delete', no: 'Keep' };
+  if (typeof args.text === 'string')
+    return { title: `Change ${what} to ${quote(args.text, 200)}?`, yes: 'Change', no: 'Keep as is' };
+  if (args.enabled === false) return { title: `Pause ${what} (${when})?`, yes: 'Pause', no: 'Keep running' };
+  return { title: `Change ${what} (${when})?`, yes: 'Change', no: 'Keep as is' };
 }
 
 /** What a `schedule_update` call would change, in words (the new text itself is shown in full with the arguments). */

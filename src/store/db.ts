@@ -279,7 +279,7 @@ export async function migrate(store: Store, migrations: Migration[]): Promise<nu
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         m.version,
         m.name,
-        Date.now(),
+        Date.now(), // wall time of the migration itself, before any Clock exists
       ]);
     });
     applied.push(m.version);

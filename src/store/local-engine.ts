@@ -272,6 +272,45 @@ function sumStats(list: StatementCacheStats[]): StatementCacheStats {
   return total;
 }
 
+/** Starts `BEGIN IMMEDIATE` on the writer and returns the transaction handle (closed once committed or rolled back). */
+function beginWriteTransaction(
+  writer: Conn,
+  open: () => void,
+  isClosed: () => boolean,
+  read: (conn: Conn, sql: string, args: SqlArgs | undefined) => Promise<Row[]>,
+): EngineTx {
+  writer.exec('BEGIN IMMEDIATE');
+  let settled = false;
+  const live = (): void => {
+    open();
+    if (settled) throw new LocalSqlError('The transaction is closed', 'TRANSACTION_CLOSED');
+  };
+  const abandon = (): void => {
+    if (settled || isClosed()) return;
+    settled = true;
+    writer.rollbackQuietly();
+  };
+  return {
+    async query(sql, args) {
+      live();
+      return read(writer, sql, args);
+    },
+    async run(sql, args) {
+      live();
+      return writer.execute(sql, args).run;
+    },
+    async commit() {
+      live();
+      writer.exec('COMMIT');
+      settled = true;
+    },
+    async rollback() {
+      abandon();
+    },
+    close: abandon,
+  };
+}
+
 /**
  * A local libSQL database through the `libsql` package (synchronous, better-sqlite3 style) with cached prepared
  * statements. A file gets two connections: one for writes (all serialized by the store), one for reads, which
@@ -327,38 +366,7 @@ export function openLocalEngine(options: LocalEngineOptions): Engine {
     },
     async begin() {
       open();
-      writer.exec('BEGIN IMMEDIATE');
-      let settled = false;
-      const live = (): void => {
-        open();
-        if (settled) throw new LocalSqlError('The transaction is closed', 'TRANSACTION_CLOSED');
-      };
-      const tx: EngineTx = {
-        async query(sql, args) {
-          live();
-          return read(writer, sql, args);
-        },
-        async run(sql, args) {
-          live();
-          return writer.execute(sql, args).run;
-        },
-        async commit() {
-          live();
-          writer.exec('COMMIT');
-          settled = true;
-        },
-        async rollback() {
-          if (settled || closed) return;
-          settled = true;
-          writer.rollbackQuietly();
-        },
-        close() {
-          if (settled || closed) return;
-          settled = true;
-          writer.rollbackQuietly();
-        },
-      };
-      return tx;
+      return beginWriteTransaction(writer, open, () => closed, read);
     },
     async checkpoint() {
       open();

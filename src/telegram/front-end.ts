@@ -1,6 +1,6 @@
 import { Api, type Composer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { type Clock, type IdGen, createIdGen } from '../core/clock.ts';
+import { type Clock, createIdGen, type IdGen } from '../core/clock.ts';
 import { type AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ConversationMemory } from '../core/memory.ts';
@@ -11,15 +11,17 @@ import type { BotContext } from './context.ts';
 import { accessCommands, createAccessFeature } from './features/access.ts';
 import { commandsCommands, createCommandsFeature } from './features/commands.ts';
 import { createGroupsFeature, isForBot, stripForStranger } from './features/groups.ts';
-import { ALLOWED_UPDATES, senderOf, topicOf } from './intake/classify.ts';
-import { type Dispatcher, createDispatcher } from './intake/dispatcher.ts';
-import { type Intake, createIntake } from './intake/intake.ts';
-import { DEFAULT_LEASE_MS, type Journal, createJournal } from './intake/journal.ts';
+import { frontEndHealth } from './front-end-health.ts';
+import { createMetadataOnly, startInbound } from './front-end-inbound.ts';
+import { createDispatcher, type Dispatcher } from './intake/dispatcher.ts';
+import { createIntake, type Intake } from './intake/intake.ts';
+import { createJournal, DEFAULT_LEASE_MS, type Journal } from './intake/journal.ts';
 import { type LeaseLoops, startLeaseLoops } from './intake/lease.ts';
-import { type Polling, createPolling } from './intake/polling.ts';
-import { type Health, type HttpServer, startHttpServer } from './intake/server.ts';
-import { type TurnControl, createTurnControl } from './intake/turn-control.ts';
+import type { Polling } from './intake/polling.ts';
+import type { Health, HttpServer } from './intake/server.ts';
+import { createTurnControl, type TurnControl } from './intake/turn-control.ts';
 import type { TelegramOutbox } from './outbox.ts';
+import { createQueueNotices } from './queue-notices.ts';
 
 /** A feature another module contributes: its composer and its commands for setMyCommands and /help. */
 export interface FeatureModule {
@@ -132,6 +134,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     },
   });
 
+  const notices = createQueueNotices({ outbox, users, log: tlog });
   const dispatcher = createDispatcher({
     journal,
     control,
@@ -143,52 +146,11 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
       const m = update.message;
       return !m || !bot.isInited() || isForBot(m, bot.botInfo);
     },
-    onQueued: (item) => {
-      const m = item.update.message;
-      if (!m) return;
-      const topicId = topicOf(m);
-      // A stranger's mention in a group is "for the bot" too, but gets at most the access notice, never this one.
-      void (async () => {
-        if (m.from && !(await users.isServed(m.from.id).catch(() => false))) return;
-        await outbox.send(
-          { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
-          {
-            text: "⏳ Got it. I'll get to this right after the current reply.",
-            format: 'plain',
-            replyTo: m.message_id,
-            silent: true,
-          },
-        );
-      })().catch((err) => tlog.warn({ err: toError(err) }, 'queued notice not sent'));
-    },
-    onGiveUp: (item) => {
-      const m = item.update.message ?? item.update.callback_query?.message;
-      if (!m) return;
-      void outbox.send(
-        { chatId: m.chat.id },
-        {
-          text: "Sorry, I couldn't process one of your messages even after several tries. Please send it again.",
-          format: 'plain',
-          dedupeKey: `turn:${item.updateId}:final`,
-        },
-      );
-    },
+    onQueued: notices.onQueued,
+    onGiveUp: notices.onGiveUp,
   });
 
-  // Only metadata is stored for unauthorized senders and for group chatter not addressed to the bot.
-  const metadataOnly = async (update: Parameters<Intake['accept']>[0][number]): Promise<boolean> => {
-    const sender = senderOf(update);
-    if (!sender) return true;
-    const m = update.message ?? update.edited_message;
-    if (m && bot.isInited() && !isForBot(m, bot.botInfo)) return true;
-    try {
-      if (users.mode === 'owner' && (await users.ownerId()) === undefined) return false; // the first /start claims the bot
-      return !(await users.isServed(sender.id));
-    } catch (err) {
-      tlog.warn({ err: toError(err) }, 'access check failed at intake; storing metadata only');
-      return true;
-    }
-  };
+  const metadataOnly = createMetadataOnly({ bot, users, log: tlog });
   const strip = (update: Parameters<typeof stripForStranger>[0]) =>
     stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
   const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip });
@@ -202,31 +164,8 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     lastUpdateAt = clock.now();
     return r;
   };
-
-  async function health(): Promise<Health> {
-    let db: Health['db'] = 'ok';
-    try {
-      await store.get('SELECT 1 AS ok');
-    } catch {
-      db = 'error';
-    }
-    const now = clock.now();
-    const lastPoll = polling?.lastPollAt();
-    const pollingError = polling?.lastError();
-    const s = dispatcher.stats();
-    return {
-      ok: db === 'ok',
-      mode: config.mode,
-      db,
-      uptimeSeconds: Math.round((now - startedAt) / 1000),
-      ...(lastPoll !== undefined
-        ? { lastPollAt: new Date(lastPoll).toISOString(), lastPollAgeSeconds: Math.round((now - lastPoll) / 1000) }
-        : {}),
-      ...(lastUpdateAt !== undefined ? { lastUpdateAt: new Date(lastUpdateAt).toISOString() } : {}),
-      ...(pollingError ? { pollingError } : {}),
-      queue: { running: s.running, queued: s.queued },
-    };
-  }
+  const health = () =>
+    frontEndHealth({ store, clock, mode: config.mode, startedAt, polling, lastUpdateAt, dispatcher });
 
   return {
     bot,
@@ -250,37 +189,20 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
         recover: () => intake.recover(),
       });
       await intake.recover();
-      if (config.mode === 'webhook') {
-        const url = new URL(config.webhookUrl ?? '');
-        const secret = config.webhookSecret ?? '';
-        server = await startHttpServer({
-          port: config.port,
-          ...(config.host ? { host: config.host } : {}),
-          log: tlog,
-          health,
-          webhook: { path: url.pathname || '/', secret, accept: (update) => accept([update]) },
-        });
-        await bot.api.setWebhook(url.toString(), { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
-        tlog.info({ path: url.pathname }, 'webhook registered');
-      } else {
-        server = await startHttpServer({
-          port: config.port,
-          ...(config.host ? { host: config.host } : {}),
-          log: tlog,
-          health,
-        });
-        await bot.api.deleteWebhook().catch((err) => tlog.warn({ err: toError(err) }, 'deleteWebhook failed'));
-        polling = createPolling({
-          api: bot.api,
-          accept,
-          log: tlog,
-          clock,
-          timeoutSeconds: config.pollTimeoutSeconds ?? 25,
-          onFatal: deps.onFatal,
-        });
-        polling.start();
-        tlog.info('long polling started');
-      }
+      ({ server, polling } = await startInbound({
+        mode: config.mode,
+        port: config.port,
+        ...(config.host ? { host: config.host } : {}),
+        ...(config.webhookUrl !== undefined ? { webhookUrl: config.webhookUrl } : {}),
+        ...(config.webhookSecret !== undefined ? { webhookSecret: config.webhookSecret } : {}),
+        ...(config.pollTimeoutSeconds !== undefined ? { pollTimeoutSeconds: config.pollTimeoutSeconds } : {}),
+        bot,
+        log: tlog,
+        clock,
+        health,
+        accept,
+        onFatal: deps.onFatal,
+      }));
       return { port: server.port };
     },
     async stop() {

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.ts';
+import { type Rule, type Use, burstRule, freeAt as windowFreeAt, ruleOf } from './rate-window.ts';
 
 /**
  * `message`: counts toward Telegram's message limits (sendMessage, edits, documents, deletes).
@@ -64,12 +65,6 @@ interface Waiter {
   onAbort: (() => void) | undefined;
 }
 
-/** One use of a budget. `done` is unset while the request is in flight. */
-interface Use {
-  grantedAt: number;
-  done: number | undefined;
-}
-
 interface ChatState {
   id: number;
   uses: Use[];
@@ -77,11 +72,6 @@ interface ChatState {
   lastLight: number;
   message: Waiter[];
   light: Waiter[];
-}
-
-interface Rule {
-  limit: number;
-  window: number;
 }
 
 const NOOP_GRANT: Grant = { release: () => undefined };
@@ -97,9 +87,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const clock = options.clock;
   const margin = options.marginMs ?? 5;
   const maxInFlight = options.maxInFlightMs ?? 120_000;
-  const privateRule = burstRule(options.privatePerSec ?? 1, Math.max(1, Math.floor(options.privateBurst ?? 1)));
-  const groupRule = ruleOf(options.groupPerMin ?? 20, 60_000);
-  const globalRule = ruleOf(options.globalPerSec ?? 30, 1000);
+  const privateRule = burstRule(options.privatePerSec ?? 1, Math.max(1, Math.floor(options.privateBurst ?? 1)), margin);
+  const groupRule = ruleOf(options.groupPerMin ?? 20, 60_000, margin);
+  const globalRule = ruleOf(options.globalPerSec ?? 30, 1000, margin);
   const lightInterval = options.lightIntervalMs ?? 300;
 
   const chats = new Map<number, ChatState>();
@@ -112,17 +102,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
 
-  function ruleOf(count: number, per: number): Rule {
-    // Fractional rates (e.g. 0.5/s) become 1 per 2 s.
-    if (count >= 1) return { limit: Math.floor(count), window: per + margin };
-    return { limit: 1, window: per / count + margin };
-  }
-
-  function burstRule(perSec: number, burst: number): Rule {
-    if (burst <= 1) return ruleOf(perSec, 1000);
-    return { limit: burst, window: (burst / perSec) * 1000 + margin };
-  }
-
   function stateOf(chatId: number): ChatState {
     let s = chats.get(chatId);
     if (!s) {
@@ -133,24 +112,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   const ruleFor = (chatId: number): Rule => (chatId < 0 ? groupRule : privateRule);
-
-  /** When a use stops counting: `window` after completion (in-flight uses count until released). */
-  function expiry(u: Use, rule: Rule): number {
-    const done = u.done ?? u.grantedAt + maxInFlight;
-    return done + rule.window;
-  }
-
-  /** Earliest time one more use fits under `rule`; +Infinity while the blocking use is still in flight. */
-  function freeAt(uses: Use[], rule: Rule, now: number): number {
-    for (let i = uses.length - 1; i >= 0; i--) if (expiry(uses[i]!, rule) <= now) uses.splice(i, 1);
-    if (uses.length < rule.limit) return now;
-    const ends = uses
-      .map((u) => (u.done === undefined ? Number.POSITIVE_INFINITY : u.done + rule.window))
-      .sort((a, b) => a - b);
-    const at = ends[uses.length - rule.limit]!;
-    // A leaked grant eventually expires.
-    return Number.isFinite(at) ? at : Math.min(...uses.map((u) => expiry(u, rule)));
-  }
+  const freeAt = (uses: Use[], rule: Rule, now: number) => windowFreeAt(uses, rule, now, maxInFlight);
 
   function settle(waiter: Waiter, grant: Grant | undefined): void {
     if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);

@@ -2,10 +2,15 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, Keyboard } from '../core/outbox.ts';
 import type { ChatType, TurnEvent, TurnOutcome } from '../core/turn.ts';
-import { splitStreamingTranscript, transcriptHtml } from '../core/voice-transcript.ts';
-import { escapeHtml, htmlToPlain, markdownToHtml } from './format.ts';
+import { transcriptHtml } from '../core/voice-transcript.ts';
+import { markdownToHtml } from './format.ts';
 import type { TelegramOutbox } from './outbox.ts';
-import { TELEGRAM_TEXT_LIMIT, tailOf, visibleLength } from './split.ts';
+import { createPreviewWriter } from './preview-writer.ts';
+import { previewBody } from './stream-preview.ts';
+import { createStreamText } from './stream-text.ts';
+import { startTyping } from './typing-loop.ts';
+
+export { toolStatus } from './tool-status.ts';
 
 export interface StreamingReplyOptions {
   outbox: TelegramOutbox;
@@ -41,24 +46,8 @@ export interface StreamingReply {
   fail(text: string, keyboard?: Keyboard): Promise<Delivery>;
 }
 
-/** What the user sees while a tool runs. */
-export function toolStatus(tool: string): string {
-  const t = tool.toLowerCase();
-  if (t.startsWith('agent_')) return `🤝 Asking the ${t.slice(6).replace(/_/g, ' ')} agent…`;
-  if (/search|google|web/.test(t)) return '🔎 Searching the web…';
-  if (/fetch|browse|url|read_page/.test(t)) return '🌐 Reading a page…';
-  if (/remind|schedule|job|cron/.test(t)) return '⏰ Setting a reminder…';
-  if (/recall|memory_search|search_memory/.test(t)) return '🧠 Checking my memory…';
-  if (/remember|forget|memory/.test(t)) return '🧠 Updating my memory…';
-  if (/ask_user|question/.test(t)) return '❓ Preparing a question…';
-  if (/calc|math/.test(t)) return '🧮 Calculating…';
-  if (/time|date|clock/.test(t)) return '🕒 Checking the time…';
-  return `⚙️ Working (${tool.replace(/_/g, ' ')})…`;
-}
-
 const EMPTY_ANSWER =
   "I couldn't put an answer together this time — the reply came back empty. Please try again or rephrase your request.";
-const PREVIEW_LIMIT = TELEGRAM_TEXT_LIMIT - 96;
 
 /**
  * A reply that streams while the turn runs and ends with exactly one final answer, delivered after every preview.
@@ -68,64 +57,35 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   const { outbox, chat, clock } = options;
   const log = options.log.child({ module: 'stream-reply', chatId: chat.chatId });
   const isGroup = chat.chatId < 0 || (chat.type !== undefined && chat.type !== 'private');
-  let mode: 'draft' | 'edit' = options.mode === 'draft' && !isGroup ? 'draft' : 'edit';
-  const draftId = options.draftId ?? 1 + Math.floor(Math.random() * 2_000_000_000);
   const typingInterval = options.typingIntervalMs ?? 4500;
-  const interval = () => options.previewIntervalMs ?? (mode === 'draft' ? 500 : isGroup ? 3500 : 1000);
+  const previewAbort = new AbortController();
+  const typingAbort = new AbortController();
+  const writer = createPreviewWriter({
+    outbox,
+    chat,
+    log,
+    mode: options.mode === 'draft' && !isGroup ? 'draft' : 'edit',
+    draftId: options.draftId ?? 1 + Math.floor(Math.random() * 2_000_000_000),
+    signal: previewAbort.signal,
+    ...(options.stopKeyboard ? { stopKeyboard: options.stopKeyboard } : {}),
+    ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+  });
+  const interval = () => options.previewIntervalMs ?? (writer.mode() === 'draft' ? 500 : isGroup ? 3500 : 1000);
   const startedAt = clock.now();
-  const firstDelay = options.firstPreviewDelayMs ?? (mode === 'draft' ? 300 : 1000);
-
-  /** Streamed text per agent; the preview shows the agent that wrote last (the router often repeats its helper). */
-  const texts = new Map<string, string>();
-  let lastAgent: string | undefined;
-  let status: string | undefined;
+  const firstDelay = options.firstPreviewDelayMs ?? (writer.mode() === 'draft' ? 300 : 1000);
+  const stream = createStreamText();
 
   let closed = false;
-  let previewsOff = false;
-  let previewId: number | undefined;
-  let lastBody = '';
   let lastAt = Number.NEGATIVE_INFINITY;
   let dirty = false;
   let running: Promise<void> | undefined;
   let timer: AbortController | undefined;
-  const previewAbort = new AbortController();
-  const typingAbort = new AbortController();
   let finished: Promise<Delivery> | undefined;
 
-  void (async () => {
-    while (!typingAbort.signal.aborted) {
-      void outbox.sendChatAction(chat, 'typing');
-      try {
-        await clock.sleep(typingInterval, typingAbort.signal);
-      } catch {
-        return;
-      }
-    }
-  })();
-
-  function previewBody(): { text: string; format: 'html' | 'plain' } | undefined {
-    let md = lastAgent ? (texts.get(lastAgent) ?? '') : '';
-    let heard = '';
-    if (options.transcript) {
-      const split = splitStreamingTranscript(md);
-      md = split.body;
-      if (options.transcript === 'show' && split.transcript !== undefined)
-        heard = transcriptHtml(split.transcript, !split.complete);
-    }
-    let html = md.trim() === '' ? '' : markdownToHtml(md);
-    html = heard && html ? `${heard}\n\n${html}` : heard || html;
-    const statusLine = status ? `<i>${escapeHtml(status)}</i>` : '';
-    if (html === '' && statusLine === '') return undefined;
-    if (visibleLength(html) + (status?.length ?? 0) > PREVIEW_LIMIT) {
-      const plain = tailOf(htmlToPlain(html), PREVIEW_LIMIT - (status?.length ?? 0) - 2);
-      return { text: status ? `${plain}\n\n${status}` : plain, format: 'plain' };
-    }
-    html = html && statusLine ? `${html}\n\n${statusLine}` : html || statusLine;
-    return { text: html, format: 'html' };
-  }
+  startTyping(outbox, chat, clock, typingInterval, typingAbort.signal);
 
   function markDirty(): void {
-    if (closed || previewsOff) return;
+    if (closed || writer.off()) return;
     dirty = true;
     schedule();
   }
@@ -154,45 +114,10 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
 
   async function flush(): Promise<void> {
     dirty = false;
-    const body = previewBody();
-    if (!body || body.text === lastBody) return;
+    const body = previewBody(stream.markdown(), stream.status(), options.transcript);
+    if (!body || body.text === writer.lastText()) return;
     lastAt = clock.now();
-    if (mode === 'draft') {
-      const ok = await outbox.sendDraft(chat, draftId, body.text, { format: body.format, signal: previewAbort.signal });
-      if (ok || previewAbort.signal.aborted) {
-        if (ok) lastBody = body.text;
-        return;
-      }
-      // Drafts unavailable here (older clients, not a private chat…): fall back to an edited preview message.
-      log.info('Draft preview refused; switching to an edited preview message');
-      mode = 'edit';
-      dirty = true;
-      return;
-    }
-    if (previewId === undefined) {
-      const d = await outbox.send(chat, {
-        text: body.text,
-        format: body.format,
-        ...(options.stopKeyboard ? { keyboard: options.stopKeyboard } : {}),
-        ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
-      });
-      if (d.ok) {
-        previewId = d.messageIds[0];
-        lastBody = body.text;
-      } else {
-        previewsOff = true;
-        log.warn({ reason: d.reason, err: d.message }, 'Preview message failed; the answer will arrive when ready');
-      }
-      return;
-    }
-    const d = await outbox.edit(
-      chat,
-      previewId,
-      { text: body.text, format: body.format, ...(options.stopKeyboard ? { keyboard: options.stopKeyboard } : {}) },
-      { preview: { key: `${chat.chatId}:${previewId}`, signal: previewAbort.signal } },
-    );
-    if (d.ok) lastBody = body.text;
-    else if (d.message !== 'superseded' && d.reason !== 'failed') previewsOff = true;
+    if (await writer.write(body)) dirty = true;
   }
 
   /** Stops typing and previews, and waits until no preview update is queued or in flight. */
@@ -212,6 +137,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
     transcript?: string,
   ): Promise<Delivery> {
     await settle();
+    const previewId = writer.previewId();
     const heard = transcript !== undefined && options.transcript === 'show' ? transcriptHtml(transcript) : undefined;
     // A suspended turn has no answer yet: its voice transcript, if shown, stands alone above the approval prompt.
     const alone = suspended && text.trim() === '';
@@ -247,35 +173,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   return {
     onEvent(event) {
       if (closed) return;
-      switch (event.type) {
-        case 'text-delta': {
-          const before = texts.get(event.agent) ?? '';
-          texts.set(event.agent, before + event.text);
-          lastAgent = event.agent;
-          break;
-        }
-        case 'agent-finish':
-          if (event.text) {
-            texts.set(event.agent, event.text);
-            lastAgent = event.agent;
-          }
-          break;
-        case 'tool-start':
-          status = toolStatus(event.tool);
-          break;
-        case 'tool-progress':
-          status = event.message;
-          break;
-        case 'tool-result':
-          status = undefined;
-          break;
-        case 'status':
-          status = event.message;
-          break;
-        default:
-          return;
-      }
-      markDirty();
+      if (stream.apply(event)) markDirty();
     },
     finish(outcome) {
       if (!finished) {

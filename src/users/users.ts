@@ -1,42 +1,25 @@
-import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { timeZoneSchema } from '../config/env.ts';
-import type { Row, Store, WriteTx } from '../store/db.ts';
+import type { Store, WriteTx } from '../store/db.ts';
 import { ACCESS_REQUEST_TTL_MS, isRequestExpired } from './access-rules.ts';
 import { hashPairingCode, newPairingCode } from './pairing.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { resolveLocale } from './locale-choice.ts';
+import {
+  type AccessState,
+  parseSettings,
+  toRecord,
+  USER_COLUMNS,
+  type UserRecord,
+  type UserSettings,
+  userSettingsSchema,
+} from './user-record.ts';
 
-/** Access state of a Telegram user (column `users.access`). */
-export type AccessState = 'unknown' | 'owner' | 'allowed' | 'pending' | 'denied' | 'revoked';
+export { matchTimeZone } from './time-zone-match.ts';
+export { type AccessState, type UserRecord, type UserSettings, userSettingsSchema } from './user-record.ts';
 
-/** Per-user settings stored as JSON in `users.settings`. */
-export const userSettingsSchema = z.object({
-  /** Show short tool-progress status lines while a reply is being prepared. */
-  showProgress: z.boolean().default(true),
-  /** Show what the user said in a voice message ("🎙 …") above the answer. */
-  showTranscripts: z.boolean().default(true),
-  /** Onboarding (/start) finished at least once. */
-  onboarded: z.boolean().default(false),
-  /** The next short text in the private chat is read as a time zone (after /start or "Change time zone"). */
-  awaitingTimezone: z.boolean().default(false),
-});
-export type UserSettings = z.infer<typeof userSettingsSchema>;
-
-export interface UserRecord {
-  id: number;
-  firstName: string | null;
-  username: string | null;
-  /** The user's own choice; `timezoneOf` falls back to the default. */
-  timezone: string | null;
-  access: AccessState;
-  /** Bumped on every access change; buttons carry it so an older one can't undo a newer decision. */
-  accessVersion: number;
-  /** When `access` last changed (for `pending`: when the request was made). */
-  accessChangedAt: number;
-  settings: UserSettings;
-  createdAt: number;
-  updatedAt: number;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One access change, as told to listeners (after it is committed). */
 export interface AccessChange {
@@ -67,6 +50,7 @@ export interface TelegramUser {
   id: number;
   first_name?: string;
   username?: string;
+  language_code?: string;
 }
 
 export interface Users {
@@ -120,6 +104,8 @@ export interface Users {
   setTimezone(userId: number, timezone: string): Promise<void>;
   /** The user's time zone, falling back to DEFAULT_TIMEZONE. */
   timezoneOf(userId: number): Promise<string>;
+  /** The language of the bot's texts for this user: their /language choice, else their Telegram language, else en. */
+  localeOf(userId: number): Promise<Locale>;
   updateSettings(userId: number, patch: Partial<UserSettings>): Promise<UserSettings>;
   /**
    * Rate limit for the "private assistant" notice to strangers: true at most once per `windowMs` (default one day)
@@ -127,36 +113,6 @@ export interface Users {
    */
   shouldNotifyStranger(userId: number, options?: { chatId?: number; windowMs?: number }): Promise<boolean>;
 }
-
-const accessSchema = z.enum(['unknown', 'owner', 'allowed', 'pending', 'denied', 'revoked']);
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function parseSettings(raw: unknown): UserSettings {
-  try {
-    const parsed = userSettingsSchema.safeParse(JSON.parse(String(raw ?? '{}')));
-    return parsed.success ? parsed.data : userSettingsSchema.parse({});
-  } catch {
-    return userSettingsSchema.parse({});
-  }
-}
-
-function toRecord(row: Row): UserRecord {
-  return {
-    id: Number(row.id),
-    firstName: row.first_name === null ? null : String(row.first_name),
-    username: row.username === null ? null : String(row.username),
-    timezone: row.timezone === null ? null : String(row.timezone),
-    access: accessSchema.catch('unknown').parse(row.access),
-    accessVersion: Number(row.access_version ?? 0),
-    accessChangedAt: Number(row.access_changed_at ?? row.updated_at),
-    settings: parseSettings(row.settings),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-const COLUMNS =
-  'id, first_name, username, timezone, access, access_version, access_changed_at, settings, created_at, updated_at';
 
 /** Creates the users service over the `users` table (migration 001) and `access_notices` (004, per chat since 020). */
 export function createUsers(deps: {
@@ -169,9 +125,20 @@ export function createUsers(deps: {
   const allowed = new Set(deps.allowedUserIds);
   const mode = allowed.size > 0 ? 'allowlist' : 'owner';
 
-  const upsertSql = `INSERT INTO users (id, first_name, username, access, settings, created_at, updated_at)
-    VALUES (?, ?, ?, ?, '{}', ?, ?)
-    ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username, updated_at = excluded.updated_at`;
+  // An update without a language_code keeps the one stored.
+  const upsertSql = `INSERT INTO users (id, first_name, username, access, settings, created_at, updated_at, language)
+    VALUES (?, ?, ?, ?, '{}', ?, ?, ?)
+    ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username,
+      updated_at = excluded.updated_at, language = COALESCE(excluded.language, users.language)`;
+  const upsertArgs = (from: TelegramUser, access: AccessState, now: number) => [
+    from.id,
+    from.first_name ?? null,
+    from.username ?? null,
+    access,
+    now,
+    now,
+    from.language_code || null,
+  ];
 
   const listeners: AccessListener[] = [];
 
@@ -188,13 +155,13 @@ export function createUsers(deps: {
   const users: Users = {
     mode,
     async get(userId) {
-      const row = await store.get(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [userId]);
+      const row = await store.get(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [userId]);
       return row ? toRecord(row) : undefined;
     },
     async upsert(from) {
       const now = clock.now();
       const initial: AccessState = mode === 'allowlist' && allowed.has(from.id) ? 'allowed' : 'unknown';
-      await store.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, initial, now, now]);
+      await store.run(upsertSql, upsertArgs(from, initial, now));
       const rec = await users.get(from.id);
       if (!rec) throw new AppError('internal', `user ${from.id} vanished after upsert`);
       return rec;
@@ -225,7 +192,7 @@ export function createUsers(deps: {
         if (valid.length === 0) return { won: false, reason: 'bad_code' };
         await tx.run('DELETE FROM owner_pairing');
         const now = clock.now();
-        await tx.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, 'owner', now, now]);
+        await tx.run(upsertSql, upsertArgs(from, 'owner', now));
         await changeAccess(tx, from.id, 'owner', now);
         return { won: true, ownerId: from.id };
       });
@@ -247,7 +214,7 @@ export function createUsers(deps: {
     requestAccess(from) {
       return store.write(async (tx) => {
         const now = clock.now();
-        const rows = await tx.query(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [from.id]);
+        const rows = await tx.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [from.id]);
         const current = rows[0] ? toRecord(rows[0]) : undefined;
         if (
           current &&
@@ -256,14 +223,14 @@ export function createUsers(deps: {
         ) {
           return { state: current.access, isNew: false, version: current.accessVersion };
         }
-        await tx.run(upsertSql, [from.id, from.first_name ?? null, from.username ?? null, 'pending', now, now]);
+        await tx.run(upsertSql, upsertArgs(from, 'pending', now));
         const version = await changeAccess(tx, from.id, 'pending', now);
         return { state: 'pending' as const, isNew: true, version };
       });
     },
     async decide(userId, access, options = {}) {
       const result = await store.write(async (tx): Promise<DecideResult> => {
-        const rows = await tx.query(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [userId]);
+        const rows = await tx.query(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [userId]);
         const now = clock.now();
         const current = rows[0] ? toRecord(rows[0]) : undefined;
         if (!current) {
@@ -325,7 +292,7 @@ export function createUsers(deps: {
     },
     async list() {
       const rows = await store.query(
-        `SELECT ${COLUMNS} FROM users ORDER BY CASE access WHEN 'owner' THEN 0 WHEN 'allowed' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, created_at`,
+        `SELECT ${USER_COLUMNS} FROM users ORDER BY CASE access WHEN 'owner' THEN 0 WHEN 'allowed' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, created_at`,
       );
       return rows.map(toRecord);
     },
@@ -339,6 +306,14 @@ export function createUsers(deps: {
       const row = await store.get('SELECT timezone FROM users WHERE id = ?', [userId]);
       const tz = row?.timezone;
       return typeof tz === 'string' && timeZoneSchema.safeParse(tz).success ? tz : defaultTimezone;
+    },
+    async localeOf(userId) {
+      const row = await store.get('SELECT language, settings FROM users WHERE id = ?', [userId]);
+      if (!row) return resolveLocale(undefined, undefined);
+      return resolveLocale(
+        parseSettings(row.settings).language,
+        typeof row.language === 'string' ? row.language : null,
+      );
     },
     async updateSettings(userId, patch) {
       return store.write(async (tx) => {
@@ -379,24 +354,4 @@ export function createUsers(deps: {
     },
   };
   return users;
-}
-
-/** Matches a typed zone or city ("Berlin", "new york", "Europe/Berlin") against the IANA list. */
-export function matchTimeZone(input: string): string | undefined {
-  const q = input.trim();
-  if (!q) return undefined;
-  if (timeZoneSchema.safeParse(q).success && q.includes('/')) {
-    const exact = supportedZones().find((z) => z.toLowerCase() === q.toLowerCase());
-    return exact ?? q;
-  }
-  if (/^utc$|^gmt$/i.test(q)) return 'UTC';
-  const norm = q.toLowerCase().replace(/\s+/g, '_');
-  const zones = supportedZones();
-  return zones.find((z) => z.toLowerCase().split('/').pop() === norm) ?? zones.find((z) => z.toLowerCase() === norm);
-}
-
-let zonesCache: string[] | undefined;
-function supportedZones(): string[] {
-  zonesCache ??= Intl.supportedValuesOf('timeZone');
-  return zonesCache;
 }

@@ -71,7 +71,12 @@ export interface World {
   gemini: FakeGemini;
   db: TempDb;
   clock: ManualClock;
-  newInstance(options?: { policy?: ApprovalsConfig; deps?: Partial<ApprovalsDeps> }): Promise<Instance>;
+  newInstance(options?: {
+    policy?: ApprovalsConfig;
+    deps?: Partial<ApprovalsDeps>;
+    /** More tools for the planner (e.g. a new risky tool that describes itself). */
+    tools?: Tool[];
+  }): Promise<Instance>;
   /** A row in the side-effect table, or undefined after note_delete ran. */
   note(id: string): Promise<string | undefined>;
   fetched(): Promise<string[]>;
@@ -161,7 +166,7 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
       });
       const policy = createApprovalPolicy(options.policy ?? shippedPolicy);
       const registry = createToolRegistry();
-      const list = tools(store);
+      const list = [...tools(store), ...(options.tools ?? [])];
       registry.register(...list);
       const roster = rosterSchema.parse({
         router: { prompt: 'router.md', tools: [] },
@@ -180,7 +185,7 @@ export async function createWorld(start = Date.parse('2026-01-15T12:00:00Z')): P
         models: { default: 'gemini-test', router: 'gemini-test-router' },
         llm,
         registry,
-        gate: createApprovalGate({ policy, store, log }),
+        gate: createApprovalGate({ policy, store, log, toolNamed: (name) => registry.get(name) }),
       });
       const runner = createTurnRunner({ network, clock: systemClock, log, limits: roster.limits });
       const approvals = createApprovals({

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseCallback, encodeCallback } from '../../src/approvals/callback-data.ts';
 import { createApprovalPolicy, hostMatches } from '../../src/approvals/policy.ts';
 import { approvalsConfigSchema, parseDuration } from '../../src/approvals/policy-schema.ts';
-import { summarizeArgs } from '../../src/approvals/prompt.ts';
+import { summarizeArgs } from '../../src/approvals/arg-summary.ts';
 
 const shipped = approvalsConfigSchema.parse(JSON.parse(readFileSync('config/approvals.json', 'utf8')));
 

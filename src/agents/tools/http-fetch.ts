@@ -1,12 +1,10 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Preapproval } from '../preapproval.ts';
 import { type Tool, type ToolContext, defineTool } from '../tool.ts';
+import { describeFetchForApproval } from './http-fetch-confirm.ts';
 import { htmlToText } from './html-text.ts';
+import { type Fetched, type HttpGetOptions, httpGet } from './http-get.ts';
 import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
 import { createTurnSlots } from './turn-slots.ts';
 
@@ -45,30 +43,11 @@ export class RedirectNeedsApprovalError extends Error {
 }
 
 const hostKey = (url: URL): string => url.hostname.toLowerCase().replace(/\.$/, '');
-
-interface Fetched {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-  truncated: boolean;
-}
+/** The host as the allow list spells it (IPv6 without brackets). */
+const hostKeyOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 
 const TEXTUAL =
   /^(text\/|application\/(json|xml|xhtml\+xml|rss\+xml|atom\+xml|ld\+json|javascript)|[^;]*\+(json|xml))/i;
-
-function decoderFor(encoding: string | undefined, res: IncomingMessage): Readable {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return res.pipe(createGunzip());
-    case 'deflate':
-      return res.pipe(createInflate());
-    case 'br':
-      return res.pipe(createBrotliDecompress());
-    default:
-      return res;
-  }
-}
 
 function charsetOf(contentType: string): string {
   const m = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType);
@@ -81,14 +60,36 @@ function charsetOf(contentType: string): string {
   }
 }
 
+/** The model's view of a fetched page: readable text (HTML reduced to its article), cut at `maxChars`. */
+function pageResult(current: URL, fetched: Fetched, maxChars: number) {
+  if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
+  const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
+  if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
+  const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
+  const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
+  const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
+  const cut = text.length > maxChars;
+  return {
+    url: current.toString(),
+    status: fetched.status,
+    contentType: contentType.split(';')[0],
+    ...(title ? { title } : {}),
+    text: cut ? `${text.slice(0, maxChars)}\n\n[truncated — the page has ${text.length} characters]` : text,
+    truncated: cut || fetched.truncated,
+  };
+}
+
 /** The `http_fetch` tool: GET a public web page or API and return readable text. */
 export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
-  const maxBytes = options.maxBytes ?? 1_000_000;
   const maxChars = options.maxChars ?? 20_000;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxRedirects = options.maxRedirects ?? 5;
   const allowHosts = new Set((options.allowHosts ?? []).map((h) => h.toLowerCase()));
-  const lookup = guardedLookup();
+  const getOptions: HttpGetOptions = {
+    maxBytes: options.maxBytes ?? 1_000_000,
+    userAgent: options.userAgent ?? 'Mozilla/5.0 (compatible; TelegramAssistant/0.1)',
+    lookup: guardedLookup(),
+  };
   // Waiting (rather than refusing) keeps the model's plan intact: a step that asks for 5 pages gets 5 results instead
   // of 2 errors it would spend another step (of 8) retrying. The wait is bounded by the call's own deadline (the
   // tool timeout below covers one fetch of waiting), and a stopped turn aborts its waiters at once.
@@ -103,56 +104,6 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
       throw new BlockedAddressError(host, host);
   }
 
-  function get(url: URL, signal: AbortSignal): Promise<Fetched> {
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    const guard = !options.allowPrivate && !allowHosts.has(host);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<Fetched>((resolve, reject) => {
-      const req = send(
-        url,
-        {
-          method: 'GET',
-          signal,
-          headers: {
-            'user-agent': options.userAgent ?? 'Mozilla/5.0 (compatible; TelegramAssistant/0.1)',
-            accept: 'text/html,application/xhtml+xml,application/json;q=0.9,text/plain;q=0.8,*/*;q=0.5',
-            'accept-encoding': 'gzip, deflate, br',
-          },
-          ...(guard ? { lookup } : {}),
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          if (status >= 300 && status < 400) {
-            res.resume();
-            return resolve({ status, headers: res.headers, body: Buffer.alloc(0), truncated: false });
-          }
-          const stream = decoderFor(res.headers['content-encoding'], res);
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let truncated = false;
-          stream.on('data', (chunk: Buffer) => {
-            if (truncated) return;
-            const room = maxBytes - size;
-            if (chunk.length >= room) {
-              chunks.push(chunk.subarray(0, room));
-              size = maxBytes;
-              truncated = true;
-              res.destroy();
-              resolve({ status, headers: res.headers, body: Buffer.concat(chunks), truncated });
-              return;
-            }
-            chunks.push(chunk);
-            size += chunk.length;
-          });
-          stream.on('end', () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks), truncated }));
-          stream.on('error', (err) => (truncated ? undefined : reject(err)));
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
   return defineTool({
     name: 'http_fetch',
     description:
@@ -160,6 +111,7 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
     timeoutMs: 2 * timeoutMs + 1000,
     untrusted: true,
+    describeForApproval: ({ url }) => describeFetchForApproval(url),
     async execute({ url }, ctx) {
       let current: URL;
       try {
@@ -194,7 +146,8 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
           throw new RedirectNeedsApprovalError(start.host, current);
       }
       try {
-        fetched = await get(current, signal);
+        const guard = !options.allowPrivate && !allowHosts.has(hostKeyOf(current));
+        fetched = await httpGet(current, signal, guard, getOptions);
       } catch (err) {
         if (err instanceof BlockedAddressError) throw err;
         if (signal.aborted && !ctx.signal.aborted)
@@ -208,20 +161,6 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
       if (hop >= maxRedirects) throw new Error(`Too many redirects (more than ${maxRedirects})`);
       current = new URL(location, current);
     }
-    if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
-    const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
-    if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
-    const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
-    const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
-    const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
-    const cut = text.length > maxChars;
-    return {
-      url: current.toString(),
-      status: fetched.status,
-      contentType: contentType.split(';')[0],
-      ...(title ? { title } : {}),
-      text: cut ? `${text.slice(0, maxChars)}\n\n[truncated — the page has ${text.length} characters]` : text,
-      truncated: cut || fetched.truncated,
-    };
+    return pageResult(current, fetched, maxChars);
   }
 }

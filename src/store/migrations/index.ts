@@ -16,6 +16,7 @@ import { jobsPolishMigration } from './017-jobs-polish.ts';
 import { memoryUndoMigration } from './018-memory-undo.ts';
 import { approvalPresentationMigration } from './019-approval-presentation.ts';
 import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts';
+import { userLanguageMigration } from './021-user-language.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -44,4 +45,5 @@ export const migrations: Migration[] = [
   memoryUndoMigration,
   approvalPresentationMigration,
   accessNoticesPerChatMigration,
+  userLanguageMigration,
 ];

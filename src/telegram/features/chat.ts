@@ -120,6 +120,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       attachments: input.attachments,
       source: 'telegram',
       timezone: await users.timezoneOf(from.id),
+      locale: await users.localeOf(from.id),
       ...(input.untrustedInput ? { untrustedInput: true } : {}),
       signal,
     };

@@ -1,24 +1,22 @@
-import { readFileSync, readlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { z } from 'zod';
-import type { Update } from 'grammy/types';
 import { type Clock, createIdGen } from '../../core/clock.ts';
 import type { Store } from '../../store/db.ts';
 import { secureDeletes } from '../../store/secure-delete.ts';
-import { senderOf } from './classify.ts';
+import { claimRows } from './journal-claim.ts';
+import { localHostKey, processExists } from './journal-host.ts';
+import {
+  ENTRY_COLUMNS,
+  IN_JSON,
+  type IncomingEntry,
+  type JournalEntry,
+  UNFINISHED,
+  type UpdateState,
+  chunks,
+  senderId,
+  toEntry,
+} from './journal-rows.ts';
 
-/** Processing state of one journaled update. */
-export type UpdateState = 'pending' | 'running' | 'done' | 'failed' | 'ignored';
-
-/** One update as the journal knows it. `update` is what was stored (stripped for unauthorized users). */
-export interface JournalEntry {
-  updateId: number;
-  chatKey: string | null;
-  kind: string;
-  update: Update;
-  state: UpdateState;
-  attempts: number;
-}
+export { localHostKey } from './journal-host.ts';
+export type { IncomingEntry, JournalEntry, UpdateState } from './journal-rows.ts';
 
 /** One button press, as `earlierPress` compares them. */
 export interface ButtonPress {
@@ -27,15 +25,6 @@ export interface ButtonPress {
   chatKey: string;
   messageId: number;
   data: string;
-}
-
-/** What intake hands to `accept`: the update to store and how it starts. */
-export interface IncomingEntry {
-  updateId: number;
-  chatKey: string | null;
-  kind: string;
-  update: Update;
-  state: 'pending' | 'ignored';
 }
 
 /**
@@ -106,68 +95,6 @@ export interface JournalOptions {
 export const DEFAULT_LEASE_MS = 60_000;
 /** Instance records not refreshed for this long (and at least 10 leases) are deleted. */
 const STALE_INSTANCE_MS = 60 * 60 * 1000;
-/** Bound on SQL parameters per statement. */
-const CHUNK = 400;
-const UNFINISHED = `state IN ('pending','running')`;
-
-const stateSchema = z.enum(['pending', 'running', 'done', 'failed', 'ignored']);
-const payloadSchema = z.looseObject({ update_id: z.number().int() });
-
-function toEntry(row: Record<string, unknown>): JournalEntry {
-  const payload = payloadSchema.parse(JSON.parse(String(row.payload)));
-  return {
-    updateId: Number(row.update_id),
-    chatKey: row.chat_key === null || row.chat_key === undefined ? null : String(row.chat_key),
-    kind: String(row.kind),
-    update: payload as unknown as Update,
-    state: stateSchema.parse(row.state),
-    attempts: Number(row.attempts),
-  };
-}
-
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-/** A list bound as one JSON parameter: the SQL text stays the same for any length (one cached statement). */
-const IN_JSON = '(SELECT value FROM json_each(?))';
-
-/** The sender of a journaled update (kept in `user_id` so /wipe and /export find a user's updates by index). */
-function senderId(e: IncomingEntry): number | null {
-  try {
-    return senderOf(e.update)?.id ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * This machine's boot and PID namespace (Linux): two processes with the same key see each other's pids, so a
- * missing pid means a dead process. Containers get their own namespace; other hosts and reboots a new boot id.
- * `null` where it cannot be known (no /proc): dead owners are then only detected by lease expiry.
- */
-export function localHostKey(): string | null {
-  try {
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const pidNamespace = readlinkSync('/proc/self/ns/pid');
-    if (!boot || !pidNamespace) return null;
-    return `${hostname()}|${boot}|${pidNamespace}`;
-  } catch {
-    return null;
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
-}
-
 /** Creates the journal over the `updates` table (migrations 004 and 008). */
 export function createJournal(deps: JournalOptions): Journal {
   const { store, clock } = deps;
@@ -259,32 +186,7 @@ export function createJournal(deps: JournalOptions): Journal {
     },
     async claim() {
       const dead = await deadLocalInstances();
-      const now = clock.now();
-      const claimable = `${UNFINISHED} AND (lease_until <= ? OR owner IS NULL${dead.length > 0 ? ` OR owner IN ${IN_JSON}` : ''})`;
-      const deadArgs = dead.length > 0 ? [JSON.stringify(dead)] : [];
-      if (dead.length === 0) {
-        // The common case (nothing orphaned): a read, no write lock taken every scan.
-        const candidates = await store.query(`SELECT update_id FROM updates WHERE ${claimable}`, [now]);
-        if (candidates.every((r) => holding.has(Number(r.update_id)))) return [];
-      }
-      const entries = await store.write(async (tx) => {
-        const rows = await tx.query(
-          `SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE ${claimable} ORDER BY update_id`,
-          [now, ...deadArgs],
-        );
-        const ids = rows.map((r) => Number(r.update_id)).filter((id) => !holding.has(id));
-        const taken = new Set<number>();
-        for (const part of chunks(ids)) {
-          // Compare-and-set: the claim condition is checked again by the UPDATE itself.
-          const got = await tx.query(
-            `UPDATE updates SET owner = ?, lease_until = ? WHERE update_id IN ${IN_JSON} AND ${claimable} RETURNING update_id`,
-            [instanceId, now + leaseMs, JSON.stringify(part), now, ...deadArgs],
-          );
-          for (const g of got) taken.add(Number(g.update_id));
-        }
-        if (dead.length > 0) await tx.run(`DELETE FROM journal_instances WHERE id IN ${IN_JSON}`, deadArgs);
-        return rows.filter((r) => taken.has(Number(r.update_id))).map(toEntry);
-      });
+      const entries = await claimRows({ store, instanceId, leaseMs, holding }, dead, clock.now());
       for (const e of entries) holding.add(e.updateId);
       return entries;
     },
@@ -309,10 +211,7 @@ export function createJournal(deps: JournalOptions): Journal {
     },
     held: () => holding.size,
     async get(updateId) {
-      const row = await store.get(
-        'SELECT update_id, chat_key, kind, payload, state, attempts FROM updates WHERE update_id = ?',
-        [updateId],
-      );
+      const row = await store.get(`SELECT ${ENTRY_COLUMNS} FROM updates WHERE update_id = ?`, [updateId]);
       return row ? toEntry(row) : undefined;
     },
     async earlierPress(press) {

@@ -1,0 +1,20 @@
+import { formatTimeOrDate } from '../core/zoned-time.ts';
+
+/** Times and durations as the user reads them. */
+
+/** Formats a time for the user: "14:05" today, "3 Mar 14:05" otherwise, in their time zone. */
+export function formatTime(at: number, timezone: string, now: number): string {
+  return formatTimeOrDate(at, timezone, now);
+}
+
+/** "10 minutes", "2 hours", "45 seconds". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
+  const d = Math.round(h / 24);
+  return `${d} day${d === 1 ? '' : 's'}`;
+}
