@@ -181,7 +181,13 @@ export function createApp(deps: AppDeps) {
   });
   scheduler = jobs;
   // A turn's answer shows what it scheduled or deleted (card / Undo), as one message.
-  const jobAnswers = createTurnAnswers({ scheduler: jobs, outbox, clock, log: log.child({ module: 'scheduler' }) });
+  const jobAnswers = createTurnAnswers({
+    scheduler: jobs,
+    outbox,
+    clock,
+    log: log.child({ module: 'scheduler' }),
+    localeOf: (userId) => users.localeOf(userId),
+  });
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));

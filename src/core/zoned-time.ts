@@ -4,8 +4,7 @@
  * ('en' by default) so dates and times can be shown in Russian.
  */
 
-/** Languages dates and times can be shown in. */
-export type DateLocale = 'en' | 'ru';
+import type { Locale } from '../i18n/locale.ts';
 
 /** True when `timeZone` is an IANA time zone name this runtime knows (e.g. `Europe/Berlin`). */
 export function isTimeZone(timeZone: string): boolean {
@@ -158,7 +157,7 @@ export function weekdayOf(date: { year: number; month: number; day: number }): n
 }
 
 /** "Tue 14 Oct, 09:00" (adds the year when it differs from `now`'s year in that zone); Russian "вт 14 окт., 09:00". */
-export function formatLocal(ms: number, timeZone: string, now?: number, locale: DateLocale = 'en'): string {
+export function formatLocal(ms: number, timeZone: string, now?: number, locale: Locale = 'en'): string {
   const w = wallTimeOf(ms, timeZone);
   const withYear = now !== undefined && wallTimeOf(now, timeZone).year !== w.year;
   const f = formatter(locale === 'ru' ? 'ru' : 'en-GB', {
@@ -178,7 +177,7 @@ export function formatClock(ms: number, timeZone: string): string {
 }
 
 /** "in 2 h 13 min", "in 45 s", "in 3 days"; Russian "через 2 ч 13 мин". */
-export function formatIn(deltaMs: number, locale: DateLocale = 'en'): string {
+export function formatIn(deltaMs: number, locale: Locale = 'en'): string {
   const u =
     locale === 'ru'
       ? { in: 'через', s: 'с', min: 'мин', h: 'ч', days: 'дн.' }
@@ -194,7 +193,7 @@ export function formatIn(deltaMs: number, locale: DateLocale = 'en'): string {
 }
 
 /** "3 Mar" (or "3 Mar 2026" with `year`) in that zone; an unknown zone reads as UTC. */
-export function formatDayMonth(ms: number, timeZone: string, options: { year?: boolean; locale?: DateLocale } = {}) {
+export function formatDayMonth(ms: number, timeZone: string, options: { year?: boolean; locale?: Locale } = {}) {
   return formatter(options.locale === 'ru' ? 'ru' : 'en-GB', {
     timeZone: safeZone(timeZone),
     day: 'numeric',
@@ -204,7 +203,7 @@ export function formatDayMonth(ms: number, timeZone: string, options: { year?: b
 }
 
 /** "14:05" when `at` is on `now`'s local day, else "3 Mar 14:05"; an unknown zone reads as UTC. */
-export function formatTimeOrDate(at: number, timeZone: string, now: number, locale: DateLocale = 'en'): string {
+export function formatTimeOrDate(at: number, timeZone: string, now: number, locale: Locale = 'en'): string {
   const tz = safeZone(timeZone);
   const day = (t: number) => formatter('en-CA', { timeZone: tz, dateStyle: 'short' }).format(t);
   const time = formatter('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
@@ -213,7 +212,7 @@ export function formatTimeOrDate(at: number, timeZone: string, now: number, loca
 }
 
 /** "Tue 14:05": weekday and time in that zone. */
-export function formatWeekdayTime(ms: number, timeZone: string, locale: DateLocale = 'en'): string {
+export function formatWeekdayTime(ms: number, timeZone: string, locale: Locale = 'en'): string {
   return formatter(locale === 'ru' ? 'ru' : 'en-GB', {
     timeZone,
     weekday: 'short',

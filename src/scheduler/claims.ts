@@ -148,7 +148,7 @@ async function retakeRun(
 ): Promise<Claimed | undefined> {
   const attempts = r.attempts + 1;
   const live = await getLiveJob(tx, r.jobId);
-  const maxAttempts = ctx.opt.retryDelaysMs.length + 1;
+  const maxAttempts = ctx.opt.retry.retries + 1;
   if (!live.found || attempts > maxAttempts) {
     await giveUpRun(tx, r, live.found ? 'gave up after repeated attempts' : 'job was deleted', now);
     return undefined;

@@ -1,3 +1,4 @@
+import { type DueLoop, createDueLoop } from '../core/due-loop.ts';
 import { toError } from '../core/errors.ts';
 import { claimDue, claimRetries } from './claims.ts';
 import type { RunLauncher } from './run-launcher.ts';
@@ -12,7 +13,7 @@ export interface DuePasses {
   pass(): Promise<TickReport>;
   /** Waits for the pass running now, if any. */
   settled(): Promise<unknown>;
-  /** Starts the timer loop. */
+  /** Starts the timer loop (a fresh one after each stop). */
   startLoop(): void;
   /** Stops the timer loop and waits for it. */
   stopLoop(): Promise<void>;
@@ -27,10 +28,7 @@ export function createDuePasses(ctx: SchedulerContext, launcher: () => RunLaunch
   const { clock, log, opt } = ctx;
   let lastPurgeAt = Number.NEGATIVE_INFINITY;
   let backlog = false;
-  let stopped = false;
   let chain: Promise<unknown> = Promise.resolve();
-  let sleeper: AbortController | undefined;
-  let loopDone: Promise<void> | undefined;
 
   async function purgeNow(now: number): Promise<void> {
     if (now - lastPurgeAt < 60_000) return;
@@ -78,57 +76,49 @@ export function createDuePasses(ctx: SchedulerContext, launcher: () => RunLaunch
     return Math.min(delay, opt.maxSleepMs);
   }
 
-  async function sleep(delay: number): Promise<void> {
-    sleeper = new AbortController();
-    try {
-      await clock.sleep(delay, sleeper.signal);
-    } catch {
-      // woken early
-    }
-    sleeper = undefined;
-  }
-
-  async function loop(): Promise<void> {
+  /** A timer loop whose first tick only plans the sleep: `start()` has just run the recovery pass. */
+  function newLoop(): DueLoop {
     let lastClaimed = 0;
-    let lastTickAt = Number.NEGATIVE_INFINITY;
-    while (!stopped) {
-      let delay = 1_000;
-      try {
-        delay = await nextWakeDelay(lastClaimed);
-      } catch (err) {
-        log.error({ err: toError(err) }, 'scheduler could not read the next due time');
-      }
+    let first = true;
+    return createDueLoop({
+      clock,
+      log,
+      name: 'scheduler',
+      maxSleepMs: opt.maxSleepMs,
       // Under load, coalesce: occurrences due within a few ms are claimed together in one transaction.
-      delay = Math.max(delay, lastTickAt + opt.minTickGapMs - clock.now());
-      if (stopped) break;
-      if (delay > 0) await sleep(delay);
-      if (stopped) break;
-      lastTickAt = clock.now();
-      try {
-        lastClaimed = (await pass()).claimed;
-      } catch (err) {
-        lastClaimed = 0;
-        log.error({ err: toError(err) }, 'scheduler tick failed');
-      }
+      minGapMs: opt.minTickGapMs,
+      tick: async () => {
+        if (!first) lastClaimed = await passLogged();
+        first = false;
+        return clock.now() + (await nextWakeDelay(lastClaimed));
+      },
+    });
+  }
+
+  async function passLogged(): Promise<number> {
+    try {
+      return (await pass()).claimed;
+    } catch (err) {
+      log.error({ err: toError(err) }, 'scheduler tick failed');
+      return 0;
     }
   }
 
-  const wake = () => sleeper?.abort();
+  let loop: DueLoop | undefined;
   return {
     pass,
     settled: () => chain,
     startLoop() {
-      stopped = false;
-      loopDone = loop();
+      loop = newLoop();
+      loop.start();
     },
     async stopLoop() {
-      stopped = true;
-      wake();
-      await loopDone;
+      await loop?.stop();
+      loop = undefined;
     },
-    wake,
+    wake: () => loop?.wake(),
     wakeIfBacklog() {
-      if (backlog) wake();
+      if (backlog) loop?.wake();
     },
   };
 }

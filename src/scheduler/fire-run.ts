@@ -2,6 +2,7 @@ import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
+import type { Locale } from '../i18n/locale.ts';
 import { formatLocal } from '../core/zoned-time.ts';
 import type { Claimed } from './claims.ts';
 import { getJob, pauseChatJobs } from './job-store.ts';
@@ -9,7 +10,8 @@ import { PAUSE_REASONS, quote, reminderKeyboard } from './messages.ts';
 import { pauseJobsOfUser } from './pause-owner.ts';
 import type { FinishRun } from './run-finish.ts';
 import { saveRunResult, scheduleRetry } from './run-store.ts';
-import { chatRefOf, type SchedulerContext, zoneOf } from './scheduler-context.ts';
+import { type SchedulerContext, chatRefOf, ownerLocale, zoneOf } from './scheduler-context.ts';
+import { schedulerTexts } from './scheduler-texts.ts';
 
 /** Executes one claimed occurrence: computes its message (asking the Network for prompts) and delivers it. */
 export type FireRun = (c: Claimed, signal: AbortSignal) => Promise<void>;
@@ -30,14 +32,16 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       runLog.warn('job owner no longer has access: run skipped, their jobs paused');
       return { done: true };
     }
-    if (c.trigger === 'missed_notice')
-      return { done: false, message: missedNotice(c), dedupeKey: `${dedupeKey}:missed` };
+    const locale = await ownerLocale(ctx.deps, job.ownerUserId);
+    if (c.trigger === 'missed_notice') {
+      return { done: false, message: missedNotice(c, locale), dedupeKey: `${dedupeKey}:missed` };
+    }
     if (c.result) return { done: false, message: c.result, dedupeKey };
     if (job.kind === 'reminder') {
       const message: OutMessage = {
         text: `⏰ ${job.text}`,
         format: 'plain',
-        keyboard: reminderKeyboard(job.id, c.scheduledFor),
+        keyboard: reminderKeyboard(job.id, c.scheduledFor, locale),
       };
       return { done: false, message, dedupeKey };
     }
@@ -52,7 +56,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       await finish(c, { status: 'stopped', ok: true });
       return { done: true };
     }
-    const answer = promptAnswer(c, outcome);
+    const answer = promptAnswer(c, outcome, locale);
     // Keep the answer so a delivery retry does not ask the Network again.
     await saveRunResult(ctx.store, job.id, c.scheduledFor, answer.message);
     return { done: false, ...answer, dedupeKey };
@@ -80,7 +84,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       attachments: [],
       source: 'schedule',
       timezone,
-      ...(ctx.deps.localeOf ? { locale: await ctx.deps.localeOf(job.ownerUserId) } : {}),
+      ...(ctx.deps.localeOf ? { locale: await ownerLocale(ctx.deps, job.ownerUserId) } : {}),
       signal: combined,
     };
     const cancelTimer = new AbortController();
@@ -132,7 +136,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
   }
 
   async function failOrRetry(c: Claimed, error: string, runLog: Logger, message?: OutMessage): Promise<void> {
-    const delay = ctx.opt.retryDelaysMs[c.attempts - 1];
+    const delay = ctx.opt.retry.delayBefore(c.attempts);
     if (delay === undefined) {
       await finish(c, { status: 'failed', ok: false, error });
       return;
@@ -173,29 +177,24 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
 }
 
 /** The message of a prompt run's outcome; `failedRun` when the run counts as failed. */
-function promptAnswer(c: Claimed, outcome: TurnOutcome): { message: OutMessage; failedRun?: string } {
-  const job = c.job;
+function promptAnswer(c: Claimed, outcome: TurnOutcome, locale: Locale): { message: OutMessage; failedRun?: string } {
+  const t = schedulerTexts(locale);
+  const text = quote(c.job.text, 80);
   if (outcome.status === 'suspended' && outcome.suspension) {
     return {
       failedRun: 'needs approval, but approvals are not available',
-      message: {
-        text: `🗓 ${quote(job.text, 80)} needs your approval for a step, but approvals aren't set up on this bot, so I skipped it.`,
-        format: 'plain',
-      },
+      message: { text: t.needsApprovalNoApprovals({ text }), format: 'plain' },
     };
   }
   if (outcome.status === 'failed') {
     return {
       failedRun: outcome.error?.message ?? 'the run failed',
-      message: {
-        text: outcome.text || `🗓 ${quote(job.text, 80)} failed this time. I'll try again at the next run.`,
-        format: 'markdown',
-      },
+      message: { text: outcome.text || t.promptFailed({ text }), format: 'markdown' },
     };
   }
   return {
     message: {
-      text: `🗓 ${quote(job.text, 80)}\n\n${outcome.text.trim() || 'I had nothing to report this time.'}`,
+      text: `🗓 ${text}\n\n${outcome.text.trim() || t.nothingToReport}`,
       format: 'markdown',
       ...(outcome.keyboard ? { keyboard: outcome.keyboard } : {}),
     },
@@ -203,15 +202,15 @@ function promptAnswer(c: Claimed, outcome: TurnOutcome): { message: OutMessage; 
 }
 
 /** The notice for occurrences missed while the bot was down. */
-function missedNotice(c: Claimed): OutMessage {
+function missedNotice(c: Claimed, locale: Locale): OutMessage {
   const job = c.job;
-  const n = c.missedCount ?? 1;
-  const when = formatLocal(c.scheduledFor, job.timezone);
-  const next = job.nextRunAt !== null ? ` Next: ${formatLocal(job.nextRunAt, job.timezone)}.` : '';
-  return {
-    text: `⏰ While I was offline I missed ${quote(job.text, 120)} (due ${when}${n > 1 ? `, ${n >= 100 ? '100+' : n} times` : ''}).${next}`,
-    format: 'plain',
-  };
+  const text = schedulerTexts(locale).missedNotice({
+    text: quote(job.text, 120),
+    when: formatLocal(c.scheduledFor, job.timezone, undefined, locale),
+    times: c.missedCount ?? 1,
+    ...(job.nextRunAt !== null ? { next: formatLocal(job.nextRunAt, job.timezone, undefined, locale) } : {}),
+  });
+  return { text, format: 'plain' };
 }
 
 function rejectOnAbort(signal: AbortSignal): Promise<never> {

@@ -6,7 +6,7 @@ import { countActiveJobs, getJob, insertJob, jobByOrigin, jobIdByRequestKey } fr
 import { cardKeyboard, createdSummary } from './messages.ts';
 import { assertTimeZone, nextRuns, resolveWhen, type Schedule, ScheduleError, snoozeTarget } from './schedule.ts';
 import type { CreatedJob, CreateJobInput } from './scheduler-api.ts';
-import { chatRefOf, type SchedulerContext, zoneOf } from './scheduler-context.ts';
+import { chatRefOf, type SchedulerContext, ownerLocale, zoneOf } from './scheduler-context.ts';
 
 const MAX_TEXT = 2000;
 
@@ -106,17 +106,24 @@ export async function createJob(ctx: SchedulerContext, input: CreateJobInput): P
   const job = await mustGet(ctx, id);
   const runs = upcomingRuns(job, ctx.clock.now(), 3);
   const summary = createdSummary(job, runs, resolved.notes, now);
-  const card = input.announce !== false ? await announce(ctx, job, summary) : undefined;
+  const card = input.announce !== false ? await announce(ctx, job, runs, resolved.notes, now) : undefined;
   ctx.log.info({ jobId: id, kind: job.kind, nextRunAt: job.nextRunAt, timezone }, 'job created');
   return { job, resolved, nextRuns: runs, summary, ...(card ? { card } : {}) };
 }
 
 /** Posts the confirmation card with its "Cancel reminder" button and remembers where it is. */
-async function announce(ctx: SchedulerContext, job: Job, summary: string): Promise<Delivery> {
+async function announce(
+  ctx: SchedulerContext,
+  job: Job,
+  runs: number[],
+  notes: string[],
+  now: number,
+): Promise<Delivery> {
+  const locale = await ownerLocale(ctx.deps, job.ownerUserId);
   const card = await ctx.outbox.send(chatRefOf(job), {
-    text: summary,
+    text: createdSummary(job, runs, notes, now, locale),
     format: 'plain',
-    keyboard: cardKeyboard([job], true),
+    keyboard: cardKeyboard([job], true, locale),
     dedupeKey: `jobcard:${job.id}`,
   });
   const messageId = card.ok ? card.messageIds.at(-1) : undefined;

@@ -3,7 +3,8 @@ import type { Claimed } from './claims.ts';
 import { failureState, pauseJob, recordRunOnJob } from './job-store.ts';
 import { quote } from './messages.ts';
 import { finishRun } from './run-store.ts';
-import { chatRefOf, type SchedulerContext } from './scheduler-context.ts';
+import { type SchedulerContext, chatRefOf, ownerLocale } from './scheduler-context.ts';
+import { schedulerTexts } from './scheduler-texts.ts';
 
 /** How a run ended. `countFailure: false` keeps a failure out of the failures-in-a-row count. */
 export interface FinishResult {
@@ -59,7 +60,10 @@ export function createRunFinisher(ctx: SchedulerContext): FinishRun {
     if (after === undefined) return;
     ctx.log.warn({ jobId: job.id, failures: after }, 'job auto-paused after consecutive failures');
     const notice = await ctx.outbox.send(chatRefOf(job), {
-      text: `⏸ I paused ${quote(job.text, 80)} after ${after} failed runs in a row. Check /jobs and tap Resume when it should run again.`,
+      text: schedulerTexts(await ownerLocale(ctx.deps, job.ownerUserId)).autoPaused({
+        text: quote(job.text, 80),
+        failures: after,
+      }),
       format: 'plain',
       dedupeKey: `job:${job.id}:${c.scheduledFor}:paused`,
     });

@@ -1,4 +1,5 @@
 import { AppError, toError } from '../core/errors.ts';
+import { type TaskSet, createTaskSet } from '../core/task-set.ts';
 import type { Claimed } from './claims.ts';
 import type { FireRun } from './fire-run.ts';
 import type { SchedulerContext } from './scheduler-context.ts';
@@ -13,7 +14,7 @@ export interface RunLauncher {
   readonly queued: number;
   /** Waits until no run is in flight. */
   idle(): Promise<void>;
-  /** Waits for running runs up to `timeoutMs`, then aborts the rest and waits for them. */
+  /** Waits for running runs up to `timeoutMs`, then aborts the rest and waits for them. Launching works again after. */
   drain(timeoutMs: number): Promise<void>;
 }
 
@@ -21,8 +22,9 @@ export interface RunLauncher {
 export function createRunLauncher(ctx: SchedulerContext, fire: FireRun, onSettled: () => void): RunLauncher {
   const prompts = createSemaphore(ctx.opt.maxConcurrentPrompts);
   const posts = createSemaphore(ctx.opt.maxConcurrentPosts);
-  /** Runs in flight in this instance, by `jobId:scheduledFor`, with their abort controllers. */
-  const inFlight = new Map<string, { promise: Promise<void>; abort: AbortController }>();
+  /** Abort controllers of the runs in flight in this instance, by `jobId:scheduledFor`. */
+  const inFlight = new Map<string, AbortController>();
+  let tasks: TaskSet = createTaskSet({ clock: ctx.clock, log: ctx.log });
   let queued = 0;
   const keyOf = (jobId: string, sf: number) => `${jobId}:${sf}`;
 
@@ -30,7 +32,8 @@ export function createRunLauncher(ctx: SchedulerContext, fire: FireRun, onSettle
     const key = keyOf(c.job.id, c.scheduledFor);
     const abort = new AbortController();
     queued++;
-    const promise = (async () => {
+    inFlight.set(key, abort);
+    const started = tasks.run(`scheduled run ${key}`, async () => {
       const sem = c.job.kind === 'prompt' && !c.result && c.trigger !== 'missed_notice' ? prompts : posts;
       const release = await sem.acquire();
       queued--;
@@ -43,28 +46,21 @@ export function createRunLauncher(ctx: SchedulerContext, fire: FireRun, onSettle
         inFlight.delete(key);
         onSettled();
       }
-    })();
-    inFlight.set(key, { promise, abort });
-  }
-
-  async function idle(): Promise<void> {
-    while (inFlight.size > 0) await Promise.all([...inFlight.values()].map((f) => f.promise));
+    });
+    if (!started) {
+      // Stopping: the claim stays and its lease lets the next start (or another instance) run it.
+      queued--;
+      inFlight.delete(key);
+    }
   }
 
   async function drain(timeoutMs: number): Promise<void> {
-    const all = Promise.all([...inFlight.values()].map((f) => f.promise));
-    const cancel = new AbortController();
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      ctx.clock.sleep(timeoutMs, cancel.signal).then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    cancel.abort();
-    if (!timedOut) return;
-    for (const f of inFlight.values()) f.abort.abort(new AppError('aborted', 'scheduler stopping'));
-    await all;
+    const all = await tasks.drain(timeoutMs);
+    if (!all) {
+      for (const abort of inFlight.values()) abort.abort(new AppError('aborted', 'scheduler stopping'));
+      await tasks.idle();
+    }
+    tasks = createTaskSet({ clock: ctx.clock, log: ctx.log });
   }
 
   return {
@@ -73,7 +69,7 @@ export function createRunLauncher(ctx: SchedulerContext, fire: FireRun, onSettle
     get queued() {
       return queued;
     },
-    idle,
+    idle: () => tasks.idle(),
     drain,
   };
 }

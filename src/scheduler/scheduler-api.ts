@@ -21,7 +21,10 @@ export interface SchedulerOptions {
   onTimeMs?: number;
   /** Default grace window for `run_once_within_grace`. Default 1 h. */
   defaultGraceMs?: number;
-  /** Delays before re-sending after a transient delivery error; its length bounds the attempts. Default 15 s, 1 min, 5 min. */
+  /**
+   * Explicit delays before re-sending after a transient delivery error; its length bounds the attempts. Default:
+   * exponential backoff, 3 retries (15 s, 1 min, 4 min).
+   */
   retryDelaysMs?: number[];
   /** Failed runs in a row that pause a job. Default 3. */
   maxConsecutiveFailures?: number;

@@ -2,10 +2,12 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Outbox } from '../core/outbox.ts';
 import { UNDO_WINDOW_MS } from '../core/undo.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Store } from '../store/db.ts';
 import type { JobCards } from './cards.ts';
 import { DEFAULT_MIN_INTERVAL_MS } from './frequency.ts';
 import type { Job, JobKind } from './job.ts';
+import { type RetryPolicy, retryPolicy } from './retry-policy.ts';
 import type { SchedulerDeps, SchedulerOptions } from './scheduler-api.ts';
 
 /** {@link SchedulerOptions} with every default filled in. */
@@ -16,7 +18,7 @@ export interface ResolvedOptions {
   maxSleepMs: number;
   onTimeMs: number;
   defaultGraceMs: number;
-  retryDelaysMs: number[];
+  retry: RetryPolicy;
   maxConsecutiveFailures: number;
   claimBatch: number;
   maxJobsPerUser: number;
@@ -35,7 +37,7 @@ export function resolveOptions(o: SchedulerOptions = {}): ResolvedOptions {
     maxSleepMs: o.maxSleepMs ?? 60_000,
     onTimeMs: o.onTimeMs ?? 2 * 60_000,
     defaultGraceMs: o.defaultGraceMs ?? 60 * 60_000,
-    retryDelaysMs: o.retryDelaysMs ?? [15_000, 60_000, 5 * 60_000],
+    retry: retryPolicy(o.retryDelaysMs),
     maxConsecutiveFailures: o.maxConsecutiveFailures ?? 3,
     claimBatch: o.claimBatch ?? 64,
     maxJobsPerUser: o.maxJobsPerUser ?? 100,
@@ -68,6 +70,11 @@ export interface SchedulerContext {
 /** Where a job posts. */
 export function chatRefOf(job: Job): ChatRef {
   return { chatId: job.chatId, ...(job.topicId !== undefined ? { topicId: job.topicId } : {}) };
+}
+
+/** The language of a job owner's texts (English when unknown or the lookup fails). */
+export async function ownerLocale(deps: SchedulerDeps, userId: number): Promise<Locale> {
+  return (await deps.localeOf?.(userId).catch(() => undefined)) ?? 'en';
 }
 
 /** A group's own time zone when it has one, else the person's. */

@@ -14,7 +14,7 @@ import { createRunLauncher, type RunLauncher } from './run-launcher.ts';
 import { releaseClaims } from './run-store.ts';
 import { nextRunAfter, ScheduleError } from './schedule.ts';
 import type { Scheduler, SchedulerDeps } from './scheduler-api.ts';
-import { resolveOptions, type SchedulerContext } from './scheduler-context.ts';
+import { ownerLocale, resolveOptions, type SchedulerContext } from './scheduler-context.ts';
 import { deletedByToken, markDeleted, markRestored, purgeDeleted } from './trash.ts';
 
 export type {
@@ -35,7 +35,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const opt = resolveOptions(deps.options);
   const instanceId = deps.options?.instanceId ?? `sch-${deps.newId()}`;
   const log = deps.log.child({ module: 'scheduler', instance: instanceId });
-  const cards = createJobCards({ store, outbox: deps.outbox, clock, log });
+  const localeOf = (userId: number) => ownerLocale(deps, userId);
+  const cards = createJobCards({ store, outbox: deps.outbox, clock, log, localeOf });
   const wake = () => passes.wake();
   const leaseMs = opt.runTimeoutMs + 60_000;
   const ctx: SchedulerContext = { deps, store, clock, outbox: deps.outbox, log, opt, instanceId, leaseMs, cards, wake };
