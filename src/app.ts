@@ -249,6 +249,7 @@ export function createApp(deps: AppDeps) {
     clock,
     nameOf: async (userId: number) => (await users.get(userId))?.firstName ?? undefined,
     timezoneOf: (userId: number) => users.timezoneOf(userId),
+    localeOf: (userId: number) => users.localeOf(userId),
     chatTimezoneOf: (chatId: number) => chatSettings.timezoneOf(chatId),
   };
   const features: FeatureModule[] = [

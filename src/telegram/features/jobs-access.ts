@@ -1,9 +1,11 @@
 import { toError } from '../../core/errors.ts';
 import { UNDO_WINDOW_MS } from '../../core/undo.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat } from './groups.ts';
 import type { JobsFeatureDeps } from './jobs-deps.ts';
+import { jobsTexts } from './jobs-texts.ts';
 import type { Viewer } from './jobs-view.ts';
 
 /** The jobs /jobs shows in a chat: in a group everyone's, in a private chat the person's own; plus ones just deleted. */
@@ -28,9 +30,10 @@ export async function viewerFor(
 ): Promise<Viewer> {
   const group = isGroupChat(chat.type);
   const zone = group ? await deps.chatTimezoneOf?.(chat.id) : await deps.timezoneOf?.(userId).catch(() => undefined);
+  const locale = await localeOf(deps, userId);
   const names = new Map<number, string>();
-  if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, await nameOf(deps, id));
-  return { group, ...(zone ? { zone } : {}), names };
+  if (group) for (const id of new Set(jobs.map((j) => j.ownerUserId))) names.set(id, await nameOf(deps, id, locale));
+  return { group, ...(zone ? { zone } : {}), names, locale };
 }
 
 /** Whether the person is an admin of the group (asked from Telegram each time; a failure counts as no). */
@@ -45,6 +48,11 @@ export async function isGroupAdmin(ctx: BotContext, chatId: number, userId: numb
 }
 
 /** A person's name as the jobs UI shows it. */
-export async function nameOf(deps: JobsFeatureDeps, userId: number): Promise<string> {
-  return (await deps.nameOf?.(userId).catch(() => undefined)) ?? 'the person who set it';
+export async function nameOf(deps: JobsFeatureDeps, userId: number, locale: Locale = 'en'): Promise<string> {
+  return (await deps.nameOf?.(userId).catch(() => undefined)) ?? jobsTexts(locale).someone;
+}
+
+/** The language the person who acts reads (English when unknown). */
+export async function localeOf(deps: JobsFeatureDeps, userId: number): Promise<Locale> {
+  return (await deps.localeOf?.(userId).catch(() => undefined)) ?? 'en';
 }

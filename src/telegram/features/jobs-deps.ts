@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Outbox } from '../../core/outbox.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import type { Scheduler } from '../../scheduler/scheduler.ts';
 
 /** What the /jobs feature needs. */
@@ -13,6 +14,8 @@ export interface JobsFeatureDeps {
   nameOf?: (userId: number) => Promise<string | undefined>;
   /** The zone a person reads times in (a job in another zone shows its zone). */
   timezoneOf?: (userId: number) => Promise<string>;
+  /** The language of a person's texts (default English). */
+  localeOf?: (userId: number) => Promise<Locale>;
   /** A group's own time zone. */
   chatTimezoneOf?: (chatId: number) => Promise<string | undefined>;
 }

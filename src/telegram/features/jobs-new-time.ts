@@ -5,6 +5,7 @@ import { parseTimeInput, TIME_EXAMPLES, whenForJob } from '../../scheduler/time-
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
+import { jobsTexts } from './jobs-texts.ts';
 import type { JobsUi } from './jobs-ui.ts';
 
 /** The new time after "Change time": the person's next message in the chat (in a group, a reply to the prompt). */
@@ -19,6 +20,7 @@ export function createNewTimeHandler(ui: JobsUi) {
     let text = ctx.message.text.trim();
     if (isGroupChat(ctx.chat.type)) text = withoutMention(text, ctx.me.username);
     const when = parseTimeInput(text);
+    const t = jobsTexts(await ui.localeFor(ctx));
     const reply = (body: string) => outbox.send(to, { text: body, format: 'plain', replyTo: ctx.message.message_id });
     if (!when) {
       if (text.split(/\s+/).length > 6) {
@@ -26,17 +28,20 @@ export function createNewTimeHandler(ui: JobsUi) {
         await scheduler.stopAwaitingNewTime(job.id);
         return next();
       }
-      await reply(`I couldn't read “${text.slice(0, 60)}” as a time. Try one of: ${TIME_EXAMPLES}`);
+      await reply(t.unreadableTime({ text: text.slice(0, 60), examples: TIME_EXAMPLES }));
       return;
     }
     try {
       const updated = await scheduler.update(job.id, { when: whenForJob(job, when) });
       await scheduler.stopAwaitingNewTime(job.id);
-      await reply(`✅ “${title(updated.job.text, 80)}” now runs ${schedulePlain(updated.job, ui.now())}.`);
+      const locale = await ui.localeFor(ctx);
+      await reply(
+        t.nowRuns({ title: title(updated.job.text, 80), when: schedulePlain(updated.job, ui.now(), locale) }),
+      );
     } catch (err) {
       const e = toError(err);
       if (!(e instanceof AppError && e.code === 'invalid_input')) throw err;
-      await reply(`${e.message}\nType another time, for example: ${TIME_EXAMPLES}`);
+      await reply(t.typeAnother({ error: e.message, examples: TIME_EXAMPLES }));
     }
   };
 }

@@ -3,6 +3,7 @@ import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { answerFailure } from './jobs-buttons.ts';
 import { remData } from './jobs-data.ts';
+import { jobsTexts } from './jobs-texts.ts';
 import type { JobsUi } from './jobs-ui.ts';
 
 /** Handles a fired reminder's Snooze and Done buttons (`rem:`). */
@@ -10,8 +11,10 @@ export function createReminderButtonHandler(ui: JobsUi): (ctx: BotContext) => Pr
   const { scheduler, outbox } = ui.deps;
   return async (ctx) => {
     const parsed = remData.safeParse(ctx.callbackQuery?.data);
+    const locale = await ui.localeFor(ctx);
+    const t = jobsTexts(locale);
     if (!parsed.success) {
-      await ctx.answerCallbackQuery({ text: 'This button is out of date.' });
+      await ctx.answerCallbackQuery({ text: t.remOutdated });
       return;
     }
     const data = parsed.data;
@@ -20,28 +23,28 @@ export function createReminderButtonHandler(ui: JobsUi): (ctx: BotContext) => Pr
     try {
       const job = await scheduler.get(data.id);
       if (!job || job.deletedAt !== null) {
-        await ctx.answerCallbackQuery({ text: 'This reminder was deleted, so it can no longer be snoozed.' });
+        await ctx.answerCallbackQuery({ text: t.remDeleted });
         if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
         return;
       }
       if (!(await ui.mayChange(ctx, job))) return;
       if (data.action === 'done') {
-        await ctx.answerCallbackQuery({ text: 'Done ✅' });
+        await ctx.answerCallbackQuery({ text: t.doneToast });
         if (to && messageId !== undefined) {
           await outbox.edit(to, messageId, { text: `✅ ${job.text}`, format: 'plain' });
         }
         return;
       }
       const snoozed = await scheduler.snooze(job.id, data.scheduledFor, data.choice);
-      const until = formatLocal(snoozed.at, snoozed.job.timezone, ui.now());
+      const until = formatLocal(snoozed.at, snoozed.job.timezone, ui.now(), locale);
       await ctx.answerCallbackQuery({
-        text: snoozed.already ? `Already snoozed until ${until}.` : `Snoozed until ${until}.`,
+        text: snoozed.already ? t.alreadySnoozed({ until }) : t.snoozedToast({ until }),
       });
       if (to && messageId !== undefined) {
-        await outbox.edit(to, messageId, { text: `⏰ ${job.text}\n💤 Snoozed until ${until}`, format: 'plain' });
+        await outbox.edit(to, messageId, { text: `⏰ ${job.text}\n${t.snoozedLine({ until })}`, format: 'plain' });
       }
     } catch (err) {
-      await answerFailure(ctx, err, 'reminder button failed');
+      await answerFailure(ctx, err, 'reminder button failed', locale);
     }
   };
 }

@@ -1,11 +1,13 @@
 import { type Clock, systemClock } from '../../core/clock.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
 import { atPlain, title } from '../../scheduler/messages.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat } from './groups.ts';
-import { isGroupAdmin, jobsShown, nameOf, viewerFor } from './jobs-access.ts';
+import { isGroupAdmin, jobsShown, localeOf, nameOf, viewerFor } from './jobs-access.ts';
 import type { JobsFeatureDeps } from './jobs-deps.ts';
+import { jobsTexts } from './jobs-texts.ts';
 import { renderJobDetails, renderJobList, type Viewer } from './jobs-view.ts';
 
 /** What the jobs handlers share: drawing the list and details, and checking a press. */
@@ -14,6 +16,8 @@ export interface JobsUi {
   clock: Clock;
   pageSize: number;
   now(): number;
+  /** The language of the person who pressed or typed. */
+  localeFor(ctx: BotContext): Promise<Locale>;
   /** Who is looking (their zone; names in a group). */
   viewerOf(ctx: BotContext, jobs: Job[]): Promise<Viewer>;
   /** The jobs the pressing person sees in this chat. */
@@ -60,44 +64,43 @@ export function createJobsUi(deps: JobsFeatureDeps): JobsUi {
     if (!delivery.ok) ctx.log.warn({ reason: delivery.reason }, 'could not show the job details');
   }
 
+  const localeFor = (ctx: BotContext) => localeOf(deps, ctx.from!.id);
+
   async function mayChange(ctx: BotContext, job: Job): Promise<boolean> {
     const userId = ctx.from!.id;
     if (job.ownerUserId === userId) return true;
     if (isGroupChat(ctx.chat?.type) && job.chatId === ctx.chat?.id && (await isGroupAdmin(ctx, job.chatId, userId)))
       return true;
-    const who = await nameOf(deps, job.ownerUserId);
-    const text = isGroupChat(ctx.chat?.type)
-      ? `Only ${who} or a group admin can change this.`
-      : `Only ${who} can change this.`;
+    const locale = await localeFor(ctx);
+    const t = jobsTexts(locale);
+    const who = await nameOf(deps, job.ownerUserId, locale);
+    const text = isGroupChat(ctx.chat?.type) ? t.onlyOwnerOrAdmin({ who }) : t.onlyOwner({ who });
     await ctx.answerCallbackQuery({ text, show_alert: true });
     return false;
   }
 
   async function current(ctx: BotContext, id: string, inList: boolean): Promise<Job | undefined> {
     const job = await scheduler.get(id);
+    const locale = await localeFor(ctx);
+    const t = jobsTexts(locale);
     if (!job || job.chatId !== ctx.chat?.id) {
-      await ctx.answerCallbackQuery({
-        text: 'That one no longer exists. Send /jobs for the current list.',
-        show_alert: true,
-      });
+      await ctx.answerCallbackQuery({ text: t.gone, show_alert: true });
       if (inList) await rerender(ctx);
       return undefined;
     }
     if (job.deletedAt !== null) {
-      await ctx.answerCallbackQuery({ text: `“${title(job.text, 60)}” was deleted. Tap Undo to bring it back.` });
+      await ctx.answerCallbackQuery({ text: t.wasDeleted({ title: title(job.text, 60) }) });
       if (inList) await rerender(ctx, job.id);
       return undefined;
     }
     if (job.completedAt !== null) {
-      const at = job.lastRunAt !== null ? ` at ${atPlain(job.lastRunAt, job.timezone, now())}` : '';
-      await ctx.answerCallbackQuery({
-        text: `“${title(job.text, 60)}” already ran${at}, so there is nothing left to change.`,
-      });
+      const at = job.lastRunAt !== null ? { at: atPlain(job.lastRunAt, job.timezone, now(), locale) } : {};
+      await ctx.answerCallbackQuery({ text: t.alreadyRan({ title: title(job.text, 60), ...at }) });
       if (inList) await rerender(ctx);
       return undefined;
     }
     return job;
   }
 
-  return { deps, clock, pageSize, now, viewerOf, listFor, rerender, showDetails, mayChange, current };
+  return { deps, clock, pageSize, now, localeFor, viewerOf, listFor, rerender, showDetails, mayChange, current };
 }
