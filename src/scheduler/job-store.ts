@@ -2,6 +2,7 @@ import { toError } from '../core/errors.ts';
 import type { ChatType } from '../core/turn.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import { type Job, type JobKind, jobFromRow, type MissedPolicy } from './job.ts';
+import { PAUSE_REASONS } from './messages.ts';
 import type { Schedule } from './schedule.ts';
 
 /** SQL of the scheduler on the `jobs` table. `db` is the store or a write transaction. */
@@ -211,7 +212,7 @@ export async function dueJobs(tx: WriteTx, now: number, limit: number): Promise<
 export async function pauseUnreadable(tx: WriteTx, id: string, message: string, now: number): Promise<void> {
   await tx.run(
     'UPDATE jobs SET enabled = 0, paused_reason = ?, last_error = ?, updated_at = ? WHERE id = ? AND enabled = 1',
-    ['its schedule is unreadable; delete it and create it again', message.slice(0, 300), now, id],
+    [PAUSE_REASONS.unreadable, message.slice(0, 300), now, id],
   );
 }
 

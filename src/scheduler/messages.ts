@@ -231,9 +231,26 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|~<>&]/g, (c) => `\\${c}`);
 }
 
+const english = schedulerTexts('en');
+
+/** Pause reasons stored with a job (English; shown translated by `pausedReasonText`). */
 export const PAUSE_REASONS = {
-  blocked: 'the bot is blocked in this chat. Unblock it, then tap Resume in /jobs',
-  chat_not_found:
-    "Telegram can't find this chat (deleted, or the bot was removed). Add the bot back, then Resume in /jobs",
-  byUser: 'paused by you',
+  blocked: english.reasonBlocked,
+  chat_not_found: english.reasonChatNotFound,
+  byUser: english.reasonByUser,
+  accessEnded: english.reasonAccessEnded,
+  unreadable: english.reasonUnreadable,
 } as const;
+
+/** A stored pause reason in `locale`, when it is one of the known reasons (others stay as stored). */
+export function pausedReasonText(reason: string, locale: Locale): string {
+  const t = schedulerTexts(locale);
+  const known: Record<string, string> = {
+    [PAUSE_REASONS.blocked]: t.reasonBlocked,
+    [PAUSE_REASONS.chat_not_found]: t.reasonChatNotFound,
+    [PAUSE_REASONS.byUser]: t.reasonByUser,
+    [PAUSE_REASONS.accessEnded]: t.reasonAccessEnded,
+    [PAUSE_REASONS.unreadable]: t.reasonUnreadable,
+  };
+  return known[reason] ?? reason;
+}

@@ -3,6 +3,12 @@ import { defineMessages, plural } from '../i18n/catalog.ts';
 /** The scheduler's own texts: cards, fired reminders, notices and plain-words times. Tool results stay English. */
 export const schedulerTexts = defineMessages(
   {
+    reasonBlocked: 'the bot is blocked in this chat. Unblock it, then tap Resume in /jobs',
+    reasonChatNotFound:
+      "Telegram can't find this chat (deleted, or the bot was removed). Add the bot back, then Resume in /jobs",
+    reasonByUser: 'paused by you',
+    reasonAccessEnded: 'your access to the assistant ended. If you have access again, tap Resume',
+    reasonUnreadable: 'its schedule is unreadable; delete it and create it again',
     snooze10m: '💤 Snooze 10 min',
     snooze1h: '💤 Snooze 1 hour',
     snoozeTomorrow: '💤 Tomorrow',
@@ -50,6 +56,12 @@ export const schedulerTexts = defineMessages(
   },
   {
     ru: {
+      reasonBlocked: 'бот заблокирован в этом чате. Разблокируйте его и нажмите «Продолжить» в /jobs',
+      reasonChatNotFound:
+        'Telegram не находит этот чат (он удалён или бота убрали). Добавьте бота снова и нажмите «Продолжить» в /jobs',
+      reasonByUser: 'поставлено вами',
+      reasonAccessEnded: 'ваш доступ к ассистенту закончился. Когда доступ вернётся, нажмите «Продолжить»',
+      reasonUnreadable: 'расписание не читается; удалите задачу и создайте заново',
       snooze10m: '💤 Отложить на 10 мин',
       snooze1h: '💤 Отложить на час',
       snoozeTomorrow: '💤 Завтра',

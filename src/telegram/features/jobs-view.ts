@@ -1,7 +1,7 @@
 import type { Keyboard, OutMessage } from '../../core/outbox.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
-import { cronPlain, jobIcon, listLine, schedulePlain, title } from '../../scheduler/messages.ts';
+import { cronPlain, jobIcon, listLine, pausedReasonText, schedulePlain, title } from '../../scheduler/messages.ts';
 import { describeSchedule, nextRuns } from '../../scheduler/schedule.ts';
 import { formatLocal } from '../../core/zoned-time.ts';
 import { undoButton } from '../undo.ts';
@@ -99,7 +99,8 @@ export function renderJobDetails(job: Job, now: number, viewer: Viewer): OutMess
   if (job.kind === 'prompt') lines.push(t.promptNote);
   const owner = viewer.names.get(job.ownerUserId);
   if (viewer.group && owner !== undefined) lines.push(t.setBy({ name: owner }));
-  if (!job.enabled) lines.push(t.pausedLine(job.pausedReason ? { reason: job.pausedReason } : {}));
+  if (!job.enabled)
+    lines.push(t.pausedLine(job.pausedReason ? { reason: pausedReasonText(job.pausedReason, locale) } : {}));
   if (job.lastStatus === 'failed' && job.lastError) lines.push(t.lastRunFailed({ error: job.lastError.slice(0, 200) }));
   return {
     text: lines.join('\n'),
