@@ -1,9 +1,11 @@
 import { assertMinInterval } from './frequency.ts';
 import type { Job } from './job.ts';
-import type { JobChange } from './job-store.ts';
-import { PAUSE_REASONS } from './messages.ts';
+import { checkText, mustGet, upcomingRuns } from './job-create.ts';
+import { type JobChange, applyJobChange } from './job-store.ts';
+import { PAUSE_REASONS, createdSummary } from './messages.ts';
 import { assertTimeZone, nextRunAfter, resolveWhen, type Schedule, ScheduleError } from './schedule.ts';
 import type { UpdateJobInput } from './scheduler-api.ts';
+import type { SchedulerContext } from './scheduler-context.ts';
 
 /** A planned update: the change to store and the notes about the new time. */
 export interface UpdatePlan {
@@ -54,4 +56,23 @@ export function planUpdate(job: Job, patch: UpdateJobInput, now: number, minInte
   if (Object.keys(change).length === 0)
     throw new ScheduleError('Nothing to change: give a new text, time, or enabled true/false.');
   return { change, notes };
+}
+
+/** Changes a job (see `Scheduler.update`); the summary is English (it goes to the model). */
+export async function updateJob(
+  ctx: SchedulerContext,
+  id: string,
+  patch: UpdateJobInput,
+): Promise<{ job: Job; nextRuns: number[]; summary: string }> {
+  const job = await mustGet(ctx, id);
+  const now = ctx.clock.now();
+  const text = patch.text !== undefined ? checkText(patch.text, job.kind) : undefined;
+  const checked = text !== undefined ? { ...patch, text } : patch;
+  const { change, notes } = planUpdate(job, checked, now, ctx.opt.minIntervalMs[job.kind]);
+  await applyJobChange(ctx.store, id, change, now);
+  ctx.wake();
+  const updated = await mustGet(ctx, id);
+  await ctx.cards.refresh(updated);
+  const next = updated.enabled ? upcomingRuns(updated, ctx.clock.now(), 3) : [];
+  return { job: updated, nextRuns: next, summary: createdSummary(updated, next, notes, now) };
 }

@@ -1,21 +1,21 @@
 import { toError } from '../core/errors.ts';
-import { canUndo } from '../core/undo.ts';
-import { createJobCards, recordCards } from './cards.ts';
+import { createJobCards } from './cards.ts';
 import { claimRun } from './claims.ts';
 import { createDuePasses } from './due-pass.ts';
 import { beginTimeEdit, endTimeEdit, pendingTimeEdit } from './edits.ts';
 import { createRunFiring } from './fire-run.ts';
-import { checkText, createJob, mustGet, snoozeJob, upcomingRuns } from './job-create.ts';
-import { applyJobChange, deleteJobForGood, getJob, listJobs, moveChatJobs, pauseJob } from './job-store.ts';
-import { planUpdate } from './job-update.ts';
-import { createdSummary, PAUSE_REASONS } from './messages.ts';
+import { createJob, mustGet, snoozeJob, upcomingRuns } from './job-create.ts';
+import { deleteJobForGood, getJob, listJobs, moveChatJobs, pauseJob } from './job-store.ts';
+import { findDeletedJob, removeJob, restoreJob } from './job-undo.ts';
+import { updateJob } from './job-update.ts';
+import { PAUSE_REASONS } from './messages.ts';
 import { createRunFinisher } from './run-finish.ts';
 import { createRunLauncher, type RunLauncher } from './run-launcher.ts';
 import { releaseClaims } from './run-store.ts';
-import { nextRunAfter, ScheduleError } from './schedule.ts';
+import { ScheduleError } from './schedule.ts';
 import type { Scheduler, SchedulerDeps } from './scheduler-api.ts';
 import { ownerLocale, resolveOptions, type SchedulerContext } from './scheduler-context.ts';
-import { deletedByToken, markDeleted, markRestored, purgeDeleted } from './trash.ts';
+import { purgeDeleted } from './trash.ts';
 
 export type {
   CreatedJob,
@@ -86,19 +86,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       return reads.flatMap((r) => ('job' in r ? [r.job] : []));
     },
     create: (input) => createJob(ctx, input),
-    async update(id, patch) {
-      const job = await mustGet(ctx, id);
-      const now = clock.now();
-      const text = patch.text !== undefined ? checkText(patch.text, job.kind) : undefined;
-      const checked = text !== undefined ? { ...patch, text } : patch;
-      const { change, notes } = planUpdate(job, checked, now, opt.minIntervalMs[job.kind]);
-      await applyJobChange(store, id, change, now);
-      wake();
-      const updated = await mustGet(ctx, id);
-      await cards.refresh(updated);
-      const next = updated.enabled ? upcomingRuns(updated, clock.now(), 3) : [];
-      return { job: updated, nextRuns: next, summary: createdSummary(updated, next, notes, now) };
-    },
+    update: (id, patch) => updateJob(ctx, id, patch),
     async pause(id, reason) {
       await mustGet(ctx, id);
       await pauseJob(store, id, reason ?? PAUSE_REASONS.byUser, clock.now());
@@ -112,42 +100,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (removed) log.info({ jobId: id }, 'job deleted');
       return removed;
     },
-    async remove(id, options = {}) {
-      const token = deps.newId();
-      if (!(await markDeleted(store, id, token, clock.now()))) return undefined;
-      const job = await getJob(store, id);
-      if (!job) return undefined;
-      log.info({ jobId: id }, 'job deleted (can be undone)');
-      await cards.refresh(job, options.except);
-      return { job, token };
-    },
-    async restore(token, options = {}) {
-      const now = clock.now();
-      const job = await deletedByToken(store, token);
-      if (!job || job.deletedAt === null || !canUndo(job.deletedAt, now, opt.undoWindowMs))
-        return { ok: false, reason: 'too_late' };
-      const next =
-        job.schedule.type === 'once'
-          ? job.completedAt === null
-            ? job.schedule.at
-            : null
-          : nextRunAfter(job.schedule, now);
-      if (!(await markRestored(store, job.id, token, next, now))) return { ok: false, reason: 'too_late' };
-      wake();
-      let restored = await mustGet(ctx, job.id);
-      log.info({ jobId: job.id, nextRunAt: next }, 'job restored (undo)');
-      await cards.refresh(restored, options.except ?? options.card?.messageId);
-      if (options.card) {
-        // The message with the Undo button becomes the job's card (the caller draws it).
-        await recordCards(store, job.chatId, options.card.messageId, [job.id], options.card.solo);
-        restored = await mustGet(ctx, job.id);
-      }
-      return { ok: true, job: restored };
-    },
-    async findDeleted(token) {
-      const job = await deletedByToken(store, token);
-      return job?.deletedAt != null && canUndo(job.deletedAt, clock.now(), opt.undoWindowMs) ? job : undefined;
-    },
+    remove: (id, options) => removeJob(ctx, id, options),
+    restore: (token, options) => restoreJob(ctx, token, options),
+    findDeleted: (token) => findDeletedJob(ctx, token),
     awaitNewTime: (id, userId) => beginTimeEdit(store, id, userId, clock.now()),
     awaitingNewTime: (chatId, userId) => pendingTimeEdit(store, chatId, userId, clock.now()),
     stopAwaitingNewTime: (id) => endTimeEdit(store, id),
