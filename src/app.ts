@@ -1,21 +1,22 @@
 import { createAskUserTool } from './approvals/ask-user.ts';
-import { auditTrail } from './approvals/audit.ts';
 import { createApprovalGate } from './approvals/gate.ts';
-import { createGrantStore } from './approvals/grants.ts';
 import { createApprovalPolicy } from './approvals/policy.ts';
-import { formatTime } from './approvals/time-format.ts';
 import { createApprovals } from './approvals/service.ts';
 import { createToolRegistry } from './agents/registry.ts';
-import { createNetworkFromRoster } from './agents/roster.ts';
+import { createRosterAgent } from './agents/roster-agent.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
+import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
+import { stopInOrder } from './app-lifecycle.ts';
+import type { AppTestOptions } from './app-options.ts';
+import { createFeatureModules } from './app-features.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
-import type { ResumableTurnRunner, Suspension, TurnRequest } from './core/turn.ts';
+import type { Suspension, TurnRequest } from './core/turn.ts';
 import type { Llm } from './llm/types.ts';
-import { createGeminiLlm } from './llm/gemini.ts';
+import { type LlmCallRecord, createGeminiLlm } from './llm/gemini.ts';
 import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
 import { createMemoryTools } from './memory/tools.ts';
@@ -27,19 +28,12 @@ import { createScheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTools } from './scheduler/tools.ts';
 import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
-import { resendAccessRequests } from './telegram/features/access-prompt.ts';
-import { approvalsCommands, createApprovalsFeature } from './telegram/features/approvals.ts';
 import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
-import { createGroupSettingsFeature } from './telegram/features/group-settings.ts';
-import { createJobUndoHandlers, createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
 import { createMediaReader } from './telegram/features/media.ts';
-import { createMemoryFeature, memoryCommands } from './telegram/features/memory.ts';
-import { createPermissionsFeature, permissionsCommands } from './telegram/features/permissions.ts';
-import { type FeatureModule, type FrontEndConfig, createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
-import { type RetryOptions as OutboxRetryOptions, createTelegramOutbox } from './telegram/outbox.ts';
-import { type RateLimiterOptions, createRateLimiter } from './telegram/rate-limiter.ts';
+import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
+import { createTelegramOutbox } from './telegram/outbox.ts';
+import { createRateLimiter } from './telegram/rate-limiter.ts';
 import { createReplyFactory } from './telegram/reply-factory.ts';
-import { createUndoFeature } from './telegram/undo.ts';
 import { createChatSettings } from './users/chat-settings.ts';
 import { announceRunning } from './users/pairing.ts';
 import { createRevocation } from './users/revoke.ts';
@@ -53,16 +47,22 @@ export interface AppDeps {
   ids: IdGen;
   /** Called when the bot cannot continue (e.g. Telegram rejected the token). */
   onFatal: (error: Error) => void;
-  /** Overrides for tests and benchmarks (port 0, faster retries and limits, loopback fetches). */
-  overrides?: {
-    port?: number;
-    allowPrivateFetch?: boolean;
-    frontEnd?: Partial<FrontEndConfig>;
-    limiter?: Omit<RateLimiterOptions, 'clock'>;
-    outboxRetry?: OutboxRetryOptions;
-    llmRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
-    maxFileBytes?: number;
-  };
+}
+
+/** The Gemini adapter as configured; every call's usage goes to `onUsage`. */
+function createLlm(deps: AppDeps, test: AppTestOptions, onUsage: (rec: LlmCallRecord) => void): Llm {
+  const { config, clock, log } = deps;
+  const { env } = config;
+  return createGeminiLlm({
+    apiKey: env.GEMINI_API_KEY,
+    ...(env.GEMINI_BASE_URL ? { baseUrl: env.GEMINI_BASE_URL } : {}),
+    defaultTimeoutMs: config.roster.limits.llmTimeoutMs,
+    retry: test.llmRetry ?? { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 },
+    clock,
+    log: log.child({ module: 'llm' }),
+    embeddingModel: env.GEMINI_EMBEDDING_MODEL,
+    onUsage,
+  });
 }
 
 /** The whole assistant, wired: every service plus `start()` and `stop()`. Built once by main.ts (and by tests). */
@@ -72,25 +72,16 @@ export type App = ReturnType<typeof createApp>;
  * Creates every module in dependency order. Throws ConfigError when the roster names unknown tools.
  * Nothing touches the network until `start()`.
  */
-export function createApp(deps: AppDeps) {
+export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const { config, store, log, clock, ids } = deps;
   const { env } = config;
 
   const usage = createUsageRecorder({ store, clock, log });
-  const llm: Llm = createGeminiLlm({
-    apiKey: env.GEMINI_API_KEY,
-    ...(env.GEMINI_BASE_URL ? { baseUrl: env.GEMINI_BASE_URL } : {}),
-    defaultTimeoutMs: config.roster.limits.llmTimeoutMs,
-    retry: deps.overrides?.llmRetry ?? { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000 },
-    clock,
-    log: log.child({ module: 'llm' }),
-    embeddingModel: env.GEMINI_EMBEDDING_MODEL,
-    onUsage: (rec) => usage.record(rec),
-  });
+  const llm = createLlm(deps, test, (rec) => usage.record(rec));
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
-  const limiter = createRateLimiter({ clock, privateBurst: 3, ...deps.overrides?.limiter });
+  const limiter = createRateLimiter({ clock, privateBurst: 3, ...test.limiter });
   const users = createUsers({
     store,
     clock,
@@ -98,17 +89,8 @@ export function createApp(deps: AppDeps) {
     allowedUserIds: env.ALLOWED_USER_IDS,
   });
 
-  // The scheduler and approvals need the turn runner, which needs their tools: a late-bound reference breaks the cycle.
-  let turnRunner: ResumableTurnRunner | undefined;
-  const runner = (): ResumableTurnRunner => {
-    if (!turnRunner) throw new Error('turn runner used before it was created');
-    return turnRunner;
-  };
-  const lateRunner: ResumableTurnRunner = {
-    run: (request, onEvent) => runner().run(request, onEvent),
-    resume: (request, suspension, resolutions, onEvent) => runner().resume(request, suspension, resolutions, onEvent),
-  };
-  let scheduler: ReturnType<typeof createScheduler> | undefined;
+  // A moved group's jobs and settings follow it; the scheduler adds its own once it exists (it needs the outbox).
+  const chatMigrations: ((from: number, to: number) => Promise<unknown>)[] = [];
   const chatSettings = createChatSettings({ store, clock });
   const telegramOutbox = createTelegramOutbox({
     api,
@@ -116,9 +98,9 @@ export function createApp(deps: AppDeps) {
     clock,
     log,
     limiter,
-    ...(deps.overrides?.outboxRetry ? { retry: deps.overrides.outboxRetry } : {}),
+    ...(test.outboxRetry ? { retry: test.outboxRetry } : {}),
     onChatMigrated: async (from, to) => {
-      await scheduler?.migrateChat(from, to);
+      for (const migrate of chatMigrations) await migrate(from, to);
       await chatSettings.migrate(from, to);
     },
   });
@@ -136,6 +118,8 @@ export function createApp(deps: AppDeps) {
     models: { chat: env.GEMINI_ROUTER_MODEL },
   });
   const policy = createApprovalPolicy(config.approvals);
+  // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
+  const registry = createToolRegistry();
   // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
   const gate = createApprovalGate({
     policy,
@@ -143,20 +127,38 @@ export function createApp(deps: AppDeps) {
     log: log.child({ module: 'approvals' }),
     toolNamed: (name) => registry.get(name),
   });
+  const network = createRosterAgent({
+    roster: config.roster,
+    prompts: config.prompts,
+    models: { default: env.GEMINI_MODEL, router: env.GEMINI_ROUTER_MODEL },
+    llm,
+    registry,
+    gate,
+  });
+  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
+  // commit, and a pause for a decision it reaches afterwards is not stored either.
+  const fence = createWipeFence();
+  // The one runner every path uses (chat, approvals, scheduled runs); the scheduler wraps it with its cards below.
+  const turnRunner = createWrappableTurnRunner(
+    createTurnRunner({
+      network,
+      memory: fence.wrap(memory),
+      clock,
+      log: log.child({ module: 'turns' }),
+      limits: config.roster.limits,
+    }),
+  );
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({
     store,
     outbox,
-    turnRunner: lateRunner,
+    turnRunner,
     policy,
     clock,
     idGen: ids,
     log: log.child({ module: 'approvals' }),
     isServed,
   });
-  // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
-  // commit, and a pause for a decision it reaches afterwards is not stored either.
-  const fence = createWipeFence();
   const suspensions = {
     onSuspended: async (request: TurnRequest, suspension: Suspension) => {
       if (!fence.stale(request)) return approvals.onSuspended(request, suspension);
@@ -170,7 +172,7 @@ export function createApp(deps: AppDeps) {
     clock,
     log: log.child({ module: 'scheduler' }),
     outbox,
-    turnRunner: lateRunner,
+    turnRunner,
     timezoneOf: (userId) => users.timezoneOf(userId),
     localeOf: (userId) => users.localeOf(userId),
     chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
@@ -179,7 +181,7 @@ export function createApp(deps: AppDeps) {
     isServed,
     options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
-  scheduler = jobs;
+  chatMigrations.push((from, to) => jobs.migrateChat(from, to));
   // A turn's answer shows what it scheduled or deleted (card / Undo), as one message.
   const jobAnswers = createTurnAnswers({
     scheduler: jobs,
@@ -188,38 +190,23 @@ export function createApp(deps: AppDeps) {
     log: log.child({ module: 'scheduler' }),
     localeOf: (userId) => users.localeOf(userId),
   });
+  turnRunner.wrap(jobAnswers.wrap);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
   let pairingCode: string | undefined;
 
-  const registry = createToolRegistry();
   registry.register(
     // Redirects to another host are checked against the same gate (policy + the user's grants).
     ...createBuiltinTools({
-      httpFetch: { preapproval: gate, ...(deps.overrides?.allowPrivateFetch ? { allowPrivate: true } : {}) },
+      httpFetch: { preapproval: gate, ...(test.allowPrivateFetch ? { allowPrivate: true } : {}) },
     }),
     createAskUserTool(),
     ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory),
   );
-  const network = createNetworkFromRoster({
-    roster: config.roster,
-    prompts: config.prompts,
-    models: { default: env.GEMINI_MODEL, router: env.GEMINI_ROUTER_MODEL },
-    llm,
-    registry,
-    gate,
-  });
-  turnRunner = jobAnswers.wrap(
-    createTurnRunner({
-      network,
-      memory: fence.wrap(memory),
-      clock,
-      log: log.child({ module: 'turns' }),
-      limits: config.roster.limits,
-    }),
-  );
+  // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
+  network.resolve();
   const privacy = createPrivacy({
     store,
     clock,
@@ -228,6 +215,7 @@ export function createApp(deps: AppDeps) {
     approvals,
     fence,
     outbox,
+    localeOf: (userId) => users.localeOf(userId),
   });
   const pruner = createPruner({
     store,
@@ -241,63 +229,29 @@ export function createApp(deps: AppDeps) {
     api,
     token: env.TELEGRAM_BOT_TOKEN,
     apiRoot: env.TELEGRAM_API_ROOT,
-    ...(deps.overrides?.maxFileBytes ? { maxBytes: deps.overrides.maxFileBytes } : {}),
+    ...(test.maxFileBytes ? { maxBytes: test.maxFileBytes } : {}),
   });
-  const jobsDeps = {
-    scheduler: jobs,
-    outbox,
+  const features = createFeatureModules({
+    store,
     clock,
-    nameOf: async (userId: number) => (await users.get(userId))?.firstName ?? undefined,
-    timezoneOf: (userId: number) => users.timezoneOf(userId),
-    localeOf: (userId: number) => users.localeOf(userId),
-    chatTimezoneOf: (chatId: number) => chatSettings.timezoneOf(chatId),
-  };
-  const features: FeatureModule[] = [
-    {
-      composer: createMemoryFeature({
-        memory,
-        outbox,
-        privacy,
-        timezoneOf: (userId) => users.timezoneOf(userId),
-        auditTrail: async (chat, userId) => {
-          const zone = await users.timezoneOf(userId);
-          return auditTrail(await approvals.eventsForChat(chat.chatId, 50, userId), userId, (at) =>
-            formatTime(at, zone, clock.now()),
-          );
-        },
-      }),
-      commands: memoryCommands,
-    },
-    { composer: createJobsFeature(jobsDeps), commands: jobsCommands },
-    { composer: createUndoFeature({ outbox, handlers: createJobUndoHandlers(jobsDeps) }) },
-    { composer: createGroupSettingsFeature({ settings: chatSettings, outbox, scheduler: jobs, clock }) },
-    {
-      composer: createApprovalsFeature({
-        approvals,
-        outbox,
-        accessRequests: (to, userId) => resendAccessRequests({ users, outbox, now: () => clock.now() }, to, userId),
-      }),
-      commands: approvalsCommands,
-    },
-    {
-      composer: createPermissionsFeature({
-        grants: createGrantStore(store),
-        outbox,
-        timezoneOf: (userId) => users.timezoneOf(userId),
-      }),
-      commands: permissionsCommands,
-    },
-  ];
+    outbox,
+    users,
+    chatSettings,
+    memory,
+    privacy,
+    approvals,
+    jobs,
+  });
   const frontEnd = createFrontEnd({
     config: {
       token: env.TELEGRAM_BOT_TOKEN,
       apiRoot: env.TELEGRAM_API_ROOT,
       mode: env.BOT_MODE,
-      port: deps.overrides?.port ?? env.PORT,
+      port: test.port ?? env.PORT,
       ...(env.WEBHOOK_URL ? { webhookUrl: env.WEBHOOK_URL } : {}),
       ...(env.WEBHOOK_SECRET ? { webhookSecret: env.WEBHOOK_SECRET } : {}),
       journalLeaseMs: env.JOURNAL_LEASE_MS,
-      ...deps.overrides?.frontEnd,
+      ...test.frontEnd,
     },
     store,
     log,
@@ -309,7 +263,7 @@ export function createApp(deps: AppDeps) {
     features,
     chat: ({ control }) => ({
       composer: createChatFeature({
-        turnRunner: lateRunner,
+        turnRunner,
         users,
         outbox,
         media,
@@ -333,7 +287,7 @@ export function createApp(deps: AppDeps) {
     approvals,
     scheduler: jobs,
     registry,
-    turnRunner: lateRunner,
+    turnRunner,
     privacy,
     pruner,
     frontEnd,
@@ -355,24 +309,18 @@ export function createApp(deps: AppDeps) {
     },
     /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
     async stop(): Promise<void> {
-      const errors: unknown[] = [];
-      for (const step of [
-        () => frontEnd.stop(),
-        () => jobs.stop(),
-        () => approvals.stop(),
-        () => pruner.stop(),
-        () => memory.close(),
-        () => usage.flush(),
-      ]) {
-        try {
-          await step();
-        } catch (err) {
-          errors.push(err);
-          log.error({ err: toError(err) }, 'error during shutdown');
-        }
+      try {
+        await stopInOrder(log, [
+          () => frontEnd.stop(),
+          () => jobs.stop(),
+          () => approvals.stop(),
+          () => pruner.stop(),
+          () => memory.close(),
+          () => usage.flush(),
+        ]);
+      } finally {
+        limiter.close();
       }
-      limiter.close();
-      if (errors.length > 0) throw toError(errors[0]);
     },
   };
 }

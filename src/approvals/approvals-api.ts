@@ -43,7 +43,7 @@ export interface ApprovalsDeps {
   isServed?: (userId: number) => Promise<boolean>;
   /** Owners may decide anyone's request. Default: `users.access = 'owner'`. */
   isOwner?: (userId: number) => Promise<boolean>;
-  /** Periodic sweep interval (real timer), default 20 s. */
+  /** The sweeper wakes at least this often (on the Clock), default 20 s. */
   sweepIntervalMs?: number;
   /** How long a resuming run may take before another process considers it interrupted. Default 15 min. */
   resumeLeaseMs?: number;

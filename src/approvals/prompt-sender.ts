@@ -4,6 +4,7 @@ import type { ApprovalsContext } from './context.ts';
 import { promptKeyboard } from './prompt-keyboard.ts';
 import { promptText, promptTextWithDetails } from './prompt.ts';
 import type { ApprovalRecord } from './records.ts';
+import { approvalPromptKey } from '../core/keys/dedupe-keys.ts';
 
 /** Sends prompts and edits every sent copy of one (closed, or with Details added). */
 export interface PromptSender {
@@ -26,7 +27,7 @@ export function createPromptSender(ctx: ApprovalsContext): PromptSender {
         text: promptText(a, clock.now()),
         format: 'html',
         keyboard: promptKeyboard(a),
-        dedupeKey: dedupe ? `approval:${a.id}:prompt` : undefined,
+        dedupeKey: dedupe ? approvalPromptKey.encode(a.id) : undefined,
       });
       if (!delivery.ok) {
         alog.warn(

@@ -9,6 +9,7 @@ import type { PromptSender } from './prompt-sender.ts';
 import type { ApprovalRecord, RunRecord } from './records.ts';
 import { resolutionsFor } from './resolution.ts';
 import { buildRound } from './round.ts';
+import { runMessageKey } from '../core/keys/dedupe-keys.ts';
 
 /** Closing settled requests and resuming their runs. */
 export interface Resumer {
@@ -63,7 +64,7 @@ export function createResumer(ctx: ApprovalsContext, prompts: PromptSender): Res
       await ctx.outbox.send(run.chat, {
         text: "Sorry — I couldn't finish that request after your decision. Please ask me again.",
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
       await finish(run, 'failed', 'failed', e.message, [...toolEvents, { type: 'failed', data: { error: e.message } }]);
       return;
@@ -123,7 +124,10 @@ export function createResumer(ctx: ApprovalsContext, prompts: PromptSender): Res
       });
     });
     if (outcome.text.trim())
-      await ctx.outbox.send(run.chat, { text: outcome.text, dedupeKey: `run:${run.id}:r${run.round}:text` });
+      await ctx.outbox.send(run.chat, {
+        text: outcome.text,
+        dedupeKey: runMessageKey.encode({ runId: run.id, round: run.round }),
+      });
     for (const a of built.records) await prompts.send(a, a.chat, true);
   }
 
@@ -136,7 +140,7 @@ export function createResumer(ctx: ApprovalsContext, prompts: PromptSender): Res
     const delivery = await ctx.outbox.send(run.chat, {
       text,
       keyboard: outcome.keyboard,
-      dedupeKey: `run:${run.id}:final`,
+      dedupeKey: runMessageKey.encode({ runId: run.id }),
     });
     if (!delivery.ok)
       rlog.warn({ reason: delivery.reason, message: delivery.message }, 'final answer of a resumed run not delivered');

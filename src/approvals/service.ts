@@ -1,6 +1,6 @@
 import { saveRunFiles } from '../attachments/attachment-store.ts';
 import { detachInline } from '../attachments/inline-refs.ts';
-import { toError } from '../core/errors.ts';
+import { createTaskSet } from '../core/task-set.ts';
 import type { ChatRef } from '../core/outbox.ts';
 import type { Suspension, TurnRequest } from '../core/turn.ts';
 import { createApprovalStore } from './approval-store.ts';
@@ -79,7 +79,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     sweep: sweeper.sweep,
     start: sweeper.start,
     async stop() {
-      sweeper.stop();
+      await sweeper.stop();
       await ctx.idle();
     },
     idle: ctx.idle,
@@ -91,7 +91,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 function contextOf(deps: ApprovalsDeps): ApprovalsContext & { idle(): Promise<void> } {
   const { store, log } = deps;
   const approvals = createApprovalStore(store, log);
-  const inflight = new Set<Promise<unknown>>();
+  const tasks = createTaskSet({ clock: deps.clock, log });
   return {
     deps,
     store,
@@ -101,14 +101,11 @@ function contextOf(deps: ApprovalsDeps): ApprovalsContext & { idle(): Promise<vo
     approvals,
     runs: createRunStore(store, log),
     background(label, fn) {
-      const p = fn()
-        .catch((err) => log.error({ err: toError(err), task: label }, 'approvals background task failed'))
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
+      tasks.run(label, async () => {
+        await fn();
+      });
     },
-    async idle() {
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
-    },
+    idle: () => tasks.idle(),
     served: async (userId) => !deps.isServed || (await deps.isServed(userId)),
     isOwner: deps.isOwner ?? ((userId) => approvals.isOwner(userId)),
   };

@@ -1,8 +1,10 @@
+import { createDueLoop } from '../core/due-loop.ts';
 import { toError } from '../core/errors.ts';
 import type { SweepReport } from './approvals-api.ts';
 import type { ApprovalsContext } from './context.ts';
 import type { PromptSender } from './prompt-sender.ts';
 import type { Resumer } from './resume.ts';
+import { runMessageKey } from '../core/keys/dedupe-keys.ts';
 
 /** Applies due fallbacks, resumes settled runs, recovers interrupted ones and re-sends prompts that never went out. */
 export interface Sweeper {
@@ -10,8 +12,8 @@ export interface Sweeper {
   sweep(): Promise<SweepReport>;
   /** Sweeps now, then again before the next expiry (at most `sweepIntervalMs` apart). */
   start(): Promise<void>;
-  /** Stops the timer (the caller waits for background work). */
-  stop(): void;
+  /** Stops the loop, waiting for a sweep in progress (the caller waits for other background work). */
+  stop(): Promise<void>;
 }
 
 /** A prompt persisted but not sent for this long is re-sent (a crash between persisting and sending). */
@@ -22,8 +24,7 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
   const { clock, log } = ctx;
   const sweepIntervalMs = ctx.deps.sweepIntervalMs ?? 20_000;
   const reprompted = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
+  let started = false;
   let sweeping: Promise<SweepReport> | undefined;
 
   async function expireDue(now: number): Promise<number> {
@@ -54,7 +55,7 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
       await ctx.outbox.send(run.chat, {
         text: "I was restarted while finishing a request you'd already decided on, so I'm not sure it completed. Please check and ask me again if needed.",
         format: 'plain',
-        dedupeKey: `run:${run.id}:final`,
+        dedupeKey: runMessageKey.encode({ runId: run.id }),
       });
     }
     return interrupted;
@@ -88,48 +89,45 @@ export function createSweeper(ctx: ApprovalsContext, prompts: PromptSender, resu
     return sweeping;
   }
 
-  async function nextDelay(): Promise<number> {
+  /** When the next approval falls due (a little after it, so it is due when the sweep runs). */
+  async function nextDue(): Promise<number | undefined> {
     try {
       const next = await ctx.approvals.nextExpiry();
-      if (next === undefined) return sweepIntervalMs;
-      return Math.max(250, Math.min(sweepIntervalMs, next - clock.now() + 50));
+      return next === undefined ? undefined : next + 50;
     } catch {
-      return sweepIntervalMs;
+      return undefined;
     }
   }
 
-  function schedule(delay: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      ctx.background('sweep', async () => {
-        try {
-          await sweep();
-        } finally {
-          schedule(await nextDelay());
-        }
-      });
-    }, delay);
-    timer.unref();
-  }
+  // The start-up sweep runs in start() (awaited and logged), so the loop's first tick only looks ahead.
+  let lookAheadOnly = true;
+  const loop = createDueLoop({
+    clock,
+    log,
+    name: 'approvals sweeper',
+    maxSleepMs: sweepIntervalMs,
+    minGapMs: Math.min(250, sweepIntervalMs),
+    errorDelayMs: sweepIntervalMs,
+    async tick() {
+      if (lookAheadOnly) lookAheadOnly = false;
+      else await sweep();
+      return nextDue();
+    },
+  });
 
   return {
     sweep,
     async start() {
-      if (!stopped) return;
-      stopped = false;
+      if (started) return;
+      started = true;
       try {
         const report = await sweep();
         log.info(report, 'approvals sweeper started');
       } catch (err) {
         log.error({ err: toError(err) }, 'initial approvals sweep failed');
       }
-      schedule(await nextDelay());
+      loop.start();
     },
-    stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-    },
+    stop: () => loop.stop(),
   };
 }

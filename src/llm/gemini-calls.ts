@@ -3,7 +3,7 @@ import { LlmError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { type Attempt, startAttempt } from './gemini-attempt.ts';
 import { type Failure, classify } from './gemini-errors.ts';
-import { type RetryPolicy, backoffDelay } from './retry.ts';
+import { type RetryPolicy, retryDelay } from './retry.ts';
 import type { Usage } from './types.ts';
 
 /** One provider call, for usage accounting. `ok: false` calls carry the error code and zero usage. */
@@ -71,7 +71,7 @@ export function createCallRunner(deps: CallRunnerDeps): CallRunner {
 
     async shouldRetry(spec, attemptNo, failure) {
       if (!failure.retryable || attemptNo >= maxAttempts) return false;
-      const delay = backoffDelay(attemptNo, retry, failure.error.retryAfterMs, random);
+      const delay = retryDelay(attemptNo, retry, failure.error.retryAfterMs, random);
       if (delay === undefined) return false;
       log.warn(
         {

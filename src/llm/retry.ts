@@ -37,7 +37,7 @@ export function retryInfoDelay(body: unknown): number | undefined {
  * parallel callers don't stampede); otherwise exponential backoff with "equal jitter" (half fixed, half random),
  * capped at `maxDelayMs`. Returns undefined when the provider asked for longer than `maxRetryAfterMs`.
  */
-export function backoffDelay(
+export function retryDelay(
   attempt: number,
   policy: RetryPolicy,
   retryAfterMs: number | undefined,

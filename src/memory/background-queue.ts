@@ -30,8 +30,9 @@ export function createBackgroundQueue(deps: { clock: Clock; log: Logger }) {
         return;
       }
       tasks.run(name, async () => {
-        // Real time on purpose: the delay only keeps this work off the reply being delivered, and `idle()` waits
-        // for it; on a test's manual clock it would never pass.
+        // The delay only keeps this work off the reply being delivered and `idle()` waits for it, so it must pass
+        // even on a test's manual clock.
+        // real timer: a short yield to the reply in flight, not a due time
         await new Promise<void>((resolve) => setTimeout(resolve, delayMs));
         await serial(fn);
       });

@@ -8,6 +8,8 @@ import { secureDeletes } from '../store/secure-delete.ts';
 import { buildExport, type PrivacyExport } from './export.ts';
 import type { WipeFence } from './fence.ts';
 import { cancelUserRuns, eraseUserRows, readUserRows } from './privacy-store.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { privacyTexts } from './privacy-texts.ts';
 
 export interface PrivacyDeps {
   store: Store;
@@ -19,6 +21,8 @@ export interface PrivacyDeps {
   fence: WipeFence;
   /** Closes the prompts of cancelled requests in the chat. */
   outbox?: Pick<Outbox, 'edit'>;
+  /** The user's language for those closed prompts (read before the wipe erases it; default English). */
+  localeOf?: (userId: number) => Promise<Locale>;
 }
 
 /** What /wipe erased, for the confirmation message. */
@@ -44,6 +48,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
   const { store, clock, log } = deps;
   return {
     async wipeUser(userId) {
+      const locale = (await deps.localeOf?.(userId)) ?? 'en';
       // 1. Turns of this user already running will not commit to memory any more.
       await deps.fence.begin(userId);
       // 2. Nothing paused may resume and write the conversation back: cancel before erasing anything else.
@@ -53,7 +58,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       });
       for (const p of cancelled.prompts) {
         await deps.outbox
-          ?.edit(p.chat, p.messageId, { text: 'Cancelled: this request was erased with /wipe.', format: 'plain' })
+          ?.edit(p.chat, p.messageId, { text: privacyTexts(locale).cancelledByWipe, format: 'plain' })
           .catch(() => undefined);
       }
       // 3. A resume that was already running finishes first; what it wrote is erased below.

@@ -1,4 +1,5 @@
 import { AppError, toError } from '../core/errors.ts';
+import { type JobRunVariant, jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
@@ -25,7 +26,8 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
 
   async function compose(c: Claimed, signal: AbortSignal, runLog: Logger): Promise<Composed> {
     const job = c.job;
-    const dedupeKey = `job:${job.id}:${c.scheduledFor}`;
+    const key = (variant: JobRunVariant) => jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant });
+    const dedupeKey = key('run');
     if (ctx.deps.isServed && !(await ctx.deps.isServed(job.ownerUserId))) {
       await pauseJobsOfUser(ctx.store, job.ownerUserId, ctx.clock.now());
       await finish(c, { status: 'skipped', ok: true, error: 'the owner no longer has access' });
@@ -34,7 +36,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     }
     const locale = await ownerLocale(ctx.deps, job.ownerUserId);
     if (c.trigger === 'missed_notice') {
-      return { done: false, message: missedNotice(c, locale), dedupeKey: `${dedupeKey}:missed` };
+      return { done: false, message: missedNotice(c, locale), dedupeKey: key('missed') };
     }
     if (c.result) return { done: false, message: c.result, dedupeKey };
     if (job.kind === 'reminder') {
@@ -77,7 +79,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     const timeout = new AbortController();
     const combined = AbortSignal.any([signal, timeout.signal]);
     const request: TurnRequest = {
-      turnId: `job:${job.id}:${c.scheduledFor}`,
+      turnId: jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant: 'run' }),
       userId: job.ownerUserId,
       chat: { ...chatRefOf(job), type: job.chatType },
       text: job.text,

@@ -1,3 +1,4 @@
+import { jobCardKey } from '../core/keys/dedupe-keys.ts';
 import type { Delivery } from '../core/outbox.ts';
 import { recordCards } from './cards.ts';
 import { assertMinInterval } from './frequency.ts';
@@ -124,7 +125,7 @@ async function announce(
     text: createdSummary(job, runs, notes, now, locale),
     format: 'plain',
     keyboard: cardKeyboard([job], true, locale),
-    dedupeKey: `jobcard:${job.id}`,
+    dedupeKey: jobCardKey.encode({ kind: 'card', ids: [job.id] }),
   });
   const messageId = card.ok ? card.messageIds.at(-1) : undefined;
   if (messageId !== undefined) await recordCards(ctx.store, job.chatId, messageId, [job.id], true);

@@ -1,3 +1,4 @@
+import { type SnoozeChoice, cardCancelOf, jobData, reminderData } from '../core/keys/callback-data.ts';
 import type { Keyboard } from '../core/outbox.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Job } from './job.ts';
@@ -7,16 +8,16 @@ import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from '../core
 
 /** Reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` (snooze) and `rem:d:<jobId>:<scheduledFor>` (done). */
 export function reminderKeyboard(jobId: string, scheduledFor: number, locale: Locale = 'en'): Keyboard {
-  const key = `${jobId}:${scheduledFor}`;
+  const snooze = (choice: SnoozeChoice) => reminderData.encode({ action: 'snooze', choice, id: jobId, scheduledFor });
   const t = schedulerTexts(locale);
   return [
     [
-      { text: t.snooze10m, data: `rem:s:10m:${key}` },
-      { text: t.snooze1h, data: `rem:s:1h:${key}` },
+      { text: t.snooze10m, data: snooze('10m') },
+      { text: t.snooze1h, data: snooze('1h') },
     ],
     [
-      { text: t.snoozeTomorrow, data: `rem:s:tm:${key}` },
-      { text: t.done, data: `rem:d:${key}` },
+      { text: t.snoozeTomorrow, data: snooze('tm') },
+      { text: t.done, data: reminderData.encode({ action: 'done', id: jobId, scheduledFor }) },
     ],
   ];
 }
@@ -36,14 +37,16 @@ export function cancelLabel(job: Job, named: boolean, locale: Locale = 'en'): st
 export function cardKeyboard(jobs: Job[], solo: boolean, locale: Locale = 'en'): Keyboard {
   const named = jobs.length > 1;
   return jobs.map((job) => [
-    { text: cancelLabel(job, named, locale), data: `job:${solo && !named ? 'x' : 'c'}:${job.id}` },
+    {
+      text: cancelLabel(job, named, locale),
+      data: jobData.encode({ type: 'job', action: solo && !named ? 'x' : 'c', id: job.id, inDetails: false }),
+    },
   ]);
 }
 
 /** Callback data of a card's cancel button → job id and whether the message is the card alone. */
 export function parseCardData(data: string): { jobId: string; solo: boolean } | undefined {
-  const m = /^job:([cx]):([A-Za-z0-9_-]{1,40})$/.exec(data);
-  return m ? { jobId: m[2]!, solo: m[1] === 'x' } : undefined;
+  return cardCancelOf(data);
 }
 
 export function quote(text: string, max = 200): string {
@@ -73,7 +76,7 @@ export function createdSummary(job: Job, runs: number[], notes: string[], now: n
     // The stored description is English; other languages say simple schedules in their own words.
     const plain = locale === 'en' ? undefined : cronPlain(job.schedule.expression, locale);
     const schedule = plain ?? describeSchedule(job.schedule, now, tz);
-    lines.push(t.setRepeating({ what, schedule, zone: tz, text }));
+    lines.push(t.setRepeating({ task: job.kind === 'prompt', schedule, zone: tz, text }));
     lines.push(t.nextRuns({ runs: runs.map((r) => formatLocal(r, tz, now, locale)).join(' · ') }));
   }
   lines.push(...notes);

@@ -1,3 +1,4 @@
+import { jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { WriteTx } from '../store/db.ts';
 import type { Claimed } from './claims.ts';
 import { failureState, pauseJob, recordRunOnJob } from './job-store.ts';
@@ -65,7 +66,7 @@ export function createRunFinisher(ctx: SchedulerContext): FinishRun {
         failures: after,
       }),
       format: 'plain',
-      dedupeKey: `job:${job.id}:${c.scheduledFor}:paused`,
+      dedupeKey: jobRunKey.encode({ jobId: job.id, scheduledFor: c.scheduledFor, variant: 'paused' }),
     });
     if (!notice.ok) ctx.log.warn({ jobId: job.id, reason: notice.reason }, 'could not post the auto-pause notice');
   };

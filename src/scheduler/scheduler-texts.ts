@@ -20,8 +20,8 @@ export const schedulerTexts = defineMessages(
     taskNoun: 'Scheduled task',
     setOnce: (p: { what: string; at: string; zone: string; in: string; text: string }) =>
       `⏰ ${p.what} set for ${p.at} (${p.zone}), ${p.in}: ${p.text}`,
-    setRepeating: (p: { what: string; schedule: string; zone: string; text: string }) =>
-      `🔁 ${p.what} ${p.schedule} (${p.zone}): ${p.text}`,
+    setRepeating: (p: { task: boolean; schedule: string; zone: string; text: string }) =>
+      `🔁 ${p.task ? 'Scheduled task' : 'Reminder'} ${p.schedule} (${p.zone}): ${p.text}`,
     nextRuns: (p: { runs: string }) => `Next: ${p.runs}`,
     today: 'today',
     tomorrow: 'tomorrow',
@@ -72,7 +72,7 @@ export const schedulerTexts = defineMessages(
       reminderNoun: 'Напоминание',
       taskNoun: 'Задача',
       setOnce: (p) => `⏰ ${p.what} на ${p.at} (${p.zone}), ${p.in}: ${p.text}`,
-      setRepeating: (p) => `🔁 ${p.what}: ${p.schedule} (${p.zone}): ${p.text}`,
+      setRepeating: (p) => `🔁 ${p.task ? 'Задача' : 'Напоминание'}: ${p.schedule} (${p.zone}): ${p.text}`,
       nextRuns: (p) => `Далее: ${p.runs}`,
       today: 'сегодня',
       tomorrow: 'завтра',

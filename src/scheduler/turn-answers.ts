@@ -1,4 +1,6 @@
 import { toError } from '../core/errors.ts';
+import { undoData } from '../core/keys/callback-data.ts';
+import { jobCardKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Keyboard, OutMessage, Outbox } from '../core/outbox.ts';
 import type { ResumableTurnRunner, TurnEvent, TurnOutcome, TurnRequest } from '../core/turn.ts';
@@ -102,7 +104,7 @@ export function createTurnAnswers(deps: {
       keyboard.push([
         {
           text: deleted.length > 1 ? t.undoNamed({ title: d.job.text.slice(0, 20) }) : t.undo,
-          data: `u:${kind}:${d.token}`,
+          data: undoData.encode({ kind, token: d.token }),
         },
       ]);
     }
@@ -113,13 +115,16 @@ export function createTurnAnswers(deps: {
   async function post(chat: ChatRef, effects: Effect[], locale: Locale): Promise<void> {
     const { lines, keyboard } = await render(effects, true, locale);
     if (lines.length === 0) return;
-    const key = effects.map((e) => (e.type === 'created' ? e.jobId : e.token)).join(',');
+    const ids = effects.map((e) => (e.type === 'created' ? e.jobId : e.token));
     const message: OutMessage = {
       text: lines.join('\n\n'),
       format: 'plain',
       ...(keyboard.length > 0 ? { keyboard } : {}),
       // A replayed turn (restart) must not post the same confirmation twice.
-      dedupeKey: effects.length === 1 && effects[0]!.type === 'created' ? `jobcard:${key}` : `jobfx:${key}`,
+      dedupeKey: jobCardKey.encode({
+        kind: effects.length === 1 && effects[0]!.type === 'created' ? 'card' : 'effects',
+        ids,
+      }),
     };
     const d = await outbox.send(chat, message);
     if (!d.ok) log.warn({ reason: d.reason }, 'could not post the schedule confirmation');

@@ -1,5 +1,7 @@
 import { Bot, Composer, Context, GrammyError } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import { backoffDelay } from '../core/backoff.ts';
+import type { Clock } from '../core/clock.ts';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Outbox } from '../core/outbox.ts';
@@ -10,6 +12,9 @@ import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
 import { createRetryFeature, retryButton } from './retry.ts';
 import { answerStaleButton } from './stale-button.ts';
+import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
+import { localeOfCtx } from './locale.ts';
+import { retryTexts } from './retry-texts.ts';
 
 export interface BotFeatures {
   /** Group rules (first: group chatter not for the bot is dropped before anything else). */
@@ -36,10 +41,8 @@ export interface CreateBotOptions {
   botInfo?: UserFromGetMe;
 }
 
-export const FAILURE_TEXT =
-  'Sorry, something went wrong while answering. Tap Retry to try again, or rephrase your message.';
-/** The error boundary's text for an update that cannot be run again (neither a message nor a button press). */
-const FAILURE_NO_RETRY_TEXT = 'Sorry, something went wrong on my side. Please try again in a moment.';
+/** The error boundary's text (English; every language: `retryTexts`). */
+export const FAILURE_TEXT = retryTexts('en').failure;
 
 /**
  * Builds the grammY bot. Middleware order: per-update logger → error boundary → ignore bots and edits →
@@ -66,16 +69,17 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       if (isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause))) throw err;
       const e = toError(err);
       ctx.log.error({ err: e, code: err instanceof AppError ? err.code : undefined }, 'update failed');
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: 'Something went wrong.' }).catch(() => undefined);
+      const t = retryTexts(localeOfCtx(ctx));
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: t.failureToast }).catch(() => undefined);
       const to = chatRefOf(ctx);
       if (to) {
         const retryable = ctx.message !== undefined || ctx.callbackQuery !== undefined;
         await outbox
           .send(to, {
-            text: retryable ? FAILURE_TEXT : FAILURE_NO_RETRY_TEXT,
+            text: retryable ? t.failure : t.failureNoRetry,
             format: 'plain',
-            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id)]] } : {}),
-            dedupeKey: `turn:${ctx.update.update_id}:final`,
+            ...(retryable ? { keyboard: [[retryButton(ctx.update.update_id, localeOfCtx(ctx))]] } : {}),
+            dedupeKey: turnFinalKey.encode(ctx.update.update_id),
           })
           .catch((e2) => ctx.log.error({ err: toError(e2) }, 'could not send the failure message'));
       }
@@ -109,12 +113,15 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   if (features.chat) pipeline.use(features.chat);
   pipeline.on('callback_query', async (ctx) => {
     ctx.log.info({ data: ctx.callbackQuery.data }, 'button press not handled by any feature');
-    await answerStaleButton(ctx, outbox, 'This button is no longer active.', { remove: 'button' });
+    await answerStaleButton(ctx, outbox, retryTexts(localeOfCtx(ctx)).noLongerActive, { remove: 'button' });
   });
   bot.use(pipeline);
 
   return bot;
 }
+
+/** getMe retries at start-up: 0.5, 1, 2, 4 s. */
+const GET_ME_BACKOFF = { baseMs: 500, maxMs: 4000 };
 
 /**
  * Fetches botInfo (getMe) unless given, registers the command menus (private chats and groups apart) and makes sure
@@ -124,6 +131,7 @@ export async function initBot(
   bot: Bot<BotContext>,
   commands: { command: string; description: string }[],
   log: Logger,
+  clock: Clock,
 ): Promise<UserFromGetMe> {
   // Our own bounded getMe: grammY's init() retries network errors forever without a word.
   if (!bot.isInited()) {
@@ -149,7 +157,7 @@ export async function initBot(
           );
         }
         log.warn({ err: toError(err), attempt }, 'getMe failed; retrying');
-        await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+        await clock.sleep(backoffDelay(attempt, GET_ME_BACKOFF));
       }
     }
   }

@@ -9,9 +9,16 @@ export type MenuPlace = 'private' | 'group';
 
 /**
  * Commands that only do their job in a private chat. In a group they answer "send this to me privately" (/export,
- * /wipe, /users) or would show one member's personal list to everyone (/permissions), so groups never offer them.
+ * /wipe, /users, /language) or would show one member's personal list to everyone (/permissions), so groups never
+ * offer them.
  */
-export const PRIVATE_ONLY_COMMANDS: ReadonlySet<string> = new Set(['export', 'wipe', 'users', 'permissions']);
+export const PRIVATE_ONLY_COMMANDS: ReadonlySet<string> = new Set([
+  'export',
+  'wipe',
+  'users',
+  'permissions',
+  'language',
+]);
 
 /** The commands to offer in `place`, each once (the first description wins), in the given order. */
 export function commandsFor(all: CommandSpec[], place: MenuPlace): CommandSpec[] {

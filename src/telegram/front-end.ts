@@ -139,6 +139,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     journal,
     control,
     log: tlog,
+    clock,
     concurrency: config.concurrency ?? 8,
     ...(config.queuedNoticeMs !== undefined ? { queuedNoticeMs: config.queuedNoticeMs } : {}),
     handle: (update) => bot.handleUpdate(update),
@@ -174,7 +175,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     intake,
     health,
     async start() {
-      const me = await initBot(bot, allCommands(), tlog);
+      const me = await initBot(bot, allCommands(), tlog, clock);
       tlog.info({ bot: me.username, mode: config.mode }, 'telegram bot ready');
       const pruned = await journal.prune(config.journalRetentionMs ?? 7 * 24 * 60 * 60 * 1000);
       if (pruned > 0) tlog.debug({ pruned }, 'old journal rows pruned');

@@ -1,9 +1,11 @@
 import type { Update } from 'grammy/types';
 import { toError } from '../core/errors.ts';
+import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Users } from '../users/users.ts';
 import { topicOf } from './intake/classify.ts';
 import type { TelegramOutbox } from './outbox.ts';
+import { telegramTexts } from './telegram-texts.ts';
 
 interface QueueItem {
   updateId: number;
@@ -13,6 +15,9 @@ interface QueueItem {
 /** The dispatcher's two notices: "⏳ got it" behind a running turn, and the apology when an update is given up. */
 export function createQueueNotices(deps: { outbox: TelegramOutbox; users: Users; log: Logger }) {
   const { outbox, users, log } = deps;
+  /** The person's language; English when it cannot be read (the notice must not fail on it). */
+  const textsFor = async (userId: number | undefined) =>
+    telegramTexts(userId === undefined ? 'en' : await users.localeOf(userId).catch(() => 'en' as const));
   return {
     onQueued(item: QueueItem): void {
       const m = item.update.message;
@@ -21,10 +26,11 @@ export function createQueueNotices(deps: { outbox: TelegramOutbox; users: Users;
       // A stranger's mention in a group is "for the bot" too, but gets at most the access notice, never this one.
       void (async () => {
         if (m.from && !(await users.isServed(m.from.id).catch(() => false))) return;
+        const texts = await textsFor(m.from?.id);
         await outbox.send(
           { chatId: m.chat.id, ...(topicId ? { topicId } : {}) },
           {
-            text: "⏳ Got it. I'll get to this right after the current reply.",
+            text: texts.queued,
             format: 'plain',
             replyTo: m.message_id,
             silent: true,
@@ -35,13 +41,12 @@ export function createQueueNotices(deps: { outbox: TelegramOutbox; users: Users;
     onGiveUp(item: QueueItem): void {
       const m = item.update.message ?? item.update.callback_query?.message;
       if (!m) return;
-      void outbox.send(
-        { chatId: m.chat.id },
-        {
-          text: "Sorry, I couldn't process one of your messages even after several tries. Please send it again.",
-          format: 'plain',
-          dedupeKey: `turn:${item.updateId}:final`,
-        },
+      const from = item.update.message?.from ?? item.update.callback_query?.from;
+      void textsFor(from?.id).then((texts) =>
+        outbox.send(
+          { chatId: m.chat.id },
+          { text: texts.gaveUp, format: 'plain', dedupeKey: turnFinalKey.encode(item.updateId) },
+        ),
       );
     },
   };

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.ts';
+import { type Cancel, type Clock, later } from '../core/clock.ts';
 import { type Rule, type Use, burstRule, freeAt as windowFreeAt, ruleOf } from './rate-window.ts';
 
 /**
@@ -98,7 +98,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const globalUses: Use[] = [];
   let globalBlockedUntil = 0;
   const recent429: { chatId: number; at: number }[] = [];
-  let timer: AbortController | undefined;
+  let timer: Cancel | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
   let closed = false;
 
@@ -193,23 +193,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   function arm(at: number): void {
     if (at === timerAt && timer) return;
-    timer?.abort();
+    timer?.();
     timer = undefined;
     timerAt = at;
     // +Infinity: nothing can be granted until a release or a new request re-runs pump().
     if (!Number.isFinite(at)) return;
-    const controller = new AbortController();
-    timer = controller;
-    const delay = Math.max(0, at - clock.now());
-    clock.sleep(delay, controller.signal).then(
-      () => {
-        if (timer !== controller) return;
-        timer = undefined;
-        timerAt = Number.POSITIVE_INFINITY;
-        pump();
-      },
-      () => undefined,
-    );
+    const cancel = later(clock, Math.max(0, at - clock.now()), () => {
+      if (timer !== cancel) return;
+      timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
+      pump();
+    });
+    timer = cancel;
   }
 
   function remove(s: ChatState, w: Waiter): boolean {
@@ -271,7 +266,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     close() {
       closed = true;
-      timer?.abort();
+      timer?.();
       timer = undefined;
       for (const s of active.values()) {
         for (const w of [...s.message, ...s.light]) settle(w, undefined);

@@ -3,6 +3,9 @@ import type { Logger } from '../core/logger.ts';
 import type { ReplyParams, StreamingReply as ChatReply } from './features/chat.ts';
 import type { TelegramOutbox } from './outbox.ts';
 import { createStreamingReply } from './stream-reply.ts';
+import { stopData } from '../core/keys/callback-data.ts';
+import { turnFinalKey } from '../core/keys/dedupe-keys.ts';
+import { telegramTexts } from './telegram-texts.ts';
 
 /**
  * Builds the chat feature's replies on the streaming reply: drafts in private chats, a throttled preview message with
@@ -17,9 +20,12 @@ export function createReplyFactory(deps: { outbox: TelegramOutbox; clock: Clock;
       log: deps.log,
       mode: params.to.type === 'private' ? 'draft' : 'edit',
       ...(params.replyTo !== undefined ? { replyTo: params.replyTo } : {}),
-      stopKeyboard: [[{ text: '⏹ Stop', data: `sys:stop:${params.updateId}` }]],
-      dedupeKey: `turn:${params.updateId}:final`,
+      stopKeyboard: [
+        [{ text: telegramTexts(params.locale ?? 'en').stopButton, data: stopData.encode(params.updateId) }],
+      ],
+      dedupeKey: turnFinalKey.encode(params.updateId),
       ...(params.transcript ? { transcript: params.transcript } : {}),
+      ...(params.locale ? { locale: params.locale } : {}),
     });
     return {
       onEvent(event) {

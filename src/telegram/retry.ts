@@ -1,6 +1,5 @@
 import { Composer } from 'grammy';
 import type { Update } from 'grammy/types';
-import { z } from 'zod';
 import { toError } from '../core/errors.ts';
 import type { Button, Outbox } from '../core/outbox.ts';
 import { chatKeyOfCtx, chatRefOf, displayName } from './chat-ref.ts';
@@ -9,25 +8,22 @@ import { chatKeyOf } from './intake/classify.ts';
 import type { Journal } from './intake/journal.ts';
 import { isShutdownAbort } from './intake/turn-control.ts';
 import { answerStaleButton, pressedMessageShowsButton } from './stale-button.ts';
+import { continueData, retryData, turnButtonOf } from '../core/keys/callback-data.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { localeOfCtx } from './locale.ts';
+import { retryTexts } from './retry-texts.ts';
 
+const en = retryTexts('en');
 /** What a Retry button answers when the journal no longer has the message (pruned after 7 days, or wiped). */
-export const RETRY_TOO_OLD = 'That message is too old to retry — please send it again.';
-/** The failed message's new text while its retry runs, and after it. */
-export const RETRYING_TEXT = '↻ Retrying…';
-export const RETRIED_TEXT = '↻ Retried — see below.';
+export const RETRY_TOO_OLD = en.tooOld;
+/** The failed message's new text while its retry runs, and after it (in English; others: `retryTexts`). */
+export const RETRYING_TEXT = en.retrying;
+export const RETRIED_TEXT = en.retried;
 
 /** The Retry button of a failed update: a press runs that update again as a new turn. */
-export function retryButton(updateId: number): Button {
-  return { text: '🔁 Retry', data: `sys:retry:${updateId}` };
+export function retryButton(updateId: number, locale: Locale = 'en'): Button {
+  return { text: retryTexts(locale).retryButton, data: retryData.encode(updateId) };
 }
-
-const turnButtonSchema = z
-  .string()
-  .regex(/^sys:(retry|cont):\d{1,15}$/)
-  .transform((s) => {
-    const [, action, id] = s.split(':');
-    return { action: action as 'retry' | 'cont', updateId: Number(id) };
-  });
 
 /** Retries of retries are followed back to the update they started from, at most this many steps. */
 const MAX_CHAIN = 50;
@@ -72,9 +68,9 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
     for (let step = 0; step < MAX_CHAIN; step++) {
       const entry = await journal.get(id);
       if (!entry) return undefined;
-      const pressed = turnButtonSchema.safeParse(entry.update.callback_query?.data);
-      if (pressed.success && pressed.data.action === 'retry') {
-        id = pressed.data.updateId;
+      const pressed = turnButtonOf(entry.update.callback_query?.data);
+      if (pressed?.action === 'retry') {
+        id = pressed.updateId;
         continue;
       }
       return entry.update.message || entry.update.callback_query ? { id, update: entry.update } : undefined;
@@ -97,39 +93,38 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
     if (!d.ok) ctx.log.info({ message: d.message }, 'could not edit the failed message');
   }
 
-  composer.callbackQuery(/^sys:cont:/, async (ctx, next) => {
+  composer.callbackQuery(continueData.route, async (ctx, next) => {
     if (ctx.replayOf !== undefined) return next();
+    const t = retryTexts(localeOfCtx(ctx));
     // Continue runs a turn as the presser: in a group only the person whose answer it is may press it.
-    const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
-    const entry = parsed.success ? await journal.get(parsed.data.updateId) : undefined;
-    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx))
-      return answerStaleButton(ctx, outbox, "This button isn't valid here.");
+    const pressed = continueData.decode(ctx.callbackQuery.data);
+    const entry = pressed !== undefined ? await journal.get(pressed) : undefined;
+    if (entry && chatKeyOf(entry.update) !== chatKeyOfCtx(ctx)) return answerStaleButton(ctx, outbox, t.notValidHere);
     const author = entry?.update.message?.from ?? entry?.update.callback_query?.from;
     if (author && author.id !== ctx.from.id)
-      return void (await answer(ctx, `Only ${displayName(author)} can continue this.`));
-    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, 'Already continued — see below.');
+      return void (await answer(ctx, t.onlyAuthorContinues({ who: displayName(author) })));
+    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, t.alreadyContinued);
     return next();
   });
 
-  composer.callbackQuery(/^sys:retry:/, async (ctx) => {
-    const parsed = turnButtonSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success)
-      return answerStaleButton(ctx, outbox, "This button isn't valid any more. Please send your message again.");
-    if (await pressedBefore(ctx))
-      return answerStaleButton(ctx, outbox, 'Already retried — see below.', { text: RETRIED_TEXT });
-    const origin = await originOf(parsed.data.updateId);
-    if (!origin) return answerStaleButton(ctx, outbox, RETRY_TOO_OLD, { text: RETRY_TOO_OLD });
+  composer.callbackQuery(retryData.route, async (ctx) => {
+    const pressed = retryData.decode(ctx.callbackQuery.data);
+    const t = retryTexts(localeOfCtx(ctx));
+    if (pressed === undefined) return answerStaleButton(ctx, outbox, t.notValidAnyMore);
+    if (await pressedBefore(ctx)) return answerStaleButton(ctx, outbox, t.alreadyRetried, { text: t.retried });
+    const origin = await originOf(pressed);
+    if (!origin) return answerStaleButton(ctx, outbox, t.tooOld, { text: t.tooOld });
     if (chatKeyOf(origin.update) !== chatKeyOfCtx(ctx)) {
-      return answerStaleButton(ctx, outbox, "This button isn't valid here. Please send your message again.");
+      return answerStaleButton(ctx, outbox, t.notValidHereSendAgain);
     }
     const author = origin.update.message?.from ?? origin.update.callback_query?.from;
     if (author?.id !== ctx.from.id)
-      return void (await answer(ctx, author ? `Only ${displayName(author)} can retry this.` : RETRY_TOO_OLD));
+      return void (await answer(ctx, author ? t.onlyAuthorRetries({ who: displayName(author) }) : t.tooOld));
 
     // A replayed button press answers the press itself (its handler knows what happened); a message is acknowledged here.
-    if (origin.update.message) await answer(ctx, 'Trying again…');
+    if (origin.update.message) await answer(ctx, t.tryingAgain);
     const shows = pressedMessageShowsButton(ctx);
-    if (shows) await editFailed(ctx, RETRYING_TEXT);
+    if (shows) await editFailed(ctx, t.retrying);
     const update: Update = origin.update.message
       ? { update_id: ctx.update.update_id, message: origin.update.message }
       : {
@@ -145,7 +140,7 @@ export function createRetryFeature(deps: RetryDeps): Composer<BotContext> {
       interrupted = isShutdownAbort(err) || (err instanceof Error && isShutdownAbort(err.cause));
       throw err;
     } finally {
-      if (shows && !interrupted) await editFailed(ctx, RETRIED_TEXT);
+      if (shows && !interrupted) await editFailed(ctx, t.retried);
     }
   });
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.ts';
+import { type Cancel, type Clock, later } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Delivery, Keyboard } from '../core/outbox.ts';
 import type { ChatType, TurnEvent, TurnOutcome } from '../core/turn.ts';
@@ -9,6 +9,9 @@ import { createPreviewWriter } from './preview-writer.ts';
 import { previewBody } from './stream-preview.ts';
 import { createStreamText } from './stream-text.ts';
 import { startTyping } from './typing-loop.ts';
+import { heardKey } from '../core/keys/dedupe-keys.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { telegramTexts } from './telegram-texts.ts';
 
 export { toolStatus } from './tool-status.ts';
 
@@ -36,6 +39,8 @@ export interface StreamingReplyOptions {
    * `show` the transcript appears as a "🎙 …" line above the answer, with `hide` it is left out.
    */
   transcript?: 'show' | 'hide';
+  /** The language of the bot's own texts here (status lines, the empty-answer notice). Default English. */
+  locale?: Locale;
 }
 
 export interface StreamingReply {
@@ -45,9 +50,6 @@ export interface StreamingReply {
   /** Ends the reply with an error message (and e.g. a Retry button). */
   fail(text: string, keyboard?: Keyboard): Promise<Delivery>;
 }
-
-const EMPTY_ANSWER =
-  "I couldn't put an answer together this time — the reply came back empty. Please try again or rephrase your request.";
 
 /**
  * A reply that streams while the turn runs and ends with exactly one final answer, delivered after every preview.
@@ -73,13 +75,13 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   const interval = () => options.previewIntervalMs ?? (writer.mode() === 'draft' ? 500 : isGroup ? 3500 : 1000);
   const startedAt = clock.now();
   const firstDelay = options.firstPreviewDelayMs ?? (writer.mode() === 'draft' ? 300 : 1000);
-  const stream = createStreamText();
+  const stream = createStreamText(options.locale);
 
   let closed = false;
   let lastAt = Number.NEGATIVE_INFINITY;
   let dirty = false;
   let running: Promise<void> | undefined;
-  let timer: AbortController | undefined;
+  let timer: Cancel | undefined;
   let finished: Promise<Delivery> | undefined;
 
   startTyping(outbox, chat, clock, typingInterval, typingAbort.signal);
@@ -93,23 +95,16 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   function schedule(): void {
     if (running || timer || closed) return;
     const due = Math.max(lastAt + interval(), startedAt + firstDelay);
-    const controller = new AbortController();
-    timer = controller;
-    clock.sleep(Math.max(0, due - clock.now()), controller.signal).then(
-      () => {
-        timer = undefined;
-        if (closed) return;
-        running = flush()
-          .catch((err: unknown) => log.warn({ err }, 'Preview update failed'))
-          .finally(() => {
-            running = undefined;
-            if (dirty && !closed) schedule();
-          });
-      },
-      () => {
-        timer = undefined;
-      },
-    );
+    timer = later(clock, Math.max(0, due - clock.now()), () => {
+      timer = undefined;
+      if (closed) return;
+      running = flush()
+        .catch((err: unknown) => log.warn({ err }, 'Preview update failed'))
+        .finally(() => {
+          running = undefined;
+          if (dirty && !closed) schedule();
+        });
+    });
   }
 
   async function flush(): Promise<void> {
@@ -124,7 +119,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   async function settle(): Promise<void> {
     closed = true;
     typingAbort.abort();
-    timer?.abort();
+    timer?.();
     timer = undefined;
     previewAbort.abort();
     while (running) await running;
@@ -147,7 +142,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
         if (previewId !== undefined) await outbox.deleteMessage(chat, previewId);
         return { ok: true, messageIds: [] };
       }
-      if (!suspended) text = EMPTY_ANSWER;
+      if (!suspended) text = telegramTexts(options.locale ?? 'en').emptyAnswer;
     }
     const message = {
       ...(heard ? { text: alone ? heard : `${heard}\n\n${markdownToHtml(text)}`, format: 'html' as const } : { text }),
@@ -160,7 +155,7 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
       return d;
     }
     // The transcript of a suspended turn is not its final answer: a restart must still run the turn.
-    const dedupeKey = options.dedupeKey && (alone ? `${options.dedupeKey}:heard` : options.dedupeKey);
+    const dedupeKey = options.dedupeKey && (alone ? heardKey(options.dedupeKey) : options.dedupeKey);
     const d = await outbox.send(chat, {
       ...message,
       ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),

@@ -1,5 +1,6 @@
 import type { TurnEvent } from '../core/turn.ts';
 import { toolStatus } from './tool-status.ts';
+import type { Locale } from '../i18n/locale.ts';
 
 /** What a streaming reply has heard so far: text per agent and the current tool status. */
 export interface StreamText {
@@ -11,7 +12,7 @@ export interface StreamText {
 }
 
 /** Creates an empty stream text. */
-export function createStreamText(): StreamText {
+export function createStreamText(locale: Locale = 'en'): StreamText {
   const texts = new Map<string, string>();
   let lastAgent: string | undefined;
   let status: string | undefined;
@@ -29,7 +30,7 @@ export function createStreamText(): StreamText {
           }
           return true;
         case 'tool-start':
-          status = toolStatus(event.tool);
+          status = toolStatus(event.tool, locale);
           return true;
         case 'tool-progress':
         case 'status':

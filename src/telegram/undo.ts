@@ -1,11 +1,12 @@
 import { Composer } from 'grammy';
-import { z } from 'zod';
 import { toError } from '../core/errors.ts';
 import type { Button, ChatRef, Keyboard, Outbox } from '../core/outbox.ts';
 import type { ChatType } from '../core/turn.ts';
-import { TOO_LATE_TO_UNDO } from '../core/undo.ts';
+import { undoTexts } from '../core/undo-texts.ts';
 import { chatRefOf } from './chat-ref.ts';
 import type { BotContext } from './context.ts';
+import { undoData } from '../core/keys/callback-data.ts';
+import { localeOfCtx } from './locale.ts';
 
 /**
  * "Delete at once, with ↩️ Undo for a while" — the one way to delete, for every kind of item.
@@ -24,20 +25,9 @@ import type { BotContext } from './context.ts';
  * A handler checks who may undo (the same people who may delete) and restores the exact item.
  */
 
-/** Callback data of an Undo button, validated. */
-export const undoDataSchema = z
-  .string()
-  .regex(/^u:[a-z]{1,3}:[A-Za-z0-9_-]{6,48}$/)
-  .transform((s) => {
-    const [, kind, token] = s.split(':');
-    return { kind: kind!, token: token! };
-  });
-
-/** The Undo button for one deletion. */
-export function undoButton(kind: string, token: string, label = '↩️ Undo'): Button {
-  const data = `u:${kind}:${token}`;
-  if (!undoDataSchema.safeParse(data).success) throw new Error(`bad undo button data: ${data}`);
-  return { text: label, data };
+/** The Undo button for one deletion (label: `undoTexts(locale).button` for the reader's language). */
+export function undoButton(kind: string, token: string, label = undoTexts('en').button): Button {
+  return { text: label, data: undoData.encode({ kind, token }) };
 }
 
 /** A press of an Undo button. */
@@ -83,20 +73,20 @@ export function createUndoFeature(deps: {
   handlers: Record<string, UndoHandler>;
 }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.callbackQuery(/^u:/, async (ctx) => {
-    const parsed = undoDataSchema.safeParse(ctx.callbackQuery.data);
-    const handler = parsed.success ? deps.handlers[parsed.data.kind] : undefined;
+  composer.callbackQuery(undoData.route, async (ctx) => {
+    const pressed = undoData.decode(ctx.callbackQuery.data);
+    const handler = pressed ? deps.handlers[pressed.kind] : undefined;
     const chat = chatRefOf(ctx);
     const message = ctx.callbackQuery.message;
-    if (!parsed.success || !handler || !chat) {
-      await ctx.answerCallbackQuery({ text: TOO_LATE_TO_UNDO });
+    if (!pressed || !handler || !chat) {
+      await ctx.answerCallbackQuery({ text: undoTexts(localeOfCtx(ctx)).tooLate });
       return;
     }
     let outcome: UndoOutcome;
     try {
       outcome = await handler.undo({
         ctx,
-        token: parsed.data.token,
+        token: pressed.token,
         chat,
         messageId: message?.message_id,
         userId: ctx.from.id,
@@ -104,7 +94,7 @@ export function createUndoFeature(deps: {
     } catch (err) {
       ctx.log.warn({ err: toError(err) }, 'undo failed');
       await ctx
-        .answerCallbackQuery({ text: 'Something went wrong. Please tap Undo again.', show_alert: true })
+        .answerCallbackQuery({ text: undoTexts(localeOfCtx(ctx)).failed, show_alert: true })
         .catch(() => undefined);
       return;
     }

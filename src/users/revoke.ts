@@ -11,6 +11,8 @@ import type { Outbox } from '../core/outbox.ts';
 import { type PausedJob, activeJobOwners, pauseJobsOfUser } from '../scheduler/pause-owner.ts';
 import type { Store } from '../store/db.ts';
 import type { AccessChange, Users } from './users.ts';
+import type { Locale } from '../i18n/locale.ts';
+import { revokeTexts } from './revoke-texts.ts';
 
 /** What ending one user's access stopped. */
 export interface AccessEnded {
@@ -35,18 +37,18 @@ export interface Revocation {
  * One line for the owner about what was stopped, or undefined when there was nothing to stop. `readmit` says how
  * the user gets back in (a /users button, or ALLOWED_USER_IDS).
  */
-export function describeAccessEnded(ended: AccessEnded, readmit = 'let them back in (/users)'): string | undefined {
+export function describeAccessEnded(ended: AccessEnded, readmit?: string, locale: Locale = 'en'): string | undefined {
+  const t = revokeTexts(locale);
   const parts: string[] = [];
   const n = ended.paused.length;
   if (n > 0) {
     const shown = ended.paused.slice(0, 5).map((j) => `${j.kind === 'reminder' ? '⏰' : '🗓'} “${clip(j.text, 60)}”`);
-    const more = n > shown.length ? ` and ${n - shown.length} more` : '';
-    parts.push(`paused ${n === 1 ? 'their scheduled job' : `their ${n} scheduled jobs`}: ${shown.join(', ')}${more}`);
+    parts.push(t.pausedJobs({ n, shown: shown.join(', '), more: n - shown.length }));
   }
   const open = ended.cancelled.approvals + ended.cancelled.questions;
-  if (open > 0) parts.push(`cancelled ${open === 1 ? 'one request' : `${open} requests`} waiting for a decision`);
+  if (open > 0) parts.push(t.cancelledRequests({ n: open }));
   if (parts.length === 0) return undefined;
-  return `⏸ I ${parts.join(' and ')}. Nothing of theirs will run or be sent to them. If you ${readmit}, they can resume their jobs in /jobs.`;
+  return t.summary({ parts, readmit: readmit ?? t.readmitUsers });
 }
 
 function clip(text: string, max: number): string {
@@ -87,10 +89,16 @@ export function createRevocation(deps: {
     return { userId, paused, cancelled };
   }
 
-  async function nameOf(userId: number): Promise<string> {
+  async function nameOf(userId: number, locale: Locale): Promise<string> {
     const u = await users.get(userId);
     const name = u?.firstName?.trim() || (u?.username ? `@${u.username}` : undefined);
-    return name ? `${name} [id ${userId}]` : `user ${userId}`;
+    return name ? `${name} [id ${userId}]` : revokeTexts(locale).userN({ id: userId });
+  }
+
+  /** The owner's language: the summaries are theirs. */
+  async function ownerLocale(): Promise<Locale> {
+    const ownerId = await users.ownerId();
+    return ownerId === undefined ? 'en' : users.localeOf(ownerId);
   }
 
   return {
@@ -99,13 +107,13 @@ export function createRevocation(deps: {
     async onAccessChange(change) {
       try {
         if (await users.isServed(change.userId)) return undefined;
-        return describeAccessEnded(await endAccess(change.userId));
+        return describeAccessEnded(await endAccess(change.userId), undefined, await ownerLocale());
       } catch (err) {
         log.error(
           { err: toError(err), target_user: change.userId },
           'could not stop the work of a user whose access ended',
         );
-        return "⚠️ I couldn't stop all of their scheduled jobs and pending requests just now. They still won't run for them, and I'll finish the clean-up at the next restart.";
+        return revokeTexts(await ownerLocale().catch(() => 'en' as const)).failed;
       }
     },
 
@@ -117,22 +125,22 @@ export function createRevocation(deps: {
       ];
       const ended: AccessEnded[] = [];
       const lines: string[] = [];
+      const locale = await ownerLocale();
+      const t = revokeTexts(locale);
       for (const userId of candidates) {
         if (await users.isServed(userId)) continue;
         const result = await endAccess(userId);
         ended.push(result);
-        const what = describeAccessEnded(
-          result,
-          dropped.includes(userId) ? 'add them back to ALLOWED_USER_IDS' : undefined,
-        );
-        const why = dropped.includes(userId) ? 'is no longer in ALLOWED_USER_IDS' : 'no longer has access';
-        if (what) lines.push(`• ${await nameOf(userId)} ${why}. ${what}`);
+        const listed = dropped.includes(userId);
+        const what = describeAccessEnded(result, listed ? t.readmitAllowlist : undefined, locale);
+        const why = listed ? t.notListed : t.noAccess;
+        if (what) lines.push(`• ${await nameOf(userId, locale)} ${why}. ${what}`);
       }
       const ownerId = await users.ownerId();
       if (lines.length > 0 && ownerId !== undefined) {
         const d = await outbox.send(
           { chatId: ownerId },
-          { text: `🔒 Access check at start-up:\n\n${lines.join('\n\n')}`, format: 'plain' },
+          { text: t.startupCheck({ lines: lines.join('\n\n') }), format: 'plain' },
         );
         if (!d.ok) log.warn({ reason: d.reason }, 'could not tell the owner what the access check paused');
       }

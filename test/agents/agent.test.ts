@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createAgent } from '../../src/agents/agent.ts';
 import { defineTool } from '../../src/agents/tool.ts';
-import { type Harness, createHarness, functionResponses } from './harness.ts';
+import { type ScriptedHarness, createScriptedHarness, functionResponses } from './harness.ts';
 
 describe('agent loop', () => {
-  let h: Harness;
-  before(async () => {
-    h = await createHarness();
+  let h: ScriptedHarness;
+  before(() => {
+    h = createScriptedHarness();
   });
-  after(() => h.close());
-  beforeEach(() => h.gemini.reset());
+  beforeEach(() => h.model.reset());
 
   const input = (text: string) => ({ history: [], text });
 
@@ -23,7 +22,7 @@ describe('agent loop', () => {
       instructions: 'Be nice.',
       llm: h.llm,
     });
-    h.gemini.enqueue({ chunks: ['Hel', 'lo!'] });
+    h.model.enqueue({ chunks: ['Hel', 'lo!'] });
     const ctx = h.ctx();
     const r = await agent.run(input('hi'), ctx);
     assert.equal(r.status, 'done');
@@ -32,11 +31,11 @@ describe('agent loop', () => {
       h.events.map((e) => e.type),
       ['agent-start', 'text-delta', 'text-delta', 'usage', 'agent-finish'],
     );
-    const system = h.gemini.generateCalls()[0]?.systemText ?? '';
+    const system = h.model.generateCalls()[0]?.systemText ?? '';
     assert.ok(system.startsWith('Be nice.'));
     assert.equal(system.split('Current date and time').length, 2, 'exactly one time line');
     assert.ok(system.includes('Tuesday, 17 February 2026, 10:30 (Europe/Berlin, UTC+01:00)'));
-    assert.equal(h.gemini.generateCalls()[0]?.kind, 'stream');
+    assert.equal(h.model.generateCalls()[0]?.kind, 'stream');
   });
 
   it('runs parallel tool calls concurrently and returns results in call order', async () => {
@@ -62,7 +61,7 @@ describe('agent loop', () => {
       tools: [slowAdd],
       llm: h.llm,
     });
-    h.gemini.enqueue(
+    h.model.enqueue(
       {
         text: 'Let me add.',
         functionCalls: [
@@ -75,7 +74,7 @@ describe('agent loop', () => {
     const r = await agent.run(input('add'), h.ctx());
     assert.equal(r.text, '3 and 30');
     assert.equal(maxRunning, 2, 'both calls ran at the same time');
-    const second = h.gemini.generateCalls()[1];
+    const second = h.model.generateCalls()[1];
     assert.ok(second);
     assert.deepEqual(
       functionResponses(second.contents).map((f) => f.response),
@@ -108,14 +107,14 @@ describe('agent loop', () => {
       tools: [tool],
       llm: h.llm,
     });
-    h.gemini.enqueue(
+    h.model.enqueue(
       { functionCalls: [{ name: 'set_alarm', args: { minutes: 'ten' } }] },
       { functionCalls: [{ name: 'set_alarm', args: { minutes: 10 } }] },
       { text: 'Alarm set.' },
     );
     const r = await agent.run(input('alarm in ten'), h.ctx());
     assert.equal(r.text, 'Alarm set.');
-    const fed = functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response;
+    const fed = functionResponses(h.model.generateCalls()[1]?.contents ?? [])[0]?.response;
     assert.match(String(fed?.error), /Invalid arguments for set_alarm: minutes: .*number/);
     assert.equal(ran, true, 'the corrected call ran');
     const unknown = createAgent({
@@ -126,10 +125,10 @@ describe('agent loop', () => {
       tools: [tool],
       llm: h.llm,
     });
-    h.gemini.enqueue({ functionCalls: [{ name: 'launch_rocket', args: {} }] }, { text: 'cannot' });
+    h.model.enqueue({ functionCalls: [{ name: 'launch_rocket', args: {} }] }, { text: 'cannot' });
     await unknown.run(input('go'), h.ctx());
     assert.match(
-      String(functionResponses(h.gemini.generateCalls().at(-1)?.contents ?? [])[0]?.response.error),
+      String(functionResponses(h.model.generateCalls().at(-1)?.contents ?? [])[0]?.response.error),
       /Unknown tool "launch_rocket"/,
     );
   });
@@ -166,10 +165,10 @@ describe('agent loop', () => {
       tools: [boom, slow],
       llm: h.llm,
     });
-    h.gemini.enqueue({ functionCalls: [{ name: 'boom' }, { name: 'slow' }] }, { text: 'Both failed, sorry.' });
+    h.model.enqueue({ functionCalls: [{ name: 'boom' }, { name: 'slow' }] }, { text: 'Both failed, sorry.' });
     const r = await agent.run(input('go'), h.ctx());
     assert.equal(r.status, 'done');
-    const [a, b] = functionResponses(h.gemini.generateCalls()[1]?.contents ?? []);
+    const [a, b] = functionResponses(h.model.generateCalls()[1]?.contents ?? []);
     assert.deepEqual(a?.response, { error: 'disk on fire' });
     assert.match(String(b?.response.error), /timed out after 50 ms/);
     assert.equal(aborted, true, "the tool's signal was aborted on timeout");
@@ -190,24 +189,24 @@ describe('agent loop', () => {
       tools: [ping],
       llm: h.llm,
     });
-    h.gemini.setHandler(() => ({ text: 'Still checking…', functionCalls: [{ name: 'ping' }] }));
+    h.model.setHandler(() => ({ text: 'Still checking…', functionCalls: [{ name: 'ping' }] }));
     const r = await agent.run(input('loop forever'), h.ctx({ limits: { maxSteps: 3 } }));
     assert.equal(r.status, 'limit');
     assert.equal(r.limit, 'steps');
     assert.match(r.text, /I stopped after 3 steps/);
     assert.ok(r.text.startsWith('Still checking…'));
-    assert.equal(h.gemini.generateCalls().length, 3);
+    assert.equal(h.model.generateCalls().length, 3);
     // History stays well-formed: it ends with a model turn.
     assert.equal(r.contents.at(-1)?.role, 'model');
   });
 
   it('retries an empty answer once, then says so honestly', async () => {
     const agent = createAgent({ name: 'a', description: 'x', model: 'm', instructions: 'x', llm: h.llm });
-    h.gemini.enqueue({ text: '' }, { text: 'Here you go.' });
+    h.model.enqueue({ text: '' }, { text: 'Here you go.' });
     assert.equal((await agent.run(input('q'), h.ctx())).text, 'Here you go.');
-    assert.equal(h.gemini.generateCalls().length, 2);
-    h.gemini.reset();
-    h.gemini.enqueue({ text: '' }, { text: '', finishReason: 'SAFETY' });
+    assert.equal(h.model.generateCalls().length, 2);
+    h.model.reset();
+    h.model.enqueue({ text: '' }, { text: '', finishReason: 'SAFETY' });
     const r = await agent.run(input('q'), h.ctx());
     assert.match(r.text, /can't help with that/);
     assert.equal(r.status, 'done');
@@ -223,16 +222,16 @@ describe('agent loop', () => {
       tools: [ping],
       llm: h.llm,
     });
-    h.gemini.setHandler(() => ({
+    h.model.setHandler(() => ({
       functionCalls: [{ name: 'ping' }],
-      usage: { promptTokenCount: 900, candidatesTokenCount: 200 },
+      usage: { inputTokens: 900, outputTokens: 200 },
     }));
     const ctx = h.ctx({ limits: { turnTokenBudget: 2000 } });
     const r = await agent.run(input('q'), ctx);
     assert.equal(r.status, 'limit');
     assert.equal(r.limit, 'budget');
     assert.match(r.text, /processing budget \(2,000 tokens\)/);
-    assert.equal(h.gemini.generateCalls().length, 2);
+    assert.equal(h.model.generateCalls().length, 2);
     assert.equal(ctx.budget.used.totalTokens, 2200);
   });
 
@@ -254,12 +253,12 @@ describe('agent loop', () => {
       tools: [look],
       llm: h.llm,
     });
-    h.gemini.enqueue({ functionCalls: [{ name: 'look' }] }, { text: 'A cat.' });
+    h.model.enqueue({ functionCalls: [{ name: 'look' }] }, { text: 'A cat.' });
     await agent.run(
       { history: [], text: 'what is this?', attachments: [{ mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
       h.ctx(),
     );
-    const parts = h.gemini.generateCalls()[0]?.contents.at(-1)?.parts ?? [];
+    const parts = h.model.generateCalls()[0]?.contents.at(-1)?.parts ?? [];
     assert.deepEqual(parts[1], { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } });
     assert.ok(h.events.some((e) => e.type === 'tool-progress' && e.message === 'Looking closely…'));
   });

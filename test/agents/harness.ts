@@ -7,6 +7,7 @@ import { createGeminiLlm } from '../../src/llm/gemini.ts';
 import type { Llm } from '../../src/llm/types.ts';
 import { type FakeGemini, createFakeGemini } from '../support/fake-gemini.ts';
 import { type ManualClock, createManualClock } from '../support/manual-clock.ts';
+import { type ScriptedLlm, createScriptedLlm } from '../support/scripted-llm.ts';
 
 export const log = pino({ level: 'silent' });
 
@@ -83,6 +84,38 @@ export async function createHarness(): Promise<Harness> {
       });
     },
     close: () => gemini.close(),
+  };
+}
+
+export interface ScriptedHarness {
+  /** The in-process model: queue replies, read the requests it got. */
+  model: ScriptedLlm;
+  llm: Llm;
+  clock: ManualClock;
+  events: TurnEvent[];
+  ctx(overrides?: { limits?: Partial<typeof LIMITS>; signal?: AbortSignal }): RunContext;
+}
+
+/** The agent loop's harness without HTTP: a scripted Llm, a manual clock and a run-context factory recording events. */
+export function createScriptedHarness(): ScriptedHarness {
+  const model = createScriptedLlm();
+  const clock = createManualClock(Date.UTC(2026, 1, 17, 9, 30));
+  const events: TurnEvent[] = [];
+  return {
+    model,
+    llm: model,
+    clock,
+    events,
+    ctx(overrides = {}) {
+      events.length = 0;
+      return createRunContext({
+        request: request(overrides.signal ? { signal: overrides.signal } : {}),
+        clock,
+        log,
+        limits: { ...LIMITS, ...overrides.limits },
+        onEvent: (e) => events.push(e),
+      });
+    },
   };
 }
 

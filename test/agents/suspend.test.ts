@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createAgent } from '../../src/agents/agent.ts';
 import { createNetwork } from '../../src/agents/network.ts';
 import { type GateCall, type ToolGate, defineTool } from '../../src/agents/tool.ts';
 import { AppError } from '../../src/core/errors.ts';
-import { type Harness, createHarness, functionResponses } from './harness.ts';
+import { type ScriptedHarness, createScriptedHarness, functionResponses } from './harness.ts';
 
 /** A gate with a fixed policy: `delete_note` needs approval, `format_disk` is forbidden, the rest runs. */
 const policyGate: ToolGate = {
@@ -18,15 +18,14 @@ const policyGate: ToolGate = {
 };
 
 describe('suspension and resume', () => {
-  let h: Harness;
+  let h: ScriptedHarness;
   let deleted: string[];
   let reads: number;
-  before(async () => {
-    h = await createHarness();
+  before(() => {
+    h = createScriptedHarness();
   });
-  after(() => h.close());
   beforeEach(() => {
-    h.gemini.reset();
+    h.model.reset();
     deleted = [];
     reads = 0;
   });
@@ -72,7 +71,7 @@ describe('suspension and resume', () => {
 
   it('suspends before a gated call while the allowed parallel call runs; approved runs the tool with stored args', async () => {
     const agent = notesAgent(policyGate);
-    h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }, { name: 'read_notes' }] });
+    h.model.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }, { name: 'read_notes' }] });
     const r = await agent.run({ history: [], text: 'delete n1' }, h.ctx());
     assert.equal(r.status, 'suspended');
     assert.equal(reads, 1, 'the allowed call of the same step ran');
@@ -85,13 +84,13 @@ describe('suspension and resume', () => {
     // The snapshot survives a trip through JSON (the approvals store).
     const snapshot = JSON.parse(JSON.stringify(r.suspension?.snapshot));
 
-    h.gemini.enqueue({ text: 'Deleted n1.' });
+    h.model.enqueue({ text: 'Deleted n1.' });
     const done = await agent.resume(snapshot, { [pending[0]?.callId ?? '']: { type: 'approved' } }, h.ctx());
     assert.equal(done.status, 'done');
     assert.equal(done.text, 'Deleted n1.');
     assert.deepEqual(deleted, ['n1']);
     assert.equal(reads, 1, 'the completed call did not run again');
-    const responses = functionResponses(h.gemini.generateCalls()[1]?.contents ?? []);
+    const responses = functionResponses(h.model.generateCalls()[1]?.contents ?? []);
     assert.deepEqual(
       responses.map((x) => x.response),
       [{ deleted: 'n1' }, { notes: ['n1', 'n2'] }],
@@ -105,10 +104,10 @@ describe('suspension and resume', () => {
 
   it('denied: the tool never runs and the model is told why', async () => {
     const agent = notesAgent(policyGate);
-    h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n2' } }] });
+    h.model.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n2' } }] });
     const r = await agent.run({ history: [], text: 'delete n2' }, h.ctx());
     const callId = r.suspension?.pending[0]?.callId ?? '';
-    h.gemini.enqueue({ text: 'OK, I left it.' });
+    h.model.enqueue({ text: 'OK, I left it.' });
     const done = await agent.resume(
       r.suspension?.snapshot,
       { [callId]: { type: 'denied', reason: 'I changed my mind' } },
@@ -116,16 +115,16 @@ describe('suspension and resume', () => {
     );
     assert.equal(done.text, 'OK, I left it.');
     assert.deepEqual(deleted, []);
-    assert.deepEqual(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response, {
+    assert.deepEqual(functionResponses(h.model.generateCalls()[1]?.contents ?? [])[0]?.response, {
       error: 'The user denied this action: I changed my mind',
     });
   });
 
   it('a deny decision goes straight back to the model; a throwing gate fails closed (suspends)', async () => {
-    h.gemini.enqueue({ functionCalls: [{ name: 'format_disk' }] }, { text: 'Not allowed.' });
+    h.model.enqueue({ functionCalls: [{ name: 'format_disk' }] }, { text: 'Not allowed.' });
     await notesAgent(policyGate).run({ history: [], text: 'format' }, h.ctx());
     assert.match(
-      String(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response.error),
+      String(functionResponses(h.model.generateCalls()[1]?.contents ?? [])[0]?.response.error),
       /not allowed: never allowed/,
     );
 
@@ -134,7 +133,7 @@ describe('suspension and resume', () => {
         throw new Error('policy file unreadable');
       },
     };
-    h.gemini.enqueue({ functionCalls: [{ name: 'read_notes' }] });
+    h.model.enqueue({ functionCalls: [{ name: 'read_notes' }] });
     const r = await notesAgent(broken).run({ history: [], text: 'read' }, h.ctx());
     assert.equal(r.status, 'suspended');
     assert.equal(r.suspension?.pending[0]?.kind, 'approval');
@@ -142,21 +141,21 @@ describe('suspension and resume', () => {
   });
 
   it('a tool can suspend with a question; the answer becomes its result', async () => {
-    h.gemini.enqueue({ functionCalls: [{ name: 'ask_user', args: { question: 'Tea or coffee?' } }] });
+    h.model.enqueue({ functionCalls: [{ name: 'ask_user', args: { question: 'Tea or coffee?' } }] });
     const agent = notesAgent();
     const r = await agent.run({ history: [], text: 'order a drink' }, h.ctx());
     assert.equal(r.status, 'suspended');
     const q = r.suspension?.pending[0];
     assert.equal(q?.kind, 'question');
     assert.deepEqual(q?.payload, { question: 'Tea or coffee?', options: ['tea', 'coffee'] });
-    h.gemini.enqueue({ text: 'Tea it is.' });
+    h.model.enqueue({ text: 'Tea it is.' });
     const done = await agent.resume(
       r.suspension?.snapshot,
       { [q?.callId ?? '']: { type: 'answer', value: 'tea' } },
       h.ctx(),
     );
     assert.equal(done.text, 'Tea it is.');
-    assert.deepEqual(functionResponses(h.gemini.generateCalls()[1]?.contents ?? [])[0]?.response, { answer: 'tea' });
+    assert.deepEqual(functionResponses(h.model.generateCalls()[1]?.contents ?? [])[0]?.response, { answer: 'tea' });
   });
 
   it('a sub-agent suspension suspends the Network; resume goes down to the right frame and returns directly', async () => {
@@ -175,11 +174,11 @@ describe('suspension and resume', () => {
       ],
       llm: h.llm,
     });
-    h.gemini.enqueueFor(
+    h.model.enqueueFor(
       { model: 'router-model' },
       { functionCalls: [{ name: 'agent_notes', args: { task: 'delete note n1' } }] },
     );
-    h.gemini.enqueueFor({ model: 'notes-model' }, { functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] });
+    h.model.enqueueFor({ model: 'notes-model' }, { functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] });
     const r = await net.run({ history: [], text: 'delete n1' }, h.ctx());
     assert.equal(r.status, 'suspended');
     const pending = r.suspension?.pending[0];
@@ -197,7 +196,7 @@ describe('suspension and resume', () => {
       (e: unknown) => e instanceof AppError && e.code === 'invalid_input',
     );
 
-    h.gemini.enqueueFor({ model: 'notes-model' }, { text: 'Note n1 deleted.' });
+    h.model.enqueueFor({ model: 'notes-model' }, { text: 'Note n1 deleted.' });
     const done = await net.resume(
       JSON.parse(JSON.stringify(r.suspension?.snapshot)),
       { [pending?.callId ?? '']: { type: 'approved' } },
@@ -207,14 +206,14 @@ describe('suspension and resume', () => {
     assert.equal(done.text, 'Note n1 deleted.');
     assert.deepEqual(deleted, ['n1']);
     assert.deepEqual(
-      h.gemini.generateCalls().map((c) => c.model),
+      h.model.generateCalls().map((c) => c.model),
       ['router-model', 'notes-model', 'notes-model'],
     );
   });
 
   it('parallel pending calls are decided one by one; resume needs all of them', async () => {
     const agent = notesAgent(policyGate);
-    h.gemini.enqueue({
+    h.model.enqueue({
       functionCalls: [
         { name: 'delete_note', args: { id: 'a' } },
         { name: 'delete_note', args: { id: 'b' } },
@@ -227,7 +226,7 @@ describe('suspension and resume', () => {
       agent.resume(r.suspension?.snapshot, { [first.callId]: { type: 'approved' } }, h.ctx()),
       /no decision/,
     );
-    h.gemini.enqueue({ text: 'Deleted a, kept b.' });
+    h.model.enqueue({ text: 'Deleted a, kept b.' });
     const done = await agent.resume(
       r.suspension?.snapshot,
       { [first.callId]: { type: 'approved' }, [second.callId]: { type: 'denied', reason: 'keep it' } },
@@ -253,7 +252,7 @@ describe('suspension and resume', () => {
       agents: [notesAgent(policyGate), assistant],
       llm: h.llm,
     });
-    h.gemini.enqueueFor(
+    h.model.enqueueFor(
       { model: 'assistant-model' },
       { functionCalls: [{ name: 'delete_note', args: { id: 'photo-note' } }] },
       { text: 'Deleted the note in your photo.' },
@@ -274,11 +273,11 @@ describe('suspension and resume', () => {
     assert.equal(done.text, 'Deleted the note in your photo.');
     assert.deepEqual(deleted, ['photo-note']);
     assert.deepEqual(
-      h.gemini.generateCalls().map((c) => c.model),
+      h.model.generateCalls().map((c) => c.model),
       ['assistant-model', 'assistant-model'],
     );
     assert.ok(
-      JSON.stringify(h.gemini.generateCalls()[1]?.contents).includes('/9j/4AAQ'),
+      JSON.stringify(h.model.generateCalls()[1]?.contents).includes('/9j/4AAQ'),
       'the resumed call still has the photo',
     );
   });

@@ -3,23 +3,22 @@
  * fake Gemini: what the approval gate sees for each guarded call.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createAgent } from '../../src/agents/agent.ts';
 import { type ToolGate, defineTool } from '../../src/agents/tool.ts';
 import { createTurnRunner } from '../../src/agents/turn-runner.ts';
-import { type Harness, LIMITS, createHarness, log, request } from './harness.ts';
+import { type ScriptedHarness, LIMITS, createScriptedHarness, log, request } from './harness.ts';
 
 describe('turnReadUntrusted', () => {
-  let h: Harness;
+  let h: ScriptedHarness;
   /** What the gate saw for each `delete_note` call, in order. */
   let seen: (boolean | undefined)[];
-  before(async () => {
-    h = await createHarness();
+  before(() => {
+    h = createScriptedHarness();
   });
-  after(() => h.close());
   beforeEach(() => {
-    h.gemini.reset();
+    h.model.reset();
     seen = [];
   });
 
@@ -70,7 +69,7 @@ describe('turnReadUntrusted', () => {
     });
 
   it('is false for a plain request, and for a call made in the same step as the page read', async () => {
-    h.gemini.enqueue(
+    h.model.enqueue(
       { functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] },
       {
         functionCalls: [
@@ -87,13 +86,13 @@ describe('turnReadUntrusted', () => {
   });
 
   it('starts true for forwarded or quoted input', async () => {
-    h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] }, { text: 'done' });
+    h.model.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] }, { text: 'done' });
     await runner().run(request({ text: 'delete n1', untrustedInput: true }));
     assert.deepEqual(seen, [true]);
   });
 
   it('is kept in a suspended run: after the resume, a guarded call still counts as untrusted', async () => {
-    h.gemini.enqueue(
+    h.model.enqueue(
       { functionCalls: [{ name: 'read_page', args: {} }] },
       { functionCalls: [{ name: 'ask_user', args: { question: 'Which note?' } }] },
     );
@@ -102,7 +101,7 @@ describe('turnReadUntrusted', () => {
     const suspension = JSON.parse(JSON.stringify(first.suspension)) as NonNullable<typeof first.suspension>;
     const callId = suspension.pending[0]?.callId ?? '';
 
-    h.gemini.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] }, { text: 'done' });
+    h.model.enqueue({ functionCalls: [{ name: 'delete_note', args: { id: 'n1' } }] }, { text: 'done' });
     // A fresh runner, as after a restart: the flag can only come from the stored snapshot.
     const resumed = await runner().resume(request({ source: 'resume' }), suspension, {
       [callId]: { type: 'answer', value: 'n1' },

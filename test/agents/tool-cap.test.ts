@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createAgent } from '../../src/agents/agent.ts';
 import { createRunContext } from '../../src/agents/context.ts';
 import { type ToolGate, defineTool } from '../../src/agents/tool.ts';
 import { rosterSchema } from '../../src/config/roster.ts';
-import { type Harness, createHarness, functionResponses, log, request } from './harness.ts';
+import { type ScriptedHarness, createScriptedHarness, functionResponses, log, request } from './harness.ts';
 
 /** Issue 11 point 5: one model step may run at most `limits.maxToolCallsPerStep` tool calls (default 8). */
 describe('tool calls per step are capped', () => {
-  let h: Harness;
+  let h: ScriptedHarness;
   let ran: number[];
-  before(async () => {
-    h = await createHarness();
+  before(() => {
+    h = createScriptedHarness();
   });
-  after(() => h.close());
   beforeEach(() => {
-    h.gemini.reset();
+    h.model.reset();
     ran = [];
   });
 
@@ -45,7 +44,7 @@ describe('tool calls per step are capped', () => {
       tools: [count],
       llm: h.llm,
     });
-    h.gemini.enqueue({ functionCalls: calls(12) }, { text: 'Counted the first eight.' });
+    h.model.enqueue({ functionCalls: calls(12) }, { text: 'Counted the first eight.' });
     const r = await agent.run({ history: [], text: 'count to twelve' }, h.ctx());
     assert.equal(r.status, 'done');
     assert.equal(r.text, 'Counted the first eight.');
@@ -54,7 +53,7 @@ describe('tool calls per step are capped', () => {
       [0, 1, 2, 3, 4, 5, 6, 7],
       'exactly the first 8 calls executed',
     );
-    const second = h.gemini.generateCalls()[1];
+    const second = h.model.generateCalls()[1];
     assert.ok(second, 'the model was called again (the fake rejects unpaired calls with 400)');
     const responses = functionResponses(second.contents) as {
       name: string;
@@ -97,13 +96,13 @@ describe('tool calls per step are capped', () => {
       tools: [count],
       llm: h.llm,
     });
-    h.gemini.enqueue({ functionCalls: calls(5) }, { text: 'ok' });
+    h.model.enqueue({ functionCalls: calls(5) }, { text: 'ok' });
     await agent.run({ history: [], text: 'count' }, ctx);
     assert.deepEqual(
       ran.sort((a, b) => a - b),
       [0, 1, 2],
     );
-    const responses = functionResponses(h.gemini.generateCalls()[1]?.contents ?? []);
+    const responses = functionResponses(h.model.generateCalls()[1]?.contents ?? []);
     assert.equal(responses.length, 5);
     assert.match(String(responses[3]?.response.error), /at most 3 tool calls and this step made 5/);
   });
@@ -118,17 +117,17 @@ describe('tool calls per step are capped', () => {
       llm: h.llm,
       gate,
     });
-    h.gemini.enqueue({ functionCalls: [{ name: 'wipe', args: {}, id: 'w' }, ...calls(9)] });
+    h.model.enqueue({ functionCalls: [{ name: 'wipe', args: {}, id: 'w' }, ...calls(9)] });
     const r = await agent.run({ history: [], text: 'wipe and count' }, h.ctx());
     assert.equal(r.status, 'suspended');
     assert.equal(ran.length, 7, 'the 7 allowed calls within the cap ran; the gated one waits');
     const pending = r.suspension?.pending ?? [];
     assert.equal(pending.length, 1);
-    h.gemini.enqueue({ text: 'Done.' });
+    h.model.enqueue({ text: 'Done.' });
     const snapshot = JSON.parse(JSON.stringify(r.suspension?.snapshot));
     await agent.resume(snapshot, { [pending[0]?.callId ?? '']: { type: 'approved' } }, h.ctx());
     assert.equal(ran.length, 7, 'no capped call ran on resume');
-    const responses = functionResponses(h.gemini.generateCalls()[1]?.contents ?? []);
+    const responses = functionResponses(h.model.generateCalls()[1]?.contents ?? []);
     assert.equal(responses.length, 10);
     assert.deepEqual(responses[0]?.response, { result: 'wiped' });
     assert.equal(responses.filter((f) => /^Not run/.test(String(f.response.error))).length, 2);

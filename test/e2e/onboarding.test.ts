@@ -98,15 +98,15 @@ test('start-up: one readable line says how to claim the bot, and the empty chat 
     assert.match(tg.shortDescription(), /personal assistant/);
     assert.ok(tg.shortDescription().length <= 120);
     const sets = () => tg.callsOf('setMyDescription').length + tg.callsOf('setMyShortDescription').length;
-    assert.equal(sets(), 2, 'each set once');
+    assert.equal(sets(), 4, 'each set once, in English and in Russian');
 
     await claim(tg, entry.pairing_code);
     // Once owned: a plain line, no code; the descriptions are checked, not set again.
     const again = await restart();
     await again.waitForLog((_, json) => json?.msg === `@${BOT} is running.`, 15_000);
     assert.equal(again.jsonLogs().filter((j) => j.pairing_code !== undefined).length, 0, 'no code once owned');
-    assert.equal(sets(), 2, 'nothing set again');
-    assert.equal(tg.callsOf('getMyDescription').length, 2, 'checked at each start');
+    assert.equal(sets(), 4, 'nothing set again');
+    assert.equal(tg.callsOf('getMyDescription').length, 4, 'checked at each start, per language');
   });
 });
 

@@ -91,3 +91,35 @@ describe('/why in sentences', () => {
     assert.equal(explainAnswer(input({})), 'I haven’t answered anything for you in this chat yet.');
   });
 });
+
+describe('/why in Russian', () => {
+  const facts = (n: number) => Array.from({ length: n }, (_, i) => ({ text: `User likes tea ${i}` }));
+  const ru = (over: Partial<WhyInput>) => explainAnswer(input({ locale: 'ru', ...over }));
+
+  it('counts facts and conversations with Russian plural forms', () => {
+    assert.match(ru({ last: { facts: facts(1), messages: [] } }), /^Я использовал 1 факт о вас:/);
+    assert.match(ru({ last: { facts: facts(3), messages: [] } }), /^Я использовал 3 факта о вас:/);
+    assert.match(ru({ last: { facts: facts(5), messages: [] } }), /^Я использовал 5 фактов о вас:/);
+    const msgs = [
+      { text: 'a', at: MAY3 },
+      { text: 'b', at: MAY3 },
+    ];
+    assert.match(ru({ last: { facts: [], messages: msgs } }), /^Я посмотрел 2 прошлых разговора:/);
+  });
+
+  it('says who approved or declined an action', () => {
+    const tools = [{ callId: 'c1', tool: 'http_fetch', target: 'example.org', ok: true }];
+    const activity = { ...EMPTY_ACTIVITY, tools };
+    const approved = ru({
+      last: { facts: [], messages: [], activity },
+      decisions: { c1: { kind: 'approval', tool: 'http_fetch', outcome: 'approved', by: ME } },
+    });
+    assert.equal(approved, 'Я открыл example.org (вы разрешили).');
+    const denied = ru({
+      last: { facts: [], messages: [], activity },
+      decisions: { c1: { kind: 'approval', tool: 'http_fetch', outcome: 'denied', by: 2, name: 'Аня' } },
+    });
+    assert.equal(denied, 'Я хотел открыть example.org, но Аня отказал(а).');
+    assert.equal(ru({}), 'В этом чате я вам ещё ничего не отвечал.');
+  });
+});

@@ -1,39 +1,29 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createStore, type Store } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
+import { startBot } from '../support/child-bot.ts';
 import { type FakeTelegram, createFakeTelegram } from '../support/fake-telegram.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
 
 const JOBS = 150;
 
-/** Starts one scheduler process; `ready` resolves once it is running, `exit` with its exit code. */
-function runInstance(db: TempDb, tg: FakeTelegram, runMs: number): { ready: Promise<void>; exit: Promise<number> } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      new URL('./fixtures/instance.ts', import.meta.url).pathname,
-      db.url,
-      tg.token,
-      tg.apiRoot,
-      String(runMs),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve();
-    });
-    child.on('exit', () => reject(new Error('scheduler process exited before it was ready')));
+/** Starts one scheduler process (the shared child harness); `ready` resolves once it is running, `exit` with its exit code. */
+async function runInstance(
+  db: TempDb,
+  tg: FakeTelegram,
+  runMs: number,
+): Promise<{ ready: Promise<unknown>; exit: Promise<number> }> {
+  const child = await startBot({
+    entry: 'test/scheduler/fixtures/instance.ts',
+    args: [db.url, tg.token, tg.apiRoot, String(runMs)],
+    env: {},
+    waitForPollMs: 0,
   });
-  const exit = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? -1));
-  });
-  return { ready, exit };
+  return {
+    ready: child.waitForLog((line) => line.includes('ready'), 30_000),
+    exit: child.exited.then((e) => e.code ?? -1),
+  };
 }
 
 describe('two scheduler processes on one database file', () => {
@@ -52,8 +42,8 @@ describe('two scheduler processes on one database file', () => {
   });
 
   it('fire every occurrence exactly once', async () => {
-    const a = runInstance(db, tg, 3000);
-    const b = runInstance(db, tg, 3000);
+    const a = await runInstance(db, tg, 3000);
+    const b = await runInstance(db, tg, 3000);
     await Promise.all([a.ready, b.ready]);
     const now = Date.now();
     const start = now + 200;

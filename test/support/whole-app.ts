@@ -73,14 +73,16 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
           roster: { ...loaded.roster, limits: { ...loaded.roster.limits, llmTimeoutMs: options.llmTimeoutMs } },
         };
   const fatal: Error[] = [];
-  const app = createApp({
-    config,
-    store,
-    log,
-    clock: systemClock,
-    ids: createIdGen(),
-    onFatal: (e) => fatal.push(e),
-    overrides: {
+  const app = createApp(
+    {
+      config,
+      store,
+      log,
+      clock: systemClock,
+      ids: createIdGen(),
+      onFatal: (e) => fatal.push(e),
+    },
+    {
       port: 0,
       frontEnd: { host: '127.0.0.1', pollTimeoutSeconds: 1, shutdownGraceMs: 1500, ...options.frontEnd },
       limiter: { privatePerSec: 100, groupPerMin: 1000, globalPerSec: 1000, lightIntervalMs: 1 },
@@ -89,7 +91,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.allowPrivateFetch ? { allowPrivateFetch: true } : {}),
     },
-  });
+  );
   const { port } = await app.start();
   return {
     app,

@@ -20,7 +20,8 @@ test('description calls that fail are not fatal: the bot starts and answers, and
       assert.deepEqual(first.fatal, []);
       assert.equal(tg.description(), '');
       assert.equal(tg.shortDescription(), '');
-      assert.equal(tg.callsOf('setMyShortDescription').length, 0, 'not set blindly when the current text is unknown');
+      const englishSets = tg.callsOf('setMyShortDescription').filter((c) => c.payload.language_code === undefined);
+      assert.equal(englishSets.length, 0, 'not set blindly when the current text is unknown');
       tg.sendUserMessage({ chatId: U, text: '/help' });
       assert.match((await tg.waitForBotMessage(U)).text, /What I can do/);
     } finally {

@@ -1,78 +1,97 @@
-const NAMED: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  ndash: '–',
-  mdash: '—',
-  hellip: '…',
-  laquo: '«',
-  raquo: '»',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  bull: '•',
-  middot: '·',
-  copy: '©',
-  reg: '®',
-  trade: '™',
-  euro: '€',
-  pound: '£',
-  yen: '¥',
-  cent: '¢',
-  deg: '°',
-  times: '×',
-  divide: '÷',
-  shy: '',
-  zwj: '',
-  zwnj: '',
-};
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
 
-/** Decodes HTML character references (named, decimal and hex). Unknown names are left as they are. */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const code =
-        ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
-      if (!Number.isFinite(code) || code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return '\uFFFD';
-      return String.fromCodePoint(code);
-    }
-    return NAMED[ref.toLowerCase()] ?? whole;
-  });
+/** Elements whose content is never text for a reader. */
+const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'HEAD', 'IFRAME', 'OBJECT', 'CANVAS']);
+/** Elements that start and end a paragraph. */
+const BLOCK = new Set(
+  'P DIV SECTION ARTICLE MAIN HEADER FOOTER NAV ASIDE H1 H2 H3 H4 H5 H6 UL OL TABLE TR BLOCKQUOTE PRE FIGURE FIGCAPTION DL DT DD FORM FIELDSET ADDRESS HR'.split(
+    ' ',
+  ),
+);
+
+/** The minimal DOM surface the walker reads (linkedom's nodes, and Readability's output node). */
+interface DomNode {
+  nodeType: number;
+  nodeName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<DomNode>;
 }
 
-const BLOCK =
-  /<\/?(?:p|div|section|article|main|header|footer|nav|aside|h[1-6]|ul|ol|table|tr|blockquote|pre|figure|figcaption|dl|dt|dd|form|fieldset|address|hr)\b[^>]*>/gi;
+const TEXT_NODE = 3;
+const ELEMENT_NODE = 1;
 
-/** Readable text from HTML: drops scripts, styles and markup, keeps paragraph breaks and list bullets. */
-export function htmlToText(html: string): { title: string; text: string } {
-  const titleMatch = /<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(html);
-  const title = titleMatch
-    ? decodeEntities(titleMatch[1] ?? '')
-        .replace(/\s+/g, ' ')
-        .trim()
-    : '';
-  let body = html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style|noscript|template|svg|head|iframe|object|canvas)\b[\s\S]*?<\/\1\s*>/gi, ' ');
-  // Prefer the main content when the page marks it.
-  const main = /<(main|article)\b[^>]*>([\s\S]*?)<\/\1\s*>/i.exec(body);
-  if (main && (main[2] ?? '').replace(/<[^>]*>/g, '').trim().length > 200) body = main[2] ?? body;
-  const text = body
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '\n- ')
-    .replace(/<\/t[dh]\s*>/gi, ' \t')
-    .replace(BLOCK, '\n\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/\r\n?/g, '\n');
-  const decoded = decodeEntities(text)
+/** Appends the text under `node`: paragraph breaks around blocks, "- " for list items, line breaks for <br>. */
+function collect(node: DomNode, out: string[]): void {
+  if (node.nodeType === TEXT_NODE) {
+    out.push(node.textContent ?? '');
+    return;
+  }
+  if (node.nodeType !== ELEMENT_NODE && node.nodeType !== 9 && node.nodeType !== 11) return;
+  const name = node.nodeName.toUpperCase();
+  if (SKIPPED.has(name)) return;
+  if (name === 'BR') {
+    out.push('\n');
+    return;
+  }
+  const block = BLOCK.has(name);
+  if (block) out.push('\n\n');
+  if (name === 'LI') out.push('\n- ');
+  for (let i = 0; i < node.childNodes.length; i++) collect(node.childNodes[i] as DomNode, out);
+  if (name === 'TD' || name === 'TH') out.push(' \t');
+  if (block) out.push('\n\n');
+}
+
+/** Plain text of a DOM subtree, whitespace tidied: one space within lines, at most one blank line between paragraphs. */
+function textOf(node: DomNode): string {
+  const out: string[] = [];
+  collect(node, out);
+  return out
+    .join('')
+    .replace(/\r\n?/g, '\n')
     .split('\n')
     .map((line) => line.replace(/[ \t\f\v\u00a0]+/g, ' ').trim())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
-  return { title, text: decoded };
+}
+
+/**
+ * linkedom builds the tree as written (no HTML5 tree fixing): a bare fragment would become the document element with
+ * an empty body, so fragments get the html/body they imply.
+ */
+function parsePage(html: string) {
+  if (/<html[\s>]/i.test(html)) return parseHTML(html);
+  return parseHTML(/<body[\s>]/i.test(html) ? `<html>${html}</html>` : `<html><body>${html}</body></html>`);
+}
+
+/** The page's main article as a DOM node (Mozilla Readability, as in Firefox Reader View), or undefined. */
+function articleOf(html: string): { node: DomNode; title: string } | undefined {
+  const { document } = parsePage(html);
+  // linkedom's Document is the DOM Readability walks, but its types are not the lib.dom ones (not loaded here).
+  const reader = new Readability<DomNode>(document as never, {
+    serializer: (node) => node as unknown as DomNode,
+  });
+  const article = reader.parse();
+  if (!article?.content || !article.textContent?.trim()) return undefined;
+  return { node: article.content, title: article.title ?? '' };
+}
+
+/**
+ * Readable text from HTML: the page's article (Readability) when it has one, else the whole body; scripts, styles and
+ * markup dropped, paragraph breaks and list bullets kept, entities decoded by the HTML parser.
+ */
+export function htmlToText(html: string): { title: string; text: string } {
+  const { document } = parsePage(html);
+  const pageTitle = (document.title ?? '').replace(/\s+/g, ' ').trim();
+  let article: ReturnType<typeof articleOf>;
+  try {
+    article = articleOf(html);
+  } catch {
+    // A page Readability cannot handle still has text: fall back to the whole body.
+    article = undefined;
+  }
+  const text = article ? textOf(article.node) : textOf((document.body ?? document) as unknown as DomNode);
+  const title = pageTitle || (article?.title ?? '').replace(/\s+/g, ' ').trim();
+  return { title, text };
 }

@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
+import { localeOfCtx } from '../locale.ts';
+import { chatTexts } from './chat-texts.ts';
 import type { Message } from 'grammy/types';
-import { z } from 'zod';
 import type { Keyboard } from '../../core/outbox.ts';
 import type { Suspension, TurnEvent, TurnOutcome, TurnRequest, TurnRunner } from '../../core/turn.ts';
 import { hasAudio } from '../../core/voice-transcript.ts';
@@ -14,6 +15,9 @@ import { toError } from '../../core/errors.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
 import type { MediaReader } from './media.ts';
 import { type TurnControl, TurnAbort, isShutdownAbort } from '../intake/turn-control.ts';
+import { continueData } from '../../core/keys/callback-data.ts';
+import { turnFinalKey, updateTurnId } from '../../core/keys/dedupe-keys.ts';
+import type { Locale } from '../../i18n/locale.ts';
 
 export const chatCommands: { command: string; description: string }[] = [];
 
@@ -38,6 +42,8 @@ export interface ReplyParams {
   showProgress: boolean;
   /** A turn with audio: its answer starts with a transcript, to be shown (`show`) or only taken off (`hide`). */
   transcript?: 'show' | 'hide';
+  /** The language of the reply's own texts. */
+  locale?: Locale;
 }
 
 /** What approvals provide for turns that wait for a person. */
@@ -56,8 +62,6 @@ export interface ChatDeps {
   createReply: (params: ReplyParams) => StreamingReply;
   approvals?: SuspensionHandler;
 }
-
-const contButtonSchema = z.string().regex(/^sys:cont:\d{1,15}$/);
 
 function sourcesMarkdown(outcome: TurnOutcome): string {
   const sources = outcome.grounding?.sources ?? [];
@@ -101,7 +105,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     if (!chat || !from) return;
     // A crash between delivering the answer and finishing the journal row replays the update on restart: the answer
     // is already in the chat, so running the turn again would only repeat its tool calls (e.g. a second reminder).
-    if (await deps.outbox.wasDelivered(`turn:${updateId}:final`)) {
+    if (await deps.outbox.wasDelivered(turnFinalKey.encode(updateId))) {
       ctx.log.info(
         { update_id: updateId },
         'final answer already delivered before a restart; not running the turn again',
@@ -112,7 +116,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     const signal = control.signalFor(updateId) ?? new AbortController().signal;
     const user = await users.get(from.id);
     const request: TurnRequest = {
-      turnId: `update:${updateId}`,
+      turnId: updateTurnId.encode(updateId),
       userId: from.id,
       ...(from.first_name ? { userName: from.first_name } : {}),
       chat,
@@ -130,6 +134,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
       signal,
       showProgress: user?.settings.showProgress ?? true,
+      ...(request.locale ? { locale: request.locale } : {}),
       ...(hasAudio(input.attachments)
         ? { transcript: (user?.settings.showTranscripts ?? true) ? 'show' : 'hide' }
         : {}),
@@ -155,6 +160,8 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       { turn_id: request.turnId, status: outcome.status, ms: Date.now() - started, usage: outcome.usage },
       'turn finished',
     );
+    const locale = request.locale ?? 'en';
+    const t = chatTexts(locale);
     switch (outcome.status) {
       case 'done':
       case 'stopped':
@@ -166,23 +173,21 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       case 'limit': {
         const keyboard: Keyboard = [
           ...(outcome.keyboard ?? []),
-          [{ text: '▶️ Continue', data: `sys:cont:${updateId}` }],
+          [{ text: t.continueButton, data: continueData.encode(updateId) }],
         ];
         await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
         return;
       }
       case 'failed':
         if (outcome.error) ctx.log.warn({ err: outcome.error, code: outcome.error.code }, 'turn failed');
-        await reply.fail(outcome.text || 'Something went wrong on my side. Tap Retry.', [[retryButton(updateId)]]);
+        await reply.fail(outcome.text || t.failed, [[retryButton(updateId, locale)]]);
         return;
       case 'suspended':
         if (deps.approvals && outcome.suspension) {
           await reply.finish(outcome);
           await deps.approvals.onSuspended(request, outcome.suspension);
         } else {
-          await reply.fail(
-            "This needs someone's approval, but approvals aren't available right now. Please try again later.",
-          );
+          await reply.fail(t.noApprovals);
         }
         return;
     }
@@ -190,7 +195,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
 
   async function fromMessage(ctx: BotContext, message: Message): Promise<void> {
     control.markTurn(ctx.update.update_id); // from here on /stop and the Stop button stop this reply
-    const media = await deps.media.read(message, control.signalFor(ctx.update.update_id));
+    const media = await deps.media.read(message, control.signalFor(ctx.update.update_id), localeOfCtx(ctx));
     const to = chatRefOf(ctx);
     if (!media.ok) {
       if (to)
@@ -198,7 +203,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
           text: media.reply,
           format: 'plain',
           replyTo: message.message_id,
-          dedupeKey: `turn:${ctx.update.update_id}:final`,
+          dedupeKey: turnFinalKey.encode(ctx.update.update_id),
         });
       return;
     }
@@ -221,9 +226,10 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
 
   composer.on('message', (ctx) => fromMessage(ctx, ctx.message));
 
-  composer.callbackQuery(/^sys:cont:/, async (ctx) => {
-    const parsed = contButtonSchema.safeParse(ctx.callbackQuery.data);
-    if (!parsed.success) return answerStaleButton(ctx, deps.outbox, 'This button is no longer valid.');
+  composer.callbackQuery(continueData.route, async (ctx) => {
+    const t = chatTexts(localeOfCtx(ctx));
+    if (continueData.decode(ctx.callbackQuery.data) === undefined)
+      return answerStaleButton(ctx, deps.outbox, t.buttonInvalid);
     const origin = contextMessage(ctx);
     if (origin && ctx.chat) {
       // Take the button away so one press runs one turn (a second press of it is answered by the retry feature).
@@ -231,7 +237,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     }
     control.markTurn(ctx.update.update_id);
     await ctx
-      .answerCallbackQuery({ text: 'Continuing…' })
+      .answerCallbackQuery({ text: t.continuing })
       .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer Continue'));
     await runTurn(ctx, { text: 'continue', attachments: [] });
   });

@@ -4,7 +4,6 @@ import { timeZoneSchema } from '../../config/env.ts';
 import type { ConversationMemory } from '../../core/memory.ts';
 import type { Keyboard, Outbox } from '../../core/outbox.ts';
 import { toError } from '../../core/errors.ts';
-import { formatWeekdayTime } from '../../core/zoned-time.ts';
 import { type Users, matchTimeZone } from '../../users/users.ts';
 import { chatKeyOfCtx, chatRefOf } from '../chat-ref.ts';
 import { type MenuPlace, commandsFor, placeOf } from '../command-menu.ts';
@@ -12,13 +11,23 @@ import type { BotContext } from '../context.ts';
 import { escapeHtml as esc } from '../format.ts';
 import type { TurnControl } from '../intake/turn-control.ts';
 import { answerStaleButton } from '../stale-button.ts';
+import { settingsButton, settingsData, stopData, timeZoneData } from '../../core/keys/callback-data.ts';
+import { dateTimeFormat } from '../../i18n/format.ts';
+import type { Locale } from '../../i18n/locale.ts';
+import { localeName, pickLocale } from '../../i18n/locale.ts';
+import { commandTexts, localizeCommands } from '../command-texts.ts';
+import { commandsTexts } from './commands-texts.ts';
+import { createLanguageFeature } from './language.ts';
+import { languageTexts } from './language-texts.ts';
 
+const en = commandTexts('en');
 export const commandsCommands = [
-  { command: 'start', description: 'Set up: greeting and your time zone' },
-  { command: 'help', description: 'What I can do' },
-  { command: 'new', description: 'Start a new conversation' },
-  { command: 'settings', description: 'Time zone and other settings' },
-  { command: 'stop', description: 'Stop the reply in progress' },
+  { command: 'start', description: en.start },
+  { command: 'help', description: en.help },
+  { command: 'new', description: en.new },
+  { command: 'settings', description: en.settings },
+  { command: 'language', description: en.language },
+  { command: 'stop', description: en.stop },
 ];
 
 /** Time zones offered as buttons; anything else can be typed. */
@@ -38,31 +47,35 @@ export const COMMON_ZONES = [
   'America/Sao_Paulo',
 ] as const;
 
+/** A time-zone button's zone, checked to be a real IANA zone. */
 const tzDataSchema = z
-  .string()
-  .regex(/^sys:tz:[A-Za-z0-9_+\-/]{1,56}$/)
-  .transform((s) => s.slice('sys:tz:'.length))
+  .custom<string>((s) => typeof s === 'string' && timeZoneData.decode(s) !== undefined)
+  .transform((s) => timeZoneData.decode(s) ?? '')
   .pipe(timeZoneSchema);
-const stopDataSchema = z
-  .string()
-  .regex(/^sys:stop:\d{1,15}$/)
-  .transform((s) => Number(s.slice('sys:stop:'.length)));
 
-function zoneKeyboard(): Keyboard {
+function zoneKeyboard(locale: Locale): Keyboard {
+  const t = commandsTexts(locale);
   const rows: Keyboard = [];
   for (let i = 0; i < COMMON_ZONES.length; i += 3) {
     rows.push(
-      COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `sys:tz:${z}` })),
+      COMMON_ZONES.slice(i, i + 3).map((zone) => ({ text: t.zoneButton({ zone }), data: timeZoneData.encode(zone) })),
     );
   }
   return rows;
 }
 
 /** The button that shows the full help (/start keeps its message short). */
-const HELP_BUTTON = { text: '❓ What can you do?', data: 'sys:help' };
+const helpButton = (locale: Locale) => ({
+  text: commandsTexts(locale).helpButton,
+  data: settingsButton({ setting: 'help' }),
+});
+const changeZoneButton = (locale: Locale) => ({
+  text: commandsTexts(locale).changeZoneButton,
+  data: settingsButton({ setting: 'tz' }),
+});
 
-function localTime(timezone: string, now: number): string {
-  return formatWeekdayTime(now, timezone);
+function localTime(locale: Locale, timezone: string, now: number): string {
+  return dateTimeFormat(locale, timezone, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(now);
 }
 
 export interface CommandsDeps {
@@ -89,70 +102,66 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     if (!d.ok) ctx.log.warn({ reason: d.reason, message: d.message }, 'command reply not delivered');
   };
 
-  const helpText = (place: MenuPlace) =>
-    [
-      '<b>What I can do</b>',
-      '• Answer questions, explain, write and brainstorm',
-      '• Look things up on the web and cite sources',
-      '• Remember what you tell me, and forget it when asked',
-      '• Set reminders and recurring jobs',
-      '• Read photos, PDFs, text/code files and voice messages',
+  /** The acting user's language (their /language choice, else the Telegram app's). */
+  const localeOf = (ctx: BotContext): Promise<Locale> =>
+    ctx.from ? users.localeOf(ctx.from.id) : Promise.resolve(pickLocale(undefined));
+
+  const helpText = (place: MenuPlace, locale: Locale) => {
+    const t = commandsTexts(locale);
+    return [
+      t.helpTitle,
+      t.helpAbilities,
       '',
-      '<b>Commands</b>',
-      ...commandsFor(deps.allCommands(), place).map((c) => `/${c.command} — ${esc(c.description)}`),
+      t.helpCommands,
+      ...localizeCommands(commandsFor(deps.allCommands(), place), locale).map(
+        (c) => `/${c.command} — ${esc(c.description)}`,
+      ),
       '',
-      place === 'private'
-        ? 'In groups, mention me, reply to me, or use a command.'
-        : 'Here, mention me, reply to me, or use a command. Your data and permissions are managed in a private chat with me.',
+      place === 'private' ? t.helpPrivateFooter : t.helpGroupFooter,
     ].join('\n');
+  };
 
   composer.command('start', async (ctx) => {
     const from = ctx.from!;
     const user = await users.get(from.id);
-    const name = esc(from.first_name || 'there');
+    const locale = await localeOf(ctx);
+    const t = commandsTexts(locale);
+    const name = from.first_name ? esc(from.first_name) : undefined;
     if (ctx.chat.type !== 'private') {
-      await reply(ctx, `👋 Hi ${name}! Mention me or reply to my messages here and I'll help.`, [[HELP_BUTTON]]);
+      await reply(ctx, t.startGroup({ name }), [[helpButton(locale)]]);
       return;
     }
     if (user?.timezone) {
-      await reply(
-        ctx,
-        `👋 Welcome back, ${name}! Your time zone is <b>${esc(user.timezone)}</b> (it's ${esc(localTime(user.timezone, now()))} there). Just tell me what you need.`,
-        [[HELP_BUTTON, { text: '🌍 Change time zone', data: 'sys:set:tz' }]],
-      );
+      const time = esc(localTime(locale, user.timezone, now()));
+      await reply(ctx, t.startBack({ name, zone: esc(user.timezone), time }), [
+        [helpButton(locale), changeZoneButton(locale)],
+      ]);
       if (!user.settings.onboarded) await users.updateSettings(from.id, { onboarded: true });
       return;
     }
     // The one question onboarding needs; the full help is one tap away.
     await users.updateSettings(from.id, { awaitingTimezone: true });
-    const intro =
-      user?.access === 'owner' && !user.settings.onboarded ? " You're my owner now." : " I'm your personal assistant.";
-    await reply(
-      ctx,
-      `👋 Hi ${name}!${intro}\n\n🌍 One question first. <b>Which time zone are you in?</b> Tap one below, or type your city (for example <code>Berlin</code>).`,
-      [...zoneKeyboard(), [HELP_BUTTON]],
-    );
+    const owner = user?.access === 'owner' && !user.settings.onboarded;
+    await reply(ctx, t.startAsk({ name, owner }), [...zoneKeyboard(locale), [helpButton(locale)]]);
   });
 
-  composer.command('help', (ctx) => reply(ctx, helpText(placeOf(ctx.chat.type))));
+  composer.command('help', async (ctx) => reply(ctx, helpText(placeOf(ctx.chat.type), await localeOf(ctx))));
 
-  composer.callbackQuery('sys:help', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'help' }), async (ctx) => {
     await ctx.answerCallbackQuery();
-    await reply(ctx, helpText(placeOf(ctx.chat?.type)));
+    await reply(ctx, helpText(placeOf(ctx.chat?.type), await localeOf(ctx)));
   });
 
   composer.command('new', async (ctx) => {
     const chat = chatRefOf(ctx);
     if (!chat) return;
+    const t = commandsTexts(await localeOf(ctx));
     if (!deps.memory) {
-      await reply(ctx, 'Conversation memory is not available right now, so there is nothing to reset.');
+      await reply(ctx, t.newNoMemory);
       return;
     }
     await deps.memory.newThread(chat);
-    await reply(
-      ctx,
-      "🆕 Started a new conversation. I won't use this chat's earlier messages as context. What's next?",
-    );
+    await reply(ctx, t.newDone);
   });
 
   composer.command('settings', async (ctx, next) => {
@@ -160,81 +169,76 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const from = ctx.from!;
     const user = await users.get(from.id);
     const tz = await users.timezoneOf(from.id);
+    const locale = await localeOf(ctx);
+    const t = commandsTexts(locale);
     const progress = user?.settings.showProgress ?? true;
     const transcripts = user?.settings.showTranscripts ?? true;
-    await reply(
-      ctx,
-      `⚙️ <b>Settings</b>
-
-🌍 Time zone: <b>${esc(tz)}</b>${user?.timezone ? '' : ' (default)'} — it's ${esc(localTime(tz, now()))} there.
-🛠 Show what I’m doing while I work: <b>${progress ? 'on' : 'off'}</b>
-🎙 Voice transcripts: <b>${transcripts ? 'on' : 'off'}</b>`,
+    const choice = user?.settings.language;
+    const language = choice
+      ? localeName(choice)
+      : languageTexts(locale).autoWith({ current: localeName(pickLocale(user?.language)) });
+    const text = t.settings({
+      zone: esc(tz),
+      isDefault: !user?.timezone,
+      time: esc(localTime(locale, tz, now())),
+      progress,
+      transcripts,
+      language: esc(language),
+    });
+    await reply(ctx, text, [
+      [changeZoneButton(locale)],
+      [{ text: progress ? t.progressOffButton : t.progressOnButton, data: settingsButton({ setting: 'progress' }) }],
       [
-        [{ text: '🌍 Change time zone', data: 'sys:set:tz' }],
-        [{ text: progress ? '🛠 Stop showing what I’m doing' : '🛠 Show what I’m doing', data: 'sys:set:progress' }],
-        [
-          {
-            text: transcripts ? '🎙 Hide voice transcripts' : '🎙 Show voice transcripts',
-            data: `sys:set:transcripts:${transcripts ? 'off' : 'on'}`,
-          },
-        ],
+        {
+          text: transcripts ? t.transcriptsOffButton : t.transcriptsOnButton,
+          data: settingsButton({ setting: 'transcripts', on: !transcripts }),
+        },
       ],
-    );
+      [{ text: t.languageButton, data: settingsButton({ setting: 'lang' }) }],
+    ]);
   });
 
-  composer.callbackQuery('sys:set:tz', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'tz' }), async (ctx) => {
     await users.updateSettings(ctx.from.id, { awaitingTimezone: true });
     await ctx.answerCallbackQuery();
-    await reply(
-      ctx,
-      '🌍 Tap your time zone, or type a city or zone name (for example <code>Lisbon</code>).',
-      zoneKeyboard(),
-    );
+    const locale = await localeOf(ctx);
+    await reply(ctx, commandsTexts(locale).askZone, zoneKeyboard(locale));
   });
 
-  composer.callbackQuery('sys:set:progress', async (ctx) => {
+  composer.callbackQuery(settingsButton({ setting: 'progress' }), async (ctx) => {
     const user = await users.get(ctx.from.id);
     const next = await users.updateSettings(ctx.from.id, { showProgress: !(user?.settings.showProgress ?? true) });
-    await ctx.answerCallbackQuery({
-      text: next.showProgress ? 'I’ll show what I’m doing' : 'I’ll just send the answer',
-    });
-    await reply(
-      ctx,
-      next.showProgress
-        ? '🛠 While I work, I’ll show what I’m doing (like “Reading a page…”).'
-        : '🛠 While I work, I won’t show what I’m doing — you’ll just get the answer.',
-    );
+    const t = commandsTexts(await localeOf(ctx));
+    await ctx.answerCallbackQuery({ text: next.showProgress ? t.progressOnToast : t.progressOffToast });
+    await reply(ctx, next.showProgress ? t.progressOn : t.progressOff);
   });
 
   // The button says which way it switches, so a double tap can't flip the setting back.
-  composer.callbackQuery(/^sys:set:transcripts:(on|off)$/, async (ctx) => {
-    const next = await users.updateSettings(ctx.from.id, { showTranscripts: ctx.match[1] === 'on' });
-    await ctx.answerCallbackQuery({ text: next.showTranscripts ? 'Voice transcripts on' : 'Voice transcripts off' });
-    await reply(
-      ctx,
-      next.showTranscripts
-        ? "🎙 I'll show what I heard in your voice messages above my answer."
-        : "🎙 I won't show what I heard in your voice messages any more.",
-    );
+  const transcriptButtons = [true, false].map((on) => settingsButton({ setting: 'transcripts', on }));
+  composer.callbackQuery(transcriptButtons, async (ctx) => {
+    const press = settingsData.decode(ctx.callbackQuery.data);
+    const on = press?.setting === 'transcripts' && press.on;
+    const next = await users.updateSettings(ctx.from.id, { showTranscripts: on });
+    const t = commandsTexts(await localeOf(ctx));
+    await ctx.answerCallbackQuery({ text: next.showTranscripts ? t.transcriptsOnToast : t.transcriptsOffToast });
+    await reply(ctx, next.showTranscripts ? t.transcriptsOn : t.transcriptsOff);
   });
 
-  composer.callbackQuery(/^sys:tz:/, async (ctx) => {
+  composer.callbackQuery(timeZoneData.route, async (ctx) => {
     const zone = tzDataSchema.safeParse(ctx.callbackQuery.data);
-    if (!zone.success)
-      return void (await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Type a city instead.' }));
+    const t = commandsTexts(await localeOf(ctx));
+    if (!zone.success) return void (await ctx.answerCallbackQuery({ text: t.badZoneButton }));
     await setZone(ctx, zone.data);
-    await ctx.answerCallbackQuery({ text: `Time zone: ${zone.data}` });
+    await ctx.answerCallbackQuery({ text: t.zoneToast({ zone: zone.data }) });
   });
 
   async function setZone(ctx: BotContext, zone: string): Promise<void> {
     const userId = ctx.from!.id;
     await users.setTimezone(userId, zone);
     await users.updateSettings(userId, { awaitingTimezone: false, onboarded: true });
-    await reply(
-      ctx,
-      `✅ Time zone set to <b>${esc(zone)}</b> (it's ${esc(localTime(zone, now()))} there). Now just tell me what you need!`,
-      [[HELP_BUTTON]],
-    );
+    const locale = await localeOf(ctx);
+    const time = esc(localTime(locale, zone, now()));
+    await reply(ctx, commandsTexts(locale).zoneSet({ zone: esc(zone), time }), [[helpButton(locale)]]);
   }
 
   // Only the person who started a turn, or the owner, may stop it.
@@ -243,20 +247,24 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
   composer.command('stop', async (ctx) => {
     const key = chatKeyOfCtx(ctx);
     const r = key ? control.stopChat(key, await requester(ctx.from!.id), ctx.update.update_id) : { stopped: 0 };
-    if (r.stopped > 0) await reply(ctx, '⏹ Stopped.');
-    else if (r.forbidden !== undefined) await reply(ctx, `Only ${esc(r.forbidden)} or the owner can stop this.`);
-    else await reply(ctx, 'Nothing is running right now.');
+    const t = commandsTexts(await localeOf(ctx));
+    if (r.stopped > 0) await reply(ctx, t.stopped);
+    else if (r.forbidden !== undefined) await reply(ctx, t.stopForbidden({ who: esc(r.forbidden) }));
+    else await reply(ctx, t.nothingRunning);
   });
 
-  composer.callbackQuery(/^sys:stop:/, async (ctx) => {
-    const id = stopDataSchema.safeParse(ctx.callbackQuery.data);
-    const r = id.success ? control.stop(id.data, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
+  composer.callbackQuery(stopData.route, async (ctx) => {
+    const id = stopData.decode(ctx.callbackQuery.data);
+    const r = id !== undefined ? control.stop(id, await requester(ctx.from.id)) : ({ kind: 'not_running' } as const);
+    const t = commandsTexts(await localeOf(ctx));
     // Nothing left to stop: the button goes too (a finished reply normally replaced it already).
-    if (r.kind === 'not_running') return answerStaleButton(ctx, outbox, 'That reply has already finished.');
+    if (r.kind === 'not_running') return answerStaleButton(ctx, outbox, t.replyFinished);
     await ctx.answerCallbackQuery({
-      text: r.kind === 'stopped' ? 'Stopping…' : `Only ${r.starter} or the owner can stop this.`,
+      text: r.kind === 'stopped' ? t.stopping : t.stopForbidden({ who: r.starter }),
     });
   });
+
+  composer.use(createLanguageFeature({ users, outbox }));
 
   // A typed time zone after /start or "Change time zone" (private chats only; longer texts go to the model).
   composer.on('message:text', async (ctx, next) => {
@@ -267,11 +275,8 @@ export function createCommandsFeature(deps: CommandsDeps): Composer<BotContext> 
     const zone = text.length <= 60 ? matchTimeZone(text) : undefined;
     if (zone) return setZone(ctx, zone);
     if (text.split(/\s+/).length <= 3 && text.length <= 40) {
-      await reply(
-        ctx,
-        `I couldn't find a time zone for "${esc(text)}". Try a bigger city nearby or a zone name like <code>Europe/Paris</code>, or tap a button.`,
-        zoneKeyboard(),
-      );
+      const locale = await localeOf(ctx);
+      await reply(ctx, commandsTexts(locale).zoneNotFound({ text: esc(text) }), zoneKeyboard(locale));
       return;
     }
     try {

@@ -12,6 +12,10 @@ import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { COMMON_ZONES } from './commands.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
+import type { Locale } from '../../i18n/locale.ts';
+import { localeOfCtx } from '../locale.ts';
+import { commandsTexts } from './commands-texts.ts';
+import { groupSettingsTexts } from './group-settings-texts.ts';
 
 export interface GroupSettingsDeps {
   settings: ChatSettingsStore;
@@ -27,17 +31,14 @@ const zoneData = z
   .transform((s) => s.slice('gs:z:'.length))
   .pipe(timeZoneSchema);
 
-function zoneKeyboard(): Keyboard {
+function zoneKeyboard(locale: Locale): Keyboard {
+  const t = commandsTexts(locale);
   const rows: Keyboard = [];
   for (let i = 0; i < COMMON_ZONES.length; i += 3) {
-    rows.push(
-      COMMON_ZONES.slice(i, i + 3).map((z) => ({ text: z.split('/').pop()!.replace(/_/g, ' '), data: `gs:z:${z}` })),
-    );
+    rows.push(COMMON_ZONES.slice(i, i + 3).map((zone) => ({ text: t.zoneButton({ zone }), data: `gs:z:${zone}` })));
   }
   return rows;
 }
-
-const ADMINS_ONLY = "Only the group's admins can change its settings.";
 
 /**
  * `/settings` in a group: the group's own settings, today its time zone (group reminders use it). Every member can
@@ -89,50 +90,44 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
       }
     }
     ctx.log.info({ zone, moved }, 'group time zone set');
-    const note = moved > 0 ? ` Repeating reminders here keep their local time (${moved} moved).` : '';
-    await say(
-      ctx,
-      `✅ This group's time zone is now ${zone} (it's ${formatClock(clock.now(), zone)} there). Reminders set here use it.${note}`,
-      undefined,
-      replyTo,
-    );
+    const text = groupSettingsTexts(localeOfCtx(ctx)).zoneSet({ zone, time: formatClock(clock.now(), zone), moved });
+    await say(ctx, text, undefined, replyTo);
   }
 
   groups.command('settings', async (ctx) => {
     const current = await settings.get(ctx.chat.id);
-    const zone = current.timezone
-      ? `🌍 Time zone: ${current.timezone} — it's ${formatClock(clock.now(), current.timezone)} there. Reminders set here use it.`
-      : "🌍 Time zone: not set — reminders set here use their creator's own time zone.";
-    await say(ctx, `⚙️ Group settings\n\n${zone}\n\nOnly group admins can change these.`, [
-      [{ text: '🌍 Change time zone', data: 'gs:tz' }],
-    ]);
+    const locale = localeOfCtx(ctx);
+    const t = groupSettingsTexts(locale);
+    const zoneLine = current.timezone
+      ? t.zoneLine({ zone: current.timezone, time: formatClock(clock.now(), current.timezone) })
+      : t.zoneNotSet;
+    await say(ctx, t.settings({ zoneLine }), [[{ text: commandsTexts(locale).changeZoneButton, data: 'gs:tz' }]]);
   });
 
   groups.callbackQuery('gs:tz', async (ctx) => {
+    const locale = localeOfCtx(ctx);
     if (!(await isAdmin(ctx))) {
-      await ctx.answerCallbackQuery({ text: ADMINS_ONLY, show_alert: true });
+      await ctx.answerCallbackQuery({ text: groupSettingsTexts(locale).adminsOnly, show_alert: true });
       return;
     }
     await settings.awaitTimezone(ctx.chat!.id, ctx.from.id);
     await ctx.answerCallbackQuery();
-    await say(
-      ctx,
-      "🌍 Pick the group's time zone, or reply to this message with a city or zone name (for example Lisbon or America/Denver).",
-      zoneKeyboard(),
-    );
+    await say(ctx, groupSettingsTexts(locale).askZone, zoneKeyboard(locale));
   });
 
   groups.callbackQuery(/^gs:z:/, async (ctx) => {
     const zone = zoneData.safeParse(ctx.callbackQuery.data);
+    const locale = localeOfCtx(ctx);
+    const t = groupSettingsTexts(locale);
     if (!zone.success) {
-      await ctx.answerCallbackQuery({ text: 'That time zone is not valid. Reply with a city name instead.' });
+      await ctx.answerCallbackQuery({ text: t.badZoneButton });
       return;
     }
     if (!(await isAdmin(ctx))) {
-      await ctx.answerCallbackQuery({ text: ADMINS_ONLY, show_alert: true });
+      await ctx.answerCallbackQuery({ text: t.adminsOnly, show_alert: true });
       return;
     }
-    await ctx.answerCallbackQuery({ text: `Time zone: ${zone.data}` });
+    await ctx.answerCallbackQuery({ text: commandsTexts(locale).zoneToast({ zone: zone.data }) });
     const messageId = ctx.callbackQuery.message?.message_id;
     const to = chatRefOf(ctx);
     if (to && messageId !== undefined) await outbox.editKeyboard(to, messageId, undefined);
@@ -145,20 +140,16 @@ export function createGroupSettingsFeature(deps: GroupSettingsDeps): Composer<Bo
     if (!(await settings.isAwaiting(ctx.chat.id, ctx.from.id))) return next();
     const text = withoutMention(ctx.message.text, ctx.me.username);
     const zone = text.length <= 60 ? matchTimeZone(text) : undefined;
+    const locale = localeOfCtx(ctx);
     if (zone) {
       if (!(await isAdmin(ctx))) {
-        await say(ctx, ADMINS_ONLY, undefined, ctx.message.message_id);
+        await say(ctx, groupSettingsTexts(locale).adminsOnly, undefined, ctx.message.message_id);
         return;
       }
       return setZone(ctx, zone, ctx.message.message_id);
     }
     if (text.split(/\s+/).length <= 3 && text.length <= 40) {
-      await say(
-        ctx,
-        `I couldn't find a time zone for "${text}". Try a bigger city nearby or a zone name like Europe/Paris, or tap a button.`,
-        zoneKeyboard(),
-        ctx.message.message_id,
-      );
+      await say(ctx, groupSettingsTexts(locale).zoneNotFound({ text }), zoneKeyboard(locale), ctx.message.message_id);
       return;
     }
     return next();

@@ -1,4 +1,5 @@
 import { AppError, toError } from '../../core/errors.ts';
+import { jobData } from '../../core/keys/callback-data.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
 import { schedulePlain, title, whenPlain } from '../../scheduler/messages.ts';
@@ -7,7 +8,7 @@ import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat } from './groups.ts';
 import { cancelFromCard } from './jobs-card-cancel.ts';
-import { type JobButton, jobData } from './jobs-data.ts';
+import type { JobButton } from './jobs-data.ts';
 import { jobsTexts } from './jobs-texts.ts';
 import type { JobsUi } from './jobs-ui.ts';
 
@@ -22,13 +23,12 @@ export async function answerFailure(ctx: BotContext, err: unknown, what: string,
 /** Handles a `job:` button press (the /jobs list, details, cards, and the "Change time" prompt). */
 export function createJobButtonHandler(ui: JobsUi): (ctx: BotContext) => Promise<void> {
   return async (ctx) => {
-    const parsed = jobData.safeParse(ctx.callbackQuery?.data);
+    const data = jobData.decode(ctx.callbackQuery?.data);
     const locale = await ui.localeFor(ctx);
-    if (!parsed.success) {
+    if (!data) {
       await ctx.answerCallbackQuery({ text: jobsTexts(locale).outdated });
       return;
     }
-    const data = parsed.data;
     try {
       if (data.type === 'page') {
         await ctx.answerCallbackQuery();
@@ -132,6 +132,8 @@ async function askNewTime(ui: JobsUi, ctx: BotContext, job: Job, locale: Locale)
   await ui.deps.outbox.send(to, {
     text: t.askTime({ title: title(job.text, 80), now, how, examples: TIME_EXAMPLES }),
     format: 'plain',
-    keyboard: [[{ text: t.keepTime, data: `job:q:${job.id}` }]],
+    keyboard: [
+      [{ text: t.keepTime, data: jobData.encode({ type: 'job', action: 'q', id: job.id, inDetails: false }) }],
+    ],
   });
 }

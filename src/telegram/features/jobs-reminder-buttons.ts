@@ -1,8 +1,8 @@
+import { reminderData } from '../../core/keys/callback-data.ts';
 import { formatLocal } from '../../core/zoned-time.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { answerFailure } from './jobs-buttons.ts';
-import { remData } from './jobs-data.ts';
 import { jobsTexts } from './jobs-texts.ts';
 import type { JobsUi } from './jobs-ui.ts';
 
@@ -10,14 +10,13 @@ import type { JobsUi } from './jobs-ui.ts';
 export function createReminderButtonHandler(ui: JobsUi): (ctx: BotContext) => Promise<void> {
   const { scheduler, outbox } = ui.deps;
   return async (ctx) => {
-    const parsed = remData.safeParse(ctx.callbackQuery?.data);
+    const data = reminderData.decode(ctx.callbackQuery?.data);
     const locale = await ui.localeFor(ctx);
     const t = jobsTexts(locale);
-    if (!parsed.success) {
+    if (!data) {
       await ctx.answerCallbackQuery({ text: t.remOutdated });
       return;
     }
-    const data = parsed.data;
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery?.message?.message_id;
     try {

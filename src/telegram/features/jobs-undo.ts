@@ -1,4 +1,5 @@
 import { systemClock } from '../../core/clock.ts';
+import { jobData } from '../../core/keys/callback-data.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
 import { cancelLabel, cardKeyboard, createdSummary, schedulePlain, title } from '../../scheduler/messages.ts';
@@ -93,7 +94,12 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
         if (press.messageId !== undefined) {
           const data = press.ctx.callbackQuery?.data;
           const keyboard = mapKeyboard(markup, (b) =>
-            'data' in b && b.data === data ? { text: cancelLabel(r.job, false, locale), data: `job:c:${r.job.id}` } : b,
+            'data' in b && b.data === data
+              ? {
+                  text: cancelLabel(r.job, false, locale),
+                  data: jobData.encode({ type: 'job', action: 'c', id: r.job.id, inDetails: false }),
+                }
+              : b,
           );
           await outbox.editKeyboard(press.chat, press.messageId, keyboard);
         }

@@ -1,3 +1,4 @@
+import { type JobAction, jobData } from '../../core/keys/callback-data.ts';
 import type { Keyboard, OutMessage } from '../../core/outbox.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
@@ -21,12 +22,12 @@ export interface Viewer {
 
 /** The button row of one job: Pause or Resume, Change time, Delete (`:v` when pressed in the details view). */
 export function actionRow(job: Job, inDetails = false, locale: Locale = 'en'): Keyboard[number] {
-  const v = inDetails ? ':v' : '';
+  const data = (action: JobAction, v = inDetails) => jobData.encode({ type: 'job', action, id: job.id, inDetails: v });
   const t = jobsTexts(locale);
   return [
-    job.enabled ? { text: t.pause, data: `job:p:${job.id}${v}` } : { text: t.resume, data: `job:r:${job.id}${v}` },
-    { text: t.changeTime, data: `job:t:${job.id}` },
-    { text: t.delete, data: `job:d:${job.id}${v}` },
+    job.enabled ? { text: t.pause, data: data('p') } : { text: t.resume, data: data('r') },
+    { text: t.changeTime, data: data('t', false) },
+    { text: t.delete, data: data('d') },
   ];
 }
 
@@ -66,14 +67,15 @@ export function renderJobList(jobs: Job[], page: number, pageSize: number, now: 
       keyboard.push([undoButton(UNDO_IN_LIST, job.undoToken, t.undoNamed({ title: title(job.text, 28) }))]);
       continue;
     }
-    keyboard.push([{ text: titleLabel(job, now, locale), data: `job:v:${job.id}` }]);
+    const details = jobData.encode({ type: 'job', action: 'v', id: job.id, inDetails: false });
+    keyboard.push([{ text: titleLabel(job, now, locale), data: details }]);
     keyboard.push(actionRow(job, false, locale));
   }
   if (pages > 1) {
     const nav = [];
-    if (p > 0) nav.push({ text: t.previous, data: `job:l:${p - 1}` });
-    nav.push({ text: t.pageOf({ page: p + 1, pages }), data: `job:l:${p}` });
-    if (p < pages - 1) nav.push({ text: t.next, data: `job:l:${p + 1}` });
+    if (p > 0) nav.push({ text: t.previous, data: jobData.encode({ type: 'page', page: p - 1 }) });
+    nav.push({ text: t.pageOf({ page: p + 1, pages }), data: jobData.encode({ type: 'page', page: p }) });
+    if (p < pages - 1) nav.push({ text: t.next, data: jobData.encode({ type: 'page', page: p + 1 }) });
     keyboard.push(nav);
   }
   const header = viewer.group ? t.headerGroup({ n: live }) : t.headerPrivate({ n: live });
@@ -108,8 +110,8 @@ export function renderJobDetails(job: Job, now: number, viewer: Viewer): OutMess
     keyboard: [
       actionRow(job, true, locale),
       [
-        { text: t.runNow, data: `job:n:${job.id}:v` },
-        { text: t.allJobs, data: 'job:l:0' },
+        { text: t.runNow, data: jobData.encode({ type: 'job', action: 'n', id: job.id, inDetails: true }) },
+        { text: t.allJobs, data: jobData.encode({ type: 'page', page: 0 }) },
       ],
     ],
   };

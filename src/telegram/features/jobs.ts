@@ -1,4 +1,5 @@
 import { Composer } from 'grammy';
+import { jobData, reminderData } from '../../core/keys/callback-data.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { createJobButtonHandler } from './jobs-buttons.ts';
@@ -35,8 +36,8 @@ export function createJobsFeature(deps: JobsFeatureDeps): Composer<BotContext> {
     const delivery = await deps.outbox.send(to, renderJobList(jobs, 0, ui.pageSize, ui.now(), viewer));
     ctx.log.info({ count: jobs.length, delivered: delivery.ok }, '/jobs');
   });
-  composer.callbackQuery(/^job:/, createJobButtonHandler(ui));
+  composer.callbackQuery(jobData.route, createJobButtonHandler(ui));
   composer.on('message:text', createNewTimeHandler(ui));
-  composer.callbackQuery(/^rem:/, createReminderButtonHandler(ui));
+  composer.callbackQuery(reminderData.route, createReminderButtonHandler(ui));
   return composer;
 }

@@ -3,6 +3,8 @@ import type { Message } from 'grammy/types';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Attachment } from '../../core/turn.ts';
 import { MAX_INLINE_FILE_BYTES } from '../../llm/inline-limit.ts';
+import type { Locale } from '../../i18n/locale.ts';
+import { mediaTexts } from './media-texts.ts';
 
 /** The Bot API's getFile download limit. */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -13,7 +15,8 @@ export type MediaResult =
 
 /** Reads a message's media into inline attachments for the model. */
 export interface MediaReader {
-  read(message: Message, signal?: AbortSignal): Promise<MediaResult>;
+  /** `locale`: the language of the `reply` for media it can't read (default English). */
+  read(message: Message, signal?: AbortSignal, locale?: Locale): Promise<MediaResult>;
 }
 
 export interface MediaOptions {
@@ -113,18 +116,16 @@ function isUtf8Text(data: Uint8Array): boolean {
 }
 
 /** A clear answer for message types we do not read. Undefined when the message is not one of them. */
-export function unsupportedReply(message: Message): string | undefined {
-  if (message.sticker)
-    return "Nice sticker! I can't read stickers, though. Send me text, a photo, a document or a voice message.";
-  if (message.video_note) return "I can't watch video notes. Send a voice message or type your question instead.";
-  if (message.animation) return "I can't watch GIFs. Send a photo or describe what you need.";
-  if (message.location || message.venue)
-    return "I can't use shared locations yet. Type the place name or address instead.";
-  if (message.poll) return "I can't take part in polls. Ask me directly instead.";
-  if (message.contact) return "I can't use shared contacts. Type the details you want me to work with.";
-  if (message.dice || message.game)
-    return "I can't play that one. Send me text, a photo, a document or a voice message.";
-  if (message.story) return "I can't open stories. Send the photo or text directly.";
+export function unsupportedReply(message: Message, locale: Locale = 'en'): string | undefined {
+  const t = mediaTexts(locale);
+  if (message.sticker) return t.sticker;
+  if (message.video_note) return t.videoNote;
+  if (message.animation) return t.animation;
+  if (message.location || message.venue) return t.location;
+  if (message.poll) return t.poll;
+  if (message.contact) return t.contact;
+  if (message.dice || message.game) return t.game;
+  if (message.story) return t.story;
   return undefined;
 }
 
@@ -135,10 +136,10 @@ export function createMediaReader(options: MediaOptions): MediaReader {
   const doFetch = options.fetch ?? fetch;
   const root = options.apiRoot.replace(/\/+$/, '');
 
-  const tooLarge = (size: number): MediaResult => ({
+  const tooLarge = (size: number, locale: Locale): MediaResult => ({
     ok: false,
     reason: 'too_large',
-    reply: `That file is ${sizeText(size)}, but I can only read files up to ${limitText(maxBytes)}. Please send a smaller or compressed version.`,
+    reply: mediaTexts(locale).tooLarge({ size: sizeText(size), limit: limitText(maxBytes) }),
   });
 
   async function download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
@@ -159,8 +160,8 @@ export function createMediaReader(options: MediaOptions): MediaReader {
   }
 
   return {
-    async read(message, signal) {
-      const unsupported = unsupportedReply(message);
+    async read(message, signal, locale = 'en') {
+      const unsupported = unsupportedReply(message, locale);
       if (unsupported) return { ok: false, reason: 'unsupported', reply: unsupported };
 
       let target: { fileId: string; size?: number; mime: string; name?: string; kind: string } | undefined;
@@ -168,18 +169,14 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         // Sizes come smallest first; take the largest that fits.
         const fitting = message.photo.filter((p) => (p.file_size ?? 0) <= maxBytes);
         const best = fitting[fitting.length - 1];
-        if (!best) return tooLarge(message.photo[message.photo.length - 1]?.file_size ?? 0);
+        if (!best) return tooLarge(message.photo[message.photo.length - 1]?.file_size ?? 0, locale);
         target = { fileId: best.file_id, size: best.file_size, mime: 'image/jpeg', kind: 'photo' };
       } else if (message.document) {
         const d = message.document;
         const mime = documentMime(d.file_name, d.mime_type);
         if (!mime) {
-          const what = d.file_name?.includes('.') ? `.${d.file_name.split('.').pop()} files` : 'this kind of file';
-          return {
-            ok: false,
-            reason: 'unsupported',
-            reply: `I can't open ${what} yet. I can read PDFs, text and code files, images and audio. Export it as PDF or text and send it again.`,
-          };
+          const ext = d.file_name?.includes('.') ? d.file_name.split('.').pop() : undefined;
+          return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).fileType({ ext }) };
         }
         target = { fileId: d.file_id, size: d.file_size, mime, name: d.file_name, kind: 'document' };
       } else if (message.voice) {
@@ -209,13 +206,14 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         };
       }
       if (!target) return { ok: true, attachments: [], kinds: [] };
-      if (target.size !== undefined && target.size > maxBytes) return tooLarge(target.size);
+      if (target.size !== undefined && target.size > maxBytes) return tooLarge(target.size, locale);
 
       let data: Uint8Array;
       try {
         data = await download(target.fileId, signal);
       } catch (err) {
-        if (err instanceof AppError && err.code === 'invalid_input') return tooLarge(target.size ?? maxBytes + 1);
+        if (err instanceof AppError && err.code === 'invalid_input')
+          return tooLarge(target.size ?? maxBytes + 1, locale);
         if (signal?.aborted) throw err;
         throw new AppError(
           'telegram_failed',
@@ -226,12 +224,7 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         );
       }
       if (target.mime === 'text/plain' && !isUtf8Text(data)) {
-        return {
-          ok: false,
-          reason: 'unsupported',
-          reply:
-            "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
-        };
+        return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
       }
       const attachment: Attachment = {
         mimeType: target.mime,

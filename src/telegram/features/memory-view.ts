@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { escapeHtml } from '../../core/html.ts';
 import type { Button, Keyboard, OutMessage } from '../../core/outbox.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import { factForDisplay } from '../../memory/fact-display.ts';
+import { memoryTexts } from './memory-texts.ts';
 
 const ID = '[A-Za-z0-9_-]{4,40}';
 
@@ -77,8 +79,8 @@ function rows(buttons: Button[], perRow: number): Keyboard {
   return out;
 }
 
-export const EMPTY_MEMORY =
-  'I don’t remember anything about you in this chat yet.\nTell me things like "remember that I’m vegetarian" and I’ll keep them.';
+/** The English /memory text for a user with nothing remembered. */
+export const EMPTY_MEMORY = memoryTexts('en').empty;
 
 /**
  * The /memory message for one page: numbered facts as sentences about "you", "🗑 Forget <n>" per fact, "↩️ Undo <n>"
@@ -90,23 +92,25 @@ export function renderMemoryPage(
   page: number,
   pageSize: number,
   owner: number,
+  locale: Locale = 'en',
 ): OutMessage {
-  if (slots.length === 0 && total === 0) return { text: EMPTY_MEMORY, format: 'plain' };
+  const t = memoryTexts(locale);
+  if (slots.length === 0 && total === 0) return { text: t.empty, format: 'plain' };
   const first = page * pageSize + 1;
   const lines = slots.map((s, i) => {
     const n = first + i;
     if (s.state === 'active') return `${n}. ${escapeHtml(factForDisplay(s.text ?? ''))}`;
     const text = s.text ? `<s>${escapeHtml(factForDisplay(s.text))}</s> — ` : '';
-    return `${n}. ${text}${s.state === 'undoable' ? 'forgotten' : 'forgotten for good'}`;
+    return `${n}. ${text}${s.state === 'undoable' ? t.forgottenMark : t.forgottenForGood}`;
   });
   const slotButtons = slots.map(
     (s, i): Button =>
       s.state === 'active'
-        ? { text: `🗑 Forget ${first + i}`, data: `mem:d:${s.id}:${page}` }
-        : { text: `✓ ${first + i} forgotten`, data: `mem:x:${s.id}:${page}` },
+        ? { text: t.forgetButton({ n: first + i }), data: `mem:d:${s.id}:${page}` }
+        : { text: t.forgottenButton({ n: first + i }), data: `mem:x:${s.id}:${page}` },
   );
   const undo = slots.flatMap((s, i): Button[] =>
-    s.state === 'undoable' ? [{ text: `↩️ Undo ${first + i}`, data: `mem:u:${s.id}:${page}` }] : [],
+    s.state === 'undoable' ? [{ text: t.undoButton({ n: first + i }), data: `mem:u:${s.id}:${page}` }] : [],
   );
   const keyboard: Keyboard = [...rows(slotButtons, 3), ...rows(undo, 3)];
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -117,27 +121,25 @@ export function renderMemoryPage(
     if (page < pages - 1) nav.push({ text: '▶', data: `mem:p:${page + 1}:${owner}` });
     keyboard.push(nav);
   }
-  const hint =
-    undo.length > 0
-      ? 'Changed your mind? Tap ↩️ Undo within 5 minutes.'
-      : 'Tap 🗑 Forget and a number to make me forget that one.';
+  const hint = undo.length > 0 ? t.undoHint : t.forgetHint;
   return {
-    text: [`🧠 What I remember about you here (${total}):`, ...lines, '', hint].join('\n'),
+    text: [t.header({ total }), ...lines, '', hint].join('\n'),
     format: 'html',
     keyboard,
   };
 }
 
 /** The message after /forget: what was forgotten, with one Undo for all of it. */
-export function renderForgotten(texts: string[], pendingId: string, owner: number): OutMessage {
-  const shown = texts.map((t) => factForDisplay(t));
+export function renderForgotten(texts: string[], pendingId: string, owner: number, locale: Locale = 'en'): OutMessage {
+  const t = memoryTexts(locale);
+  const shown = texts.map((text) => factForDisplay(text));
   const head =
     shown.length === 1
-      ? `🗑 Forgotten: ${shown[0]}`
-      : [`🗑 Forgotten (${shown.length}):`, ...shown.map((t) => `• ${t}`)].join('\n');
+      ? t.forgottenOne({ text: shown[0] as string })
+      : [t.forgottenMany({ n: shown.length }), ...shown.map((text) => `• ${text}`)].join('\n');
   return {
-    text: `${head}\n\nChanged your mind? Tap ↩️ Undo within 5 minutes.`,
+    text: `${head}\n\n${t.undoHint}`,
     format: 'plain',
-    keyboard: [[{ text: '↩️ Undo', data: `mem:fu:${pendingId}:${owner}` }]],
+    keyboard: [[{ text: t.undoAllButton, data: `mem:fu:${pendingId}:${owner}` }]],
   };
 }

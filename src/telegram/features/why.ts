@@ -4,11 +4,14 @@ import type { AuditTrail } from '../../approvals/audit.ts';
 import { toError } from '../../core/errors.ts';
 import { escapeHtml } from '../../core/html.ts';
 import type { ChatRef, Keyboard, OutMessage } from '../../core/outbox.ts';
+import { dateTimeFormat } from '../../i18n/format.ts';
+import type { Locale } from '../../i18n/locale.ts';
 import type { LastUsed } from '../../memory/memory.ts';
 import { explainAnswer } from '../../memory/why-text.ts';
+import { whyTexts } from '../../memory/why-texts.ts';
 import { chatRefOf } from '../chat-ref.ts';
-import { formatDayMonth } from '../../core/zoned-time.ts';
 import type { BotContext } from '../context.ts';
+import { actingLocale } from './acting-locale.ts';
 import type { MemoryFeatureDeps } from './memory.ts';
 
 /** `why:(d|s):<owner>:<answer time, base 36>`: the Details (raw) view or back to the summary of one answer. */
@@ -26,12 +29,13 @@ const whyData = z
 
 const TELEGRAM_LIMIT = 4000;
 
-function dayMonth(zone: string): (at: number) => string {
-  return (at) => formatDayMonth(at, zone);
+function dayMonth(locale: Locale, zone: string): (at: number) => string {
+  const format = dateTimeFormat(locale, zone, { day: 'numeric', month: 'short' });
+  return (at) => format.format(at);
 }
 
 /** The raw view behind "Details": ids, tool names and the approval trail, as JSON. */
-function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined): OutMessage {
+function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined, locale: Locale): OutMessage {
   const raw = {
     answeredAt: last ? new Date(last.at).toISOString() : null,
     facts: last?.facts ?? [],
@@ -43,7 +47,7 @@ function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined): Out
   };
   let json = JSON.stringify(raw, null, 1);
   if (json.length > TELEGRAM_LIMIT - 100) json = `${json.slice(0, TELEGRAM_LIMIT - 100)}\n…`;
-  return { text: `<b>Details</b>\n<pre>${escapeHtml(json)}</pre>`, format: 'html' };
+  return { text: `<b>${whyTexts(locale).detailsTitle}</b>\n<pre>${escapeHtml(json)}</pre>`, format: 'html' };
 }
 
 /**
@@ -52,7 +56,7 @@ function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined): Out
  * answer and requests, never another member's.
  */
 export function createWhyFeature(
-  deps: Pick<MemoryFeatureDeps, 'memory' | 'outbox' | 'auditTrail' | 'timezoneOf'>,
+  deps: Pick<MemoryFeatureDeps, 'memory' | 'outbox' | 'auditTrail' | 'timezoneOf' | 'localeOf'>,
 ): Composer<BotContext> {
   const { memory, outbox } = deps;
   const composer = new Composer<BotContext>();
@@ -68,24 +72,32 @@ export function createWhyFeature(
     return { last, trail };
   }
 
-  function summary(last: LastUsed | undefined, trail: AuditTrail | undefined, userId: number, zone: string): string {
+  async function summary(
+    last: LastUsed | undefined,
+    trail: AuditTrail | undefined,
+    userId: number,
+    locale: Locale,
+  ): Promise<string> {
+    const zone = (await deps.timezoneOf?.(userId).catch(() => undefined)) ?? 'UTC';
     return explainAnswer({
       userId,
       ...(last ? { last } : {}),
       decisions: trail?.calls ?? {},
       waiting: trail?.waiting ?? [],
-      date: dayMonth(zone),
+      date: dayMonth(locale, zone),
+      locale,
     });
   }
 
-  function keyboard(view: 'd' | 's', owner: number, last: LastUsed | undefined): Keyboard | undefined {
+  function keyboard(view: 'd' | 's', owner: number, last: LastUsed | undefined, locale: Locale): Keyboard | undefined {
     if (!last) return undefined;
     const at = last.at.toString(36);
+    const t = whyTexts(locale);
     return [
       [
         view === 'd'
-          ? { text: '🔎 Details', data: `why:d:${owner}:${at}` }
-          : { text: '◀ Back to the summary', data: `why:s:${owner}:${at}` },
+          ? { text: t.detailsButton, data: `why:d:${owner}:${at}` }
+          : { text: t.backButton, data: `why:s:${owner}:${at}` },
       ],
     ];
   }
@@ -93,10 +105,10 @@ export function createWhyFeature(
   composer.command('why', async (ctx) => {
     const to = chatRefOf(ctx);
     if (!to || !ctx.from) return;
+    const locale = await actingLocale(deps.localeOf, ctx.from);
     const { last, trail } = await gather(to, ctx.from.id, ctx.log);
-    const zone = (await deps.timezoneOf?.(ctx.from.id).catch(() => undefined)) ?? 'UTC';
-    const text = summary(last, trail, ctx.from.id, zone);
-    const kb = keyboard('d', ctx.from.id, last);
+    const text = await summary(last, trail, ctx.from.id, locale);
+    const kb = keyboard('d', ctx.from.id, last, locale);
     const d = await outbox.send(to, { text, format: 'plain', ...(kb ? { keyboard: kb } : {}) });
     if (!d.ok) ctx.log.warn({ reason: d.reason }, '/why reply failed');
   });
@@ -105,46 +117,39 @@ export function createWhyFeature(
     const parsed = whyData.safeParse(ctx.callbackQuery.data);
     const to = chatRefOf(ctx);
     const messageId = ctx.callbackQuery.message?.message_id;
+    const locale = await actingLocale(deps.localeOf, ctx.from);
+    const t = whyTexts(locale);
     if (!parsed.success || !to || messageId === undefined) {
-      await ctx.answerCallbackQuery({ text: 'This button is out of date. Send /why again.' });
+      await ctx.answerCallbackQuery({ text: t.staleButton });
       return;
     }
     const { view, owner, at } = parsed.data;
     if (owner !== ctx.from.id) {
-      await ctx.answerCallbackQuery({
-        text: 'This is about someone else’s answer. Send /why to see yours.',
-        show_alert: true,
-      });
+      await ctx.answerCallbackQuery({ text: t.notYours, show_alert: true });
       return;
     }
     try {
       const { last, trail } = await gather(to, owner, ctx.log);
       if (!last || last.at !== at) {
-        await ctx.answerCallbackQuery({
-          text: 'I’ve answered you since. Send /why again for my latest answer.',
-          show_alert: true,
-        });
+        await ctx.answerCallbackQuery({ text: t.answeredSince, show_alert: true });
         await outbox.editKeyboard(to, messageId, undefined);
         return;
       }
       await ctx.answerCallbackQuery();
       if (view === 'details') {
-        const raw = rawView(last, trail);
-        await outbox.edit(to, messageId, { ...raw, keyboard: keyboard('s', owner, last) });
+        const raw = rawView(last, trail, locale);
+        await outbox.edit(to, messageId, { ...raw, keyboard: keyboard('s', owner, last, locale) });
       } else {
-        const zone = (await deps.timezoneOf?.(owner).catch(() => undefined)) ?? 'UTC';
-        const kb = keyboard('d', owner, last);
+        const kb = keyboard('d', owner, last, locale);
         await outbox.edit(to, messageId, {
-          text: summary(last, trail, owner, zone),
+          text: await summary(last, trail, owner, locale),
           format: 'plain',
           ...(kb ? { keyboard: kb } : {}),
         });
       }
     } catch (err) {
       ctx.log.error({ err: toError(err) }, '/why button failed');
-      await ctx
-        .answerCallbackQuery({ text: 'Something went wrong. Please try again.', show_alert: true })
-        .catch(() => undefined);
+      await ctx.answerCallbackQuery({ text: t.failed, show_alert: true }).catch(() => undefined);
     }
   });
 

@@ -1,4 +1,5 @@
 import type { Message, Update } from 'grammy/types';
+import { stopData } from '../../core/keys/callback-data.ts';
 
 /** Update kinds the bot processes; anything else is journaled as `ignored`. */
 export const HANDLED_KINDS = ['message', 'edited_message', 'callback_query'] as const;
@@ -65,7 +66,7 @@ const STOP_COMMAND = /^\/stop(?:@\w+)?(?:\s|$)/i;
 export function isControlUpdate(update: Update): boolean {
   const text = update.message?.text;
   if (text && STOP_COMMAND.test(text)) return true;
-  return update.callback_query?.data?.startsWith('sys:stop:') ?? false;
+  return update.callback_query?.data?.startsWith(stopData.prefix) ?? false;
 }
 
 /** Leading bot command of a text (`/start@my_bot args` → `start`), lower-cased. */

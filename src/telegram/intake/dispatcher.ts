@@ -1,4 +1,5 @@
 import type { Update } from 'grammy/types';
+import { type Cancel, type Clock, later } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { toError } from '../../core/errors.ts';
 import type { Journal } from './journal.ts';
@@ -18,6 +19,8 @@ export interface DispatcherOptions {
   journal: Journal;
   control: TurnControl;
   log: Logger;
+  /** Drives the retry waits, the queued notice and the shutdown grace period. */
+  clock: Clock;
   /** Processes one update (normally `bot.handleUpdate`). Throwing marks it failed. */
   handle: (update: Update) => Promise<void>;
   /** Global bound on updates running at once across chats. Default 8. */
@@ -66,14 +69,14 @@ interface Lane {
 
 /** Creates the dispatcher. Lanes run strictly in order; different lanes run in parallel up to `concurrency`. */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const { journal, control, log, handle } = options;
+  const { journal, control, log, handle, clock } = options;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const maxAttempts = options.maxAttempts ?? 3;
   const queuedNoticeMs = options.queuedNoticeMs ?? 4000;
   const lanes = new Map<string, Lane>();
   const ready: Lane[] = [];
   const inFlight = new Set<Promise<void>>();
-  const noticeTimers = new Map<number, NodeJS.Timeout>();
+  const noticeTimers = new Map<number, Cancel>();
   let running = 0;
   let stopped = false;
   let done = 0;
@@ -107,7 +110,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       } catch (err) {
         ulog.error({ err: toError(err), retryInMs: wait || undefined }, 'cannot mark update running');
         if (wait === 0 || stopped) break;
-        await new Promise((r) => setTimeout(r, wait));
+        await clock.sleep(wait);
       }
     }
     if (attempts === undefined) {
@@ -163,9 +166,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const lane = ready.shift()!;
       const item = lane.queue.shift();
       if (!item) continue;
-      const timer = noticeTimers.get(item.updateId);
-      if (timer) {
-        clearTimeout(timer);
+      const cancelNotice = noticeTimers.get(item.updateId);
+      if (cancelNotice) {
+        cancelNotice();
         noticeTimers.delete(item.updateId);
       }
       lane.busy = true;
@@ -189,18 +192,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   function scheduleNotice(lane: Lane, item: DispatchItem): void {
     if (!options.onQueued || !item.update.message) return;
     if (options.willAnswer && !options.willAnswer(item.update)) return;
-    const timer = setTimeout(() => {
-      noticeTimers.delete(item.updateId);
-      if (stopped || lane.noticeSent || !lane.queue.includes(item)) return;
-      lane.noticeSent = true;
-      try {
+    const cancel = later(
+      clock,
+      queuedNoticeMs,
+      () => {
+        noticeTimers.delete(item.updateId);
+        if (stopped || lane.noticeSent || !lane.queue.includes(item)) return;
+        lane.noticeSent = true;
         options.onQueued?.(item);
-      } catch (err) {
-        log.warn({ err: toError(err) }, 'queued notice failed');
-      }
-    }, queuedNoticeMs);
-    timer.unref();
-    noticeTimers.set(item.updateId, timer);
+      },
+      { unref: true, onError: (err) => log.warn({ err: toError(err) }, 'queued notice failed') },
+    );
+    noticeTimers.set(item.updateId, cancel);
   }
 
   return {
@@ -231,28 +234,32 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     async stop(graceMs) {
       stopped = true;
-      for (const t of noticeTimers.values()) clearTimeout(t);
+      for (const cancel of noticeTimers.values()) cancel();
       noticeTimers.clear();
       lanes.clear();
       ready.length = 0;
       const all = () => Promise.allSettled([...inFlight]);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        all().then(() => false),
-        new Promise<boolean>((r) => {
-          timer = setTimeout(() => r(true), graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
+      if (!(await settledWithin(clock, all, graceMs))) {
         const n = control.abortAll();
         log.warn({ aborted: n }, 'aborting turns still running after the grace period; they resume on the next start');
         // Give aborted turns a moment to record their state; unfinished rows resume anyway.
-        await Promise.race([all(), new Promise((r) => setTimeout(r, 2000).unref())]);
+        await settledWithin(clock, all, 2000, true);
       }
     },
     stats() {
       return { running, queued: queuedCount(), lanes: lanes.size, done, failed };
     },
   };
+}
+
+/** Waits for `work` at most `ms` of clock time; true when it settled first. `unref`: the wait doesn't hold the process. */
+async function settledWithin(clock: Clock, work: () => Promise<unknown>, ms: number, unref = false): Promise<boolean> {
+  const timeout = new AbortController();
+  const timedOut = clock.sleep(ms, timeout.signal, { unref }).then(
+    () => true,
+    () => false,
+  );
+  const late = await Promise.race([work().then(() => false), timedOut]);
+  timeout.abort();
+  return !late;
 }

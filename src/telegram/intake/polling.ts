@@ -1,6 +1,7 @@
 import { GrammyError, HttpError } from 'grammy';
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
+import { backoffDelay } from '../../core/backoff.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -61,7 +62,7 @@ export function createPolling(options: PollingOptions): Polling {
       } catch (err) {
         if (signal.aborted) return;
         failures++;
-        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures - 1, 6));
+        const delay = backoffDelay(failures, { baseMs: 500, maxMs: MAX_BACKOFF_MS });
         if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
           const fatal = new AppError(
             'telegram_failed',

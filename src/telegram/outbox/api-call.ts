@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../core/backoff.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { type ApiFailure, classifyApiError } from '../api-errors.ts';
@@ -39,8 +40,7 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 
 /** Delay before retry `attempt` (1-based): doubling from the base, capped, half of it jittered. */
 export function transientBackoff(retry: RetryPolicy, attempt: number): number {
-  const base = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(base / 2 + Math.random() * (base / 2));
+  return backoffDelay(attempt, { baseMs: retry.baseDelayMs, maxMs: retry.maxDelayMs, jitter: 0.5 });
 }
 
 /**
