@@ -4,7 +4,8 @@
  * ('en' by default) so dates and times can be shown in Russian.
  */
 
-import type { Locale } from '../i18n/locale.ts';
+/** The languages dates are formatted in (the same codes as src/i18n's `Locale`; src/core imports no other module). */
+export type DateLocale = 'en' | 'ru';
 
 /** True when `timeZone` is an IANA time zone name this runtime knows (e.g. `Europe/Berlin`). */
 export function isTimeZone(timeZone: string): boolean {
@@ -157,7 +158,7 @@ export function weekdayOf(date: { year: number; month: number; day: number }): n
 }
 
 /** "Tue 14 Oct, 09:00" (adds the year when it differs from `now`'s year in that zone); Russian "вт 14 окт., 09:00". */
-export function formatLocal(ms: number, timeZone: string, now?: number, locale: Locale = 'en'): string {
+export function formatLocal(ms: number, timeZone: string, now?: number, locale: DateLocale = 'en'): string {
   const w = wallTimeOf(ms, timeZone);
   const withYear = now !== undefined && wallTimeOf(now, timeZone).year !== w.year;
   const f = formatter(locale === 'ru' ? 'ru' : 'en-GB', {
@@ -177,7 +178,7 @@ export function formatClock(ms: number, timeZone: string): string {
 }
 
 /** "in 2 h 13 min", "in 45 s", "in 3 days"; Russian "через 2 ч 13 мин". */
-export function formatIn(deltaMs: number, locale: Locale = 'en'): string {
+export function formatIn(deltaMs: number, locale: DateLocale = 'en'): string {
   const u =
     locale === 'ru'
       ? { in: 'через', s: 'с', min: 'мин', h: 'ч', days: 'дн.' }
@@ -193,7 +194,7 @@ export function formatIn(deltaMs: number, locale: Locale = 'en'): string {
 }
 
 /** "3 Mar" (or "3 Mar 2026" with `year`) in that zone; an unknown zone reads as UTC. */
-export function formatDayMonth(ms: number, timeZone: string, options: { year?: boolean; locale?: Locale } = {}) {
+export function formatDayMonth(ms: number, timeZone: string, options: { year?: boolean; locale?: DateLocale } = {}) {
   return formatter(options.locale === 'ru' ? 'ru' : 'en-GB', {
     timeZone: safeZone(timeZone),
     day: 'numeric',
@@ -203,7 +204,7 @@ export function formatDayMonth(ms: number, timeZone: string, options: { year?: b
 }
 
 /** "14:05" when `at` is on `now`'s local day, else "3 Mar 14:05"; an unknown zone reads as UTC. */
-export function formatTimeOrDate(at: number, timeZone: string, now: number, locale: Locale = 'en'): string {
+export function formatTimeOrDate(at: number, timeZone: string, now: number, locale: DateLocale = 'en'): string {
   const tz = safeZone(timeZone);
   const day = (t: number) => formatter('en-CA', { timeZone: tz, dateStyle: 'short' }).format(t);
   const time = formatter('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
@@ -212,7 +213,7 @@ export function formatTimeOrDate(at: number, timeZone: string, now: number, loca
 }
 
 /** "Tue 14:05": weekday and time in that zone. */
-export function formatWeekdayTime(ms: number, timeZone: string, locale: Locale = 'en'): string {
+export function formatWeekdayTime(ms: number, timeZone: string, locale: DateLocale = 'en'): string {
   return formatter(locale === 'ru' ? 'ru' : 'en-GB', {
     timeZone,
     weekday: 'short',
