@@ -3,6 +3,7 @@ import { createGrantStore } from './approvals/grants.ts';
 import { formatTime } from './approvals/time-format.ts';
 import type { Approvals } from './approvals/service.ts';
 import type { Clock } from './core/clock.ts';
+import type { Logger } from './core/logger.ts';
 import type { Outbox } from './core/outbox.ts';
 import type { Memory } from './memory/memory.ts';
 import type { Privacy } from './privacy/privacy.ts';
@@ -14,7 +15,11 @@ import { createGroupSettingsFeature } from './telegram/features/group-settings.t
 import { createJobUndoHandlers, createJobsFeature, jobsCommands } from './telegram/features/jobs.ts';
 import { createMemoryFeature, memoryCommands } from './telegram/features/memory.ts';
 import { createPermissionsFeature, permissionsCommands } from './telegram/features/permissions.ts';
+import { type ChatDeps, chatCommands, createChatFeature } from './telegram/features/chat.ts';
+import { createMediaReader } from './telegram/features/media.ts';
 import type { FeatureModule } from './telegram/front-end.ts';
+import type { TurnControl } from './telegram/intake/turn-control.ts';
+import { createReplyFactory } from './telegram/reply-factory.ts';
 import { createUndoFeature } from './telegram/undo.ts';
 import type { ChatSettingsStore } from './users/chat-settings.ts';
 import type { Users } from './users/users.ts';
@@ -41,6 +46,7 @@ export function createFeatureModules(deps: FeatureDeps): FeatureModule[] {
     clock,
     nameOf: async (userId: number) => (await users.get(userId))?.firstName ?? undefined,
     timezoneOf: (userId: number) => users.timezoneOf(userId),
+    localeOf: (userId: number) => users.localeOf(userId),
     chatTimezoneOf: (chatId: number) => chatSettings.timezoneOf(chatId),
   };
   return [
@@ -81,4 +87,31 @@ export function createFeatureModules(deps: FeatureDeps): FeatureModule[] {
       commands: permissionsCommands,
     },
   ];
+}
+
+/** The chat feature (every plain message and media turn), given the intake's turn control when the bot is built. */
+export function createChatModule(deps: {
+  turnRunner: ChatDeps['turnRunner'];
+  clock: Clock;
+  users: Users;
+  outbox: ChatDeps['outbox'];
+  approvals: ChatDeps['approvals'];
+  log: Logger;
+  media: Parameters<typeof createMediaReader>[0];
+}): (parts: { control: TurnControl }) => FeatureModule {
+  const media = createMediaReader(deps.media);
+  const createReply = createReplyFactory({ outbox: deps.outbox, clock: deps.clock, log: deps.log });
+  return ({ control }) => ({
+    composer: createChatFeature({
+      turnRunner: deps.turnRunner,
+      clock: deps.clock,
+      users: deps.users,
+      outbox: deps.outbox,
+      media,
+      control,
+      createReply,
+      ...(deps.approvals ? { approvals: deps.approvals } : {}),
+    }),
+    commands: chatCommands,
+  });
 }

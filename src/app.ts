@@ -9,7 +9,7 @@ import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import type { AppTestOptions } from './app-options.ts';
-import { createFeatureModules } from './app-features.ts';
+import { createChatModule, createFeatureModules } from './app-features.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
@@ -28,12 +28,9 @@ import { createScheduler } from './scheduler/scheduler.ts';
 import { createSchedulerTools } from './scheduler/tools.ts';
 import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
-import { chatCommands, createChatFeature } from './telegram/features/chat.ts';
-import { createMediaReader } from './telegram/features/media.ts';
 import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
 import { createTelegramOutbox } from './telegram/outbox.ts';
 import { createRateLimiter } from './telegram/rate-limiter.ts';
-import { createReplyFactory } from './telegram/reply-factory.ts';
 import { createChatSettings } from './users/chat-settings.ts';
 import { announceRunning } from './users/pairing.ts';
 import { createRevocation } from './users/revoke.ts';
@@ -185,7 +182,13 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   });
   chatMigrations.push((from, to) => jobs.migrateChat(from, to));
   // A turn's answer shows what it scheduled or deleted (card / Undo), as one message.
-  const jobAnswers = createTurnAnswers({ scheduler: jobs, outbox, clock, log: log.child({ module: 'scheduler' }) });
+  const jobAnswers = createTurnAnswers({
+    scheduler: jobs,
+    outbox,
+    clock,
+    log: log.child({ module: 'scheduler' }),
+    localeOf: (userId) => users.localeOf(userId),
+  });
   turnRunner.wrap(jobAnswers.wrap);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
@@ -220,13 +223,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     afterPass: () => store.checkpoint(),
   });
 
-  const tlog = log.child({ module: 'telegram' });
-  const media = createMediaReader({
-    api,
-    token: env.TELEGRAM_BOT_TOKEN,
-    apiRoot: env.TELEGRAM_API_ROOT,
-    ...(test.maxFileBytes ? { maxBytes: test.maxFileBytes } : {}),
-  });
   const features = createFeatureModules({
     store,
     clock,
@@ -257,18 +253,19 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     outbox,
     memory,
     features,
-    chat: ({ control }) => ({
-      composer: createChatFeature({
-        turnRunner,
-        clock,
-        users,
-        outbox,
-        media,
-        control,
-        createReply: createReplyFactory({ outbox, clock, log: tlog }),
-        approvals: suspensions,
-      }),
-      commands: chatCommands,
+    chat: createChatModule({
+      turnRunner,
+      clock,
+      users,
+      outbox,
+      approvals: suspensions,
+      log: log.child({ module: 'telegram' }),
+      media: {
+        api,
+        token: env.TELEGRAM_BOT_TOKEN,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        ...(test.maxFileBytes ? { maxBytes: test.maxFileBytes } : {}),
+      },
     }),
     onFatal: (error) => deps.onFatal(error),
   });

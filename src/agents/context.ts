@@ -3,7 +3,7 @@ import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TurnEvent, TurnRequest } from '../core/turn.ts';
 import type { Usage } from '../llm/types.ts';
-import { describeNow } from './time.ts';
+import { describeNow } from '../core/zoned-time.ts';
 import type { RunContext } from './types.ts';
 
 export interface TurnLimits {

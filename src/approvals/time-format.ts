@@ -1,36 +1,11 @@
-import { dateTimeFormat } from '../i18n/format.ts';
+import { formatTimeOrDate } from '../core/zoned-time.ts';
 import type { Locale } from '../i18n/locale.ts';
 
 /** Times and durations as the user reads them. */
 
 /** Formats a time for the user: "14:05" today, "3 Mar 14:05" ("3 мар. 14:05") otherwise, in their time zone. */
 export function formatTime(at: number, timezone: string, now: number, locale: Locale = 'en'): string {
-  const tz = safeZone(timezone);
-  if (locale !== 'en') {
-    const day = (t: number) => dateTimeFormat(locale, tz, { dateStyle: 'short' }).format(t);
-    const time = dateTimeFormat(locale, tz, { hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
-    if (day(at) === day(now)) return time;
-    return `${dateTimeFormat(locale, tz, { day: 'numeric', month: 'short' }).format(at)} ${time}`;
-  }
-  const day = (t: number) => new Intl.DateTimeFormat('en-CA', { timeZone: tz, dateStyle: 'short' }).format(t);
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(at);
-  if (day(at) === day(now)) return time;
-  const date = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' }).format(at);
-  return `${date} ${time}`;
-}
-
-function safeZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return tz;
-  } catch {
-    return 'UTC';
-  }
+  return formatTimeOrDate(at, timezone, now, locale);
 }
 
 /** "10 minutes", "2 hours", "45 seconds" (English: the model reads it). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTimeZone } from '../core/timezone.ts';
+import { isTimeZone } from '../core/zoned-time.ts';
 
 /** A valid IANA time zone name such as `Europe/Berlin`. */
 export const timeZoneSchema = z

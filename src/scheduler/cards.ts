@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { ChatRef, Outbox } from '../core/outbox.ts';
 import type { Store } from '../store/db.ts';
 import { type Job, jobFromRow } from './job.ts';
@@ -36,7 +37,14 @@ export async function recordCards(
   );
 }
 
-export function createJobCards(deps: { store: Store; outbox: Outbox; clock: Clock; log: Logger }): JobCards {
+export function createJobCards(deps: {
+  store: Store;
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+  /** The language of the job owner's texts (default English). */
+  localeOf?: (userId: number) => Promise<Locale>;
+}): JobCards {
   const { store, outbox, clock, log } = deps;
   const refOf = (job: Job): ChatRef => ({
     chatId: job.chatId,
@@ -49,17 +57,18 @@ export function createJobCards(deps: { store: Store; outbox: Outbox; clock: Cloc
       if (messageId === null || messageId === except) return;
       const now = clock.now();
       try {
+        const locale = (await deps.localeOf?.(job.ownerUserId)) ?? 'en';
         if (job.cardSolo) {
-          const settled = settledCardText(job, now);
+          const settled = settledCardText(job, now, locale);
           if (settled !== undefined) {
             await outbox.edit(refOf(job), messageId, { text: settled, format: 'plain' });
             return;
           }
           const runs = job.schedule.type === 'once' ? [job.schedule.at] : nextRuns(job.schedule, now, 3);
           await outbox.edit(refOf(job), messageId, {
-            text: createdSummary(job, runs, [], now),
+            text: createdSummary(job, runs, [], now, locale),
             format: 'plain',
-            keyboard: cardKeyboard([job], true),
+            keyboard: cardKeyboard([job], true, locale),
           });
           return;
         }
@@ -68,7 +77,11 @@ export function createJobCards(deps: { store: Store; outbox: Outbox; clock: Cloc
           [job.chatId, messageId],
         );
         const active = rows.map(jobFromRow).filter((j) => j.deletedAt === null && j.completedAt === null);
-        await outbox.editKeyboard(refOf(job), messageId, active.length > 0 ? cardKeyboard(active, false) : undefined);
+        await outbox.editKeyboard(
+          refOf(job),
+          messageId,
+          active.length > 0 ? cardKeyboard(active, false, locale) : undefined,
+        );
       } catch (err) {
         log.warn({ jobId: job.id, err: toError(err) }, 'could not update the job card');
       }

@@ -5,7 +5,7 @@ import { jobApprovalTexts } from './job-approval-texts.ts';
 import { jobLine, quote } from './messages.ts';
 import { describeSchedule } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { formatLocal } from './zoned.ts';
+import { formatLocal } from '../core/zoned-time.ts';
 
 /** The two scheduler tools whose calls may need approval. */
 export type GuardedJobTool = 'schedule_update' | 'schedule_delete';

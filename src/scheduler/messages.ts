@@ -1,28 +1,32 @@
+import { type SnoozeChoice, cardCancelOf, jobData, reminderData } from '../core/keys/callback-data.ts';
 import type { Keyboard } from '../core/outbox.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Job } from './job.ts';
 import { describeSchedule, nextRunAfter } from './schedule.ts';
-import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from './zoned.ts';
-import { type SnoozeChoice, cardCancelOf, jobData, reminderData } from '../core/keys/callback-data.ts';
+import { schedulerTexts } from './scheduler-texts.ts';
+import { addDays, formatClock, formatIn, formatLocal, wallTimeOf } from '../core/zoned-time.ts';
 
 /** Reminder buttons: `rem:s:<10m|1h|tm>:<jobId>:<scheduledFor>` (snooze) and `rem:d:<jobId>:<scheduledFor>` (done). */
-export function reminderKeyboard(jobId: string, scheduledFor: number): Keyboard {
+export function reminderKeyboard(jobId: string, scheduledFor: number, locale: Locale = 'en'): Keyboard {
   const snooze = (choice: SnoozeChoice) => reminderData.encode({ action: 'snooze', choice, id: jobId, scheduledFor });
+  const t = schedulerTexts(locale);
   return [
     [
-      { text: '💤 Snooze 10 min', data: snooze('10m') },
-      { text: '💤 Snooze 1 hour', data: snooze('1h') },
+      { text: t.snooze10m, data: snooze('10m') },
+      { text: t.snooze1h, data: snooze('1h') },
     ],
     [
-      { text: '💤 Tomorrow', data: snooze('tm') },
-      { text: '✅ Done', data: reminderData.encode({ action: 'done', id: jobId, scheduledFor }) },
+      { text: t.snoozeTomorrow, data: snooze('tm') },
+      { text: t.done, data: reminderData.encode({ action: 'done', id: jobId, scheduledFor }) },
     ],
   ];
 }
 
 /** What the card's button does, in words: "Cancel reminder" or "Cancel task" (with the name when several share a message). */
-export function cancelLabel(job: Job, named: boolean): string {
-  const what = job.kind === 'reminder' ? 'reminder' : 'task';
-  return named ? `✖️ Cancel “${title(job.text, 24)}”` : `✖️ Cancel ${what}`;
+export function cancelLabel(job: Job, named: boolean, locale: Locale = 'en'): string {
+  const t = schedulerTexts(locale);
+  if (named) return t.cancelNamed({ title: title(job.text, 24) });
+  return job.kind === 'reminder' ? t.cancelReminder : t.cancelTask;
 }
 
 /**
@@ -30,11 +34,11 @@ export function cancelLabel(job: Job, named: boolean): string {
  * this one card (`job:x:<id>`; it may be rewritten when the job fires or is deleted); `job:c:<id>` sits under a
  * message with other content (only its buttons are ever changed).
  */
-export function cardKeyboard(jobs: Job[], solo: boolean): Keyboard {
+export function cardKeyboard(jobs: Job[], solo: boolean, locale: Locale = 'en'): Keyboard {
   const named = jobs.length > 1;
   return jobs.map((job) => [
     {
-      text: cancelLabel(job, named),
+      text: cancelLabel(job, named, locale),
       data: jobData.encode({ type: 'job', action: solo && !named ? 'x' : 'c', id: job.id, inDetails: false }),
     },
   ]);
@@ -58,16 +62,22 @@ export function title(text: string, max = 60): string {
 }
 
 /** The confirmation shown after creating (and in the tool result): resolved local time and the next three runs. */
-export function createdSummary(job: Job, runs: number[], notes: string[], now: number): string {
+export function createdSummary(job: Job, runs: number[], notes: string[], now: number, locale: Locale = 'en'): string {
   const tz = job.timezone;
-  const what = job.kind === 'reminder' ? 'Reminder' : 'Scheduled task';
+  const t = schedulerTexts(locale);
+  const what = job.kind === 'reminder' ? t.reminderNoun : t.taskNoun;
+  const text = quote(job.text);
   const lines: string[] = [];
   if (job.schedule.type === 'once') {
     const at = runs[0] ?? job.schedule.at;
-    lines.push(`⏰ ${what} set for ${formatLocal(at, tz, now)} (${tz}), ${formatIn(at - now)}: ${quote(job.text)}`);
+    const when = { at: formatLocal(at, tz, now, locale), in: formatIn(at - now, locale) };
+    lines.push(t.setOnce({ what, ...when, zone: tz, text }));
   } else {
-    lines.push(`🔁 ${what} ${describeSchedule(job.schedule, now, tz)} (${tz}): ${quote(job.text)}`);
-    lines.push(`Next: ${runs.map((r) => formatLocal(r, tz, now)).join(' · ')}`);
+    // The stored description is English; other languages say simple schedules in their own words.
+    const plain = locale === 'en' ? undefined : cronPlain(job.schedule.expression, locale);
+    const schedule = plain ?? describeSchedule(job.schedule, now, tz);
+    lines.push(t.setRepeating({ task: job.kind === 'prompt', schedule, zone: tz, text }));
+    lines.push(t.nextRuns({ runs: runs.map((r) => formatLocal(r, tz, now, locale)).join(' · ') }));
   }
   lines.push(...notes);
   return lines.join('\n');
@@ -90,29 +100,31 @@ export function jobLine(job: Job, now: number): string {
   return `${icon} ${quote(job.text, 80)} — ${job.schedule.type === 'once' ? '' : `${when}, `}${state}${last}`;
 }
 
-const DAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const DAY_PLURAL = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
+const dayShort = (locale: Locale) => schedulerTexts(locale).daysShort.split(',');
 
 /** A moment as people say it: "today 09:00", "tomorrow 09:00", "Fri 09:00" (this week), else "Fri 21 Mar 09:00". */
-export function whenPlain(ms: number, timezone: string, now: number): string {
+export function whenPlain(ms: number, timezone: string, now: number, locale: Locale = 'en'): string {
+  const t = schedulerTexts(locale);
   const w = wallTimeOf(ms, timezone);
   const today = wallTimeOf(now, timezone);
   const clock = formatClock(ms, timezone);
   const same = (d: { year: number; month: number; day: number }) =>
     d.year === w.year && d.month === w.month && d.day === w.day;
-  if (same(today)) return `today ${clock}`;
-  if (same(addDays(today, 1))) return `tomorrow ${clock}`;
-  for (let i = 2; i < 7; i++) if (same(addDays(today, i))) return `${DAY_SHORT[w.weekday]} ${clock}`;
-  return `${formatLocal(ms, timezone, now).replace(',', '')}`;
+  if (same(today)) return `${t.today} ${clock}`;
+  if (same(addDays(today, 1))) return `${t.tomorrow} ${clock}`;
+  for (let i = 2; i < 7; i++) if (same(addDays(today, i))) return `${dayShort(locale)[w.weekday]} ${clock}`;
+  return `${formatLocal(ms, timezone, now, locale).replace(',', '')}`;
 }
 
 /** A past or coming moment for "at …": "09:00" today, else as `whenPlain` ("Fri 09:00"). */
-export function atPlain(ms: number, timezone: string, now: number): string {
-  return whenPlain(ms, timezone, now).replace(/^today /, '');
+export function atPlain(ms: number, timezone: string, now: number, locale: Locale = 'en'): string {
+  const today = `${schedulerTexts(locale).today} `;
+  const plain = whenPlain(ms, timezone, now, locale);
+  return plain.startsWith(today) ? plain.slice(today.length) : plain;
 }
 
 /** A simple cron schedule in words ("Mondays 08:00", "Weekdays 07:30"), or undefined for anything fancier. */
-export function cronPlain(expression: string): string | undefined {
+export function cronPlain(expression: string, locale: Locale = 'en'): string | undefined {
   const [min, hour, dom, month, dow, extra] = expression.trim().split(/\s+/);
   if (
     extra !== undefined ||
@@ -126,13 +138,14 @@ export function cronPlain(expression: string): string | undefined {
   const days = dowSet(dow ?? '');
   if (!days) return undefined;
   const key = [...days].sort().join(',');
-  if (days.size === 7) return `Every day ${at}`;
-  if (key === '1,2,3,4,5') return `Weekdays ${at}`;
-  if (key === '0,6') return `Weekends ${at}`;
-  if (days.size === 1) return `${DAY_PLURAL[[...days][0]!]} ${at}`;
+  const t = schedulerTexts(locale);
+  if (days.size === 7) return `${t.everyDay} ${at}`;
+  if (key === '1,2,3,4,5') return `${t.weekdays} ${at}`;
+  if (key === '0,6') return `${t.weekends} ${at}`;
+  if (days.size === 1) return `${t.daysPlural.split(',')[[...days][0]!]} ${at}`;
   return `${[...days]
     .sort((a, b) => ((a + 6) % 7) - ((b + 6) % 7))
-    .map((d) => DAY_SHORT[d])
+    .map((d) => dayShort(locale)[d])
     .join(', ')} ${at}`;
 }
 
@@ -152,13 +165,14 @@ export function dowSet(field: string): Set<number> | undefined {
 }
 
 /** When a job runs, in plain words: "Fri 09:00" or "Mondays 08:00". */
-export function schedulePlain(job: Job, now: number): string {
+export function schedulePlain(job: Job, now: number, locale: Locale = 'en'): string {
   const tz = job.timezone;
-  if (job.schedule.type === 'once') return whenPlain(job.schedule.at, tz, now);
-  const plain = cronPlain(job.schedule.expression);
+  const t = schedulerTexts(locale);
+  if (job.schedule.type === 'once') return whenPlain(job.schedule.at, tz, now, locale);
+  const plain = cronPlain(job.schedule.expression, locale);
   if (plain) return plain;
   const next = job.nextRunAt ?? nextRunAfter(job.schedule, now);
-  return next !== null ? `Custom schedule, next ${whenPlain(next, tz, now)}` : 'Custom schedule';
+  return next !== null ? t.customNext({ next: whenPlain(next, tz, now, locale) }) : t.custom;
 }
 
 /** ⏰ one-time reminder, 🔁 repeating reminder, 🗓 task (a request I answer at that time). */
@@ -168,40 +182,51 @@ export function jobIcon(job: Job): string {
 }
 
 /** A job in /jobs: "⏰ Call mom — Fri 09:00", plus its time zone unless it is the viewer's, and its state. */
-export function listLine(job: Job, now: number, options: { zone?: string; creator?: string } = {}): string {
-  if (job.deletedAt !== null) return `🗑 ${title(job.text)} — deleted`;
-  const parts = [`${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`];
+export function listLine(
+  job: Job,
+  now: number,
+  options: { zone?: string; creator?: string } = {},
+  locale: Locale = 'en',
+): string {
+  const t = schedulerTexts(locale);
+  if (job.deletedAt !== null) return `🗑 ${title(job.text)} — ${t.deletedMark}`;
+  const parts = [`${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now, locale)}`];
   if (options.zone !== job.timezone) parts[0] += ` (${job.timezone})`;
-  if (!job.enabled) parts.push('paused');
-  else if (job.lastStatus === 'failed') parts.push('last run failed');
-  if (options.creator) parts.push(`by ${options.creator}`);
+  if (!job.enabled) parts.push(t.paused);
+  else if (job.lastStatus === 'failed') parts.push(t.lastRunFailed);
+  if (options.creator) parts.push(t.by({ name: options.creator }));
   return parts.join(' · ');
 }
 
 /** A solo card after its job has run for the last time or was deleted (no buttons any more). */
-export function settledCardText(job: Job, now: number): string | undefined {
-  if (job.deletedAt !== null) return `🗑 Deleted: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`;
+export function settledCardText(job: Job, now: number, locale: Locale = 'en'): string | undefined {
+  const t = schedulerTexts(locale);
+  if (job.deletedAt !== null)
+    return `🗑 ${t.deletedCard} ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now, locale)}`;
   if (job.completedAt !== null && job.lastRunAt !== null) {
-    const at = atPlain(job.lastRunAt, job.timezone, now);
+    const at = atPlain(job.lastRunAt, job.timezone, now, locale);
     const status =
       job.lastStatus === 'missed' || job.lastStatus === 'skipped'
-        ? `⚠️ Missed at ${at} (I was offline)`
+        ? t.missedAt({ at })
         : job.lastStatus === 'failed'
-          ? `⚠️ Didn't work at ${at}`
-          : `✅ ${job.kind === 'reminder' ? 'Sent' : 'Done'} at ${at}`;
+          ? t.failedAt({ at })
+          : job.kind === 'reminder'
+            ? t.sentAt({ at })
+            : t.doneAt({ at });
     return `${jobIcon(job)} ${title(job.text)}\n${status}`;
   }
   return undefined;
 }
 
 /** The line that says a job was deleted (the Undo button goes with it). */
-export function deletedText(job: Job, now: number): string {
-  return `🗑 Deleted: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}. Tap Undo within 5 minutes to bring it back.`;
+export function deletedText(job: Job, now: number, locale: Locale = 'en'): string {
+  const t = schedulerTexts(locale);
+  return `🗑 ${t.deletedCard} ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now, locale)}. ${t.undoWithin}`;
 }
 
 /** The line that says a job is back after Undo. */
-export function restoredText(job: Job, now: number): string {
-  return `↩️ Restored: ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now)}`;
+export function restoredText(job: Job, now: number, locale: Locale = 'en'): string {
+  return `↩️ ${schedulerTexts(locale).restored} ${jobIcon(job)} ${title(job.text)} — ${schedulePlain(job, now, locale)}`;
 }
 
 /** Escapes text for the Markdown answers of a turn (cards join the model's answer there). */
@@ -209,9 +234,26 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|~<>&]/g, (c) => `\\${c}`);
 }
 
+const english = schedulerTexts('en');
+
+/** Pause reasons stored with a job (English; shown translated by `pausedReasonText`). */
 export const PAUSE_REASONS = {
-  blocked: 'the bot is blocked in this chat. Unblock it, then tap Resume in /jobs',
-  chat_not_found:
-    "Telegram can't find this chat (deleted, or the bot was removed). Add the bot back, then Resume in /jobs",
-  byUser: 'paused by you',
+  blocked: english.reasonBlocked,
+  chat_not_found: english.reasonChatNotFound,
+  byUser: english.reasonByUser,
+  accessEnded: english.reasonAccessEnded,
+  unreadable: english.reasonUnreadable,
 } as const;
+
+/** A stored pause reason in `locale`, when it is one of the known reasons (others stay as stored). */
+export function pausedReasonText(reason: string, locale: Locale): string {
+  const t = schedulerTexts(locale);
+  const known: Record<string, string> = {
+    [PAUSE_REASONS.blocked]: t.reasonBlocked,
+    [PAUSE_REASONS.chat_not_found]: t.reasonChatNotFound,
+    [PAUSE_REASONS.byUser]: t.reasonByUser,
+    [PAUSE_REASONS.accessEnded]: t.reasonAccessEnded,
+    [PAUSE_REASONS.unreadable]: t.reasonUnreadable,
+  };
+  return known[reason] ?? reason;
+}

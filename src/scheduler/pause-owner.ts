@@ -1,7 +1,8 @@
 import type { Store } from '../store/db.ts';
+import { PAUSE_REASONS } from './messages.ts';
 
 /** Why a job was paused when its owner lost access (shown in /jobs once they are let back in). */
-export const ACCESS_ENDED_REASON = 'your access to the assistant ended. If you have access again, tap Resume';
+export const ACCESS_ENDED_REASON = PAUSE_REASONS.accessEnded;
 
 /** A job paused because its owner lost access. */
 export interface PausedJob {

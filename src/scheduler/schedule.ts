@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
-import { addDays, formatClock, formatLocal, isValidTimeZone, wallTimeOf, wallToInstant } from './zoned.ts';
+import { addDays, formatClock, formatLocal, isTimeZone, wallTimeOf, wallToInstant } from '../core/zoned-time.ts';
 
 /** A stored schedule (the `jobs.schedule` JSON column). Cron schedules are wall-clock in their time zone. */
 export const scheduleSchema = z.discriminatedUnion('type', [
@@ -86,7 +86,7 @@ const FIELD_NAMES: Record<string, string> = {
 
 /** Validates a time zone name; the message says how to fix it. */
 export function assertTimeZone(tz: string): void {
-  if (!isValidTimeZone(tz)) {
+  if (!isTimeZone(tz)) {
     throw new ScheduleError(
       `"${tz}" is not a time zone I know. Use an IANA name such as Europe/Berlin, America/New_York or Asia/Kolkata.`,
     );
@@ -208,60 +208,78 @@ export function resolveWhen(when: When, now: number, timezone: string): Resolved
       'Give exactly one kind of time: "in" (e.g. {"in":{"minutes":20}}), "time" with optional "date", "every" with "at", or "cron".',
     );
   }
+  if (when.in) return resolveIn(when.in, now, timezone);
+  if (when.time !== undefined || when.date !== undefined) return resolveAt(when, now, timezone);
+  return resolveRecurring(when, now, timezone);
+}
+
+function resolveIn(span: NonNullable<When['in']>, now: number, timezone: string): ResolvedSchedule {
+  const { minutes = 0, hours = 0, days = 0, weeks = 0 } = span;
+  if (minutes + hours + days + weeks <= 0)
+    throw new ScheduleError('"in" needs a positive duration, e.g. {"minutes": 20}.');
+  let at = now;
+  if (days || weeks) {
+    // Whole days keep the local time of day across DST changes.
+    const w = wallTimeOf(now, timezone);
+    const date = addDays(w, days + 7 * weeks);
+    const r = wallToInstant(date, { hour: w.hour, minute: w.minute }, timezone);
+    at = r.at + (now % 60_000);
+  }
+  at += (minutes + 60 * hours) * 60_000;
+  if (at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer time.');
+  return {
+    schedule: { type: 'once', at },
+    firstRun: at,
+    timezone,
+    description: formatLocal(at, timezone, now),
+    notes: [],
+  };
+}
+
+function resolveAt(when: When, now: number, timezone: string): ResolvedSchedule {
   const notes: string[] = [];
-
-  if (when.in) {
-    const { minutes = 0, hours = 0, days = 0, weeks = 0 } = when.in;
-    if (minutes + hours + days + weeks <= 0)
-      throw new ScheduleError('"in" needs a positive duration, e.g. {"minutes": 20}.');
-    let at = now;
-    if (days || weeks) {
-      // Whole days keep the local time of day across DST changes.
-      const w = wallTimeOf(now, timezone);
-      const date = addDays(w, days + 7 * weeks);
-      const r = wallToInstant(date, { hour: w.hour, minute: w.minute }, timezone);
-      at = r.at + (now % 60_000);
-    }
-    at += (minutes + 60 * hours) * 60_000;
-    if (at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer time.');
-    return {
-      schedule: { type: 'once', at },
-      firstRun: at,
-      timezone,
-      description: formatLocal(at, timezone, now),
-      notes,
-    };
+  if (when.time === undefined) throw new ScheduleError('A date needs a "time" too ("HH:MM", 24 h), e.g. "09:00".');
+  const time = parseHHMM(when.time, 'time');
+  const { date } = parseDate(when.date ?? '', now, timezone, time);
+  const r = wallToInstant(date, time, timezone);
+  if (r.gap) {
+    notes.push(
+      `${r.gap.requested} doesn't exist on that day in ${timezone} (clocks jump forward), so I set it for ${r.gap.resolved}.`,
+    );
   }
-
-  if (when.time !== undefined || when.date !== undefined) {
-    if (when.time === undefined) throw new ScheduleError('A date needs a "time" too ("HH:MM", 24 h), e.g. "09:00".');
-    const time = parseHHMM(when.time, 'time');
-    const { date } = parseDate(when.date ?? '', now, timezone, time);
-    const r = wallToInstant(date, time, timezone);
-    if (r.gap) {
-      notes.push(
-        `${r.gap.requested} doesn't exist on that day in ${timezone} (clocks jump forward), so I set it for ${r.gap.resolved}.`,
-      );
-    }
-    if (r.at <= now) {
-      const nowText = formatClock(now, timezone);
-      const today = wallTimeOf(now, timezone);
-      const isToday = date.year === today.year && date.month === today.month && date.day === today.day;
-      throw new ScheduleError(
-        `That time has already passed in ${timezone} (it's ${nowText} there now).` +
-          (isToday ? ' Did you mean tomorrow?' : ' Pick a future date.'),
-      );
-    }
-    if (r.at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer date.');
-    return {
-      schedule: { type: 'once', at: r.at },
-      firstRun: r.at,
-      timezone,
-      description: formatLocal(r.at, timezone, now),
-      notes,
-    };
+  if (r.at <= now) {
+    const nowText = formatClock(now, timezone);
+    const today = wallTimeOf(now, timezone);
+    const isToday = date.year === today.year && date.month === today.month && date.day === today.day;
+    throw new ScheduleError(
+      `That time has already passed in ${timezone} (it's ${nowText} there now).` +
+        (isToday ? ' Did you mean tomorrow?' : ' Pick a future date.'),
+    );
   }
+  if (r.at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer date.');
+  const description = formatLocal(r.at, timezone, now);
+  return { schedule: { type: 'once', at: r.at }, firstRun: r.at, timezone, description, notes };
+}
 
+function everyExpression(when: When): { expression: string; description: string } {
+  if (!when.every) throw new ScheduleError('"at" needs "every" too, e.g. {"every":"day","at":"08:00"}.');
+  if (!when.at) throw new ScheduleError('"every" needs "at" ("HH:MM", 24 h), e.g. {"every":"weekday","at":"08:00"}.');
+  const t = parseHHMM(when.at, 'time');
+  const dow =
+    when.every === 'day'
+      ? '*'
+      : when.every === 'weekday'
+        ? '1-5'
+        : when.every === 'weekend'
+          ? '0,6'
+          : String(DAY_NAMES.indexOf(when.every as (typeof DAY_NAMES)[number]));
+  return {
+    expression: `${t.minute} ${t.hour} * * ${dow}`,
+    description: describeEvery(when.every, `${pad(t.hour)}:${pad(t.minute)}`),
+  };
+}
+
+function resolveRecurring(when: When, now: number, timezone: string): ResolvedSchedule {
   let expression: string;
   let description: string;
   if (when.cron !== undefined) {
@@ -269,19 +287,7 @@ export function resolveWhen(when: When, now: number, timezone: string): Resolved
     validateCron(expression, timezone);
     description = `cron "${expression}"`;
   } else {
-    if (!when.every) throw new ScheduleError('"at" needs "every" too, e.g. {"every":"day","at":"08:00"}.');
-    if (!when.at) throw new ScheduleError('"every" needs "at" ("HH:MM", 24 h), e.g. {"every":"weekday","at":"08:00"}.');
-    const t = parseHHMM(when.at, 'time');
-    const dow =
-      when.every === 'day'
-        ? '*'
-        : when.every === 'weekday'
-          ? '1-5'
-          : when.every === 'weekend'
-            ? '0,6'
-            : String(DAY_NAMES.indexOf(when.every as (typeof DAY_NAMES)[number]));
-    expression = `${t.minute} ${t.hour} * * ${dow}`;
-    description = describeEvery(when.every, `${pad(t.hour)}:${pad(t.minute)}`);
+    ({ expression, description } = everyExpression(when));
   }
   const schedule: Schedule = { type: 'cron', expression, timezone, description };
   const first = nextRunAfter(schedule, now);
@@ -292,7 +298,7 @@ export function resolveWhen(when: When, now: number, timezone: string): Resolved
       'That repeats more often than once a minute. Use a schedule of at most one run per minute.',
     );
   }
-  return { schedule, firstRun: first, timezone, description, notes };
+  return { schedule, firstRun: first, timezone, description, notes: [] };
 }
 
 /** Human description of a stored schedule. */

@@ -7,7 +7,7 @@ import { missedPolicySchema } from './job.ts';
 import { ScheduleError, describeSchedule, whenSchema } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TurnAnswers } from './turn-answers.ts';
-import { formatLocal } from './zoned.ts';
+import { formatLocal } from '../core/zoned-time.ts';
 
 const idSchema = z.string().trim().min(1).max(64).describe('The job id from schedule_list or schedule_create.');
 

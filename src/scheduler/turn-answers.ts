@@ -1,14 +1,16 @@
 import { toError } from '../core/errors.ts';
+import { undoData } from '../core/keys/callback-data.ts';
+import { jobCardKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ChatRef, Keyboard, OutMessage, Outbox } from '../core/outbox.ts';
 import type { ResumableTurnRunner, TurnEvent, TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Locale } from '../i18n/locale.ts';
 import type { Job } from './job.ts';
 import { cardKeyboard, createdSummary, deletedText, escapeMarkdown } from './messages.ts';
 import { nextRuns } from './schedule.ts';
 import type { Scheduler } from './scheduler.ts';
-import { jobCardKey } from '../core/keys/dedupe-keys.ts';
-import { undoData } from '../core/keys/callback-data.ts';
+import { schedulerTexts } from './scheduler-texts.ts';
 
 /** Callback data of the Undo button under a job deleted in a turn whose answer is only that: `u:js:<token>`. */
 export const UNDO_SOLO = 'js';
@@ -56,6 +58,8 @@ export function createTurnAnswers(deps: {
   outbox: Outbox;
   clock: Clock;
   log: Logger;
+  /** The language of a user's texts, for cards posted outside a turn (default English). */
+  localeOf?: (userId: number) => Promise<Locale>;
 }): TurnAnswers {
   const { scheduler, outbox, clock, log } = deps;
   const open = new Map<string, Effect[]>();
@@ -64,14 +68,19 @@ export function createTurnAnswers(deps: {
     ...(job.topicId !== undefined ? { topicId: job.topicId } : {}),
   });
 
-  function cardText(job: Job, now: number, notes: string[]): string {
+  function cardText(job: Job, now: number, notes: string[], locale: Locale): string {
     const runs = job.schedule.type === 'once' ? [job.schedule.at] : nextRuns(job.schedule, now, 3);
-    return createdSummary(job, runs, notes, now);
+    return createdSummary(job, runs, notes, now, locale);
   }
 
   /** The answer's text and buttons for the effects (plain text; escaped by the caller when it joins Markdown). */
-  async function render(effects: Effect[], solo: boolean): Promise<{ lines: string[]; keyboard: Keyboard }> {
+  async function render(
+    effects: Effect[],
+    solo: boolean,
+    locale: Locale,
+  ): Promise<{ lines: string[]; keyboard: Keyboard }> {
     const now = clock.now();
+    const t = schedulerTexts(locale);
     const lines: string[] = [];
     const created: Job[] = [];
     const keyboard: Keyboard = [];
@@ -82,19 +91,19 @@ export function createTurnAnswers(deps: {
       if (e.type === 'created') {
         const job = await scheduler.get(e.jobId);
         if (!job || job.deletedAt !== null) continue;
-        lines.push(cardText(job, now, e.notes));
+        lines.push(cardText(job, now, e.notes, locale));
         created.push(job);
       }
     }
     const deleted = effects.filter((e): e is Extract<Effect, { type: 'deleted' }> => e.type === 'deleted');
-    const cards = cardKeyboard(created, solo && deleted.length === 0);
+    const cards = cardKeyboard(created, solo && deleted.length === 0, locale);
     keyboard.push(...cards);
     for (const d of deleted) {
-      lines.push(deletedText(d.job, now));
+      lines.push(deletedText(d.job, now, locale));
       const kind = solo && deleted.length === 1 && created.length === 0 ? UNDO_SOLO : UNDO_INLINE;
       keyboard.push([
         {
-          text: deleted.length > 1 ? `↩️ Undo: ${d.job.text.slice(0, 20)}` : '↩️ Undo',
+          text: deleted.length > 1 ? t.undoNamed({ title: d.job.text.slice(0, 20) }) : t.undo,
           data: undoData.encode({ kind, token: d.token }),
         },
       ]);
@@ -103,8 +112,8 @@ export function createTurnAnswers(deps: {
   }
 
   /** Sends the effects as their own message (no answer to attach them to). */
-  async function post(chat: ChatRef, effects: Effect[]): Promise<void> {
-    const { lines, keyboard } = await render(effects, true);
+  async function post(chat: ChatRef, effects: Effect[], locale: Locale): Promise<void> {
+    const { lines, keyboard } = await render(effects, true, locale);
     if (lines.length === 0) return;
     const ids = effects.map((e) => (e.type === 'created' ? e.jobId : e.token));
     const message: OutMessage = {
@@ -129,14 +138,14 @@ export function createTurnAnswers(deps: {
   ): Promise<TurnOutcome> {
     if (effects.length === 0) return outcome;
     if (outcome.status !== 'done' && outcome.status !== 'limit' && outcome.status !== 'stopped') {
-      await post(request.chat, effects).catch((err) =>
+      await post(request.chat, effects, request.locale ?? 'en').catch((err) =>
         log.warn({ err: toError(err) }, 'could not post the schedule confirmation'),
       );
       return outcome;
     }
     const onlyScheduling = [...tools].every((t) => SCHEDULING_TOOLS.has(t) || t.startsWith('agent_'));
     const own = onlyScheduling ? '' : outcome.text.trim();
-    const { lines, keyboard } = await render(effects, own === '');
+    const { lines, keyboard } = await render(effects, own === '', request.locale ?? 'en');
     if (lines.length === 0) return outcome;
     const cards = lines.map(escapeMarkdown).join('\n\n');
     return {
@@ -163,7 +172,7 @@ export function createTurnAnswers(deps: {
       });
     } catch (err) {
       open.delete(request.turnId);
-      await post(request.chat, effects).catch((e2) =>
+      await post(request.chat, effects, request.locale ?? 'en').catch((e2) =>
         log.warn({ err: toError(e2) }, 'could not post the schedule confirmation'),
       );
       throw err;
@@ -180,7 +189,10 @@ export function createTurnAnswers(deps: {
     deleted(turnId, job, token) {
       open.get(turnId)?.push({ type: 'deleted', jobId: job.id, token, job });
     },
-    postDeleted: (job, token) => post(refOf(job), [{ type: 'deleted', jobId: job.id, token, job }]),
+    async postDeleted(job, token) {
+      const locale = (await deps.localeOf?.(job.ownerUserId).catch(() => undefined)) ?? 'en';
+      await post(refOf(job), [{ type: 'deleted', jobId: job.id, token, job }], locale);
+    },
     wrap(runner) {
       return {
         run: (request, onEvent) => around(request, onEvent, (ev) => runner.run(request, ev)),

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import { isTimeZone } from '../core/timezone.ts';
+import { isTimeZone } from '../core/zoned-time.ts';
 import type { Store } from '../store/db.ts';
 
 /** How long a group admin's "type the time zone" prompt waits for their answer. */

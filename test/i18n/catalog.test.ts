@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineMessages, isCatalog, plural } from '../../src/i18n/catalog.ts';
-import { formatDateTime, formatNumber } from '../../src/i18n/format.ts';
+import { formatDayMonth, formatWeekdayTime } from '../../src/core/zoned-time.ts';
+import { formatNumber } from '../../src/i18n/format.ts';
 import { LOCALES, isLocale, localeName, pickLocale } from '../../src/i18n/locale.ts';
 
 test('pickLocale maps Telegram language codes to our locales, anything else to English', () => {
@@ -110,9 +111,10 @@ test('plural uses the CLDR forms of each language', () => {
 
 test('dates and numbers follow the locale', () => {
   const at = Date.UTC(2026, 11, 3, 13, 5);
-  assert.equal(formatDateTime('en', at, 'Europe/Berlin'), '3 Dec, 14:05');
-  assert.equal(formatDateTime('ru', at, 'Europe/Berlin'), '3 дек., 14:05');
-  assert.equal(formatDateTime('en', at, 'Not/AZone'), '3 Dec, 13:05');
+  assert.equal(formatDayMonth(at, 'Europe/Berlin', { locale: 'en' }), '3 Dec');
+  assert.equal(formatDayMonth(at, 'Europe/Berlin', { locale: 'ru' }), '3 дек.');
+  assert.equal(formatWeekdayTime(at, 'Europe/Berlin', 'ru'), 'чт 14:05');
+  assert.equal(formatWeekdayTime(at, 'Not/AZone', 'en'), 'Thu 13:05');
   assert.equal(formatNumber('en', 12345), '12,345');
   assert.equal(formatNumber('ru', 12345).replace(/\s/g, ' '), '12 345');
 });

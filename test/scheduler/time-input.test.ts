@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { Job } from '../../src/scheduler/job.ts';
 import { resolveWhen } from '../../src/scheduler/schedule.ts';
 import { parseTimeInput, whenForJob } from '../../src/scheduler/time-input.ts';
-import { formatLocal } from '../../src/scheduler/zoned.ts';
+import { formatLocal } from '../../src/core/zoned-time.ts';
 
 const NOW = Date.parse('2026-06-10T10:00:00Z'); // Wed 12:00 in Berlin
 const TZ = 'Europe/Berlin';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScheduleError, nextRuns, resolveWhen, snoozeTarget, validateCron } from '../../src/scheduler/schedule.ts';
-import { formatLocal, wallTimeOf, wallToInstant } from '../../src/scheduler/zoned.ts';
+import { formatLocal, wallTimeOf, wallToInstant } from '../../src/core/zoned-time.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const BERLIN = 'Europe/Berlin';

@@ -12,7 +12,7 @@ import { escapeHtml as esc } from '../format.ts';
 import type { TurnControl } from '../intake/turn-control.ts';
 import { answerStaleButton } from '../stale-button.ts';
 import { settingsButton, settingsData, stopData, timeZoneData } from '../../core/keys/callback-data.ts';
-import { dateTimeFormat } from '../../i18n/format.ts';
+import { formatWeekdayTime } from '../../core/zoned-time.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import { localeName, pickLocale } from '../../i18n/locale.ts';
 import { commandTexts, localizeCommands } from '../command-texts.ts';
@@ -75,7 +75,7 @@ const changeZoneButton = (locale: Locale) => ({
 });
 
 function localTime(locale: Locale, timezone: string, now: number): string {
-  return dateTimeFormat(locale, timezone, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(now);
+  return formatWeekdayTime(now, timezone, locale);
 }
 
 export interface CommandsDeps {

@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '../../core/clock.ts';
 import { toError } from '../../core/errors.ts';
 import type { Keyboard, Outbox } from '../../core/outbox.ts';
 import type { Scheduler } from '../../scheduler/scheduler.ts';
-import { formatClock } from '../../scheduler/zoned.ts';
+import { formatClock } from '../../core/zoned-time.ts';
 import type { ChatSettingsStore } from '../../users/chat-settings.ts';
 import { matchTimeZone } from '../../users/users.ts';
 import { chatRefOf } from '../chat-ref.ts';

@@ -2,7 +2,7 @@ import { Composer } from 'grammy';
 import { z } from 'zod';
 import type { Grant, GrantStore } from '../../approvals/grants.ts';
 import { toError } from '../../core/errors.ts';
-import { dateTimeFormat } from '../../i18n/format.ts';
+import { formatDayMonth } from '../../core/zoned-time.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Keyboard, OutMessage, Outbox } from '../../core/outbox.ts';
 import { chatRefOf } from '../chat-ref.ts';
@@ -42,7 +42,7 @@ function clip(text: string, max: number): string {
 }
 
 function day(at: number, timezone: string, locale: Locale): string {
-  return dateTimeFormat(locale, timezone, { day: 'numeric', month: 'short', year: 'numeric' }).format(at);
+  return formatDayMonth(at, timezone, { year: true, locale });
 }
 
 /** The /permissions message for one user: numbered grants with a revoke button each, paged. Plain text. */

@@ -4,7 +4,7 @@ import type { AuditTrail } from '../../approvals/audit.ts';
 import { toError } from '../../core/errors.ts';
 import { escapeHtml } from '../../core/html.ts';
 import type { ChatRef, Keyboard, OutMessage } from '../../core/outbox.ts';
-import { dateTimeFormat } from '../../i18n/format.ts';
+import { formatDayMonth } from '../../core/zoned-time.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { LastUsed } from '../../memory/memory.ts';
 import { explainAnswer } from '../../memory/why-text.ts';
@@ -30,8 +30,7 @@ const whyData = z
 const TELEGRAM_LIMIT = 4000;
 
 function dayMonth(locale: Locale, zone: string): (at: number) => string {
-  const format = dateTimeFormat(locale, zone, { day: 'numeric', month: 'short' });
-  return (at) => format.format(at);
+  return (at) => formatDayMonth(at, zone, { locale });
 }
 
 /** The raw view behind "Details": ids, tool names and the approval trail, as JSON. */
