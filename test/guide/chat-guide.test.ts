@@ -39,6 +39,7 @@ const OLGA: Person = { id: 5101, firstName: 'Olga' };
 const SAM: Person = { id: 5202, firstName: 'Sam' };
 const ALEX: Person = { id: 5303, firstName: 'Alex' };
 const BEN: Person = { id: 5404, firstName: 'Ben' };
+const NINA: Person = { id: 5505, firstName: 'Нина', languageCode: 'ru' };
 const GROUP = { chatId: -1005505, chatType: 'supergroup' as const, chatTitle: 'Family' };
 const MENTION = `@${DEFAULT_BOT_USERNAME}`;
 const NO_MARK: ChatMark = { messageId: 0, presses: 0 };
@@ -55,6 +56,7 @@ const EXPECT = {
     /👤 You tap \[[^\]]*Berlin/,
     /Europe\/Berlin/,
   ],
+  language: [/👤 You: \/start\n🤖 Bot: [^👤]*Нина[^👤]*часов/u, /👤 You tap \[[^\]]*Берлин/u, /Europe\/Berlin/],
   help: [/👤 You: \/help/, /\/jobs/, /\/memory/, /\/why/],
   question: [/👤 You: How long should I boil an egg\?/, /\*Soft-boiled:\*/, /minutes/],
   voice: [/👤 You: 🎤 \(voice message\)/, /picnic/],
@@ -224,7 +226,7 @@ describe('everyday use', () => {
     firesFrom: NO_MARK,
   };
   before(async () => {
-    g = await startChildGuide({ rules, allowed: [OLGA.id, BEN.id], env: { DEFAULT_TIMEZONE: GUIDE_ZONE } });
+    g = await startChildGuide({ rules, allowed: [OLGA.id, BEN.id, NINA.id], env: { DEFAULT_TIMEZONE: GUIDE_ZONE } });
     // Texts about food count as one concept in the fake's embeddings, so "dinner" brings up "vegetarian".
     g.gemini.setEmbeddingConcepts([['vegetarian', 'cook', 'dinner']]);
   });
@@ -249,6 +251,16 @@ describe('everyday use', () => {
     const text = g.render(BEN.id, reminder.jobsFrom);
     check('jobs', text, EXPECT.jobs);
     writeScreen('jobs', [{ transcript: text }]);
+  });
+
+  test('a Russian Telegram user gets the bot in Russian', async () => {
+    const from = g.mark(NINA.id);
+    const ask = await g.say(NINA, '/start', saying(/часов/u));
+    await g.tap(NINA, NINA.id, ask.messageId, (b) => /Берлин/u.test(b.text));
+    await g.quiet();
+    const text = g.render(NINA.id, from);
+    check('language', text, EXPECT.language);
+    writeScreen('language', [{ transcript: text }]);
   });
 
   test('/help', async () => {

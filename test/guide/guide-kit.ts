@@ -77,6 +77,8 @@ export function guideClock(): GuideClock {
 export interface Person {
   id: number;
   firstName: string;
+  /** Telegram's language_code of this person's app (default: none, so English). */
+  languageCode?: string;
 }
 
 export interface ButtonChoice {
@@ -142,7 +144,14 @@ export function guideSteps(parts: GuideParts): Guide {
     mark: (chatId) => ({ messageId: tg.transcript(chatId).at(-1)?.messageId ?? 0, presses: tg.presses(chatId).length }),
     async say(who, text, until, options = {}) {
       const { chatId = who.id, ...input } = options;
-      tg.sendUserMessage({ chatId, userId: who.id, firstName: who.firstName, text, ...input });
+      tg.sendUserMessage({
+        chatId,
+        userId: who.id,
+        firstName: who.firstName,
+        ...(who.languageCode ? { languageCode: who.languageCode } : {}),
+        text,
+        ...input,
+      });
       return tg.waitForBotMessage(chatId, until, { timeoutMs: WAIT_MS });
     },
     async tap(who, chatId, messageId, pick) {
@@ -151,7 +160,14 @@ export function guideSteps(parts: GuideParts): Guide {
         button,
         `no such button on message #${messageId}: ${JSON.stringify(currentButtons(tg, chatId, messageId))}`,
       );
-      const update = tg.pressButton({ chatId, messageId, data: button.data, userId: who.id, firstName: who.firstName });
+      const update = tg.pressButton({
+        chatId,
+        messageId,
+        data: button.data,
+        userId: who.id,
+        firstName: who.firstName,
+        ...(who.languageCode ? { languageCode: who.languageCode } : {}),
+      });
       const id = update.callback_query?.id;
       await tg.waitFor(() => tg.callbackAnswers().some((a) => a.callbackQueryId === id), {
         timeoutMs: WAIT_MS,

@@ -17,6 +17,12 @@ export const SCREENS = [
     caption:
       'A new bot has no owner. Whoever sends /start with the one-time pairing code from the log becomes the owner; the bot then asks for the time zone.',
   },
+  {
+    id: 'language',
+    title: 'In Russian',
+    caption:
+      "The bot's own texts follow the language of the person's Telegram app (English and Russian; /language changes it).",
+  },
   { id: 'help', title: '/help', caption: 'What the bot can do and its commands, answered without the model.' },
   { id: 'question', title: 'A plain question', caption: 'A question the bot answers straight away.' },
   { id: 'voice', title: 'A voice message', caption: 'Voice messages are understood and answered like text.' },
