@@ -1,7 +1,6 @@
 import { toError } from '../core/errors.ts';
-import type { ChatType } from '../core/turn.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
-import { type Job, type JobKind, jobFromRow, type MissedPolicy } from './job.ts';
+import { type Job, jobFromRow, type MissedPolicy } from './job.ts';
 import { PAUSE_REASONS } from './messages.ts';
 import type { Schedule } from './schedule.ts';
 
@@ -82,23 +81,16 @@ export async function countActiveJobs(db: WriteTx, ownerUserId: number): Promise
 }
 
 /** A job to insert (enabled). */
-export interface NewJob {
-  id: string;
-  ownerUserId: number;
-  chatId: number;
-  topicId?: number;
-  chatType: ChatType;
-  kind: JobKind;
-  text: string;
-  schedule: Schedule;
-  timezone: string;
-  nextRunAt: number;
-  missedPolicy: MissedPolicy;
-  graceMs: number;
-  requestKey?: string;
-  origin?: string;
-  now: number;
-}
+export type NewJob = Pick<
+  Job,
+  'id' | 'ownerUserId' | 'chatId' | 'topicId' | 'chatType' | 'kind' | 'text' | 'schedule' | 'timezone'
+> &
+  Pick<Job, 'missedPolicy' | 'graceMs'> & {
+    nextRunAt: number;
+    requestKey?: string;
+    origin?: string;
+    now: number;
+  };
 
 /** Inserts a job; false when a unique key (origin) already exists. */
 export async function insertJob(db: WriteTx, j: NewJob): Promise<boolean> {
