@@ -5,7 +5,6 @@ import { agentTexts } from '../agent-texts.ts';
 import type { Preapproval } from '../preapproval.ts';
 import { type Tool, type ToolContext, defineTool } from '../tool.ts';
 import { describeFetchForApproval } from './http-fetch-confirm.ts';
-import { htmlToText } from './html-text.ts';
 import { type Fetched, type HttpGetOptions, httpGet } from './http-get.ts';
 import { BlockedAddressError, guardedLookup, isBlockedAddress } from './net-guard.ts';
 import { createTurnSlots } from './turn-slots.ts';
@@ -63,13 +62,14 @@ function charsetOf(contentType: string): string {
 }
 
 /** The model's view of a fetched page: readable text (HTML reduced to its article), cut at `maxChars`. */
-function pageResult(current: URL, fetched: Fetched, maxChars: number) {
+async function pageResult(current: URL, fetched: Fetched, maxChars: number) {
   if (fetched.status >= 400) throw new Error(`${current.host} answered HTTP ${fetched.status}`);
   const contentType = String(fetched.headers['content-type'] ?? 'text/plain');
   if (!TEXTUAL.test(contentType)) throw new Error(`The URL returned ${contentType.split(';')[0]}, which is not text`);
   const raw = new TextDecoder(charsetOf(contentType)).decode(fetched.body);
   const isHtml = /html/i.test(contentType) || /^\s*<(!doctype html|html)/i.test(raw);
-  const { title, text } = isHtml ? htmlToText(raw) : { title: '', text: raw.trim() };
+  // Loaded on first use: linkedom and Readability add ~230 ms to every start-up, and most bots rarely fetch a page.
+  const { title, text } = isHtml ? (await import('./html-text.ts')).htmlToText(raw) : { title: '', text: raw.trim() };
   const cut = text.length > maxChars;
   return {
     url: current.toString(),
