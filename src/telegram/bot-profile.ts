@@ -20,31 +20,40 @@ const languageCodeOf = (locale: Locale) => (locale === 'en' ? {} : { language_co
  * (one get per text, a set only when it differs). Failures are logged: the bot works without them.
  */
 export async function ensureBotDescriptions(api: Api, log: Logger): Promise<void> {
-  for (const locale of LOCALES) {
-    const texts = botProfileTexts(locale);
-    const lang = languageCodeOf(locale);
-    try {
-      const current = await api.getMyDescription(lang);
-      if (current.description !== texts.description) {
-        await api.setMyDescription(texts.description, lang);
-        log.info({ locale }, 'bot description set');
-      }
-    } catch (err) {
-      log.warn(
-        { err: toError(err), locale },
-        'could not set the bot description; the empty chat may not explain the bot',
-      );
-    }
-    try {
-      const current = await api.getMyShortDescription(lang);
-      if (current.short_description !== texts.shortDescription) {
-        await api.setMyShortDescription(texts.shortDescription, lang);
-        log.info({ locale }, 'bot short description set');
-      }
-    } catch (err) {
-      log.warn({ err: toError(err), locale }, 'could not set the bot short description');
-    }
-  }
+  // Every language and text at once: these calls sit between getMe and the first getUpdates.
+  await Promise.all(
+    LOCALES.flatMap((locale) => {
+      const texts = botProfileTexts(locale);
+      const lang = languageCodeOf(locale);
+      return [
+        (async () => {
+          try {
+            const current = await api.getMyDescription(lang);
+            if (current.description !== texts.description) {
+              await api.setMyDescription(texts.description, lang);
+              log.info({ locale }, 'bot description set');
+            }
+          } catch (err) {
+            log.warn(
+              { err: toError(err), locale },
+              'could not set the bot description; the empty chat may not explain the bot',
+            );
+          }
+        })(),
+        (async () => {
+          try {
+            const current = await api.getMyShortDescription(lang);
+            if (current.short_description !== texts.shortDescription) {
+              await api.setMyShortDescription(texts.shortDescription, lang);
+              log.info({ locale }, 'bot short description set');
+            }
+          } catch (err) {
+            log.warn({ err: toError(err), locale }, 'could not set the bot short description');
+          }
+        })(),
+      ];
+    }),
+  );
 }
 
 /**
@@ -52,7 +61,7 @@ export async function ensureBotDescriptions(api: Api, log: Logger): Promise<void
  * what works there in groups. A failure is logged: commands still work when typed, the menu may be stale.
  */
 export async function registerCommandMenus(api: Api, all: CommandSpec[], log: Logger): Promise<void> {
-  for (const locale of LOCALES) {
+  const calls = LOCALES.flatMap((locale) => {
     const mine = localizeCommands(commandsFor(all, 'private'), locale);
     const groups = localizeCommands(commandsFor(all, 'group'), locale);
     const menus: [CommandSpec[], { type: 'default' | 'all_private_chats' | 'all_group_chats' }][] = [
@@ -60,7 +69,7 @@ export async function registerCommandMenus(api: Api, all: CommandSpec[], log: Lo
       [mine, { type: 'all_private_chats' }],
       [groups, { type: 'all_group_chats' }],
     ];
-    for (const [commands, scope] of menus) {
+    return menus.map(async ([commands, scope]) => {
       try {
         await api.setMyCommands(commands, { scope, ...languageCodeOf(locale) });
       } catch (err) {
@@ -69,6 +78,7 @@ export async function registerCommandMenus(api: Api, all: CommandSpec[], log: Lo
           'setMyCommands failed; commands still work, the menu may be stale',
         );
       }
-    }
-  }
+    });
+  });
+  await Promise.all(calls);
 }

@@ -161,7 +161,6 @@ export async function initBot(
       }
     }
   }
-  await registerCommandMenus(bot.api, commands, log);
-  await ensureBotDescriptions(bot.api, log);
+  await Promise.all([registerCommandMenus(bot.api, commands, log), ensureBotDescriptions(bot.api, log)]);
   return bot.botInfo;
 }
