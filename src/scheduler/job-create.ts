@@ -7,7 +7,7 @@ import { countActiveJobs, getJob, insertJob, jobByOrigin, jobIdByRequestKey } fr
 import { cardKeyboard, createdSummary } from './messages.ts';
 import { assertTimeZone, nextRuns, resolveWhen, type Schedule, ScheduleError, snoozeTarget } from './schedule.ts';
 import type { CreatedJob, CreateJobInput } from './scheduler-api.ts';
-import { chatRefOf, type SchedulerContext, ownerLocale, zoneOf } from './scheduler-context.ts';
+import { chatRefOf, ownerLocale, type SchedulerContext, zoneOf } from './scheduler-context.ts';
 
 const MAX_TEXT = 2000;
 
@@ -15,7 +15,9 @@ const MAX_TEXT = 2000;
 export async function mustGet(ctx: SchedulerContext, id: string): Promise<Job> {
   const job = await getJob(ctx.store, id);
   if (!job || job.deletedAt !== null)
-    throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.");
+    throw new ScheduleError("I can't find that job — it may have been deleted. Use /jobs to see your jobs.", {
+      key: 'jobNotFound',
+    });
   return job;
 }
 
@@ -82,6 +84,7 @@ export async function createJob(ctx: SchedulerContext, input: CreateJobInput): P
     if ((await countActiveJobs(tx, input.ownerUserId)) >= opt.maxJobsPerUser) {
       throw new ScheduleError(
         `You already have ${opt.maxJobsPerUser} scheduled jobs, the maximum. Delete some in /jobs first.`,
+        { key: 'tooManyJobs', max: opt.maxJobsPerUser },
       );
     }
     const newId = ctx.deps.newId();

@@ -1,8 +1,8 @@
 import { assertMinInterval } from './frequency.ts';
 import type { Job } from './job.ts';
 import { checkText, mustGet, upcomingRuns } from './job-create.ts';
-import { type JobChange, applyJobChange } from './job-store.ts';
-import { PAUSE_REASONS, createdSummary } from './messages.ts';
+import { applyJobChange, type JobChange } from './job-store.ts';
+import { createdSummary, PAUSE_REASONS } from './messages.ts';
 import { assertTimeZone, nextRunAfter, resolveWhen, type Schedule, ScheduleError } from './schedule.ts';
 import type { UpdateJobInput } from './scheduler-api.ts';
 import type { SchedulerContext } from './scheduler-context.ts';
@@ -46,7 +46,9 @@ export function planUpdate(job: Job, patch: UpdateJobInput, now: number, minInte
   if (enabled === true) {
     const first = nextRunAfter(schedule, now);
     if (first === null) {
-      throw new ScheduleError("That job's time has passed, so it can't be resumed. Give it a new time instead.");
+      throw new ScheduleError("That job's time has passed, so it can't be resumed. Give it a new time instead.", {
+        key: 'timePassed',
+      });
     }
     change.resume = { nextRunAt: first };
   } else if (enabled === false) {

@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 import { addDays, formatClock, formatLocal, isTimeZone, wallTimeOf, wallToInstant } from '../core/zoned-time.ts';
+import type { ScheduleErrorText } from './schedule-error-texts.ts';
 
 /** A stored schedule (the `jobs.schedule` JSON column). Cron schedules are wall-clock in their time zone. */
 export const scheduleSchema = z.discriminatedUnion('type', [
@@ -63,9 +64,12 @@ export type When = z.infer<typeof whenSchema>;
 
 /** A rejected intent: `message` is shown to the model/user and says what to do instead. */
 export class ScheduleError extends AppError {
-  constructor(message: string) {
+  /** The words a person reads for it in their language (buttons, typed times); without it, `message`. */
+  readonly userText: ScheduleErrorText | undefined;
+  constructor(message: string, userText?: ScheduleErrorText) {
     super('invalid_input', message);
     this.name = 'ScheduleError';
+    this.userText = userText;
   }
 }
 
@@ -175,7 +179,7 @@ function parseDate(value: string, now: number, tz: string, time: { hour: number;
   const date = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
   const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
   if (check.getUTCMonth() + 1 !== date.month || check.getUTCDate() !== date.day) {
-    throw new ScheduleError(`${value} is not a real date. Check the day and month.`);
+    throw new ScheduleError(`${value} is not a real date. Check the day and month.`, { key: 'notRealDate', value });
   }
   return { date, explicit: true };
 }
@@ -226,7 +230,8 @@ function resolveIn(span: NonNullable<When['in']>, now: number, timezone: string)
     at = r.at + (now % 60_000);
   }
   at += (minutes + 60 * hours) * 60_000;
-  if (at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer time.');
+  if (at - now > MAX_AHEAD_MS)
+    throw new ScheduleError('That is more than 5 years ahead. Pick a nearer time.', { key: 'tooFarAhead' });
   return {
     schedule: { type: 'once', at },
     firstRun: at,
@@ -256,7 +261,8 @@ function resolveAt(when: When, now: number, timezone: string): ResolvedSchedule 
         (isToday ? ' Did you mean tomorrow?' : ' Pick a future date.'),
     );
   }
-  if (r.at - now > MAX_AHEAD_MS) throw new ScheduleError('That is more than 5 years ahead. Pick a nearer date.');
+  if (r.at - now > MAX_AHEAD_MS)
+    throw new ScheduleError('That is more than 5 years ahead. Pick a nearer date.', { key: 'tooFarAhead' });
   const description = formatLocal(r.at, timezone, now);
   return { schedule: { type: 'once', at: r.at }, firstRun: r.at, timezone, description, notes };
 }

@@ -114,7 +114,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         for (let i = 0; i < 5; i++, sf++) if (await claimRun(ctx, tx, id, sf, 'manual', clock.now())) return true;
         return false;
       });
-      if (!ok) throw new ScheduleError('That job is already running. Try again in a moment.');
+      if (!ok)
+        throw new ScheduleError('That job is already running. Try again in a moment.', { key: 'alreadyRunning' });
       runs.launch({ job, scheduledFor: sf, trigger: 'manual', attempts: 1 });
       return { scheduledFor: sf };
     },

@@ -1,10 +1,16 @@
 import type { Job } from './job.ts';
 import { dowSet } from './messages.ts';
 import type { When } from './schedule.ts';
+import { russianTimeToEnglish } from './time-input-ru.ts';
 
-/** Examples shown when a typed time can't be read (the forms `parseTimeInput` accepts). */
+/** Examples shown when a typed time can't be read (the forms `parseTimeInput` accepts), per language. */
 export const TIME_EXAMPLES =
   '18:30 · 6pm · in 20 minutes · in 2 hours · tomorrow 9:00 · friday 9:00 · every monday 8:00';
+export const TIME_EXAMPLES_RU =
+  '18:30 · через 20 минут · через 2 часа · завтра 9:00 · в пятницу 9:00 · каждый понедельник 8:00';
+
+/** The examples for `locale` ('ru' or English). */
+export const timeExamples = (locale: string): string => (locale === 'ru' ? TIME_EXAMPLES_RU : TIME_EXAMPLES);
 
 const DAYS: Record<string, string> = {
   sun: 'sunday',
@@ -70,7 +76,7 @@ const UNITS: Record<string, 'minutes' | 'hours' | 'days' | 'weeks'> = {
  * "every day 8:00", "every weekday at 7:30", "every monday 8:00", "daily 8:00". Undefined when it is none of these.
  */
 export function parseTimeInput(input: string): When | undefined {
-  const text = input.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!]$/, '');
+  const text = russianTimeToEnglish(input.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!]$/, ''));
   if (!text || text.length > 60) return undefined;
 
   const rel = /^in (an?|\d{1,4}) ?([a-z]+)$/.exec(text);

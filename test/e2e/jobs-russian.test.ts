@@ -110,5 +110,21 @@ describe('the scheduler and /jobs speak Russian to a Russian user (issue 12, poi
 
     const snoozed = await press(fired, '💤 Отложить на 10 мин');
     assert.match(String(snoozed.text), /^Отложено до .+, \d\d:\d\d\.$/);
+
+    // "Change time" in Russian: Russian examples, a time typed in Russian, and the answer in Russian.
+    since = lastMessageId(IVAN);
+    tg.sendUserMessage({ chatId: IVAN, languageCode: 'ru', text: '/jobs' });
+    const again = await tg.waitForBotMessage(IVAN, (m) => m.text.startsWith('Ваши'), { timeoutMs: 10_000, since });
+    since = lastMessageId(IVAN);
+    await press(again, '🕑 Изменить время');
+    const ask = await tg.waitForBotMessage(IVAN, (m) => m.text.startsWith('🕑 Когда выполнять'), {
+      timeoutMs: 10_000,
+      since,
+    });
+    assert.match(ask.text, /например: 18:30 · через 20 минут/);
+    since = lastMessageId(IVAN);
+    tg.sendUserMessage({ chatId: IVAN, languageCode: 'ru', text: 'завтра в 9:00' });
+    const changed = await tg.waitForBotMessage(IVAN, (m) => m.text.startsWith('✅'), { timeoutMs: 10_000, since });
+    assert.match(changed.text, /^✅ «Позвонить маме» теперь: завтра 09:00\.$/);
   });
 });

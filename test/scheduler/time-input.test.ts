@@ -37,6 +37,26 @@ describe('typed times', () => {
     assert.equal(at('daily 6:00'), 'every day at 06:00');
   });
 
+  it('reads the same forms typed in Russian', () => {
+    assert.equal(at('18:30'), 'Wed 10 Jun, 18:30');
+    assert.equal(at('в 19:00'), 'Wed 10 Jun, 19:00');
+    assert.equal(at('через 20 минут'), 'Wed 10 Jun, 12:20');
+    assert.equal(at('через час'), 'Wed 10 Jun, 13:00');
+    assert.equal(at('через 2 часа'), 'Wed 10 Jun, 14:00');
+    assert.equal(at('завтра 9:00'), 'Thu 11 Jun, 09:00');
+    assert.equal(at('Завтра в 9:00'), 'Thu 11 Jun, 09:00');
+    assert.equal(at('сегодня в 18:00'), 'Wed 10 Jun, 18:00');
+    assert.equal(at('в пятницу в 9:00'), 'Fri 12 Jun, 09:00');
+    assert.equal(at('во вторник 7:15'), 'Tue 16 Jun, 07:15');
+    assert.equal(at('каждый понедельник 8:00'), 'every Monday at 08:00');
+    assert.equal(at('каждую пятницу в 18:00'), 'every Friday at 18:00');
+    assert.equal(at('по будням 7:30'), 'every weekday (Mon-Fri) at 07:30');
+    assert.equal(at('ежедневно в 6:00'), 'every day at 06:00');
+    for (const text of ['банан', 'через минут', 'завтра', 'каждый блурсдей 8:00', 'позвони маме в обед']) {
+      assert.equal(parseTimeInput(text), undefined, text);
+    }
+  });
+
   it('refuses what is not a time, so the user gets the examples', () => {
     for (const text of [
       'banana',
@@ -63,5 +83,24 @@ describe('typed times', () => {
       time: '09:30',
     });
     assert.deepEqual(whenForJob(job('*/5 * * * *'), { time: '09:30' }), { time: '09:30' });
+  });
+});
+
+describe('schedule errors a person reads', () => {
+  it('are said in their language; errors without person-facing words keep their message', async () => {
+    const { scheduleErrorText } = await import('../../src/scheduler/schedule-error-texts.ts');
+    const { ScheduleError } = await import('../../src/scheduler/schedule.ts');
+    let caught: unknown;
+    try {
+      resolveWhen({ date: '2026-02-30', time: '09:00' }, NOW, TZ);
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof ScheduleError);
+    assert.equal(caught.message, '2026-02-30 is not a real date. Check the day and month.');
+    assert.equal(scheduleErrorText(caught.userText, 'en'), caught.message);
+    assert.equal(scheduleErrorText(caught.userText, 'ru'), 'Даты 2026-02-30 не существует. Проверьте день и месяц.');
+    assert.equal(scheduleErrorText({ key: 'tooManyJobs', max: 100 }, 'ru')?.startsWith('У вас уже 100 задач'), true);
+    assert.equal(scheduleErrorText(undefined, 'ru'), undefined);
   });
 });

@@ -3,7 +3,9 @@ import { jobData } from '../../core/keys/callback-data.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { Job } from '../../scheduler/job.ts';
 import { schedulePlain, title, whenPlain } from '../../scheduler/messages.ts';
-import { TIME_EXAMPLES } from '../../scheduler/time-input.ts';
+import { ScheduleError } from '../../scheduler/schedule.ts';
+import { scheduleErrorText } from '../../scheduler/schedule-error-texts.ts';
+import { timeExamples } from '../../scheduler/time-input.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat } from './groups.ts';
@@ -16,7 +18,10 @@ import type { JobsUi } from './jobs-ui.ts';
 export async function answerFailure(ctx: BotContext, err: unknown, what: string, locale: Locale): Promise<void> {
   const e = toError(err);
   ctx.log.warn({ err: e, data: ctx.callbackQuery?.data }, what);
-  const text = e instanceof AppError && e.code === 'invalid_input' ? e.message : jobsTexts(locale).failed;
+  const text =
+    e instanceof AppError && e.code === 'invalid_input'
+      ? ((e instanceof ScheduleError ? scheduleErrorText(e.userText, locale) : undefined) ?? e.message)
+      : jobsTexts(locale).failed;
   await ctx.answerCallbackQuery({ text: text.slice(0, 200), show_alert: true }).catch(() => undefined);
 }
 
@@ -130,7 +135,7 @@ async function askNewTime(ui: JobsUi, ctx: BotContext, job: Job, locale: Locale)
   const how = isGroupChat(ctx.chat?.type) ? t.replyWithTime : t.typeTime;
   const now = schedulePlain(job, ui.now(), locale);
   await ui.deps.outbox.send(to, {
-    text: t.askTime({ title: title(job.text, 80), now, how, examples: TIME_EXAMPLES }),
+    text: t.askTime({ title: title(job.text, 80), now, how, examples: timeExamples(locale) }),
     format: 'plain',
     keyboard: [
       [{ text: t.keepTime, data: jobData.encode({ type: 'job', action: 'q', id: job.id, inDetails: false }) }],

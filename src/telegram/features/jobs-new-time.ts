@@ -1,7 +1,9 @@
 import type { Filter, NextFunction } from 'grammy';
 import { AppError, toError } from '../../core/errors.ts';
 import { schedulePlain, title } from '../../scheduler/messages.ts';
-import { parseTimeInput, TIME_EXAMPLES, whenForJob } from '../../scheduler/time-input.ts';
+import { ScheduleError } from '../../scheduler/schedule.ts';
+import { scheduleErrorText } from '../../scheduler/schedule-error-texts.ts';
+import { parseTimeInput, timeExamples, whenForJob } from '../../scheduler/time-input.ts';
 import { chatRefOf } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import { isGroupChat, withoutMention } from './groups.ts';
@@ -20,7 +22,8 @@ export function createNewTimeHandler(ui: JobsUi) {
     let text = ctx.message.text.trim();
     if (isGroupChat(ctx.chat.type)) text = withoutMention(text, ctx.me.username);
     const when = parseTimeInput(text);
-    const t = jobsTexts(await ui.localeFor(ctx));
+    const locale = await ui.localeFor(ctx);
+    const t = jobsTexts(locale);
     const reply = (body: string) => outbox.send(to, { text: body, format: 'plain', replyTo: ctx.message.message_id });
     if (!when) {
       if (text.split(/\s+/).length > 6) {
@@ -28,20 +31,20 @@ export function createNewTimeHandler(ui: JobsUi) {
         await scheduler.stopAwaitingNewTime(job.id);
         return next();
       }
-      await reply(t.unreadableTime({ text: text.slice(0, 60), examples: TIME_EXAMPLES }));
+      await reply(t.unreadableTime({ text: text.slice(0, 60), examples: timeExamples(locale) }));
       return;
     }
     try {
       const updated = await scheduler.update(job.id, { when: whenForJob(job, when) });
       await scheduler.stopAwaitingNewTime(job.id);
-      const locale = await ui.localeFor(ctx);
       await reply(
         t.nowRuns({ title: title(updated.job.text, 80), when: schedulePlain(updated.job, ui.now(), locale) }),
       );
     } catch (err) {
       const e = toError(err);
       if (!(e instanceof AppError && e.code === 'invalid_input')) throw err;
-      await reply(t.typeAnother({ error: e.message, examples: TIME_EXAMPLES }));
+      const error = (e instanceof ScheduleError ? scheduleErrorText(e.userText, locale) : undefined) ?? e.message;
+      await reply(t.typeAnother({ error, examples: timeExamples(locale) }));
     }
   };
 }
