@@ -37,17 +37,30 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
     return job;
   }
 
+  /** Checks who presses, then restores the job (re-linking its card when the button sat on one). */
+  async function restore(
+    press: UndoPress,
+    card?: { solo: boolean },
+  ): Promise<{ job: Job; locale: Locale } | UndoOutcome> {
+    const locale = await localeOf(deps, press.userId);
+    const checked = await check(press, locale);
+    if (!('id' in checked)) return checked;
+    const onCard =
+      card && press.messageId !== undefined ? { card: { messageId: press.messageId, solo: card.solo } } : {};
+    const r = await scheduler.restore(press.token, onCard);
+    if (!r.ok) return { done: false, toast: jobsTexts(locale).tooLate };
+    return { job: r.job, locale };
+  }
+
   const restoredToast = (job: Job, locale: Locale) =>
     jobsTexts(locale).restoredToast({ title: title(job.text, 60), when: schedulePlain(job, clock.now(), locale) });
 
   return {
     [UNDO_IN_LIST]: {
       async undo(press) {
-        const locale = await localeOf(deps, press.userId);
-        const job = await check(press, locale);
-        if (!('id' in job)) return job;
-        const r = await scheduler.restore(press.token);
-        if (!r.ok) return { done: false, toast: jobsTexts(locale).tooLate };
+        const r = await restore(press);
+        if (!('job' in r)) return r;
+        const { job, locale } = r;
         if (press.messageId !== undefined) {
           const chat = { id: press.chat.chatId, type: press.chat.type };
           const jobs = await jobsShown(deps, chat, press.userId, clock.now());
@@ -60,14 +73,9 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
     },
     [UNDO_SOLO]: {
       async undo(press) {
-        const locale = await localeOf(deps, press.userId);
-        const job = await check(press, locale);
-        if (!('id' in job)) return job;
-        const r = await scheduler.restore(
-          press.token,
-          press.messageId !== undefined ? { card: { messageId: press.messageId, solo: true } } : {},
-        );
-        if (!r.ok) return { done: false, toast: jobsTexts(locale).tooLate };
+        const r = await restore(press, { solo: true });
+        if (!('job' in r)) return r;
+        const { locale } = r;
         if (press.messageId !== undefined) {
           const now = clock.now();
           const runs = r.job.schedule.type === 'once' ? [r.job.schedule.at] : nextRuns(r.job.schedule, now, 3);
@@ -82,14 +90,9 @@ export function createJobUndoHandlers(deps: JobsFeatureDeps): Record<string, Und
     },
     [UNDO_INLINE]: {
       async undo(press) {
-        const locale = await localeOf(deps, press.userId);
-        const job = await check(press, locale);
-        if (!('id' in job)) return job;
-        const r = await scheduler.restore(
-          press.token,
-          press.messageId !== undefined ? { card: { messageId: press.messageId, solo: false } } : {},
-        );
-        if (!r.ok) return { done: false, toast: jobsTexts(locale).tooLate };
+        const r = await restore(press, { solo: false });
+        if (!('job' in r)) return r;
+        const { locale } = r;
         const markup = press.ctx.callbackQuery?.message?.reply_markup;
         if (press.messageId !== undefined) {
           const data = press.ctx.callbackQuery?.data;
