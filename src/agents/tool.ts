@@ -58,6 +58,16 @@ export interface Tool {
   readonly timeoutMs?: number;
   /** Its results carry text from outside (e.g. a web page): once one enters the turn, the turn counts as untrusted. */
   readonly untrusted: boolean;
+  /**
+   * It changes nothing outside the turn (no writes, no messages, no requests the user didn't name): a turn that read
+   * untrusted text may still call it freely. Default false: a tool with side effects.
+   */
+  readonly readOnly: boolean;
+  /**
+   * For `untrusted` tools: where a result came from, in a few words a person recognises ("example.com",
+   * "report.pdf", "MCP server notes"). Names the source in approval prompts that follow it.
+   */
+  sourceOf?(args: unknown, result: unknown): string | undefined;
   /** The declaration sent to the model (JSON Schema from zod). */
   readonly declaration: ToolDeclaration;
   /** Validates raw model arguments. The error is a short text meant for the model. */
@@ -76,6 +86,10 @@ export interface ToolDefinition<S extends z.ZodType> {
   timeoutMs?: number;
   /** Set for tools whose results carry outside text (web pages). Default false. */
   untrusted?: boolean;
+  /** Set for tools that change nothing outside the turn (see `Tool.readOnly`). Default false. */
+  readOnly?: boolean;
+  /** For `untrusted` tools: names where a result came from (see `Tool.sourceOf`). */
+  sourceOf?(args: z.infer<S>, result: unknown): string | undefined;
   execute(args: z.infer<S>, ctx: ToolContext): Promise<unknown> | unknown;
   /**
    * For tools whose calls may need approval: what the call does, in words, for the prompt (only read when the
@@ -157,6 +171,7 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
     input,
     timeoutMs,
     untrusted: definition.untrusted === true,
+    readOnly: definition.readOnly === true,
     declaration: { name, description, parameters },
     parse(args) {
       const parsed = input.safeParse(args ?? {});
@@ -165,6 +180,7 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
     execute(args, ctx) {
       return definition.execute(args as z.infer<S>, ctx);
     },
+    ...(definition.sourceOf ? { sourceOf: sourceNamer(input, definition.sourceOf) } : {}),
     ...(definition.describeForApproval
       ? { describeForApproval: describer(input, definition.describeForApproval) }
       : {}),
@@ -178,5 +194,15 @@ function describer<S extends z.ZodType>(
   return async (args, ctx) => {
     const parsed = input.safeParse(args ?? {});
     return parsed.success ? describe(parsed.data, ctx) : undefined;
+  };
+}
+
+function sourceNamer<S extends z.ZodType>(
+  input: S,
+  name: NonNullable<ToolDefinition<S>['sourceOf']>,
+): NonNullable<Tool['sourceOf']> {
+  return (args, result) => {
+    const parsed = input.safeParse(args ?? {});
+    return parsed.success ? name(parsed.data, result) : undefined;
   };
 }

@@ -36,16 +36,44 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   attachments: ['core', 'store'],
   // Retention rules and the pruner.
   retention: ['core', 'store'],
+  // int8 vectors, 1-bit prefilter and the per-scope vector cache shared by memory recall and the knowledge base.
+  vectors: ['core'],
+  // Per-user secrets encrypted at rest (SECRETS_KEY).
+  secrets: ['core', 'i18n', 'store'],
   // Turn runner, Network, agents, the tool contract (agents/tool.ts) other features implement.
   agents: ['core', 'i18n', 'llm', 'config'],
+  // The processor chain around model calls, taint rules, the built-in guards.
+  guards: ['core', 'i18n', 'config', 'agents'],
+  // Token usage, prices and budgets.
+  usage: ['core', 'i18n', 'store', 'llm', 'config', 'agents'],
+  // MCP servers as agent tools.
+  integrations: ['core', 'i18n', 'store', 'config', 'agents'],
   approvals: ['core', 'i18n', 'store', 'agents', 'attachments'],
-  memory: ['core', 'i18n', 'store', 'llm', 'agents'],
+  memory: ['core', 'i18n', 'store', 'llm', 'agents', 'vectors'],
+  // Documents and links: ingestion, chunks, hybrid search, the knowledge tools.
+  knowledge: ['core', 'i18n', 'store', 'llm', 'agents', 'vectors'],
   scheduler: ['core', 'i18n', 'store', 'agents'],
-  privacy: ['core', 'i18n', 'store', 'memory', 'retention'],
+  privacy: ['core', 'i18n', 'store', 'memory', 'retention', 'knowledge', 'secrets', 'usage'],
   // users/revoke.ts cancels a revoked user's approvals and pauses their jobs.
   users: ['core', 'i18n', 'store', 'config', 'approvals', 'scheduler'],
   // The only grammY importer: intake, bot middleware, the features (commands, buttons), outbox.
-  telegram: ['core', 'i18n', 'store', 'llm', 'config', 'approvals', 'memory', 'scheduler', 'privacy', 'users'],
+  telegram: [
+    'core',
+    'i18n',
+    'store',
+    'llm',
+    'config',
+    'approvals',
+    'memory',
+    'scheduler',
+    'privacy',
+    'users',
+    'knowledge',
+    'guards',
+    'usage',
+    'secrets',
+    'integrations',
+  ],
 };
 
 /** Packages src/core may import besides node builtins. */
