@@ -20,7 +20,7 @@ export interface SearchOptions {
   queryEmbedTimeoutMs: number;
 }
 
-export const DEFAULT_SEARCH: SearchOptions = { candidates: 40, minVectorScore: 0.45, queryEmbedTimeoutMs: 3000 };
+export const DEFAULT_SEARCH: SearchOptions = { candidates: 40, minVectorScore: 0.3, queryEmbedTimeoutMs: 3000 };
 
 /** The stored passage as a hit. */
 export function hitOf(row: ChunkRow, score: number): KnowledgeHit {
