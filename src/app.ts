@@ -10,6 +10,7 @@ import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
+import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
@@ -72,7 +73,6 @@ export type App = ReturnType<typeof createApp>;
 export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const { config, store, log, clock, ids } = deps;
   const { env } = config;
-
   const usage = createUsageRecorder({ store, clock, log });
   const llm = createLlm(deps, test, (rec) => usage.record(rec));
 
@@ -114,6 +114,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'memory' }),
     models: { chat: env.GEMINI_ROUTER_MODEL },
   });
+  const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
   const policy = createApprovalPolicy(config.approvals);
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
@@ -211,6 +212,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     clock,
     log: log.child({ module: 'privacy' }),
     memory,
+    knowledge,
     approvals,
     fence,
     outbox,
@@ -270,7 +272,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     onFatal: (error) => deps.onFatal(error),
   });
 
-  return {
+  return withKnowledge(knowledge, {
     config,
     store,
     limiter,
@@ -316,5 +318,5 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
         limiter.close();
       }
     },
-  };
+  });
 }

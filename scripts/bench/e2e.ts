@@ -18,7 +18,7 @@ import {
 } from '../../test/support/fake-gemini.ts';
 import { type FakeTelegram, createFakeTelegram } from '../../test/support/fake-telegram.ts';
 import { type TempDb, tempDbUrl } from '../../test/support/temp-db.ts';
-import { encodeVector } from '../../src/memory/vectors.ts';
+import { encodeVector } from '../../src/vectors/vectors.ts';
 import { type SqlValue, type Statement, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { type BenchRow, median, percentile } from './row.ts';

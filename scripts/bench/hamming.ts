@@ -1,8 +1,8 @@
-import { SignBits, WASM_MIN_ROWS } from '../../src/memory/hamming.ts';
+import { SignBits, WASM_MIN_ROWS } from '../../src/vectors/hamming.ts';
 import { type BenchRow, median } from './row.ts';
 
 /**
- * The Hamming prefilter of vector recall (src/memory/hamming.ts): one query's sign bits against n stored rows of
+ * The Hamming prefilter of vector recall (src/vectors/hamming.ts): one query's sign bits against n stored rows of
  * 768 dims, scanned by the WebAssembly `i64.popcnt` loop and by the plain-JS popcount over the same layout.
  * Only scopes above 4096 vectors use the prefilter (smaller ones are scanned exactly); the 1k row is measured anyway
  * to show the fixed costs.

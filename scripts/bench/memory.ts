@@ -12,7 +12,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import type { TurnOutcome, TurnRequest } from '../../src/core/turn.ts';
 import type { Llm } from '../../src/llm/types.ts';
 import { createMemory, type Memory } from '../../src/memory/memory.ts';
-import { encodeVector } from '../../src/memory/vectors.ts';
+import { encodeVector } from '../../src/vectors/vectors.ts';
 import { createStore, type Statement, type Store } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { type BenchRow, percentile } from './row.ts';

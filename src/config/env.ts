@@ -14,6 +14,17 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/** An optional whole number in [min, max]; empty or unset means "the feature's default". */
+const optionalInt = (min: number, max: number) =>
+  optionalString.pipe(
+    z.coerce
+      .number<string | undefined>()
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional(),
+  );
+
 const userIds = z
   .string()
   .default('')
@@ -77,6 +88,11 @@ export const envSchema = z.object({
     .min(1, 'must be at least 1 (minute)')
     .max(1440, 'must be at most 1440 (1 day)')
     .default(15),
+  // Knowledge base limits; unset: the defaults in src/knowledge/limits.ts.
+  KNOWLEDGE_MAX_FILE_MB: optionalInt(1, 2000),
+  KNOWLEDGE_MAX_PAGES: optionalInt(1, 100_000),
+  KNOWLEDGE_MAX_CHUNKS: optionalInt(1, 1_000_000),
+  KNOWLEDGE_MAX_DOCUMENTS: optionalInt(1, 1_000_000),
 });
 
 /**

@@ -1,6 +1,6 @@
 import type { Llm } from '../llm/types.ts';
 import { clip } from './text.ts';
-import { normalize } from './vectors.ts';
+import { normalize } from '../vectors/vectors.ts';
 
 export type EmbedTask = 'RETRIEVAL_QUERY' | 'RETRIEVAL_DOCUMENT';
 

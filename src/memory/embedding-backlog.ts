@@ -6,8 +6,8 @@ import type { BackgroundQueue } from './background-queue.ts';
 import type { Embedder } from './embedder.ts';
 import type { MessageStore } from './message-store.ts';
 import { clip } from './text.ts';
-import type { VectorCache } from './vector-index.ts';
-import { encodeVector } from './vectors.ts';
+import type { VectorCache } from '../vectors/vector-index.ts';
+import { encodeVector } from '../vectors/vectors.ts';
 
 /** After an embedding failure the backlog is retried 30 s later, then less often (up to every 10 minutes). */
 const RETRY = { baseMs: 30_000, maxMs: 10 * 60_000 };

@@ -4,7 +4,7 @@
  */
 import { DUPLICATE_THRESHOLD, type Fact, type FactRecord, type FactSource, SUPERSEDE_THRESHOLD } from './fact.ts';
 import { normalizeForMatch } from './text.ts';
-import { cosine } from './vectors.ts';
+import { cosine } from '../vectors/vectors.ts';
 
 const DAY_MS = 86_400_000;
 

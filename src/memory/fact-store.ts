@@ -1,7 +1,7 @@
 import type { Row, Statement, Store, WriteTx } from '../store/db.ts';
 import { type FactCategory, type FactRecord, type FactSource, factCategorySchema } from './fact.ts';
 import { vectorNorm } from './fact-rules.ts';
-import { decodeVector, vectorFromBlob } from './vectors.ts';
+import { decodeVector, vectorFromBlob } from '../vectors/vectors.ts';
 
 const FACT_COLUMNS =
   'id, scope, user_id, chat_id, text, category, confidence, source, created_at, confirmed_at, embedding, deleted_at';

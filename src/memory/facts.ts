@@ -20,7 +20,7 @@ import {
 import { createFactStore } from './fact-store.ts';
 import { looksLikeInjection } from './injection.ts';
 import { clip } from './text.ts';
-import { encodeVector } from './vectors.ts';
+import { encodeVector } from '../vectors/vectors.ts';
 
 export type { AddFactResult, Fact, FactCategory, FactEmbedder, FactInput } from './fact.ts';
 export {

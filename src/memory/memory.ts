@@ -24,7 +24,7 @@ import { createThreads } from './threads.ts';
 import { createTurnCommit } from './turn-commit.ts';
 import { createTurnContext, type QueryVectors } from './turn-context.ts';
 import { exportUserData, scopesOfUser, wipeUserData } from './user-data-store.ts';
-import { VectorCache } from './vector-index.ts';
+import { VectorCache } from '../vectors/vector-index.ts';
 
 export type {
   LastUsed,

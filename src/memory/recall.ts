@@ -2,7 +2,7 @@ import type { Fact } from './fact.ts';
 import type { Facts } from './facts.ts';
 import type { MessageStore } from './message-store.ts';
 import type { RecalledMessage } from './memory-types.ts';
-import type { VectorCache } from './vector-index.ts';
+import type { VectorCache } from '../vectors/vector-index.ts';
 
 /** Facts relevant to a turn, and past messages similar to it, within one scope. */
 export function createRecall(deps: {

@@ -8,8 +8,8 @@ import { scopeOf } from './scope.ts';
 import { estimateTokens, isTrivial } from './text.ts';
 import type { QueryVectors } from './turn-context.ts';
 import { replyText, stripInline, userText } from './turn-messages.ts';
-import type { VectorCache } from './vector-index.ts';
-import { encodeVector } from './vectors.ts';
+import type { VectorCache } from '../vectors/vector-index.ts';
+import { encodeVector } from '../vectors/vectors.ts';
 
 /** What a commit leaves for background work. */
 export interface Committed {

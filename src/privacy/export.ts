@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KnowledgeExportEntry } from '../knowledge/knowledge.ts';
 import type { UserExport } from '../memory/memory.ts';
 import type { Row } from '../store/db.ts';
 import type { UserRows } from './privacy-store.ts';
@@ -18,6 +19,8 @@ export interface PrivacyExport extends UserExport {
   journal: Record<string, unknown>[];
   /** Group settings the user set last (a group's time zone). */
   groupSettings: Record<string, unknown>[];
+  /** The user's library and the documents they added to groups: metadata and text, passage by passage. */
+  documents: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -95,8 +98,30 @@ function request(run: Row, rows: UserRows, sizes: Map<string, number[]>): Record
   };
 }
 
+/** One document of the export: metadata and text (passage by passage). */
+function documentEntry(d: KnowledgeExportEntry): Record<string, unknown> {
+  return {
+    id: d.id,
+    library: d.scope,
+    title: d.title,
+    fileName: d.fileName ?? null,
+    url: d.url ?? null,
+    mimeType: d.mimeType,
+    bytes: d.bytes,
+    pages: d.pages ?? null,
+    status: d.status,
+    error: d.error ?? null,
+    addedAt: iso(d.createdAt),
+    passages: d.passages,
+  };
+}
+
 /** Shapes the rows into the export document. */
-export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
+export function buildExport(
+  memory: UserExport,
+  rows: UserRows,
+  documents: readonly KnowledgeExportEntry[] = [],
+): PrivacyExport {
   const p = rows.profile;
   const sizes = new Map<string, number[]>();
   for (const f of rows.files) {
@@ -158,6 +183,7 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
       timezone: g.timezone ?? null,
       setAt: iso(g.updated_at),
     })),
+    documents: documents.map(documentEntry),
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

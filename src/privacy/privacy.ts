@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Outbox } from '../core/outbox.ts';
+import type { KnowledgeService } from '../knowledge/knowledge.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { Store } from '../store/db.ts';
 import { secureDeletes } from '../store/secure-delete.ts';
@@ -16,6 +17,8 @@ export interface PrivacyDeps {
   clock: Clock;
   log: Logger;
   memory: Pick<Memory, 'wipeUser' | 'exportUser'>;
+  /** The user's documents (their library and what they added to groups); absent in setups without it. */
+  knowledge?: Pick<KnowledgeService, 'wipeUser' | 'exportUser'>;
   /** Waits for resumes already running (they finish before the user's rows go). */
   approvals: { idle(): Promise<void> };
   fence: WipeFence;
@@ -31,6 +34,7 @@ export interface WipeReport {
   facts: number;
   schedules: number;
   requests: number;
+  documents: number;
 }
 
 /** /wipe and /export across every table (see docs/operations.md, "Retention"). */
@@ -71,6 +75,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
         return eraseUserRows(tx, userId, cancelled.runIds, clock.now());
       });
       const again = await deps.memory.wipeUser(userId);
+      const documents = (await deps.knowledge?.wipeUser(userId))?.documents ?? 0;
       // 5. Deleted pages leave the WAL too.
       try {
         await store.checkpoint();
@@ -82,6 +87,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
         facts: memory.facts + again.facts,
         schedules: rows.jobs,
         requests: cancelled.open,
+        documents,
       };
       log.info({ userId, ...report, runs: cancelled.runIds.length, updates: rows.updates }, 'user data wiped');
       return report;
@@ -89,7 +95,8 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
 
     async exportUser(userId) {
       const memory = await deps.memory.exportUser(userId);
-      return buildExport(memory, await readUserRows(store, userId));
+      const documents = (await deps.knowledge?.exportUser(userId)) ?? [];
+      return buildExport(memory, await readUserRows(store, userId), documents);
     },
   };
 }

@@ -212,6 +212,42 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     maxAgeMs: 90 * DAY_MS,
     prune: 'llm_calls',
   },
+  knowledge_documents: {
+    keeps: 'each library document: title, file name or link, type, size, pages, chunk count, content hash, status',
+    keepFor:
+      'until the user deletes it in /docs, or /wipe (the user’s own library and the documents they added to a group)',
+    why: 'the library is the product; the user deletes it',
+  },
+  knowledge_chunks: {
+    keeps: 'the document’s text in passages (page, heading) and an int8 embedding of each',
+    keepFor: 'with their document',
+    why: 'search and citations',
+  },
+  knowledge_fts: {
+    keeps: 'the keyword index of the passages (FTS5, contentless: terms and positions, no copy of the text)',
+    keepFor: 'with their passages',
+    why: 'exact names and numbers are found by keyword',
+  },
+  knowledge_fts_data: {
+    keeps: 'FTS5’s index pages of `knowledge_fts`',
+    keepFor: 'with their passages (a /wipe rewrites the index so deleted terms leave it)',
+    why: 'part of the keyword index',
+  },
+  knowledge_fts_idx: {
+    keeps: 'FTS5’s segment directory of `knowledge_fts`',
+    keepFor: 'with the index',
+    why: 'part of the keyword index',
+  },
+  knowledge_fts_docsize: {
+    keeps: 'FTS5’s token count per passage',
+    keepFor: 'with their passages',
+    why: 'keyword ranking (bm25)',
+  },
+  knowledge_fts_config: {
+    keeps: 'FTS5’s settings of `knowledge_fts`',
+    keepFor: 'forever',
+    why: 'part of the keyword index',
+  },
   schema_migrations: {
     keeps: 'applied schema versions',
     keepFor: 'forever',

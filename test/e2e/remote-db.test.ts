@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { vectorFromBlob } from '../../src/memory/vectors.ts';
+import { vectorFromBlob } from '../../src/vectors/vectors.ts';
 import { botEnv, startBot } from '../support/child-bot.ts';
 import { createFakeGemini } from '../support/fake-gemini.ts';
 import { closedPort, createFakeSqld, readFile } from '../support/fake-sqld.ts';

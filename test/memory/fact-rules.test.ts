@@ -14,7 +14,7 @@ import {
   supersededFacts,
   withUpsert,
 } from '../../src/memory/fact-rules.ts';
-import { decodeVector, encodeVector } from '../../src/memory/vectors.ts';
+import { decodeVector, encodeVector } from '../../src/vectors/vectors.ts';
 
 const DAY = 86_400_000;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SignBits, WASM_MIN_ROWS, wasmAvailable } from '../../src/memory/hamming.ts';
-import { ScopeVectors } from '../../src/memory/vector-index.ts';
-import { encodeVector } from '../../src/memory/vectors.ts';
+import { SignBits, WASM_MIN_ROWS, wasmAvailable } from '../../src/vectors/hamming.ts';
+import { ScopeVectors } from '../../src/vectors/vector-index.ts';
+import { encodeVector } from '../../src/vectors/vectors.ts';
 
 const D = 768;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StoreError } from '../../src/core/errors.ts';
-import { decodeVector, encodeVector, vectorFromBlob } from '../../src/memory/vectors.ts';
+import { decodeVector, encodeVector, vectorFromBlob } from '../../src/vectors/vectors.ts';
 import { createStore, describeUrl } from '../../src/store/db.ts';
 import { type Migration, migrations } from '../../src/store/migrations/index.ts';
 import { type FakeSqld, closedPort, createFakeSqld, readFile } from '../support/fake-sqld.ts';

@@ -21,8 +21,11 @@ interface DomNode {
 const TEXT_NODE = 3;
 const ELEMENT_NODE = 1;
 
-/** Appends the text under `node`: paragraph breaks around blocks, "- " for list items, line breaks for <br>. */
-function collect(node: DomNode, out: string[]): void {
+/**
+ * Appends the text under `node`: paragraph breaks around blocks, "- " for list items, line breaks for <br>; with
+ * `headings`, h1-h6 start with Markdown's "# " markers (the knowledge base keeps a document's headings).
+ */
+function collect(node: DomNode, out: string[], headings = false): void {
   if (node.nodeType === TEXT_NODE) {
     out.push(node.textContent ?? '');
     return;
@@ -37,15 +40,16 @@ function collect(node: DomNode, out: string[]): void {
   const block = BLOCK.has(name);
   if (block) out.push('\n\n');
   if (name === 'LI') out.push('\n- ');
-  for (let i = 0; i < node.childNodes.length; i++) collect(node.childNodes[i] as DomNode, out);
+  if (headings && /^H[1-6]$/.test(name)) out.push(`${'#'.repeat(Number(name[1]))} `);
+  for (let i = 0; i < node.childNodes.length; i++) collect(node.childNodes[i] as DomNode, out, headings);
   if (name === 'TD' || name === 'TH') out.push(' \t');
   if (block) out.push('\n\n');
 }
 
 /** Plain text of a DOM subtree, whitespace tidied: one space within lines, at most one blank line between paragraphs. */
-function textOf(node: DomNode): string {
+function textOf(node: DomNode, headings = false): string {
   const out: string[] = [];
-  collect(node, out);
+  collect(node, out, headings);
   return out
     .join('')
     .replace(/\r\n?/g, '\n')
@@ -79,19 +83,25 @@ function articleOf(html: string): { node: DomNode; title: string } | undefined {
 
 /**
  * Readable text from HTML: the page's article (Readability) when it has one, else the whole body; scripts, styles and
- * markup dropped, paragraph breaks and list bullets kept, entities decoded by the HTML parser.
+ * markup dropped, paragraph breaks and list bullets kept, entities decoded by the HTML parser. Options: `headings`
+ * marks h1-h6 with "#"; `article: false` skips Readability (a converted document is all content, no page chrome).
  */
-export function htmlToText(html: string): { title: string; text: string } {
+export function htmlToText(
+  html: string,
+  options: { headings?: boolean; article?: boolean } = {},
+): { title: string; text: string } {
   const { document } = parsePage(html);
   const pageTitle = (document.title ?? '').replace(/\s+/g, ' ').trim();
+  const headings = options.headings ?? false;
   let article: ReturnType<typeof articleOf>;
   try {
-    article = articleOf(html);
+    article = options.article === false ? undefined : articleOf(html);
   } catch {
     // A page Readability cannot handle still has text: fall back to the whole body.
     article = undefined;
   }
-  const text = article ? textOf(article.node) : textOf((document.body ?? document) as unknown as DomNode);
+  const body = (document.body ?? document) as unknown as DomNode;
+  const text = article ? textOf(article.node, headings) : textOf(body, headings);
   const title = pageTitle || (article?.title ?? '').replace(/\s+/g, ' ').trim();
   return { title, text };
 }

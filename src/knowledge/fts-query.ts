@@ -1,0 +1,46 @@
+/**
+ * Turns a user's question into a safe FTS5 MATCH expression. Every term is a quoted string of word characters only
+ * (the unicode61 tokenizer's letters, digits and marks), so no FTS5 syntax (AND, NEAR, column filters, `*`, quotes,
+ * parentheses) can come from the user. A word the tokenizer would cut into several tokens (`INV-2024-0042`,
+ * `user@example.com`, `3.14`) becomes a phrase, so an identifier matches only in its own order. Terms are OR-ed and
+ * ranked by bm25 (rare terms weigh most); common words are dropped when anything else is left.
+ */
+
+const STOPWORDS = new Set(
+  (
+    'a an and are as at be but by can could did do does for from had has have how i if in into is it its me my no not ' +
+    'of on or our please show so than that the their them then there these they this to was we were what when where ' +
+    'which who whom why will with would you your about tell find document documents doc docs file files ' +
+    'и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от меня ' +
+    'еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там ' +
+    'потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без будто чего раз тоже ' +
+    'себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее ' +
+    'сейчас были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про ' +
+    'всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им ' +
+    'более всегда конечно всю между документ документы документе документах файл файле мои моих'
+  ).split(' '),
+);
+
+/** Word characters as unicode61 sees them (letters, digits, marks, private use). */
+const TOKEN = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
+
+/** At most this many terms go into one query (a pasted paragraph must not become a huge OR). */
+const MAX_TERMS = 24;
+
+/** The FTS5 MATCH expression for `query`, or undefined when it has no searchable word. */
+export function ftsMatchExpression(query: string): string | undefined {
+  const terms: { text: string; stop: boolean }[] = [];
+  const seen = new Set<string>();
+  for (const word of query.split(/\s+/)) {
+    const tokens = (word.normalize('NFKC').match(TOKEN) ?? []).map((t) => t.toLowerCase());
+    if (tokens.length === 0) continue;
+    const text = tokens.join(' ');
+    if (seen.has(text)) continue;
+    seen.add(text);
+    terms.push({ text, stop: tokens.length === 1 && (STOPWORDS.has(text) || text.length < 2) });
+  }
+  const useful = terms.filter((t) => !t.stop);
+  const chosen = (useful.length > 0 ? useful : terms).slice(0, MAX_TERMS);
+  if (chosen.length === 0) return undefined;
+  return chosen.map((t) => `"${t.text}"`).join(' OR ');
+}

@@ -1,0 +1,121 @@
+import { type Clock, later } from '../core/clock.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Llm } from '../llm/types.ts';
+import type { VectorCache } from '../vectors/vector-index.ts';
+import { normalize } from '../vectors/vectors.ts';
+import { citationIdOf } from './citation.ts';
+import { ftsMatchExpression } from './fts-query.ts';
+import { reciprocalRankFusion } from './fusion.ts';
+import type { ChunkRow, KnowledgeStore } from './knowledge-store.ts';
+import type { KnowledgeHit, LibraryScope } from './types.ts';
+
+/** Tuning of hybrid search. */
+export interface SearchOptions {
+  /** Candidates each half contributes to the fusion. */
+  candidates: number;
+  /** Vector hits below this cosine are not candidates (an unrelated library returns nothing, not its nearest noise). */
+  minVectorScore: number;
+  /** The query's embedding is given up after this long (keyword results still count). */
+  queryEmbedTimeoutMs: number;
+}
+
+export const DEFAULT_SEARCH: SearchOptions = { candidates: 40, minVectorScore: 0.45, queryEmbedTimeoutMs: 3000 };
+
+/** The stored passage as a hit. */
+export function hitOf(row: ChunkRow, score: number): KnowledgeHit {
+  return {
+    citationId: citationIdOf(row.documentId, row.seq),
+    documentId: row.documentId,
+    title: row.title,
+    ...(row.page !== undefined ? { page: row.page } : {}),
+    ...(row.heading !== undefined ? { heading: row.heading } : {}),
+    text: row.text,
+    score,
+  };
+}
+
+/** Which halves ran (the bench compares them); hybrid is the default. */
+export type SearchMode = 'hybrid' | 'keyword' | 'vector';
+
+/**
+ * Hybrid search in one library: the keyword half (FTS5 bm25 over a sanitised query) and the vector half (the
+ * library's int8 vectors in the shared VectorCache) run side by side and are fused by reciprocal rank. Either half
+ * failing leaves the other; an FTS5 error never reaches the caller.
+ */
+export function createSearch(deps: {
+  store: KnowledgeStore;
+  llm: Llm;
+  cache: VectorCache;
+  clock: Clock;
+  log: Logger;
+  dims: number;
+  options: SearchOptions;
+}) {
+  const { store, cache, log, options } = deps;
+
+  async function keywordIds(scope: LibraryScope, query: string): Promise<number[]> {
+    const match = ftsMatchExpression(query);
+    if (!match) return [];
+    try {
+      return await store.keyword(scope, match, options.candidates);
+    } catch (err) {
+      log.warn({ err: toError(err) }, 'keyword search failed');
+      return [];
+    }
+  }
+
+  async function queryVector(query: string, signal?: AbortSignal): Promise<Float32Array | undefined> {
+    const timeout = new AbortController();
+    const cancel = later(deps.clock, options.queryEmbedTimeoutMs, () => timeout.abort(), { unref: true });
+    try {
+      const both = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+      const [v] = await deps.llm.embed([query.slice(0, 2000)], {
+        task: 'RETRIEVAL_QUERY',
+        dimensions: deps.dims,
+        signal: both,
+      });
+      return v && v.length === deps.dims ? normalize(v) : undefined;
+    } catch (err) {
+      signal?.throwIfAborted();
+      log.warn({ err: toError(err) }, 'query embedding failed; keyword search only');
+      return undefined;
+    } finally {
+      cancel();
+    }
+  }
+
+  async function vectorIds(scope: LibraryScope, query: string, signal?: AbortSignal): Promise<number[]> {
+    const [q, set] = await Promise.all([queryVector(query, signal), cache.get(scope)]);
+    if (!q || set.size === 0) return [];
+    return set.search(q, options.candidates, { minScore: options.minVectorScore }).map((h) => h.id);
+  }
+
+  return {
+    async search(
+      scope: LibraryScope,
+      query: string,
+      opts: { limit?: number; signal?: AbortSignal; mode?: SearchMode } = {},
+    ): Promise<KnowledgeHit[]> {
+      const limit = Math.max(1, Math.min(50, opts.limit ?? 5));
+      const mode = opts.mode ?? 'hybrid';
+      if (query.trim() === '') return [];
+      const [kw, vec] = await Promise.all([
+        mode === 'vector' ? [] : keywordIds(scope, query),
+        mode === 'keyword' ? [] : vectorIds(scope, query, opts.signal),
+      ]);
+      const fused = reciprocalRankFusion([kw, vec]).slice(0, limit * 2);
+      const rows = await store.chunks(
+        scope,
+        fused.map((f) => f.id),
+      );
+      const hits: KnowledgeHit[] = [];
+      for (const f of fused) {
+        const row = rows.get(f.id);
+        if (row) hits.push(hitOf(row, f.score));
+        if (hits.length === limit) break;
+      }
+      return hits;
+    },
+  };
+}
