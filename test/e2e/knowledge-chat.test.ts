@@ -142,7 +142,7 @@ test('a PDF sent to the bot is saved, found after /new, cited with its page; ano
   assert.match(firstAssistant.systemText, /untrusted document content/);
   assert.match(
     firstAssistant.systemText,
-    /<<<document_passage[^\n]*>>>\n[^]*ZEPHYR-7731[^]*<<<end_document_passage>>>/,
+    /<<<document_passage[^\n]*>>>\n[\s\S]*ZEPHYR-7731[\s\S]*<<<end_document_passage>>>/,
   );
   const plainTurn = gemini.requests.slice(0, before).filter((r) => roleOf(r) === 'assistant');
   assert.ok(
