@@ -197,7 +197,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
   let pairingCode: string | undefined;
-
   registry.register(
     // Redirects to another host are checked against the same gate (policy + the user's grants).
     ...createBuiltinTools({
@@ -207,8 +206,8 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
   );
+  library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
-  library.attach({ registry, preapproval: gate, turnRunner });
   network.resolve();
   const privacy = createPrivacy({
     store,
@@ -227,7 +226,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'retention' }),
     afterPass: () => store.checkpoint(),
   });
-
   const features = createFeatureModules({
     store,
     clock,
