@@ -1,27 +1,22 @@
 import type { Api } from 'grammy';
 import type { Document } from 'grammy/types';
 import { AppError } from '../../core/errors.ts';
-import { TELEGRAM_DOWNLOAD_LIMIT, documentMime } from './media.ts';
-
-const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-
-const extOf = (name: string | undefined): string =>
-  name?.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '';
+import { detectFormat } from '../../knowledge/formats.ts';
+import { TELEGRAM_DOWNLOAD_LIMIT } from './media.ts';
 
 /**
- * The type a sent document is stored as in the library, or undefined when the library does not take it (photos,
- * audio, video and unknown binaries stay with the chat feature): PDF, DOCX, HTML, Markdown, text and code.
+ * The type a sent document is stored as in the library, or undefined when the library does not read it (photos,
+ * audio, video and unknown binaries stay with the chat feature): what the knowledge base's format detection takes.
  */
 export function libraryMime(doc: Pick<Document, 'file_name' | 'mime_type'>): string | undefined {
-  const ext = extOf(doc.file_name);
-  const mime = (doc.mime_type ?? '').toLowerCase();
-  if (mime === DOCX || ext === 'docx') return DOCX;
-  if (ext === 'html' || ext === 'htm' || mime === 'text/html') return 'text/html';
-  if (ext === 'md' || ext === 'markdown' || mime === 'text/markdown') return 'text/markdown';
-  const kind = documentMime(doc.file_name, doc.mime_type);
-  if (kind === 'application/pdf') return kind;
-  if (kind === 'text/plain') return mime.startsWith('text/') ? mime : 'text/plain';
-  return undefined;
+  const mime = doc.mime_type ?? 'application/octet-stream';
+  return detectFormat(mime, doc.file_name) ? mime : undefined;
+}
+
+/** What kind of file it is, for the words of a refusal (a scan, a damaged file, or not plain text). */
+export function documentKind(mimeType: string, fileName: string | undefined): 'pdf' | 'docx' | 'text' {
+  const format = detectFormat(mimeType, fileName);
+  return format === 'pdf' || format === 'docx' ? format : 'text';
 }
 
 export interface FileDownloaderOptions {

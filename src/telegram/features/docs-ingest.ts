@@ -18,13 +18,20 @@ export interface IngestPlace {
   locale: Locale;
   /** The name shown while reading: the file name or the link's host. */
   name: string;
+  /** What was sent: a PDF with no text is a scan (OCR), a text file that can't be read is not plain text. */
+  kind?: 'pdf' | 'docx' | 'text';
 }
 
 /** Least time between two progress edits of one message (Telegram allows about one edit a second per chat). */
 export const PROGRESS_INTERVAL_MS = 1500;
 
 /** The reply for an outcome that stored nothing new (a refusal), in the reader's words. */
-export function refusalText(outcome: SaveLinkOutcome, name: string, locale: Locale): string | undefined {
+export function refusalText(
+  outcome: SaveLinkOutcome,
+  name: string,
+  locale: Locale,
+  kind?: IngestPlace['kind'],
+): string | undefined {
   const t = docsTexts(locale);
   if (outcome.status === 'fetch_failed') {
     switch (outcome.reason) {
@@ -54,11 +61,11 @@ export function refusalText(outcome: SaveLinkOutcome, name: string, locale: Loca
     case 'too_many_documents':
       return t.tooManyDocuments({ limit: limit ?? 0 });
     case 'no_text':
-      return t.noText({ name });
+      return kind === 'text' ? t.noTextFile({ name }) : t.noText({ name });
     case 'unsupported':
       return t.unsupported({ name });
     case 'unreadable':
-      return t.unreadable({ name });
+      return kind === 'text' ? t.noTextFile({ name }) : t.unreadable({ name });
   }
 }
 
@@ -116,7 +123,7 @@ export function createIngestReporter(deps: { outbox: Outbox; clock: Clock; log: 
       return undefined;
     }
     await editing;
-    const refusal = refusalText(outcome, place.name, place.locale);
+    const refusal = refusalText(outcome, place.name, place.locale, place.kind);
     if (refusal !== undefined || outcome.status === 'fetch_failed' || outcome.status === 'rejected') {
       await show({ text: refusal ?? t.failed({ name: place.name }), format: 'plain' });
       return outcome;

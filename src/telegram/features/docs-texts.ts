@@ -30,6 +30,8 @@ export const docsTexts = defineMessages(
       `The library is full (${p.limit} documents). Delete some with /docs, then send this again.`,
     noText: (p: { name: string }) =>
       `I found no text in ${p.name}: it looks like a scan (pictures of pages). Run it through text recognition (OCR, e.g. “Save as searchable PDF”) and send it again, or paste the text here.`,
+    noTextFile: (p: { name: string }) =>
+      `I couldn't find readable plain text in ${p.name}. If it is a text file, save it as UTF-8 and send it again, or paste the text here.`,
     unsupported: (p: { name: string }) =>
       `I can't add ${p.name} to the library: I read PDF, Word (DOCX), text, Markdown, HTML and code files. Save it in one of those formats and send it again.`,
     unreadable: (p: { name: string }) =>
@@ -102,6 +104,8 @@ export const docsTexts = defineMessages(
         `Библиотека заполнена (${p.limit} документов). Удалите лишнее через /docs и пришлите это снова.`,
       noText: (p) =>
         `В ${p.name} нет текста: похоже, это скан (картинки страниц). Распознайте текст (OCR, например «Сохранить как PDF с поиском») и пришлите снова или вставьте текст сюда.`,
+      noTextFile: (p) =>
+        `В ${p.name} не нашлось читаемого текста. Если это текстовый файл, сохраните его в UTF-8 и пришлите снова или вставьте текст сюда.`,
       unsupported: (p) =>
         `Не могу добавить ${p.name} в библиотеку: я читаю PDF, Word (DOCX), текст, Markdown, HTML и файлы с кодом. Сохраните его в одном из этих форматов и пришлите снова.`,
       unreadable: (p) =>

@@ -9,7 +9,7 @@ import type { BotContext } from '../context.ts';
 import { localeOfCtx } from '../locale.ts';
 import { createDocsButtonHandler, docsPage } from './docs-buttons.ts';
 import type { DocsFeatureDeps } from './docs-deps.ts';
-import { libraryMime } from './docs-files.ts';
+import { documentKind, libraryMime } from './docs-files.ts';
 import { type IngestPlace, createIngestReporter } from './docs-ingest.ts';
 import { docsTexts, sizeWords } from './docs-texts.ts';
 
@@ -64,9 +64,10 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
   /** Saves a sent document; true when the chat should still answer its caption. */
   async function saveDocument(ctx: BotContext, message: Message, doc: Document, mimeType: string): Promise<boolean> {
     const name = doc.file_name ?? 'document';
-    const place = placeOf(ctx, message, name);
+    const found = placeOf(ctx, message, name);
     const from = ctx.from;
-    if (!place || !from) return false;
+    if (!found || !from) return false;
+    const place = { ...found, kind: documentKind(mimeType, name) };
     const t = docsTexts(place.locale);
     if (doc.file_size !== undefined && doc.file_size > deps.files.maxBytes) {
       const limit = sizeWords(deps.files.maxBytes, t);

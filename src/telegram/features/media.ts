@@ -94,8 +94,8 @@ function limitText(bytes: number): string {
     : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
 }
 
-/** What the model gets for a document (also which files the library takes): PDF, images and audio as they are; text and code as UTF-8 text/plain. */
-export function documentMime(name: string | undefined, mime: string | undefined): string | undefined {
+/** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
+function documentMime(name: string | undefined, mime: string | undefined): string | undefined {
   const m = (mime ?? '').toLowerCase();
   const ext = name?.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
   if (m === 'application/pdf' || ext === 'pdf') return 'application/pdf';
