@@ -7,6 +7,8 @@
  * calls `knowledge_search`, then answers from the passage it got back (the fact is never in the script).
  */
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createFakeGemini, type FakeGemini, type RecordedRequest, type Reply } from '../support/fake-gemini.ts';
 import { createFakeTelegram, type FakeTelegram, type TranscriptEntry } from '../support/fake-telegram.ts';
@@ -33,6 +35,14 @@ function answerFrom(passages: Passage[]): Reply {
   return { text: 'I found nothing about that in your library.' };
 }
 
+/** Passages injected into the system prompt (a library question), read back the way a model would. */
+function injectedPassages(system: string): Passage[] {
+  const found = system.matchAll(
+    /<<<document_passage citation="([^"]+)" source="([^"]+)"[^\n]*>>>\n([\s\S]*?)\n<<<end_document_passage>>>/g,
+  );
+  return [...found].map((m) => ({ citation: m[1]!, cite_as: m[2]!, content: m[3]! }));
+}
+
 /** The fake model: the router hands questions to the assistant; the assistant searches, then answers. */
 function script(req: RecordedRequest): Reply | undefined {
   if (req.kind === 'embed' || req.kind === 'countTokens') return undefined;
@@ -42,7 +52,9 @@ function script(req: RecordedRequest): Reply | undefined {
   if (role === 'assistant') {
     const search = lastFunctionResponses(req).find((r) => r.name === 'knowledge_search');
     if (search) return answerFrom((search.response.passages ?? []) as Passage[]);
-    return { functionCalls: [{ name: 'knowledge_search', args: { query: 'vault access code' } }] };
+    const injected = injectedPassages(req.systemText);
+    if (injected.length > 0) return answerFrom(injected);
+    return { functionCalls: [{ name: 'knowledge_search', args: { query: req.lastUserText } }] };
   }
   return { text: 'UNSCRIPTED' };
 }
@@ -50,15 +62,29 @@ function script(req: RecordedRequest): Reply | undefined {
 let tg: FakeTelegram;
 let gemini: FakeGemini;
 let app: WholeApp;
+let site: Server;
+let sitePort = 0;
 
 before(async () => {
   tg = await createFakeTelegram();
   gemini = await createFakeGemini();
   gemini.setHandler(script);
-  app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE, BOB] });
+  // A web page to save (loopback is allowed for this app only; the net guard's refusal is tested in test/knowledge).
+  site = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(
+      '<html><head><title>Tea notes</title></head><body><article><h1>Tea notes</h1>' +
+        '<p>The secret house blend is OOLONG-4412, brewed at 85 degrees for three minutes.</p>' +
+        '<p>Green teas want cooler water than black teas do.</p></article></body></html>',
+    );
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  sitePort = (site.address() as AddressInfo).port;
+  app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE, BOB], allowPrivateFetch: true });
 });
 
 after(async () => {
+  await new Promise<void>((r) => site?.close(() => r()));
   await app?.close();
   await tg?.close();
   await gemini?.close();
@@ -202,4 +228,33 @@ test('a 50 MB file and a scanned PDF each get a clear reply, and nothing is stor
   tg.sendUserMessage({ chatId: BOB, text: '/docs' });
   const list = await tg.waitForBotMessage(BOB, (m) => /library is empty/.test(m.text));
   assert.ok(list, 'neither file was stored');
+});
+
+test('/save keeps a web page with the same card; a reply to the card brings its passages into the turn; a caption is answered too', async () => {
+  tg.sendUserMessage({ chatId: ALICE, text: '/save' });
+  await tg.waitForBotMessage(ALICE, (m) => /Send \/save with a link/.test(m.text));
+  tg.sendUserMessage({ chatId: ALICE, text: '/save ftp://example.com/x' });
+  await tg.waitForBotMessage(ALICE, (m) => /doesn't look like a web link/.test(m.text));
+
+  tg.sendUserMessage({ chatId: ALICE, text: `/save http://127.0.0.1:${sitePort}/tea` });
+  const card = await tg.waitForBotMessage(ALICE, (m) => hasButton('kb:d:')(m) && /Tea notes/.test(m.text), 20_000);
+  assert.match(card.text, /Saved to your library/);
+
+  const before = gemini.requests.length;
+  tg.sendUserMessage({ chatId: ALICE, text: 'Which blend is the house one?', replyToMessageId: card.messageId });
+  const answer = await tg.waitForBotMessage(ALICE, (m) => /vault access code is|found nothing/.test(m.text), 20_000);
+  assert.match(answer.text, /OOLONG-4412/);
+  const firstAssistant = gemini.requests.slice(before).find((r) => roleOf(r) === 'assistant');
+  assert.match(firstAssistant?.systemText ?? '', /<<<document_passage[^\n]*Tea notes[\s\S]*OOLONG-4412/);
+
+  const notes = Buffer.from('# Packing list\n\nBring the blue tent and the code LANTERN-9090 for the gate.\n');
+  const notesId = tg.addFile(notes, { fileName: 'notes.md', mimeType: 'text/markdown' });
+  tg.sendUserMessage({
+    chatId: ALICE,
+    caption: 'What is the gate code?',
+    document: { fileId: notesId, fileName: 'notes.md', mimeType: 'text/markdown', fileSize: notes.byteLength },
+  });
+  await tg.waitForBotMessage(ALICE, (m) => hasButton('kb:d:')(m) && /Packing list/.test(m.text), 20_000);
+  const captioned = await tg.waitForBotMessage(ALICE, (m) => /LANTERN-9090/.test(m.text), 20_000);
+  assert.ok(captioned, 'the caption is answered as a turn after the card');
 });
