@@ -11,6 +11,7 @@ import { stopInOrder } from './app-lifecycle.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
+import { createKnowledgeChat } from './app-knowledge-chat.ts';
 import type { Config } from './config/load.ts';
 import type { Clock, IdGen } from './core/clock.ts';
 import { toError } from './core/errors.ts';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     models: { chat: env.GEMINI_ROUTER_MODEL },
   });
   const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
+  const library = createKnowledgeChat({ kb: knowledge, api, env, test, outbox, users, clock, log });
   const policy = createApprovalPolicy(config.approvals);
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
@@ -141,7 +143,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const turnRunner = createWrappableTurnRunner(
     createTurnRunner({
       network,
-      memory: fence.wrap(memory),
+      memory: library.wrapMemory(fence.wrap(memory)),
       clock,
       log: log.child({ module: 'turns' }),
       limits: config.roster.limits,
@@ -195,7 +197,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
   let pairingCode: string | undefined;
-
   registry.register(
     // Redirects to another host are checked against the same gate (policy + the user's grants).
     ...createBuiltinTools({
@@ -205,6 +206,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
   );
+  library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
   network.resolve();
   const privacy = createPrivacy({
@@ -224,7 +226,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'retention' }),
     afterPass: () => store.checkpoint(),
   });
-
   const features = createFeatureModules({
     store,
     clock,
@@ -254,7 +255,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features,
+    features: [...features, library.feature],
     chat: createChatModule({
       turnRunner,
       clock,

@@ -170,3 +170,48 @@ export const settingsData = callbackCodec<SettingsPress>({
 
 /** The exact data of one settings button (grammY routes a string by equality). */
 export const settingsButton = (press: SettingsPress): string => settingsData.encode(press);
+
+/** Library document ids and citation ids as the knowledge base makes them. */
+const DOC_ID = '[A-Za-z0-9_-]{1,40}';
+const CITATION_ID = '[A-Za-z0-9_.-]{1,48}';
+
+/**
+ * Library buttons (`/docs`, document cards, citations): `kb:c:<citationId>` (send the quoted passage),
+ * `kb:l:<page>` (a /docs page), `kb:a:<docId>` (Ask about it), and for one document `kb:d|y|n:<docId>[:<page>]`
+ * (Delete → confirm Yes / No; with a page when pressed in /docs, without on a document card).
+ */
+export type LibraryPress =
+  | { action: 'cite'; citationId: string }
+  | { action: 'page'; page: number }
+  | { action: 'ask'; docId: string }
+  | { action: 'delete' | 'confirm' | 'keep'; docId: string; page?: number };
+
+const DOC_ACTIONS = { d: 'delete', y: 'confirm', n: 'keep' } as const;
+const DOC_LETTERS = { delete: 'd', confirm: 'y', keep: 'n' } as const;
+
+export const libraryData = callbackCodec<LibraryPress>({
+  name: 'library button',
+  prefix: 'kb:',
+  schema: z.union([
+    colonSchema(new RegExp(`^kb:c:${CITATION_ID}$`), (p) => ({ action: 'cite' as const, citationId: p[2]! })),
+    colonSchema(/^kb:l:\d{1,4}$/, (p) => ({ action: 'page' as const, page: Number(p[2]) })),
+    colonSchema(new RegExp(`^kb:a:${DOC_ID}$`), (p) => ({ action: 'ask' as const, docId: p[2]! })),
+    colonSchema(new RegExp(`^kb:[dyn]:${DOC_ID}(:\\d{1,4})?$`), (p) => ({
+      action: DOC_ACTIONS[p[1] as keyof typeof DOC_ACTIONS],
+      docId: p[2]!,
+      ...(p[3] !== undefined ? { page: Number(p[3]) } : {}),
+    })),
+  ]),
+  format: (v) => {
+    switch (v.action) {
+      case 'cite':
+        return `kb:c:${v.citationId}`;
+      case 'page':
+        return `kb:l:${v.page}`;
+      case 'ask':
+        return `kb:a:${v.docId}`;
+      default:
+        return `kb:${DOC_LETTERS[v.action]}:${v.docId}${v.page !== undefined ? `:${v.page}` : ''}`;
+    }
+  },
+});

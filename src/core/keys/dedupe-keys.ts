@@ -74,3 +74,10 @@ export const updateTurnId = keyCodec<number>({
   schema: colonSchema(new RegExp(`^update:${NUM}$`), (p) => Number(p[1])),
   format: (updateId) => `update:${updateId}`,
 });
+
+/** The progress message that becomes a document's card, for the update that brought the document: `doc:<updateId>`. */
+export const documentCardKey = keyCodec<number>({
+  name: 'document card key',
+  schema: colonSchema(new RegExp(`^doc:${NUM}$`), (p) => Number(p[1])),
+  format: (updateId) => `doc:${updateId}`,
+});

@@ -1,0 +1,44 @@
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ConversationMemory } from '../core/memory.ts';
+import { asksAboutLibrary, type LibraryIntent } from './library-intent.ts';
+import { framePassages } from './passage-frame.ts';
+import type { TurnHits } from './turn-hits.ts';
+import { type KnowledgeBase, libraryScopeOf } from './types.ts';
+
+/** Passages injected into a library question's context. */
+const INJECTED = 4;
+
+/**
+ * Wraps the turn runner's memory: when a turn is clearly about the library (see `asksAboutLibrary`, or marked by the
+ * Telegram side), its best passages join the system context, framed as untrusted data, and are remembered for the
+ * answer's citation buttons. A failed search only logs: the turn goes on without them (the tool is still there).
+ */
+export function withLibraryContext(
+  memory: ConversationMemory,
+  deps: { kb: KnowledgeBase; intent: LibraryIntent; turnHits: TurnHits; log: Logger; limit?: number },
+): ConversationMemory {
+  return {
+    async prepare(request) {
+      const context = await memory.prepare(request);
+      const marked = deps.intent.take(request.turnId);
+      if (request.source === 'resume' || !(marked || asksAboutLibrary(request.text))) return context;
+      try {
+        const scope = libraryScopeOf(request.userId, request.chat);
+        const hits = await deps.kb.search(scope, request.text, {
+          limit: deps.limit ?? INJECTED,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        if (hits.length === 0) return context;
+        deps.turnHits.add(request.turnId, hits);
+        const section = `## From the user's library\n${framePassages(hits)}`;
+        return { ...context, systemContext: [context.systemContext, section].filter(Boolean).join('\n\n') };
+      } catch (err) {
+        deps.log.warn({ err: toError(err), turnId: request.turnId }, 'library search for the turn failed');
+        return context;
+      }
+    },
+    commit: (request, context, outcome) => memory.commit(request, context, outcome),
+    newThread: (chat) => memory.newThread(chat),
+  };
+}
