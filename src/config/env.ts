@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeMasterKey } from '../core/secrets-key.ts';
 import { isTimeZone } from '../core/zoned-time.ts';
 
 /** A valid IANA time zone name such as `Europe/Berlin`. */
@@ -26,6 +27,13 @@ const userIds = z
   .pipe(
     z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of numeric Telegram user ids').transform(Number)),
   );
+
+/** SECRETS_KEY: empty (secrets off: /connect tells the owner how to set it) or base64 of 32+ random bytes. */
+const secretsKey = optionalString.superRefine((value, ctx) => {
+  if (value === undefined) return;
+  const decoded = decodeMasterKey(value);
+  if ('problem' in decoded) ctx.addIssue({ code: 'custom', message: decoded.problem });
+});
 
 /** Environment variables, their defaults and checks. Names are a public contract. */
 export const envSchema = z.object({
@@ -77,6 +85,7 @@ export const envSchema = z.object({
     .min(1, 'must be at least 1 (minute)')
     .max(1440, 'must be at most 1440 (1 day)')
     .default(15),
+  SECRETS_KEY: secretsKey,
 });
 
 /**
