@@ -7,8 +7,8 @@ import type { UserRows } from './privacy-store.ts';
  * Everything stored about a user, for /export: memory (facts, messages, threads, forgotten facts) plus the profile,
  * schedules, paused requests with their decisions and audit trail, "always allow" grants, and the raw updates
  * of the intake journal. Not included: the agent state of paused requests (it holds prompts and other chat
- * members' messages), file bytes (listed by size), and nothing secret (the bot stores no user secrets; tokens
- * and keys live in the environment only).
+ * members' messages), file bytes (listed by size), and nothing secret: the user's /connect secrets appear as names
+ * and dates only; the bot's own tokens and keys live in the environment.
  */
 export interface PrivacyExport extends UserExport {
   profile: Record<string, unknown> | null;
@@ -18,6 +18,8 @@ export interface PrivacyExport extends UserExport {
   journal: Record<string, unknown>[];
   /** Group settings the user set last (a group's time zone). */
   groupSettings: Record<string, unknown>[];
+  /** Services the user connected with /connect: names and dates, never the values. */
+  connections: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -157,6 +159,11 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
       chatId: num(g.chat_id),
       timezone: g.timezone ?? null,
       setAt: iso(g.updated_at),
+    })),
+    connections: rows.connections.map((c) => ({
+      name: c.name,
+      addedAt: iso(c.created_at),
+      changedAt: iso(c.updated_at),
     })),
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),

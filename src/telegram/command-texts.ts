@@ -23,6 +23,8 @@ export const commandTexts = defineMessages(
     jobs: 'Your reminders and scheduled tasks',
     pending: 'Approvals, questions and access requests waiting for you',
     permissions: 'What you allowed me to do without asking',
+    connect: 'Add a token for a service: /connect <name>',
+    connections: 'Your saved service tokens (names only)',
     users: 'Owner: list users and manage access',
   },
   {
@@ -41,6 +43,8 @@ export const commandTexts = defineMessages(
       jobs: 'Ваши напоминания и задачи по расписанию',
       pending: 'Подтверждения, вопросы и запросы доступа, которые ждут вас',
       permissions: 'Что вы разрешили мне делать без спроса',
+      connect: 'Добавить токен сервиса: /connect <имя>',
+      connections: 'Ваши сохранённые токены (только имена)',
       users: 'Владелец: пользователи и доступ',
     },
   },

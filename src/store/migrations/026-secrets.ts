@@ -35,6 +35,7 @@ export const secretsMigration: Migration = {
       prompt_message_id INTEGER,
       value_message_id INTEGER,
       error TEXT,
+      replaced INTEGER NOT NULL DEFAULT 0,
       expires_at INTEGER NOT NULL,
       created_at INTEGER NOT NULL
     )`,
