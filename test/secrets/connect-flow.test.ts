@@ -170,11 +170,21 @@ describe('/connect with SECRETS_KEY set', () => {
     assert.equal(await secrets().get(USER, 'github'), INLINE_VALUE, 'the other one stays');
   });
 
-  it('/cancel stops a waiting request: the next message is an ordinary one', async () => {
+  it('/cancel or the Cancel button stops a waiting request: the next message is an ordinary one', async () => {
     await say(tg, '/connect notion', /Send the value for “notion”/);
     await say(tg, '/cancel', /Cancelled: nothing was stored for “notion”/);
     await say(tg, 'Just chatting now', /Model answer to: Just chatting now/);
+    const ask = await say(tg, '/connect notion', /Send the value for “notion”/);
+    tg.pressButton({ chatId: USER, messageId: ask.messageId, data: 'sec:x', userId: USER });
+    await tg.waitFor(() => /^Cancelled/.test(tg.message(USER, ask.messageId)?.text ?? '') || undefined, {
+      label: 'prompt cancelled',
+      timeoutMs: 20_000,
+    });
+    await say(tg, 'Chatting again', /Model answer to: Chatting again/);
     assert.equal(await secrets().get(USER, 'notion'), undefined);
+    const help = await say(tg, '/help', /connect/);
+    assert.match(help.text, /\/connect/);
+    assert.match(help.text, /\/connections/);
   });
 
   it('in a group: /connect answers to use a private chat, and a value in the command is never journaled', async () => {
