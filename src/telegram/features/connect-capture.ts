@@ -53,7 +53,7 @@ export function createValueCapture(deps: {
     if (!m?.from || m.text === undefined) return undefined;
     const inline = INLINE_VALUE.exec(m.text);
     if (inline) {
-      const name = inline[1] ?? '';
+      const name = (inline[1] ?? '').toLowerCase();
       if (m.chat.type === 'private' && m.chat.id === m.from.id && isSecretName(name)) {
         const value = m.text.slice(inline[0].length - 1).trim();
         await prompts.open(m.from.id, m.chat.id, name, deps.ttlMs ?? CONNECT_TTL_MS);
