@@ -6,6 +6,7 @@ import { type SecretStore, createSecretStore } from './secrets/secret-store.ts';
 import { connectCommands, createConnectFeature } from './telegram/features/connect.ts';
 import { createValueCapture } from './telegram/features/connect-capture.ts';
 import type { FeatureModule } from './telegram/front-end.ts';
+import type { Users } from './users/users.ts';
 
 /** What the secrets wiring gives the app: the store (as `UserSecrets` for integrations and guards) and /connect. */
 export interface SecretsModule {
@@ -25,9 +26,9 @@ export function createSecretsModule(deps: {
   log: Logger;
   outbox: Outbox;
   secretsKey: string | undefined;
-  timezoneOf: (userId: number) => Promise<string>;
+  users: Pick<Users, 'timezoneOf' | 'isServed'>;
 }): SecretsModule {
-  const { store, clock, outbox } = deps;
+  const { store, clock, outbox, users } = deps;
   const log = deps.log.child({ module: 'secrets' });
   const secrets = createSecretStore({ store, clock, key: deps.secretsKey });
   const prompts = createConnectPrompts({ store, clock });
@@ -35,9 +36,15 @@ export function createSecretsModule(deps: {
   return {
     secrets,
     feature: {
-      composer: createConnectFeature({ secrets, prompts, outbox, clock, timezoneOf: deps.timezoneOf }),
+      composer: createConnectFeature({ secrets, prompts, outbox, clock, timezoneOf: (id) => users.timezoneOf(id) }),
       commands: connectCommands,
-      intercept: createValueCapture({ prompts, secrets, log, now: () => clock.now() }),
+      intercept: createValueCapture({
+        prompts,
+        secrets,
+        log,
+        now: () => clock.now(),
+        isServed: (id) => users.isServed(id),
+      }),
     },
   };
 }

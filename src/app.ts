@@ -224,7 +224,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     afterPass: () => store.checkpoint(),
   });
 
-  const secrets = createSecretsModule({ ...deps, outbox, secretsKey: env.SECRETS_KEY, timezoneOf: users.timezoneOf });
+  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
   const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
   const features = createFeatureModules({ ...featureDeps, connect: secrets.feature });
   const frontEnd = createFrontEnd({

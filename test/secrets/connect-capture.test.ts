@@ -21,6 +21,7 @@ const USER = 4242;
 const KEY = randomBytes(32).toString('base64');
 const VALUE = 'tok-Capture-Pelican-5150';
 const log = createLogger({ level: 'silent' });
+const served = new Set([USER]);
 
 let db: TempDb;
 let store: Store;
@@ -54,7 +55,13 @@ afterEach(async () => {
 describe('/connect value capture at intake', () => {
   it('replaces the value message with a bare one and stores it; a redelivery and an edit are replaced too', async () => {
     const secrets = createSecretStore({ store, clock, key: KEY });
-    const capture = createValueCapture({ prompts, secrets, log, now: () => clock.now() });
+    const capture = createValueCapture({
+      prompts,
+      secrets,
+      log,
+      now: () => clock.now(),
+      isServed: async (id) => served.has(id),
+    });
     assert.equal(await capture(message(1, 'hello')), undefined, 'nothing waits: left alone');
     await prompts.open(USER, USER, 'todoist', CONNECT_TTL_MS);
     assert.equal(await capture(message(2, '/help')), undefined, 'commands pass');
@@ -78,7 +85,13 @@ describe('/connect value capture at intake', () => {
 
   it('a value typed into the command is stored; in a group it is only stripped', async () => {
     const secrets = createSecretStore({ store, clock, key: KEY });
-    const capture = createValueCapture({ prompts, secrets, log, now: () => clock.now() });
+    const capture = createValueCapture({
+      prompts,
+      secrets,
+      log,
+      now: () => clock.now(),
+      isServed: async (id) => served.has(id),
+    });
     const inGroup = await capture(message(1, `/connect todoist ${VALUE}`, -100_7));
     assert.ok(inGroup && !JSON.stringify(inGroup).includes(VALUE));
     assert.equal(await secrets.get(USER, 'todoist'), undefined);
@@ -87,11 +100,25 @@ describe('/connect value capture at intake', () => {
     assert.equal(await secrets.get(USER, 'todoist'), VALUE);
     assert.equal((await prompts.captured(USER, USER, 2))?.status, 'stored');
     assert.equal(await capture(message(3, '/connect todoist')), undefined, 'a bare /connect is the feature’s');
+    served.delete(USER);
+    try {
+      const stranger = await capture(message(4, '/connect github stranger-value-777'));
+      assert.equal(stranger?.message?.text, '/connect', 'a stranger’s value is stripped too');
+      assert.equal(await secrets.get(USER, 'github'), undefined, 'but nothing is stored for someone not served');
+    } finally {
+      served.add(USER);
+    }
   });
 
   it('after the timeout (on the Clock) the next message is an ordinary one', async () => {
     const secrets = createSecretStore({ store, clock, key: KEY });
-    const capture = createValueCapture({ prompts, secrets, log, now: () => clock.now() });
+    const capture = createValueCapture({
+      prompts,
+      secrets,
+      log,
+      now: () => clock.now(),
+      isServed: async (id) => served.has(id),
+    });
     await prompts.open(USER, USER, 'todoist', CONNECT_TTL_MS);
     await clock.advance(CONNECT_TTL_MS - 1);
     assert.equal((await prompts.waiting(USER, USER))?.name, 'todoist', 'still waiting just before');
@@ -102,7 +129,13 @@ describe('/connect value capture at intake', () => {
 
   it('without SECRETS_KEY the value is still kept out of every record; the request says why it failed', async () => {
     const secrets = createSecretStore({ store, clock, key: undefined });
-    const capture = createValueCapture({ prompts, secrets, log, now: () => clock.now() });
+    const capture = createValueCapture({
+      prompts,
+      secrets,
+      log,
+      now: () => clock.now(),
+      isServed: async (id) => served.has(id),
+    });
     await prompts.open(USER, USER, 'todoist', CONNECT_TTL_MS);
     const replaced = await capture(message(1, VALUE));
     assert.ok(replaced && !JSON.stringify(replaced).includes(VALUE));

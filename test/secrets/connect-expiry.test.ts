@@ -23,6 +23,7 @@ import { tempDbUrl } from '../support/temp-db.ts';
 import { type Inbound, startInbound } from '../telegram/inbound-harness.ts';
 
 const USER = 6611;
+const served = new Set([USER]);
 
 describe('/connect timeout on the Clock', () => {
   const clock = createManualClock(Date.now());
@@ -55,7 +56,13 @@ describe('/connect timeout on the Clock', () => {
         {
           composer: createConnectFeature({ secrets, prompts, outbox, clock }),
           commands: connectCommands,
-          intercept: createValueCapture({ prompts, secrets, log, now: () => clock.now() }),
+          intercept: createValueCapture({
+            prompts,
+            secrets,
+            log,
+            now: () => clock.now(),
+            isServed: async (id) => served.has(id),
+          }),
         },
       ],
     });

@@ -26,9 +26,11 @@ export function createValueCapture(deps: {
   secrets: Pick<SecretStore, 'put'>;
   log: Logger;
   now: () => number;
+  /** Whether the bot serves this user (only they may store secrets). */
+  isServed: (userId: number) => Promise<boolean>;
   ttlMs?: number;
 }): (update: Update) => Promise<Update | undefined> {
-  const { prompts, secrets, log, now } = deps;
+  const { prompts, secrets, log, now, isServed } = deps;
 
   async function store(userId: number, messageId: number, name: string, value: string): Promise<void> {
     if (!(await prompts.capture(userId, messageId))) return;
@@ -45,16 +47,16 @@ export function createValueCapture(deps: {
 
   return async (update) => {
     const edited = update.edited_message;
-    if (edited?.from && edited.chat.type === 'private') {
+    if (edited?.from && edited.chat?.type === 'private') {
       const captured = await prompts.captured(edited.from.id, edited.chat.id, edited.message_id);
       return captured ? stripUpdate(update) : undefined;
     }
     const m = update.message;
-    if (!m?.from || m.text === undefined) return undefined;
+    if (!m?.from || !m.chat || typeof m.text !== 'string') return undefined;
     const inline = INLINE_VALUE.exec(m.text);
     if (inline) {
       const name = (inline[1] ?? '').toLowerCase();
-      if (m.chat.type === 'private' && m.chat.id === m.from.id && isSecretName(name)) {
+      if (m.chat.type === 'private' && m.chat.id === m.from.id && isSecretName(name) && (await isServed(m.from.id))) {
         const value = m.text.slice(inline[0].length - 1).trim();
         await prompts.open(m.from.id, m.chat.id, name, deps.ttlMs ?? CONNECT_TTL_MS);
         await store(m.from.id, m.message_id, name, value);
@@ -67,7 +69,8 @@ export function createValueCapture(deps: {
     // Redelivered by Telegram after a crash between this capture and the journal: still never recorded.
     if (prompt.valueMessageId === m.message_id) return stripUpdate(update);
     if (prompt.status !== 'waiting' || prompt.expiresAt <= now()) return undefined;
-    await store(m.from.id, m.message_id, prompt.name, m.text.trim());
+    if (await isServed(m.from.id)) await store(m.from.id, m.message_id, prompt.name, m.text.trim());
+    else await prompts.close(m.from.id);
     return stripUpdate(update);
   };
 }
