@@ -35,6 +35,8 @@ export interface FeatureDeps {
   privacy: Privacy;
   approvals: Approvals;
   jobs: Scheduler;
+  /** /connect and /connections (src/app-secrets.ts): first, so a captured secret value is handled before anything. */
+  connect?: FeatureModule;
 }
 
 /** The bot's command features (memory, jobs, undo, group settings, approvals, permissions), wired to the services. */
@@ -50,6 +52,7 @@ export function createFeatureModules(deps: FeatureDeps): FeatureModule[] {
     chatTimezoneOf: (chatId: number) => chatSettings.timezoneOf(chatId),
   };
   return [
+    ...(deps.connect ? [deps.connect] : []),
     {
       composer: createMemoryFeature({
         memory,

@@ -8,6 +8,7 @@ import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { stopInOrder } from './app-lifecycle.ts';
+import { createSecretsModule } from './app-secrets.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
@@ -226,17 +227,9 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'retention' }),
     afterPass: () => store.checkpoint(),
   });
-  const features = createFeatureModules({
-    store,
-    clock,
-    outbox,
-    users,
-    chatSettings,
-    memory,
-    privacy,
-    approvals,
-    jobs,
-  });
+  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
+  const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
+  const features = createFeatureModules({ ...featureDeps, connect: secrets.feature });
   const frontEnd = createFrontEnd({
     config: {
       token: env.TELEGRAM_BOT_TOKEN,

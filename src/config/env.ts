@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeMasterKey } from '../core/secrets-key.ts';
 import { isTimeZone } from '../core/zoned-time.ts';
 
 /** A valid IANA time zone name such as `Europe/Berlin`. */
@@ -37,6 +38,13 @@ const userIds = z
   .pipe(
     z.array(z.string().regex(/^\d+$/, 'must be a comma-separated list of numeric Telegram user ids').transform(Number)),
   );
+
+/** SECRETS_KEY: empty (secrets off: /connect tells the owner how to set it) or base64 of 32+ random bytes. */
+const secretsKey = optionalString.superRefine((value, ctx) => {
+  if (value === undefined) return;
+  const decoded = decodeMasterKey(value);
+  if ('problem' in decoded) ctx.addIssue({ code: 'custom', message: decoded.problem });
+});
 
 /** Environment variables, their defaults and checks. Names are a public contract. */
 export const envSchema = z.object({
@@ -93,6 +101,7 @@ export const envSchema = z.object({
   KNOWLEDGE_MAX_PAGES: optionalInt(1, 100_000),
   KNOWLEDGE_MAX_CHUNKS: optionalInt(1, 1_000_000),
   KNOWLEDGE_MAX_DOCUMENTS: optionalInt(1, 1_000_000),
+  SECRETS_KEY: secretsKey,
 });
 
 /**

@@ -18,6 +18,9 @@ export type ErrorCode =
   | 'budget_exceeded'
   | 'aborted'
   | 'invalid_input'
+  | 'secrets_key_missing'
+  | 'secrets_key_wrong'
+  | 'secret_undecryptable'
   | 'internal';
 
 /** The one base error class: a stable `code`, a safe message and the vendor `cause`. */

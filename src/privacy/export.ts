@@ -8,8 +8,8 @@ import type { UserRows } from './privacy-store.ts';
  * Everything stored about a user, for /export: memory (facts, messages, threads, forgotten facts) plus the profile,
  * schedules, paused requests with their decisions and audit trail, "always allow" grants, and the raw updates
  * of the intake journal. Not included: the agent state of paused requests (it holds prompts and other chat
- * members' messages), file bytes (listed by size), and nothing secret (the bot stores no user secrets; tokens
- * and keys live in the environment only).
+ * members' messages), file bytes (listed by size), and nothing secret: the user's /connect secrets appear as names
+ * and dates only; the bot's own tokens and keys live in the environment.
  */
 export interface PrivacyExport extends UserExport {
   profile: Record<string, unknown> | null;
@@ -21,6 +21,8 @@ export interface PrivacyExport extends UserExport {
   groupSettings: Record<string, unknown>[];
   /** The user's library and the documents they added to groups: metadata and text, passage by passage. */
   documents: Record<string, unknown>[];
+  /** Services the user connected with /connect: names and dates, never the values. */
+  connections: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -184,6 +186,11 @@ export function buildExport(
       setAt: iso(g.updated_at),
     })),
     documents: documents.map(documentEntry),
+    connections: rows.connections.map((c) => ({
+      name: c.name,
+      addedAt: iso(c.created_at),
+      changedAt: iso(c.updated_at),
+    })),
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -248,6 +248,22 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     keepFor: 'forever',
     why: 'part of the keyword index',
   },
+  user_secrets: {
+    keeps:
+      'a user’s /connect secrets: name, dates, AES-256-GCM ciphertext with its salt, nonce and key version (never the value in clear)',
+    keepFor: 'until deleted in /connections, or the user’s /wipe',
+    why: 'tools and integrations use the user’s token for a service at call time',
+  },
+  secret_prompts: {
+    keeps: 'an open /connect request: user, chat, name, state, message ids (never the value)',
+    keepFor: 'until answered, cancelled or expired (10 minutes); leftovers 1 day after expiry; /wipe',
+    why: 'the next message of that user is the value and must be kept out of every record',
+  },
+  secret_keys: {
+    keeps: 'one check value per SECRETS_KEY version (derived one-way, never the key)',
+    keepFor: 'forever',
+    why: 'tells a wrong or old SECRETS_KEY from a damaged row; the rotation command adds a version',
+  },
   schema_migrations: {
     keeps: 'applied schema versions',
     keepFor: 'forever',

@@ -9,7 +9,7 @@ export type MenuPlace = 'private' | 'group';
 
 /**
  * Commands that only do their job in a private chat. In a group they answer "send this to me privately" (/export,
- * /wipe, /users, /language) or would show one member's personal list to everyone (/permissions), so groups never
+ * /wipe, /users, /language, /connect, /connections) or would show one member's personal list to everyone (/permissions), so groups never
  * offer them.
  */
 export const PRIVATE_ONLY_COMMANDS: ReadonlySet<string> = new Set([
@@ -18,6 +18,8 @@ export const PRIVATE_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   'users',
   'permissions',
   'language',
+  'connect',
+  'connections',
 ]);
 
 /** The commands to offer in `place`, each once (the first description wins), in the given order. */

@@ -25,6 +25,8 @@ export const commandTexts = defineMessages(
     save: 'Save a web page to your library: /save <url>',
     pending: 'Approvals, questions and access requests waiting for you',
     permissions: 'What you allowed me to do without asking',
+    connect: 'Add a token for a service: /connect <name>',
+    connections: 'Your saved service tokens (names only)',
     users: 'Owner: list users and manage access',
   },
   {
@@ -45,6 +47,8 @@ export const commandTexts = defineMessages(
       save: 'Сохранить веб-страницу в библиотеку: /save <ссылка>',
       pending: 'Подтверждения, вопросы и запросы доступа, которые ждут вас',
       permissions: 'Что вы разрешили мне делать без спроса',
+      connect: 'Добавить токен сервиса: /connect <имя>',
+      connections: 'Ваши сохранённые токены (только имена)',
       users: 'Владелец: пользователи и доступ',
     },
   },

@@ -1,5 +1,5 @@
 import { Api, type Composer } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import { type Clock, createIdGen, type IdGen } from '../core/clock.ts';
 import { type AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -27,6 +27,8 @@ import { createQueueNotices } from './queue-notices.ts';
 export interface FeatureModule {
   composer: Composer<BotContext>;
   commands?: { command: string; description: string }[];
+  /** Sees every update before the journal: returns a replacement to record and handle instead (see Intake). */
+  intercept?: (update: Update) => Promise<Update | undefined>;
 }
 
 export interface FrontEndConfig {
@@ -154,7 +156,15 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
   const metadataOnly = createMetadataOnly({ bot, users, log: tlog });
   const strip = (update: Parameters<typeof stripForStranger>[0]) =>
     stripForStranger(update, bot.isInited() ? bot.botInfo : undefined);
-  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip });
+  const intercepts = extra.flatMap((f) => (f.intercept ? [f.intercept] : []));
+  const intercept = async (update: Update) => {
+    for (const i of intercepts) {
+      const replaced = await i(update);
+      if (replaced) return replaced;
+    }
+    return undefined;
+  };
+  const intake = createIntake({ journal, dispatcher, log: tlog, metadataOnly, strip, intercept });
 
   let polling: Polling | undefined;
   let server: HttpServer | undefined;

@@ -44,6 +44,10 @@ export interface WholeAppOptions {
   db?: TempDb;
   /** Let http_fetch reach loopback (a local test server); the approval policy still applies. */
   allowPrivateFetch?: boolean;
+  /** More environment variables (e.g. SECRETS_KEY). */
+  env?: Record<string, string>;
+  /** Where log lines go and at which level (default: TEST_LOG_LEVEL or silent, to stdout). */
+  log?: { level: string; destination: NonNullable<Parameters<typeof createLogger>[0]['destination']> };
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -51,7 +55,8 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
   const db = options.db ?? tempDbUrl('app');
   const store = await createStore({ url: db.url, migrations });
   const log = createLogger({
-    level: process.env.TEST_LOG_LEVEL ?? 'silent',
+    level: options.log?.level ?? process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(options.log ? { destination: options.log.destination } : {}),
     secrets: [options.tg.token, options.gemini.apiKey, options.webhook?.secret],
   });
   const loaded = loadConfig({
@@ -61,6 +66,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     GEMINI_BASE_URL: options.gemini.baseUrl,
     ALLOWED_USER_IDS: options.allowedUserIds.join(','),
     CONFIG_DIR: resolve(repoRoot, 'config'),
+    ...options.env,
     ...(options.webhook
       ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret }
       : {}),

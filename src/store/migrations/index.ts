@@ -18,6 +18,7 @@ import { approvalPresentationMigration } from './019-approval-presentation.ts';
 import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts';
 import { userLanguageMigration } from './021-user-language.ts';
 import { knowledgeMigration } from './022-knowledge.ts';
+import { secretsMigration } from './026-secrets.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -48,4 +49,5 @@ export const migrations: Migration[] = [
   accessNoticesPerChatMigration,
   userLanguageMigration,
   knowledgeMigration,
+  secretsMigration,
 ];

@@ -13,6 +13,11 @@ export interface IntakeOptions {
   metadataOnly?: (update: Update) => Promise<boolean>;
   /** Makes the metadata-only copy. Default `stripUpdate`. */
   strip?: (update: Update) => Update;
+  /**
+   * Runs first, before anything records the update: returns the copy to journal and dispatch instead (e.g. a
+   * /connect value, stored encrypted and replaced by a bare message), or undefined to keep it.
+   */
+  intercept?: (update: Update) => Promise<Update | undefined>;
 }
 
 /** Entry point for every update from Telegram (polling or webhook): journal first, then dispatch. */
@@ -31,7 +36,9 @@ export function createIntake(options: IntakeOptions): Intake {
   return {
     async accept(updates) {
       const entries: IncomingEntry[] = [];
-      for (const update of updates) {
+      for (const received of updates) {
+        const replaced = await options.intercept?.(received);
+        const update = replaced ?? received;
         const kind = kindOf(update);
         let chatKey: string | null;
         try {
@@ -52,7 +59,7 @@ export function createIntake(options: IntakeOptions): Intake {
         const handled = isHandledKind(kind);
         let stored = update;
         if (!handled) stored = { update_id: update.update_id } as Update;
-        else if (options.metadataOnly && (await options.metadataOnly(update)))
+        else if (!replaced && options.metadataOnly && (await options.metadataOnly(update)))
           stored = (options.strip ?? stripUpdate)(update);
         entries.push({
           updateId: update.update_id,
