@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { UserExport } from '../memory/memory.ts';
 import type { Row } from '../store/db.ts';
+import type { UsageExport } from '../usage/usage-privacy.ts';
 import type { UserRows } from './privacy-store.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface PrivacyExport extends UserExport {
   journal: Record<string, unknown>[];
   /** Group settings the user set last (a group's time zone). */
   groupSettings: Record<string, unknown>[];
+  /** Their recorded model calls (tokens, cost; no text) and their budget limits. */
+  usage: UsageExport;
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -158,6 +161,7 @@ export function buildExport(memory: UserExport, rows: UserRows): PrivacyExport {
       timezone: g.timezone ?? null,
       setAt: iso(g.updated_at),
     })),
+    usage: rows.usage,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -1,6 +1,7 @@
 import type { ChatRef } from '../core/outbox.ts';
 import { deleteRuns, deleteUnreferencedAttachments } from '../retention/prune-store.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
+import { type UsageExport, eraseUserUsage, exportUserUsage } from '../usage/usage-privacy.ts';
 
 /**
  * The SQL of /wipe and /export outside memory (memory's own tables are erased and exported by src/memory).
@@ -80,6 +81,7 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await tx.run('DELETE FROM access_notices WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM memory_pending_actions WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);
+  await eraseUserUsage(tx, userId);
   // A group's time zone stays (it is the group's); who set it and their open question go.
   await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
   await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [
@@ -108,6 +110,7 @@ export interface UserRows {
   files: Row[];
   /** Group settings the user changed last. */
   groupSettings: Row[];
+  usage: UsageExport;
 }
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
@@ -154,5 +157,6 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
     'SELECT chat_id, timezone, updated_at FROM chat_settings WHERE updated_by = ? ORDER BY chat_id',
     [userId],
   );
-  return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
+  const usage = await exportUserUsage(store, userId);
+  return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings, usage };
 }

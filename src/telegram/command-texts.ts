@@ -24,6 +24,7 @@ export const commandTexts = defineMessages(
     pending: 'Approvals, questions and access requests waiting for you',
     permissions: 'What you allowed me to do without asking',
     users: 'Owner: list users and manage access',
+    usage: 'Your tokens and costs (owner: /usage all)',
   },
   {
     ru: {
@@ -42,6 +43,7 @@ export const commandTexts = defineMessages(
       pending: 'Подтверждения, вопросы и запросы доступа, которые ждут вас',
       permissions: 'Что вы разрешили мне делать без спроса',
       users: 'Владелец: пользователи и доступ',
+      usage: 'Ваши токены и расходы (владелец: /usage all)',
     },
   },
 );

@@ -17,6 +17,7 @@ import { memoryUndoMigration } from './018-memory-undo.ts';
 import { approvalPresentationMigration } from './019-approval-presentation.ts';
 import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts';
 import { userLanguageMigration } from './021-user-language.ts';
+import { usageBudgetsMigration } from './025-usage-budgets.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -46,4 +47,5 @@ export const migrations: Migration[] = [
   approvalPresentationMigration,
   accessNoticesPerChatMigration,
   userLanguageMigration,
+  usageBudgetsMigration,
 ];
