@@ -10,6 +10,8 @@ export interface ChartOptions {
   title: string;
   /** Font files to use besides the system's (text is skipped when no font is found; the bars are still drawn). */
   fontFiles?: string[];
+  /** Look for the system's fonts (default true; a machine without any still gets the bars). */
+  systemFonts?: boolean;
 }
 
 const W = 720;
@@ -70,7 +72,7 @@ export function usageChartSvg(bars: ChartBar[], title: string): string {
 /** Renders the chart to PNG bytes with resvg (system fonts, plus `fontFiles`). */
 export function renderUsageChart(bars: ChartBar[], options: ChartOptions): Uint8Array {
   const resvg = new Resvg(usageChartSvg(bars, options.title), {
-    font: { loadSystemFonts: true, ...(options.fontFiles ? { fontFiles: options.fontFiles } : {}) },
+    font: { loadSystemFonts: options.systemFonts ?? true, ...(options.fontFiles ? { fontFiles: options.fontFiles } : {}) },
     background: '#ffffff',
     logLevel: 'off',
   });
