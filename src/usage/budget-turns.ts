@@ -37,6 +37,8 @@ function budgetError(): AppError {
   return new AppError('budget_exceeded', 'The user has used up their budget');
 }
 
+const isBudgetError = (err: unknown): err is AppError => err instanceof AppError && err.code === 'budget_exceeded';
+
 /**
  * An Llm that refuses `generate` and `stream` for a user who is over budget (from the cache: no query per call),
  * so a turn that runs out mid-way makes no further model calls (delegated steps, continued steps). Memory work and
@@ -69,7 +71,7 @@ export function budgetGuardedLlm(llm: Llm, scope: AttributionScope, budgets: Bud
 export function createBudgetTurns(deps: BudgetTurnsDeps): TurnWrapper {
   const { budgets, usage, log } = deps;
 
-  async function keyOf(s: BudgetStatus, period: 'day' | 'month', limitUsd: number): Promise<string> {
+  function keyOf(s: BudgetStatus, period: 'day' | 'month', limitUsd: number): string {
     return `${period === 'day' ? s.periods.dayKey : s.periods.monthKey}@${toMicros(limitUsd)}`;
   }
 
@@ -78,7 +80,7 @@ export function createBudgetTurns(deps: BudgetTurnsDeps): TurnWrapper {
     const owner = await deps.ownerId();
     if (!over || owner === undefined) return;
     const column = over.period === 'day' ? 'blocked_day' : 'blocked_month';
-    if (!(await usage.mark(userId, column, await keyOf(s, over.period, over.limitUsd), deps.now()))) return;
+    if (!(await usage.mark(userId, column, keyOf(s, over.period, over.limitUsd), deps.now()))) return;
     const t = usageTexts(await deps.localeOf(owner));
     const raised = raisedLimit(over.limitUsd);
     const p = { period: over.period, spent: formatUsd(over.spentUsd), limit: formatUsd(over.limitUsd) };
@@ -118,7 +120,7 @@ export function createBudgetTurns(deps: BudgetTurnsDeps): TurnWrapper {
     const warn = s.warn ?? s.over;
     if (!warn) return outcome;
     const column = warn.period === 'day' ? 'warned_day' : 'warned_month';
-    const key = await keyOf(s, warn.period, warn.limitUsd);
+    const key = keyOf(s, warn.period, warn.limitUsd);
     if (!(await usage.mark(request.userId, column, key, deps.now()))) return outcome;
     const t = usageTexts(request.locale ?? 'en');
     const line = t.warning({
@@ -130,12 +132,30 @@ export function createBudgetTurns(deps: BudgetTurnsDeps): TurnWrapper {
     return { ...outcome, text: outcome.text.trim() ? `${outcome.text}\n\n${line}` : line };
   }
 
+  /** The budget status, or undefined when it can't be read (the turn then runs: a store hiccup is no reason to stop). */
+  async function statusOf(userId: number): Promise<BudgetStatus | undefined> {
+    try {
+      return await budgets.check(userId);
+    } catch (err) {
+      log.warn({ err: toError(err), userId }, 'could not check the budget; the turn runs');
+      return undefined;
+    }
+  }
+
   async function guarded(request: TurnRequest, go: () => Promise<TurnOutcome>): Promise<TurnOutcome> {
-    const before = await budgets.check(request.userId);
-    if (before.over) return blockedOutcome(request, before);
-    const outcome = await go();
-    if (outcome.status === 'failed' && outcome.error?.code === 'budget_exceeded')
-      return blockedOutcome(request, await budgets.check(request.userId));
+    const before = await statusOf(request.userId);
+    if (before?.over) return blockedOutcome(request, before);
+    let outcome: TurnOutcome;
+    try {
+      outcome = await go();
+    } catch (err) {
+      if (!isBudgetError(err)) throw err;
+      outcome = { status: 'failed', text: '', usage: { ...ZERO }, error: err };
+    }
+    if (outcome.status === 'failed' && isBudgetError(outcome.error)) {
+      const now = await statusOf(request.userId);
+      if (now?.over) return blockedOutcome(request, now);
+    }
     try {
       return await withWarning(request, outcome);
     } catch (err) {

@@ -72,7 +72,10 @@ export function usageChartSvg(bars: ChartBar[], title: string): string {
 /** Renders the chart to PNG bytes with resvg (system fonts, plus `fontFiles`). */
 export function renderUsageChart(bars: ChartBar[], options: ChartOptions): Uint8Array {
   const resvg = new Resvg(usageChartSvg(bars, options.title), {
-    font: { loadSystemFonts: options.systemFonts ?? true, ...(options.fontFiles ? { fontFiles: options.fontFiles } : {}) },
+    font: {
+      loadSystemFonts: options.systemFonts ?? true,
+      ...(options.fontFiles ? { fontFiles: options.fontFiles } : {}),
+    },
     background: '#ffffff',
     logLevel: 'off',
   });
