@@ -135,4 +135,37 @@ describe('usage and budgets (whole app)', () => {
     assert.ok(again, 'answered again after the raise');
     assert.ok(gemini.generateCalls().length > callsBefore);
   });
+
+  it('/export holds the user’s usage and their limit; /wipe deletes them and leaves others’ usage', async () => {
+    tg.sendUserMessage({ chatId: USER, text: '/export' });
+    const doc = await tg.waitFor(() => tg.botMessages(USER).find((m) => m.kind === 'document'), {
+      ...wait,
+      label: 'export document',
+    });
+    const file = tg.file(doc.document?.fileId ?? '');
+    assert.ok(file, 'the export file');
+    const data = JSON.parse(Buffer.from(file.data).toString('utf8')) as {
+      usage: { calls: { purpose: string; agent: string; inputTokens: number; costUsd: number }[]; limits: unknown };
+    };
+    const chat = data.usage.calls.filter((c) => c.purpose === 'chat');
+    assert.equal(chat.length, 4, 'the four answered turns');
+    assert.ok(chat.every((c) => c.agent === 'router' && c.inputTokens === 8100 && c.costUsd > 0));
+    assert.deepEqual(data.usage.limits, { dailyUsd: 0.004, monthlyUsd: null });
+
+    const count = async (userId: number) =>
+      Number((await app.store.get('SELECT COUNT(*) AS n FROM llm_calls WHERE user_id = ?', [userId]))?.n);
+    const owners = await count(OWNER);
+    assert.ok(owners > 0);
+    const prompt = await say(USER, '/wipe', /Erase everything/);
+    const yes = buttonsOf(prompt).find((b) => b.text.includes('Yes'));
+    assert.ok(yes, 'a Yes button');
+    tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: yes.data, userId: USER });
+    await tg.waitFor(() => /^Done\. I erased/.test(tg.message(USER, prompt.messageId)?.text ?? '') || undefined, {
+      ...wait,
+      label: 'wipe done',
+    });
+    assert.equal(await count(USER), 0, 'the user’s usage rows are gone');
+    assert.equal(await app.store.get('SELECT 1 AS x FROM usage_budgets WHERE user_id = ?', [USER]), undefined);
+    assert.equal(await count(OWNER), owners, 'the owner’s usage stays');
+  });
 });
