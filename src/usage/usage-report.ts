@@ -87,10 +87,14 @@ function sorted(map: Map<string, Sum>): [string, Sum][] {
 export function renderUserUsage(u: UserUsage, limits: Limits, locale: Locale, pricesCheckedAt: string): string {
   const t = usageTexts(locale);
   const tok = (n: number) => formatTokens(n, locale);
-  const lines = [t.title, '', t.today({ tokens: tok(u.today.tokens), cost: formatUsd(u.today.usd) })];
+  const lines = [
+    t.title,
+    '',
+    t.today({ n: u.today.tokens, tokens: tok(u.today.tokens), cost: formatUsd(u.today.usd) }),
+  ];
   if (limits.dailyUsd > 0)
     lines.push(t.limit({ limit: formatUsd(limits.dailyUsd), percent: percentOf(u.today.usd, limits.dailyUsd) }));
-  lines.push(t.month({ tokens: tok(u.month.tokens), cost: formatUsd(u.month.usd) }));
+  lines.push(t.month({ n: u.month.tokens, tokens: tok(u.month.tokens), cost: formatUsd(u.month.usd) }));
   if (limits.monthlyUsd > 0)
     lines.push(t.limit({ limit: formatUsd(limits.monthlyUsd), percent: percentOf(u.month.usd, limits.monthlyUsd) }));
   if (u.month.tokens === 0 && u.month.usd === 0) {
@@ -98,10 +102,10 @@ export function renderUserUsage(u: UserUsage, limits: Limits, locale: Locale, pr
   } else {
     lines.push('', t.byAgent);
     for (const [agent, s] of sorted(u.byAgent))
-      lines.push(t.line({ name: agent || t.noAgent, tokens: tok(s.tokens), cost: formatUsd(s.usd) }));
+      lines.push(t.line({ name: agent || t.noAgent, n: s.tokens, tokens: tok(s.tokens), cost: formatUsd(s.usd) }));
     lines.push('', t.byPurpose);
     for (const [purpose, s] of sorted(u.byPurpose))
-      lines.push(t.line({ name: purposeName(purpose, t), tokens: tok(s.tokens), cost: formatUsd(s.usd) }));
+      lines.push(t.line({ name: purposeName(purpose, t), n: s.tokens, tokens: tok(s.tokens), cost: formatUsd(s.usd) }));
   }
   lines.push('', t.pricesNote({ date: pricesCheckedAt }));
   return lines.join('\n');
@@ -118,6 +122,7 @@ export function renderAllUsage(rows: { totals: UserTotals; name: string; limits?
     lines.push(
       t.allLine({
         name: totals.userId === null ? t.nobody : name,
+        n: totals.monthTokens,
         tokens: tok(totals.monthTokens),
         cost: formatUsd(totals.monthUsd),
         dayTokens: tok(totals.dayTokens),

@@ -1,17 +1,23 @@
-import { defineMessages } from '../i18n/catalog.ts';
+import { defineMessages, plural } from '../i18n/catalog.ts';
 
 type P = 'day' | 'month';
+
+/** "1 token" / "3,120 tokens" with the count already formatted. */
+const enTokens = (n: number, shown: string) => `${shown} ${n === 1 ? 'token' : 'tokens'}`;
+const ruTokens = (n: number, shown: string) =>
+  `${shown} ${plural('ru', n, { one: 'токен', few: 'токена', many: 'токенов', other: 'токена' })}`;
 
 /** Texts of /usage and of the budgets (amounts and token counts come formatted). */
 export const usageTexts = defineMessages(
   {
     title: '📊 Your usage',
-    today: (p: { tokens: string; cost: string }) => `Today: ${p.tokens} tokens, ${p.cost}`,
-    month: (p: { tokens: string; cost: string }) => `This month: ${p.tokens} tokens, ${p.cost}`,
+    today: (p: { n: number; tokens: string; cost: string }) => `Today: ${enTokens(p.n, p.tokens)}, ${p.cost}`,
+    month: (p: { n: number; tokens: string; cost: string }) => `This month: ${enTokens(p.n, p.tokens)}, ${p.cost}`,
     limit: (p: { limit: string; percent: number }) => `   limit ${p.limit} (${p.percent}% used)`,
     byAgent: 'By agent, this month:',
     byPurpose: 'By kind, this month:',
-    line: (p: { name: string; tokens: string; cost: string }) => `• ${p.name}: ${p.tokens} tokens, ${p.cost}`,
+    line: (p: { name: string; n: number; tokens: string; cost: string }) =>
+      `• ${p.name}: ${enTokens(p.n, p.tokens)}, ${p.cost}`,
     purposeChat: 'chat',
     purposeScheduled: 'scheduled runs',
     purposeMemory: 'memory (background)',
@@ -21,8 +27,8 @@ export const usageTexts = defineMessages(
     pricesNote: (p: { date: string }) => `Costs use the list prices checked on ${p.date}.`,
     chartCaption: 'Tokens per day, last 30 days',
     allTitle: '📊 Everyone this month (today in brackets)',
-    allLine: (p: { name: string; tokens: string; cost: string; dayTokens: string; dayCost: string }) =>
-      `• ${p.name}: ${p.tokens} tokens, ${p.cost} (${p.dayTokens}, ${p.dayCost})`,
+    allLine: (p: { name: string; n: number; tokens: string; cost: string; dayTokens: string; dayCost: string }) =>
+      `• ${p.name}: ${enTokens(p.n, p.tokens)}, ${p.cost} (${p.dayTokens}, ${p.dayCost})`,
     allLimits: (p: { daily: string; monthly: string }) => `   limits: ${p.daily} a day, ${p.monthly} a month`,
     unlimited: 'none',
     nobody: 'background work of no user',
@@ -59,12 +65,12 @@ export const usageTexts = defineMessages(
   {
     ru: {
       title: '📊 Ваш расход',
-      today: (p) => `Сегодня: ${p.tokens} токенов, ${p.cost}`,
-      month: (p) => `В этом месяце: ${p.tokens} токенов, ${p.cost}`,
+      today: (p) => `Сегодня: ${ruTokens(p.n, p.tokens)}, ${p.cost}`,
+      month: (p) => `В этом месяце: ${ruTokens(p.n, p.tokens)}, ${p.cost}`,
       limit: (p) => `   лимит ${p.limit} (израсходовано ${p.percent}%)`,
       byAgent: 'По агентам, за месяц:',
       byPurpose: 'По видам работы, за месяц:',
-      line: (p) => `• ${p.name}: ${p.tokens} токенов, ${p.cost}`,
+      line: (p) => `• ${p.name}: ${ruTokens(p.n, p.tokens)}, ${p.cost}`,
       purposeChat: 'чат',
       purposeScheduled: 'задачи по расписанию',
       purposeMemory: 'память (в фоне)',
@@ -74,7 +80,7 @@ export const usageTexts = defineMessages(
       pricesNote: (p) => `Стоимость посчитана по ценам прайс-листа на ${p.date}.`,
       chartCaption: 'Токены по дням, последние 30 дней',
       allTitle: '📊 Все пользователи за месяц (в скобках — сегодня)',
-      allLine: (p) => `• ${p.name}: ${p.tokens} токенов, ${p.cost} (${p.dayTokens}, ${p.dayCost})`,
+      allLine: (p) => `• ${p.name}: ${ruTokens(p.n, p.tokens)}, ${p.cost} (${p.dayTokens}, ${p.dayCost})`,
       allLimits: (p) => `   лимиты: ${p.daily} в день, ${p.monthly} в месяц`,
       unlimited: 'нет',
       nobody: 'фоновая работа без пользователя',
