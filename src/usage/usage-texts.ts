@@ -33,6 +33,7 @@ export const usageTexts = defineMessages(
     unlimited: 'none',
     nobody: 'background work of no user',
     onlyOwner: 'Only the owner can see everyone’s usage or change limits.',
+    privateOnly: 'Everyone’s usage and the limits are shown only in a private chat with me. Send it there.',
     limitHelp:
       'To change a limit: /usage limit <user id> day|month <USD> (0 = no limit, "default" = the configured default).',
     limitSet: (p: { name: string; period: P; limit: string }) =>
@@ -85,6 +86,7 @@ export const usageTexts = defineMessages(
       unlimited: 'нет',
       nobody: 'фоновая работа без пользователя',
       onlyOwner: 'Расход всех пользователей и лимиты доступны только владельцу.',
+      privateOnly: 'Расход всех и лимиты я показываю только в личном чате. Отправьте команду туда.',
       limitHelp:
         'Изменить лимит: /usage limit <id пользователя> day|month <USD> (0 — без лимита, "default" — как в настройках).',
       limitSet: (p) =>

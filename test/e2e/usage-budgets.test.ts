@@ -14,6 +14,7 @@ import { isBackground, roleOf } from './acceptance-support.ts';
 
 const OWNER = 7701;
 const USER = 7702;
+const GROUP = -100_7701;
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const wait = { timeoutMs: 15_000 };
 
@@ -90,6 +91,10 @@ describe('usage and budgets (whole app)', () => {
     assert.match(denied.text, /Only the owner/);
     const all = await say(OWNER, '/usage all', /Everyone/);
     assert.match(all.text, /9,360 tokens/);
+    // Not in a group: everyone's spending is not for the group to read.
+    tg.sendUserMessage({ chatId: GROUP, userId: OWNER, text: '/usage all' });
+    const inGroup = await tg.waitForBotMessage(GROUP, undefined, wait);
+    assert.match(inGroup.text, /only in a private chat/);
   });
 
   it('over budget: the budget message, no model call, one 80 % warning, and the owner raises the limit', async () => {

@@ -59,6 +59,11 @@ export function createUsageFeature(deps: UsageFeatureDeps): Composer<BotContext>
       await say(t.onlyOwner);
       return;
     }
+    // Other users' spending is theirs: not for a group to read.
+    if (to.type !== 'private') {
+      await say(t.privateOnly);
+      return;
+    }
     if (args.toLowerCase() === 'all') {
       await say(await service.reportAll(locale, me));
       ctx.log.info('/usage all');
