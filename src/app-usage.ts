@@ -86,8 +86,6 @@ export function createAppUsage(deps: Pick<AppDeps, 'config' | 'store' | 'clock' 
         commands: usageCommands,
       };
     },
-    /** Forgets a user's cached budget (after /wipe erased their usage). */
-    forget: (userId: number) => budgets.forget(userId),
     /** Writes queued usage records (shutdown). */
     flush: () => recorder.flush(),
   };

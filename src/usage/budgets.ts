@@ -106,13 +106,6 @@ export function createBudgets(deps: BudgetsDeps) {
       await usage.setLimit(userId, period, usd, clock.now());
       cache.delete(userId);
     },
-
-    /** Forgets a user's cached entry (e.g. after /wipe). */
-    forget(userId: number): void {
-      cache.delete(userId);
-    },
-
-    defaults: (): Limits => ({ ...deps.defaults }),
   };
 }
 
