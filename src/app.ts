@@ -9,6 +9,7 @@ import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
+import { createAppUsage } from './app-usage.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
@@ -20,7 +21,6 @@ import type { Logger } from './core/logger.ts';
 import type { Suspension, TurnRequest } from './core/turn.ts';
 import type { Llm } from './llm/types.ts';
 import { type LlmCallRecord, createGeminiLlm } from './llm/gemini.ts';
-import { createUsageRecorder } from './llm/usage.ts';
 import { createMemory } from './memory/memory.ts';
 import { createMemoryTools } from './memory/tools.ts';
 import { createWipeFence } from './privacy/fence.ts';
@@ -75,8 +75,8 @@ export type App = ReturnType<typeof createApp>;
 export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const { config, store, log, clock, ids } = deps;
   const { env } = config;
-  const usage = createUsageRecorder({ store, clock, log });
-  const llm = createLlm(deps, test, (rec) => usage.record(rec));
+  const usage = createAppUsage(deps);
+  const llm = usage.guard(createLlm(deps, test, usage.onCall));
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
 
   const memory = createMemory({
     store,
-    llm,
+    llm: usage.forMemory(llm),
     clock,
     ids,
     log: log.child({ module: 'memory' }),
@@ -194,6 +194,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     localeOf: (userId) => users.localeOf(userId),
   });
   turnRunner.wrap(jobAnswers.wrap);
+  usage.attach({ turnRunner, users, outbox });
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
@@ -248,7 +249,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature],
+    features: [...features, library.feature, usage.feature()],
     chat: createChatModule({
       turnRunner,
       clock,

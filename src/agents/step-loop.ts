@@ -25,6 +25,7 @@ async function callModel(spec: LoopSpec, state: LoopState, ctx: RunContext, syst
     contents: state.contents,
     timeoutMs: ctx.limits.llmTimeoutMs,
     signal: ctx.signal,
+    accountTo: { agent: spec.name },
   };
   if (spec.declarations.length > 0) req.tools = spec.declarations;
   if (options.builtinTools && options.builtinTools.length > 0) req.builtinTools = options.builtinTools;

@@ -32,5 +32,9 @@ export interface Outbox {
   edit(to: ChatRef, messageId: number, message: OutMessage): Promise<Delivery>;
   /** Replaces (or with `undefined`, removes) a message's inline keyboard. */
   editKeyboard(to: ChatRef, messageId: number, keyboard: Keyboard | undefined): Promise<Delivery>;
-  sendDocument(to: ChatRef, file: { name: string; data: Uint8Array; caption?: string }): Promise<Delivery>;
+  /** Uploads a file; with `photo` it is sent as a picture (PNG/JPEG shown inline) instead of a document. */
+  sendDocument(
+    to: ChatRef,
+    file: { name: string; data: Uint8Array; caption?: string; photo?: boolean },
+  ): Promise<Delivery>;
 }

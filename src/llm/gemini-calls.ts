@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import { type Attempt, startAttempt } from './gemini-attempt.ts';
 import { type Failure, classify } from './gemini-errors.ts';
 import { type RetryPolicy, retryDelay } from './retry.ts';
-import type { Usage } from './types.ts';
+import type { AccountTo, Usage } from './types.ts';
 
 /** One provider call, for usage accounting. `ok: false` calls carry the error code and zero usage. */
 export interface LlmCallRecord {
@@ -15,6 +15,8 @@ export interface LlmCallRecord {
   ok: boolean;
   error?: string;
   attempts: number;
+  /** Whom the call was for, as the caller said (`GenerateRequest.accountTo`). */
+  accountTo?: AccountTo;
 }
 
 const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
@@ -33,6 +35,7 @@ export interface CallSpec {
   model: string;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  accountTo?: AccountTo | undefined;
 }
 
 /** Retries, usage records and error mapping shared by generate, stream and embed. */
@@ -55,7 +58,13 @@ export function createCallRunner(deps: CallRunnerDeps): CallRunner {
   const runner: CallRunner = {
     record(spec, started, attempts, outcome) {
       if (!deps.onUsage) return;
-      const base = { model: spec.model, kind: spec.kind, ms: performance.now() - started, attempts };
+      const base = {
+        model: spec.model,
+        kind: spec.kind,
+        ms: performance.now() - started,
+        attempts,
+        ...(spec.accountTo ? { accountTo: spec.accountTo } : {}),
+      };
       const rec: LlmCallRecord =
         'usage' in outcome
           ? { ...base, usage: outcome.usage, ok: true }

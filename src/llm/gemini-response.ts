@@ -11,7 +11,15 @@ export function toUsage(meta: GenerateContentResponse['usageMetadata']): Usage {
   const input = meta.promptTokenCount ?? 0;
   // Thinking tokens are billed as output.
   const output = (meta.candidatesTokenCount ?? 0) + (meta.thoughtsTokenCount ?? 0);
-  return { inputTokens: input, outputTokens: output, totalTokens: meta.totalTokenCount ?? input + output };
+  const usage: Usage = {
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: meta.totalTokenCount ?? input + output,
+  };
+  // Cached tokens are part of promptTokenCount; they are only billed at a lower price.
+  const cached = meta.cachedContentTokenCount ?? 0;
+  if (cached > 0) usage.cachedTokens = cached;
+  return usage;
 }
 
 /** Adds a candidate's search sources, successfully read URLs and search queries to `into`. */

@@ -15,7 +15,7 @@ export async function* streamGeneration(
   req: GenerateRequest,
   timeoutMs: number,
 ): AsyncGenerator<StreamChunk> {
-  const spec: CallSpec = { kind: 'stream', model: req.model, timeoutMs, signal: req.signal };
+  const spec: CallSpec = { kind: 'stream', model: req.model, timeoutMs, signal: req.signal, accountTo: req.accountTo };
   const started = performance.now();
   for (let attemptNo = 1; ; attemptNo++) {
     const attempt = startAttempt(timeoutMs, req.signal);

@@ -51,6 +51,7 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
         model: req.model,
         timeoutMs: req.timeoutMs ?? options.defaultTimeoutMs,
         signal: req.signal,
+        accountTo: req.accountTo,
       };
       return calls.withRetry(
         spec,

@@ -28,9 +28,20 @@ export interface ToolDeclaration {
 }
 
 export interface Usage {
+  /** Prompt tokens, cached ones included. */
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** Prompt tokens served from the provider's context cache (billed at the cached price); absent = none. */
+  cachedTokens?: number;
+}
+
+/** Whom a call is accounted to in the usage records; never sent to the provider. */
+export interface AccountTo {
+  /** The agent that made the call (e.g. `router`, `assistant`). */
+  agent?: string;
+  /** The user the work is for, when the caller knows it better than the ambient turn (background work). */
+  userId?: number;
 }
 
 /** Search grounding passed through from the provider (sources the answer used). */
@@ -51,6 +62,8 @@ export interface GenerateRequest {
   /** Per-attempt timeout in ms. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Usage accounting only. */
+  accountTo?: AccountTo;
 }
 
 export interface GenerateResult {

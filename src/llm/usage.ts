@@ -13,10 +13,19 @@ export interface UsageSummary {
   outputTokens: number;
 }
 
+/** One call as recorded: the adapter's record plus whom it was for, what for and what it cost. */
+export interface AttributedCall extends LlmCallRecord {
+  userId?: number | undefined;
+  agent?: string | undefined;
+  /** `chat`, `scheduled`, `memory` or `other` (default). */
+  purpose?: string;
+  costUsd?: number;
+}
+
 /** Writes `llm_calls` rows. Best-effort: a failing write is logged, never thrown into a turn. */
 export interface UsageRecorder {
   /** Pass as `onUsage` to createGeminiLlm. Returns immediately; the write happens in the background. */
-  record(rec: LlmCallRecord): void;
+  record(rec: AttributedCall): void;
   /** Totals per model since `sinceMs` (epoch ms). */
   summary(sinceMs: number): Promise<UsageSummary[]>;
   /** Resolves when every queued write has settled (for shutdown and tests). */
@@ -29,7 +38,8 @@ export function createUsageRecorder(deps: { store: Store; clock: Clock; log: Log
     record(rec) {
       const p = deps.store
         .run(
-          'INSERT INTO llm_calls (ts, model, kind, input_tokens, output_tokens, total_tokens, ms, ok, error, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO llm_calls (ts, model, kind, input_tokens, output_tokens, total_tokens, ms, ok, error, attempts,
+             user_id, agent, purpose, cached_tokens, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             deps.clock.now(),
             rec.model,
@@ -41,6 +51,11 @@ export function createUsageRecorder(deps: { store: Store; clock: Clock; log: Log
             rec.ok ? 1 : 0,
             rec.error ?? null,
             rec.attempts,
+            rec.userId ?? null,
+            rec.agent ?? rec.accountTo?.agent ?? null,
+            rec.purpose ?? 'other',
+            rec.usage.cachedTokens ?? 0,
+            rec.costUsd ?? 0,
           ],
         )
         .catch((err) => deps.log.warn({ err: toError(err) }, 'could not record llm usage'))

@@ -46,7 +46,7 @@ export function createFactExtraction(deps: {
       .map((f) => f.text);
   }
 
-  async function askModel(scope: string, useful: PendingUserMessage[], signal?: AbortSignal) {
+  async function askModel(scope: string, userId: number, useful: PendingUserMessage[], signal?: AbortSignal) {
     const replyByTurn = await messages.repliesOf(
       scope,
       useful.map((r) => r.turnId),
@@ -58,6 +58,8 @@ export function createFactExtraction(deps: {
       contents: [{ role: 'user', parts: [{ text: extractionPrompt(await knownFacts(scope), turns) }] }],
       temperature: 0,
       maxOutputTokens: 1024,
+      // Idle and /new flushes run outside the user's turn: say whose facts these are, for the usage records.
+      accountTo: { agent: 'memory', userId },
       ...(signal ? { signal } : {}),
     });
     try {
@@ -98,7 +100,7 @@ export function createFactExtraction(deps: {
     if (useful.length === 0) return advance();
     const rule = { force, every: deps.every, idleMs: deps.idleMs };
     if (!extractionDue(useful.length, useful[0]?.createdAt as number, clock.now(), rule)) return;
-    const extracted = await askModel(scope, useful, signal);
+    const extracted = await askModel(scope, s.userId, useful, signal);
     const stored = await store(scope, s, extracted, lastId);
     await advance();
     log.debug({ scope, messages: useful.length, candidates: extracted.length, stored }, 'facts extracted');

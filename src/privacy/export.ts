@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KnowledgeExportEntry } from '../knowledge/knowledge.ts';
 import type { UserExport } from '../memory/memory.ts';
 import type { Row } from '../store/db.ts';
+import type { UsageExport } from '../usage/usage-privacy.ts';
 import type { UserRows } from './privacy-store.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface PrivacyExport extends UserExport {
   documents: Record<string, unknown>[];
   /** Services the user connected with /connect: names and dates, never the values. */
   connections: Record<string, unknown>[];
+  /** Their recorded model calls (tokens, cost; no text) and their budget limits. */
+  usage: UsageExport;
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -118,6 +121,39 @@ function documentEntry(d: KnowledgeExportEntry): Record<string, unknown> {
   };
 }
 
+/** One schedule with its recent runs. */
+function schedule(j: Row, rows: UserRows): Record<string, unknown> {
+  return {
+    id: j.id,
+    chatId: num(j.chat_id),
+    topicId: num(j.topic_id),
+    kind: j.kind,
+    text: j.text,
+    schedule: json(j.schedule),
+    timezone: j.timezone,
+    enabled: Number(j.enabled) === 1,
+    nextRunAt: iso(j.next_run_at),
+    lastRunAt: iso(j.last_run_at),
+    lastStatus: j.last_status ?? null,
+    lastError: j.last_error ?? null,
+    pausedReason: j.paused_reason ?? null,
+    completedAt: iso(j.completed_at),
+    deletedAt: iso(j.deleted_at),
+    createdAt: iso(j.created_at),
+    runs: rows.jobRuns
+      .filter((r) => r.job_id === j.id)
+      .map((r) => ({
+        scheduledFor: iso(r.scheduled_for),
+        trigger: r.trigger,
+        status: r.status,
+        attempts: num(r.attempts),
+        startedAt: iso(r.started_at),
+        finishedAt: iso(r.finished_at),
+        error: r.error ?? null,
+      })),
+  };
+}
+
 /** Shapes the rows into the export document. */
 export function buildExport(
   memory: UserExport,
@@ -144,35 +180,7 @@ export function buildExport(
           updatedAt: iso(p.updated_at),
         }
       : null,
-    schedules: rows.jobs.map((j) => ({
-      id: j.id,
-      chatId: num(j.chat_id),
-      topicId: num(j.topic_id),
-      kind: j.kind,
-      text: j.text,
-      schedule: json(j.schedule),
-      timezone: j.timezone,
-      enabled: Number(j.enabled) === 1,
-      nextRunAt: iso(j.next_run_at),
-      lastRunAt: iso(j.last_run_at),
-      lastStatus: j.last_status ?? null,
-      lastError: j.last_error ?? null,
-      pausedReason: j.paused_reason ?? null,
-      completedAt: iso(j.completed_at),
-      deletedAt: iso(j.deleted_at),
-      createdAt: iso(j.created_at),
-      runs: rows.jobRuns
-        .filter((r) => r.job_id === j.id)
-        .map((r) => ({
-          scheduledFor: iso(r.scheduled_for),
-          trigger: r.trigger,
-          status: r.status,
-          attempts: num(r.attempts),
-          startedAt: iso(r.started_at),
-          finishedAt: iso(r.finished_at),
-          error: r.error ?? null,
-        })),
-    })),
+    schedules: rows.jobs.map((j) => schedule(j, rows)),
     requests: rows.runs.map((r) => request(r, rows, sizes)),
     grants: rows.grants.map((g) => ({
       tool: g.tool,
@@ -191,6 +199,7 @@ export function buildExport(
       addedAt: iso(c.created_at),
       changedAt: iso(c.updated_at),
     })),
+    usage: rows.usage,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -2,6 +2,7 @@ import type { ChatRef } from '../core/outbox.ts';
 import { deleteRuns, deleteUnreferencedAttachments } from '../retention/prune-store.ts';
 import { eraseUserSecrets, secretNamesOf } from '../secrets/secret-rows.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
+import { type UsageExport, eraseUserUsage, exportUserUsage } from '../usage/usage-privacy.ts';
 
 /**
  * The SQL of /wipe and /export outside memory (memory's own tables are erased and exported by src/memory).
@@ -82,6 +83,7 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await tx.run('DELETE FROM memory_pending_actions WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);
   await eraseUserSecrets(tx, userId);
+  await eraseUserUsage(tx, userId);
   // A group's time zone stays (it is the group's); who set it and their open question go.
   await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
   await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [
@@ -112,6 +114,7 @@ export interface UserRows {
   groupSettings: Row[];
   /** Names and dates of the user's secrets (/connect), never values. */
   connections: Row[];
+  usage: UsageExport;
 }
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
@@ -159,5 +162,7 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
     [userId],
   );
   const connections = await secretNamesOf(store, userId);
-  return { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings, connections };
+  const usage = await exportUserUsage(store, userId);
+  const found = { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
+  return { ...found, connections, usage };
 }

@@ -206,9 +206,10 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     prune: 'outbox_deliveries',
   },
   llm_calls: {
-    keeps: 'model, tokens, latency and error of each model call (no prompts, no user id)',
-    keepFor: '90 days',
-    why: 'usage and cost reporting',
+    keeps:
+      'model, tokens (cached ones too), cost, latency and error of each model call, with the user, agent and kind of work it was for (no prompts, no text)',
+    keepFor: '90 days; /wipe deletes the user’s rows',
+    why: 'usage and cost reporting (/usage), budgets',
     maxAgeMs: 90 * DAY_MS,
     prune: 'llm_calls',
   },
@@ -263,6 +264,11 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     keeps: 'one check value per SECRETS_KEY version (derived one-way, never the key)',
     keepFor: 'forever',
     why: 'tells a wrong or old SECRETS_KEY from a damaged row; the rotation command adds a version',
+  },
+  usage_budgets: {
+    keeps: 'the owner’s daily and monthly limits for a user, and which budget warnings were sent in which period',
+    keepFor: 'as long as the bot knows the user; /wipe deletes it',
+    why: 'per-user budgets; each warning once per period, also after a restart',
   },
   schema_migrations: {
     keeps: 'applied schema versions',

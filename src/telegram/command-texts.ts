@@ -28,6 +28,7 @@ export const commandTexts = defineMessages(
     connect: 'Add a token for a service: /connect <name>',
     connections: 'Your saved service tokens (names only)',
     users: 'Owner: list users and manage access',
+    usage: 'Your tokens and costs (owner: /usage all)',
   },
   {
     ru: {
@@ -50,6 +51,7 @@ export const commandTexts = defineMessages(
       connect: 'Добавить токен сервиса: /connect <имя>',
       connections: 'Ваши сохранённые токены (только имена)',
       users: 'Владелец: пользователи и доступ',
+      usage: 'Ваши токены и расходы (владелец: /usage all)',
     },
   },
 );

@@ -37,7 +37,8 @@ export interface Reply {
    */
   thoughtSignature?: string;
   finishReason?: string;
-  usage?: { promptTokenCount?: number; candidatesTokenCount?: number };
+  /** Usage metadata to report (default: ~4 characters a token); `cachedContentTokenCount` is part of the prompt. */
+  usage?: { promptTokenCount?: number; candidatesTokenCount?: number; cachedContentTokenCount?: number };
   groundingMetadata?: object;
   error?: ReplyError;
   /** Wait this long before answering at all (aborts cleanly when the client disconnects). */
@@ -436,6 +437,9 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
           candidatesTokenCount,
           totalTokenCount: promptTokenCount + candidatesTokenCount,
         };
+        if (reply.usage?.cachedContentTokenCount !== undefined)
+          (response.usageMetadata as Record<string, unknown>).cachedContentTokenCount =
+            reply.usage.cachedContentTokenCount;
       }
       return response;
     });

@@ -19,6 +19,7 @@ import { accessNoticesPerChatMigration } from './020-access-notices-per-chat.ts'
 import { userLanguageMigration } from './021-user-language.ts';
 import { knowledgeMigration } from './022-knowledge.ts';
 import { secretsMigration } from './026-secrets.ts';
+import { usageBudgetsMigration } from './025-usage-budgets.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -50,4 +51,5 @@ export const migrations: Migration[] = [
   userLanguageMigration,
   knowledgeMigration,
   secretsMigration,
+  usageBudgetsMigration,
 ];

@@ -33,8 +33,12 @@ export function createSideCalls(ctx: OutboxContext, sender: MessageSender): Side
     for (;;) {
       const chatId = chats.chatOf(to);
       const params = { ...threadParams(to), ...(inline ? { caption: inline } : {}) };
-      const r = await call(chatId, (signal) =>
-        api.sendDocument(chatId, new InputFile(file.data, file.name), params, signal),
+      const r = await call(
+        chatId,
+        (signal): Promise<{ message_id: number }> =>
+          file.photo
+            ? api.sendPhoto(chatId, new InputFile(file.data, file.name), params, signal)
+            : api.sendDocument(chatId, new InputFile(file.data, file.name), params, signal),
       );
       if (r.ok) {
         const ids = [r.value.message_id];

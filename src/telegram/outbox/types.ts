@@ -8,6 +8,7 @@ export type TelegramApi = Pick<
   | 'editMessageText'
   | 'editMessageReplyMarkup'
   | 'sendDocument'
+  | 'sendPhoto'
   | 'sendChatAction'
   | 'deleteMessage'
   | 'sendMessageDraft'
@@ -49,6 +50,8 @@ export interface OutDocument {
   name: string;
   data: Uint8Array;
   caption?: string;
+  /** Send as a photo (shown inline) rather than a document. */
+  photo?: boolean;
 }
 
 /** The Outbox plus Telegram-only helpers used by streaming replies and features. */
