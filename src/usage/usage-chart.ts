@@ -1,5 +1,3 @@
-import { Resvg } from '@resvg/resvg-js';
-
 /** One bar: its label (a date) and value (tokens). */
 export interface ChartBar {
   label: string;
@@ -69,8 +67,12 @@ export function usageChartSvg(bars: ChartBar[], title: string): string {
   return parts.join('');
 }
 
-/** Renders the chart to PNG bytes with resvg (system fonts, plus `fontFiles`). */
-export function renderUsageChart(bars: ChartBar[], options: ChartOptions): Uint8Array {
+/**
+ * Renders the chart to PNG bytes with resvg (system fonts, plus `fontFiles`). The native renderer is loaded on the
+ * first chart, not at start-up.
+ */
+export async function renderUsageChart(bars: ChartBar[], options: ChartOptions): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const resvg = new Resvg(usageChartSvg(bars, options.title), {
     font: {
       loadSystemFonts: options.systemFonts ?? true,

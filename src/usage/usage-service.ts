@@ -46,7 +46,7 @@ export function createUsageService(deps: UsageServiceDeps): UsageService {
       const summary = summarize(await usage.calls(userId, reportSince(now, zone)), now, zone);
       const limits = await budgets.limitsOf(userId);
       const text = renderUserUsage(summary, limits, locale, deps.pricing.checkedAt);
-      const chart = renderUsageChart(summary.days, {
+      const chart = await renderUsageChart(summary.days, {
         title: usageTexts(locale).chartCaption,
         ...(deps.fontFiles ? { fontFiles: deps.fontFiles } : {}),
       });

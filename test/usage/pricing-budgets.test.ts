@@ -154,11 +154,11 @@ describe('budget cache', () => {
 });
 
 describe('usage chart', () => {
-  it('is a PNG with the bars drawn even without any font', () => {
+  it('is a PNG with the bars drawn even without any font', async () => {
     const bars = Array.from({ length: 30 }, (_, i) => ({ label: `${i + 1}.11`, value: i * 100 }));
     const empty = bars.map((b) => ({ ...b, value: 0 }));
-    const png = renderUsageChart(bars, { title: 'Tokens', systemFonts: false });
-    const blank = renderUsageChart(empty, { title: 'Tokens', systemFonts: false });
+    const png = await renderUsageChart(bars, { title: 'Tokens', systemFonts: false });
+    const blank = await renderUsageChart(empty, { title: 'Tokens', systemFonts: false });
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     // PNG width and height (IHDR).
     const view = new DataView(png.buffer, png.byteOffset);
