@@ -7,6 +7,7 @@ import { createRosterAgent } from './agents/roster-agent.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
+import { createAppGuards } from './app-guards.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
@@ -144,6 +145,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       clock,
       log: log.child({ module: 'turns' }),
       limits: config.roster.limits,
+      processors: createAppGuards(deps),
     }),
   );
   const isServed = (userId: number) => users.isServed(userId);
