@@ -29,7 +29,8 @@ function assistant(req: RecordedRequest): Reply {
   if (/token please/.test(text)) {
     const token = fx.tg.token;
     // The token arrives split over stream chunks, as a real model would stream it.
-    return { chunks: ['Here it is: ', token.slice(0, 12), token.slice(12), ' — keep it safe.'], delayMs: 40 };
+    const intro = 'Sure. This is the value you asked me to look up in the configuration, exactly as it is stored. ';
+    return { chunks: [intro, 'Here it is: ', token.slice(0, 12), token.slice(12), ' — keep it safe.'], delayMs: 350 };
   }
   const url = /read (\S+)/.exec(text)?.[1];
   if (url) return { functionCalls: [{ name: 'http_fetch', args: { url } }] };
@@ -78,6 +79,7 @@ describe('the processor chain in the whole app', () => {
   it('an answer carrying the bot token is redacted, in the message and in every draft', async () => {
     const answer = await fx.say('token please', /keep it safe/);
     assert.match(answer.text, /Here it is: \[REDACTED\] — keep it safe\./);
+    assert.ok(fx.tg.callsOf('sendMessageDraft').length > 0, 'the answer was streamed as drafts');
     const sent = everythingSent();
     assert.ok(!sent.includes(fx.tg.token.slice(0, 12)), 'no part of the token was ever shown');
     assert.ok(!sent.includes(fx.tg.token.slice(12, 30)), 'not even its secret half');
