@@ -7,6 +7,8 @@
 /** Zero-width and format characters that split words invisibly. */
 const INVISIBLE = /\p{Cf}|\u034F|\u115F|\u1160|\u17B4|\u17B5|\u180B|\u180C|\u180D|\u3164/gu;
 const MARKS = /\p{M}+/gu;
+/** The spaces of a spelled-out word ("i g n o r e"): between two one-letter words. */
+const SPELLED_OUT = /(?<=\b\p{L}) (?=\p{L}\b)/gu;
 /** Separators inside or between words ("i.g.n.o.r.e", "ignore---previous"): become one space. */
 const SEPARATORS = /[\s_*~`|"'«»“”„‘’.,:;!?()[\]{}<>\\/-]+/g;
 
@@ -74,11 +76,14 @@ const TO_CYRILLIC: Record<string, string> = {
   '6': 'б',
 };
 
-function mapChars(text: string, table: Record<string, string>): string {
-  let out = '';
-  for (const ch of text) out += table[ch] ?? ch;
-  return out;
-}
+const LATIN_LOOKALIKES = new RegExp(
+  `[${Object.keys(TO_LATIN)
+    .join('')
+    .replace(/[$\]\\^-]/g, '\\$&')}]`,
+  'g',
+);
+const CYRILLIC_LOOKALIKES = new RegExp(`[${Object.keys(TO_CYRILLIC).join('')}]`, 'g');
+const ASCII = /^[\x00-\x7f]*$/;
 
 function base(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
@@ -94,13 +99,17 @@ export interface NormalForms {
   plain: string;
 }
 
-/** Normalises `text` once for every phrase list. */
+/** Normalises `text` once for every phrase list. Plain ASCII (most texts) takes a short path. */
 export function normalForms(text: string): NormalForms {
-  const plain = base(text);
+  const ascii = ASCII.test(text);
+  const plain = ascii ? text.toLowerCase() : base(text);
   const words = plain.replace(SEPARATORS, ' ');
-  const latin = mapChars(words.normalize('NFD').replace(MARKS, ''), TO_LATIN)
+  const latinWords = ascii ? words : words.normalize('NFD').replace(MARKS, '');
+  const latin = latinWords
+    .replace(LATIN_LOOKALIKES, (ch) => TO_LATIN[ch] ?? ch)
     .replace(SEPARATORS, ' ')
-    .replace(/(?<=\b\p{L}) (?=\p{L}\b)/gu, '');
-  const cyrillic = mapChars(words, TO_CYRILLIC);
+    .replace(SPELLED_OUT, '');
+  // Russian and Ukrainian phrases need Cyrillic letters; an ASCII text has none to disguise.
+  const cyrillic = ascii ? '' : words.replace(CYRILLIC_LOOKALIKES, (ch) => TO_CYRILLIC[ch] ?? ch);
   return { latin, cyrillic, plain: plain.replace(/\s+/g, '') };
 }

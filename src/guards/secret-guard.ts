@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import { MIN_SECRET_LENGTH, SECRET_ENV_NAMES, type Scrubber, createScrubber, secretForms } from '../core/scrub.ts';
 import type { UserSecrets } from '../core/secrets.ts';
 import { mapRecordStrings } from './json-strings.ts';
-import { PASS, type Processor } from './processor.ts';
+import { type GuardTurn, PASS, type Processor } from './processor.ts';
 
 const NAME = 'secrets';
 
@@ -14,13 +14,14 @@ interface SecretKind {
   scrub: Scrubber;
   /** The longest spelling of any of its values (raw, URL-encoded, JSON-escaped). */
   longest: number;
+  values: string[];
 }
 
 function secretKind(kind: string, values: string[]): SecretKind | undefined {
   const kept = values.map((v) => v.trim()).filter((v) => v.length >= MIN_SECRET_LENGTH);
   if (kept.length === 0) return undefined;
   const longest = Math.max(...kept.flatMap((v) => secretForms(v).map((f) => f.length)));
-  return { kind, scrub: createScrubber(kept), longest };
+  return { kind, scrub: createScrubber(kept), longest, values: kept };
 }
 
 /** The environment's secrets by kind; the bot token's secret half (after `<bot id>:`) counts as the token. */
@@ -54,21 +55,39 @@ export interface SecretGuardDeps {
  */
 export function createSecretGuard(deps: SecretGuardDeps): Processor {
   const fromEnv = envKinds(deps.env);
+  const envOnly = withAll(fromEnv);
+  // A user's scrubber is built once per set of values (a regex compile per turn would cost more than the turn).
+  const perValues = new Map<string, Kinds>();
+  const kindsWith = (values: string[]): Kinds => {
+    const key = JSON.stringify(values);
+    let kinds = perValues.get(key);
+    if (!kinds) {
+      if (perValues.size >= 256) perValues.delete(perValues.keys().next().value as string);
+      const own = secretKind('user-secret', values);
+      kinds = own ? withAll([...fromEnv, own]) : envOnly;
+      perValues.set(key, kinds);
+    }
+    return kinds;
+  };
+
+  async function kindsFor(turn: GuardTurn): Promise<Kinds> {
+    if (!deps.userSecrets) return envOnly;
+    try {
+      return kindsWith(await deps.userSecrets.values(turn.userId));
+    } catch (err) {
+      deps.log.error({ err: toError(err), turnId: turn.turnId }, "could not load the user's secrets to redact");
+      return envOnly;
+    }
+  }
+
   return {
     name: NAME,
     async begin(turn) {
-      const kinds = [...fromEnv];
-      if (deps.userSecrets) {
-        try {
-          const own = secretKind('user-secret', await deps.userSecrets.values(turn.userId));
-          if (own) kinds.push(own);
-        } catch (err) {
-          deps.log.error({ err: toError(err), turnId: turn.turnId }, "could not load the user's secrets to redact");
-        }
-      }
-      if (kinds.length === 0) return {};
-      /** `text` with every kind redacted; the kinds found are added to `found`. */
+      const { kinds, all } = await kindsFor(turn);
+      if (!all) return {};
+      /** `text` with every kind redacted; the kinds found are added to `found` (checked one by one only on a hit). */
       const clean = (text: string, found: Set<string>): string => {
+        if (all.scrub(text) === text) return text;
         let out = text;
         for (const k of kinds) {
           const next = k.scrub(out);
@@ -80,8 +99,8 @@ export function createSecretGuard(deps: SecretGuardDeps): Processor {
       const report = (hook: 'output' | 'toolCall', found: Set<string>, tool?: string) =>
         deps.log.warn({ turnId: turn.turnId, hook, kinds: [...found], ...(tool ? { tool } : {}) }, 'secret redacted');
       return {
-        holdBack: Math.max(...kinds.map((k) => k.longest)),
-        redact: (text) => clean(text, new Set()),
+        holdBack: all.longest,
+        redact: all.scrub,
         output(text): ProcessorVerdict<string> {
           const found = new Set<string>();
           const value = clean(text, found);
@@ -99,4 +118,18 @@ export function createSecretGuard(deps: SecretGuardDeps): Processor {
       };
     },
   };
+}
+
+/** The kinds of a turn and one scrubber for all of them (the fast check). */
+interface Kinds {
+  kinds: SecretKind[];
+  all: SecretKind | undefined;
+}
+
+function withAll(kinds: SecretKind[]): Kinds {
+  if (kinds.length === 0) return { kinds, all: undefined };
+  const values = kinds.flatMap((k) => k.values);
+  // One regular expression for every value (longest spellings first), so a turn without secrets costs one scan.
+  const all = { kind: 'all', scrub: createScrubber(values), longest: Math.max(...kinds.map((k) => k.longest)), values };
+  return { kinds, all };
 }

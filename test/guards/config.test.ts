@@ -47,7 +47,12 @@ describe('config/guards.json', () => {
   });
 
   it('an absent file means the defaults', () => {
-    assert.deepEqual(load(configWith(undefined)).guards, load(repoConfig).guards);
+    assert.deepEqual(load(configWith(undefined)).guards, {
+      injection: { enabled: true, onInput: 'log', onToolResult: 'flag', spotlight: true },
+      keywords: [],
+      maxToolCallsPerTurn: 32,
+      secrets: { enabled: true },
+    });
   });
 
   it('keyword rules load with their defaults', () => {
