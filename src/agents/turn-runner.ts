@@ -96,6 +96,9 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       return await finishTurn({ ...finished, activity, turnReadUntrusted, processing: ctx.processing }, memory);
     } catch (err) {
       if (!(err instanceof ProcessorHalt)) return failedOutcome(err, request, log, { ...ctx.budget.used });
+      // A message stopped on the way in is not kept for the model to read next turn (the user still sees it).
+      if (err.note.hook === 'input')
+        remembered = { ...request, text: `(A message the ${err.note.processor} guard stopped.)` };
       return halted(err, ctx, { request: remembered, log, usage: { ...ctx.budget.used }, memIn: mem, activity });
     }
   }

@@ -36,7 +36,7 @@ const PHRASES: readonly InjectionPattern[] = [
   {
     name: 'en-disregard-above',
     form: 'latin',
-    re: /\b(?:ignore|disregard|forget) (?:everything |all )?(?:above|before this|said before|you were told)\b/,
+    re: /\b(?:ignore|disregard|forget) (?:everything |all )?(?:the |what is |what s )?(?:above|before this|said before|you were told)\b/,
   },
   {
     name: 'en-you-are-now',
