@@ -52,7 +52,7 @@ export function createInjectionGuard(config: GuardsConfig['injection'], log: Log
           if (config.onToolResult === 'halt')
             return { action: 'halt', reason: t.toolInjection, note: { ...note, action: 'halt' } };
           if (config.onToolResult === 'flag')
-            return { action: 'rewrite', value: { ...out, notice: INJECTION_NOTICE }, notes: [note] };
+            return { action: 'rewrite', value: { ...out, injection_warning: INJECTION_NOTICE }, notes: [note] };
           return out === response ? PASS : { action: 'rewrite', value: out, notes: [] };
         },
       };

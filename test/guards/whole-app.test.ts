@@ -107,7 +107,11 @@ describe('the processor chain in the whole app', () => {
     const wrapped = Object.values(result).filter((v): v is string => typeof v === 'string' && v.includes('Opening'));
     assert.equal(wrapped.length, 1);
     assert.match(wrapped[0] as string, new RegExp(`^⟦data ${marker}⟧[^]*Opening hours[^]*⟦/data ${marker}⟧$`));
-    assert.match(String(result.notice), /possible prompt injection/, 'flagged for the model, outside the markers');
+    assert.match(
+      String(result.injection_warning),
+      /possible prompt injection/,
+      'flagged for the model, outside the markers',
+    );
     assert.match(req.systemText, /text between ⟦data ID⟧ and ⟦\/data ID⟧/);
     const why = await fx.say('/why', /./);
     assert.match(why.text, /looked like instructions aimed at me; I treated it only as data/);
