@@ -7,6 +7,7 @@ import { createRosterAgent } from './agents/roster-agent.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
+import { createAppGuards } from './app-guards.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
   const fence = createWipeFence();
+  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
   // The one runner every path uses (chat, approvals, scheduled runs); the scheduler wraps it with its cards below.
   const turnRunner = createWrappableTurnRunner(
     createTurnRunner({
@@ -148,6 +150,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       clock,
       log: log.child({ module: 'turns' }),
       limits: config.roster.limits,
+      processors: createAppGuards(deps, secrets.secrets),
     }),
   );
   const isServed = (userId: number) => users.isServed(userId);
@@ -228,7 +231,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'retention' }),
     afterPass: () => store.checkpoint(),
   });
-  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
   const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
   const features = createFeatureModules({ ...featureDeps, connect: secrets.feature });
   const frontEnd = createFrontEnd({

@@ -43,7 +43,9 @@ function startState(input: AgentInput, isNetwork: boolean): LoopState {
 }
 
 function finish(spec: LoopSpec, result: AgentResult, ctx: RunContext): AgentResult {
-  if (result.status !== 'suspended') ctx.emit({ type: 'agent-finish', agent: spec.name, text: result.text });
+  if (result.status === 'suspended') return result;
+  const text = ctx.processing ? ctx.processing.redact(result.text) : result.text;
+  ctx.emit({ type: 'agent-finish', agent: spec.name, text });
   return result;
 }
 

@@ -3,6 +3,7 @@ import type { Resolution } from '../core/turn.ts';
 import type { Content, Part } from '../llm/types.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, type LoopState, abortedError, mergeGrounding } from './loop-state.ts';
+import { ProcessorHalt } from './processors.ts';
 import type { Frame, FrameCall } from './snapshot.ts';
 import { type Agent, type AgentResult, type RunContext, addUsage } from './types.ts';
 
@@ -70,7 +71,7 @@ export async function callAgent(
     return delegatedOutcome(sub, res, state);
   } catch (err) {
     if (ctx.signal.aborted) throw abortedError(ctx);
-    if (err instanceof AppError && err.code === 'invalid_input') throw err;
+    if ((err instanceof AppError && err.code === 'invalid_input') || err instanceof ProcessorHalt) throw err;
     const e = toError(err);
     ctx.log.warn({ agent: spec.name, subAgent: sub.name, err: e }, 'sub-agent failed');
     return { kind: 'response', response: { error: `The ${sub.name} agent failed: ${e.message}` } };

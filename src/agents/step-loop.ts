@@ -12,6 +12,9 @@ import { type AgentResult, type RunContext, addUsage } from './types.ts';
 /** The agent's system instruction: its prompt, the time line, then facts and recall. */
 export function systemFor(spec: LoopSpec, ctx: RunContext, systemContext: string): string {
   let system = `${spec.options.instructions}\n\n${ctx.nowText}`;
+  // How untrusted content is marked, for agents whose tools read it (static, so the instruction stays cacheable).
+  const note = ctx.processing?.dataNote;
+  if (note && [...spec.tools.values()].some((t) => t.untrusted)) system += `\n\n${note}`;
   if (systemContext) system += `\n\n${systemContext}`;
   return system;
 }
@@ -32,10 +35,16 @@ async function callModel(spec: LoopSpec, state: LoopState, ctx: RunContext, syst
   if (options.temperature !== undefined) req.temperature = options.temperature;
   if (options.maxOutputTokens !== undefined) req.maxOutputTokens = options.maxOutputTokens;
   let result: GenerateResult | undefined;
+  // Streamed text is shown as it comes: the guards' filter holds back what may be the start of a secret.
+  const filter = ctx.processing?.streamFilter();
+  const show = (text: string) => {
+    if (text) ctx.emit({ type: 'text-delta', agent: spec.name, text });
+  };
   for await (const chunk of options.llm.stream(req)) {
-    if (chunk.type === 'text-delta') ctx.emit({ type: 'text-delta', agent: spec.name, text: chunk.text });
+    if (chunk.type === 'text-delta') show(filter ? filter.push(chunk.text) : chunk.text);
     else result = chunk.result;
   }
+  if (filter) show(filter.end());
   if (!result) throw new LlmError('llm_malformed', 'The model stream ended without a result');
   return result;
 }

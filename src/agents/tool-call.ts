@@ -2,6 +2,7 @@ import { AppError, toError } from '../core/errors.ts';
 import type { PendingCall, Resolution } from '../core/turn.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, abortedError } from './loop-state.ts';
+import { processedArgs, processedResult } from './processing-steps.ts';
 import type { FrameCall } from './snapshot.ts';
 import { type GateDecision, type Tool, type ToolContext, ToolSuspension } from './tool.ts';
 import { summarizeResponse, toToolResponse } from './tool-response.ts';
@@ -162,14 +163,17 @@ export async function callTool(
       error: `Invalid arguments for ${call.name}: ${parsed.error}. Fix the arguments and call it again.`,
     });
 
+  // The processors run first, so one can stop the turn or redact the arguments before the gate sees them.
+  const args = await processedArgs(spec, tool, call, parsed.value, ctx);
+  if (!args.ok) return respond({ error: args.error });
   if (!resolution) {
-    const decision = await askGate(spec, call, parsed.value, ctx);
+    const decision = await askGate(spec, call, args.value, ctx);
     if (decision.action === 'deny') return respond({ error: `This action is not allowed: ${decision.reason}` });
     if (decision.action === 'suspend') return waitingFor(spec, call, 'approval', decision.payload);
   }
 
   start();
-  const response = await execute(spec, tool, parsed.value, call, ctx);
+  const response = await execute(spec, tool, args.value, call, ctx);
   if (response instanceof ToolSuspension) return waitingFor(spec, call, response.kind, response.payload);
-  return respond(response);
+  return respond(await processedResult(spec, tool, args.value, response, ctx));
 }

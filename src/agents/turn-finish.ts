@@ -5,6 +5,8 @@ import type { ConversationMemory, MemoryContext } from '../core/memory.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import { hasAudio, takeTranscript } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
+import { processOutcome } from './processing-steps.ts';
+import type { TurnProcessing } from './processors.ts';
 import type { RunnerSnapshot } from './turn-snapshot.ts';
 import type { AgentResult } from './types.ts';
 
@@ -18,6 +20,8 @@ export interface FinishedRun {
   budgetUsed: Usage;
   activity: ReturnType<typeof createActivityLog>;
   turnReadUntrusted: boolean;
+  /** The guards' processing of the turn: the answer passes its before-answer processors. */
+  processing?: TurnProcessing;
 }
 
 /**
@@ -53,10 +57,12 @@ function applyTranscript(run: FinishedRun, outcome: TurnOutcome): TurnRequest {
 /** Turns an agent result into the turn's outcome: a suspension snapshot, or the answer committed to memory. */
 export async function finishTurn(run: FinishedRun, memory: ConversationMemory | undefined): Promise<TurnOutcome> {
   const { request, log, result, usage, memIn, activity } = run;
-  // What ran is kept with the memory context: across a suspension, and for /why once committed.
-  const mem = memIn && { ...memIn, used: { ...memIn.used, activity: activity.result(request, result.grounding) } };
   const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
   const remembered = applyTranscript(run, outcome);
+  if (run.processing && result.status !== 'suspended')
+    await processOutcome(run.processing, outcome, (e) => activity.observe(e));
+  // What ran is kept with the memory context: across a suspension, and for /why once committed.
+  const mem = memIn && { ...memIn, used: { ...memIn.used, activity: activity.result(request, result.grounding) } };
   if (result.grounding && result.grounding.sources.length + result.grounding.queries.length > 0)
     outcome.grounding = result.grounding;
   if (result.status === 'suspended' && result.suspension) {

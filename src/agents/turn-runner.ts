@@ -7,8 +7,10 @@ import type { ResumableTurnRunner, Resolution, Suspension, TurnEvent, TurnOutcom
 import { VOICE_INSTRUCTION, hasAudio } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
 import { type TurnLimits, createRunContext } from './context.ts';
+import { haltedResult, settleVerdict } from './processing-steps.ts';
+import { ProcessorHalt, type TurnProcessors } from './processors.ts';
 import { failedOutcome, userMessageFor } from './turn-failure.ts';
-import { finishTurn } from './turn-finish.ts';
+import { type FinishedRun, finishTurn } from './turn-finish.ts';
 import { type RunnerSnapshot, runnerSnapshotSchema } from './turn-snapshot.ts';
 import { type Agent, type AgentInput, type RunContext, ZERO_USAGE, addUsage } from './types.ts';
 
@@ -26,6 +28,8 @@ export interface TurnRunnerOptions {
   limits: TurnLimits;
   /** Ids for tool calls the model sent without one. */
   newId?: IdGen;
+  /** The guards' processor chain (src/guards); none means no processors. */
+  processors?: TurnProcessors;
 }
 
 /** The Network's input for a new turn; a voice turn asks the agent that hears it for the transcript too. */
@@ -73,17 +77,42 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       activity.observe(e);
       onEvent?.(e);
     });
+    let mem: MemoryContext | null = null;
+    let remembered = request;
     try {
-      const mem = memory ? await memory.prepare(request) : null;
+      if (options.processors) ctx.processing = await options.processors.begin(request);
+      mem = memory ? await memory.prepare(request) : null;
       if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
-      const result = await network.run(agentInput(request, mem), ctx);
+      const input = agentInput(request, mem);
+      if (ctx.processing) {
+        input.text = settleVerdict(await ctx.processing.input(input.text), input.text, ctx.emit);
+        // A redacted message is remembered redacted: the next turn's history must not bring it back.
+        if (input.text !== request.text) remembered = { ...request, text: input.text };
+      }
+      const result = await network.run(input, ctx);
       const { used } = ctx.budget;
       const { turnReadUntrusted } = ctx.taint;
-      const finished = { request, log, result, usage: { ...result.usage }, memIn: mem, budgetUsed: used, activity };
-      return await finishTurn({ ...finished, turnReadUntrusted }, memory);
+      const finished = { request: remembered, log, result, usage: { ...result.usage }, memIn: mem, budgetUsed: used };
+      return await finishTurn({ ...finished, activity, turnReadUntrusted, processing: ctx.processing }, memory);
     } catch (err) {
-      return failedOutcome(err, request, log, { ...ctx.budget.used });
+      if (!(err instanceof ProcessorHalt)) return failedOutcome(err, request, log, { ...ctx.budget.used });
+      // A message stopped on the way in is not kept for the model to read next turn (the user still sees it).
+      if (err.note.hook === 'input')
+        remembered = { ...request, text: `(A message the ${err.note.processor} guard stopped.)` };
+      return halted(err, ctx, { request: remembered, log, usage: { ...ctx.budget.used }, memIn: mem, activity });
     }
+  }
+
+  /** A turn a processor stopped: the reason is its answer, remembered like any other (so /why shows the halt). */
+  function halted(
+    halt: ProcessorHalt,
+    ctx: RunContext,
+    run: Omit<FinishedRun, 'result' | 'budgetUsed' | 'turnReadUntrusted'>,
+  ) {
+    run.log.info({ processor: halt.note.processor, hook: halt.note.hook }, 'turn halted by a guard');
+    const result = haltedResult(halt, run.usage);
+    const { turnReadUntrusted } = ctx.taint;
+    return finishTurn({ ...run, result, budgetUsed: ctx.budget.used, turnReadUntrusted }, memory);
   }
 
   async function resume(
@@ -108,18 +137,22 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       activity.observe(e);
       onEvent?.(e);
     });
+    const memIn = snap.memory as MemoryContext | null;
     try {
+      if (options.processors) ctx.processing = await options.processors.begin(request);
       const result = await network.resume(snap.frame, resolutions, ctx);
       const usage = { ...snap.usage };
       addUsage(usage, result.usage);
-      const memIn = snap.memory as MemoryContext | null;
       const { turnReadUntrusted } = ctx.taint;
+      const { processing } = ctx;
       return await finishTurn(
-        { request, log, result, usage, memIn, budgetUsed: ctx.budget.used, activity, turnReadUntrusted },
+        { request, log, result, usage, memIn, budgetUsed: ctx.budget.used, activity, turnReadUntrusted, processing },
         memory,
       );
     } catch (err) {
-      return failedOutcome(err, request, log, resumedUsage(snap, ctx.budget.used));
+      const usage = resumedUsage(snap, ctx.budget.used);
+      if (!(err instanceof ProcessorHalt)) return failedOutcome(err, request, log, usage);
+      return halted(err, ctx, { request, log, usage, memIn, activity });
     }
   }
 

@@ -2,6 +2,7 @@ import type { Clock, IdGen } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Attachment, PendingCall, Resolution, TurnEvent, TurnRequest } from '../core/turn.ts';
 import type { Content, Grounding, Usage } from '../llm/types.ts';
+import type { TurnProcessing } from './processors.ts';
 
 /** Token budget shared by every agent in one turn (a mutable object passed down the Network). */
 export interface TurnBudget {
@@ -33,6 +34,8 @@ export interface RunContext {
   emit(event: TurnEvent): void;
   /** Shared by every agent of the turn; persisted with a suspended run so a resume keeps it. */
   taint: TurnTaint;
+  /** The guards' processing of this turn (src/agents/processors.ts); none means no processors. */
+  processing?: TurnProcessing;
 }
 
 /**

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { type Env, crossFieldIssues, envSchema } from './env.ts';
+import { DEFAULT_GUARDS, type GuardsConfig, guardsConfigSchema } from './guards.ts';
 import { type Roster, rosterSchema } from './roster.ts';
 import { type ApprovalsConfig, approvalsConfigSchema } from '../approvals/policy-schema.ts';
 
@@ -15,6 +16,8 @@ export interface Config {
   prompts: Record<string, string>;
   /** Tool approval policy from approvals.json. */
   approvals: ApprovalsConfig;
+  /** The processor chain's settings from guards.json (defaults when the file is absent). */
+  guards: GuardsConfig;
 }
 
 function formatIssues(prefix: string, error: z.ZodError): string[] {
@@ -81,7 +84,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   }
 
   const approvals = readJsonFile(configDir, 'approvals.json', approvalsConfigSchema, issues);
+  // Optional: a config directory from before the guards existed keeps working with the defaults.
+  const guards = existsSync(join(configDir, 'guards.json'))
+    ? readJsonFile(configDir, 'guards.json', guardsConfigSchema, issues)
+    : DEFAULT_GUARDS;
 
-  if (issues.length > 0 || !envResult.success || !roster || !approvals) throw new ConfigError(issues);
-  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals });
+  if (issues.length > 0 || !envResult.success || !roster || !approvals || !guards) throw new ConfigError(issues);
+  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals, guards });
 }

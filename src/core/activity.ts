@@ -19,9 +19,21 @@ export const turnActivitySchema = z.object({
     .max(64),
   files: z.array(z.object({ mimeType: z.string().max(120), name: z.string().max(120).optional() })).max(16),
   web: z.object({ searches: z.number().int().min(0), hosts: z.array(z.string().max(120)).max(8) }),
+  /** What the guards did (redacted, flagged, halted), by processor and hook; absent in older rows. */
+  guards: z
+    .array(
+      z.object({
+        processor: z.string().max(40),
+        hook: z.enum(['input', 'toolCall', 'toolResult', 'output']),
+        action: z.enum(['redact', 'flag', 'halt']),
+      }),
+    )
+    .max(16)
+    .optional(),
 });
 export type TurnActivity = z.infer<typeof turnActivitySchema>;
 export type TurnAction = TurnActivity['tools'][number];
+export type GuardAction = NonNullable<TurnActivity['guards']>[number];
 
 export const EMPTY_ACTIVITY: TurnActivity = { tools: [], files: [], web: { searches: 0, hosts: [] } };
 
@@ -49,9 +61,14 @@ export function actionTarget(args: Record<string, unknown>): string | undefined 
 export function createActivityLog(prior?: TurnActivity) {
   const tools = (prior?.tools ?? []).map((t) => ({ ...t }));
   const byCall = new Map(tools.map((t) => [t.callId, t]));
+  const guards: GuardAction[] = (prior?.guards ?? []).map((g) => ({ ...g }));
   return {
     observe(event: TurnEvent): void {
-      if (event.type === 'tool-start' && !event.tool.startsWith('agent_')) {
+      if (event.type === 'guard') {
+        const { processor, hook, action } = event;
+        const seen = guards.some((g) => g.processor === processor && g.hook === hook && g.action === action);
+        if (!seen && guards.length < 16) guards.push({ processor: processor.slice(0, 40), hook, action });
+      } else if (event.type === 'tool-start' && !event.tool.startsWith('agent_')) {
         if (byCall.has(event.callId) || tools.length >= 64) return;
         const target = actionTarget(event.args);
         const action: TurnAction = {
@@ -81,6 +98,7 @@ export function createActivityLog(prior?: TurnActivity) {
           .slice(0, 16)
           .map((a) => ({ mimeType: a.mimeType.slice(0, 120), ...(a.name ? { name: a.name.slice(0, 120) } : {}) })),
         web: { searches: (prior?.web.searches ?? 0) + (grounding?.queries.length ?? 0), hosts: [...hosts] },
+        ...(guards.length > 0 ? { guards } : {}),
       };
     },
   };

@@ -42,7 +42,12 @@ export type TurnEvent =
   | { type: 'agent-finish'; agent: string; text: string }
   | { type: 'routing'; from: string; to: string; task: string }
   | { type: 'usage'; agent: string; usage: Usage }
-  | { type: 'status'; message: string };
+  | { type: 'status'; message: string }
+  /** A guard (src/guards) redacted, flagged or halted something; never carries the text itself. */
+  | { type: 'guard'; processor: string; hook: GuardHookName; action: 'redact' | 'flag' | 'halt' };
+
+/** Where in a turn a guard ran (see src/agents/processors.ts). */
+export type GuardHookName = 'input' | 'toolCall' | 'toolResult' | 'output';
 
 /** The end of a turn. Branch on `status`; `text` is always safe to show the user (may be empty only for `suspended`). */
 export interface TurnOutcome {

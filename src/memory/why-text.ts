@@ -122,6 +122,11 @@ function activitySentences(t: Texts, activity: TurnActivity, input: WhyInput): s
     seen.add(sentence);
     lines.push(sentence);
   }
+  for (const g of activity.guards ?? []) {
+    if (g.action === 'halt') lines.push(t.guardHalted(g));
+    else if (g.action === 'redact') lines.push(t.guardRedacted(g));
+    else lines.push(t.guardFlagged(g));
+  }
   return lines;
 }
 

@@ -26,6 +26,30 @@ function toolPhrase(phrases: ToolPhrases, tool: string, target: string | undefin
   return all[tool] ?? (all.other as [string, string]);
 }
 
+/** Why a guard stopped a turn, by processor (`other` for the rest): [English, Russian]. */
+const HALTS: Record<string, [string, string]> = {
+  injection: [
+    'the text I read looked like instructions aimed at me (a possible prompt injection)',
+    'в прочитанном тексте были команды для меня (возможная промпт-инъекция)',
+  ],
+  keywords: ['it matched something the bot’s owner has blocked', 'в нём было то, что владелец бота запретил'],
+  'max-tool-calls': [
+    'it needed more tool calls than one request may make',
+    'ему понадобилось больше вызовов инструментов, чем можно за один запрос',
+  ],
+  other: ['a safety check stopped it', 'его остановила проверка безопасности'],
+};
+const haltWhy = (processor: string, i: 0 | 1): string => (HALTS[processor] ?? (HALTS.other as [string, string]))[i];
+
+/** Where a guard redacted something, by hook: [English, Russian]. */
+const PLACES: Record<string, [string, string]> = {
+  input: ['your message', 'вашего сообщения'],
+  toolCall: ['a tool call', 'вызова инструмента'],
+  toolResult: ['a tool’s result', 'результата инструмента'],
+  output: ['my answer', 'моего ответа'],
+};
+const place = (hook: string, i: 0 | 1): string => (PLACES[hook] ?? (PLACES.output as [string, string]))[i];
+
 const ruTools: ToolPhrases = (at) => ({
   http_fetch: at ? [`открыл ${at}`, `открыть ${at}`] : ['открыл веб-страницу', 'открыть веб-страницу'],
   current_time: ['проверил текущее время', 'проверить текущее время'],
@@ -78,6 +102,15 @@ export const whyTexts = defineMessages(
     waitingAnswer: (p: { q: string | undefined }) =>
       `I’m still waiting for an answer to my question${p.q ? ` “${p.q}”` : ''}.`,
     waitingOk: (p: { wanted: string }) => `I’m still waiting for an OK to ${p.wanted}.`,
+    guardHalted: (p: { processor: string }) => `I stopped this request: ${haltWhy(p.processor, 0)}.`,
+    guardRedacted: (p: { processor: string; hook: string }) =>
+      p.processor === 'secrets'
+        ? `I removed a secret (a key or token) from ${place(p.hook, 0)}.`
+        : `I removed something the bot’s owner has blocked from ${place(p.hook, 0)}.`,
+    guardFlagged: (p: { hook: string }) =>
+      p.hook === 'input'
+        ? 'Your message read like an attempt to change my instructions; I noted it.'
+        : 'Something I read looked like instructions aimed at me; I treated it only as data.',
     noAnswerYet: 'I haven’t answered anything for you in this chat yet.',
     detailsTitle: 'Details',
     detailsButton: '🔎 Details',
@@ -123,6 +156,15 @@ export const whyTexts = defineMessages(
       seeMemory: 'Отправьте /memory, чтобы посмотреть или изменить, что я помню.',
       waitingAnswer: (p) => `Я всё ещё жду ответа на свой вопрос${p.q ? ` «${p.q}»` : ''}.`,
       waitingOk: (p) => `Я всё ещё жду разрешения ${p.wanted}.`,
+      guardHalted: (p) => `Я остановил этот запрос: ${haltWhy(p.processor, 1)}.`,
+      guardRedacted: (p) =>
+        p.processor === 'secrets'
+          ? `Я убрал секрет (ключ или токен) из ${place(p.hook, 1)}.`
+          : `Я убрал из ${place(p.hook, 1)} то, что владелец бота запретил.`,
+      guardFlagged: (p) =>
+        p.hook === 'input'
+          ? 'Ваше сообщение было похоже на попытку изменить мои инструкции; я это отметил.'
+          : 'В прочитанном были похожие на команды для меня тексты; я воспринял их только как данные.',
       noAnswerYet: 'В этом чате я вам ещё ничего не отвечал.',
       detailsTitle: 'Подробности',
       detailsButton: '🔎 Подробности',

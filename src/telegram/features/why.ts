@@ -42,6 +42,7 @@ function rawView(last: LastUsed | undefined, trail: AuditTrail | undefined, loca
     tools: last?.activity?.tools ?? [],
     files: last?.activity?.files ?? [],
     web: last?.activity?.web ?? null,
+    guards: last?.activity?.guards ?? [],
     approvals: trail?.lines ?? [],
   };
   let json = JSON.stringify(raw, null, 1);
