@@ -6,7 +6,7 @@ import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import { hasAudio, takeTranscript } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
 import type { RunnerSnapshot } from './turn-snapshot.ts';
-import type { AgentResult } from './types.ts';
+import type { AgentResult, TurnTaint } from './types.ts';
 
 /** A finished (or suspended) agent run and what the turn carried along. */
 export interface FinishedRun {
@@ -18,6 +18,8 @@ export interface FinishedRun {
   budgetUsed: Usage;
   activity: ReturnType<typeof createActivityLog>;
   turnReadUntrusted: boolean;
+  /** The turn's taint sources and user-named hosts, kept in a suspension snapshot. */
+  taint?: TurnTaint;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function finishTurn(run: FinishedRun, memory: ConversationMemory | 
       usage,
       budgetUsed: run.budgetUsed,
       turnReadUntrusted: run.turnReadUntrusted,
+      ...(run.taint ? { taintSources: run.taint.sources, userHosts: run.taint.userHosts } : {}),
     };
     outcome.suspension = { snapshot, pending: result.suspension.pending };
     log.info({ pending: result.suspension.pending.map((p) => `${p.agent}.${p.tool}`) }, 'turn suspended');

@@ -9,8 +9,9 @@ import type { Usage } from '../llm/types.ts';
 import { type TurnLimits, createRunContext } from './context.ts';
 import { failedOutcome, userMessageFor } from './turn-failure.ts';
 import { finishTurn } from './turn-finish.ts';
-import { type RunnerSnapshot, runnerSnapshotSchema } from './turn-snapshot.ts';
-import { type Agent, type AgentInput, type RunContext, ZERO_USAGE, addUsage } from './types.ts';
+import { addTaintSource, initialTaint } from './taint.ts';
+import { type RunnerSnapshot, resumedTaint, runnerSnapshotSchema } from './turn-snapshot.ts';
+import { type Agent, type AgentInput, type RunContext, type TurnTaint, ZERO_USAGE, addUsage } from './types.ts';
 
 export type { TurnLimits };
 export { userMessageFor };
@@ -60,27 +61,27 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     request: TurnRequest,
     log: Logger,
     budgetUsed: Usage,
-    turnReadUntrusted: boolean,
+    taint: TurnTaint,
     onEvent: (e: TurnEvent) => void,
   ): RunContext {
-    return createRunContext({ request, clock, log, limits, budgetUsed, newId, turnReadUntrusted, onEvent });
+    return createRunContext({ request, clock, log, limits, budgetUsed, newId, taint, onEvent });
   }
 
   async function run(request: TurnRequest, onEvent?: (e: TurnEvent) => void): Promise<TurnOutcome> {
     const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId });
     const activity = createActivityLog();
-    const ctx = context(request, log, ZERO_USAGE, request.untrustedInput === true, (e) => {
+    const ctx = context(request, log, ZERO_USAGE, initialTaint(request), (e) => {
       activity.observe(e);
       onEvent?.(e);
     });
     try {
       const mem = memory ? await memory.prepare(request) : null;
-      if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
+      if (mem?.othersInHistory) addTaintSource(ctx.taint, { kind: 'group' });
       const result = await network.run(agentInput(request, mem), ctx);
       const { used } = ctx.budget;
-      const { turnReadUntrusted } = ctx.taint;
+      const { taint } = ctx;
       const finished = { request, log, result, usage: { ...result.usage }, memIn: mem, budgetUsed: used, activity };
-      return await finishTurn({ ...finished, turnReadUntrusted }, memory);
+      return await finishTurn({ ...finished, turnReadUntrusted: taint.turnReadUntrusted, taint }, memory);
     } catch (err) {
       return failedOutcome(err, request, log, { ...ctx.budget.used });
     }
@@ -104,7 +105,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     }
     const snap = parsed.data;
     const activity = createActivityLog(snap.memory?.used.activity);
-    const ctx = context(request, log, snap.budgetUsed, snap.turnReadUntrusted, (e) => {
+    const ctx = context(request, log, snap.budgetUsed, resumedTaint(snap), (e) => {
       activity.observe(e);
       onEvent?.(e);
     });
@@ -113,9 +114,10 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       const usage = { ...snap.usage };
       addUsage(usage, result.usage);
       const memIn = snap.memory as MemoryContext | null;
-      const { turnReadUntrusted } = ctx.taint;
+      const { taint } = ctx;
+      const { turnReadUntrusted } = taint;
       return await finishTurn(
-        { request, log, result, usage, memIn, budgetUsed: ctx.budget.used, activity, turnReadUntrusted },
+        { request, log, result, usage, memIn, budgetUsed: ctx.budget.used, activity, turnReadUntrusted, taint },
         memory,
       );
     } catch (err) {
