@@ -11,7 +11,7 @@ function sourceName(s: TaintSource, t: ApprovalTexts): string {
     case 'tool':
       return clip(s.name ?? t.taintEarlier, 80);
     case 'agent':
-      return s.name && s.name.includes('.') ? clip(s.name, 80) : t.taintSearch;
+      return s.name?.includes('.') ? clip(s.name, 80) : t.taintSearch;
     case 'file':
       return s.name ? t.taintFileNamed({ name: clip(s.name, 80) }) : t.taintFile;
     case 'message':
