@@ -44,6 +44,8 @@ export interface WholeAppOptions {
   db?: TempDb;
   /** Let http_fetch reach loopback (a local test server); the approval policy still applies. */
   allowPrivateFetch?: boolean;
+  /** Changes the loaded configuration (e.g. an approvals policy that offers "Always allow" for another tool). */
+  config?: (config: Config) => Config;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -75,7 +77,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
   const fatal: Error[] = [];
   const app = createApp(
     {
-      config,
+      config: options.config ? options.config(config) : config,
       store,
       log,
       clock: systemClock,
