@@ -34,7 +34,7 @@ export const approvalTexts = defineMessages(
     taintGroup: "other members' messages in this chat",
     taintEarlier: 'something read earlier in this request',
     taintSearch: 'a web search',
-    taintMore: (p: { n: number }) => `${p.n} more`,
+    taintMore: (p: { n: number }) => `and ${p.n} more`,
     // URLs and arguments
     notValidUrl: 'not a valid URL:',
     httpNotEncrypted: 'http, not encrypted',
@@ -127,7 +127,7 @@ export const approvalTexts = defineMessages(
       taintGroup: 'сообщений других участников чата',
       taintEarlier: 'прочитанного ранее в этом запросе',
       taintSearch: 'веб-поиска',
-      taintMore: (p) => `ещё ${p.n}`,
+      taintMore: (p) => `и ещё ${p.n}`,
       notValidUrl: 'недопустимый адрес:',
       httpNotEncrypted: 'http, без шифрования',
       urlHasCredentials: 'содержит имя пользователя или пароль',

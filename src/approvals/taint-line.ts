@@ -26,7 +26,7 @@ function sourceName(s: TaintSource, t: ApprovalTexts): string {
 /** "⚠️ This request follows text from example.com, the file “a.pdf” and 2 more. …" in the reader's language. */
 export function taintLine(sources: readonly TaintSource[], t: ApprovalTexts): string {
   const names = [...new Set(sources.map((s) => sourceName(s, t)))];
-  const shown = names.slice(0, NAMED);
-  if (names.length > NAMED) shown.push(t.taintMore({ n: names.length - NAMED }));
-  return t.followsText({ sources: shown.join(', ') });
+  const shown = names.slice(0, NAMED).join(', ');
+  const more = names.length > NAMED ? ` ${t.taintMore({ n: names.length - NAMED })}` : '';
+  return t.followsText({ sources: `${shown}${more}` });
 }
