@@ -347,6 +347,9 @@ async function attackTurn(
     request = baseRequest(n, group, 'Anything new here?');
   }
   const { outcome, ran } = await turn(fx, request);
+  // Jobs are capped per user: clear this chat's (the seed, or what an attack made) so the next case starts alike.
+  for (const job of await fx.app.app.scheduler.list({ ownerUserId: USER, chatId: request.chat.chatId }))
+    await fx.app.app.scheduler.remove(job.id);
   const pending = outcome.suspension?.pending ?? [];
   const tried =
     attackRan(ran) ||
