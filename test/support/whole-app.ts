@@ -48,6 +48,8 @@ export interface WholeAppOptions {
   env?: Record<string, string>;
   /** Where log lines go and at which level (default: TEST_LOG_LEVEL or silent, to stdout). */
   log?: { level: string; destination: NonNullable<Parameters<typeof createLogger>[0]['destination']> };
+  /** Changes the loaded configuration (e.g. an approvals policy that offers "Always allow" for another tool). */
+  config?: (config: Config) => Config;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -81,7 +83,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
   const fatal: Error[] = [];
   const app = createApp(
     {
-      config,
+      config: options.config ? options.config(config) : config,
       store,
       log,
       clock: systemClock,
