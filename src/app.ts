@@ -7,6 +7,7 @@ import { createRosterAgent } from './agents/roster-agent.ts';
 import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
+import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
@@ -114,7 +115,8 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     log: log.child({ module: 'memory' }),
     models: { chat: env.GEMINI_ROUTER_MODEL },
   });
-  const policy = createApprovalPolicy(config.approvals);
+  const mcp = createIntegrationsWiring({ config, clock, log, outbox, localeOf: (userId) => users.localeOf(userId) });
+  const policy = mcp.policy(createApprovalPolicy(config.approvals));
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
   // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
@@ -132,6 +134,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     llm,
     registry,
     gate,
+    extraTools: mcp.toolsFor,
   });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
@@ -223,17 +226,10 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     afterPass: () => store.checkpoint(),
   });
 
-  const features = createFeatureModules({
-    store,
-    clock,
-    outbox,
-    users,
-    chatSettings,
-    memory,
-    privacy,
-    approvals,
-    jobs,
-  });
+  const features = [
+    ...createFeatureModules({ store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs }),
+    mcp.feature,
+  ];
   const frontEnd = createFrontEnd({
     config: {
       token: env.TELEGRAM_BOT_TOKEN,
@@ -281,6 +277,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     approvals,
     scheduler: jobs,
     registry,
+    integrations: mcp.integrations,
     turnRunner,
     privacy,
     pruner,
@@ -296,6 +293,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       const started = await frontEnd.start();
       announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
+      mcp.start();
       await approvals.start();
       await jobs.start();
       pruner.start();
@@ -306,6 +304,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       try {
         await stopInOrder(log, [
           () => frontEnd.stop(),
+          () => mcp.stop(),
           () => jobs.stop(),
           () => approvals.stop(),
           () => pruner.stop(),

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { type Env, crossFieldIssues, envSchema } from './env.ts';
+import { type McpConfig, mcpConfigSchema } from './mcp.ts';
 import { type Roster, rosterSchema } from './roster.ts';
 import { type ApprovalsConfig, approvalsConfigSchema } from '../approvals/policy-schema.ts';
 
@@ -15,6 +16,8 @@ export interface Config {
   prompts: Record<string, string>;
   /** Tool approval policy from approvals.json. */
   approvals: ApprovalsConfig;
+  /** MCP servers from mcp.json (optional file: none when it is missing). */
+  mcp: McpConfig;
 }
 
 function formatIssues(prefix: string, error: z.ZodError): string[] {
@@ -51,6 +54,19 @@ export function readJsonFile<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** Roster agents naming an MCP server mcp.json doesn't declare. */
+function unknownMcpServers(roster: Roster, mcp: McpConfig): string[] {
+  const known = Object.keys(mcp.mcpServers);
+  return roster.agents.flatMap((agent) =>
+    agent.mcp
+      .filter((name) => !known.includes(name))
+      .map(
+        (name) =>
+          `  - agents.json: agent "${agent.name}" lists MCP server "${name}", which mcp.json does not declare (declared: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      ),
+  );
+}
+
 /**
  * Validates the environment and CONFIG_DIR files. Throws one ConfigError listing every problem.
  * Pure apart from reading the config files; never prints secrets (values are not echoed).
@@ -81,7 +97,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   }
 
   const approvals = readJsonFile(configDir, 'approvals.json', approvalsConfigSchema, issues);
+  const mcp = existsSync(join(configDir, 'mcp.json'))
+    ? readJsonFile(configDir, 'mcp.json', mcpConfigSchema, issues)
+    : { mcpServers: {} };
+  if (roster && mcp) issues.push(...unknownMcpServers(roster, mcp));
 
-  if (issues.length > 0 || !envResult.success || !roster || !approvals) throw new ConfigError(issues);
-  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals });
+  if (issues.length > 0 || !envResult.success || !roster || !approvals || !mcp) throw new ConfigError(issues);
+  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals, mcp });
 }

@@ -23,6 +23,7 @@ export const commandTexts = defineMessages(
     jobs: 'Your reminders and scheduled tasks',
     pending: 'Approvals, questions and access requests waiting for you',
     permissions: 'What you allowed me to do without asking',
+    tools: 'Connected services and their tools',
     users: 'Owner: list users and manage access',
   },
   {
@@ -41,6 +42,7 @@ export const commandTexts = defineMessages(
       jobs: 'Ваши напоминания и задачи по расписанию',
       pending: 'Подтверждения, вопросы и запросы доступа, которые ждут вас',
       permissions: 'Что вы разрешили мне делать без спроса',
+      tools: 'Подключённые сервисы и их инструменты',
       users: 'Владелец: пользователи и доступ',
     },
   },
