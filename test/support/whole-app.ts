@@ -44,6 +44,8 @@ export interface WholeAppOptions {
   db?: TempDb;
   /** Let http_fetch reach loopback (a local test server); the approval policy still applies. */
   allowPrivateFetch?: boolean;
+  /** CONFIG_DIR (default the repository's config/). */
+  configDir?: string;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -60,7 +62,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     GEMINI_API_KEY: options.gemini.apiKey,
     GEMINI_BASE_URL: options.gemini.baseUrl,
     ALLOWED_USER_IDS: options.allowedUserIds.join(','),
-    CONFIG_DIR: resolve(repoRoot, 'config'),
+    CONFIG_DIR: options.configDir ?? resolve(repoRoot, 'config'),
     ...(options.webhook
       ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret }
       : {}),
