@@ -115,7 +115,18 @@ export function createConnection(options: ConnectionOptions): McpConnection {
   async function connect(): Promise<void> {
     if (state === 'stopped') return;
     setState('connecting');
-    const own = new Client(CLIENT_INFO);
+    // A server that announces a changed tool list is listed again (the SDK refreshes; we keep the new list).
+    const own: Client = new Client(CLIENT_INFO, {
+      listChanged: {
+        tools: {
+          onChanged: (err, list) => {
+            if (err || !list || own !== client || stopped()) return;
+            tools = list.slice(0, MAX_TOOLS);
+            options.onChange?.();
+          },
+        },
+      },
+    });
     client = own;
     try {
       opened = options.open();

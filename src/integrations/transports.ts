@@ -23,7 +23,10 @@ function openStdio(spec: McpStdioSpec, env: Record<string, string>, configDir: s
   transport.stderr?.on('data', (chunk: Buffer | string) => {
     tail = `${tail}${chunk.toString()}`.slice(-STDERR_TAIL_CHARS);
   });
-  return { transport, pid: () => transport.pid, stderrTail: () => tail.trim() };
+  // Values given in mcp.json (tokens typed in literally) never reach the log through the server's own messages.
+  const hidden = Object.values(env).filter((v) => v.length >= 6);
+  const redacted = () => hidden.reduce((text, v) => text.split(v).join('[redacted]'), tail.trim());
+  return { transport, pid: () => transport.pid, stderrTail: redacted };
 }
 
 /** A Streamable HTTP session; every request carries the server's `headers` (with the user's secrets resolved). */
