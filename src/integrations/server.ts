@@ -13,6 +13,8 @@ import { openTransport, secretBearing } from './transports.ts';
 export interface ServerStatus {
   name: string;
   kind: 'stdio' | 'http';
+  /** The owner's words for it (mcp.json `description`). */
+  description?: string;
   state: ConnectionState | 'disabled';
   /** Runs one process (or HTTP session) per user, because its env or headers hold user secrets. */
   perUser: boolean;
@@ -137,6 +139,7 @@ export function createMcpServer(deps: ServerDeps): McpServer {
       return {
         name,
         kind: spec.kind,
+        ...(spec.description ? { description: spec.description } : {}),
         state,
         perUser,
         secrets,

@@ -14,6 +14,7 @@ export const toolsTexts = defineMessages(
     disabled: '⏸ turned off',
     needsSecret: (p: { commands: string }) => `needs your key: ${p.commands} in a private chat`,
     more: (p: { n: number }) => `…and ${p.n} more`,
+    lastError: (p: { error: string }) => `last error: ${p.error}`,
     footer: 'I use these tools when a request needs them; anything that changes data asks you first.',
   },
   {
@@ -29,6 +30,7 @@ export const toolsTexts = defineMessages(
       disabled: '⏸ выключен',
       needsSecret: (p) => `нужен ваш ключ: ${p.commands} в личном чате`,
       more: (p) => `…и ещё ${p.n}`,
+      lastError: (p) => `последняя ошибка: ${p.error}`,
       footer: 'Я пользуюсь этими инструментами, когда они нужны; всё, что меняет данные, сначала спрашивает вас.',
     },
   },

@@ -25,6 +25,8 @@ export function renderTools(servers: ServerStatus[], locale: Locale): OutMessage
   if (servers.length === 0) return { text: t.none, format: 'plain' };
   const blocks = servers.map((s) => {
     const lines = [`${t.server({ name: s.name, status: t[s.state], tools: s.tools.length })}`];
+    if (s.description) lines.push(`  ${s.description}`);
+    if (s.state === 'down' && s.lastError) lines.push(`  ${t.lastError({ error: s.lastError.slice(0, 200) })}`);
     if (s.secrets.length > 0)
       lines.push(`  ${t.needsSecret({ commands: s.secrets.map((n) => `/connect ${n}`).join(', ') })}`);
     const names = s.tools.map((tool) => tool.name);
