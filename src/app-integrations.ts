@@ -12,6 +12,8 @@ import { createToolsFeature, toolsCommands } from './telegram/features/tools.ts'
 /** The MCP integrations as the app uses them: tools for the agents, the policy for them, /tools, start and stop. */
 export interface IntegrationsWiring {
   integrations: Integrations;
+  /** An MCP tool by name (for the approval gate, next to the registry). */
+  toolNamed: Integrations['toolNamed'];
   /** An agent's MCP tools now (for `createRosterAgent`'s `extraTools`). */
   toolsFor: (agent: string) => ReturnType<Integrations['toolsFor']>;
   /** The approval policy with MCP read-only tools exempt from the `mcp_*` default rule. */
@@ -59,6 +61,7 @@ export function createIntegrationsWiring(deps: {
   return {
     integrations,
     toolsFor: (agent) => integrations.toolsFor(agent),
+    toolNamed: (name) => integrations.toolNamed(name),
     policy: (base) => exemptReadOnly(base, integrations),
     feature: {
       composer: createToolsFeature({

@@ -124,7 +124,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    toolNamed: (name) => registry.get(name),
+    toolNamed: (name) => registry.get(name) ?? mcp.toolNamed(name),
     localeOf: (userId) => users.localeOf(userId),
   });
   const network = createRosterAgent({

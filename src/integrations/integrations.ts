@@ -28,6 +28,8 @@ export interface IntegrationsDeps {
 export interface Integrations {
   /** The MCP tools an agent has now (servers that have listed their tools; none for the router). */
   toolsFor(agent: string): Tool[];
+  /** The MCP tool of that name, from any server (for the approval gate's prompt words). */
+  toolNamed(toolName: string): Tool | undefined;
   /** True for an MCP tool annotated read-only, false for another MCP tool, undefined for a name that isn't one. */
   isReadOnly(toolName: string): boolean | undefined;
   status(): ServerStatus[];
@@ -97,13 +99,16 @@ export function createIntegrations(deps: IntegrationsDeps): Integrations {
       }
       return out;
     },
-    isReadOnly(toolName) {
+    toolNamed(toolName) {
       if (!toolName.startsWith('mcp_')) return undefined;
       for (const server of servers.values()) {
         const tool = toolsOf(server).find((t) => t.name === toolName);
-        if (tool) return tool.readOnly;
+        if (tool) return tool;
       }
       return undefined;
+    },
+    isReadOnly(toolName) {
+      return this.toolNamed(toolName)?.readOnly;
     },
     status: () => [...servers.values()].map((s) => s.status()),
     server: (name) => servers.get(name),

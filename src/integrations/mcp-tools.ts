@@ -6,6 +6,7 @@ import { checkArgs } from './arg-check.ts';
 import { toGeminiParameters } from './gemini-schema.ts';
 import { resultForModel } from './result.ts';
 import type { McpServer } from './server.ts';
+import { mcpTexts } from './mcp-texts.ts';
 import { mcpToolName } from './tool-names.ts';
 
 /** Longest tool description sent to the model. */
@@ -41,6 +42,11 @@ export function toAgentTool(server: McpServer, tool: McpTool): Tool {
       const value = wrapped ? raw.value : raw;
       const issues = checkArgs(tool.inputSchema, value);
       return issues.length === 0 ? { ok: true, value: raw } : { ok: false, error: issues.join('; ') };
+    },
+    async describeForApproval(_args, ctx) {
+      const t = mcpTexts(ctx.locale ?? 'en');
+      const words = { server: server.name, tool: tool.title ?? tool.annotations?.title ?? tool.name };
+      return { details: t.details(words), confirm: { title: t.title(words), yes: t.yes, no: t.no } };
     },
     async execute(args, ctx) {
       const raw = args as Record<string, unknown>;

@@ -158,8 +158,11 @@ describe('MCP servers through the whole app (issue 16)', () => {
       since,
     });
     assert.equal(existsSync(target), false, 'nothing written before the decision');
-    const yes = buttonsOf(prompt)[0];
-    assert.ok(yes, prompt.text);
+    // The tool words its own prompt: the service and the tool, no internal names.
+    assert.match(prompt.text, /^Run “[^”]+” on files\?/, prompt.text);
+    assert.ok(!prompt.text.includes('mcp_files'), prompt.text);
+    const yes = buttonsOf(prompt).find((b) => b.text === 'Run');
+    assert.ok(yes, JSON.stringify(buttonsOf(prompt)));
     tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: yes.data, userId: ALICE, firstName: 'Alice' });
     await tg.waitForBotMessage(ALICE, (m) => m.text.startsWith('RESULT of mcp_files_write_file'), {
       timeoutMs: 30_000,
