@@ -144,7 +144,12 @@ export function createConnection(options: ConnectionOptions): McpConnection {
       if (own !== client || stopped()) return;
       client = undefined;
       lastError = toError(err).message.slice(0, 200);
-      log.warn({ server: label, err: toError(err) }, 'could not connect to the MCP server; retrying');
+      // The first failures at warn; a server that stays down (a missing command) then only at debug, once a minute.
+      const level = attempt < 3 ? 'warn' : 'debug';
+      log[level](
+        { server: label, err: toError(err), attempt: attempt + 1 },
+        'could not connect to the MCP server; retrying',
+      );
       await own.close().catch(() => undefined);
       setState('down');
       scheduleRetry();
