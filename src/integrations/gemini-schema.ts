@@ -21,7 +21,6 @@ const KEEP = new Set([
   'minProperties',
   'maxProperties',
   'pattern',
-  'nullable',
   'default',
 ]);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
@@ -50,12 +49,15 @@ function lookupRef(root: Json, ref: string): Json | undefined {
   return isObj(node) ? node : undefined;
 }
 
-/** The first non-null type of a type list (`["string", "null"]` → `string`, nullable). */
-function pickType(type: unknown): { type?: string; nullable?: boolean } {
+/**
+ * The first non-null type of a type list (`["string", "null"]` → `string`). "May be null" is dropped: the model leaves
+ * such a field out, and JSON Schema has no `nullable` for Gemini to read.
+ */
+function pickType(type: unknown): { type?: string } {
   if (typeof type === 'string') return TYPES.has(type) && type !== 'null' ? { type } : {};
   if (!Array.isArray(type)) return {};
   const real = type.filter((t): t is string => typeof t === 'string' && TYPES.has(t) && t !== 'null');
-  return { ...(real[0] ? { type: real[0] } : {}), ...(type.includes('null') ? { nullable: true } : {}) };
+  return real[0] ? { type: real[0] } : {};
 }
 
 /** Merges `allOf` parts into one object schema (properties and required unioned). */
@@ -110,7 +112,6 @@ function convertNode(node: unknown, root: Json, refs: string[], depth: number): 
   for (const [k, v] of Object.entries(node)) if (KEEP.has(k)) out[k] = v;
   const picked = pickType(node.type);
   if (picked.type) out.type = picked.type;
-  if (picked.nullable) out.nullable = true;
   const variants = node.anyOf ?? node.oneOf;
   if (Array.isArray(variants)) {
     const converted = variants
@@ -119,7 +120,6 @@ function convertNode(node: unknown, root: Json, refs: string[], depth: number): 
     if (converted.length === 1)
       Object.assign(out, converted[0], out.description ? { description: out.description } : {});
     else if (converted.length > 1) out.anyOf = converted;
-    if (converted.length < variants.length) out.nullable = true;
   }
   if ('const' in node) convertEnum([node.const], out);
   if (Array.isArray(node.enum)) convertEnum(node.enum, out);

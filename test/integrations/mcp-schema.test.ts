@@ -60,7 +60,7 @@ describe('JSON Schema → Gemini parameters', () => {
     assert.ok(depth >= 2 && depth <= 4, `recursion cut at depth ${depth}`);
   });
 
-  it('turns oneOf into anyOf, const into enum, type lists into one type (nullable), merges allOf', () => {
+  it('turns oneOf into anyOf, const into enum, type lists into one type (null dropped), merges allOf', () => {
     const { schema } = toGeminiParameters({
       type: 'object',
       properties: {
@@ -80,7 +80,7 @@ describe('JSON Schema → Gemini parameters', () => {
     const p = schema.properties as Record<string, Record<string, unknown>>;
     assert.deepEqual(p.id, { anyOf: [{ type: 'string' }, { type: 'integer' }] });
     assert.deepEqual(p.kind, { enum: ['task'], type: 'string' });
-    assert.deepEqual(p.due, { format: 'date-time', type: 'string', nullable: true });
+    assert.deepEqual(p.due, { format: 'date-time', type: 'string' });
     assert.deepEqual(p.both, {
       type: 'object',
       properties: { a: { type: 'string' }, b: { type: 'number' } },

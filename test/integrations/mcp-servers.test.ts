@@ -298,6 +298,54 @@ describe("secret references in env: a per-user process with the user's secret", 
   });
 });
 
+describe('per-user sessions end when unused', () => {
+  it("a user's process is stopped after idleMs without calls, and starts again at the next call", async () => {
+    const clock = createManualClock(Date.now());
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-idle-'));
+    const config = mcpConfigSchema.parse({
+      mcpServers: { todo: { command: join(BIN, 'mcp-server-everything'), env: { API_TOKEN: ref('todo') } } },
+    });
+    const integrations = createIntegrations({
+      mcp: config,
+      agents: AGENTS,
+      configDir: dir,
+      clock,
+      log,
+      secrets: mapSecrets([[1, 'todo', 'tok-1']]),
+      idleMs: 60_000,
+    });
+    try {
+      integrations.start();
+      const server = integrations.server('todo');
+      assert.ok(server);
+      await waitFor(() => server.status().tools.length > 0 && server.pids().length === 0, 'tools listed');
+      const echo = toolOf(integrations, 'assistant', 'mcp_todo_echo');
+      await call(echo, { message: 'a' }, 1);
+      const [pid] = server.pids();
+      assert.ok(pid);
+      await clock.advance(59_000);
+      assert.deepEqual(server.pids(), [pid], 'still running before idleMs');
+      await call(echo, { message: 'b' }, 1);
+      await clock.advance(59_000);
+      assert.equal(server.status().sessions, 1, 'a call restarts the idle wait');
+      await clock.advance(1_000);
+      await waitFor(() => server.status().sessions === 0, 'session closed');
+      await waitFor(() => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 'process gone');
+      assert.deepEqual(await call(echo, { message: 'c' }, 1), { result: 'Echo: c' });
+    } finally {
+      await integrations.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a Streamable HTTP server works like a stdio one', () => {
   let http: Server;
   let url = '';

@@ -103,7 +103,10 @@ describe('/tools', () => {
     const en = renderTools(servers, 'en').text;
     assert.match(en, /^Connected services \(2\):/);
     assert.match(en, /files: ✅ ready · 2 tools\n {2}Notes folder\n {2}read_text_file, write_file/);
-    assert.match(en, /todoist: ⚠️ unavailable, reconnecting · 0 tools\n {2}last error: spawn todoist-mcp ENOENT\n {2}needs your key: \/connect todoist in a private chat/);
+    assert.match(
+      en,
+      /todoist: ⚠️ unavailable, reconnecting · 0 tools\n {2}last error: spawn todoist-mcp ENOENT\n {2}needs your key: \/connect todoist in a private chat/,
+    );
     const ru = renderTools(servers, 'ru').text;
     assert.match(ru, /files: ✅ работает · 2 инструмента/);
     assert.match(ru, /нужен ваш ключ: \/connect todoist в личном чате/);
