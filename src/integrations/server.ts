@@ -83,8 +83,9 @@ export function createMcpServer(deps: ServerDeps): McpServer {
       onChange: () => {
         const tools = (shared ?? [...sessions.values()].at(-1)?.connection)?.tools ?? [];
         if (tools.length > 0) listed = tools;
-        // A user's own session listed the tools: the secret-less discovery session is no longer needed.
-        if (perUser && listed.length > 0 && shared && shared.state !== 'ready') {
+        // The secret-less discovery session of a per-user server is closed once it (or a user's session) has listed
+        // the tools, whenever that happens (it may take several attempts).
+        if (perUser && listed.length > 0 && shared) {
           const discovery = shared;
           shared = undefined;
           void discovery.close();
@@ -152,16 +153,6 @@ export function createMcpServer(deps: ServerDeps): McpServer {
       if (spec.disabled || shared || stopped) return;
       // A per-user server is started once without secrets, only to list its tools, then closed.
       shared = connect(name, perUser ? blankSecrets(values) : values, !perUser);
-      if (perUser) {
-        const discovery = shared;
-        void discovery.ready().then(async (ok) => {
-          if (!ok) return;
-          listed = discovery.tools;
-          if (shared === discovery) shared = undefined;
-          await discovery.close();
-          deps.onChange?.();
-        });
-      }
     },
     async call(userId, tool, args, signal) {
       if (stopped) throw new Error(`The MCP server "${name}" is shutting down`);
