@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { type BackoffOptions, backoffDelay } from '../core/backoff.ts';
 import { type Cancel, type Clock, later } from '../core/clock.ts';
 import { AppError, toError } from '../core/errors.ts';
@@ -103,6 +103,7 @@ export function createConnection(options: ConnectionOptions): McpConnection {
     if (own !== client || state === 'stopped') return;
     client = undefined;
     lastError = why;
+    void own.close().catch(() => undefined);
     const tail = options.logStderr ? opened?.stderrTail?.() : undefined;
     log.warn(
       { server: label, reason: why, ...(tail ? { stderr: tail } : {}) },
@@ -184,10 +185,18 @@ export function createConnection(options: ConnectionOptions): McpConnection {
       if (state === 'connecting') await this.ready(signal);
       const current = client;
       if (state !== 'ready' || !current) throw new ServerUnavailableError(label, lastError);
-      return (await current.callTool({ name, arguments: args }, undefined, {
-        signal,
-        timeout: timeoutMs,
-      })) as CallToolResult;
+      try {
+        return (await current.callTool({ name, arguments: args }, undefined, {
+          signal,
+          timeout: timeoutMs,
+        })) as CallToolResult;
+      } catch (err) {
+        if (signal.aborted || err instanceof McpError) throw err;
+        // Not an answer from the server but a failed exchange (an HTTP server gone, its session lost): reconnect.
+        const why = toError(err).message.slice(0, 200);
+        lost(current, why);
+        throw new ServerUnavailableError(label, why);
+      }
     },
     async close() {
       if (state === 'stopped') return;

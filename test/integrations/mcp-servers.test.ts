@@ -383,6 +383,39 @@ describe('a Streamable HTTP server works like a stdio one', () => {
     await closeServer(http);
   });
 
+  it('a server that goes away answers "unavailable", and is reconnected after the backoff', async () => {
+    const clock = createManualClock(Date.now());
+    const second = createServer((req, res) => http.emit('request', req, res));
+    const base = await listen(second);
+    const config = mcpConfigSchema.parse({ mcpServers: { notes: { url: `${base}/mcp` } } });
+    const integrations = createIntegrations({
+      mcp: config,
+      agents: AGENTS,
+      configDir: tmpdir(),
+      clock,
+      log,
+      backoff: { baseMs: 3000, maxMs: 3000 },
+    });
+    try {
+      integrations.start();
+      await waitFor(() => integrations.status()[0]?.state === 'ready', 'ready');
+      const add = toolOf(integrations, 'assistant', 'mcp_notes_add_note');
+      assert.deepEqual(await call(add, { text: 'a' }), { result: 'saved: a' });
+      second.closeAllConnections();
+      await closeServer(second);
+      await assert.rejects(Promise.resolve(add.execute({ text: 'b' }, ctxFor(1))), /unavailable right now/);
+      assert.equal(integrations.status()[0]?.state, 'down');
+      await assert.rejects(Promise.resolve(add.execute({ text: 'c' }, ctxFor(1))), /unavailable right now/);
+      await new Promise<void>((r) => second.listen(Number(new URL(base).port), '127.0.0.1', () => r()));
+      await clock.advance(3000);
+      await waitFor(() => integrations.status()[0]?.state === 'ready', 'reconnected');
+      assert.deepEqual(await call(add, { text: 'd' }), { result: 'saved: d' });
+    } finally {
+      await integrations.stop();
+      await closeServer(second).catch(() => undefined);
+    }
+  });
+
   it('lists and calls its tools; headers with a secret are resolved per user', async () => {
     const config = mcpConfigSchema.parse({
       mcpServers: { notes: { url, headers: { Authorization: 'Bearer ' + ref('notes') } } },
