@@ -1,10 +1,11 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, McpError, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { type BackoffOptions, backoffDelay } from '../core/backoff.ts';
 import { type Cancel, type Clock, later } from '../core/clock.ts';
 import { AppError, toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { mcpSdk } from './sdk.ts';
 
 /** Where one connection to an MCP server stands. */
 export type ConnectionState = 'connecting' | 'ready' | 'down' | 'stopped';
@@ -21,7 +22,7 @@ export interface OpenedTransport {
 export interface ConnectionOptions {
   /** For logs and errors: the server's name (and the user, for per-user processes). */
   label: string;
-  open: () => OpenedTransport;
+  open: () => Promise<OpenedTransport>;
   clock: Clock;
   log: Logger;
   backoff: BackoffOptions;
@@ -116,6 +117,8 @@ export function createConnection(options: ConnectionOptions): McpConnection {
   async function connect(): Promise<void> {
     if (state === 'stopped') return;
     setState('connecting');
+    const { Client } = await mcpSdk();
+    if (stopped()) return;
     // A server that announces a changed tool list is listed again (the SDK refreshes; we keep the new list).
     const own: Client = new Client(CLIENT_INFO, {
       listChanged: {
@@ -130,7 +133,7 @@ export function createConnection(options: ConnectionOptions): McpConnection {
     });
     client = own;
     try {
-      opened = options.open();
+      opened = await options.open();
       own.onclose = () => lost(own, 'the connection closed');
       own.onerror = (err) => log.debug({ server: label, err: toError(err) }, 'MCP transport error');
       await own.connect(opened.transport, { timeout: options.connectTimeoutMs });
@@ -191,7 +194,8 @@ export function createConnection(options: ConnectionOptions): McpConnection {
           timeout: timeoutMs,
         })) as CallToolResult;
       } catch (err) {
-        if (signal.aborted || err instanceof McpError) throw err;
+        // An McpError is the server's own answer (or a timeout); `name` avoids loading the SDK's types module here.
+        if (signal.aborted || toError(err).name === 'McpError') throw err;
         // Not an answer from the server but a failed exchange (an HTTP server gone, its session lost): reconnect.
         const why = toError(err).message.slice(0, 200);
         lost(current, why);

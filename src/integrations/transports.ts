@@ -1,8 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { McpHttpSpec, McpServerSpec, McpStdioSpec } from '../config/mcp.ts';
 import type { OpenedTransport } from './connection.ts';
+import { mcpSdk } from './sdk.ts';
 
 const STDERR_TAIL_CHARS = 1000;
 
@@ -11,7 +10,8 @@ const STDERR_TAIL_CHARS = 1000;
  * `env`, never the bot's (no Telegram or Gemini keys). Its stderr is read (so the pipe never fills) and only the
  * last lines are kept, for the log when it dies.
  */
-function openStdio(spec: McpStdioSpec, env: Record<string, string>, configDir: string): OpenedTransport {
+async function openStdio(spec: McpStdioSpec, env: Record<string, string>, configDir: string): Promise<OpenedTransport> {
+  const { StdioClientTransport } = await mcpSdk();
   const transport = new StdioClientTransport({
     command: spec.command,
     args: spec.args,
@@ -30,12 +30,17 @@ function openStdio(spec: McpStdioSpec, env: Record<string, string>, configDir: s
 }
 
 /** A Streamable HTTP session; every request carries the server's `headers` (with the user's secrets resolved). */
-function openHttp(spec: McpHttpSpec, headers: Record<string, string>): OpenedTransport {
+async function openHttp(spec: McpHttpSpec, headers: Record<string, string>): Promise<OpenedTransport> {
+  const { StreamableHTTPClientTransport } = await mcpSdk();
   return { transport: new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers } }) };
 }
 
 /** A fresh transport for `spec` with `values` as its env (stdio) or headers (HTTP), secrets already resolved. */
-export function openTransport(spec: McpServerSpec, values: Record<string, string>, configDir: string): OpenedTransport {
+export function openTransport(
+  spec: McpServerSpec,
+  values: Record<string, string>,
+  configDir: string,
+): Promise<OpenedTransport> {
   return spec.kind === 'stdio' ? openStdio(spec, values, configDir) : openHttp(spec, values);
 }
 
