@@ -8,6 +8,7 @@ import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
+import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
@@ -119,7 +120,10 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   });
   const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
   const library = createKnowledgeChat({ kb: knowledge, api, env, test, outbox, users, clock, log });
-  const policy = createApprovalPolicy(config.approvals);
+  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
+  const localeOf = (userId: number) => users.localeOf(userId);
+  const mcp = createIntegrationsWiring({ config, clock, log, outbox, localeOf, secrets: secrets.secrets });
+  const policy = mcp.policy(createApprovalPolicy(config.approvals));
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
   // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
@@ -127,7 +131,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    toolNamed: (name) => registry.get(name),
+    toolNamed: (name) => registry.get(name) ?? mcp.toolNamed(name),
     localeOf: (userId) => users.localeOf(userId),
   });
   const network = createRosterAgent({
@@ -137,11 +141,11 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     llm,
     registry,
     gate,
+    extraTools: mcp.toolsFor,
   });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
   const fence = createWipeFence();
-  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
   // The one runner every path uses (chat, approvals, scheduled runs); the scheduler wraps it with its cards below.
   const turnRunner = createWrappableTurnRunner(
     createTurnRunner({
@@ -232,7 +236,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     afterPass: () => store.checkpoint(),
   });
   const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
-  const features = createFeatureModules({ ...featureDeps, connect: secrets.feature });
+  const features = [...createFeatureModules({ ...featureDeps, connect: secrets.feature }), mcp.feature];
   const frontEnd = createFrontEnd({
     config: {
       token: env.TELEGRAM_BOT_TOKEN,
@@ -280,6 +284,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     approvals,
     scheduler: jobs,
     registry,
+    integrations: mcp.integrations,
     turnRunner,
     privacy,
     pruner,
@@ -295,6 +300,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       const started = await frontEnd.start();
       announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
+      mcp.start();
       await approvals.start();
       await jobs.start();
       pruner.start();
@@ -305,6 +311,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       try {
         await stopInOrder(log, [
           () => frontEnd.stop(),
+          () => mcp.stop(),
           () => jobs.stop(),
           () => approvals.stop(),
           () => pruner.stop(),

@@ -50,6 +50,8 @@ export interface WholeAppOptions {
   log?: { level: string; destination: NonNullable<Parameters<typeof createLogger>[0]['destination']> };
   /** Changes the loaded configuration (e.g. an approvals policy that offers "Always allow" for another tool). */
   config?: (config: Config) => Config;
+  /** CONFIG_DIR (default the repository's config/). */
+  configDir?: string;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -67,7 +69,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     GEMINI_API_KEY: options.gemini.apiKey,
     GEMINI_BASE_URL: options.gemini.baseUrl,
     ALLOWED_USER_IDS: options.allowedUserIds.join(','),
-    CONFIG_DIR: resolve(repoRoot, 'config'),
+    CONFIG_DIR: options.configDir ?? resolve(repoRoot, 'config'),
     ...options.env,
     ...(options.webhook
       ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret }
