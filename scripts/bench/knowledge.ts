@@ -166,7 +166,7 @@ async function measureSearch(
   samples: { words: string[]; vec: Float32Array }[],
   queries: Map<string, Float32Array>,
   r: () => number,
-): Promise<{ p50: number; p95: number; n: number }> {
+): Promise<{ p50: number; p95: number; cpu50: number; n: number }> {
   const qs = samples.slice(0, 200).map((s, i) => {
     const pick = () => s.words[Math.floor(r() * s.words.length)];
     const text = `${pick()} ${pick()} ${pick()} ${pick()} q${scope}${i}`;
@@ -178,13 +178,22 @@ async function measureSearch(
   });
   await kb.search(scope, qs[0] as string); // loads the library's vectors into the cache
   const times: number[] = [];
+  const cpu: number[] = [];
   for (const q of qs) {
+    const c = process.cpuUsage();
     const s = performance.now();
     await kb.search(scope, q, { limit: 5 });
     times.push(performance.now() - s);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  return { p50: median(times), p95: sorted[Math.floor(sorted.length * 0.95)] ?? Number.NaN, n: times.length };
+  return {
+    p50: median(times),
+    p95: sorted[Math.floor(sorted.length * 0.95)] ?? Number.NaN,
+    cpu50: median(cpu),
+    n: times.length,
+  };
 }
 
 async function searchLatency(dir: string, rows: BenchRow[]): Promise<void> {
@@ -216,7 +225,7 @@ async function searchLatency(dir: string, rows: BenchRow[]): Promise<void> {
       unit: 'ms',
       target: `≤ ${target} ms`,
       pass: m.p50 <= target,
-      note: `${m.n} ${what}; p95 ${m.p95.toFixed(2)} ms; passages of ~150 words loaded with SQL in ${loadS.toFixed(0)} s`,
+      note: `${m.n} ${what}; p95 ${m.p95.toFixed(2)} ms, CPU time p50 ${m.cpu50.toFixed(2)} ms (wall time includes waiting for a loaded CPU); passages of ~150 words loaded with SQL in ${loadS.toFixed(0)} s`,
     });
     if (n === 100_000) {
       // A small library in a database that also holds a big one: the shared keyword index.
@@ -227,7 +236,7 @@ async function searchLatency(dir: string, rows: BenchRow[]): Promise<void> {
         name: 'hybrid search p50, 1k-passage library next to a 100k one in the same database',
         value: s.p50,
         unit: 'ms',
-        note: `${s.n} ${what}; p95 ${s.p95.toFixed(2)} ms; FTS5 walks the shared postings of common words`,
+        note: `${s.n} ${what}; p95 ${s.p95.toFixed(2)} ms, CPU time p50 ${s.cpu50.toFixed(2)} ms; FTS5 walks the shared postings of common words`,
       });
     }
     await kb.close();

@@ -255,6 +255,20 @@ describe('knowledge base', () => {
     );
   });
 
+  it('an ingestion cancelled while reading stores nothing', async () => {
+    const abort = new AbortController();
+    const attempt = h.kb.ingest(
+      contractPdf(),
+      (p) => {
+        if (p.stage === 'reading' && p.fraction > 0.3) abort.abort(new Error('user pressed Stop'));
+      },
+      abort.signal,
+    );
+    await assert.rejects(attempt, /user pressed Stop/);
+    assert.deepEqual(await knowledgeRows(h.store), { documents: 0, chunks: 0, fts: 0 });
+    assert.equal((await h.kb.ingest(contractPdf())).status, 'ready', 'and the same file can be sent again');
+  });
+
   it('the library lists newest first, paged, with the total', async () => {
     for (let i = 0; i < 5; i++) {
       await h.kb.ingest(textSource(ALICE, `Note number ${i}`, `note-${i}.txt`));
