@@ -232,6 +232,43 @@ describe('knowledge base', () => {
     assert.match(hit?.text ?? '', /Invoice/);
   });
 
+  it('in a big library, common words narrow the keyword half instead of flooding it', async () => {
+    await h.close();
+    h = await openKb({ config: { search: { commonTermPassages: 2 } } });
+    await h.kb.start();
+    const sections = [
+      'The pump needs oil.',
+      'The pump has a valve.',
+      'The valve is brass.',
+      'The pump and the valve are checked yearly.',
+      'Gasket G-7 fits the pump.',
+    ];
+    await h.kb.ingest(textSource(ALICE, sections.map((t, i) => `# Part ${i}\n\n${t}`).join('\n\n'), 'pump.md'));
+    // "pump" and "valve" are each in more than 2 passages: passages must hold both.
+    const both = await h.kb.search(ALICE, 'pump valve', { mode: 'keyword' });
+    assert.deepEqual(both.map((x) => x.text).sort(), [sections[1], sections[3]].sort());
+    // A rare term present: it alone decides.
+    const rare = await h.kb.search(ALICE, 'pump G-7', { mode: 'keyword' });
+    assert.deepEqual(
+      rare.map((x) => x.text),
+      [sections[4]],
+    );
+  });
+
+  it('an ingestion cancelled while reading stores nothing', async () => {
+    const abort = new AbortController();
+    const attempt = h.kb.ingest(
+      contractPdf(),
+      (p) => {
+        if (p.stage === 'reading' && p.fraction > 0.3) abort.abort(new Error('user pressed Stop'));
+      },
+      abort.signal,
+    );
+    await assert.rejects(attempt, /user pressed Stop/);
+    assert.deepEqual(await knowledgeRows(h.store), { documents: 0, chunks: 0, fts: 0 });
+    assert.equal((await h.kb.ingest(contractPdf())).status, 'ready', 'and the same file can be sent again');
+  });
+
   it('the library lists newest first, paged, with the total', async () => {
     for (let i = 0; i < 5; i++) {
       await h.kb.ingest(textSource(ALICE, `Note number ${i}`, `note-${i}.txt`));
