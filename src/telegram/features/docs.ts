@@ -69,30 +69,27 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     if (!found || !from) return false;
     const place = { ...found, kind: documentKind(mimeType, name) };
     const t = docsTexts(place.locale);
-    if (doc.file_size !== undefined && doc.file_size > deps.files.maxBytes) {
-      const limit = sizeWords(deps.files.maxBytes, t);
-      await deps.outbox.send(place.to, {
-        text: t.telegramLimit({ name, size: sizeWords(doc.file_size, t), limit }),
-        format: 'plain',
-        replyTo: message.message_id,
-        dedupeKey: documentCardKey.encode(place.updateId),
-      });
+    // Over Telegram's download limit (as reported before the download, or found while reading): say what to do.
+    const tooBig = async (bytes: number) => {
+      const text = t.telegramLimit({ name, size: sizeWords(bytes, t), limit: sizeWords(deps.files.maxBytes, t) });
+      const dedupeKey = documentCardKey.encode(place.updateId);
+      await deps.outbox.send(place.to, { text, format: 'plain', replyTo: message.message_id, dedupeKey });
       return false;
+    };
+    if (doc.file_size !== undefined && doc.file_size > deps.files.maxBytes) return tooBig(doc.file_size);
+    let bytes: Uint8Array;
+    try {
+      bytes = await deps.files.download(doc.file_id);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'invalid_input')) throw err; // the error boundary offers Retry
+      return tooBig(Math.max(doc.file_size ?? 0, deps.files.maxBytes + 1));
     }
     const scope = libraryScopeOf(from.id, { chatId: place.to.chatId, type: ctx.chat?.type ?? 'private' });
-    const outcome = await report(place, async (onProgress) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = await deps.files.download(doc.file_id);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'invalid_input')
-          return { status: 'rejected', reason: 'too_large', limit: deps.files.maxBytes };
-        throw err;
-      }
-      return deps.kb.ingest({ scope, addedBy: from.id, fileName: name, mimeType, bytes }, onProgress);
-    });
-    ctx.log.info({ status: outcome?.status, bytes: doc.file_size }, 'document for the library');
-    return outcome !== undefined && (outcome.status === 'ready' || outcome.status === 'duplicate');
+    const outcome = await report(place, (onProgress) =>
+      deps.kb.ingest({ scope, addedBy: from.id, fileName: name, mimeType, bytes }, onProgress),
+    );
+    ctx.log.info({ status: outcome.status, bytes: bytes.byteLength }, 'document for the library');
+    return outcome.status === 'ready' || outcome.status === 'duplicate';
   }
 
   composer.on('message', async (ctx, next) => {
@@ -129,7 +126,7 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
       (onProgress) => deps.links.save({ scope, userId: from.id, url }, AbortSignal.timeout(120_000), onProgress),
       t.fetching({ host }),
     );
-    ctx.log.info({ status: outcome?.status }, '/save');
+    ctx.log.info({ status: outcome.status }, '/save');
   });
 
   composer.command('docs', async (ctx) => {
