@@ -10,6 +10,7 @@ import { localeOfCtx } from '../locale.ts';
 import { createDocsButtonHandler, docsPage } from './docs-buttons.ts';
 import type { DocsFeatureDeps } from './docs-deps.ts';
 import { documentKind, libraryMime } from './docs-files.ts';
+import { withoutMention } from './groups.ts';
 import { type IngestPlace, createIngestReporter } from './docs-ingest.ts';
 import { docsTexts, sizeWords } from './docs-texts.ts';
 
@@ -99,7 +100,8 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     const mimeType = doc ? libraryMime(doc) : undefined;
     if (!doc || !mimeType) return next();
     const answerCaption = await saveDocument(ctx, message, doc, mimeType);
-    if (answerCaption && (message.caption ?? '').trim() !== '') return next();
+    // A caption that only mentions the bot (how a document is sent to it in a group) asks nothing more.
+    if (answerCaption && withoutMention(message.caption ?? '', ctx.me.username) !== '') return next();
   });
 
   composer.command('save', async (ctx) => {
