@@ -1,5 +1,6 @@
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import type { Chunk } from './chunker.ts';
+import { inLibrary, libraryToken } from './fts-query.ts';
 import type { DocumentInfo, LibraryScope } from './types.ts';
 
 /**
@@ -169,9 +170,10 @@ export function createKnowledgeStore(store: Store) {
             'INSERT INTO knowledge_chunks (document_id, scope, seq, page, heading, text) VALUES (?, ?, ?, ?, ?, ?)',
             [id, scope, c.seq, c.page ?? null, c.heading ?? null, c.text],
           );
-          await tx.run('INSERT INTO knowledge_fts (rowid, text) VALUES (?, ?)', [
+          await tx.run('INSERT INTO knowledge_fts (rowid, text, lib) VALUES (?, ?, ?)', [
             row.lastInsertRowid ?? null,
             c.heading ? `${c.heading}\n${c.text}` : c.text,
+            libraryToken(scope),
           ]);
         }
         return true;
@@ -229,17 +231,46 @@ export function createKnowledgeStore(store: Store) {
       });
     },
 
-    /** Chunk ids of ready documents matching an FTS5 expression, best bm25 first. */
-    async keyword(scope: LibraryScope, match: string, limit: number): Promise<number[]> {
-      const rows = await store.query(
-        `SELECT c.id FROM knowledge_fts f
-           JOIN knowledge_chunks c ON c.id = f.rowid
-           JOIN knowledge_documents d ON d.id = c.document_id
-         WHERE knowledge_fts MATCH ? AND c.scope = ? AND d.status = 'ready'
-         ORDER BY bm25(knowledge_fts) LIMIT ?`,
-        [match, scope, limit],
+    /** Passages in the library's ready documents (from the documents' counts: one row per document, not per passage). */
+    async passageCount(scope: LibraryScope): Promise<number> {
+      const r = await store.get(
+        "SELECT COALESCE(SUM(chunks), 0) AS n FROM knowledge_documents WHERE scope = ? AND status = 'ready'",
+        [scope],
       );
-      return rows.map((r) => Number(r.id));
+      return Number(r?.n ?? 0);
+    },
+
+    /** The library's passages matching an FTS5 expression, counted up to `limit` (a cheap "how common"). */
+    async countUpTo(scope: LibraryScope, expr: string, limit: number): Promise<number> {
+      const r = await store.get(
+        'SELECT COUNT(*) AS n FROM (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)',
+        [inLibrary(scope, expr), limit],
+      );
+      return Number(r?.n ?? 0);
+    },
+
+    /**
+     * Chunk ids of the library's ready documents matching an FTS5 expression over the text, best bm25 first (the
+     * `lib` column has no weight). The index reads only the library's postings: its `lib` token is part of the match.
+     */
+    async keyword(scope: LibraryScope, expr: string, limit: number): Promise<number[]> {
+      const top = await store.query(
+        `SELECT rowid AS id FROM knowledge_fts WHERE knowledge_fts MATCH ?
+         ORDER BY bm25(knowledge_fts, 1.0, 0.0) LIMIT ?`,
+        [inLibrary(scope, expr), limit],
+      );
+      const ids = top.map((r) => Number(r.id));
+      // Passages of a document still being deleted or not ready never count (the rows say so, not the index).
+      const ready = new Set(
+        (
+          await store.query(
+            `SELECT c.id FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
+             WHERE c.id IN ${IN_JSON} AND c.scope = ? AND d.status = 'ready'`,
+            [JSON.stringify(ids), scope],
+          )
+        ).map((r) => Number(r.id)),
+      );
+      return ids.filter((id) => ready.has(id));
     },
 
     /** The passages behind chunk ids, within the library and of ready documents only. */
