@@ -95,7 +95,10 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
 
   composer.on('message', async (ctx, next) => {
     const message = ctx.message;
-    if (repliesToLibrary(message, ctx.me.id)) deps.intent.mark(updateTurnId.encode(ctx.update.update_id));
+    if (repliesToLibrary(message, ctx.me.id)) {
+      const words = withoutMention(message.text ?? message.caption ?? '', ctx.me.username);
+      deps.intent.mark(updateTurnId.encode(ctx.update.update_id), words);
+    }
     const doc = message.document;
     const mimeType = doc ? libraryMime(doc) : undefined;
     if (!doc || !mimeType) return next();
