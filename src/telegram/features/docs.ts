@@ -62,12 +62,16 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     };
   }
 
-  /** Saves a sent document; true when the chat should still answer its caption. */
+  /**
+   * Saves a sent document. False only when the file is too big to download at all (the chat could not read it
+   * either); otherwise a caption may still be answered, even when the library refused the file (a scan: the model
+   * reads it inline).
+   */
   async function saveDocument(ctx: BotContext, message: Message, doc: Document, mimeType: string): Promise<boolean> {
     const name = doc.file_name ?? 'document';
     const found = placeOf(ctx, message, name);
     const from = ctx.from;
-    if (!found || !from) return false;
+    if (!found || !from) return true;
     const place = { ...found, kind: documentKind(mimeType, name) };
     const t = docsTexts(place.locale);
     // Over Telegram's download limit (as reported before the download, or found while reading): say what to do.
@@ -90,7 +94,7 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
       deps.kb.ingest({ scope, addedBy: from.id, fileName: name, mimeType, bytes }, onProgress),
     );
     ctx.log.info({ status: outcome.status, bytes: bytes.byteLength }, 'document for the library');
-    return outcome.status === 'ready' || outcome.status === 'duplicate';
+    return true;
   }
 
   composer.on('message', async (ctx, next) => {
@@ -102,9 +106,9 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     const doc = message.document;
     const mimeType = doc ? libraryMime(doc) : undefined;
     if (!doc || !mimeType) return next();
-    const answerCaption = await saveDocument(ctx, message, doc, mimeType);
+    const readable = await saveDocument(ctx, message, doc, mimeType);
     // A caption that only mentions the bot (how a document is sent to it in a group) asks nothing more.
-    if (answerCaption && withoutMention(message.caption ?? '', ctx.me.username) !== '') return next();
+    if (readable && withoutMention(message.caption ?? '', ctx.me.username) !== '') return next();
   });
 
   composer.command('save', async (ctx) => {
