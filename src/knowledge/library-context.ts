@@ -22,10 +22,11 @@ export function withLibraryContext(
     async prepare(request) {
       const context = await memory.prepare(request);
       const marked = deps.intent.take(request.turnId);
-      if (request.source === 'resume' || !(marked || asksAboutLibrary(request.text))) return context;
+      if (request.source === 'resume' || !(marked !== undefined || asksAboutLibrary(request.text))) return context;
+      const query = marked?.trim() || request.text;
       try {
         const scope = libraryScopeOf(request.userId, request.chat);
-        const hits = await deps.kb.search(scope, request.text, {
+        const hits = await deps.kb.search(scope, query, {
           limit: deps.limit ?? INJECTED,
           ...(request.signal ? { signal: request.signal } : {}),
         });

@@ -36,9 +36,7 @@ export const docsTexts = defineMessages(
       `I can't add ${p.name} to the library: I read PDF, Word (DOCX), text, Markdown, HTML and code files. Save it in one of those formats and send it again.`,
     unreadable: (p: { name: string }) =>
       `I couldn't read ${p.name}: the file seems damaged or password-protected. Save it again without a password and send it.`,
-    failed: (p: { name: string }) =>
-      `Something went wrong while saving ${p.name}. Nothing was stored; please send it again.`,
-    downloadFailed: "I couldn't download that file from Telegram. Please send it again.",
+    failed: (p: { name: string }) => `Something went wrong while saving ${p.name}; nothing was stored.`,
     saveUsage: 'Send /save with a link, for example: /save https://example.com/article',
     invalidUrl: "That doesn't look like a web link. Send /save with a full link starting with http:// or https://.",
     blocked: (p: { host: string }) =>
@@ -110,8 +108,7 @@ export const docsTexts = defineMessages(
         `Не могу добавить ${p.name} в библиотеку: я читаю PDF, Word (DOCX), текст, Markdown, HTML и файлы с кодом. Сохраните его в одном из этих форматов и пришлите снова.`,
       unreadable: (p) =>
         `Не получилось прочитать ${p.name}: файл, похоже, повреждён или защищён паролем. Сохраните его без пароля и пришлите снова.`,
-      failed: (p) => `Что-то пошло не так при сохранении ${p.name}. Ничего не сохранено, пришлите файл ещё раз.`,
-      downloadFailed: 'Не получилось скачать файл из Telegram. Пришлите его ещё раз.',
+      failed: (p) => `Что-то пошло не так при сохранении ${p.name}, ничего не сохранено.`,
       saveUsage: 'Пришлите /save со ссылкой, например: /save https://example.com/article',
       invalidUrl:
         'Это не похоже на ссылку. Пришлите /save с полной ссылкой, которая начинается с http:// или https://.',
