@@ -11,9 +11,9 @@ import { settlesWithin } from './flush.ts';
 import { historyBudget, summaryContents, trimHistory } from './history-budget.ts';
 import type { MemoryOptions, RecalledMessage } from './memory-types.ts';
 import type { Recall } from './recall.ts';
+import { recallCanHelp } from './recall-rule.ts';
 import { scopeOf } from './scope.ts';
 import { buildSystemContext } from './system-context.ts';
-import { isTrivial } from './text.ts';
 import { type HistoryMessage, type Threads, toContents } from './threads.ts';
 
 /** Query vectors of prepared turns, kept for their commit (bounded). */
@@ -34,10 +34,10 @@ export function createTurnContext(deps: {
 }) {
   const { threads, embedder, recall, extraction, queryVectors, clock, log, opts } = deps;
 
-  /** The query vector of the turn's text (bounded by `queryEmbedTimeoutMs`); undefined for trivial text or failure. */
+  /** The query vector of the turn's text (bounded by `queryEmbedTimeoutMs`); undefined when recall can't help (`recallCanHelp`) or on failure. */
   function queryVector(request: TurnRequest): Promise<Float32Array | undefined> {
     const text = request.text.trim();
-    if (!text || isTrivial(text)) return Promise.resolve(undefined);
+    if (!text || !recallCanHelp(text)) return Promise.resolve(undefined);
     const timeout = AbortSignal.timeout(opts.queryEmbedTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     return embedder.one(text, 'RETRIEVAL_QUERY', signal).catch((err) => {
