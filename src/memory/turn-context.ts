@@ -14,7 +14,7 @@ import type { Recall } from './recall.ts';
 import { recallCanHelp } from './recall-rule.ts';
 import { scopeOf } from './scope.ts';
 import { buildSystemContext } from './system-context.ts';
-import { type HistoryMessage, type Threads, toContents } from './threads.ts';
+import { type HistoryMessage, type ThreadRow, type Threads, toContents } from './threads.ts';
 
 /** Query vectors of prepared turns, kept for their commit (bounded). */
 export type QueryVectors = Map<string, Float32Array>;
@@ -52,13 +52,12 @@ export function createTurnContext(deps: {
     if (queryVectors.size > MAX_QUERY_VECTORS) queryVectors.delete(queryVectors.keys().next().value as string);
   }
 
-  async function history(threadId: string, group: boolean) {
-    const thread = await threads.get(threadId);
-    const recent = await threads.recent(threadId, thread?.summaryUpto ?? 0, 400);
+  async function history(thread: ThreadRow, group: boolean) {
+    const recent = await threads.recent(thread.id, thread.summaryUpto, 400);
     const kept = trimHistory(recent, historyBudget(opts.historyTokens, thread));
-    const contents: Content[] = thread?.summary ? summaryContents(thread.summary) : [];
+    const contents: Content[] = thread.summary ? summaryContents(thread.summary) : [];
     contents.push(...toContents(kept, group));
-    return { summarized: Boolean(thread?.summary), kept, contents };
+    return { summarized: Boolean(thread.summary), kept, contents };
   }
 
   async function recalled(scope: string, vec: Float32Array | undefined, kept: HistoryMessage[], turnId: string) {
@@ -87,9 +86,10 @@ export function createTurnContext(deps: {
   return async function prepare(request: TurnRequest): Promise<MemoryContext> {
     const scope = scopeOf(request.userId, request.chat);
     const group = request.chat.type !== 'private';
-    const threadId = await threads.active(request.chat);
     const vecPromise = queryVector(request);
-    const past = await history(threadId, group);
+    const thread = await threads.activeRow(request.chat);
+    const threadId = thread.id;
+    const past = await history(thread, group);
     const vec = await vecPromise;
     keepVector(request.turnId, vec);
     const { factList, messages } = await recalled(scope, vec, past.kept, request.turnId);
