@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { systemClock } from '../../src/core/clock.ts';
-import { libraryToken } from '../../src/knowledge/fts-query.ts';
+import { indexText } from '../../src/knowledge/fts-query.ts';
 import { createKnowledgeBase, type KnowledgeService } from '../../src/knowledge/knowledge.ts';
 import type { Llm } from '../../src/llm/types.ts';
 import { createStore, type Statement, type Store } from '../../src/store/db.ts';
@@ -144,18 +144,18 @@ export async function seedLibrary(store: Store, scope: string, n: number, r: () 
       const words = Array.from({ length: 150 }, word);
       const c = centroids[Math.floor(r() * centroids.length)] as Float32Array;
       const vec = Float32Array.from(c, (x) => x + (r() - 0.5) * 0.3);
-      statements.push({
-        sql: 'INSERT INTO knowledge_chunks (document_id, scope, seq, page, text, vec) VALUES (?, ?, ?, ?, ?, ?)',
-        args: [Number(doc.lastInsertRowid), scope, s, s + 1, words.join(' '), encodeVector(vec)],
-      });
+      const id = first + d * 100 + s;
+      statements.push(
+        {
+          sql: 'INSERT INTO knowledge_chunks (id, document_id, scope, seq, page, text, vec) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          args: [id, Number(doc.lastInsertRowid), scope, s, s + 1, words.join(' '), encodeVector(vec)],
+        },
+        { sql: 'INSERT INTO knowledge_fts (rowid, text) VALUES (?, ?)', args: [id, indexText(scope, words.join(' '))] },
+      );
       if (samples.length < 300 && r() < 0.05) samples.push({ words, vec });
     }
     await store.batch(statements);
   }
-  await store.run(
-    'INSERT INTO knowledge_fts (rowid, text, lib) SELECT id, text, ? FROM knowledge_chunks WHERE id >= ?',
-    [libraryToken(scope), first],
-  );
   return samples;
 }
 
