@@ -56,14 +56,28 @@ export function matchAll(terms: readonly FtsTerm[]): string {
   return terms.join(' AND ');
 }
 
-/** The one token that names a library in the index's `lib` column (hex, so no scope can collide with another). */
+/**
+ * The prefix that names a library inside every indexed token (hex and a `z`, so no scope can collide with another
+ * and no word can end the prefix early). Each library thus has its own terms and postings in the one FTS5 index: a
+ * query reads only its library's postings, and never the long list of a per-library token.
+ */
 export function libraryToken(scope: string): string {
-  return `l${Buffer.from(scope, 'utf8').toString('hex')}`;
+  return `l${Buffer.from(scope, 'utf8').toString('hex')}z`;
 }
 
-/** `expr` (a MATCH expression over the text) limited to one library. */
+/** The text as indexed for a library: its words (as the query side cuts them) each prefixed with the library's token. */
+export function indexText(scope: string, text: string): string {
+  const prefix = libraryToken(scope);
+  const words = text.normalize('NFKC').match(TOKEN) ?? [];
+  let out = '';
+  for (const w of words) out += `${out === '' ? '' : ' '}${prefix}${w.toLowerCase()}`;
+  return out;
+}
+
+/** `expr` (a MATCH expression of quoted terms, as planned here) limited to one library: each word gets its prefix. */
 export function inLibrary(scope: string, expr: string): string {
-  return `lib : "${libraryToken(scope)}" AND text : (${expr})`;
+  const prefix = libraryToken(scope);
+  return expr.replace(/"([^"]*)"/g, (_, words: string) => `"${prefix}${words.split(' ').join(` ${prefix}`)}"`);
 }
 
 /** The FTS5 MATCH expression for `query` (any term), or undefined when it has no searchable word. */

@@ -1,6 +1,6 @@
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import type { Chunk } from './chunker.ts';
-import { inLibrary, libraryToken } from './fts-query.ts';
+import { indexText, inLibrary } from './fts-query.ts';
 import type { DocumentInfo, LibraryScope } from './types.ts';
 
 /**
@@ -170,10 +170,9 @@ export function createKnowledgeStore(store: Store) {
             'INSERT INTO knowledge_chunks (document_id, scope, seq, page, heading, text) VALUES (?, ?, ?, ?, ?, ?)',
             [id, scope, c.seq, c.page ?? null, c.heading ?? null, c.text],
           );
-          await tx.run('INSERT INTO knowledge_fts (rowid, text, lib) VALUES (?, ?, ?)', [
+          await tx.run('INSERT INTO knowledge_fts (rowid, text) VALUES (?, ?)', [
             row.lastInsertRowid ?? null,
-            c.heading ? `${c.heading}\n${c.text}` : c.text,
-            libraryToken(scope),
+            indexText(scope, c.heading ? `${c.heading}\n${c.text}` : c.text),
           ]);
         }
         return true;
@@ -250,27 +249,20 @@ export function createKnowledgeStore(store: Store) {
     },
 
     /**
-     * Chunk ids of the library's ready documents matching an FTS5 expression over the text, best bm25 first (the
-     * `lib` column has no weight). The index reads only the library's postings: its `lib` token is part of the match.
+     * Chunk ids of the library's ready documents matching an FTS5 expression over the text, best bm25 first. The
+     * index reads only the library's postings: every term carries the library's prefix (fts-query.ts).
      */
     async keyword(scope: LibraryScope, expr: string, limit: number): Promise<number[]> {
-      const top = await store.query(
-        `SELECT rowid AS id FROM knowledge_fts WHERE knowledge_fts MATCH ?
-         ORDER BY bm25(knowledge_fts, 1.0, 0.0) LIMIT ?`,
-        [inLibrary(scope, expr), limit],
+      // One round trip: the index's top rowids by bm25, then (on those few only, CROSS JOIN fixing that order) passages of ready documents of
+      // this library; a document still being deleted or not ready never counts (the rows say so, not the index).
+      const rows = await store.query(
+        `SELECT t.id FROM (SELECT rowid AS id, bm25(knowledge_fts) AS r FROM knowledge_fts
+           WHERE knowledge_fts MATCH ? ORDER BY r LIMIT ?) t
+         CROSS JOIN knowledge_chunks c ON c.id = t.id CROSS JOIN knowledge_documents d ON d.id = c.document_id
+         WHERE c.scope = ? AND d.status = 'ready' ORDER BY t.r, t.id`,
+        [inLibrary(scope, expr), limit, scope],
       );
-      const ids = top.map((r) => Number(r.id));
-      // Passages of a document still being deleted or not ready never count (the rows say so, not the index).
-      const ready = new Set(
-        (
-          await store.query(
-            `SELECT c.id FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id
-             WHERE c.id IN ${IN_JSON} AND c.scope = ? AND d.status = 'ready'`,
-            [JSON.stringify(ids), scope],
-          )
-        ).map((r) => Number(r.id)),
-      );
-      return ids.filter((id) => ready.has(id));
+      return rows.map((r) => Number(r.id));
     },
 
     /** The passages behind chunk ids, within the library and of ready documents only. */

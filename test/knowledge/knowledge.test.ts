@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { inLibrary } from '../../src/knowledge/fts-query.ts';
 import type { IngestSource } from '../../src/knowledge/types.ts';
 import { writeDocx } from '../support/docx-writer.ts';
 import { writePdf, writeTextPdf } from '../support/pdf-writer.ts';
@@ -202,9 +203,9 @@ describe('knowledge base', () => {
     assert.ok(vec.length > 0 && vec.every((x) => x.documentId === other.document.id), 'only the other document');
     assert.equal(await h.kb.passage(ALICE, citation), undefined);
     assert.deepEqual(await knowledgeRows(h.store), { documents: 1, chunks: 1, fts: 1 });
-    const fts = await h.store.get(
-      'SELECT COUNT(*) AS n FROM knowledge_fts WHERE knowledge_fts MATCH \'"quillfeather"\'',
-    );
+    const fts = await h.store.get('SELECT COUNT(*) AS n FROM knowledge_fts WHERE knowledge_fts MATCH ?', [
+      inLibrary(ALICE, '"quillfeather"'),
+    ]);
     assert.equal(Number(fts?.n), 0, 'no keyword row of the deleted document');
   });
 

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { citationIdOf, parseCitationId } from '../../src/knowledge/citation.ts';
-import { ftsMatchExpression, ftsTerms, inLibrary, libraryToken, planMatch } from '../../src/knowledge/fts-query.ts';
+import {
+  ftsMatchExpression,
+  ftsTerms,
+  indexText,
+  inLibrary,
+  libraryToken,
+  planMatch,
+} from '../../src/knowledge/fts-query.ts';
 import { reciprocalRankFusion } from '../../src/knowledge/fusion.ts';
 
 describe('FTS5 query sanitiser', () => {
@@ -40,8 +47,10 @@ describe('keyword plan', () => {
   it('every query is limited to one library by a token no other scope shares', () => {
     assert.notEqual(libraryToken('u:12'), libraryToken('u:1'));
     assert.notEqual(libraryToken('g:-12'), libraryToken('g:12'));
-    assert.match(libraryToken('g:-100500'), /^l[0-9a-f]+$/);
-    assert.equal(inLibrary('u:1', '"a" OR "b"'), `lib : "${libraryToken('u:1')}" AND text : ("a" OR "b")`);
+    assert.match(libraryToken('g:-100500'), /^l[0-9a-f]+z$/);
+    const p = libraryToken('u:1');
+    assert.equal(inLibrary('u:1', '"a" OR "inv 2024"'), `"${p}a" OR "${p}inv ${p}2024"`);
+    assert.equal(indexText('u:1', 'Pump INV-2024, café'), `${p}pump ${p}inv ${p}2024 ${p}café`);
   });
 });
 
