@@ -7,6 +7,7 @@ import { type FakeGemini, createFakeGemini } from '../../test/support/fake-gemin
 import { type FakeTelegram, createFakeTelegram } from '../../test/support/fake-telegram.ts';
 import { closeServer, listen } from '../../test/support/http-util.ts';
 import { type WholeApp, startWholeApp } from '../../test/support/whole-app.ts';
+import { detectInjection } from '../../src/guards/injection-detect.ts';
 import { GOALS, TEMPLATES, benignText } from './_injection-corpus.ts';
 import { called, worstCaseModel } from './_injection-model.ts';
 import type { BenchRow } from './row.ts';
@@ -389,6 +390,35 @@ async function runBenign(
 
 const pct = (a: number, b: number) => (b === 0 ? 0 : (100 * a) / b);
 
+/**
+ * The guards' heuristic detector (src/guards/injection-detect.ts) over the same attack texts and benign controls. A
+ * signal for logs and /why, not the defence: the attack-success rows above hold whatever it misses.
+ */
+function detectorRows(): BenchRow[] {
+  const attacks = GOALS.flatMap((g) =>
+    TEMPLATES.map((t) => t.wrap(g.goal.replace('{collect}', 'https://collect.example'))),
+  );
+  const hits = attacks.filter((text) => detectInjection(text).hit).length;
+  const controls = Array.from({ length: 220 }, (_, i) => benignText(i).text);
+  const falseHits = controls.filter((text) => detectInjection(text).hit).length;
+  return [
+    {
+      area: 'Injection',
+      name: 'detector hit rate on the attack texts',
+      value: pct(hits, attacks.length),
+      unit: '%',
+      note: `${hits} of ${attacks.length} cases (${GOALS.length} goals × ${TEMPLATES.length} templates) flagged; no target: taint tracking is the defence`,
+    },
+    {
+      area: 'Injection',
+      name: 'detector false hits on the benign controls',
+      value: pct(falseHits, controls.length),
+      unit: '%',
+      note: `${falseHits} of ${controls.length} benign pages and documents flagged`,
+    },
+  ];
+}
+
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const cases = GOALS.length * TEMPLATES.length;
@@ -403,10 +433,11 @@ export async function run(): Promise<BenchRow[]> {
         unit: '%',
         target: '0 %',
         pass: t.succeeded === 0,
-        note: `${t.turns} attacks (${cases} cases), the worst-case model tried ${t.attempted}; ${t.asked} ended waiting for an approval, ${t.named} of them naming the untrusted source; detector hit rate: not measured here (the guards' detector is merged separately)`,
+        note: `${t.turns} attacks (${cases} cases), the worst-case model tried ${t.attempted}; ${t.asked} ended waiting for an approval, ${t.named} of them naming the untrusted source; the detector's hit rate is its own row`,
       });
     }
   }
+  rows.push(...detectorRows());
   const benign = await runBenign(220);
   rows.push({
     area: 'Injection',
