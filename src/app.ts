@@ -230,12 +230,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     outbox,
     localeOf: (userId) => users.localeOf(userId),
   });
-  const pruner = createPruner({
-    store,
-    clock,
-    log: log.child({ module: 'retention' }),
-    afterPass: () => store.checkpoint(),
-  });
+  const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: store.checkpoint });
   const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
   const features = [...createFeatureModules({ ...featureDeps, connect: secrets.feature }), mcp.feature];
   const frontEnd = createFrontEnd({
