@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { Document } from 'grammy/types';
 import { AppError } from '../../core/errors.ts';
 import { detectFormat } from '../../knowledge/formats.ts';
+import { MAX_INLINE_FILE_BYTES } from '../../llm/inline-limit.ts';
 import { TELEGRAM_DOWNLOAD_LIMIT } from './media.ts';
 
 /**
@@ -26,9 +27,12 @@ export interface FileDownloaderOptions {
   maxBytes?: number;
 }
 
-/** Downloads a Telegram file by id, refusing anything over `maxBytes` (the Bot API's 20 MB at most). */
+/**
+ * Downloads a Telegram file by id, refusing anything over `maxBytes`: at most what the chat can also read inline (so a
+ * captioned document the library took can still be answered) and the Bot API's 20 MB.
+ */
 export function createFileDownloader(o: FileDownloaderOptions) {
-  const maxBytes = Math.min(o.maxBytes ?? TELEGRAM_DOWNLOAD_LIMIT, TELEGRAM_DOWNLOAD_LIMIT);
+  const maxBytes = Math.min(o.maxBytes ?? MAX_INLINE_FILE_BYTES, MAX_INLINE_FILE_BYTES, TELEGRAM_DOWNLOAD_LIMIT);
   const root = o.apiRoot.replace(/\/+$/, '');
   return {
     maxBytes,

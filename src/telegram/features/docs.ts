@@ -12,7 +12,7 @@ import type { DocsFeatureDeps } from './docs-deps.ts';
 import { documentKind, libraryMime } from './docs-files.ts';
 import { withoutMention } from './groups.ts';
 import { type IngestPlace, createIngestReporter } from './docs-ingest.ts';
-import { docsTexts, sizeWords } from './docs-texts.ts';
+import { docsTexts, limitWords, sizeWords } from './docs-texts.ts';
 
 export type { DocsFeatureDeps } from './docs-deps.ts';
 
@@ -76,7 +76,7 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     const t = docsTexts(place.locale);
     // Over Telegram's download limit (as reported before the download, or found while reading): say what to do.
     const tooBig = async (bytes: number) => {
-      const text = t.telegramLimit({ name, size: sizeWords(bytes, t), limit: sizeWords(deps.files.maxBytes, t) });
+      const text = t.telegramLimit({ name, size: sizeWords(bytes, t), limit: limitWords(deps.files.maxBytes, t) });
       const dedupeKey = documentCardKey.encode(place.updateId);
       await deps.outbox.send(place.to, { text, format: 'plain', replyTo: message.message_id, dedupeKey });
       return false;
