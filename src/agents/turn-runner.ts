@@ -84,6 +84,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       if (options.processors) ctx.processing = await options.processors.begin(request);
       mem = memory ? await memory.prepare(request) : null;
       if (mem?.othersInHistory) addTaintSource(ctx.taint, { kind: 'group' });
+      for (const name of mem?.documentsInContext ?? []) addTaintSource(ctx.taint, { kind: 'file', name });
       const input = agentInput(request, mem);
       if (ctx.processing) {
         input.text = settleVerdict(await ctx.processing.input(input.text), input.text, ctx.emit);

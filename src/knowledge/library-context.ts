@@ -33,7 +33,10 @@ export function withLibraryContext(
         if (hits.length === 0) return context;
         deps.turnHits.add(request.turnId, hits);
         const section = `## From the user's library\n${framePassages(hits)}`;
-        return { ...context, systemContext: [context.systemContext, section].filter(Boolean).join('\n\n') };
+        const systemContext = [context.systemContext, section].filter(Boolean).join('\n\n');
+        // The passages are outside text: side-effect calls in this turn need an approval naming the documents.
+        const documentsInContext = [...new Set([...(context.documentsInContext ?? []), ...hits.map((h) => h.title)])];
+        return { ...context, systemContext, documentsInContext };
       } catch (err) {
         deps.log.warn({ err: toError(err), turnId: request.turnId }, 'library search for the turn failed');
         return context;
