@@ -21,7 +21,9 @@ const site = createServer((req, res) => {
   pageHits.push(req.url ?? '');
   const n = /\/page(\d)/.exec(req.url ?? '')?.[1] ?? '0';
   res.writeHead(200, { 'content-type': 'text/html' });
-  res.end(`<html><head><title>Page ${n}</title></head><body><article><p>News number ${n}: it rained.</p></article></body></html>`);
+  res.end(
+    `<html><head><title>Page ${n}</title></head><body><article><p>News number ${n}: it rained.</p></article></body></html>`,
+  );
 });
 let siteBase = '';
 
@@ -75,7 +77,10 @@ describe('workflows through the whole app', () => {
       const calls = generates(gemini, since);
       assert.equal(calls.length, 3, 'N pages = N model calls');
       const cheap = app.app.config.env.GEMINI_ROUTER_MODEL;
-      assert.ok(calls.every((c) => c.model === cheap), `every call on the cheap model ${cheap}`);
+      assert.ok(
+        calls.every((c) => c.model === cheap),
+        `every call on the cheap model ${cheap}`,
+      );
       assert.ok(
         calls.every((c) => /<<<untrusted_content source="127\.0\.0\.1[^"]*">>>/.test(c.lastUserText)),
         'the page reaches the model framed as data',
