@@ -68,8 +68,10 @@ export interface ConditionStep {
   id: string;
   type: 'condition';
   if: ConditionTest;
-  then: Step[];
-  else: Step[];
+  /** Run when the test holds. */
+  steps: Step[];
+  /** Run when it doesn't (may be empty). */
+  otherwise: Step[];
 }
 /** Every kind of step. */
 export type Step = AgentStep | ToolStep | PostStep | ParallelStep | ForEachStep | ConditionStep;
@@ -100,8 +102,8 @@ const conditionStepSchema = z
     id: stepId,
     type: z.literal('condition'),
     if: conditionTestSchema,
-    then: stepsSchema,
-    else: stepsSchema.optional().default([]),
+    steps: stepsSchema,
+    otherwise: stepsSchema.optional().default([]),
   })
   .strict();
 

@@ -19,11 +19,8 @@ function* walk(steps: Step[], path: string): Generator<{ step: Step; path: strin
     yield { step, path: here };
     if (step.type === 'parallel')
       for (const [b, branch] of step.branches.entries()) yield* walk(branch, `${here}.branches.${b}`);
-    if (step.type === 'forEach') yield* walk(step.steps, `${here}.steps`);
-    if (step.type === 'condition') {
-      yield* walk(step.then, `${here}.then`);
-      yield* walk(step.else, `${here}.else`);
-    }
+    if (step.type === 'forEach' || step.type === 'condition') yield* walk(step.steps, `${here}.steps`);
+    if (step.type === 'condition') yield* walk(step.otherwise, `${here}.otherwise`);
   }
 }
 

@@ -6,7 +6,7 @@ export const workflowsTexts = defineMessages(
     none: 'No workflows are set up. The owner adds them as files in config/workflows/ (see docs/workflows.md).',
     header: 'Workflows: fixed procedures I run step by step.',
     needs: (p: { params: string }) => `needs: ${p.params}`,
-    run: (p: { name: string }) => `▶️ ${p.name}`,
+    run: (p: { name: string }) => `▶️ Run ${p.name}`,
     footer: 'Tap one to run it, or send /workflows run <name> key=value …',
     starting: (p: { name: string }) => `▶️ Running “${p.name}”… I post its result here when it is done.`,
     askParams: (p: { name: string; params: string }) =>
@@ -25,7 +25,7 @@ export const workflowsTexts = defineMessages(
       none: 'Сценарии не настроены. Владелец добавляет их файлами в config/workflows/ (см. docs/workflows.md).',
       header: 'Сценарии: постоянные процедуры, которые я выполняю шаг за шагом.',
       needs: (p) => `нужно: ${p.params}`,
-      run: (p) => `▶️ ${p.name}`,
+      run: (p) => `▶️ Запустить ${p.name}`,
       footer: 'Нажмите, чтобы запустить, или отправьте /workflows run <имя> ключ=значение …',
       starting: (p) => `▶️ Запускаю «${p.name}»… Результат пришлю сюда, когда всё будет готово.`,
       askParams: (p) =>
