@@ -66,8 +66,8 @@ async function runStep(p: Pass, step: Step, key: string, scope: Scope): Promise<
         return { value: { messageId: sent.messageId } };
       });
     case 'parallel': {
-      const branch = (steps: Step[], b: number) => () =>
-        runSteps(p, steps, `${key}[${b}].`, { ...scope, outputs: new Map(), parent: scope });
+      // Branch steps' outputs stay visible after the step (ids are unique in a workflow); only forEach items get their own.
+      const branch = (steps: Step[], b: number) => () => runSteps(p, steps, `${key}[${b}].`, scope);
       return joinValues(await together(step.branches.map(branch)));
     }
     case 'forEach':
@@ -75,8 +75,7 @@ async function runStep(p: Pass, step: Step, key: string, scope: Scope): Promise<
     case 'condition': {
       const holds = testHolds(step.if, render(step.if.value, scope));
       const steps = holds ? step.steps : step.otherwise;
-      const inner: Scope = { ...scope, outputs: new Map(), parent: scope };
-      return steps.length > 0 ? runSteps(p, steps, `${key}.${holds ? 'yes' : 'no'}.`, inner) : { value: '' };
+      return steps.length > 0 ? runSteps(p, steps, `${key}.${holds ? 'yes' : 'no'}.`, scope) : { value: '' };
     }
   }
 }
