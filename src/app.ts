@@ -12,6 +12,7 @@ import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
+import { createAppWorkflows } from './app-workflows.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
@@ -219,6 +220,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
   network.resolve();
+  const workflows = createAppWorkflows({ ...deps, llm, outbox, registry, gate, toolNamed: mcp.toolNamed, users });
   const privacy = createPrivacy({
     store,
     clock,
@@ -251,7 +253,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature()],
+    features: [...features, library.feature, usage.feature(), workflows.feature],
     chat: createChatModule({
       turnRunner,
       clock,
@@ -279,6 +281,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     memory,
     approvals,
     scheduler: jobs,
+    workflows: workflows.runner,
     registry,
     integrations: mcp.integrations,
     turnRunner,
@@ -297,6 +300,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
       mcp.start();
+      workflows.start();
       await approvals.start();
       await jobs.start();
       pruner.start();
@@ -309,6 +313,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
           () => frontEnd.stop(),
           () => mcp.stop(),
           () => jobs.stop(),
+          () => workflows.stop(),
           () => approvals.stop(),
           () => pruner.stop(),
           () => memory.close(),

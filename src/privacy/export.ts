@@ -26,6 +26,8 @@ export interface PrivacyExport extends UserExport {
   connections: Record<string, unknown>[];
   /** Their recorded model calls (tokens, cost; no text) and their budget limits. */
   usage: UsageExport;
+  /** Their workflow runs: parameters, status and event log (step outputs included). */
+  workflows?: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());

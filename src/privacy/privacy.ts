@@ -7,6 +7,7 @@ import type { Memory } from '../memory/memory.ts';
 import type { Store } from '../store/db.ts';
 import { secureDeletes } from '../store/secure-delete.ts';
 import { buildExport, type PrivacyExport } from './export.ts';
+import { exportWorkflowRuns, wipeWorkflowRuns } from './workflows-privacy.ts';
 import type { WipeFence } from './fence.ts';
 import { cancelUserRuns, eraseUserRows, readUserRows } from './privacy-store.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -72,6 +73,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       const memory = await deps.memory.wipeUser(userId);
       const rows = await store.write(async (tx) => {
         await secureDeletes(tx, store.kind);
+        await wipeWorkflowRuns(tx, userId);
         return eraseUserRows(tx, userId, cancelled.runIds, clock.now());
       });
       const again = await deps.memory.wipeUser(userId);
@@ -96,7 +98,8 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
     async exportUser(userId) {
       const memory = await deps.memory.exportUser(userId);
       const documents = (await deps.knowledge?.exportUser(userId)) ?? [];
-      return buildExport(memory, await readUserRows(store, userId), documents);
+      const built = buildExport(memory, await readUserRows(store, userId), documents);
+      return { ...built, workflows: await exportWorkflowRuns(store, userId) };
     },
   };
 }

@@ -133,6 +133,16 @@ const steps: Record<PruneStep, Step> = {
   access_prompts: (store, cutoff) => deleteInBatches(store, 'access_prompts', 'created_at < ?', [cutoff]),
 
   stale_instances: (store, cutoff) => deleteInBatches(store, 'journal_instances', 'heartbeat_at < ?', [cutoff]),
+
+  async finished_workflow_runs(store, cutoff) {
+    return store.write(async (tx) => {
+      await secureDeletes(tx, store.kind);
+      const finished = `SELECT id FROM workflow_runs WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ${BATCH}`;
+      await tx.run(`DELETE FROM workflow_events WHERE run_id IN (${finished})`, [cutoff]);
+      await tx.run(`DELETE FROM workflow_decisions WHERE run_id IN (${finished})`, [cutoff]);
+      return (await tx.run(`DELETE FROM workflow_runs WHERE id IN (${finished})`, [cutoff])).changes;
+    });
+  },
 };
 
 /** Runs one pruning step with rows older than `cutoff` (epoch ms). Returns how many rows it deleted. */

@@ -21,7 +21,8 @@ export type PruneStep =
   | 'pending_confirmations'
   | 'access_notices'
   | 'access_prompts'
-  | 'stale_instances';
+  | 'stale_instances'
+  | 'finished_workflow_runs';
 
 export interface RetentionRule {
   /** What is kept. */
@@ -154,6 +155,23 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     why: 'no occurrence fires twice (the claim); recent outcomes for troubleshooting',
     maxAgeMs: 30 * DAY_MS,
     prune: 'finished_job_runs',
+  },
+  workflow_runs: {
+    keeps: 'each workflow run: workflow, who started it, chat, parameters, definition snapshot, status, lease',
+    keepFor: 'while running or waiting; 30 days after it finished; until /wipe',
+    why: 'resume after a crash or a decision; a retried trigger finds its run instead of starting another',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'finished_workflow_runs',
+  },
+  workflow_events: {
+    keeps: 'the event log of a run (step started/completed with its output, decisions), strictly numbered',
+    keepFor: 'with their run',
+    why: 'completed steps are never run again: their outputs come from the log',
+  },
+  workflow_decisions: {
+    keeps: 'a step waiting for Approve/Deny: tool, summary, prompt message id, decision',
+    keepFor: 'with their run',
+    why: 'the decision the run resumes with; first press wins',
   },
   approval_runs: {
     keeps: 'suspended turns (the request and the agent state) waiting for a person',
@@ -293,6 +311,7 @@ export function pruningRules(): { table: string; step: PruneStep; maxAgeMs: numb
     'access_notices',
     'access_prompts',
     'stale_instances',
+    'finished_workflow_runs',
   ];
   const out: { table: string; step: PruneStep; maxAgeMs: number }[] = [];
   for (const step of order) {
