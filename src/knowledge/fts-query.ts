@@ -87,6 +87,15 @@ export function ftsMatchExpression(query: string): string | undefined {
 }
 
 /**
+ * The most passages a "rare" term may be in, for a library of `passages`: `configured`, and fewer than half of them.
+ * A term in half the passages or more weighs nothing in bm25 (FTS5 floors its idf, log((N - n + 0.5) / (n + 0.5)),
+ * near zero), so ranking by it only costs time: in a 1k library such words have hundreds of postings each.
+ */
+export function commonLimit(passages: number, configured: number): number {
+  return Math.max(0, Math.min(configured, Math.floor((passages - 1) / 2)));
+}
+
+/**
  * Which expression to run, given how many of the library's passages each term is in (counted up to `common`): any of the terms in
  * at most `common` passages (their postings are few, and they carry the meaning: names, numbers, rare words); when
  * every term is common, passages holding all of them. Terms in no passage are left out. Undefined: nothing to find.
