@@ -23,6 +23,8 @@ export interface SearchOptions {
    * else passages must hold every common term.
    */
   commonTermPassages: number;
+  /** At most about this many passages are ranked by bm25: the rarest terms first (planMatch). */
+  rankBudget: number;
 }
 
 export const DEFAULT_SEARCH: SearchOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_SEARCH: SearchOptions = {
   minVectorScore: 0.3,
   queryEmbedTimeoutMs: 3000,
   commonTermPassages: 2000,
+  rankBudget: 4000,
 };
 
 /** The stored passage as a hit. */
@@ -72,7 +75,7 @@ export function createSearch(deps: {
       const common = commonLimit(passages, options.commonTermPassages);
       // One term: "any" and "all" are the same expression, no need to count.
       const counts = terms.length === 1 ? [1] : await store.countsUpTo(scope, terms, common + 1);
-      const match = planMatch(terms, counts, common);
+      const match = planMatch(terms, counts, common, options.rankBudget);
       if (!match) return [];
       const ids = await store.keyword(scope, match, options.candidates);
       // Every term common, and no passage holds them all: in a small library, any of them (cheap there).

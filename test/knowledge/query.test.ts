@@ -45,6 +45,18 @@ describe('keyword plan', () => {
     assert.equal(planMatch(terms, [3, 9, 1, 0], 2000), '"pump" OR "valve" OR "inv 2024 0042"');
   });
 
+  it('a pasted paragraph ranks a bounded number of passages: rarest terms first, the rarest always', () => {
+    const terms = ftsTerms('pump valve INV-2024-0042 zebra gasket');
+    assert.equal(
+      planMatch(terms, [1500, 1800, 3, 0, 900], 2000, 5000),
+      '"pump" OR "valve" OR "inv 2024 0042" OR "gasket"',
+    );
+    assert.equal(planMatch(terms, [1500, 1800, 3, 0, 900], 2000, 2500), '"pump" OR "inv 2024 0042" OR "gasket"');
+    assert.equal(planMatch(terms, [1500, 1800, 0, 0, 900], 2000, 100), '"gasket"');
+    // Every term common: the budget does not apply (all must match).
+    assert.equal(planMatch(terms, [5000, 5000, 0, 0, 5000], 2000, 100), '"pump" AND "valve" AND "gasket"');
+  });
+
   it('a term is common from half of the library on, and past the configured count in a big one', () => {
     assert.equal(commonLimit(1000, 2000), 499);
     assert.equal(commonLimit(1001, 2000), 500);
