@@ -94,7 +94,9 @@ await time('keyword (planned expr)', (q) => {
   return m ? ks.keyword(scope, m, 40) : [];
 });
 await time('keyword (all terms OR)', (q) => ks.keyword(scope, ftsTerms(q).join(' OR '), 40));
-await time('embed + normalize', async (q) => normalize((await llm.embed([q], { task: 'RETRIEVAL_QUERY' }))[0] as Float32Array));
+await time('embed + normalize', async (q) =>
+  normalize((await llm.embed([q], { task: 'RETRIEVAL_QUERY' }))[0] as Float32Array),
+);
 await time('vector scan', (q) => set.search(normalize(queries.get(q) as Float32Array), 40, { minScore: 0.3 }));
 const kwIds = new Map<string, number[]>();
 const vecIds = new Map<string, number[]>();

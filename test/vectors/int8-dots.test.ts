@@ -89,7 +89,7 @@ describe('int8 dot products (WebAssembly SIMD and JS)', () => {
     const dims = 768;
     const set = new ScopeVectors(dims, 16);
     const blobs = Array.from({ length: 600 }, () => encodeVector(Float32Array.from({ length: dims }, () => r() - 0.5)));
-    blobs.forEach((b, i) => set.add(i + 1, b));
+    for (const [i, b] of blobs.entries()) assert.ok(set.add(i + 1, b));
     const query = Float32Array.from({ length: dims }, () => r() - 0.5);
     let norm = 0;
     for (const x of query) norm += x * x;
