@@ -87,14 +87,41 @@ export function ftsMatchExpression(query: string): string | undefined {
 }
 
 /**
+ * The most passages a "rare" term may be in, for a library of `passages`: `configured`, and fewer than half of them.
+ * A term in half the passages or more weighs nothing in bm25 (FTS5 floors its idf, log((N - n + 0.5) / (n + 0.5)),
+ * near zero), so ranking by it only costs time: in a 1k library such words have hundreds of postings each.
+ */
+export function commonLimit(passages: number, configured: number): number {
+  return Math.max(0, Math.min(configured, Math.floor((passages - 1) / 2)));
+}
+
+/**
  * Which expression to run, given how many of the library's passages each term is in (counted up to `common`): any of the terms in
  * at most `common` passages (their postings are few, and they carry the meaning: names, numbers, rare words); when
  * every term is common, passages holding all of them. Terms in no passage are left out. Undefined: nothing to find.
+ * `budget` bounds the passages bm25 must rank: rare terms are taken rarest first while their passages add up to at
+ * most `budget` (the rarest always); the others are the least telling of them.
  */
-export function planMatch(terms: readonly FtsTerm[], counts: readonly number[], common: number): string | undefined {
-  const present = terms.filter((_, i) => (counts[i] ?? 0) > 0);
-  const rare = terms.filter((_, i) => (counts[i] ?? 0) > 0 && (counts[i] ?? 0) <= common);
-  if (rare.length > 0) return matchAny(rare);
+export function planMatch(
+  terms: readonly FtsTerm[],
+  counts: readonly number[],
+  common: number,
+  budget = Number.POSITIVE_INFINITY,
+): string | undefined {
+  const count = (i: number) => counts[i] ?? 0;
+  const present = terms.filter((_, i) => count(i) > 0);
+  const rare = terms.map((_, i) => i).filter((i) => count(i) > 0 && count(i) <= common);
+  if (rare.length > 0) {
+    const byCount = [...rare].sort((a, b) => count(a) - count(b));
+    const kept = new Set<number>();
+    let rows = 0;
+    for (const i of byCount) {
+      if (kept.size > 0 && rows + count(i) > budget) break;
+      kept.add(i);
+      rows += count(i);
+    }
+    return matchAny(rare.filter((i) => kept.has(i)).map((i) => terms[i] as FtsTerm));
+  }
   if (present.length > 0) return matchAll(present);
   return undefined;
 }

@@ -239,28 +239,31 @@ export function createKnowledgeStore(store: Store) {
       return Number(r?.n ?? 0);
     },
 
-    /** The library's passages matching an FTS5 expression, counted up to `limit` (a cheap "how common"). */
-    async countUpTo(scope: LibraryScope, expr: string, limit: number): Promise<number> {
-      const r = await store.get(
-        'SELECT COUNT(*) AS n FROM (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)',
-        [inLibrary(scope, expr), limit],
+    /** For each FTS5 expression, the library's passages matching it counted up to `limit`: one statement for all. */
+    async countsUpTo(scope: LibraryScope, exprs: readonly string[], limit: number): Promise<number[]> {
+      if (exprs.length === 0) return [];
+      const rows = await store.query(
+        `SELECT CAST(j.key AS INTEGER) AS i, (SELECT COUNT(*) FROM (SELECT rowid FROM knowledge_fts
+           WHERE knowledge_fts MATCH j.value LIMIT ?)) AS n FROM json_each(?) j`,
+        [limit, JSON.stringify(exprs.map((e) => inLibrary(scope, e)))],
       );
-      return Number(r?.n ?? 0);
+      const counts = exprs.map(() => 0);
+      for (const r of rows) counts[Number(r.i)] = Number(r.n);
+      return counts;
     },
 
     /**
-     * Chunk ids of the library's ready documents matching an FTS5 expression over the text, best bm25 first. The
-     * index reads only the library's postings: every term carries the library's prefix (fts-query.ts).
+     * Chunk ids of the library matching an FTS5 expression over the text, best bm25 first. The index reads only the
+     * library's postings: every term carries the library's prefix (fts-query.ts). An index row exists only for a
+     * passage of a ready document (written with it, deleted with it, in one transaction), and the hits are read
+     * back through `chunks`, which checks scope and status on the rows; so no join here (at 100k passages its row
+     * lookups cost more than the index query).
      */
     async keyword(scope: LibraryScope, expr: string, limit: number): Promise<number[]> {
-      // One round trip: the index's top rowids by bm25, then (on those few only, CROSS JOIN fixing that order) passages of ready documents of
-      // this library; a document still being deleted or not ready never counts (the rows say so, not the index).
       const rows = await store.query(
-        `SELECT t.id FROM (SELECT rowid AS id, bm25(knowledge_fts) AS r FROM knowledge_fts
-           WHERE knowledge_fts MATCH ? ORDER BY r LIMIT ?) t
-         CROSS JOIN knowledge_chunks c ON c.id = t.id CROSS JOIN knowledge_documents d ON d.id = c.document_id
-         WHERE c.scope = ? AND d.status = 'ready' ORDER BY t.r, t.id`,
-        [inLibrary(scope, expr), limit, scope],
+        `SELECT rowid AS id FROM knowledge_fts WHERE knowledge_fts MATCH ? ORDER BY bm25(knowledge_fts), rowid
+         LIMIT ?`,
+        [inLibrary(scope, expr), limit],
       );
       return rows.map((r) => Number(r.id));
     },

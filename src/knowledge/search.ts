@@ -4,7 +4,7 @@ import type { Llm } from '../llm/types.ts';
 import type { VectorCache } from '../vectors/vector-index.ts';
 import { normalize } from '../vectors/vectors.ts';
 import { citationIdOf } from './citation.ts';
-import { ftsTerms, planMatch } from './fts-query.ts';
+import { commonLimit, ftsTerms, matchAny, planMatch } from './fts-query.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import type { ChunkRow, KnowledgeStore } from './knowledge-store.ts';
 import type { KnowledgeHit, LibraryScope } from './types.ts';
@@ -18,10 +18,13 @@ export interface SearchOptions {
   /** The query's embedding is given up after this long (keyword results still count). */
   queryEmbedTimeoutMs: number;
   /**
-   * A term in more of the library's passages than this is "common": while rarer terms are in the query it is left
-   * out of the keyword half (its bm25 weight is small, its postings many), else passages must hold every common term.
+   * A term in more of the library's passages than this (or than half of them, see commonLimit) is "common": while
+   * rarer terms are in the query it is left out of the keyword half (its bm25 weight is small, its postings many),
+   * else passages must hold every common term.
    */
   commonTermPassages: number;
+  /** At most about this many passages are ranked by bm25: the rarest terms first (planMatch). */
+  rankBudget: number;
 }
 
 export const DEFAULT_SEARCH: SearchOptions = {
@@ -29,6 +32,7 @@ export const DEFAULT_SEARCH: SearchOptions = {
   minVectorScore: 0.3,
   queryEmbedTimeoutMs: 3000,
   commonTermPassages: 2000,
+  rankBudget: 4000,
 };
 
 /** The stored passage as a hit. */
@@ -66,14 +70,20 @@ export function createSearch(deps: {
     const terms = ftsTerms(query);
     if (terms.length === 0) return [];
     try {
-      const common = options.commonTermPassages;
-      // In a library this small no term can be common: no need to count.
-      const small = terms.length === 1 || (await store.passageCount(scope)) <= common;
-      const counts = [];
-      for (const term of terms) counts.push(small ? 1 : await store.countUpTo(scope, term, common + 1));
-      const match = planMatch(terms, counts, common);
+      const passages = await store.passageCount(scope);
+      if (passages === 0) return [];
+      const common = commonLimit(passages, options.commonTermPassages);
+      // One term: "any" and "all" are the same expression, no need to count.
+      const counts = terms.length === 1 ? [1] : await store.countsUpTo(scope, terms, common + 1);
+      const match = planMatch(terms, counts, common, options.rankBudget);
       if (!match) return [];
-      return await store.keyword(scope, match, options.candidates);
+      const ids = await store.keyword(scope, match, options.candidates);
+      // Every term common, and no passage holds them all: in a small library, any of them (cheap there).
+      const present = terms.filter((_, i) => (counts[i] ?? 0) > 0);
+      if (ids.length === 0 && present.length > 1 && passages <= options.commonTermPassages) {
+        return await store.keyword(scope, matchAny(present), options.candidates);
+      }
+      return ids;
     } catch (err) {
       log.warn({ err: toError(err) }, 'keyword search failed');
       return [];
@@ -116,16 +126,21 @@ export function createSearch(deps: {
         mode === 'vector' ? [] : keywordIds(scope, query),
         mode === 'keyword' ? [] : vectorIds(scope, query, opts.signal),
       ]);
-      const fused = reciprocalRankFusion([kw, vec]).slice(0, limit * 2);
-      const rows = await store.chunks(
-        scope,
-        fused.map((f) => f.id),
-      );
+      const fused = reciprocalRankFusion([kw, vec]);
       const hits: KnowledgeHit[] = [];
-      for (const f of fused) {
-        const row = rows.get(f.id);
-        if (row) hits.push(hitOf(row, f.score));
-        if (hits.length === limit) break;
+      // Read the best `limit` passages; a few more only when some were not readable (deleted meanwhile).
+      for (let from = 0; from < fused.length && hits.length < limit; ) {
+        const batch = fused.slice(from, from + (from === 0 ? limit : limit * 2));
+        from += batch.length;
+        const rows = await store.chunks(
+          scope,
+          batch.map((f) => f.id),
+        );
+        for (const f of batch) {
+          const row = rows.get(f.id);
+          if (row) hits.push(hitOf(row, f.score));
+          if (hits.length === limit) break;
+        }
       }
       return hits;
     },

@@ -1,4 +1,5 @@
 import { SignBits } from './hamming.ts';
+import { Int8Rows } from './int8-rows.ts';
 import { decodeVector } from './vectors.ts';
 
 /** One hit of a vector search: the message id and its cosine similarity to the query. */
@@ -10,12 +11,10 @@ export interface VectorHit {
 /** Below this many vectors a scope is scanned exactly; above it a 1-bit prefilter picks candidates first. */
 const EXACT_LIMIT = 4096;
 
-/** Candidate rows of one search (grown as needed; searches are synchronous, so one scratch array serves all). */
-let scratchRows = new Int32Array(1024);
-
 /**
  * All vectors of one scope in contiguous typed arrays: int8 codes, one scale each, and 1-bit sign codes derived
- * from them. Search is exact (int8 dot products) for small scopes; for large ones a Hamming scan over the sign
+ * from them. Search is exact (int8 dot products, WebAssembly SIMD for sets of 256 rows or more, see int8-rows.ts) for
+ * small scopes; for large ones a Hamming scan over the sign
  * codes (WebAssembly popcount, see hamming.ts) selects ~0.5% candidates (at least 500) which are then re-ranked
  * exactly on the int8 codes.
  */
@@ -24,23 +23,24 @@ export class ScopeVectors {
   size = 0;
   private ids: Float64Array;
   private scales: Float32Array;
-  private codes: Int8Array;
+  private rows: Int8Rows;
   private bits: SignBits;
   /** Ids arrive in ascending order from the loader; later appends may not. */
   private sortedUpTo = 0;
 
-  constructor(dims: number, capacity = 64) {
+  /** `wasm: false` keeps every scan in plain JS (tests compare both). */
+  constructor(dims: number, capacity = 64, options: { wasm?: boolean } = {}) {
     this.dims = dims;
     const cap = Math.max(1, capacity);
     this.ids = new Float64Array(cap);
     this.scales = new Float32Array(cap);
-    this.codes = new Int8Array(cap * dims);
-    this.bits = new SignBits(dims, cap);
+    this.rows = new Int8Rows(dims, cap, options);
+    this.bits = new SignBits(dims, cap, options);
   }
 
   /** Approximate bytes held. */
   get bytes(): number {
-    return this.ids.byteLength + this.scales.byteLength + this.codes.byteLength + this.bits.bytes;
+    return this.ids.byteLength + this.scales.byteLength + this.rows.bytes + this.bits.bytes;
   }
 
   private grow(min: number): void {
@@ -51,12 +51,10 @@ export class ScopeVectors {
     ids.set(this.ids.subarray(0, this.size));
     const scales = new Float32Array(cap);
     scales.set(this.scales.subarray(0, this.size));
-    const codes = new Int8Array(cap * this.dims);
-    codes.set(this.codes.subarray(0, this.size * this.dims));
+    this.rows.ensure(cap);
     this.bits.ensure(cap);
     this.ids = ids;
     this.scales = scales;
-    this.codes = codes;
   }
 
   /** Adds one encoded vector (see vectors.ts); returns false if the blob is malformed or has other dimensions. */
@@ -67,7 +65,7 @@ export class ScopeVectors {
     const row = this.size;
     this.ids[row] = id;
     this.scales[row] = d.scale;
-    this.codes.set(d.codes, row * this.dims);
+    this.rows.set(row, d.codes);
     this.bits.set(row, d.codes);
     this.size++;
     return true;
@@ -93,25 +91,6 @@ export class ScopeVectors {
     return false;
   }
 
-  private dot(q: Float32Array, row: number): number {
-    const codes = this.codes;
-    const o = row * this.dims;
-    const n = this.dims;
-    let a = 0;
-    let b = 0;
-    let c = 0;
-    let d = 0;
-    let i = 0;
-    for (; i + 3 < n; i += 4) {
-      a += (q[i] as number) * (codes[o + i] as number);
-      b += (q[i + 1] as number) * (codes[o + i + 1] as number);
-      c += (q[i + 2] as number) * (codes[o + i + 2] as number);
-      d += (q[i + 3] as number) * (codes[o + i + 3] as number);
-    }
-    for (; i < n; i++) a += (q[i] as number) * (codes[o + i] as number);
-    return (a + b + c + d) * (this.scales[row] as number);
-  }
-
   /**
    * Top `k` by cosine to the unit-length `query`, best first, skipping ids in `exclude` and scores below `minScore`.
    */
@@ -119,14 +98,21 @@ export class ScopeVectors {
     if (query.length !== this.dims || this.size === 0 || k <= 0) return [];
     const exclude = options.exclude;
     const min = options.minScore ?? -2;
+    const qScale = this.rows.setQuery(query);
+    const listed = this.size > EXACT_LIMIT;
+    const n = listed ? this.candidates(query, k + (exclude?.size ?? 0)) : this.size;
+    const dots = this.rows.dots(n, listed);
+    const list = this.rows.rowList;
+    const scales = this.scales;
     const topIds: number[] = [];
     const topScores: number[] = [];
-    const consider = (row: number) => {
+    for (let i = 0; i < n; i++) {
+      const row = listed ? (list[i] as number) : i;
+      const s = (dots[i] as number) * qScale * (scales[row] as number);
+      if (s < min) continue;
+      if (topScores.length === k && s <= (topScores[k - 1] as number)) continue;
       const id = this.ids[row] as number;
-      if (exclude?.has(id)) return;
-      const s = this.dot(query, row);
-      if (s < min) return;
-      if (topScores.length === k && s <= (topScores[k - 1] as number)) return;
+      if (exclude?.has(id)) continue;
       let pos = topScores.length;
       while (pos > 0 && (topScores[pos - 1] as number) < s) pos--;
       topScores.splice(pos, 0, s);
@@ -135,17 +121,15 @@ export class ScopeVectors {
         topScores.pop();
         topIds.pop();
       }
-    };
-    if (this.size <= EXACT_LIMIT) {
-      for (let r = 0; r < this.size; r++) consider(r);
-    } else {
-      for (const row of this.candidates(query, k + (exclude?.size ?? 0))) consider(row);
     }
     return topIds.map((id, i) => ({ id, score: topScores[i] as number }));
   }
 
-  /** Rows whose sign codes are closest in Hamming distance to the query's: ~0.5% of the scope, at least 500. */
-  private candidates(query: Float32Array, k: number): Int32Array {
+  /**
+   * Rows whose sign codes are closest in Hamming distance to the query's (~0.5% of the scope, at least 500), written
+   * to the rows' list scratch; returns how many.
+   */
+  private candidates(query: Float32Array, k: number): number {
     const n = this.size;
     const want = Math.min(n, Math.max(500, Math.ceil(n / 200), k * 20));
     const { dist, hist } = this.bits.distances(query, n);
@@ -155,11 +139,10 @@ export class ScopeVectors {
       cum += hist[threshold] as number;
       if (cum >= want) break;
     }
-    if (scratchRows.length < cum) scratchRows = new Int32Array(Math.max(cum, scratchRows.length * 2));
-    const out = scratchRows;
+    const out = this.rows.rowList;
     let m = 0;
     for (let r = 0; r < n; r++) if ((dist[r] as number) <= threshold) out[m++] = r;
-    return out.subarray(0, m);
+    return m;
   }
 }
 

@@ -256,6 +256,34 @@ describe('knowledge base', () => {
     );
   });
 
+  it('in a small library, a word in half of its passages or more is left out while a rarer one is asked', async () => {
+    const sections = [
+      'The pump needs oil.',
+      'The pump has a valve.',
+      'The pump is brass.',
+      'Gasket G-7 fits the pump.',
+      'The hose is green.',
+      'The filter is new.',
+    ];
+    await h.kb.ingest(textSource(ALICE, sections.map((t, i) => `# Part ${i}\n\n${t}`).join('\n\n'), 'pump.md'));
+    // "pump" is in 4 of 6 passages (bm25 gives it no weight): "gasket" alone decides.
+    const rare = await h.kb.search(ALICE, 'pump gasket', { mode: 'keyword' });
+    assert.deepEqual(
+      rare.map((x) => x.text),
+      [sections[3]],
+    );
+    // A common word alone: every passage holding it.
+    const any = await h.kb.search(ALICE, 'pump', { mode: 'keyword', limit: 10 });
+    assert.equal(any.length, 4);
+  });
+
+  it('a small library whose query words are each common but never together still finds them', async () => {
+    const sections = ['Alpha one.', 'Alpha two.', 'Beta three.', 'Beta four.'];
+    await h.kb.ingest(textSource(ALICE, sections.map((t, i) => `# Part ${i}\n\n${t}`).join('\n\n'), 'ab.md'));
+    const hits = await h.kb.search(ALICE, 'alpha beta', { mode: 'keyword', limit: 10 });
+    assert.deepEqual(hits.map((x) => x.text).sort(), [...sections].sort());
+  });
+
   it('an ingestion cancelled while reading stores nothing', async () => {
     const abort = new AbortController();
     const attempt = h.kb.ingest(

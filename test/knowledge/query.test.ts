@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { citationIdOf, parseCitationId } from '../../src/knowledge/citation.ts';
 import {
+  commonLimit,
   ftsMatchExpression,
   ftsTerms,
   indexText,
@@ -42,6 +43,26 @@ describe('keyword plan', () => {
     assert.equal(planMatch(terms, [5000, 2001, 2001, 0], 2000), '"pump" AND "valve" AND "inv 2024 0042"');
     assert.equal(planMatch(terms, [0, 0, 0, 0], 2000), undefined);
     assert.equal(planMatch(terms, [3, 9, 1, 0], 2000), '"pump" OR "valve" OR "inv 2024 0042"');
+  });
+
+  it('a pasted paragraph ranks a bounded number of passages: rarest terms first, the rarest always', () => {
+    const terms = ftsTerms('pump valve INV-2024-0042 zebra gasket');
+    assert.equal(
+      planMatch(terms, [1500, 1800, 3, 0, 900], 2000, 5000),
+      '"pump" OR "valve" OR "inv 2024 0042" OR "gasket"',
+    );
+    assert.equal(planMatch(terms, [1500, 1800, 3, 0, 900], 2000, 2500), '"pump" OR "inv 2024 0042" OR "gasket"');
+    assert.equal(planMatch(terms, [1500, 1800, 0, 0, 900], 2000, 100), '"gasket"');
+    // Every term common: the budget does not apply (all must match).
+    assert.equal(planMatch(terms, [5000, 5000, 0, 0, 5000], 2000, 100), '"pump" AND "valve" AND "gasket"');
+  });
+
+  it('a term is common from half of the library on, and past the configured count in a big one', () => {
+    assert.equal(commonLimit(1000, 2000), 499);
+    assert.equal(commonLimit(1001, 2000), 500);
+    assert.equal(commonLimit(100_000, 2000), 2000);
+    assert.equal(commonLimit(1, 2000), 0);
+    assert.equal(commonLimit(0, 2000), 0);
   });
 
   it('every query is limited to one library by a token no other scope shares', () => {
