@@ -12,6 +12,7 @@ import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
+import { createAppTasks } from './app-tasks.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
@@ -203,6 +204,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   });
   turnRunner.wrap(jobAnswers.wrap);
   usage.attach({ turnRunner, users, outbox });
+  const tasks = createAppTasks({ ...deps, outbox, users, turnRunner, approvals: suspensions, registry }, test.tasks);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
@@ -251,7 +253,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature()],
+    features: [...features, library.feature, usage.feature(), tasks.feature],
     chat: createChatModule({
       turnRunner,
       clock,
@@ -299,6 +301,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       mcp.start();
       await approvals.start();
       await jobs.start();
+      tasks.start();
       pruner.start();
       return started;
     },
@@ -309,6 +312,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
           () => frontEnd.stop(),
           () => mcp.stop(),
           () => jobs.stop(),
+          () => tasks.stop(),
           () => approvals.stop(),
           () => pruner.stop(),
           () => memory.close(),
