@@ -26,6 +26,8 @@ export interface PrivacyExport extends UserExport {
   connections: Record<string, unknown>[];
   /** Their recorded model calls (tokens, cost; no text) and their budget limits. */
   usage: UsageExport;
+  /** Their background tasks (/tasks): what they asked, status and dates. */
+  tasks: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -200,6 +202,7 @@ export function buildExport(
       changedAt: iso(c.updated_at),
     })),
     usage: rows.usage,
+    tasks: rows.tasks,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -148,9 +148,12 @@ export async function completeTask(
   return r.changes > 0;
 }
 
-/** The posted message of an ended task (or that posting is given up: the chat is gone). */
+/** The posted message of an ended task (or that posting is given up: the chat is gone); the result text goes. */
 export async function markDelivered(store: Store, id: string, messageId: number | undefined): Promise<void> {
-  await store.run('UPDATE tasks SET delivered = 1, result_message_id = ? WHERE id = ?', [messageId ?? null, id]);
+  await store.run('UPDATE tasks SET delivered = 1, result = NULL, result_message_id = ? WHERE id = ?', [
+    messageId ?? null,
+    id,
+  ]);
 }
 
 /** Puts this instance's running task back in the queue without counting the try (stopped by a shutdown). */
