@@ -315,4 +315,43 @@ describe('background tasks (whole app)', () => {
       await db.cleanup();
     }
   });
+
+  it('/export lists a running task; /wipe deletes it, and the stopped task posts nothing', async () => {
+    const app = await startApp();
+    try {
+      await say(USER, 'dig into tidal energy', /Started/);
+      const running = await heldTask('tidal energy');
+      tg.sendUserMessage({ chatId: USER, text: '/export' });
+      const doc = await tg.waitForBotMessage(USER, (m) => m.kind === 'document', wait);
+      const data = JSON.parse(Buffer.from(tg.file(doc.document?.fileId ?? '')!.data).toString('utf8')) as {
+        tasks: { title: string; task: string; status: string }[];
+      };
+      assert.deepEqual(
+        data.tasks.map((t) => [t.title, t.status]),
+        [['tidal energy', 'running']],
+      );
+      assert.match(data.tasks[0]!.task, /Research tidal energy/);
+
+      const prompt = await say(USER, '/wipe', /Erase everything/);
+      const yes = buttonsOf(prompt.reply).find((b) => b.text.includes('Yes'));
+      assert.ok(yes, 'a Yes button');
+      tg.pressButton({ chatId: USER, messageId: prompt.reply.messageId, data: yes.data });
+      await tg.waitFor(
+        () => /^Done\. I erased/.test(tg.message(USER, prompt.reply.messageId)?.text ?? '') || undefined,
+        {
+          ...wait,
+          label: 'wipe done',
+        },
+      );
+      assert.equal(Number((await app.store.get('SELECT COUNT(*) AS n FROM tasks'))?.n), 0, 'no task row is left');
+      // The task notices at its next claim renewal (a third of the lease) and ends without posting.
+      running.release({ text: 'tidal findings' });
+      held = held.filter((h) => h !== running);
+      await new Promise((r) => setTimeout(r, TASKS.leaseMs));
+      assert.equal(tg.botMessages(USER).filter((m) => /tidal findings/.test(m.text)).length, 0);
+    } finally {
+      releaseAll();
+      await app.close();
+    }
+  });
 });
