@@ -42,7 +42,7 @@ export function taskOf(r: Row): Task {
 }
 
 /** Why a new task was refused: the user's limit or everyone's. */
-export type InsertResult = { ok: true } | { ok: false; reason: 'user' | 'global'; limit: number };
+export type InsertResult = { ok: true; id: string } | { ok: false; reason: 'user' | 'global'; limit: number };
 
 /** Records a queued task unless the user (or everyone) already has as many as allowed. */
 export async function insertTask(
@@ -52,6 +52,14 @@ export async function insertTask(
   now: number,
 ): Promise<InsertResult> {
   return store.write(async (tx) => {
+    // A chat turn replayed after a crash asks again for the task it already started: the same task, not a second.
+    if (t.requestMessageId !== undefined) {
+      const same = await tx.query(
+        'SELECT id FROM tasks WHERE user_id = ? AND chat_id = ? AND request_message_id = ? AND title = ?',
+        [t.userId, t.chat.chatId, t.requestMessageId, t.title],
+      );
+      if (same[0]) return { ok: true, id: String(same[0].id) };
+    }
     const mine = await countActive(tx, t.userId);
     const perUser = caps.perUserRunning + caps.perUserQueued;
     if (mine >= perUser) return { ok: false, reason: 'user', limit: perUser };
@@ -76,7 +84,7 @@ export async function insertTask(
         now,
       ],
     );
-    return { ok: true };
+    return { ok: true, id: t.id };
   });
 }
 
@@ -240,15 +248,15 @@ export async function cancelTask(
   });
 }
 
-/** The user's tasks in one chat: queued, running and waiting ones, then the `recent` latest ended ones. */
+/** The user's tasks in one chat: queued and running ones, then the `recent` latest ended ones (or handed to an approval). */
 export async function listTasks(store: Store, userId: number, chatId: number, recent: number): Promise<Task[]> {
   const open = await store.query(
-    `SELECT * FROM tasks WHERE user_id = ? AND chat_id = ? AND status IN ('queued','running','waiting')
+    `SELECT * FROM tasks WHERE user_id = ? AND chat_id = ? AND status IN ('queued','running')
      ORDER BY created_at, id`,
     [userId, chatId],
   );
   const ended = await store.query(
-    `SELECT * FROM tasks WHERE user_id = ? AND chat_id = ? AND status IN ('done','failed','cancelled')
+    `SELECT * FROM tasks WHERE user_id = ? AND chat_id = ? AND status IN ('done','failed','cancelled','waiting')
      ORDER BY finished_at DESC, id LIMIT ${recent}`,
     [userId, chatId],
   );

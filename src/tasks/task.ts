@@ -2,11 +2,8 @@ import type { ChatRef } from '../core/outbox.ts';
 import type { ChatType } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
 
-/** Where a task is: waiting for a slot, running, paused for an approval (the approval flow answers), or ended. */
+/** Where a task is: waiting for a slot, running, handed to an approval (the approval flow answers), or ended. */
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'done' | 'failed' | 'cancelled';
-
-/** Statuses a task can still be cancelled in. */
-export const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
 
 /** One background task as stored. */
 export interface Task {

@@ -122,7 +122,7 @@ export function createTasks(deps: TasksDeps): Tasks {
       const inserted = await insertTask(store, { id, ...input }, opt, clock.now());
       if (!inserted.ok) return inserted;
       if (started) loop.wake();
-      return { ok: true, task: { id, title: input.title } };
+      return { ok: true, task: { id: inserted.id, title: input.title } };
     },
     async cancel(id, userId) {
       const now = clock.now();

@@ -42,8 +42,13 @@ function model(req: RecordedRequest): Reply | undefined | Promise<Reply> {
   const role = roleOf(req);
   if (role === 'extraction') return { text: '[]' };
   if (role === 'summary') return { text: 'summary' };
-  if (role !== 'router') return { text: `unexpected ${role ?? req.model}` };
   const responses = lastFunctionResponses(req);
+  if (role === 'assistant') {
+    const answer = responses.find((r) => r.name === 'ask_user');
+    if (answer) return { text: `Checked the ${JSON.stringify(answer.response)} region.` };
+    return { functionCalls: [{ name: 'ask_user', args: { question: 'Which region?', options: ['EU', 'US'] } }] };
+  }
+  if (role !== 'router') return { text: `unexpected ${role ?? req.model}` };
   const started = responses.find((r) => r.name === 'task_start');
   if (started) {
     startResponses.push(started.response);
@@ -51,6 +56,8 @@ function model(req: RecordedRequest): Reply | undefined | Promise<Reply> {
     return { text: out.started ? "Started: I'll reply here when it's done." : `I can't start it: ${out.error}` };
   }
   const task = TASK_PREFIX.exec(req.lastUserText);
+  if (task?.[1] === 'grid tariffs' && responses.length === 0)
+    return { functionCalls: [{ name: 'agent_assistant', args: { task: 'Compare grid tariffs; ask which region.' } }] };
   if (task) {
     const title = task[1]!;
     return new Promise<Reply>((resolve) => held.push({ title, req, release: resolve }));
@@ -349,6 +356,30 @@ describe('background tasks (whole app)', () => {
       held = held.filter((h) => h !== running);
       await new Promise((r) => setTimeout(r, TASKS.leaseMs));
       assert.equal(tg.botMessages(USER).filter((m) => /tidal findings/.test(m.text)).length, 0);
+    } finally {
+      releaseAll();
+      await app.close();
+    }
+  });
+
+  it('a task that needs the user (a question or an approval) pauses like any turn; the answer comes after it', async () => {
+    const app = await startApp();
+    try {
+      const request = await say(USER, 'dig into grid tariffs', /Started/);
+      const prompt = await tg.waitForBotMessage(USER, (m) => /Which region\?/.test(m.text), { ...wait, since: 'any' });
+      await rowsBecome(app.store, "SELECT status FROM tasks WHERE title = 'grid tariffs'", (r) => r.status, [
+        'waiting',
+      ]);
+      const eu = buttonsOf(prompt).find((b) => b.text === 'EU');
+      assert.ok(eu, `an EU option: ${JSON.stringify(buttonsOf(prompt))}`);
+      tg.pressButton({ chatId: USER, messageId: prompt.messageId, data: eu.data });
+      const answer = await tg.waitForBotMessage(USER, (m) => /Checked the .*EU.* region/.test(m.text), {
+        ...wait,
+        since: 'any',
+      });
+      assert.ok(answer.messageId > request.reply.messageId);
+      const list = await say(USER, '/tasks', /Background tasks/);
+      assert.match(list.reply.text, /✋ grid tariffs — needed your approval/);
     } finally {
       releaseAll();
       await app.close();

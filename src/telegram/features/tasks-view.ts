@@ -35,12 +35,12 @@ export function renderTasks(tasks: Task[], now: number, locale: Locale): OutMess
         return t.cancelled({ title });
     }
   };
-  const open = tasks.filter((x) => x.status === 'queued' || x.status === 'running' || x.status === 'waiting');
+  const open = tasks.filter((x) => x.status === 'queued' || x.status === 'running');
   const ended = tasks.filter((x) => !open.includes(x));
   const lines = [t.title, '', ...open.map(line)];
   if (ended.length > 0) lines.push(...(open.length > 0 ? [''] : []), t.recent, ...ended.map(line));
-  const keyboard: Keyboard = open
-    .filter((x) => x.status !== 'waiting')
-    .map((x) => [{ text: t.cancelButton({ title: short(x.title, 40) }), data: taskCancelData.encode(x.id) }]);
+  const keyboard: Keyboard = open.map((x) => [
+    { text: t.cancelButton({ title: short(x.title, 40) }), data: taskCancelData.encode(x.id) },
+  ]);
   return { text: lines.join('\n'), format: 'plain', ...(keyboard.length > 0 ? { keyboard } : {}) };
 }
