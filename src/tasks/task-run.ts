@@ -4,7 +4,7 @@ import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { StopReason, TasksContext } from './task-context.ts';
 import { deliverEnd, resultOf } from './task-delivery.ts';
 import { taskTurnId } from './task-keys.ts';
-import { completeTask, releaseTask, renewLease } from './task-store.ts';
+import { completeTask, failWaiting, releaseTask, renewLease } from './task-store.ts';
 import type { Task } from './task.ts';
 
 const ZERO = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -88,8 +88,15 @@ async function finish(
   const lease = now + opt.leaseMs;
   if (!timedOut && outcome.status === 'suspended' && outcome.suspension && ctx.deps.approvals) {
     if (!(await completeTask(store, { id: task.id, instanceId, status: 'waiting' }, now, lease))) return;
-    await ctx.deps.approvals.onSuspended(request, outcome.suspension);
-    ctx.log.info({ taskId: task.id }, 'background task waits for an approval');
+    try {
+      await ctx.deps.approvals.onSuspended(request, outcome.suspension);
+      ctx.log.info({ taskId: task.id }, 'background task waits for an approval');
+    } catch (err) {
+      // The pause could not be stored: say the task failed rather than leave it waiting for nothing.
+      ctx.log.warn({ err: toError(err), taskId: task.id }, 'could not pause a background task for an approval');
+      await failWaiting(store, task.id, clock.now());
+      await deliverEnd(ctx, { ...task, status: 'failed', error: 'approval' }, undefined);
+    }
     return;
   }
   const ok = !timedOut && (outcome.status === 'done' || outcome.status === 'limit');

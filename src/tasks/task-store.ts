@@ -156,6 +156,14 @@ export async function completeTask(
   return r.changes > 0;
 }
 
+/** A task whose pause for an approval could not be stored: failed (its failure is posted next). */
+export async function failWaiting(store: Store, id: string, now: number): Promise<void> {
+  await store.run(
+    `UPDATE tasks SET status = 'failed', error = 'approval', delivered = 0, updated_at = ? WHERE id = ? AND status = 'waiting'`,
+    [now, id],
+  );
+}
+
 /** The posted message of an ended task (or that posting is given up: the chat is gone); the result text goes. */
 export async function markDelivered(store: Store, id: string, messageId: number | undefined): Promise<void> {
   await store.run('UPDATE tasks SET delivered = 1, result = NULL, result_message_id = ? WHERE id = ?', [
