@@ -13,6 +13,7 @@ import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
 import { createAppWorkflows } from './app-workflows.ts';
+import { createAppTasks } from './app-tasks.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
 import { createKnowledgeFeature, withKnowledge } from './app-knowledge.ts';
@@ -204,6 +205,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   });
   turnRunner.wrap(jobAnswers.wrap);
   usage.attach({ turnRunner, users, outbox });
+  const tasks = createAppTasks({ ...deps, outbox, users, turnRunner, approvals: suspensions, registry }, test.tasks);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
@@ -253,7 +255,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature(), workflows.feature],
+    features: [...features, library.feature, usage.feature(), workflows.feature, tasks.feature],
     chat: createChatModule({
       turnRunner,
       clock,
@@ -303,6 +305,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       workflows.start();
       await approvals.start();
       await jobs.start();
+      tasks.start();
       pruner.start();
       return started;
     },
@@ -314,6 +317,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
           () => mcp.stop(),
           () => jobs.stop(),
           () => workflows.stop(),
+          () => tasks.stop(),
           () => approvals.stop(),
           () => pruner.stop(),
           () => memory.close(),

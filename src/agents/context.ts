@@ -19,7 +19,10 @@ const defaultIds = createIdGen(10);
 
 /** Builds the context of one turn: the shared budget, the time line (read once from the clock), a safe event sink. */
 export function createRunContext(deps: {
-  request: Pick<TurnRequest, 'turnId' | 'userId' | 'chat' | 'timezone' | 'userName' | 'signal' | 'locale'>;
+  request: Pick<
+    TurnRequest,
+    'turnId' | 'userId' | 'chat' | 'timezone' | 'userName' | 'signal' | 'locale' | 'messageId'
+  >;
   clock: Clock;
   log: Logger;
   limits: TurnLimits;

@@ -16,6 +16,7 @@ export function toolContext(spec: LoopSpec, call: FrameCall, ctx: RunContext, si
     chat: ctx.request.chat,
     timezone: ctx.request.timezone,
     turnId: ctx.request.turnId,
+    ...(ctx.request.messageId !== undefined ? { messageId: ctx.request.messageId } : {}),
     agent,
     callId: call.callId,
     turnReadUntrusted: ctx.taint.turnReadUntrusted,

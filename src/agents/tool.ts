@@ -14,6 +14,8 @@ export interface ToolContext {
   /** The language of the bot's own texts for this user (progress lines, `describeForApproval`; absent: English). */
   locale?: Locale;
   turnId: string;
+  /** The user's message that started the turn, when there is one (`TurnRequest.messageId`). */
+  messageId?: number;
   /** Name of the agent that called the tool. */
   agent: string;
   /** The model's id for this call (unique within the turn). */

@@ -22,7 +22,7 @@ export interface AgentLimits {
 
 /** Everything an agent run needs from its turn. One per turn, shared by nested agents. */
 export interface RunContext {
-  request: Pick<TurnRequest, 'turnId' | 'userId' | 'chat' | 'timezone' | 'userName' | 'locale'>;
+  request: Pick<TurnRequest, 'turnId' | 'userId' | 'chat' | 'timezone' | 'userName' | 'locale' | 'messageId'>;
   clock: Clock;
   log: Logger;
   signal: AbortSignal;

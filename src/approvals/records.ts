@@ -11,6 +11,9 @@ import { type Presentation, presentationSchema } from './confirmation.ts';
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'answered';
 export type RunStatus = 'waiting' | 'resuming' | 'done' | 'failed';
 
+/** Every `TurnRequest.source`: a run paused in a background task or a workflow step resumes like a chat turn. */
+const SOURCES = ['telegram', 'schedule', 'resume', 'task', 'workflow'] as const;
+
 const requestSchema = z.object({
   turnId: z.string(),
   userId: z.number(),
@@ -22,7 +25,8 @@ const requestSchema = z.object({
   }),
   text: z.string(),
   attachments: z.array(z.object({ mimeType: z.string(), data: z.string(), name: z.string().optional() })),
-  source: z.enum(['telegram', 'schedule', 'resume']),
+  source: z.enum(SOURCES),
+  messageId: z.number().optional(),
   timezone: z.string(),
   locale: z.enum(LOCALES).optional(),
 });
@@ -121,7 +125,7 @@ export function toRunRecord(row: Row): RunRecord {
     id,
     chat: chatOf(row),
     userId: num(row.user_id),
-    origin: z.enum(['telegram', 'schedule', 'resume']).parse(row.origin),
+    origin: z.enum(SOURCES).parse(row.origin),
     request,
     suspension,
     round: num(row.round),

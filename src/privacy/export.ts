@@ -28,6 +28,8 @@ export interface PrivacyExport extends UserExport {
   usage: UsageExport;
   /** Their workflow runs: parameters, status and event log (step outputs included). */
   workflows?: Record<string, unknown>[];
+  /** Their background tasks (/tasks): what they asked, status and dates. */
+  tasks: Record<string, unknown>[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -202,6 +204,7 @@ export function buildExport(
       changedAt: iso(c.updated_at),
     })),
     usage: rows.usage,
+    tasks: rows.tasks,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -143,6 +143,8 @@ const steps: Record<PruneStep, Step> = {
       return (await tx.run(`DELETE FROM workflow_runs WHERE id IN (${finished})`, [cutoff])).changes;
     });
   },
+  ended_tasks: (store, cutoff) =>
+    deleteInBatches(store, 'tasks', `status IN ('done','failed','cancelled','waiting') AND updated_at < ?`, [cutoff]),
 };
 
 /** Runs one pruning step with rows older than `cutoff` (epoch ms). Returns how many rows it deleted. */

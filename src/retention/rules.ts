@@ -22,7 +22,8 @@ export type PruneStep =
   | 'access_notices'
   | 'access_prompts'
   | 'stale_instances'
-  | 'finished_workflow_runs';
+  | 'finished_workflow_runs'
+  | 'ended_tasks';
 
 export interface RetentionRule {
   /** What is kept. */
@@ -288,6 +289,14 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     keepFor: 'as long as the bot knows the user; /wipe deletes it',
     why: 'per-user budgets; each warning once per period, also after a restart',
   },
+  tasks: {
+    keeps:
+      'background tasks: title, the task as the router wrote it, status, tries, the claim of the instance running it; the result only until it is posted',
+    keepFor: '30 days after it ended (or last changed, when it waits for an approval); open ones until they end; /wipe',
+    why: 'a task survives a restart (resumed or failed with a message); /tasks shows recent ones',
+    maxAgeMs: 30 * DAY_MS,
+    prune: 'ended_tasks',
+  },
   schema_migrations: {
     keeps: 'applied schema versions',
     keepFor: 'forever',
@@ -312,6 +321,7 @@ export function pruningRules(): { table: string; step: PruneStep; maxAgeMs: numb
     'access_prompts',
     'stale_instances',
     'finished_workflow_runs',
+    'ended_tasks',
   ];
   const out: { table: string; step: PruneStep; maxAgeMs: number }[] = [];
   for (const step of order) {

@@ -10,6 +10,7 @@ import { createIdGen, systemClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
+import type { TaskOptions } from '../../src/tasks/task.ts';
 import type { FrontEndConfig } from '../../src/telegram/front-end.ts';
 import type { RetryOptions } from '../../src/telegram/outbox.ts';
 import { repoRoot } from './child-bot.ts';
@@ -52,6 +53,8 @@ export interface WholeAppOptions {
   config?: (config: Config) => Config;
   /** CONFIG_DIR (default the repository's config/). */
   configDir?: string;
+  /** Background task limits and timings (src/tasks). */
+  tasks?: Partial<TaskOptions>;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -100,6 +103,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       llmRetry: options.llmRetry ?? { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
       ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.allowPrivateFetch ? { allowPrivateFetch: true } : {}),
+      ...(options.tasks ? { tasks: options.tasks } : {}),
     },
   );
   const { port } = await app.start();

@@ -21,6 +21,7 @@ import { knowledgeMigration } from './022-knowledge.ts';
 import { secretsMigration } from './026-secrets.ts';
 import { usageBudgetsMigration } from './025-usage-budgets.ts';
 import { workflowsMigration } from './028-workflows.ts';
+import { tasksMigration } from './030-tasks.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -54,4 +55,5 @@ export const migrations: Migration[] = [
   secretsMigration,
   usageBudgetsMigration,
   workflowsMigration,
+  tasksMigration,
 ];
