@@ -10,7 +10,9 @@ import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
 import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
+import { createRoutines } from './app-routines.ts';
 import { createSecretsModule } from './app-secrets.ts';
+import { createSkillsWiring } from './app-skills.ts';
 import { createAppUsage } from './app-usage.ts';
 import type { AppTestOptions } from './app-options.ts';
 import { createChatModule, createFeatureModules } from './app-features.ts';
@@ -158,6 +160,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       processors: createAppGuards(deps, secrets.secrets),
     }),
   );
+  const skills = createSkillsWiring({ ...deps, llm, turnRunner }); // skills: tools, /skills, runs for jobs
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({
     store,
@@ -190,6 +193,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     newId: ids,
     approvals: suspensions,
     isServed,
+    routines: createRoutines({ skills: skills.routines }),
     options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
   });
   chatMigrations.push((from, to) => jobs.migrateChat(from, to));
@@ -215,6 +219,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     createAskUserTool(),
     ...createSchedulerTools(jobs, jobAnswers),
     ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
+    ...skills.tools,
   );
   library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
@@ -251,7 +256,12 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature()],
+    features: [
+      ...features,
+      library.feature,
+      usage.feature(),
+      skills.feature({ outbox, users, approvals: suspensions }),
+    ],
     chat: createChatModule({
       turnRunner,
       clock,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KnowledgeExportEntry } from '../knowledge/knowledge.ts';
 import type { UserExport } from '../memory/memory.ts';
 import type { Row } from '../store/db.ts';
+import type { SkillExport } from '../skills/skill-privacy.ts';
 import type { UsageExport } from '../usage/usage-privacy.ts';
 import type { UserRows } from './privacy-store.ts';
 
@@ -26,6 +27,8 @@ export interface PrivacyExport extends UserExport {
   connections: Record<string, unknown>[];
   /** Their recorded model calls (tokens, cost; no text) and their budget limits. */
   usage: UsageExport;
+  /** Skills the user saved (/skills): names, descriptions and steps, per chat. */
+  skills: SkillExport[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -200,6 +203,7 @@ export function buildExport(
       changedAt: iso(c.updated_at),
     })),
     usage: rows.usage,
+    skills: rows.skills,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -1,6 +1,7 @@
 import type { ChatRef } from '../core/outbox.ts';
 import { deleteRuns, deleteUnreferencedAttachments } from '../retention/prune-store.ts';
 import { eraseUserSecrets, secretNamesOf } from '../secrets/secret-rows.ts';
+import { type SkillExport, eraseUserSkills, exportUserSkills } from '../skills/skill-privacy.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import { type UsageExport, eraseUserUsage, exportUserUsage } from '../usage/usage-privacy.ts';
 
@@ -84,6 +85,7 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);
   await eraseUserSecrets(tx, userId);
   await eraseUserUsage(tx, userId);
+  await eraseUserSkills(tx, userId);
   // A group's time zone stays (it is the group's); who set it and their open question go.
   await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
   await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [
@@ -115,6 +117,8 @@ export interface UserRows {
   /** Names and dates of the user's secrets (/connect), never values. */
   connections: Row[];
   usage: UsageExport;
+  /** The user's skills (every chat). */
+  skills: SkillExport[];
 }
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
@@ -164,5 +168,5 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
   const connections = await secretNamesOf(store, userId);
   const usage = await exportUserUsage(store, userId);
   const found = { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
-  return { ...found, connections, usage };
+  return { ...found, connections, usage, skills: await exportUserSkills(store, userId) };
 }

@@ -2,6 +2,7 @@ import { AppError, toError } from '../core/errors.ts';
 import { type JobRunVariant, jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
+import type { RoutineResult } from '../core/routines.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { formatLocal } from '../core/zoned-time.ts';
@@ -47,7 +48,18 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       };
       return { done: false, message, dedupeKey };
     }
-    const { outcome, request } = await runPrompt(c, signal, runLog);
+    const { result, request } = await runPrompt(c, signal, runLog);
+    if (result.posted) {
+      // A workflow posted its own message: the run is delivered.
+      await finish(c, {
+        status: 'delivered',
+        ok: true,
+        ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),
+      });
+      runLog.info({ messageId: result.messageId }, 'scheduled routine posted its result');
+      return { done: true };
+    }
+    const { outcome } = result;
     if (outcome.status === 'suspended' && outcome.suspension && ctx.deps.approvals) {
       await ctx.deps.approvals.onSuspended(request, outcome.suspension);
       await finish(c, { status: 'awaiting_approval', ok: true });
@@ -68,7 +80,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     c: Claimed,
     signal: AbortSignal,
     runLog: Logger,
-  ): Promise<{ outcome: TurnOutcome; request: TurnRequest }> {
+  ): Promise<{ result: RoutineResult; request: TurnRequest }> {
     const job = c.job;
     let timezone = job.timezone;
     try {
@@ -97,12 +109,21 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       })
       .catch(() => undefined);
     try {
-      const outcome = await Promise.race([ctx.deps.turnRunner.run(request), rejectOnAbort(combined)]);
-      return { outcome, request };
+      const result = await Promise.race([runTurnOrRoutine(c, request), rejectOnAbort(combined)]);
+      return { result, request };
     } finally {
       cancelTimer.abort();
       await timer;
     }
+  }
+
+  /** A prompt job asks the Network its text; a job with a target runs its skill or workflow through the routines. */
+  async function runTurnOrRoutine(c: Claimed, request: TurnRequest): Promise<RoutineResult> {
+    const { target } = c.job;
+    if (!target) return { posted: false, outcome: await ctx.deps.turnRunner.run(request) };
+    if (!ctx.deps.routines)
+      throw new AppError('internal', `this job runs a ${target.type}, but routines are not wired`);
+    return ctx.deps.routines.run(target, request);
   }
 
   async function deliver(c: Claimed, composed: Extract<Composed, { done: false }>, runLog: Logger): Promise<void> {
