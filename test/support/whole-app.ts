@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/load.ts';
-import { createIdGen, systemClock } from '../../src/core/clock.ts';
+import { type Clock, createIdGen, systemClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
@@ -52,6 +52,8 @@ export interface WholeAppOptions {
   config?: (config: Config) => Config;
   /** CONFIG_DIR (default the repository's config/). */
   configDir?: string;
+  /** The app's clock (default the system clock), e.g. one a test moves forward to make a job due. */
+  clock?: Clock;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -88,7 +90,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       config: options.config ? options.config(config) : config,
       store,
       log,
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       ids: createIdGen(),
       onFatal: (e) => fatal.push(e),
     },
