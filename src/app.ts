@@ -160,7 +160,6 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       processors: createAppGuards(deps, secrets.secrets),
     }),
   );
-  const skills = createSkillsWiring({ ...deps, llm, turnRunner }); // skills: tools, /skills, runs for jobs
   const isServed = (userId: number) => users.isServed(userId);
   const approvals = createApprovals({
     store,
@@ -181,6 +180,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
     answerFromText: approvals.answerFromText,
   };
+  const skills = createSkillsWiring({ ...deps, llm, turnRunner, outbox, users, approvals: suspensions });
   const jobs = createScheduler({
     store,
     clock,
@@ -256,12 +256,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [
-      ...features,
-      library.feature,
-      usage.feature(),
-      skills.feature({ outbox, users, approvals: suspensions }),
-    ],
+    features: [...features, library.feature, usage.feature(), skills.feature],
     chat: createChatModule({
       turnRunner,
       clock,

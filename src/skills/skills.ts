@@ -88,6 +88,7 @@ export function createSkills(deps: {
     return out;
   }
 
+  /** Creates a skill, or with `id` changes that one; a name another skill of the scope has is refused. */
   async function save(scope: SkillScope, input: SkillInput, options: { id?: string } = {}): Promise<SaveResult> {
     const parsed = skillInput.safeParse(input);
     if (!parsed.success) return { status: 'invalid', error: parsed.error.issues.map((i) => i.message).join('; ') };
@@ -96,10 +97,10 @@ export function createSkills(deps: {
     const now = clock.now();
     const result = await store.write(async (tx): Promise<SaveResult> => {
       const same = await skillByName(tx, scope, key);
-      const current = options.id ? await getSkill(tx, options.id) : same;
+      const current = options.id ? await getSkill(tx, options.id) : undefined;
       if (options.id && (!current || current.ownerUserId !== scope.ownerUserId || current.chatId !== scope.chatId))
         return { status: 'not_found' };
-      if (same && current && same.id !== current.id) return { status: 'name_taken', other: same };
+      if (same && same.id !== current?.id) return { status: 'name_taken', other: same };
       if (!current && (await countSkills(tx, scope)) >= maxPerScope) return { status: 'full', max: maxPerScope };
       const skill: Skill = {
         id: current?.id ?? deps.ids(),
