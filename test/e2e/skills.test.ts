@@ -36,11 +36,12 @@ let tg: FakeTelegram;
 let gemini: FakeGemini;
 let app: WholeApp;
 const clock = shiftedClock();
-const seen: { assistantTasks: string[]; skillRuns: Record<string, unknown>[]; creates: Record<string, unknown>[] } = {
-  assistantTasks: [],
-  skillRuns: [],
-  creates: [],
-};
+const seen: {
+  assistantTasks: string[];
+  skillRuns: Record<string, unknown>[];
+  searches: Record<string, unknown>[];
+  creates: Record<string, unknown>[];
+} = { assistantTasks: [], skillRuns: [], searches: [], creates: [] };
 
 function router(req: RecordedRequest): Reply | undefined {
   const text = req.lastUserText;
@@ -52,6 +53,13 @@ function router(req: RecordedRequest): Reply | undefined {
     const steps = fr.response.instructions;
     if (typeof steps !== 'string') return { text: `No such skill: ${String(fr.response.error)}` };
     return { functionCalls: [{ name: 'agent_assistant', args: { task: steps } }] };
+  }
+  if (fr?.name === 'skill_search') {
+    seen.searches.push(fr.response);
+    const [first] = (fr.response.skills ?? []) as { name: string }[];
+    return first
+      ? { functionCalls: [{ name: 'skill_run', args: { name: first.name } }] }
+      : { text: 'No saved skill for that.' };
   }
   if (fr?.name === 'agent_planner') return { text: String(fr.response.answer ?? fr.response.text ?? 'ok') };
   if (fr) return undefined;
@@ -69,6 +77,7 @@ function router(req: RecordedRequest): Reply | undefined {
         },
       ],
     };
+  if (/^do my /i.test(text)) return { functionCalls: [{ name: 'skill_search', args: { query: text } }] };
   if (/^run weekly review$/i.test(text))
     return { functionCalls: [{ name: 'skill_run', args: { name: 'weekly review' } }] };
   // A scheduled run: the turn's text is the skill's instructions, framed as the user's own request.
@@ -130,6 +139,11 @@ describe('skills (issue 17, point 1)', () => {
     tg = await createFakeTelegram();
     gemini = await createFakeGemini();
     gemini.setHandler(route);
+    // Paraphrases land close, as real embeddings do: "recap" means "review", "week" and "weekly" are one word.
+    gemini.setEmbeddingConcepts([
+      ['week', 'weekly'],
+      ['review', 'recap'],
+    ]);
     app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE], clock });
   });
   after(async () => {
@@ -156,6 +170,19 @@ describe('skills (issue 17, point 1)', () => {
     assert.ok(seen.assistantTasks.at(-1)?.includes(STEPS), 'the steps were carried out');
     const embedded = await app.store.query('SELECT embedding FROM skills WHERE owner_user_id = ?', [ALICE]);
     assert.ok(embedded[0]?.embedding != null, 'the description was embedded on save');
+  });
+
+  it('the router finds a skill by meaning ("do my weekly recap") and runs it; an unrelated request finds none', async () => {
+    const answer = await say('do my weekly recap', (m) => m.text.includes('REVIEW: 3 wins'));
+    assert.equal(answer.text, 'REVIEW: 3 wins, 2 open tasks.');
+    const found = seen.searches.at(-1)?.skills as { name: string; match: string; score: number }[];
+    assert.deepEqual(
+      found.map((f) => [f.name, f.match]),
+      [['weekly review', 'meaning']],
+    );
+    assert.ok((found[0]?.score ?? 0) >= 0.55, 'above the default threshold');
+    await say('do my tax filing', (m) => m.text === 'No saved skill for that.');
+    assert.deepEqual(seen.searches.at(-1)?.skills, []);
   });
 
   it('an unknown skill cannot be scheduled: the error names the skills that exist', async () => {
