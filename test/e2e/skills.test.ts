@@ -17,6 +17,8 @@ import { type WholeApp, startWholeApp } from '../support/whole-app.ts';
 import { buttonsOf, lastFunctionResponses, roleOf } from './acceptance-support.ts';
 
 const ALICE = 7701;
+const BOB = 7702;
+const GROUP = -100_7700;
 const WAIT = { timeoutMs: 20_000 };
 const STEPS = "List this week's wins, the open tasks, and three priorities for next week.";
 
@@ -144,7 +146,7 @@ describe('skills (issue 17, point 1)', () => {
       ['week', 'weekly'],
       ['review', 'recap'],
     ]);
-    app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE], clock });
+    app = await startWholeApp({ tg, gemini, allowedUserIds: [ALICE, BOB], clock });
   });
   after(async () => {
     await app?.close();
@@ -281,5 +283,27 @@ describe('skills (issue 17, point 1)', () => {
     // A Run button kept from before (the card as it was): the skill is gone, and the press says so.
     const gone = await press(stale, '▶️ Run');
     assert.equal(gone.text, 'That skill no longer exists (deleted, or not yours). Send /skills to see your skills.');
+  });
+
+  it("in a group, a skill is its owner's there; someone else's press on their /skills buttons changes nothing", async () => {
+    const since = tg.transcript(GROUP).at(-1)?.messageId ?? 0;
+    tg.sendUserMessage({ chatId: GROUP, userId: ALICE, firstName: 'Alice', text: '/skills' });
+    const list = await tg.waitForBotMessage(GROUP, (m) => m.text.startsWith('🧩 Your skills in this group'), {
+      ...WAIT,
+      since,
+    });
+    assert.ok(list.text.includes('You have no skills yet'), "Alice's private skills are not this group's");
+    const before = { text: list.text, buttons: buttonsOf(list) };
+    const newButton = buttonsOf(list).find((b) => b.text === '➕ New skill');
+    assert.ok(newButton);
+    const update = tg.pressButton({ chatId: GROUP, messageId: list.messageId, data: newButton.data, userId: BOB });
+    const id = update.callback_query!.id;
+    const answer = await tg.waitFor(() => tg.callbackAnswers().find((a) => a.callbackQueryId === id), WAIT);
+    assert.equal(
+      answer.text,
+      'Only the person who opened this can use these buttons. Send /skills to see your own skills.',
+    );
+    const now = tg.transcript(GROUP).find((e) => e.messageId === list.messageId);
+    assert.deepEqual({ text: now?.text, buttons: buttonsOf(now) }, before);
   });
 });

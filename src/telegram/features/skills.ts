@@ -73,7 +73,7 @@ export function createSkillsFeature(deps: SkillsFeatureDeps): Composer<BotContex
     if (arg === 'new') return startNew(ctx);
     if (arg === 'cancel')
       return send(ctx, (await drafts.close(ctx.from.id, ctx.chat.id)) ? t.cancelled : t.nothingToCancel);
-    await outbox.send(chatRefOf(ctx)!, await listMessage(ctx));
+    await outbox.send(chatRefOf(ctx)!, { ...(await listMessage(ctx)), replyTo: ctx.message!.message_id });
   });
 
   async function redraw(ctx: BotContext, message: OutMessage): Promise<void> {
@@ -156,6 +156,14 @@ export function createSkillsFeature(deps: SkillsFeatureDeps): Composer<BotContex
     const press = skillsData.decode(ctx.callbackQuery.data);
     if (!press || !ctx.from || !chatRefOf(ctx))
       return answerStaleButton(ctx, outbox, skillsTexts(locale).buttonInvalid);
+    // In a group, /skills messages answer their owner's message: someone else's press changes nothing.
+    const owner = ctx.callbackQuery.message?.reply_to_message?.from?.id;
+    if (ctx.chat?.type !== 'private' && owner !== undefined && owner !== ctx.from.id) {
+      await ctx
+        .answerCallbackQuery({ text: skillsTexts(locale).notYours, show_alert: true })
+        .catch((err) => ctx.log.debug({ err: toError(err) }, 'could not answer a skills button'));
+      return;
+    }
     if ('id' in press) return onSkill(ctx, press, locale);
     await answer(ctx);
     if (press.action === 'new') return startNew(ctx);
