@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Tool, type ToolContext, defineTool } from '../agents/tool.ts';
+import { skillApprovalTexts } from './skill-approval-texts.ts';
 import { SKILL_LIMITS, type Skill, type SkillScope } from './skill.ts';
 import type { Skills } from './skills.ts';
 
@@ -92,13 +93,24 @@ export function createSkillTools(skills: Skills): Tool[] {
       name: z.string().max(SKILL_LIMITS.name).describe('Short name, as the user said it, e.g. "weekly review".'),
       description: z.string().max(SKILL_LIMITS.description).describe('One sentence: what it does and when to use it.'),
       instructions: z.string().max(SKILL_LIMITS.instructions).describe('The complete steps to follow when it runs.'),
-      agent: z.string().optional().describe('The agent that should carry it out, if one clearly fits.'),
+      agent: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .optional()
+        .describe('The agent that should carry it out, if one clearly fits.'),
       tools: z.array(z.string()).max(SKILL_LIMITS.tools).optional().describe('Tools it needs, if known.'),
       replace: z
         .boolean()
         .optional()
         .describe('true to overwrite an existing skill of the same name (only after the user agreed).'),
     }),
+    // Only asked after untrusted text entered the turn (the taint rule): the person sees the steps they would keep.
+    describeForApproval: (args, ctx) => {
+      const t = skillApprovalTexts(ctx.locale ?? 'en');
+      const steps = args.instructions.length > 600 ? `${args.instructions.slice(0, 599)}…` : args.instructions;
+      return { details: steps, confirm: { title: t.title({ name: args.name.trim() }), yes: t.yes, no: t.no } };
+    },
     async execute(args, ctx) {
       const scope = scopeOfCall(ctx);
       const { replace, ...input } = args;

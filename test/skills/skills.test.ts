@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Tool, ToolContext } from '../../src/agents/tool.ts';
 import { createRoutines } from '../../src/app-routines.ts';
 import { createIdGen } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -12,6 +13,7 @@ import type { RoutineRunner } from '../../src/core/routines.ts';
 import type { TurnOutcome, TurnRequest, TurnRunner } from '../../src/core/turn.ts';
 import { createSkillRoutines, skillRunText } from '../../src/skills/routine.ts';
 import { type Skills, createSkills } from '../../src/skills/skills.ts';
+import { createSkillTools } from '../../src/skills/tools.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createManualClock } from '../support/manual-clock.ts';
@@ -300,5 +302,62 @@ describe('skills as routines', () => {
     assert.equal(result.posted, false);
     assert.deepEqual(ran, ['workflow']);
     assert.equal(runner.requests.length, 1);
+  });
+});
+
+describe('the skill tools', () => {
+  const ctx = (userId: number, chatId: number): ToolContext => ({
+    userId,
+    chat: { chatId, type: chatId > 0 ? 'private' : 'supergroup' },
+    timezone: 'UTC',
+    turnId: 'update:1',
+    agent: 'router',
+    callId: 'c1',
+    clock,
+    log,
+    signal: new AbortController().signal,
+    progress() {},
+    suspend: () => {
+      throw new Error('the skill tools never ask');
+    },
+  });
+  const call = async (tool: Tool | undefined, args: unknown, c: ToolContext) => {
+    assert.ok(tool);
+    const parsed = tool.parse(args);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+    return (await tool.execute(parsed.value, c)) as Record<string, unknown>;
+  };
+
+  it('skill_save refuses to overwrite a name unless replace=true; skill_run returns the steps as the user procedure', async () => {
+    const [, run, save] = createSkillTools(make());
+    const c = ctx(601, 601);
+    const first = await call(save, { ...MORNING, name: 'evening', agent: ' Assistant ' }, c);
+    assert.equal(first.ok, true);
+    assert.equal((await call(run, { name: 'evening' }, c)).agent, 'assistant', 'the agent name, trimmed, lower-case');
+    const again = await call(save, { ...MORNING, name: 'Evening', instructions: 'Other steps.' }, c);
+    assert.match(String(again.error), /already exists\. Ask the user whether to replace it/);
+    const replaced = await call(save, { ...MORNING, name: 'Evening', instructions: 'Other steps.', replace: true }, c);
+    assert.equal(replaced.status, 'updated');
+    const ran = await call(run, { name: 'evening' }, c);
+    assert.equal(ran.instructions, 'Other steps.');
+    assert.equal(ran.agent, undefined, 'a replacement writes every field anew');
+    assert.match(String(ran.how_to_use), /user's own saved instructions/);
+    const unknown = await call(run, { name: 'night' }, c);
+    assert.equal(unknown.error, 'No skill is named "night". The user\'s skills: "Evening".');
+    const invalid = await call(save, { name: '!', description: 'x', instructions: 'y' }, c);
+    assert.equal(invalid.ok, false);
+    assert.match(String(invalid.error), /^Not saved: /);
+  });
+
+  it('skill_save words its approval prompt (asked only after untrusted text) in the requester language', async () => {
+    const [, , save] = createSkillTools(make());
+    assert.ok(save?.describeForApproval);
+    const ru = await save.describeForApproval({ ...MORNING }, { ...ctx(601, 601), locale: 'ru' });
+    assert.deepEqual(ru?.confirm, {
+      title: 'Сохранить навык «morning briefing» с такими шагами?',
+      yes: 'Сохранить',
+      no: 'Не сохранять',
+    });
+    assert.equal(ru?.details, MORNING.instructions);
   });
 });
