@@ -6,6 +6,7 @@ import type { RoutineRunner } from '../../core/routines.ts';
 import type { Suspension, TurnRequest } from '../../core/turn.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import type { SkillDrafts } from '../../skills/drafts.ts';
+import { skillRunText } from '../../skills/routine.ts';
 import type { Skill } from '../../skills/skill.ts';
 import type { Skills } from '../../skills/skills.ts';
 import { chatRefOf } from '../chat-ref.ts';
@@ -97,7 +98,8 @@ export function createSkillsFeature(deps: SkillsFeatureDeps): Composer<BotContex
       turnId: updateTurnId.encode(updateId),
       userId,
       chat: to,
-      text: '',
+      // The routine sets the same text; kept here for an approval that pauses the run (its resume reads the request).
+      text: skillRunText(skill),
       attachments: [],
       source: 'telegram',
       timezone: await deps.timezoneOf(userId),
