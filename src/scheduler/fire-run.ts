@@ -57,6 +57,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
         ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),
       });
       runLog.info({ messageId: result.messageId }, 'scheduled routine posted its result');
+      await refreshCardAfterLastRun(job);
       return { done: true };
     }
     const { outcome } = result;
@@ -126,6 +127,13 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     return ctx.deps.routines.run(target, request);
   }
 
+  async function refreshCardAfterLastRun(job: Claimed['job']): Promise<void> {
+    if (job.cardMessageId === null || job.nextRunAt !== null) return;
+    // Its last run: the card's "Cancel" no longer applies; it now says when it was sent.
+    const settled = await getJob(ctx.store, job.id);
+    if (settled?.completedAt != null) await ctx.cards.refresh(settled);
+  }
+
   async function deliver(c: Claimed, composed: Extract<Composed, { done: false }>, runLog: Logger): Promise<void> {
     const { job } = c;
     const { message, failedRun, dedupeKey } = composed;
@@ -139,11 +147,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
         ...(messageId !== undefined ? { messageId } : {}),
       });
       runLog.info({ messageId, late: c.trigger === 'late' }, 'scheduled run delivered');
-      if (job.cardMessageId !== null && job.nextRunAt === null) {
-        // Its last run: the card's "Cancel" no longer applies; it now says when it was sent.
-        const settled = await getJob(ctx.store, job.id);
-        if (settled?.completedAt != null) await ctx.cards.refresh(settled);
-      }
+      await refreshCardAfterLastRun(job);
       return;
     }
     if (delivery.reason === 'blocked' || delivery.reason === 'chat_not_found') {

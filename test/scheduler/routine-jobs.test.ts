@@ -118,10 +118,8 @@ describe('jobs that run a skill or a workflow', () => {
     assert.equal(created.job.kind, 'prompt', 'a routine job counts as a prompt (limits, concurrency)');
     assert.equal(created.job.text, 'briefing (workflow)');
     assert.deepEqual(created.job.target, { type: 'workflow', workflow: 'briefing', params: { city: 'Berlin' } });
-    assert.ok(
-      h.tg.botMessages(CHAT).some((m) => m.text.includes('“briefing (workflow)”')),
-      'the card names it',
-    );
+    const card = h.tg.botMessages(CHAT).find((m) => m.text.includes('“briefing (workflow)”'));
+    assert.ok(card, 'the card names it');
 
     await h.clock.advance(5 * 60_000);
     await scheduler.tick();
@@ -138,6 +136,11 @@ describe('jobs that run a skill or a workflow', () => {
     const [run] = await store.query('SELECT status, message_id FROM job_runs WHERE job_id = ?', [created.job.id]);
     assert.equal(run?.status, 'delivered');
     assert.equal(Number(run?.message_id), posted[0]?.messageId);
+    // Its only run is done: the card no longer offers Cancel and says it is done.
+    await h.tg.waitFor(() => /✅ Done at/.test(h.tg.message(CHAT, card.messageId)?.text ?? '') || undefined, {
+      label: 'the card says sent',
+      timeoutMs: 5000,
+    });
   });
 
   it('a routine that returns an outcome is posted like a prompt job', async () => {
