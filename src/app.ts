@@ -10,8 +10,11 @@ import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
 import { createIntegrationsWiring } from './app-integrations.ts';
 import { stopInOrder } from './app-lifecycle.ts';
+import { createRoutines, joinLifecycles, lateRunner } from './app-routines.ts';
 import { createSecretsModule } from './app-secrets.ts';
+import { createSkillsWiring } from './app-skills.ts';
 import { createAppUsage } from './app-usage.ts';
+import { createSchedulerWiring } from './app-scheduler.ts';
 import { createAppWorkflows } from './app-workflows.ts';
 import { createAppTasks } from './app-tasks.ts';
 import type { AppTestOptions } from './app-options.ts';
@@ -31,9 +34,6 @@ import { createWipeFence } from './privacy/fence.ts';
 import { createPrivacy } from './privacy/privacy.ts';
 import { createPruner } from './retention/pruner.ts';
 import { trackJobCards } from './scheduler/card-tracker.ts';
-import { createScheduler } from './scheduler/scheduler.ts';
-import { createSchedulerTools } from './scheduler/tools.ts';
-import { createTurnAnswers } from './scheduler/turn-answers.ts';
 import type { Store } from './store/db.ts';
 import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
 import { createTelegramOutbox } from './telegram/outbox.ts';
@@ -180,30 +180,13 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
     answerFromText: approvals.answerFromText,
   };
-  const jobs = createScheduler({
-    store,
-    clock,
-    log: log.child({ module: 'scheduler' }),
-    outbox,
-    turnRunner,
-    timezoneOf: (userId) => users.timezoneOf(userId),
-    localeOf: (userId) => users.localeOf(userId),
-    chatTimezoneOf: (chatId) => chatSettings.timezoneOf(chatId),
-    newId: ids,
-    approvals: suspensions,
-    isServed,
-    options: { minPromptIntervalMs: env.SCHEDULED_PROMPT_MIN_INTERVAL_MINUTES * 60_000 },
+  const skills = createSkillsWiring({ ...deps, llm, turnRunner, outbox, users, approvals: suspensions });
+  const routines = createRoutines({ skills: skills.routines, workflows: lateRunner(() => workflows.runner) });
+  const scheduler = createSchedulerWiring(deps, {
+    ...{ outbox, turnRunner, users, chatSettings, isServed, routines, approvals: suspensions },
+    onChatMigration: (migrate) => chatMigrations.push(migrate),
   });
-  chatMigrations.push((from, to) => jobs.migrateChat(from, to));
-  // A turn's answer shows what it scheduled or deleted (card / Undo), as one message.
-  const jobAnswers = createTurnAnswers({
-    scheduler: jobs,
-    outbox,
-    clock,
-    log: log.child({ module: 'scheduler' }),
-    localeOf: (userId) => users.localeOf(userId),
-  });
-  turnRunner.wrap(jobAnswers.wrap);
+  const jobs = scheduler.jobs;
   usage.attach({ turnRunner, users, outbox });
   const tasks = createAppTasks({ ...deps, outbox, users, turnRunner, approvals: suspensions, registry }, test.tasks);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
@@ -216,13 +199,15 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       httpFetch: { preapproval: gate, ...(test.allowPrivateFetch ? { allowPrivate: true } : {}) },
     }),
     createAskUserTool(),
-    ...createSchedulerTools(jobs, jobAnswers),
+    ...scheduler.tools,
     ...createMemoryTools(memory, { localeOf: (userId) => users.localeOf(userId) }),
+    ...skills.tools,
   );
   library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
   network.resolve();
   const workflows = createAppWorkflows({ ...deps, llm, outbox, registry, gate, toolNamed: mcp.toolNamed, users });
+  const background = joinLifecycles(workflows, tasks); // runs left by a crash or a stop resume at start
   const privacy = createPrivacy({
     store,
     clock,
@@ -255,7 +240,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature(), workflows.feature, tasks.feature],
+    features: [...features, library.feature, usage.feature(), workflows.feature, tasks.feature, skills.feature],
     chat: createChatModule({
       turnRunner,
       clock,
@@ -302,10 +287,9 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
       mcp.start();
-      workflows.start();
       await approvals.start();
       await jobs.start();
-      tasks.start();
+      background.start();
       pruner.start();
       return started;
     },
@@ -316,8 +300,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
           () => frontEnd.stop(),
           () => mcp.stop(),
           () => jobs.stop(),
-          () => workflows.stop(),
-          () => tasks.stop(),
+          () => background.stop(),
           () => approvals.stop(),
           () => pruner.stop(),
           () => memory.close(),

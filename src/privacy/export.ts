@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KnowledgeExportEntry } from '../knowledge/knowledge.ts';
 import type { UserExport } from '../memory/memory.ts';
 import type { Row } from '../store/db.ts';
+import type { SkillExport } from '../skills/skill-privacy.ts';
 import type { UsageExport } from '../usage/usage-privacy.ts';
 import type { UserRows } from './privacy-store.ts';
 
@@ -30,6 +31,8 @@ export interface PrivacyExport extends UserExport {
   workflows?: Record<string, unknown>[];
   /** Their background tasks (/tasks): what they asked, status and dates. */
   tasks: Record<string, unknown>[];
+  /** Skills the user saved (/skills): names, descriptions and steps, per chat. */
+  skills: SkillExport[];
 }
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(Number(v)).toISOString());
@@ -205,6 +208,7 @@ export function buildExport(
     })),
     usage: rows.usage,
     tasks: rows.tasks,
+    skills: rows.skills,
     journal: rows.updates.map((u) => ({
       updateId: num(u.update_id),
       kind: u.kind,

@@ -1,6 +1,7 @@
 import type { ChatRef } from '../core/outbox.ts';
 import { deleteRuns, deleteUnreferencedAttachments } from '../retention/prune-store.ts';
 import { eraseUserSecrets, secretNamesOf } from '../secrets/secret-rows.ts';
+import { type SkillExport, eraseUserSkills, exportUserSkills } from '../skills/skill-privacy.ts';
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import { eraseUserTasks, exportUserTasks } from '../tasks/task-privacy.ts';
 import { type UsageExport, eraseUserUsage, exportUserUsage } from '../usage/usage-privacy.ts';
@@ -86,6 +87,7 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
   await eraseUserSecrets(tx, userId);
   await eraseUserUsage(tx, userId);
   await eraseUserTasks(tx, userId);
+  await eraseUserSkills(tx, userId);
   // A group's time zone stays (it is the group's); who set it and their open question go.
   await tx.run('UPDATE chat_settings SET updated_by = NULL WHERE updated_by = ?', [userId]);
   await tx.run('UPDATE chat_settings SET awaiting_tz_from = NULL, awaiting_tz_at = NULL WHERE awaiting_tz_from = ?', [
@@ -119,6 +121,8 @@ export interface UserRows {
   usage: UsageExport;
   /** Background tasks: what was asked, status, the result while it waits to be posted. */
   tasks: Record<string, unknown>[];
+  /** The user's skills (every chat). */
+  skills: SkillExport[];
 }
 
 export async function readUserRows(store: Store, userId: number): Promise<UserRows> {
@@ -168,5 +172,6 @@ export async function readUserRows(store: Store, userId: number): Promise<UserRo
   const connections = await secretNamesOf(store, userId);
   const usage = await exportUserUsage(store, userId);
   const found = { profile, jobs, jobRuns, runs, approvals, events, grants, updates, files, groupSettings };
-  return { ...found, connections, usage, tasks: await exportUserTasks(store, userId) };
+  const [tasks, skills] = [await exportUserTasks(store, userId), await exportUserSkills(store, userId)];
+  return { ...found, connections, usage, tasks, skills };
 }

@@ -297,6 +297,18 @@ export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
     maxAgeMs: 30 * DAY_MS,
     prune: 'ended_tasks',
   },
+  skills: {
+    keeps:
+      'a user’s skills per chat: name, description, steps, the agent and tools it names, an int8 embedding of the description',
+    keepFor: 'until deleted in /skills, or the user’s /wipe',
+    why: 'skills are the user’s own procedures, run by name, by meaning or by a scheduled job',
+  },
+  skill_drafts: {
+    keeps: 'an open guided /skills new or edit: user, chat, step, the name and description typed so far',
+    keepFor:
+      'until saved or cancelled (/skills cancel); an expired one (30 minutes) at the user’s next message there; /wipe',
+    why: 'the user’s next message in that chat answers the draft’s question',
+  },
   schema_migrations: {
     keeps: 'applied schema versions',
     keepFor: 'forever',

@@ -2,6 +2,7 @@ import { AppError, toError } from '../core/errors.ts';
 import { type JobRunVariant, jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
+import type { RoutineResult } from '../core/routines.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { formatLocal } from '../core/zoned-time.ts';
@@ -47,7 +48,19 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       };
       return { done: false, message, dedupeKey };
     }
-    const { outcome, request } = await runPrompt(c, signal, runLog);
+    const { result, request } = await runPrompt(c, signal, runLog);
+    if (result.posted) {
+      // A workflow posted its own message: the run is delivered.
+      await finish(c, {
+        status: 'delivered',
+        ok: true,
+        ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),
+      });
+      runLog.info({ messageId: result.messageId }, 'scheduled routine posted its result');
+      await refreshCardAfterLastRun(job);
+      return { done: true };
+    }
+    const { outcome } = result;
     if (outcome.status === 'suspended' && outcome.suspension && ctx.deps.approvals) {
       await ctx.deps.approvals.onSuspended(request, outcome.suspension);
       await finish(c, { status: 'awaiting_approval', ok: true });
@@ -68,7 +81,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     c: Claimed,
     signal: AbortSignal,
     runLog: Logger,
-  ): Promise<{ outcome: TurnOutcome; request: TurnRequest }> {
+  ): Promise<{ result: RoutineResult; request: TurnRequest }> {
     const job = c.job;
     let timezone = job.timezone;
     try {
@@ -97,12 +110,28 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       })
       .catch(() => undefined);
     try {
-      const outcome = await Promise.race([ctx.deps.turnRunner.run(request), rejectOnAbort(combined)]);
-      return { outcome, request };
+      const result = await Promise.race([runTurnOrRoutine(c, request), rejectOnAbort(combined)]);
+      return { result, request };
     } finally {
       cancelTimer.abort();
       await timer;
     }
+  }
+
+  /** A prompt job asks the Network its text; a job with a target runs its skill or workflow through the routines. */
+  async function runTurnOrRoutine(c: Claimed, request: TurnRequest): Promise<RoutineResult> {
+    const { target } = c.job;
+    if (!target) return { posted: false, outcome: await ctx.deps.turnRunner.run(request) };
+    if (!ctx.deps.routines)
+      throw new AppError('internal', `this job runs a ${target.type}, but routines are not wired`);
+    return ctx.deps.routines.run(target, request);
+  }
+
+  async function refreshCardAfterLastRun(job: Claimed['job']): Promise<void> {
+    if (job.cardMessageId === null || job.nextRunAt !== null) return;
+    // Its last run: the card's "Cancel" no longer applies; it now says when it was sent.
+    const settled = await getJob(ctx.store, job.id);
+    if (settled?.completedAt != null) await ctx.cards.refresh(settled);
   }
 
   async function deliver(c: Claimed, composed: Extract<Composed, { done: false }>, runLog: Logger): Promise<void> {
@@ -118,11 +147,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
         ...(messageId !== undefined ? { messageId } : {}),
       });
       runLog.info({ messageId, late: c.trigger === 'late' }, 'scheduled run delivered');
-      if (job.cardMessageId !== null && job.nextRunAt === null) {
-        // Its last run: the card's "Cancel" no longer applies; it now says when it was sent.
-        const settled = await getJob(ctx.store, job.id);
-        if (settled?.completedAt != null) await ctx.cards.refresh(settled);
-      }
+      await refreshCardAfterLastRun(job);
       return;
     }
     if (delivery.reason === 'blocked' || delivery.reason === 'chat_not_found') {

@@ -68,6 +68,8 @@ async function replayed(ctx: SchedulerContext, id: string, now: number): Promise
 export async function createJob(ctx: SchedulerContext, input: CreateJobInput): Promise<CreatedJob> {
   const { store, opt } = ctx;
   const now = ctx.clock.now();
+  const routine = input.routine ? await resolveRoutine(ctx, input) : undefined;
+  if (routine) input = { ...input, kind: 'prompt', text: routine.label };
   const text = checkText(input.text, input.kind);
   const timezone = await resolveTimezone(ctx, input.ownerUserId, input.chat.chatId, input.timezone);
   const earlier = input.requestKey ? await jobIdByRequestKey(store, input.requestKey) : undefined;
@@ -102,6 +104,7 @@ export async function createJob(ctx: SchedulerContext, input: CreateJobInput): P
       missedPolicy: input.missedPolicy ?? 'run_once_within_grace',
       graceMs,
       ...(input.requestKey ? { requestKey: input.requestKey } : {}),
+      ...(routine ? { target: routine.target } : {}),
       now,
     });
     return newId;
@@ -113,6 +116,22 @@ export async function createJob(ctx: SchedulerContext, input: CreateJobInput): P
   const card = input.announce !== false ? await announce(ctx, job, runs, resolved.notes, now) : undefined;
   ctx.log.info({ jobId: id, kind: job.kind, nextRunAt: job.nextRunAt, timezone }, 'job created');
   return { job, resolved, nextRuns: runs, summary, ...(card ? { card } : {}) };
+}
+
+/** The skill or workflow a new job names, checked by the routines; a clear error naming what exists when unknown. */
+async function resolveRoutine(ctx: SchedulerContext, input: CreateJobInput) {
+  const ref = input.routine ?? {};
+  if ((ref.skill === undefined) === (ref.workflow === undefined))
+    throw new ScheduleError('Name either a skill or a workflow for the job, not both.');
+  if (!ctx.deps.routines) throw new ScheduleError('Skills and workflows cannot be scheduled here.');
+  const resolved = await ctx.deps.routines.resolve({
+    userId: input.ownerUserId,
+    chatId: input.chat.chatId,
+    ...(ref.skill !== undefined ? { skill: ref.skill } : {}),
+    ...(ref.workflow !== undefined ? { workflow: ref.workflow, params: ref.params ?? {} } : {}),
+  });
+  if (!resolved.ok) throw new ScheduleError(resolved.reason);
+  return resolved;
 }
 
 /** Posts the confirmation card with its "Cancel reminder" button and remembers where it is. */
@@ -158,6 +177,7 @@ export async function snoozeJob(
     ...source,
     id,
     kind: 'reminder',
+    target: undefined,
     schedule: { type: 'once', at } satisfies Schedule,
     timezone,
     nextRunAt: at,

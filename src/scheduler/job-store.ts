@@ -83,7 +83,7 @@ export async function countActiveJobs(db: WriteTx, ownerUserId: number): Promise
 /** A job to insert (enabled). */
 export type NewJob = Pick<
   Job,
-  'id' | 'ownerUserId' | 'chatId' | 'topicId' | 'chatType' | 'kind' | 'text' | 'schedule' | 'timezone'
+  'id' | 'ownerUserId' | 'chatId' | 'topicId' | 'chatType' | 'kind' | 'text' | 'schedule' | 'timezone' | 'target'
 > &
   Pick<Job, 'missedPolicy' | 'graceMs'> & {
     nextRunAt: number;
@@ -96,8 +96,8 @@ export type NewJob = Pick<
 export async function insertJob(db: WriteTx, j: NewJob): Promise<boolean> {
   const r = await db.run(
     `INSERT INTO jobs (id, owner_user_id, chat_id, topic_id, chat_type, kind, text, schedule, timezone, enabled,
-       next_run_at, missed_policy, grace_ms, origin, created_at, updated_at, request_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+       next_run_at, missed_policy, grace_ms, origin, created_at, updated_at, request_key, target)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     [
       j.id,
       j.ownerUserId,
@@ -115,6 +115,7 @@ export async function insertJob(db: WriteTx, j: NewJob): Promise<boolean> {
       j.now,
       j.now,
       j.requestKey ?? null,
+      j.target ? JSON.stringify(j.target) : null,
     ],
   );
   return r.changes === 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RoutineTarget } from '../core/routines.ts';
 import type { ChatType } from '../core/turn.ts';
 import type { Row } from '../store/db.ts';
 import { type Schedule, scheduleSchema } from './schedule.ts';
@@ -17,8 +18,10 @@ export interface Job {
   topicId?: number;
   chatType: ChatType;
   kind: JobKind;
-  /** Reminder text, or the prompt for the Network. */
+  /** Reminder text, or the prompt for the Network; for a routine job, its label ("weekly review (skill)"). */
   text: string;
+  /** A skill or workflow the job runs instead of its text (a `prompt` job). */
+  target?: RoutineTarget;
   schedule: Schedule;
   timezone: string;
   enabled: boolean;
@@ -42,6 +45,16 @@ export interface Job {
   updatedAt: number;
 }
 
+/** The `jobs.target` JSON column: a skill or a workflow with its parameters. */
+export const routineTargetSchema: z.ZodType<RoutineTarget> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('skill'), skillId: z.string().min(1).max(64) }),
+  z.object({
+    type: z.literal('workflow'),
+    workflow: z.string().min(1).max(64),
+    params: z.record(z.string(), z.string().max(2000)),
+  }),
+]);
+
 const chatTypeSchema = z.enum(['private', 'group', 'supergroup', 'channel']);
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -55,6 +68,14 @@ export function jobFromRow(row: Row): Job {
   } catch (err) {
     throw new Error(`job ${id} has an unreadable schedule: ${(err as Error).message}`);
   }
+  let target: RoutineTarget | undefined;
+  if (row.target != null) {
+    try {
+      target = routineTargetSchema.parse(JSON.parse(String(row.target)));
+    } catch (err) {
+      throw new Error(`job ${id} has an unreadable target: ${(err as Error).message}`);
+    }
+  }
   const topic = num(row.topic_id);
   return {
     id,
@@ -64,6 +85,7 @@ export function jobFromRow(row: Row): Job {
     chatType: chatTypeSchema.catch('private').parse(row.chat_type),
     kind: row.kind === 'prompt' ? 'prompt' : 'reminder',
     text: String(row.text),
+    ...(target ? { target } : {}),
     schedule,
     timezone: String(row.timezone),
     enabled: Number(row.enabled) === 1,

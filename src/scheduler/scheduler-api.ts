@@ -1,5 +1,6 @@
 import type { Clock, IdGen } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
+import type { RoutineRunner } from '../core/routines.ts';
 import type { ChatRef, Delivery, Outbox } from '../core/outbox.ts';
 import type { ChatType, Suspension, TurnRequest, TurnRunner } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -66,6 +67,8 @@ export interface SchedulerDeps {
   approvals?: SuspensionHandler;
   /** Whether the bot still serves this user; a job of someone who lost access is paused instead of run. */
   isServed?: (userId: number) => Promise<boolean>;
+  /** Skills and workflows a job can run (src/app-routines.ts); without it, a job naming one is refused. */
+  routines?: RoutineRunner;
   options?: SchedulerOptions;
 }
 
@@ -74,8 +77,10 @@ export interface CreateJobInput {
   ownerUserId: number;
   chat: ChatRef & { type: ChatType };
   kind: JobKind;
-  /** Reminder text or the prompt for the Network. */
+  /** Reminder text or the prompt for the Network (for a routine: ignored, the job shows the routine's label). */
   text: string;
+  /** A skill or workflow to run instead of the text, by name; checked with `SchedulerDeps.routines.resolve`. */
+  routine?: { skill?: string; workflow?: string; params?: Record<string, string> };
   when: When;
   /** Overrides the user's time zone (validated). */
   timezone?: string;

@@ -17,6 +17,7 @@ function view(job: Job, scheduler: Scheduler, now: number) {
     id: job.id,
     kind: job.kind,
     text: job.text,
+    ...(job.target ? { runs: job.target.type } : {}),
     schedule: describeSchedule(job.schedule, now, job.timezone),
     timezone: job.timezone,
     enabled: job.enabled,
@@ -48,7 +49,8 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
       'Schedule a reminder (posted as-is, no AI) or a prompt (you will be asked it at that time and your answer posted). ' +
       'Pass the time as the user said it via "when"; never compute dates or timestamps yourself. ' +
       'The user is shown a confirmation card with the resolved time and a "Cancel reminder" button as your answer: do not repeat the time or the text. ' +
-      'A recurring prompt may not run more often than every 15 minutes (unless the owner changed that); reminders may repeat every minute. If a schedule is refused, the error names one that fits: offer it to the user.',
+      'A recurring prompt may not run more often than every 15 minutes (unless the owner changed that); reminders may repeat every minute. If a schedule is refused, the error names one that fits: offer it to the user. ' +
+      'To schedule one of the user\'s saved skills or a workflow, pass its name in "skill" or "workflow" (then "text" is not needed); an unknown name is refused with the names that exist.',
     input: z.object({
       kind: z
         .enum(['reminder', 'prompt'])
@@ -56,7 +58,18 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
         .describe(
           '"reminder": post the text at that time. "prompt": run the text as a request (e.g. "send me a weather briefing").',
         ),
-      text: z.string().trim().min(1).max(2000).describe('Reminder text (e.g. "stretch"), or the prompt to run.'),
+      text: z
+        .string()
+        .trim()
+        .max(2000)
+        .default('')
+        .describe('Reminder text (e.g. "stretch"), or the prompt to run. Not needed with "skill" or "workflow".'),
+      skill: z.string().trim().min(1).max(120).optional().describe("A saved skill's name to run at that time."),
+      workflow: z.string().trim().min(1).max(64).optional().describe('A workflow name to run at that time.'),
+      params: z
+        .record(z.string(), z.string().max(2000))
+        .optional()
+        .describe("The workflow's parameters, if it takes any."),
       when: whenSchema,
       timezone: z
         .string()
@@ -75,6 +88,14 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
         chat: ctx.chat,
         kind: args.kind,
         text: args.text,
+        ...(args.skill !== undefined || args.workflow !== undefined
+          ? {
+              routine: {
+                ...(args.skill !== undefined ? { skill: args.skill } : {}),
+                ...(args.workflow !== undefined ? { workflow: args.workflow, params: args.params ?? {} } : {}),
+              },
+            }
+          : {}),
         when: args.when,
         ...(args.timezone !== undefined ? { timezone: args.timezone } : {}),
         ...(args.missed ? { missedPolicy: args.missed } : {}),

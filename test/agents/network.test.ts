@@ -69,6 +69,9 @@ describe('Network from the default roster', () => {
     assert.deepEqual(req?.toolNames, [
       'current_time',
       'task_start',
+      'skill_search',
+      'skill_run',
+      'skill_save',
       'agent_assistant',
       'agent_planner',
       'agent_researcher',

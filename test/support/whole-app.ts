@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/load.ts';
-import { createIdGen, systemClock } from '../../src/core/clock.ts';
+import { type Clock, createIdGen, systemClock } from '../../src/core/clock.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { type Store, createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
@@ -55,6 +55,8 @@ export interface WholeAppOptions {
   configDir?: string;
   /** Background task limits and timings (src/tasks). */
   tasks?: Partial<TaskOptions>;
+  /** The app's clock (default the system clock), e.g. one a test moves forward to make a job due. */
+  clock?: Clock;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -91,7 +93,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       config: options.config ? options.config(config) : config,
       store,
       log,
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       ids: createIdGen(),
       onFatal: (e) => fatal.push(e),
     },

@@ -22,6 +22,7 @@ import { secretsMigration } from './026-secrets.ts';
 import { usageBudgetsMigration } from './025-usage-budgets.ts';
 import { workflowsMigration } from './028-workflows.ts';
 import { tasksMigration } from './030-tasks.ts';
+import { skillsMigration } from './027-skills.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -54,6 +55,7 @@ export const migrations: Migration[] = [
   knowledgeMigration,
   secretsMigration,
   usageBudgetsMigration,
+  skillsMigration,
   workflowsMigration,
   tasksMigration,
 ];
