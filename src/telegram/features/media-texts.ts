@@ -16,6 +16,8 @@ export const mediaTexts = defineMessages(
     fileType: (p: { ext: string | undefined }) =>
       `I can't open ${p.ext ? `.${p.ext} files` : 'this kind of file'} yet. I can read PDFs, text and code files, images and audio. Export it as PDF or text and send it again.`,
     notText: "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
+    spreadsheet:
+      "I can't open Excel files yet. Save the sheet as CSV (File → Save as → CSV) and send that: I can compute on it and draw charts.",
   },
   {
     ru: {
@@ -33,6 +35,8 @@ export const mediaTexts = defineMessages(
         `${p.ext ? `Файлы .${p.ext}` : 'Такие файлы'} я пока не открываю. Я читаю PDF, текстовые файлы и код, изображения и аудио. Сохраните файл как PDF или текст и пришлите ещё раз.`,
       notText:
         'Этот файл не похож на обычный текст, поэтому прочитать его не получится. Пришлите PDF или вставьте текст.',
+      spreadsheet:
+        'Файлы Excel я пока не открываю. Сохраните лист как CSV (Файл → Сохранить как → CSV) и пришлите его: я посчитаю и построю графики.',
     },
   },
 );

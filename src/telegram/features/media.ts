@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Message } from 'grammy/types';
 import { AppError, toError } from '../../core/errors.ts';
+import { isDataFile } from '../../core/data-files.ts';
 import type { Attachment } from '../../core/turn.ts';
 import { createFileDownloader } from '../file-download.ts';
 import type { Locale } from '../../i18n/locale.ts';
@@ -93,7 +94,10 @@ function limitText(bytes: number): string {
     : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
 }
 
-/** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
+/**
+ * What the model gets for a document: PDF, images and audio as they are; CSV as text/csv (Gemini's code execution
+ * reads it as a file); other text and code as UTF-8 text/plain.
+ */
 function documentMime(name: string | undefined, mime: string | undefined): string | undefined {
   const m = (mime ?? '').toLowerCase();
   const ext = name?.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
@@ -101,6 +105,7 @@ function documentMime(name: string | undefined, mime: string | undefined): strin
   if (/^image\/(png|jpeg|webp|heic|heif)$/.test(m)) return m;
   if (/^audio\//.test(m)) return m;
   if (/^video\//.test(m)) return m;
+  if (m === 'text/csv' || ext === 'csv') return 'text/csv';
   if (TEXT_MIMES.test(m) || TEXT_EXTENSIONS.has(ext)) return 'text/plain';
   return undefined;
 }
@@ -155,6 +160,9 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         const mime = documentMime(d.file_name, d.mime_type);
         if (!mime) {
           const ext = d.file_name?.includes('.') ? d.file_name.split('.').pop() : undefined;
+          // Gemini's code execution reads CSV, not .xlsx: until a converter is chosen, say how to send the sheet.
+          if (isDataFile({ mimeType: d.mime_type ?? '', name: d.file_name }))
+            return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).spreadsheet };
           return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).fileType({ ext }) };
         }
         target = { fileId: d.file_id, size: d.file_size, mime, name: d.file_name, kind: 'document' };
@@ -202,7 +210,7 @@ export function createMediaReader(options: MediaOptions): MediaReader {
           },
         );
       }
-      if (target.mime === 'text/plain' && !isUtf8Text(data)) {
+      if ((target.mime === 'text/plain' || target.mime === 'text/csv') && !isUtf8Text(data)) {
         return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
       }
       const attachment: Attachment = {
