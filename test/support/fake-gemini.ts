@@ -355,7 +355,9 @@ function validateContents(contents: unknown, issuedSignatures: Map<string, strin
     if (partsOf(content).length === 0) {
       throw new BadRequest(`* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`);
     }
-    partsOf(content).forEach((part, j) => validateCodePart(part, `contents[${i}].parts[${j}]`));
+    partsOf(content).forEach((part, j) => {
+      validateCodePart(part, `contents[${i}].parts[${j}]`);
+    });
   });
   for (let i = 0; i < contents.length - 1; i++) {
     const calls = partsOf(contents[i]).filter((p) => p.functionCall !== undefined).length;
