@@ -68,10 +68,10 @@ describe('Network from the default roster', () => {
     assert.equal(req?.model, 'router-model');
     assert.deepEqual(req?.toolNames, [
       'current_time',
+      'agent_analyst',
       'agent_assistant',
       'agent_planner',
       'agent_researcher',
-      'agent_analyst',
     ]);
     assert.equal(req?.contents[0]?.parts?.[0]?.text, 'My cat is called Miso.', 'router saw the history');
     assert.ok(req?.systemText.includes('routing layer'));
