@@ -1,15 +1,12 @@
-import { toError } from '../core/errors.ts';
 import { escapeHtml } from '../core/html.ts';
 import { showCodeData } from '../core/keys/callback-data.ts';
 import type { Logger } from '../core/logger.ts';
+import { deliverOutputFiles } from '../core/output-files.ts';
 import type { ChatRef, Keyboard, Outbox } from '../core/outbox.ts';
 import type { CodeRun, OutputFile, TurnOutcome } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { codeTexts } from './features/code-texts.ts';
 
-/** What Telegram shows inline as a photo (up to 10 MB); other files go as documents. */
-const PHOTO_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp']);
-const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 /** Longest code and output shown per run; the rest is cut with "…" (the stored answer keeps it all). */
 const MAX_CODE_CHARS = 3500;
 const MAX_OUTPUT_CHARS = 800;
@@ -26,10 +23,7 @@ export function withShowCode(outcome: TurnOutcome, turnId: string, locale: Local
   return [...(base ?? []), [{ text: codeTexts(locale).showCode, data: showCodeData.encode(turnId) }]];
 }
 
-/**
- * Sends the files a turn's code produced, after its answer: PNG/JPEG/WebP as photos, anything else (a CSV it wrote)
- * as a document. A file that cannot be sent gets a short line instead, so the answer never points at nothing.
- */
+/** Sends the files a turn's code produced, after its answer; a file that cannot be sent gets a short line instead. */
 export async function sendOutputFiles(
   outbox: Pick<Outbox, 'send' | 'sendDocument'>,
   to: ChatRef,
@@ -37,19 +31,8 @@ export async function sendOutputFiles(
   locale: Locale,
   log: Logger,
 ): Promise<void> {
-  for (const file of files ?? []) {
-    const data = Buffer.from(file.data, 'base64');
-    const photo = PHOTO_TYPES.has(file.mimeType.toLowerCase()) && data.byteLength <= PHOTO_MAX_BYTES;
-    let delivery: Awaited<ReturnType<Outbox['sendDocument']>> | undefined;
-    try {
-      delivery = await outbox.sendDocument(to, { name: file.name, data, ...(photo ? { photo: true } : {}) });
-    } catch (err) {
-      log.warn({ err: toError(err), file: file.name, bytes: data.byteLength }, 'could not send a file the code made');
-    }
-    if (delivery?.ok) continue;
-    if (delivery) log.warn({ reason: delivery.reason, file: file.name }, 'could not send a file the code made');
+  for (const file of await deliverOutputFiles(outbox, to, files, log))
     await outbox.send(to, { text: codeTexts(locale).fileFailed({ name: file.name }), format: 'plain' });
-  }
 }
 
 function clip(text: string, max: number): string {
