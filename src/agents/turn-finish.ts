@@ -69,15 +69,22 @@ function addCodeOutput(outcome: TurnOutcome, result: AgentResult): void {
   outcome.code = work.runs;
   const own = result.contents.some((c) => c.parts.some((p) => 'executableCode' in p));
   const content = own ? undefined : codeContent(work.runs);
-  if (content) outcome.contents = [...(outcome.contents ?? []), content];
+  if (!content) return;
+  // Into the final model turn, before its text, the way the provider returns code with an answer.
+  const contents = [...(outcome.contents ?? [])];
+  const last = contents[contents.length - 1];
+  if (last?.role === 'model')
+    contents[contents.length - 1] = { role: 'model', parts: [...content.parts, ...last.parts] };
+  else contents.push(content);
+  outcome.contents = contents;
 }
 
 /** Turns an agent result into the turn's outcome: a suspension snapshot, or the answer committed to memory. */
 export async function finishTurn(run: FinishedRun, memory: ConversationMemory | undefined): Promise<TurnOutcome> {
   const { request, log, result, usage, memIn, activity } = run;
   const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
-  if (result.status !== 'suspended') addCodeOutput(outcome, result);
   const remembered = applyTranscript(run, outcome);
+  if (result.status !== 'suspended') addCodeOutput(outcome, result);
   if (run.processing && result.status !== 'suspended')
     await processOutcome(run.processing, outcome, (e) => activity.observe(e));
   // What ran is kept with the memory context: across a suspension, and for /why once committed.
