@@ -2,13 +2,11 @@ import { z } from 'zod';
 import type { CodeRun } from '../core/turn.ts';
 import type { Store } from '../store/db.ts';
 
-/** The code parts of stored model contents (`memory_messages.contents`); other parts are skipped. */
-const partSchema = z.union([
-  z.object({ executableCode: z.object({ language: z.string(), code: z.string() }) }),
-  z.object({ codeExecutionResult: z.object({ outcome: z.string(), output: z.string().optional() }) }),
-  z.unknown(),
-]);
-const contentsSchema = z.array(z.object({ role: z.string(), parts: z.array(partSchema) }));
+const codePart = z.object({ executableCode: z.object({ language: z.string(), code: z.string() }) });
+const resultPart = z.object({
+  codeExecutionResult: z.object({ outcome: z.string(), output: z.string().optional() }),
+});
+const contentsSchema = z.array(z.object({ role: z.string(), parts: z.array(z.unknown()) }));
 
 /** The code runs in stored model contents (JSON), in order; [] when the JSON holds none or is not contents. */
 export function codeRunsOf(json: string): CodeRun[] {
@@ -23,19 +21,19 @@ export function codeRunsOf(json: string): CodeRun[] {
   const runs: CodeRun[] = [];
   for (const c of parsed.data) {
     if (c.role !== 'model') continue;
-    for (const p of c.parts) {
-      if (typeof p !== 'object' || p === null) continue;
-      if ('executableCode' in p) {
-        const { language, code } = p.executableCode as { language: string; code: string };
-        runs.push({ language, code });
-      } else if ('codeExecutionResult' in p) {
-        const r = p.codeExecutionResult as { outcome: string; output?: string };
-        const last = runs[runs.length - 1];
-        const run = last && last.outcome === undefined ? last : { language: 'PYTHON', code: '' };
-        if (run !== last) runs.push(run);
-        run.outcome = r.outcome;
-        if (r.output) run.output = r.output;
+    for (const part of c.parts) {
+      const code = codePart.safeParse(part);
+      if (code.success) {
+        runs.push({ language: code.data.executableCode.language, code: code.data.executableCode.code });
+        continue;
       }
+      const result = resultPart.safeParse(part);
+      if (!result.success) continue;
+      const last = runs[runs.length - 1];
+      const run = last && last.outcome === undefined ? last : { language: 'PYTHON', code: '' };
+      if (run !== last) runs.push(run);
+      run.outcome = result.data.codeExecutionResult.outcome;
+      if (result.data.codeExecutionResult.output) run.output = result.data.codeExecutionResult.output;
     }
   }
   return runs;
