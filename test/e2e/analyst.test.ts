@@ -16,6 +16,7 @@ import {
 } from '../support/fake-gemini.ts';
 import { createFakeTelegram, type FakeTelegram, type TranscriptEntry } from '../support/fake-telegram.ts';
 import { startWholeApp, type WholeApp } from '../support/whole-app.ts';
+import { writeXlsx } from '../support/xlsx-writer.ts';
 import { buttonsOf, roleOf } from './acceptance-support.ts';
 
 const ALICE = 7401;
@@ -25,6 +26,7 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
 );
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const CSV = 'month,sales\nJan,10\nFeb,12\nMar,15\n';
 const PLOT_CODE = "import pandas as pd\ndf = pd.read_csv('sales.csv')\ndf.plot(x='month', y='sales')";
 
@@ -33,7 +35,8 @@ function analystReply(req: RecordedRequest): Reply {
   const file = req.contents.at(-1)?.parts?.find((p) => p.inlineData)?.inlineData;
   const steps = (...s: CodeStep[]) => s;
   if (/plot/.test(req.lastUserText)) {
-    if (file?.mimeType !== 'text/csv' || Buffer.from(file.data ?? '', 'base64').toString() !== CSV)
+    const table = Buffer.from(file?.data ?? '', 'base64').toString();
+    if (file?.mimeType !== 'text/csv' || !/^month,sales\r?\nJan,10\r?\nFeb,12\r?\nMar,15\r?\n$/.test(table))
       return { text: 'I did not get the file.' };
     return {
       preamble: 'Plotting the sales.',
@@ -129,13 +132,42 @@ test('a CSV sent with "plot this" comes back as a chart photo; Show code shows t
   assert.equal(code.text.slice(quote.offset, quote.offset + quote.length), PLOT_CODE);
 });
 
+test('an Excel workbook reaches the analyst as CSV and comes back as a chart photo', async () => {
+  const book = writeXlsx([
+    {
+      name: 'Sheet1',
+      rows: [
+        ['month', 'sales'],
+        ['Jan', 10],
+        ['Feb', 12],
+        ['Mar', 15],
+      ],
+    },
+  ]);
+  const fileId = tg.addFile(book, { fileName: 'sales.xlsx', mimeType: XLSX });
+  const photos = tg.callsOf('sendPhoto').length;
+  tg.sendUserMessage({
+    chatId: ALICE,
+    caption: 'plot this',
+    document: { fileId, fileName: 'sales.xlsx', mimeType: XLSX, fileSize: book.byteLength },
+  });
+  const answer = await tg.waitForBotMessage(ALICE, (m) => /Sales rise every month|did not get/.test(m.text), {
+    since: tg.botMessages(ALICE).at(-1)?.messageId ?? 0,
+    timeoutMs: 20_000,
+  });
+  assert.match(answer.text, /Sales rise every month/, 'the analyst got the sheet as sales.csv');
+  const photo = await tg.waitForBotMessage(ALICE, (m) => m.kind === 'photo', { since: answer.messageId });
+  assert.deepEqual(Buffer.from(tg.file(photo.photo?.fileId ?? '')?.data ?? []), PNG);
+  assert.equal(tg.callsOf('sendPhoto').length, photos + 1);
+});
+
 test('arithmetic goes to the analyst and is computed; no file, a Show code button', async () => {
   tg.sendUserMessage({ chatId: ALICE, text: 'what is 17.5% of 2480?' });
   const answer = await tg.waitForBotMessage(ALICE, (m) => /17\.5% of 2480 is 434/.test(m.text), 20_000);
   const code = await pressShowCode(answer);
   assert.match(code.text, /print\(2480 \* 0\.175\)/);
   assert.match(code.text, /Output\n434\.0/);
-  assert.equal(tg.callsOf('sendPhoto').length, 1, 'no new photo');
+  assert.equal(tg.callsOf('sendPhoto').length, 2, 'no new photo');
   assert.equal(tg.callsOf('sendDocument').length, 0);
 });
 

@@ -17,7 +17,7 @@ export const mediaTexts = defineMessages(
       `I can't open ${p.ext ? `.${p.ext} files` : 'this kind of file'} yet. I can read PDFs, text and code files, images and audio. Export it as PDF or text and send it again.`,
     notText: "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
     spreadsheet:
-      "I can't open Excel files yet. Save the sheet as CSV (File → Save as → CSV) and send that: I can compute on it and draw charts.",
+      "I can't read this spreadsheet (an old .xls, or a damaged or empty workbook). Save the sheet as .xlsx or CSV and send it again.",
   },
   {
     ru: {
@@ -36,7 +36,7 @@ export const mediaTexts = defineMessages(
       notText:
         'Этот файл не похож на обычный текст, поэтому прочитать его не получится. Пришлите PDF или вставьте текст.',
       spreadsheet:
-        'Файлы Excel я пока не открываю. Сохраните лист как CSV (Файл → Сохранить как → CSV) и пришлите его: я посчитаю и построю графики.',
+        'Эту таблицу прочитать не получается (старый формат .xls, повреждённый или пустой файл). Сохраните её как .xlsx или CSV и пришлите ещё раз.',
     },
   },
 );

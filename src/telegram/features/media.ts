@@ -5,6 +5,7 @@ import { isDataFile } from '../../core/data-files.ts';
 import type { Attachment } from '../../core/turn.ts';
 import { createFileDownloader } from '../file-download.ts';
 import type { Locale } from '../../i18n/locale.ts';
+import { XLSX_MIME, isXlsx, sheetAttachments } from './media-sheets.ts';
 import { mediaTexts } from './media-texts.ts';
 
 export { TELEGRAM_DOWNLOAD_LIMIT } from '../file-download.ts';
@@ -106,6 +107,7 @@ function documentMime(name: string | undefined, mime: string | undefined): strin
   if (/^audio\//.test(m)) return m;
   if (/^video\//.test(m)) return m;
   if (m === 'text/csv' || ext === 'csv') return 'text/csv';
+  if (isXlsx(name, m)) return XLSX_MIME;
   if (TEXT_MIMES.test(m) || TEXT_EXTENSIONS.has(ext)) return 'text/plain';
   return undefined;
 }
@@ -131,6 +133,33 @@ export function unsupportedReply(message: Message, locale: Locale = 'en'): strin
   if (message.dice || message.game) return t.game;
   if (message.story) return t.story;
   return undefined;
+}
+
+/** What a downloaded file becomes for the model: checked text, a workbook as CSV sheets, or the bytes as they are. */
+function downloaded(
+  target: { mime: string; name?: string; kind: string },
+  data: Uint8Array,
+  maxBytes: number,
+  locale: Locale,
+): MediaResult {
+  if ((target.mime === 'text/plain' || target.mime === 'text/csv') && !isUtf8Text(data)) {
+    return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
+  }
+  if (target.mime === XLSX_MIME) {
+    try {
+      const sheets = sheetAttachments(data, target.name, maxBytes);
+      if (sheets.length > 0) return { ok: true, attachments: sheets, kinds: [target.kind] };
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'invalid_input')) throw err;
+    }
+    return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).spreadsheet };
+  }
+  const attachment: Attachment = {
+    mimeType: target.mime,
+    data: Buffer.from(data).toString('base64'),
+    ...(target.name ? { name: target.name } : {}),
+  };
+  return { ok: true, attachments: [attachment], kinds: [target.kind] };
 }
 
 /** Creates the media reader: file_size is checked before any download; downloads are capped again while reading. */
@@ -210,15 +239,7 @@ export function createMediaReader(options: MediaOptions): MediaReader {
           },
         );
       }
-      if ((target.mime === 'text/plain' || target.mime === 'text/csv') && !isUtf8Text(data)) {
-        return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
-      }
-      const attachment: Attachment = {
-        mimeType: target.mime,
-        data: Buffer.from(data).toString('base64'),
-        ...(target.name ? { name: target.name } : {}),
-      };
-      return { ok: true, attachments: [attachment], kinds: [target.kind] };
+      return downloaded(target, data, maxBytes, locale);
     },
   };
 }
