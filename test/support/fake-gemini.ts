@@ -8,7 +8,9 @@
  * make paraphrases land close, as real embeddings do, with concept groups (`setEmbeddingConcepts`: listed words
  * count as one shared concept) or explicit vectors for given texts (`setEmbedding`).
  * Requests are validated the way the real API does for common agent-loop bugs (empty contents, bad
- * roles, empty parts, function call/response count mismatch, dropped thought signatures).
+ * roles, empty parts, function call/response count mismatch, dropped thought signatures, code-execution parts echoed
+ * back with a bad shape). A reply may run code with the built-in `codeExecution` tool (`Reply.codeExecution`): the
+ * response then carries `executableCode`, `codeExecutionResult` and `inlineData` parts as the REST API does.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
