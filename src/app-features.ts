@@ -1,3 +1,4 @@
+import { createAnalystModule } from './app-analyst.ts';
 import { auditTrail } from './approvals/audit.ts';
 import { createGrantStore } from './approvals/grants.ts';
 import { formatTime } from './approvals/time-format.ts';
@@ -89,6 +90,7 @@ export function createFeatureModules(deps: FeatureDeps): FeatureModule[] {
       }),
       commands: permissionsCommands,
     },
+    createAnalystModule({ store, outbox }),
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { Resolution } from '../core/turn.ts';
-import type { Content, Part } from '../llm/types.ts';
+import { type Content, type Part, isWebTool } from '../llm/types.ts';
 import { type AgentOptions, type LoopSpec, createLoopSpec } from './loop-spec.ts';
 import type { LoopState } from './loop-state.ts';
 import { runCalls } from './step-calls.ts';
@@ -87,8 +87,8 @@ export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agen
   return {
     name: fixed.name,
     description: options.description,
-    // Built-in search / URL reading put web text into this agent's answer.
-    untrusted: (options.builtinTools?.length ?? 0) > 0,
+    // Built-in search / URL reading put web text into this agent's answer (code execution runs offline).
+    untrusted: (options.builtinTools ?? []).some(isWebTool),
     async run(input, ctx) {
       const spec = specNow();
       ctx.emit({ type: 'agent-start', agent: spec.name });

@@ -1,6 +1,7 @@
 import { AppError, toError } from '../core/errors.ts';
 import type { Resolution } from '../core/turn.ts';
 import type { Content, Part } from '../llm/types.ts';
+import { mergeCodeWork } from './code-work.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, type LoopState, abortedError, mergeGrounding } from './loop-state.ts';
 import { ProcessorHalt } from './processors.ts';
@@ -28,6 +29,7 @@ export function textHistory(contents: Content[], max: number): Content[] {
 function delegatedOutcome(sub: Agent, res: AgentResult, state: LoopState): CallOutcome {
   addUsage(state.usage, res.usage);
   state.grounding = mergeGrounding(state.grounding, res.grounding);
+  state.code = mergeCodeWork(state.code, res.code);
   if (res.status === 'suspended' && res.suspension)
     return { kind: 'child', frame: res.suspension.snapshot as Frame, pending: res.suspension.pending };
   if (!res.text.trim())

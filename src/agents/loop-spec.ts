@@ -1,4 +1,4 @@
-import type { Llm, ToolDeclaration } from '../llm/types.ts';
+import type { BuiltinTool, Llm, ToolDeclaration } from '../llm/types.ts';
 import type { Tool, ToolGate } from './tool.ts';
 import type { Agent } from './types.ts';
 
@@ -13,8 +13,8 @@ export interface AgentOptions {
    * resume and added to `tools`.
    */
   extraTools?: () => Tool[];
-  /** Provider-side tools (search grounding, URL context); Gemini can't mix them with function tools. */
-  builtinTools?: ('google_search' | 'url_context')[];
+  /** Provider-side tools (search grounding, URL context, code execution); Gemini can't mix them with function tools. */
+  builtinTools?: BuiltinTool[];
   llm: Llm;
   /** Approval gate asked before every tool call; none means allow. */
   gate?: ToolGate;

@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors.ts';
 import type { Attachment, PendingCall } from '../core/turn.ts';
 import type { Content, Grounding } from '../llm/types.ts';
+import type { CodeWork } from './code-work.ts';
 import type { Frame } from './snapshot.ts';
 import type { AgentResult, RunContext } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface LoopState {
   systemContext: string;
   grounding?: Grounding;
   attachments?: Attachment[];
+  /** Code the provider ran for this run (and its sub-agents) and the files it produced. */
+  code?: CodeWork;
 }
 
 /** How one call of a step settled: a response for the model, a call waiting for a person, or a suspended sub-agent. */
@@ -41,5 +44,6 @@ export function abortedError(ctx: RunContext): AppError {
 export function resultOf(state: LoopState, status: AgentResult['status'], text: string): AgentResult {
   const result: AgentResult = { status, text, usage: state.usage, contents: state.contents.slice(state.newFrom) };
   if (state.grounding) result.grounding = state.grounding;
+  if (state.code) result.code = state.code;
   return result;
 }

@@ -1,3 +1,4 @@
+import { isDataFile } from '../core/data-files.ts';
 import { type AgentOptions, createLoopAgent } from './agent.ts';
 import type { Tool, ToolGate } from './tool.ts';
 import type { Agent } from './types.ts';
@@ -49,7 +50,9 @@ function frameAgent(snapshot: unknown): string | undefined {
  *
  * A turn with attachments goes straight to the media agent with the bytes inline (one model call): the router
  * would see only a note about the files and could answer "what is in this picture?" without seeing it. Giving the
- * router the bytes instead would pay the media's input tokens twice (router, then the agent it delegates to).
+ * router the bytes instead would pay the media's input tokens twice (router, then the agent it delegates to). Data
+ * files only (CSV, JSON) go to the router like text: it picks by the request (a chart, a sum → the analyst) and the
+ * agent it delegates to gets the files.
  */
 export function createNetwork(options: NetworkOptions): Agent {
   if (options.agents.length === 0) throw new Error(`Network "${options.name}" needs at least one agent`);
@@ -72,7 +75,9 @@ export function createNetwork(options: NetworkOptions): Agent {
     name: router.name,
     description: router.description,
     run(input, ctx) {
-      if ((input.attachments?.length ?? 0) === 0) return router.run(input, ctx);
+      const files = input.attachments ?? [];
+      // Data files (CSV, JSON) need no eyes to route: the router sees a note and the agent it picks gets the bytes.
+      if (files.length === 0 || files.every(isDataFile)) return router.run(input, ctx);
       ctx.emit({ type: 'routing', from: router.name, to: media.name, task: input.text });
       return media.run(input, ctx);
     },

@@ -1,5 +1,5 @@
 import type { TurnEvent, TurnOutcome } from '../core/turn.ts';
-import type { Content, Usage } from '../llm/types.ts';
+import type { Content, Part, Usage } from '../llm/types.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type ProcessedCall, ProcessorHalt, type ProcessorVerdict, type TurnProcessing } from './processors.ts';
 import type { FrameCall } from './snapshot.ts';
@@ -62,14 +62,23 @@ export async function processedResult(
   return settleVerdict(verdict, response, (e) => ctx.emit(e));
 }
 
-/** The model's text parts of `contents` with the output redactions applied (for what is stored with the answer). */
+/** One model part with the output redactions applied to its text, code or code output. */
+function redactPart(p: Part, processing: TurnProcessing): Part {
+  if ('text' in p && p.text) return { ...p, text: processing.redact(p.text) };
+  if ('executableCode' in p)
+    return { ...p, executableCode: { ...p.executableCode, code: processing.redact(p.executableCode.code) } };
+  if ('codeExecutionResult' in p && p.codeExecutionResult.output)
+    return {
+      ...p,
+      codeExecutionResult: { ...p.codeExecutionResult, output: processing.redact(p.codeExecutionResult.output) },
+    };
+  return p;
+}
+
+/** The model's text and code parts of `contents` with the output redactions applied (what is stored with the answer). */
 export function redactContents(contents: Content[] | undefined, processing: TurnProcessing): Content[] | undefined {
   if (!contents) return contents;
-  return contents.map((c) =>
-    c.role !== 'model'
-      ? c
-      : { ...c, parts: c.parts.map((p) => ('text' in p && p.text ? { ...p, text: processing.redact(p.text) } : p)) },
-  );
+  return contents.map((c) => (c.role !== 'model' ? c : { ...c, parts: c.parts.map((p) => redactPart(p, processing)) }));
 }
 
 /** A turn a processor stopped: its reason is the answer (usage is what the turn had spent). */
@@ -94,8 +103,17 @@ export async function processOutcome(
     if (!(err instanceof ProcessorHalt)) throw err;
     outcome.text = err.reason;
     outcome.contents = [{ role: 'model', parts: [{ text: err.reason }] }];
+    // A halted answer is replaced whole: nothing it made goes out with the reason.
+    delete outcome.files;
+    delete outcome.code;
     return;
   }
   const contents = redactContents(outcome.contents, processing);
   if (contents) outcome.contents = contents;
+  if (outcome.code)
+    outcome.code = outcome.code.map((r) => ({
+      ...r,
+      code: processing.redact(r.code),
+      ...(r.output ? { output: processing.redact(r.output) } : {}),
+    }));
 }

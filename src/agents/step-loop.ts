@@ -2,6 +2,7 @@ import { LlmError } from '../core/errors.ts';
 import { DEFAULT_LOCALE } from '../i18n/locale.ts';
 import type { GenerateRequest, GenerateResult } from '../llm/types.ts';
 import { agentTexts } from './agent-texts.ts';
+import { addCodeWork } from './code-work.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type LoopState, abortedError, mergeGrounding, resultOf } from './loop-state.ts';
 import type { FrameCall } from './snapshot.ts';
@@ -80,6 +81,7 @@ function account(spec: LoopSpec, state: LoopState, ctx: RunContext, result: Gene
   addUsage(ctx.budget.used, result.usage);
   ctx.emit({ type: 'usage', agent: spec.name, usage: result.usage });
   state.grounding = mergeGrounding(state.grounding, result.grounding);
+  state.code = addCodeWork(state.code, result.content.parts);
 }
 
 function callsOf(result: GenerateResult, ctx: RunContext): FrameCall[] {

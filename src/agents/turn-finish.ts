@@ -5,6 +5,7 @@ import type { ConversationMemory, MemoryContext } from '../core/memory.ts';
 import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
 import { hasAudio, takeTranscript } from '../core/voice-transcript.ts';
 import type { Usage } from '../llm/types.ts';
+import { codeContent } from './code-work.ts';
 import { processOutcome } from './processing-steps.ts';
 import type { TurnProcessing } from './processors.ts';
 import type { RunnerSnapshot } from './turn-snapshot.ts';
@@ -56,11 +57,34 @@ function applyTranscript(run: FinishedRun, outcome: TurnOutcome): TurnRequest {
   return remembered;
 }
 
+/**
+ * Code the provider ran and the files it made: the files go to the chat, and the code is kept with the stored answer
+ * ("Show code"), unless the answering agent's own turns already hold it.
+ */
+function addCodeOutput(outcome: TurnOutcome, result: AgentResult): void {
+  const work = result.code;
+  if (!work) return;
+  if (work.files.length > 0) outcome.files = work.files;
+  if (work.runs.length === 0) return;
+  outcome.code = work.runs;
+  const own = result.contents.some((c) => c.parts.some((p) => 'executableCode' in p));
+  const content = own ? undefined : codeContent(work.runs);
+  if (!content) return;
+  // Into the final model turn, before its text, the way the provider returns code with an answer.
+  const contents = [...(outcome.contents ?? [])];
+  const last = contents[contents.length - 1];
+  if (last?.role === 'model')
+    contents[contents.length - 1] = { role: 'model', parts: [...content.parts, ...last.parts] };
+  else contents.push(content);
+  outcome.contents = contents;
+}
+
 /** Turns an agent result into the turn's outcome: a suspension snapshot, or the answer committed to memory. */
 export async function finishTurn(run: FinishedRun, memory: ConversationMemory | undefined): Promise<TurnOutcome> {
   const { request, log, result, usage, memIn, activity } = run;
   const outcome: TurnOutcome = { status: result.status, text: result.text, usage, contents: result.contents };
   const remembered = applyTranscript(run, outcome);
+  if (result.status !== 'suspended') addCodeOutput(outcome, result);
   if (run.processing && result.status !== 'suspended')
     await processOutcome(run.processing, outcome, (e) => activity.observe(e));
   // What ran is kept with the memory context: across a suspension, and for /why once committed.

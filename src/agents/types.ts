@@ -2,6 +2,7 @@ import type { Clock, IdGen } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Attachment, PendingCall, Resolution, TurnEvent, TurnRequest } from '../core/turn.ts';
 import type { Content, Grounding, Usage } from '../llm/types.ts';
+import type { CodeWork } from './code-work.ts';
 import type { TurnProcessing } from './processors.ts';
 import type { TaintSource } from './tool.ts';
 
@@ -68,6 +69,8 @@ export interface AgentResult {
   text: string;
   usage: Usage;
   grounding?: Grounding;
+  /** Code the provider ran (built-in code execution) and the files it produced, this agent's and its sub-agents'. */
+  code?: CodeWork;
   /** What this run added to the conversation (model turns, tool calls and results), without the user message. */
   contents: Content[];
   /** Why a `limit` status happened. */

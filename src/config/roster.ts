@@ -15,7 +15,7 @@ export const agentSchema = z
     prompt: z.string().min(1).describe('prompt file, relative to the config directory'),
     tools: z.array(z.string().min(1)).default([]),
     /** Provider-side tools; cannot be combined with function tools on Gemini. */
-    builtinTools: z.array(z.enum(['google_search', 'url_context'])).default([]),
+    builtinTools: z.array(z.enum(['google_search', 'url_context', 'code_execution'])).default([]),
     /**
      * MCP servers (names in config/mcp.json) whose tools this agent gets as `mcp_<server>_<tool>`. A server no agent
      * names goes to the `assistant` agent; the router never gets MCP tools.
@@ -24,12 +24,13 @@ export const agentSchema = z
     temperature: z.number().min(0).max(2).optional(),
     /**
      * Whether the agent sees the user's memory: facts, recalled past messages and the earlier turns of the conversation.
-     * Default: yes, except for agents with builtinTools, whose search and URL reading the approval gate never sees, so
-     * injected text could smuggle what they know into a URL. Such an agent gets only the router's task.
+     * Default: yes, except for agents with web builtinTools, whose search and URL reading the approval gate never sees,
+     * so injected text could smuggle what they know into a URL. Such an agent gets only the router's task. Code
+     * execution runs in a sandbox without network access, so it alone does not take memory away.
      */
     memory: z.boolean().optional(),
   })
-  .transform((a) => ({ ...a, memory: a.memory ?? a.builtinTools.length === 0 }));
+  .transform((a) => ({ ...a, memory: a.memory ?? !a.builtinTools.some((t) => t !== 'code_execution') }));
 
 export const rosterSchema = z
   .object({
@@ -62,7 +63,7 @@ export const rosterSchema = z
           code: 'custom',
           path: ['agents', i, 'builtinTools'],
           message:
-            'Gemini cannot combine builtinTools (search grounding, URL context) with function tools: use one or the other',
+            'Gemini cannot combine builtinTools (search grounding, URL context, code execution) with function tools: use one or the other',
         });
     });
   });

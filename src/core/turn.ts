@@ -11,6 +11,23 @@ export interface Attachment {
   name?: string;
 }
 
+/** A file the model's code produced (e.g. a chart), sent to the chat after the answer. */
+export interface OutputFile {
+  name: string;
+  mimeType: string;
+  /** Base64 bytes. */
+  data: string;
+}
+
+/** One piece of code the model ran in the provider's sandbox, with how it ended and what it printed. */
+export interface CodeRun {
+  language: string;
+  code: string;
+  /** The provider's outcome (`OUTCOME_OK`, `OUTCOME_FAILED`, `OUTCOME_DEADLINE_EXCEEDED`); absent when no result came. */
+  outcome?: string;
+  output?: string;
+}
+
 export type ChatType = 'private' | 'group' | 'supergroup' | 'channel';
 
 /** Everything the brain needs to answer one turn. Built by the Telegram front end, the scheduler or a resume. */
@@ -67,6 +84,10 @@ export interface TurnOutcome {
   suspension?: Suspension;
   /** What the user said in the turn's audio, as the model that heard it wrote it (not part of `text`). */
   transcript?: string;
+  /** Files the model's code produced, to send after the answer (images as photos, others as documents). */
+  files?: OutputFile[];
+  /** The code the model ran this turn (also kept with the stored answer, for "Show code"). */
+  code?: CodeRun[];
 }
 
 /** Runs turns: memory in, Network, memory out. */

@@ -1,6 +1,13 @@
 import type { GenerateContentConfig, Tool as GTool } from '@google/genai';
 import type { Attempt } from './gemini-attempt.ts';
-import type { GenerateRequest } from './types.ts';
+import type { BuiltinTool, GenerateRequest } from './types.ts';
+
+/** Each built-in tool as Gemini's request names it. */
+const BUILTIN_TOOLS: Record<BuiltinTool, GTool> = {
+  google_search: { googleSearch: {} },
+  url_context: { urlContext: {} },
+  code_execution: { codeExecution: {} },
+};
 
 /** Maps our request to the SDK's config: system instruction, sampling, function and built-in tools, the attempt. */
 export function buildConfig(req: GenerateRequest, attempt: Attempt): GenerateContentConfig {
@@ -17,7 +24,7 @@ export function buildConfig(req: GenerateRequest, attempt: Attempt): GenerateCon
         parametersJsonSchema: t.parameters,
       })),
     });
-  for (const b of req.builtinTools ?? []) tools.push(b === 'google_search' ? { googleSearch: {} } : { urlContext: {} });
+  for (const b of req.builtinTools ?? []) tools.push({ ...BUILTIN_TOOLS[b] });
   if (tools.length > 0) config.tools = tools;
   return config;
 }

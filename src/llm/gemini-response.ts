@@ -61,9 +61,19 @@ function toFunctionCalls(parts: Part[]): FunctionCall[] {
   return calls;
 }
 
+/** The visible text; text written before and after code the model ran is two paragraphs, not one run-on line. */
 function textOf(parts: Part[]): string {
   let text = '';
-  for (const p of parts) if ('text' in p && !p.thought && typeof p.text === 'string') text += p.text;
+  let gap = false;
+  for (const p of parts) {
+    if ('text' in p && typeof p.text === 'string') {
+      if (p.thought || !p.text) continue;
+      text += gap && text && !/\s$/.test(text) && !/^\s/.test(p.text) ? `\n\n${p.text}` : p.text;
+      gap = false;
+    } else if ('executableCode' in p || 'codeExecutionResult' in p || 'inlineData' in p) {
+      gap = true;
+    }
+  }
   return text;
 }
 
@@ -103,6 +113,9 @@ export class StreamAccumulator {
   usage: Usage = { ...ZERO_USAGE };
   finishReason: string | undefined;
   grounding: Grounding | undefined;
+  /** Visible text was shown and did not end in white space; a code part came since the last text. */
+  private shown = false;
+  private afterCode = false;
 
   /** Adds a chunk and returns the visible text deltas it carried. */
   add(chunk: GenerateContentResponse): string[] {
@@ -118,9 +131,16 @@ export class StreamAccumulator {
     const deltas: string[] = [];
     for (const raw of (cand.content?.parts ?? []) as Part[]) {
       if ('text' in raw && typeof raw.text === 'string') {
+        // Text after code the model ran starts a new paragraph of the preview too (as in the final `text`).
+        if (!raw.thought && raw.text && this.afterCode && this.shown && !/^\s/.test(raw.text)) deltas.push('\n\n');
         this.addText(raw);
-        if (!raw.thought && raw.text) deltas.push(raw.text);
+        if (!raw.thought && raw.text) {
+          deltas.push(raw.text);
+          this.shown = !/\s$/.test(raw.text);
+          this.afterCode = false;
+        }
       } else {
+        if ('executableCode' in raw || 'codeExecutionResult' in raw || 'inlineData' in raw) this.afterCode = true;
         this.parts.push(raw);
       }
     }

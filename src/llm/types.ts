@@ -6,7 +6,35 @@ export type Part =
   | { text: string; thought?: boolean; thoughtSignature?: string }
   | { functionCall: FunctionCall; thoughtSignature?: string }
   | { functionResponse: { id?: string; name: string; response: Record<string, unknown> } }
-  | { inlineData: { mimeType: string; data: string } };
+  | { inlineData: { mimeType: string; data: string }; thoughtSignature?: string }
+  | { executableCode: ExecutableCode; thoughtSignature?: string }
+  | { codeExecutionResult: CodeExecutionResult; thoughtSignature?: string };
+
+/** Code the model wrote and the provider ran (the `code_execution` built-in tool); kept verbatim in the model turn. */
+export interface ExecutableCode {
+  /** `PYTHON` (the only language Gemini runs). */
+  language: string;
+  code: string;
+  id?: string;
+}
+
+/** How a run of `ExecutableCode` ended, as the provider reports it. */
+export type CodeOutcome = 'OUTCOME_OK' | 'OUTCOME_FAILED' | 'OUTCOME_DEADLINE_EXCEEDED' | 'OUTCOME_UNSPECIFIED';
+
+/** The result of running the preceding `ExecutableCode`: stdout when it succeeded, else stderr or a description. */
+export interface CodeExecutionResult {
+  outcome: CodeOutcome;
+  output?: string;
+  id?: string;
+}
+
+/** Provider-side tools: web search, URL reading, and running Python in the provider's sandbox. */
+export type BuiltinTool = 'google_search' | 'url_context' | 'code_execution';
+
+/** A built-in tool that reads the web (its results are outside text); code execution runs without network access. */
+export function isWebTool(tool: BuiltinTool): boolean {
+  return tool === 'google_search' || tool === 'url_context';
+}
 
 /** One turn of conversation as the model sees it. Tool results travel in `user` turns. */
 export interface Content {
@@ -56,7 +84,7 @@ export interface GenerateRequest {
   contents: Content[];
   tools?: ToolDeclaration[];
   /** Provider-side tools; Gemini cannot combine these with function tools. */
-  builtinTools?: ('google_search' | 'url_context')[];
+  builtinTools?: BuiltinTool[];
   temperature?: number;
   maxOutputTokens?: number;
   /** Per-attempt timeout in ms. */

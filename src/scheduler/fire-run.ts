@@ -3,7 +3,8 @@ import { type JobRunVariant, jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
 import type { RoutineResult } from '../core/routines.ts';
-import type { TurnOutcome, TurnRequest } from '../core/turn.ts';
+import { deliverOutputFiles } from '../core/output-files.ts';
+import type { OutputFile, TurnOutcome, TurnRequest } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { formatLocal } from '../core/zoned-time.ts';
 import type { Claimed } from './claims.ts';
@@ -19,7 +20,9 @@ import { schedulerTexts } from './scheduler-texts.ts';
 export type FireRun = (c: Claimed, signal: AbortSignal) => Promise<void>;
 
 /** What to post for a run, or that the run already ended without a post. */
-type Composed = { done: true } | { done: false; message: OutMessage; failedRun?: string; dedupeKey: string };
+type Composed =
+  | { done: true }
+  | { done: false; message: OutMessage; failedRun?: string; dedupeKey: string; files?: OutputFile[] };
 
 /** Creates the run executor; `stopping()` tells an abort by `stop()` from a failure. */
 export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stopping: () => boolean): FireRun {
@@ -74,7 +77,7 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     const answer = promptAnswer(c, outcome, locale);
     // Keep the answer so a delivery retry does not ask the Network again.
     await saveRunResult(ctx.store, job.id, c.scheduledFor, answer.message);
-    return { done: false, ...answer, dedupeKey };
+    return { done: false, ...answer, dedupeKey, ...(outcome.files ? { files: outcome.files } : {}) };
   }
 
   async function runPrompt(
@@ -139,6 +142,8 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     const { message, failedRun, dedupeKey } = composed;
     const delivery = await ctx.outbox.send(chatRefOf(job), { ...message, dedupeKey });
     if (delivery.ok) {
+      // Files the run's code made (a chart) follow the answer; a delivery retry re-sends only the stored text.
+      await deliverOutputFiles(ctx.outbox, chatRefOf(job), composed.files, runLog);
       const messageId = delivery.messageIds[0];
       await finish(c, {
         status: failedRun ? 'failed' : c.trigger === 'missed_notice' ? 'missed' : 'delivered',

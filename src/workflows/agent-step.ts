@@ -27,7 +27,8 @@ export function agentStep(p: Pass, step: AgentStep, key: string, scope: Scope): 
         signal: p.abort.signal,
         accountTo: { agent: step.agent, userId: p.run.userId },
       });
-      const untrusted = agent.builtinTools.length > 0 ? 'a web search' : [...sources][0];
+      const web = agent.builtinTools.some((t) => t !== 'code_execution');
+      const untrusted = web ? 'a web search' : [...sources][0];
       return { value: result.text.trim(), ...(untrusted ? { untrusted } : {}) };
     } catch (err) {
       throw new StepFailed(key, { kind: 'model_error', agent: step.agent, message: toError(err).message });

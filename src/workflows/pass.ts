@@ -7,6 +7,7 @@ import type { Store } from '../store/db.ts';
 import type { Workflow } from './definition.ts';
 import type { Decision } from './decision-store.ts';
 import type { Replayed } from './replay.ts';
+import type { BuiltinTool } from '../llm/types.ts';
 import { type RunRow, appendHeld } from './run-store.ts';
 import { StepFailed, type StepFailure, StepSuspended } from './step-errors.ts';
 import { type ScopeValue, asText } from './template.ts';
@@ -14,7 +15,7 @@ import { type ScopeValue, asText } from './template.ts';
 /** An agent as a workflow step uses it: its instructions (and built-in web tools, if any). */
 export interface StepAgent {
   instructions: string;
-  builtinTools: ('google_search' | 'url_context')[];
+  builtinTools: BuiltinTool[];
 }
 
 /** The gate's words for a prompt (from its suspend payload). */

@@ -72,6 +72,7 @@ describe('Network from the default roster', () => {
       'skill_search',
       'skill_run',
       'skill_save',
+      'agent_analyst',
       'agent_assistant',
       'agent_planner',
       'agent_researcher',

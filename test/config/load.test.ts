@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     assert.equal(config.roster.limits.maxSteps, 8);
     assert.deepEqual(
       config.roster.agents.map((a) => a.name),
-      ['assistant', 'planner', 'researcher'],
+      ['assistant', 'planner', 'researcher', 'analyst'],
     );
     assert.ok(config.prompts['prompts/router.md']?.includes('routing'));
     assert.ok(Object.isFrozen(config));
@@ -94,14 +94,15 @@ describe('loadConfig', () => {
     const roster = JSON.parse(readFileSync(join(dir, 'agents.json'), 'utf8'));
     roster.agents.push({ ...roster.agents[0] });
     roster.agents.push({ name: 'Bad Name', description: 'short', prompt: 'prompts/missing.md' });
+    const bad = roster.agents.length - 1;
     roster.agents[2].tools = ['current_time'];
     writeFileSync(join(dir, 'agents.json'), JSON.stringify(roster));
     const text = issuesOf(() => loadConfig({ TELEGRAM_BOT_TOKEN: token, GEMINI_API_KEY: 'k', CONFIG_DIR: dir })).join(
       '\n',
     );
     assert.match(text, /duplicate agent "assistant"/);
-    assert.match(text, /agents\.4\.name/);
-    assert.match(text, /agents\.4\.description/);
+    assert.match(text, new RegExp(`agents\\.${bad}\\.name`));
+    assert.match(text, new RegExp(`agents\\.${bad}\\.description`));
     assert.match(text, /cannot combine builtinTools/);
   });
 

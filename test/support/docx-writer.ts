@@ -2,7 +2,7 @@
  * Writes a minimal valid .docx (a ZIP of WordprocessingML parts, stored without compression) in memory, so tests need
  * no binary fixtures. Headings use Word's built-in "Heading N" styles, which mammoth maps to h1-h6.
  */
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 /** A paragraph, or a heading of level 1-6. */
 export type DocxBlock = { text: string; heading?: number };
@@ -11,33 +11,37 @@ function xmlEscape(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
-/** A ZIP archive of the given files (stored, no compression). */
-export function writeZip(files: { name: string; data: Uint8Array }[]): Uint8Array {
+/** A ZIP archive of the given files (stored, or deflated as real Office files are with `deflate`). */
+export function writeZip(files: { name: string; data: Uint8Array }[], options: { deflate?: boolean } = {}): Uint8Array {
   const local: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const f of files) {
     const name = Buffer.from(f.name, 'utf8');
     const crc = crc32(f.data);
+    const packed = options.deflate ? deflateRawSync(f.data) : Buffer.from(f.data);
+    const method = options.deflate ? 8 : 0;
     const head = Buffer.alloc(30);
     head.writeUInt32LE(0x04034b50, 0);
     head.writeUInt16LE(20, 4);
+    head.writeUInt16LE(method, 8);
     head.writeUInt32LE(crc, 14);
-    head.writeUInt32LE(f.data.length, 18);
+    head.writeUInt32LE(packed.length, 18);
     head.writeUInt32LE(f.data.length, 22);
     head.writeUInt16LE(name.length, 26);
-    local.push(head, name, Buffer.from(f.data));
+    local.push(head, name, packed);
     const dir = Buffer.alloc(46);
     dir.writeUInt32LE(0x02014b50, 0);
     dir.writeUInt16LE(20, 4);
     dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(method, 10);
     dir.writeUInt32LE(crc, 16);
-    dir.writeUInt32LE(f.data.length, 20);
+    dir.writeUInt32LE(packed.length, 20);
     dir.writeUInt32LE(f.data.length, 24);
     dir.writeUInt16LE(name.length, 28);
     dir.writeUInt32LE(offset, 42);
     central.push(dir, name);
-    offset += head.length + name.length + f.data.length;
+    offset += head.length + name.length + packed.length;
   }
   const dirBytes = Buffer.concat(central);
   const end = Buffer.alloc(22);

@@ -8,7 +8,9 @@
  * make paraphrases land close, as real embeddings do, with concept groups (`setEmbeddingConcepts`: listed words
  * count as one shared concept) or explicit vectors for given texts (`setEmbedding`).
  * Requests are validated the way the real API does for common agent-loop bugs (empty contents, bad
- * roles, empty parts, function call/response count mismatch, dropped thought signatures).
+ * roles, empty parts, function call/response count mismatch, dropped thought signatures, code-execution parts echoed
+ * back with a bad shape). A reply may run code with the built-in `codeExecution` tool (`Reply.codeExecution`): the
+ * response then carries `executableCode`, `codeExecutionResult` and `inlineData` parts as the REST API does.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -26,8 +28,29 @@ export interface ReplyError {
   retryAfterSeconds?: number;
 }
 
+/** One run of the built-in code execution tool, as the model did it. */
+export interface CodeStep {
+  /** The Python the model wrote (`executableCode.code`; language `PYTHON`). */
+  code: string;
+  /** `codeExecutionResult.outcome` (default OUTCOME_OK). */
+  outcome?: 'OUTCOME_OK' | 'OUTCOME_FAILED' | 'OUTCOME_DEADLINE_EXCEEDED';
+  /** stdout when it succeeded, else stderr (`codeExecutionResult.output`). */
+  output?: string;
+  /** Files the code produced (a Matplotlib figure): one `inlineData` part each, base64 like the real API. */
+  files?: { mimeType: string; data: Uint8Array }[];
+}
+
 export interface Reply {
   text?: string;
+  /**
+   * Code the model ran with the `codeExecution` tool, before `text` (after `preamble`): per step an `executableCode`
+   * part, its `codeExecutionResult`, then one `inlineData` part per file, as the real API returns them (one stream
+   * event each). A request that did not enable the `codeExecution` tool gets an error instead: no model runs code
+   * without it.
+   */
+  codeExecution?: CodeStep[];
+  /** Text the model writes before its code. */
+  preamble?: string;
   /** Stream: one SSE event per chunk. Non-stream: joined. */
   chunks?: string[];
   functionCalls?: { name: string; args?: Record<string, unknown>; id?: string }[];
@@ -268,6 +291,8 @@ function charsOf(contents: unknown[]): number {
       if (typeof p.text === 'string') n += p.text.length;
       if (p.functionCall !== undefined) n += JSON.stringify(p.functionCall).length;
       if (p.functionResponse !== undefined) n += JSON.stringify(p.functionResponse).length;
+      if (p.executableCode !== undefined) n += JSON.stringify(p.executableCode).length;
+      if (p.codeExecutionResult !== undefined) n += JSON.stringify(p.codeExecutionResult).length;
     }
   }
   return n;
@@ -276,6 +301,47 @@ function charsOf(contents: unknown[]): number {
 const tokens = (chars: number): number => Math.ceil(chars / 4);
 
 class BadRequest extends Error {}
+
+const OUTCOMES = new Set(['OUTCOME_UNSPECIFIED', 'OUTCOME_OK', 'OUTCOME_FAILED', 'OUTCOME_DEADLINE_EXCEEDED']);
+
+/** Code-execution parts echoed back in history must keep the API's shape (enum values, required fields). */
+function validateCodePart(part: Record<string, unknown>, at: string): void {
+  const code = part.executableCode;
+  if (code !== undefined) {
+    if (!isRecord(code) || typeof code.code !== 'string')
+      throw new BadRequest(`* GenerateContentRequest.${at}.executable_code.code: required field not set\n`);
+    if (code.language !== 'PYTHON' && code.language !== 'LANGUAGE_UNSPECIFIED')
+      throw new BadRequest(
+        `Invalid value at '${at}.executable_code.language' (type.googleapis.com/google.ai.generativelanguage.v1beta.ExecutableCode.Language), ${JSON.stringify(code.language)}`,
+      );
+  }
+  const result = part.codeExecutionResult;
+  if (result !== undefined && (!isRecord(result) || !OUTCOMES.has(String(result.outcome))))
+    throw new BadRequest(
+      `Invalid value at '${at}.code_execution_result.outcome' (type.googleapis.com/google.ai.generativelanguage.v1beta.CodeExecutionResult.Outcome), ${JSON.stringify(isRecord(result) ? result.outcome : result)}`,
+    );
+}
+
+/** Whether a request enables the built-in code execution tool (`tools: [{ codeExecution: {} }]`). */
+export function enablesCodeExecution(body: Record<string, unknown>): boolean {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  return tools.some((t) => isRecord(t) && (isRecord(t.codeExecution) || isRecord(t.code_execution)));
+}
+
+/** The parts of scripted code runs, in the real API's order and field names. */
+function codeParts(steps: CodeStep[]): Record<string, unknown>[][] {
+  return steps.flatMap((step) => {
+    const result: Record<string, unknown> = { outcome: step.outcome ?? 'OUTCOME_OK' };
+    if (step.output !== undefined) result.output = step.output;
+    return [
+      [{ executableCode: { language: 'PYTHON', code: step.code } }],
+      [{ codeExecutionResult: result }],
+      ...(step.files ?? []).map((f) => [
+        { inlineData: { mimeType: f.mimeType, data: Buffer.from(f.data).toString('base64') } },
+      ]),
+    ];
+  });
+}
 
 /** The real API's validation of `contents`, for the mistakes agent loops typically make. */
 function validateContents(contents: unknown, issuedSignatures: Map<string, string> | undefined): void {
@@ -291,6 +357,9 @@ function validateContents(contents: unknown, issuedSignatures: Map<string, strin
     if (partsOf(content).length === 0) {
       throw new BadRequest(`* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`);
     }
+    partsOf(content).forEach((part, j) => {
+      validateCodePart(part, `contents[${i}].parts[${j}]`);
+    });
   });
   for (let i = 0; i < contents.length - 1; i++) {
     const calls = partsOf(contents[i]).filter((p) => p.functionCall !== undefined).length;
@@ -391,6 +460,11 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       : textChunks.length > 0
         ? [[{ text: textChunks.join('') }]]
         : [];
+    // Code runs come before the final text: preamble, then code / result / files, one event each when streamed.
+    const codeEvents = [
+      ...(reply.preamble !== undefined ? [[{ text: reply.preamble }]] : []),
+      ...codeParts(reply.codeExecution ?? []),
+    ];
     const callParts: Record<string, unknown>[] = (reply.functionCalls ?? []).map((fc) => {
       const id = fc.id ?? `call_${nextCallId++}_${Math.random().toString(36).slice(2, 8)}`;
       return { functionCall: { id, name: fc.name, args: fc.args ?? {} } };
@@ -411,14 +485,17 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     // Non-stream: one response with all parts. Stream: text events, then the calls in one event.
     let events: Record<string, unknown>[][];
     if (stream) {
-      events = [...textEvents];
+      events = [...codeEvents, ...textEvents];
       if (callParts.length > 0) events.push(callParts);
       if (events.length === 0) events.push([]);
     } else {
-      events = [[...(textEvents[0] ?? []), ...callParts]];
+      events = [[...codeEvents.flat(), ...(textEvents[0] ?? []), ...callParts]];
     }
     const outputChars =
-      textChunks.join('').length + callParts.reduce((n, p) => n + JSON.stringify(p.functionCall).length, 0);
+      textChunks.join('').length +
+      (reply.preamble ?? '').length +
+      (reply.codeExecution ?? []).reduce((n, c) => n + c.code.length + (c.output ?? '').length, 0) +
+      callParts.reduce((n, p) => n + JSON.stringify(p.functionCall).length, 0);
     const promptTokenCount = reply.usage?.promptTokenCount ?? tokens(charsOf(req.contents) + req.systemText.length);
     const candidatesTokenCount = reply.usage?.candidatesTokenCount ?? tokens(outputChars);
     const responseId = Math.random().toString(36).slice(2, 14);
@@ -458,6 +535,11 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
     if (reply.hangMs) await delay(reply.hangMs, signal);
     if (signal.aborted || closed) return;
     if (reply.error) return respondError(req, res, reply.error);
+    if (reply.codeExecution && !enablesCodeExecution(req.body))
+      return respondError(req, res, {
+        status: 500,
+        message: 'fake gemini: code execution scripted for a request without the codeExecution tool',
+      });
     const stream = req.kind === 'stream';
     const responses = buildResponses(reply, req, stream);
     if (!stream) {

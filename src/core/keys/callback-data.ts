@@ -215,3 +215,14 @@ export const libraryData = callbackCodec<LibraryPress>({
     }
   },
 });
+
+/** 🧮 Show code under an answer whose model ran code: `code:<turnId>` (that turn's stored answer in this chat). */
+export const showCodeData = callbackCodec<string>({
+  name: 'show code button',
+  prefix: 'code:',
+  schema: z
+    .string()
+    .regex(/^code:[A-Za-z0-9:_-]{1,59}$/)
+    .transform((s) => s.slice('code:'.length)),
+  format: (turnId) => `code:${turnId}`,
+});

@@ -10,6 +10,7 @@ import type { Users } from '../../users/users.ts';
 import { chatRefOf, contextMessage } from '../chat-ref.ts';
 import type { BotContext } from '../context.ts';
 import type { TelegramOutbox } from '../outbox.ts';
+import { sendOutputFiles, withShowCode } from '../code-output.ts';
 import { retryButton } from '../retry.ts';
 import { answerStaleButton } from '../stale-button.ts';
 import { toError } from '../../core/errors.ts';
@@ -108,20 +109,23 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     const updateId = ctx.update.update_id;
     const locale = request.locale ?? 'en';
     const t = chatTexts(locale);
+    const answerKeyboard = withShowCode(outcome, request.turnId, locale);
     switch (outcome.status) {
       case 'done':
       case 'stopped':
         await reply.finish(
           { ...outcome, text: outcome.text + sourcesMarkdown(outcome) },
-          outcome.keyboard ? { keyboard: outcome.keyboard } : {},
+          answerKeyboard ? { keyboard: answerKeyboard } : {},
         );
+        await sendOutputFiles(deps.outbox, request.chat, outcome.files, locale, ctx.log);
         return;
       case 'limit': {
         const keyboard: Keyboard = [
-          ...(outcome.keyboard ?? []),
+          ...(answerKeyboard ?? []),
           [{ text: t.continueButton, data: continueData.encode(updateId) }],
         ];
         await reply.finish({ ...outcome, text: outcome.text + sourcesMarkdown(outcome) }, { keyboard });
+        await sendOutputFiles(deps.outbox, request.chat, outcome.files, locale, ctx.log);
         return;
       }
       case 'failed':

@@ -16,6 +16,8 @@ export const mediaTexts = defineMessages(
     fileType: (p: { ext: string | undefined }) =>
       `I can't open ${p.ext ? `.${p.ext} files` : 'this kind of file'} yet. I can read PDFs, text and code files, images and audio. Export it as PDF or text and send it again.`,
     notText: "That file doesn't look like plain text, so I can't read it. Send it as PDF or paste the text instead.",
+    spreadsheet:
+      "I can't read this spreadsheet (an old .xls, or a damaged or empty workbook). Save the sheet as .xlsx or CSV and send it again.",
   },
   {
     ru: {
@@ -33,6 +35,8 @@ export const mediaTexts = defineMessages(
         `${p.ext ? `Файлы .${p.ext}` : 'Такие файлы'} я пока не открываю. Я читаю PDF, текстовые файлы и код, изображения и аудио. Сохраните файл как PDF или текст и пришлите ещё раз.`,
       notText:
         'Этот файл не похож на обычный текст, поэтому прочитать его не получится. Пришлите PDF или вставьте текст.',
+      spreadsheet:
+        'Эту таблицу прочитать не получается (старый формат .xls, повреждённый или пустой файл). Сохраните её как .xlsx или CSV и пришлите ещё раз.',
     },
   },
 );

@@ -1,9 +1,11 @@
 import type { Api } from 'grammy';
 import type { Message } from 'grammy/types';
 import { AppError, toError } from '../../core/errors.ts';
+import { isDataFile } from '../../core/data-files.ts';
 import type { Attachment } from '../../core/turn.ts';
 import { createFileDownloader } from '../file-download.ts';
 import type { Locale } from '../../i18n/locale.ts';
+import { XLSX_MIME, isXlsx, sheetAttachments } from './media-sheets.ts';
 import { mediaTexts } from './media-texts.ts';
 
 export { TELEGRAM_DOWNLOAD_LIMIT } from '../file-download.ts';
@@ -93,7 +95,10 @@ function limitText(bytes: number): string {
     : `${Math.max(1, Math.floor(bytes / 1024))} KB`;
 }
 
-/** What the model gets for a document: PDF, images and audio as they are; text and code as UTF-8 text/plain. */
+/**
+ * What the model gets for a document: PDF, images and audio as they are; CSV as text/csv (Gemini's code execution
+ * reads it as a file); other text and code as UTF-8 text/plain.
+ */
 function documentMime(name: string | undefined, mime: string | undefined): string | undefined {
   const m = (mime ?? '').toLowerCase();
   const ext = name?.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
@@ -101,6 +106,8 @@ function documentMime(name: string | undefined, mime: string | undefined): strin
   if (/^image\/(png|jpeg|webp|heic|heif)$/.test(m)) return m;
   if (/^audio\//.test(m)) return m;
   if (/^video\//.test(m)) return m;
+  if (m === 'text/csv' || ext === 'csv') return 'text/csv';
+  if (isXlsx(name, m)) return XLSX_MIME;
   if (TEXT_MIMES.test(m) || TEXT_EXTENSIONS.has(ext)) return 'text/plain';
   return undefined;
 }
@@ -126,6 +133,33 @@ export function unsupportedReply(message: Message, locale: Locale = 'en'): strin
   if (message.dice || message.game) return t.game;
   if (message.story) return t.story;
   return undefined;
+}
+
+/** What a downloaded file becomes for the model: checked text, a workbook as CSV sheets, or the bytes as they are. */
+function downloaded(
+  target: { mime: string; name?: string; kind: string },
+  data: Uint8Array,
+  maxBytes: number,
+  locale: Locale,
+): MediaResult {
+  if ((target.mime === 'text/plain' || target.mime === 'text/csv') && !isUtf8Text(data)) {
+    return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
+  }
+  if (target.mime === XLSX_MIME) {
+    try {
+      const sheets = sheetAttachments(data, target.name, maxBytes);
+      if (sheets.length > 0) return { ok: true, attachments: sheets, kinds: [target.kind] };
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'invalid_input')) throw err;
+    }
+    return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).spreadsheet };
+  }
+  const attachment: Attachment = {
+    mimeType: target.mime,
+    data: Buffer.from(data).toString('base64'),
+    ...(target.name ? { name: target.name } : {}),
+  };
+  return { ok: true, attachments: [attachment], kinds: [target.kind] };
 }
 
 /** Creates the media reader: file_size is checked before any download; downloads are capped again while reading. */
@@ -155,6 +189,9 @@ export function createMediaReader(options: MediaOptions): MediaReader {
         const mime = documentMime(d.file_name, d.mime_type);
         if (!mime) {
           const ext = d.file_name?.includes('.') ? d.file_name.split('.').pop() : undefined;
+          // Gemini's code execution reads CSV, not .xlsx: until a converter is chosen, say how to send the sheet.
+          if (isDataFile({ mimeType: d.mime_type ?? '', name: d.file_name }))
+            return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).spreadsheet };
           return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).fileType({ ext }) };
         }
         target = { fileId: d.file_id, size: d.file_size, mime, name: d.file_name, kind: 'document' };
@@ -202,15 +239,7 @@ export function createMediaReader(options: MediaOptions): MediaReader {
           },
         );
       }
-      if (target.mime === 'text/plain' && !isUtf8Text(data)) {
-        return { ok: false, reason: 'unsupported', reply: mediaTexts(locale).notText };
-      }
-      const attachment: Attachment = {
-        mimeType: target.mime,
-        data: Buffer.from(data).toString('base64'),
-        ...(target.name ? { name: target.name } : {}),
-      };
-      return { ok: true, attachments: [attachment], kinds: [target.kind] };
+      return downloaded(target, data, maxBytes, locale);
     },
   };
 }
