@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     ids,
     log: log.child({ module: 'memory' }),
     models: { chat: env.GEMINI_ROUTER_MODEL },
+    options: { cacheMaxBytes: env.VECTOR_CACHE_MB * 1024 * 1024 },
   });
   const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
   const library = createKnowledgeChat({ kb: knowledge, api, env, test, outbox, users, clock, log });
