@@ -133,6 +133,8 @@ const steps: Record<PruneStep, Step> = {
   access_prompts: (store, cutoff) => deleteInBatches(store, 'access_prompts', 'created_at < ?', [cutoff]),
 
   stale_instances: (store, cutoff) => deleteInBatches(store, 'journal_instances', 'heartbeat_at < ?', [cutoff]),
+
+  idle_send_budgets: (store, cutoff) => deleteInBatches(store, 'send_budget', 'next_at < ?', [cutoff]),
 };
 
 /** Runs one pruning step with rows older than `cutoff` (epoch ms). Returns how many rows it deleted. */

@@ -21,7 +21,8 @@ export type PruneStep =
   | 'pending_confirmations'
   | 'access_notices'
   | 'access_prompts'
-  | 'stale_instances';
+  | 'stale_instances'
+  | 'idle_send_budgets';
 
 export interface RetentionRule {
   /** What is kept. */
@@ -38,6 +39,13 @@ export interface RetentionRule {
 
 /** Every table of the schema (src/store/migrations) and its rule. */
 export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
+  send_budget: {
+    keeps: 'when the next message may go out, globally and per chat (chat id and a time, no text)',
+    keepFor: '1 hour after the time it holds',
+    why: 'instances on one remote database share Telegram’s send limits; an older row limits nothing',
+    maxAgeMs: HOUR_MS,
+    prune: 'idle_send_budgets',
+  },
   updates: {
     keeps: 'each Telegram update as received (metadata only for strangers), its state and owner',
     keepFor: '7 days after it finished; unfinished rows until they finish',

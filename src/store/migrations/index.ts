@@ -20,6 +20,7 @@ import { userLanguageMigration } from './021-user-language.ts';
 import { knowledgeMigration } from './022-knowledge.ts';
 import { secretsMigration } from './026-secrets.ts';
 import { usageBudgetsMigration } from './025-usage-budgets.ts';
+import { sendBudgetMigration } from './029-send-budget.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -52,4 +53,5 @@ export const migrations: Migration[] = [
   knowledgeMigration,
   secretsMigration,
   usageBudgetsMigration,
+  sendBudgetMigration,
 ];

@@ -1,0 +1,83 @@
+import type { Clock } from '../core/clock.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Store } from '../store/db.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { createSendBudgetStore } from './send-budget-store.ts';
+
+/** Telegram's limits as intervals between two messages, with a margin for network jitter between instances. */
+export interface SendBudgetOptions {
+  /** Messages per second across all chats (Telegram: 30). */
+  globalPerSec?: number;
+  /** Messages per second in one private chat (Telegram: about 1). */
+  privatePerSec?: number;
+  /** Messages per minute in one group (Telegram: 20). */
+  groupPerMin?: number;
+  /**
+   * The global interval is stretched by this share (0.05 → 28.6/s of 30): 31 messages then span 1050 ms, so one
+   * message sent up to 50 ms late (a busy event loop, a slow hop) still can't put 31 into one second.
+   */
+  globalSlack?: number;
+  /** Added to the per-chat intervals. Default 50 ms. */
+  chatMarginMs?: number;
+}
+
+/**
+ * The limiter for this process: on a remote database (several instances may share it) every message also claims its
+ * slot in the database; on a local file (one instance) the in-process limiter alone, at no cost.
+ */
+export function sendLimiterFor(
+  local: RateLimiter,
+  deps: { store: Store; clock: Clock; log: Logger; options?: SendBudgetOptions },
+): RateLimiter {
+  return deps.store.kind === 'remote' ? withSharedSendBudget(local, deps) : local;
+}
+
+/**
+ * Wraps the in-process limiter so several instances on one remote database share Telegram's budget: after the local
+ * grant (order per chat, coalescing, this process's share), every message claims its time slot in the `send_budget`
+ * table in one statement and waits for it. Light requests (chat actions, drafts) are not in the message budget and
+ * pass straight through. If the database can't be reached the message goes out under the local limits alone (a
+ * possible 429 is retried; a lost reply is worse).
+ */
+export function withSharedSendBudget(
+  local: RateLimiter,
+  deps: { store: Store; clock: Clock; log: Logger; options?: SendBudgetOptions },
+): RateLimiter {
+  const o = deps.options ?? {};
+  const budget = createSendBudgetStore(deps.store);
+  const globalInterval = (1000 / (o.globalPerSec ?? 30)) * (1 + (o.globalSlack ?? 0.05));
+  const margin = o.chatMarginMs ?? 50;
+  const privateInterval = 1000 / (o.privatePerSec ?? 1) + margin;
+  const groupInterval = 60_000 / (o.groupPerMin ?? 20) + margin;
+  let warned = false;
+
+  async function claim(chatId: number, signal: AbortSignal | undefined): Promise<void> {
+    const interval = chatId < 0 ? groupInterval : privateInterval;
+    for (;;) {
+      const c = await budget.claim(`chat:${chatId}`, interval, globalInterval);
+      const at = c.kind === 'granted' ? c.sendAt : c.retryAt;
+      if (at > c.now) await deps.clock.sleep(at - c.now, signal);
+      if (c.kind === 'granted') return;
+    }
+  }
+
+  return {
+    ...local,
+    async acquire(chatId, options = {}) {
+      const grant = await local.acquire(chatId, options);
+      if (!grant || options.lane === 'light') return grant;
+      try {
+        await claim(chatId, options.signal);
+      } catch (err) {
+        if (options.signal?.aborted) {
+          grant.release();
+          return undefined;
+        }
+        if (!warned) deps.log.warn({ err: toError(err) }, 'shared send budget unavailable; using local limits');
+        warned = true;
+      }
+      return grant;
+    },
+  };
+}
