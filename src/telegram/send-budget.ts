@@ -14,8 +14,8 @@ export interface SendBudgetOptions {
   /** Messages per minute in one group (Telegram: 20). */
   groupPerMin?: number;
   /**
-   * The global interval is stretched by this share (0.05 → 28.6/s of 30): 31 messages then span 1050 ms, so one
-   * message sent up to 50 ms late (a busy event loop, a slow hop) still can't put 31 into one second.
+   * The global interval is stretched by this share (0.1 → 27.3/s of 30): 31 messages then span 1100 ms, so one
+   * message sent up to 100 ms late (a busy event loop, a slow hop) still can't put 31 into one second.
    */
   globalSlack?: number;
   /** Added to the per-chat intervals. Default 50 ms. */
@@ -46,7 +46,7 @@ export function withSharedSendBudget(
 ): RateLimiter {
   const o = deps.options ?? {};
   const budget = createSendBudgetStore(deps.store);
-  const globalInterval = (1000 / (o.globalPerSec ?? 30)) * (1 + (o.globalSlack ?? 0.05));
+  const globalInterval = (1000 / (o.globalPerSec ?? 30)) * (1 + (o.globalSlack ?? 0.1));
   const margin = o.chatMarginMs ?? 50;
   const privateInterval = 1000 / (o.privatePerSec ?? 1) + margin;
   const groupInterval = 60_000 / (o.groupPerMin ?? 20) + margin;
