@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import { type RateLimiter, type RateLimiterOptions, createRateLimiter } from './rate-limiter.ts';
 import { createSendBudgetStore } from './send-budget-store.ts';
 
 /** Telegram's limits as intervals between two messages, with a margin for network jitter between instances. */
@@ -23,14 +23,21 @@ export interface SendBudgetOptions {
 }
 
 /**
- * The limiter for this process: on a remote database (several instances may share it) every message also claims its
- * slot in the database; on a local file (one instance) the in-process limiter alone, at no cost.
+ * The limiter for this process: on a local file (one instance) the in-process limiter alone, at no cost. On a remote
+ * database (several instances may share it) every message also claims its slot in the database, which then holds the
+ * global budget: the local limiter's global rate is raised (4×), because a grant stays in flight while it waits for
+ * its claimed slot and would otherwise throttle this process below its share.
  */
 export function sendLimiterFor(
-  local: RateLimiter,
-  deps: { store: Store; clock: Clock; log: Logger; options?: SendBudgetOptions },
+  local: RateLimiterOptions,
+  deps: { store: Store; clock: Clock; log: Logger },
 ): RateLimiter {
-  return deps.store.kind === 'remote' ? withSharedSendBudget(local, deps) : local;
+  if (deps.store.kind !== 'remote') return createRateLimiter(local);
+  const globalPerSec = local.globalPerSec ?? 30;
+  return withSharedSendBudget(createRateLimiter({ ...local, globalPerSec: globalPerSec * 4 }), {
+    ...deps,
+    options: { globalPerSec, privatePerSec: local.privatePerSec, groupPerMin: local.groupPerMin },
+  });
 }
 
 /**

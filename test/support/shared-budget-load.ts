@@ -13,7 +13,6 @@ import type { Delivery } from '../../src/core/outbox.ts';
 import { createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createTelegramOutbox } from '../../src/telegram/outbox.ts';
-import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
 import { sendLimiterFor } from '../../src/telegram/send-budget.ts';
 import { createFakeSqld } from './fake-sqld.ts';
 import { createFakeTelegram } from './fake-telegram.ts';
@@ -56,11 +55,7 @@ export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult>
     Array.from({ length: load.instances }, async () => {
       const store = await createStore({ url, migrations });
       const bot = new Bot(fake.token, { client: { apiRoot: fake.apiRoot }, botInfo: fake.botUser });
-      const limiter = sendLimiterFor(createRateLimiter({ clock: systemClock, privateBurst: 3 }), {
-        store,
-        clock: systemClock,
-        log,
-      });
+      const limiter = sendLimiterFor({ clock: systemClock, privateBurst: 3 }, { store, clock: systemClock, log });
       const outbox = createTelegramOutbox({ api: bot.api, store, clock: systemClock, log, limiter });
       return { store, limiter, outbox };
     }),
