@@ -22,6 +22,11 @@ export interface SendBudgetOptions {
   chatMarginMs?: number;
 }
 
+/** How late (ms) a message may still use its claimed slot; the global slack leaves about 100 ms. */
+const LATE_TOLERANCE_MS = 40;
+/** A message late this many times in a row goes anyway (429s are still retried). */
+const MAX_LATE_RECLAIMS = 3;
+
 /**
  * The limiter for this process: on a local file (one instance) the in-process limiter alone, at no cost. On a remote
  * database (several instances may share it) every message also claims its slot in the database, which then holds the
@@ -61,11 +66,16 @@ export function withSharedSendBudget(
 
   async function claim(chatId: number, signal: AbortSignal | undefined): Promise<void> {
     const interval = chatId < 0 ? groupInterval : privateInterval;
-    for (;;) {
+    for (let late = 0; ; ) {
+      const sentAt = deps.clock.now();
       const c = await budget.claim(`chat:${chatId}`, interval, globalInterval);
-      const at = c.kind === 'granted' ? c.sendAt : c.retryAt;
-      if (at > c.now) await deps.clock.sleep(at - c.now, signal);
-      if (c.kind === 'granted') return;
+      // The database's "now" fell somewhere in the round trip: take its middle as our local time for it.
+      const deadline = (sentAt + deps.clock.now()) / 2 + ((c.kind === 'granted' ? c.sendAt : c.retryAt) - c.now);
+      const wait = deadline - deps.clock.now();
+      if (wait > 0) await deps.clock.sleep(wait, signal);
+      if (c.kind !== 'granted') continue;
+      // Woken too late (a busy event loop), the message would crowd the slots after its own: claim a fresh one.
+      if (deps.clock.now() - deadline <= LATE_TOLERANCE_MS || ++late >= MAX_LATE_RECLAIMS) return;
     }
   }
 
