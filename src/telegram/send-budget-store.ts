@@ -4,7 +4,7 @@ import type { Store } from '../store/db.ts';
 const DB_NOW_MS = `(julianday('now') - 2440587.5) * 86400000.0`;
 
 /**
- * One claim in one statement (one round trip to a remote database). When the chat's budget is free now, the message
+ * One claim in one statement. When the chat's budget is free now, the message
  * takes the next global slot at `t = max(now, global.next_at)`: the chat's row becomes `t + chatInterval` and the
  * global row `t + globalInterval`. When the chat is not free yet, nothing is reserved (a chat waiting must not hold
  * a global slot others could use) and the chat's row is returned as it is, to retry then.
@@ -32,11 +32,11 @@ export type SendClaim =
 export function createSendBudgetStore(store: Store) {
   return {
     /**
-     * Reserves the next send of `chatKey` under its interval and the global one. A plain `query` on purpose: on a
-     * remote database each statement is its own transaction, and this one must cost a single round trip.
+     * Reserves the next send of `chatKey` under its interval and the global one: one statement, inside a write
+     * transaction so it queues behind this process's other writes (a bare write beside them gets SQLITE_BUSY).
      */
     async claim(chatKey: string, chatIntervalMs: number, globalIntervalMs: number): Promise<SendClaim> {
-      const rows = await store.query(CLAIM_SQL, [chatKey, chatIntervalMs, globalIntervalMs]);
+      const rows = await store.write((tx) => tx.query(CLAIM_SQL, [chatKey, chatIntervalMs, globalIntervalMs]));
       const global = rows.find((r) => r.key === 'global');
       const chat = rows.find((r) => r.key === chatKey);
       const now = Number((global ?? chat)?.now ?? 0);
