@@ -113,8 +113,9 @@ async function scenario(s: Scenario): Promise<BenchRow[]> {
  */
 async function twoInstances(): Promise<BenchRow[]> {
   const r = await runSharedLoad({ instances: 2, chats: 500, perChat: 1, groupEvery: 5 });
-  // The shared budget has no first-second burst: the rate is over the whole run.
-  const rate = r.delivered / (r.elapsedMs / 1000);
+  // From the first accepted send to the last: before the first, both outboxes read their 500 delivery records from
+  // the fake sqld, which runs in this same process (seconds on a loaded machine) — not the budget's doing.
+  const rate = (r.delivered - 1) / (r.sendingMs / 1000);
   const share = (rate / GLOBAL_LIMIT) * 100;
   const label = '2 instances on one remote database, 500 chats × 2';
   return [
@@ -125,7 +126,7 @@ async function twoInstances(): Promise<BenchRow[]> {
       unit: '% of 30 msg/s',
       target: '≥ 90 %',
       pass: share >= 90,
-      note: `${r.delivered} messages in ${(r.elapsedMs / 1000).toFixed(1)} s: ${rate.toFixed(1)} msg/s; ${r.sharedChats} chats served by both instances`,
+      note: `${r.delivered} messages sent in ${(r.sendingMs / 1000).toFixed(1)} s (${(r.elapsedMs / 1000).toFixed(1)} s with the outboxes' first reads): ${rate.toFixed(1)} msg/s; ${r.sharedChats} chats served by both instances`,
     },
     {
       area: 'telegram',

@@ -112,8 +112,8 @@ export function createSendShares(deps: {
 
   return {
     start() {
+      // Nothing is sent until the database granted tokens (a round trip; it was reachable, the process started).
       apply(0);
-      lapse = later(clock, Math.min(leaseMs, 3000), lapsed, { unref: true });
       void tick();
     },
     poke() {

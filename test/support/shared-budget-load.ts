@@ -14,22 +14,32 @@ import { createStore } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createTelegramOutbox } from '../../src/telegram/outbox.ts';
 import { sendLimiterFor } from '../../src/telegram/send-budget.ts';
-import { createFakeSqld } from './fake-sqld.ts';
-import { createFakeTelegram } from './fake-telegram.ts';
+import { startFakeSqldProcess } from './fake-sqld-process.ts';
+import { type FakeTelegram, createFakeTelegram } from './fake-telegram.ts';
 
 export interface SharedLoad {
   instances: number;
   chats: number;
   /** Messages each instance sends to every chat. */
   perChat: number;
-  /** Every `groupEvery`-th chat is a group (20/min), the rest private (1/s). */
-  groupEvery: number;
+  /** Every `groupEvery`-th chat is a group (20/min), the rest private (1/s). Omitted: no groups. */
+  groupEvery?: number;
+  /**
+   * Sends with dedupe keys (default true), as replies are: the outbox then reads and writes a delivery record per
+   * message. Without, the budget's statements are the only database traffic and all the load reaches the limiter at
+   * once, however slow the machine.
+   */
+  dedupe?: boolean;
+  /** Gives up (throws, with the progress so far) when the sends have not all settled by then. Default 300 s. */
+  deadlineMs?: number;
 }
 
 export interface SharedLoadResult {
   sent: number;
   delivered: number;
   elapsedMs: number;
+  /** From the first message the fake accepted to the last (the outbox's reads before the first one excluded). */
+  sendingMs: number;
   tooManyRequests: number;
   /** Messages that never reached the fake. */
   lost: number;
@@ -44,7 +54,7 @@ export interface SharedLoadResult {
 /** Runs the load and tears everything down. */
 export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'assistant-shared-budget-'));
-  const sqld = await createFakeSqld({ dbPath: join(dir, 'server.db') });
+  const sqld = await startFakeSqldProcess(join(dir, 'server.db'));
   const url = `libsql://127.0.0.1:${sqld.port}?tls=0`;
   const fake = await createFakeTelegram({ enforceLimits: true });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -60,8 +70,26 @@ export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult>
       return { store, limiter, outbox };
     }),
   );
+  try {
+    return await measure(load, fake, instances);
+  } finally {
+    for (const inst of instances) {
+      inst.limiter.close();
+      await inst.store.close();
+    }
+    await fake.close();
+    await sqld.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  load: SharedLoad,
+  fake: FakeTelegram,
+  instances: { outbox: ReturnType<typeof createTelegramOutbox> }[],
+): Promise<SharedLoadResult> {
   const chatIds = Array.from({ length: load.chats }, (_, i) =>
-    i % load.groupEvery === 0 ? -(1_000_000 + i) : 10_000 + i,
+    load.groupEvery && i % load.groupEvery === 0 ? -(1_000_000 + i) : 10_000 + i,
   );
   const expected = new Map<string, string[]>();
   const sends: Promise<Delivery>[] = [];
@@ -72,12 +100,32 @@ export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult>
         const text = `instance ${n} reply ${k} for chat ${chatId}`;
         const key = `${n}:${chatId}`;
         expected.set(key, [...(expected.get(key) ?? []), text]);
-        sends.push(inst.outbox.send({ chatId }, { text, dedupeKey: `shared:${n}:${chatId}:${k}` }));
+        sends.push(
+          inst.outbox.send(
+            { chatId },
+            load.dedupe === false ? { text } : { text, dedupeKey: `shared:${n}:${chatId}:${k}` },
+          ),
+        );
       });
     }
   }
-  const results = await Promise.all(sends);
+  const deadlineMs = load.deadlineMs ?? 300_000;
+  let timer: NodeJS.Timeout | undefined;
+  const results = await Promise.race([
+    Promise.all(sends),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const accepted = fake.callsOf('sendMessage').filter((c) => c.status === 200).length;
+        reject(new Error(`sends not settled after ${deadlineMs} ms: ${accepted} of ${sends.length} accepted`));
+      }, deadlineMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
   const elapsedMs = Date.now() - started;
+  const acceptedAt = fake
+    .callsOf('sendMessage')
+    .filter((c) => c.status === 200)
+    .map((c) => c.at);
+  const sendingMs = acceptedAt.length > 1 ? Math.max(...acceptedAt) - Math.min(...acceptedAt) : 0;
   let lost = 0;
   let outOfOrder = 0;
   for (const [key, texts] of expected) {
@@ -92,10 +140,11 @@ export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult>
   const sharedChats = chatIds.filter(
     (c) => new Set(fake.botMessages(c).map((m) => m.text.split(' ')[1])).size > 1,
   ).length;
-  const result: SharedLoadResult = {
+  return {
     sent: sends.length,
     delivered: results.filter((r) => r.ok).length,
     elapsedMs,
+    sendingMs,
     tooManyRequests: fake.stats.tooManyRequests,
     limitedChats: fake
       .callsOf('sendMessage')
@@ -105,12 +154,4 @@ export async function runSharedLoad(load: SharedLoad): Promise<SharedLoadResult>
     outOfOrder,
     sharedChats,
   };
-  for (const inst of instances) {
-    inst.limiter.close();
-    await inst.store.close();
-  }
-  await fake.close();
-  await sqld.close();
-  rmSync(dir, { recursive: true, force: true });
-  return result;
 }
