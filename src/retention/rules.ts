@@ -40,7 +40,8 @@ export interface RetentionRule {
 /** Every table of the schema (src/store/migrations) and its rule. */
 export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
   send_budget: {
-    keeps: 'when the next message may go out, globally and per chat (chat id and a time, no text)',
+    keeps:
+      'each running instance’s share of the global send budget (its random id, a count, a lease time) and when each chat may get its next message (chat id, a time, the claim’s id; no text)',
     keepFor: '1 hour after the time it holds',
     why: 'instances on one remote database share Telegram’s send limits; an older row limits nothing',
     maxAgeMs: HOUR_MS,
