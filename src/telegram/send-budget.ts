@@ -37,8 +37,8 @@ export function sendLimiterFor(
 /**
  * Wraps the in-process limiter so several instances on one remote database share Telegram's budget:
  * - globally, this process's limiter enforces exactly the tokens it holds in the database (`send-shares.ts`);
- * - per chat, after the local grant (FIFO per chat, coalescing, the global tokens) every message claims its chat in
- *   one statement; a chat the other instance used within its gap gives the grant back unused and waits.
+ * - per chat, a message holds its chat in the database before its local grant, until Telegram answered, and the
+ *   chat stays taken for its gap after that (`chat-claims.ts`); a chat held elsewhere is waited for.
  * Light requests (chat actions, drafts) are not in the message budget and pass straight through. If the database
  * can't be reached the message goes out under the local limits alone (a possible 429 is retried; a lost reply is
  * worse).

@@ -11,7 +11,7 @@ export interface SendSharesOptions {
   total?: number;
   /** How long a share stays reserved without renewal (a crashed instance's tokens come back after it). */
   leaseMs?: number;
-  /** How often an instance renews its lease and rebalances. */
+  /** How often an instance renews its lease and rebalances while it sends (idle: a quarter of the lease). */
   tickMs?: number;
   /** Tokens an idle instance keeps, so its next reply needn't wait for an exchange. */
   floor?: number;
@@ -64,6 +64,8 @@ export function createSendShares(deps: {
   /** What the other live instances asked for at the last exchange. */
   let othersWant: number[] = [];
   let lapse: Cancel | undefined;
+  /** Holding no more than it asks for and nothing waiting: renew slowly (each renewal is a database write). */
+  let idle = false;
 
   async function tick(): Promise<void> {
     if (running || stopped) return;
@@ -87,6 +89,7 @@ export function createSendShares(deps: {
       lapse?.();
       lapse = later(clock, leaseUntil - clock.now(), lapsed, { unref: true });
       apply(got.tokens);
+      idle = limiter.pending() === 0 && got.tokens <= want;
       if (failing) log.info('shared send budget reachable again');
       failing = false;
     } catch (err) {
@@ -94,7 +97,7 @@ export function createSendShares(deps: {
       failing = true;
     } finally {
       running = false;
-      if (!stopped) timer = later(clock, tickMs, tick, { unref: true });
+      if (!stopped) timer = later(clock, idle ? leaseMs / 4 : tickMs, tick, { unref: true });
     }
   }
 
