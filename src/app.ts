@@ -37,7 +37,7 @@ import { trackJobCards } from './scheduler/card-tracker.ts';
 import type { Store } from './store/db.ts';
 import { createFrontEnd, createTelegramApi } from './telegram/front-end.ts';
 import { createTelegramOutbox } from './telegram/outbox.ts';
-import { createRateLimiter } from './telegram/rate-limiter.ts';
+import { sendLimiterFor } from './telegram/send-budget.ts';
 import { createChatSettings } from './users/chat-settings.ts';
 import { announceRunning } from './users/pairing.ts';
 import { createRevocation } from './users/revoke.ts';
@@ -84,7 +84,8 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
-  const limiter = createRateLimiter({ clock, privateBurst: 3, ...test.limiter });
+  // Instances on one remote database share Telegram's budget through it; a local file keeps the in-process path.
+  const limiter = sendLimiterFor({ clock, privateBurst: 3, ...test.limiter }, { store, clock, log });
   const users = createUsers({
     store,
     clock,

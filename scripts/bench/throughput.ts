@@ -7,6 +7,7 @@ import { outboxMigration } from '../../src/store/migrations/003-outbox.ts';
 import { createTelegramOutbox } from '../../src/telegram/outbox.ts';
 import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
 import { createFakeTelegram } from '../../test/support/fake-telegram.ts';
+import { runSharedLoad } from '../../test/support/shared-budget-load.ts';
 import { tempDbUrl } from '../../test/support/temp-db.ts';
 import type { BenchRow } from './row.ts';
 
@@ -106,14 +107,55 @@ async function scenario(s: Scenario): Promise<BenchRow[]> {
   ];
 }
 
+/**
+ * Two instances on one remote database (the fake sqld) sharing Telegram's budget through it: each sends one message
+ * to every one of 500 chats at once, so every chat gets two, one from each instance.
+ */
+async function twoInstances(): Promise<BenchRow[]> {
+  const r = await runSharedLoad({ instances: 2, chats: 500, perChat: 1, groupEvery: 5 });
+  // From the first accepted send to the last: before the first, both outboxes read their 500 delivery records from
+  // the fake sqld, which runs in this same process (seconds on a loaded machine) — not the budget's doing.
+  const rate = (r.delivered - 1) / (r.sendingMs / 1000);
+  const share = (rate / GLOBAL_LIMIT) * 100;
+  const label = '2 instances on one remote database, 500 chats × 2';
+  return [
+    {
+      area: 'telegram',
+      name: `outbound rate combined, ${label}`,
+      value: share,
+      unit: '% of 30 msg/s',
+      target: '≥ 90 %',
+      pass: share >= 90,
+      note: `${r.delivered} messages sent in ${(r.sendingMs / 1000).toFixed(1)} s (${(r.elapsedMs / 1000).toFixed(1)} s with the outboxes' first reads): ${rate.toFixed(1)} msg/s; ${r.sharedChats} chats served by both instances`,
+    },
+    {
+      area: 'telegram',
+      name: `429s from the fake, ${label}`,
+      value: r.tooManyRequests,
+      unit: 'responses',
+      target: '0',
+      pass: r.tooManyRequests === 0,
+    },
+    {
+      area: 'telegram',
+      name: `lost replies and broken order, ${label}`,
+      value: r.lost + (r.sent - r.delivered) + r.outOfOrder,
+      unit: 'messages + chats',
+      target: '0',
+      pass: r.lost === 0 && r.delivered === r.sent && r.outOfOrder === 0,
+    },
+  ];
+}
+
 export async function run(): Promise<BenchRow[]> {
   return [
     ...(await scenario({ chats: 200, perChat: 3, groupEvery: 5 })),
     ...(await scenario({ chats: 500, perChat: 2, groupEvery: 5 })),
+    ...(await twoInstances()),
   ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await run())
+  for (const row of process.argv.includes('--shared') ? await twoInstances() : await run())
     console.log(`${row.name}: ${row.value.toFixed(1)} ${row.unit} ${row.pass ? 'PASS' : 'FAIL'} ${row.note ?? ''}`);
 }

@@ -81,6 +81,7 @@ export async function eraseUserRows(tx: WriteTx, userId: number, runIds: string[
     )
   ).changes;
   await tx.run('DELETE FROM outbox_deliveries WHERE chat_id = ?', [userId]);
+  await tx.run('DELETE FROM send_budget WHERE key = ?', [`chat:${userId}`]);
   await tx.run('DELETE FROM access_notices WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM memory_pending_actions WHERE user_id = ?', [userId]);
   await tx.run('DELETE FROM attachment_refs WHERE user_id = ?', [userId]);

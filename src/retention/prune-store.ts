@@ -145,6 +145,7 @@ const steps: Record<PruneStep, Step> = {
   },
   ended_tasks: (store, cutoff) =>
     deleteInBatches(store, 'tasks', `status IN ('done','failed','cancelled','waiting') AND updated_at < ?`, [cutoff]),
+  idle_send_budgets: (store, cutoff) => deleteInBatches(store, 'send_budget', 'next_at < ?', [cutoff]),
 };
 
 /** Runs one pruning step with rows older than `cutoff` (epoch ms). Returns how many rows it deleted. */

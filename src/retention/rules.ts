@@ -23,7 +23,8 @@ export type PruneStep =
   | 'access_prompts'
   | 'stale_instances'
   | 'finished_workflow_runs'
-  | 'ended_tasks';
+  | 'ended_tasks'
+  | 'idle_send_budgets';
 
 export interface RetentionRule {
   /** What is kept. */
@@ -40,6 +41,14 @@ export interface RetentionRule {
 
 /** Every table of the schema (src/store/migrations) and its rule. */
 export const RETENTION_RULES: Readonly<Record<string, RetentionRule>> = {
+  send_budget: {
+    keeps:
+      'each running instance’s share of the global send budget (its random id, a count, a lease time) and when each chat may get its next message (chat id, a time, the claim’s id; no text)',
+    keepFor: '1 hour after the time it holds',
+    why: 'instances on one remote database share Telegram’s send limits; an older row limits nothing',
+    maxAgeMs: HOUR_MS,
+    prune: 'idle_send_budgets',
+  },
   updates: {
     keeps: 'each Telegram update as received (metadata only for strangers), its state and owner',
     keepFor: '7 days after it finished; unfinished rows until they finish',
@@ -334,6 +343,7 @@ export function pruningRules(): { table: string; step: PruneStep; maxAgeMs: numb
     'stale_instances',
     'finished_workflow_runs',
     'ended_tasks',
+    'idle_send_budgets',
   ];
   const out: { table: string; step: PruneStep; maxAgeMs: number }[] = [];
   for (const step of order) {

@@ -21,6 +21,8 @@ export interface AcquireOptions {
 /** A granted send slot. Call `release()` when the request has completed (success or failure). */
 export interface Grant {
   release(): void;
+  /** Gives the slot back unused (nothing was sent): it stops counting at once. */
+  cancel(): void;
 }
 
 export interface RateLimiter {
@@ -32,6 +34,10 @@ export interface RateLimiter {
   blockGlobal(untilMs: number): void;
   /** Requests waiting, for metrics/tests. */
   pending(): number;
+  /** Message sends that count toward the global limit right now (in flight or within its window). */
+  globalInUse(): number;
+  /** Changes the messages allowed in any second across all chats (0: none until raised). */
+  setGlobalLimit(perSec: number): void;
   /** Drops every waiting request and stops the timer. */
   close(): void;
 }
@@ -74,7 +80,7 @@ interface ChatState {
   light: Waiter[];
 }
 
-const NOOP_GRANT: Grant = { release: () => undefined };
+const NOOP_GRANT: Grant = { release: () => undefined, cancel: () => undefined };
 
 /**
  * Sliding-window scheduler for Telegram's flood limits: at most `limit` sends in any `window` per chat (private
@@ -89,7 +95,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const maxInFlight = options.maxInFlightMs ?? 120_000;
   const privateRule = burstRule(options.privatePerSec ?? 1, Math.max(1, Math.floor(options.privateBurst ?? 1)), margin);
   const groupRule = ruleOf(options.groupPerMin ?? 20, 60_000, margin);
-  const globalRule = ruleOf(options.globalPerSec ?? 30, 1000, margin);
+  let globalRule = ruleOf(options.globalPerSec ?? 30, 1000, margin);
   const lightInterval = options.lightIntervalMs ?? 300;
 
   const chats = new Map<number, ChatState>();
@@ -113,6 +119,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   const ruleFor = (chatId: number): Rule => (chatId < 0 ? groupRule : privateRule);
   const freeAt = (uses: Use[], rule: Rule, now: number) => windowFreeAt(uses, rule, now, maxInFlight);
+  const globalFreeAt = (now: number) =>
+    globalRule.limit <= 0
+      ? Number.POSITIVE_INFINITY
+      : Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
 
   function settle(waiter: Waiter, grant: Grant | undefined): void {
     if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
@@ -134,13 +144,25 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         globalUse.done = t;
         pump();
       },
+      cancel() {
+        if (released) return;
+        released = true;
+        for (const [uses, use] of [
+          [s.uses, chatUse],
+          [globalUses, globalUse],
+        ] as const) {
+          const at = uses.indexOf(use);
+          if (at >= 0) uses.splice(at, 1);
+        }
+        pump();
+      },
     };
   }
 
   function pump(): void {
     if (closed) return;
     const now = clock.now();
-    let globalAt = Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
+    let globalAt = globalFreeAt(now);
     let progressed = true;
     while (progressed) {
       progressed = false;
@@ -159,7 +181,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         ) {
           const w = s.message.shift()!;
           settle(w, messageGrant(s, now));
-          globalAt = Math.max(now, globalBlockedUntil, freeAt(globalUses, globalRule, now));
+          globalAt = globalFreeAt(now);
           progressed = true;
           // Served: move to the back of the round-robin order.
           active.delete(s.id);
@@ -257,6 +279,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     blockGlobal(untilMs) {
       globalBlockedUntil = Math.max(globalBlockedUntil, untilMs);
+      pump();
+    },
+    globalInUse() {
+      freeAt(globalUses, globalRule, clock.now());
+      return globalUses.length;
+    },
+    setGlobalLimit(perSec) {
+      globalRule = { limit: Math.max(0, Math.floor(perSec)), window: 1000 + margin };
       pump();
     },
     pending() {

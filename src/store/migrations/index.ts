@@ -23,6 +23,7 @@ import { usageBudgetsMigration } from './025-usage-budgets.ts';
 import { workflowsMigration } from './028-workflows.ts';
 import { tasksMigration } from './030-tasks.ts';
 import { skillsMigration } from './027-skills.ts';
+import { sendBudgetMigration } from './029-send-budget.ts';
 
 /** One schema version. Statements run in order inside one transaction. */
 export interface Migration {
@@ -57,5 +58,6 @@ export const migrations: Migration[] = [
   usageBudgetsMigration,
   skillsMigration,
   workflowsMigration,
+  sendBudgetMigration,
   tasksMigration,
 ];
