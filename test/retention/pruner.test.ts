@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/core/logger.ts';
 import { createPruner, type Pruner } from '../../src/retention/pruner.ts';
-import { DAY_MS, HOUR_MS, RETENTION_RULES } from '../../src/retention/rules.ts';
+import { DAY_MS, HOUR_MS, RETENTION_RULES, pruningRules } from '../../src/retention/rules.ts';
 import { createStore, type Store } from '../../src/store/db.ts';
 import { migrations } from '../../src/store/migrations/index.ts';
 import { createJournal } from '../../src/telegram/intake/journal.ts';
@@ -64,6 +64,16 @@ describe('retention rules', () => {
         `${table}: a pruned table has an age and vice versa`,
       );
     }
+  });
+
+  it('every rule that prunes runs in the pruner pass', () => {
+    const inPass = new Set(pruningRules().map((r) => r.table));
+    const pruned = Object.entries(RETENTION_RULES).filter(([, rule]) => rule.prune !== undefined);
+    assert.deepEqual(
+      pruned.map(([table]) => table).filter((t) => !inPass.has(t)),
+      [],
+      'rules whose step the pruner never runs',
+    );
   });
 });
 
