@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../src/config/load.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { type FakeGemini, type RecordedRequest, createFakeGemini } from '../support/fake-gemini.ts';
 import { type FakeTelegram, type TranscriptEntry, createFakeTelegram } from '../support/fake-telegram.ts';
 import { closeServer, listen } from '../support/http-util.ts';
@@ -142,6 +143,60 @@ describe('workflows through the whole app', () => {
       await app.app.workflows.idle();
       assert.equal(pageHits.length, hits + 1, 'a denied fetch never ran');
       assert.equal(generates(gemini, 0).length, calls, 'and no model call was made for it');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a scheduled job triggers the workflow: the briefing is posted once and the run counts as delivered', async () => {
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
+    const app: WholeApp = await startWholeApp({
+      tg,
+      gemini,
+      allowedUserIds: [ALICE],
+      allowPrivateFetch: true,
+      config: withoutFetchRule,
+      clock,
+    });
+    try {
+      const urls = [5, 6].map((n) => `${siteBase}/page${n}`).join(',');
+      const { job } = await app.app.scheduler.create({
+        ownerUserId: ALICE,
+        chat: { chatId: ALICE, type: 'private' },
+        kind: 'prompt',
+        text: '',
+        routine: { workflow: 'morning-briefing', params: { urls } },
+        when: { in: { minutes: 30 } },
+      });
+      assert.equal(job.target?.type, 'workflow');
+      await assert.rejects(
+        app.app.scheduler.create({
+          ownerUserId: ALICE,
+          chat: { chatId: ALICE, type: 'private' },
+          kind: 'prompt',
+          text: '',
+          routine: { workflow: 'no-such-flow' },
+          when: { in: { minutes: 30 } },
+        }),
+        /no-such-flow|morning-briefing/,
+        'an unknown workflow is refused, naming what exists',
+      );
+      const since = tg.transcript(ALICE).at(-1)?.messageId ?? 0;
+      const calls = gemini.requests.length;
+      offset += 31 * 60_000;
+      await app.app.scheduler.tick();
+      const briefing = await tg.waitForBotMessage(ALICE, (m) => m.text.startsWith('☀️'), { timeoutMs: 20_000, since });
+      for (const n of [5, 6]) assert.ok(briefing.text.includes(`summary of page ${n}`), briefing.text);
+      await app.app.workflows.idle();
+      assert.equal(generates(gemini, calls).length, 2, 'N pages = N model calls, no router call');
+      const runs = await app.store.query('SELECT status FROM job_runs WHERE job_id = ?', [job.id]);
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ['delivered'],
+      );
+      const posted = tg.transcript(ALICE).filter((m) => m.messageId > since && m.text.startsWith('☀️'));
+      assert.equal(posted.length, 1, 'one briefing');
     } finally {
       await app.close();
     }
