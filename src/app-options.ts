@@ -1,3 +1,4 @@
+import type { ObservabilityTestOptions } from './observability/observability.ts';
 import type { FrontEndConfig } from './telegram/front-end.ts';
 import type { RetryOptions as OutboxRetryOptions } from './telegram/outbox.ts';
 import type { RateLimiterOptions } from './telegram/rate-limiter.ts';
@@ -14,4 +15,5 @@ export interface AppTestOptions {
   outboxRetry?: OutboxRetryOptions;
   llmRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   maxFileBytes?: number;
+  observability?: ObservabilityTestOptions;
 }

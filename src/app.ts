@@ -8,6 +8,7 @@ import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
+import { createAppObservability } from './app-observability.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
 import { createAppUsage } from './app-usage.ts';
@@ -74,10 +75,12 @@ export type App = ReturnType<typeof createApp>;
  * Nothing touches the network until `start()`.
  */
 export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
-  const { config, store, log, clock, ids } = deps;
+  const { config, log, clock, ids } = deps;
   const { env } = config;
+  const o11y = createAppObservability(deps, test.observability); // metrics, traces: model calls, DB writes, sends
+  const store = o11y.store(deps.store);
   const usage = createAppUsage(deps);
-  const llm = usage.guard(createLlm(deps, test, usage.onCall));
+  const llm = o11y.llm(usage.guard(createLlm(deps, test, usage.onCall)));
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
@@ -105,8 +108,8 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
   });
   // Every message carrying a job's confirmation card is remembered, so the card follows its job (fired, deleted).
-  const outbox = trackJobCards(telegramOutbox, store, (err) =>
-    log.warn({ err: toError(err) }, 'could not remember a job card'),
+  const outbox = o11y.outbox(
+    trackJobCards(telegramOutbox, store, (err) => log.warn({ err: toError(err) }, 'could not remember a job card')),
   );
 
   const memory = createMemory({
@@ -267,53 +270,57 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       },
     }),
     onFatal: (error) => deps.onFatal(error),
+    routes: o11y.routes,
   });
+  o11y.attach({ turnRunner, dispatcher: frontEnd.dispatcher }); // outermost: the turn span covers every wrapper
 
-  return withKnowledge(knowledge, {
-    config,
-    store,
-    limiter,
-    llm,
-    users,
-    outbox,
-    memory,
-    approvals,
-    scheduler: jobs,
-    registry,
-    turnRunner,
-    privacy,
-    pruner,
-    frontEnd,
-    revocation,
-    /** The one-time code that claims an unowned bot, made at `start()` (also printed in the log); undefined once owned. */
-    pairingCode: () => pairingCode,
-    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
-    async start(): Promise<{ port: number }> {
-      // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
-      await revocation.reconcile();
-      pairingCode = await users.issuePairingCode();
-      const started = await frontEnd.start();
-      announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
-      memory.start();
-      await approvals.start();
-      await jobs.start();
-      pruner.start();
-      return started;
-    },
-    /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
-    async stop(): Promise<void> {
-      try {
-        await stopInOrder(log, [
-          () => frontEnd.stop(),
-          () => jobs.stop(),
-          () => approvals.stop(),
-          () => pruner.stop(),
-          () => memory.close(),
-          () => usage.flush(),
-        ]);
-      } finally {
-        limiter.close();
-      }
-    },
-  });
+  return o11y.wrap(
+    withKnowledge(knowledge, {
+      config,
+      store,
+      limiter,
+      llm,
+      users,
+      outbox,
+      memory,
+      approvals,
+      scheduler: jobs,
+      registry,
+      turnRunner,
+      privacy,
+      pruner,
+      frontEnd,
+      revocation,
+      /** The one-time code that claims an unowned bot, made at `start()` (also printed in the log); undefined once owned. */
+      pairingCode: () => pairingCode,
+      /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
+      async start(): Promise<{ port: number }> {
+        // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
+        await revocation.reconcile();
+        pairingCode = await users.issuePairingCode();
+        const started = await frontEnd.start();
+        announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
+        memory.start();
+        await approvals.start();
+        await jobs.start();
+        pruner.start();
+        return started;
+      },
+      /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
+      async stop(): Promise<void> {
+        try {
+          await stopInOrder(log, [
+            () => frontEnd.stop(),
+            () => jobs.stop(),
+            () => approvals.stop(),
+            () => pruner.stop(),
+            () => memory.close(),
+            () => usage.flush(),
+          ]);
+        } finally {
+          limiter.close();
+        }
+      },
+    }),
+  );
 }

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import type { WrappableTurnRunner } from './agents/turn-wrappers.ts';
+import type { AppDeps } from './app.ts';
+import type { Outbox } from './core/outbox.ts';
+import type { TurnOutcome } from './core/turn.ts';
+import { withTelemetry } from './core/telemetry.ts';
+import type { GenerateRequest, GenerateResult, Llm } from './llm/types.ts';
+import { databaseSizeBytes, pendingApprovalCount } from './observability/db-stats.ts';
+import {
+  type Observability,
+  type ObservabilityTestOptions,
+  createObservability,
+} from './observability/observability.ts';
+import type { Store } from './store/db.ts';
+
+/** The version in package.json (for traces and /status). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+const GEMINI = 'gcp.gemini';
+
+/** GenAI semantic-convention attributes of a model request (never its contents). */
+function requestAttrs(operation: string, req: GenerateRequest) {
+  return {
+    'gen_ai.operation.name': operation,
+    'gen_ai.system': GEMINI,
+    'gen_ai.provider.name': GEMINI,
+    'gen_ai.request.model': req.model,
+    'gen_ai.agent.name': req.accountTo?.agent,
+  };
+}
+
+function resultAttrs(res: GenerateResult) {
+  return {
+    'gen_ai.usage.input_tokens': res.usage.inputTokens,
+    'gen_ai.usage.output_tokens': res.usage.outputTokens,
+    'gen_ai.response.finish_reasons': res.finishReason ? [res.finishReason] : undefined,
+  };
+}
+
+/** Model calls as `chat <model>` spans with GenAI attributes, counted by model and agent. */
+function observedLlm(obs: Observability, llm: Llm): Llm {
+  const t = obs.telemetry;
+  const done = (req: GenerateRequest, res: GenerateResult) =>
+    obs.metrics.modelCall(req.model, req.accountTo?.agent ?? 'none', res.usage.inputTokens, res.usage.outputTokens);
+  return {
+    generate: (req) =>
+      t.span(`chat ${req.model}`, requestAttrs('chat', req), async (span) => {
+        const res = await llm.generate(req);
+        span.set(resultAttrs(res));
+        done(req, res);
+        return res;
+      }),
+    async *stream(req) {
+      // A generator can't run inside one callback: the span covers the call until its `done` chunk.
+      let finish: ((res: GenerateResult | undefined) => void) | undefined;
+      const ended = new Promise<GenerateResult | undefined>((resolve) => {
+        finish = resolve;
+      });
+      const spanDone = t
+        .span(`chat ${req.model}`, requestAttrs('chat', req), async (span) => {
+          const res = await ended;
+          if (res) span.set(resultAttrs(res));
+        })
+        .catch(() => undefined);
+      try {
+        for await (const chunk of llm.stream(req)) {
+          if (chunk.type === 'done') {
+            done(req, chunk.result);
+            finish?.(chunk.result);
+          }
+          yield chunk;
+        }
+      } finally {
+        finish?.(undefined);
+        await spanDone;
+      }
+    },
+    embed: (texts, options) =>
+      t.span('embeddings', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': GEMINI }, () =>
+        llm.embed(texts, options),
+      ),
+  };
+}
+
+/** Write transactions as `db.transaction` spans. */
+function observedStore(obs: Observability, store: Store): Store {
+  const t = obs.telemetry;
+  return Object.assign(Object.create(store) as Store, {
+    write: <T>(fn: Parameters<Store['write']>[0]) =>
+      t.span('db.transaction', { 'db.system.name': 'sqlite' }, () => store.write(fn)) as Promise<T>,
+    batch: (statements: Parameters<Store['batch']>[0]) =>
+      t.span('db.transaction', { 'db.system.name': 'sqlite', 'db.operation.batch.size': statements.length }, () =>
+        store.batch(statements),
+      ),
+  });
+}
+
+/** Messages handed to Telegram as `telegram.send` spans. */
+function observedOutbox<O extends Outbox>(obs: Observability, outbox: O): O {
+  const t = obs.telemetry;
+  return Object.assign(Object.create(outbox) as O, {
+    send: (to: Parameters<Outbox['send']>[0], message: Parameters<Outbox['send']>[1]) =>
+      t.span('telegram.send', { 'telegram.method': 'sendMessage' }, () => outbox.send(to, message)),
+    edit: (...args: Parameters<Outbox['edit']>) =>
+      t.span('telegram.send', { 'telegram.method': 'editMessageText' }, () => outbox.edit(...args)),
+  });
+}
+
+/** What the gauges read, once the front end exists. */
+export interface ObservabilityAttachment {
+  turnRunner: WrappableTurnRunner;
+  dispatcher: { stats(): { running: number; queued: number }; depths(): Map<string, number> };
+}
+
+/**
+ * Observability, wired: metrics always (served at /metrics on the HTTP server), traces when OTEL_* says so (or a test
+ * passes an exporter). Decorates the Llm, the store and the outbox, wraps every turn, and runs the app's work with
+ * its telemetry so the modules' `telemetry()` calls reach it.
+ */
+export function createAppObservability(deps: Pick<AppDeps, 'config' | 'clock'>, test: ObservabilityTestOptions = {}) {
+  const { clock } = deps;
+  const env = deps.config.env;
+  let attached: ObservabilityAttachment | undefined;
+  let store: Store | undefined;
+  const obs = createObservability({
+    env,
+    version: packageVersion(),
+    now: () => clock.now(),
+    ...(test.spanExporter ? { spanExporter: test.spanExporter } : {}),
+    sources: {
+      queue: () => {
+        const s = attached?.dispatcher.stats();
+        return { total: (s?.running ?? 0) + (s?.queued ?? 0), perChat: attached?.dispatcher.depths() ?? new Map() };
+      },
+      pendingApprovals: async () => (store ? pendingApprovalCount(store) : 0),
+      dbSizeBytes: async () => (store ? databaseSizeBytes(store) : undefined),
+    },
+  });
+  const run = <T>(fn: () => T): T => withTelemetry(obs.telemetry, fn);
+
+  return {
+    obs,
+    routes: [obs.route],
+    llm: (llm: Llm): Llm => observedLlm(obs, llm),
+    store(s: Store): Store {
+      store = s;
+      return obs.tracing ? observedStore(obs, s) : s;
+    },
+    outbox: <O extends Outbox>(o: O): O => (obs.tracing ? observedOutbox(obs, o) : o),
+    /** Wraps every turn in a `turn` span (with its telemetry) and counts it. */
+    attach(parts: ObservabilityAttachment): void {
+      attached = parts;
+      const measured = async (span: string, agent: string, turn: () => Promise<TurnOutcome>) => {
+        const started = clock.now();
+        let status = 'error';
+        try {
+          const outcome = await run(() =>
+            obs.telemetry.span(
+              span,
+              { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent },
+              async (s) => {
+                const out = await turn();
+                s.set({ 'turn.status': out.status });
+                return out;
+              },
+            ),
+          );
+          status = outcome.status;
+          if (outcome.error) obs.telemetry.error(outcome.error.code);
+          return outcome;
+        } finally {
+          obs.metrics.turn(status, (clock.now() - started) / 1000);
+        }
+      };
+      parts.turnRunner.wrap((inner) => ({
+        run: (request, onEvent) => measured('turn', 'router', () => inner.run(request, onEvent)),
+        resume: (request, suspension, resolutions, onEvent) =>
+          measured('turn.resume', 'router', () => inner.resume(request, suspension, resolutions, onEvent)),
+      }));
+    },
+    /** Runs the app's work (intake, scheduler, outbox) with this telemetry; exports the last spans at stop. */
+    wrap<A extends { start(): Promise<R>; stop(): Promise<void> }, R>(app: A): A & { observability: Observability } {
+      return {
+        ...app,
+        observability: obs,
+        start: () => run(() => app.start()),
+        async stop() {
+          try {
+            await app.stop();
+          } finally {
+            await obs.shutdown();
+          }
+        },
+      };
+    },
+  };
+}

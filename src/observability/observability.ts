@@ -1,0 +1,70 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { HttpRoute } from '../core/http-route.ts';
+import { noTelemetry, type Telemetry } from '../core/telemetry.ts';
+import { createErrorRing } from './error-ring.ts';
+import { metricsAccess } from './metrics-access.ts';
+import { type GaugeSources, createMetrics } from './metrics.ts';
+import { createTracing, type TracingEnv, tracingEnabled } from './tracing.ts';
+
+/** Test hooks: an in-memory span exporter turns tracing on. */
+export interface ObservabilityTestOptions {
+  spanExporter?: SpanExporter;
+}
+
+/** What observability needs. */
+export interface ObservabilityOptions {
+  env: TracingEnv & { METRICS_TOKEN?: string };
+  version: string;
+  now: () => number;
+  /** Tests: spans go here (traces on regardless of the OTEL_* variables). */
+  spanExporter?: SpanExporter;
+  sources?: GaugeSources;
+}
+
+/**
+ * Metrics (always, served at /metrics), traces (when configured), and the error ring: the app's `Telemetry`, the
+ * `/metrics` route, and what the turn and model-call decorators record.
+ */
+export function createObservability(options: ObservabilityOptions) {
+  const { env, now } = options;
+  const metrics = createMetrics(options.sources);
+  const errors = createErrorRing();
+  const tracing =
+    options.spanExporter || tracingEnabled(env)
+      ? createTracing({
+          serviceName: env.OTEL_SERVICE_NAME || 'telegram-assistant',
+          version: options.version,
+          ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+        })
+      : undefined;
+
+  const telemetry: Telemetry = {
+    span: tracing ? (name, attrs, fn) => tracing.span(name, attrs, fn) : noTelemetry.span,
+    count: (name, labels, by = 1) => metrics.count(name, labels, by),
+    observe: (name, value) => metrics.observe(name, value),
+    error: (code) => errors.add(code, now()),
+  };
+
+  const route: HttpRoute = {
+    path: '/metrics',
+    async handle(req) {
+      const text = (s: number, body: string) => ({ status: s, contentType: 'text/plain; charset=utf-8', body });
+      if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'use GET\n');
+      const access = metricsAccess(req, env.METRICS_TOKEN);
+      if (!access.ok) return text(access.status, `${access.reason}\n`);
+      return { status: 200, contentType: metrics.contentType, body: await metrics.text() };
+    },
+  };
+
+  return {
+    telemetry,
+    metrics,
+    errors,
+    route,
+    tracing: Boolean(tracing),
+    shutdown: async () => tracing?.shutdown(),
+  };
+}
+
+/** The observability of one app. */
+export type Observability = ReturnType<typeof createObservability>;

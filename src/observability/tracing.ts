@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ROOT_CONTEXT, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { SpanAttrs, SpanHandle } from '../core/telemetry.ts';
+
+/** The OTEL_* variables we honour (see docs/configuration.md). */
+export interface TracingEnv {
+  OTEL_SDK_DISABLED?: string;
+  OTEL_TRACES_EXPORTER?: string;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  OTEL_SERVICE_NAME?: string;
+}
+
+/** Whether traces are exported: off unless an OTLP endpoint is set, and not disabled by OTEL_SDK_DISABLED or
+ *  OTEL_TRACES_EXPORTER=none. */
+export function tracingEnabled(env: TracingEnv): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  if (exporter && exporter !== 'otlp') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/** A tracer whose current span follows the async work that opened it. */
+export interface Tracing {
+  span<T>(name: string, attrs: SpanAttrs, fn: (span: SpanHandle) => Promise<T>): Promise<T>;
+  /** Exports what is buffered and stops. */
+  shutdown(): Promise<void>;
+}
+
+function clean(attrs: SpanAttrs): Record<string, string | number | boolean | string[]> {
+  const out: Record<string, string | number | boolean | string[]> = {};
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Traces to `exporter` (tests: an in-memory one, sent span by span) or, without one, to the OTLP HTTP exporter
+ * configured by the standard OTEL_EXPORTER_OTLP_* variables (batched). The parent of each span is carried by an
+ * AsyncLocalStorage of ours instead of the API's global context manager, so several apps in one process (tests)
+ * never share a context and nothing global is registered.
+ */
+export function createTracing(options: { serviceName: string; version: string; exporter?: SpanExporter }): Tracing {
+  const processor: SpanProcessor = options.exporter
+    ? new SimpleSpanProcessor(options.exporter)
+    : new BatchSpanProcessor(new OTLPTraceExporter());
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.version }),
+    spanProcessors: [processor],
+  });
+  const tracer: Tracer = provider.getTracer('assistant', options.version);
+  const current = new AsyncLocalStorage<Span>();
+
+  return {
+    async span(name, attrs, fn) {
+      const parent = current.getStore();
+      const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+      const span = tracer.startSpan(name, { attributes: clean(attrs) }, ctx);
+      const handle: SpanHandle = { set: (more) => span.setAttributes(clean(more)) };
+      try {
+        return await current.run(span, () => fn(handle));
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        const code = (e as { code?: unknown }).code;
+        // The error's class and code only: its message may quote user or model text.
+        span.setAttribute('error.type', typeof code === 'string' ? code : e.name);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+    shutdown: () => provider.shutdown(),
+  };
+}
