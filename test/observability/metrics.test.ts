@@ -89,6 +89,27 @@ describe('/metrics without METRICS_TOKEN', () => {
     assert.ok((find(samples, 'assistant_db_size_bytes')[0]?.value ?? 0) > 4096, 'the database file has pages');
   });
 
+  test('429s and retries of Telegram and Gemini are counted', async () => {
+    const before = parsePrometheusText((await scrape(app.port)).body).samples;
+    const value = (samples: PromSample[], name: string, service: string) =>
+      find(samples, name, { service })[0]?.value ?? Number.NaN;
+    gemini.failNext(1, { status: 429, message: 'Resource exhausted' });
+    tg.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      parameters: { retry_after: 1 },
+    });
+    tg.sendUserMessage({ chatId: USER, text: 'Hello again' });
+    await tg.waitForBotMessage(USER, (m) => /How can I help/.test(m.text) && m.messageId > 2, { timeoutMs: 15_000 });
+    const after = parsePrometheusText((await scrape(app.port)).body).samples;
+    for (const [name, service] of [
+      ['assistant_rate_limited_total', 'gemini'],
+      ['assistant_retries_total', 'gemini'],
+      ['assistant_rate_limited_total', 'telegram'],
+    ] as const)
+      assert.equal(value(after, name, service) - value(before, name, service), 1, `${name}{service="${service}"}`);
+  });
+
   test('a POST is refused', async () => {
     const res = await fetch(`http://127.0.0.1:${app.port}/metrics`, { method: 'POST' });
     assert.equal(res.status, 405);
