@@ -5,6 +5,7 @@ import type { Outbox } from './core/outbox.ts';
 import type { TurnOutcome } from './core/turn.ts';
 import { withTelemetry } from './core/telemetry.ts';
 import type { GenerateRequest, GenerateResult, Llm } from './llm/types.ts';
+import { createUsageRecorder } from './llm/usage.ts';
 import { databaseSizeBytes, pendingApprovalCount } from './observability/db-stats.ts';
 import {
   type Observability,
@@ -12,6 +13,9 @@ import {
   createObservability,
 } from './observability/observability.ts';
 import type { Store } from './store/db.ts';
+import { createStatusFeature, statusCommands } from './telegram/features/status.ts';
+import type { FeatureModule } from './telegram/front-end.ts';
+import type { Users } from './users/users.ts';
 
 /** The version in package.json (for traces and /status). */
 export function packageVersion(): string {
@@ -120,14 +124,18 @@ export interface ObservabilityAttachment {
  * passes an exporter). Decorates the Llm, the store and the outbox, wraps every turn, and runs the app's work with
  * its telemetry so the modules' `telemetry()` calls reach it.
  */
-export function createAppObservability(deps: Pick<AppDeps, 'config' | 'clock'>, test: ObservabilityTestOptions = {}) {
-  const { clock } = deps;
+export function createAppObservability(
+  deps: Pick<AppDeps, 'config' | 'clock' | 'log' | 'store'>,
+  test: ObservabilityTestOptions = {},
+) {
+  const { clock, store } = deps;
+  const startedAt = clock.now();
+  const version = packageVersion();
   const env = deps.config.env;
   let attached: ObservabilityAttachment | undefined;
-  let store: Store | undefined;
   const obs = createObservability({
     env,
-    version: packageVersion(),
+    version,
     now: () => clock.now(),
     ...(test.spanExporter ? { spanExporter: test.spanExporter } : {}),
     sources: {
@@ -135,8 +143,8 @@ export function createAppObservability(deps: Pick<AppDeps, 'config' | 'clock'>, 
         const s = attached?.dispatcher.stats();
         return { total: (s?.running ?? 0) + (s?.queued ?? 0), perChat: attached?.dispatcher.depths() ?? new Map() };
       },
-      pendingApprovals: async () => (store ? pendingApprovalCount(store) : 0),
-      dbSizeBytes: async () => (store ? databaseSizeBytes(store) : undefined),
+      pendingApprovals: () => pendingApprovalCount(store),
+      dbSizeBytes: () => databaseSizeBytes(store),
     },
   });
   const run = <T>(fn: () => T): T => withTelemetry(obs.telemetry, fn);
@@ -145,11 +153,34 @@ export function createAppObservability(deps: Pick<AppDeps, 'config' | 'clock'>, 
     obs,
     routes: [obs.route],
     llm: (llm: Llm): Llm => observedLlm(obs, llm),
-    store(s: Store): Store {
-      store = s;
-      return obs.tracing ? observedStore(obs, s) : s;
-    },
+    /** The store with its write transactions traced (itself when traces are off). */
+    store: (): Store => (obs.tracing ? observedStore(obs, store) : store),
     outbox: <O extends Outbox>(o: O): O => (obs.tracing ? observedOutbox(obs, o) : o),
+    /** The owner's /status. */
+    feature(parts: { users: Users; outbox: Outbox }): FeatureModule {
+      const { users } = parts;
+      // Only its summary query is used: the app's own recorder (in app-usage.ts) writes the rows.
+      const recorder = createUsageRecorder({ store, clock, log: deps.log });
+      const composer = createStatusFeature({
+        outbox: parts.outbox,
+        ownerId: () => users.ownerId(),
+        localeOf: (userId) => users.localeOf(userId),
+        timezoneOf: (userId) => users.timezoneOf(userId),
+        report: async () => {
+          const s = attached?.dispatcher.stats();
+          const calls = await recorder.summary(clock.now() - 3_600_000);
+          return {
+            version,
+            uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
+            dbSizeBytes: await databaseSizeBytes(store),
+            queue: { running: s?.running ?? 0, queued: s?.queued ?? 0 },
+            errors: obs.errors.list(),
+            modelCalls: calls.map((c) => ({ model: c.model, calls: c.calls, failed: c.failed })),
+          };
+        },
+      });
+      return { composer, commands: statusCommands };
+    },
     /** Wraps every turn in a `turn` span (with its telemetry) and counts it. */
     attach(parts: ObservabilityAttachment): void {
       attached = parts;

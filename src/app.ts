@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   const { config, log, clock, ids } = deps;
   const { env } = config;
   const o11y = createAppObservability(deps, test.observability); // metrics, traces: model calls, DB writes, sends
-  const store = o11y.store(deps.store);
+  const store = o11y.store();
   const usage = createAppUsage(deps);
   const llm = o11y.llm(usage.guard(createLlm(deps, test, usage.onCall)));
 
@@ -254,7 +254,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature()],
+    features: [...features, library.feature, usage.feature(), o11y.feature({ users, outbox })],
     chat: createChatModule({
       turnRunner,
       clock,

@@ -29,6 +29,7 @@ export const commandTexts = defineMessages(
     connections: 'Your saved service tokens (names only)',
     users: 'Owner: list users and manage access',
     usage: 'Your tokens and costs (owner: /usage all)',
+    status: 'Owner: bot health, queue and recent errors',
   },
   {
     ru: {
@@ -52,6 +53,7 @@ export const commandTexts = defineMessages(
       connections: 'Ваши сохранённые токены (только имена)',
       users: 'Владелец: пользователи и доступ',
       usage: 'Ваши токены и расходы (владелец: /usage all)',
+      status: 'Владелец: состояние бота, очередь и ошибки',
     },
   },
 );
