@@ -66,6 +66,16 @@ test('another user is told politely that /status is the owner’s, in their lang
   assert.equal(reply.text, 'Состояние бота видит только владелец. Наберите /help, чтобы узнать, что я умею.');
 });
 
+test('/status is in the command menu and in /help, marked as the owner’s', async () => {
+  assert.ok(
+    tg.commands().some((c) => c.command === 'status' && c.description.startsWith('Owner:')),
+    'menu entry',
+  );
+  const asked = tg.sendUserMessage({ chatId: OTHER, text: '/help' }).message?.message_id ?? 0;
+  const help = await tg.waitForBotMessage(OTHER, (m) => m.messageId > asked);
+  assert.match(help.text, /\/status/);
+});
+
 test('uptime and sizes read naturally in both languages', () => {
   assert.equal(formatUptime(42, 'en'), '42 s');
   assert.equal(formatUptime(3 * 86_400 + 4 * 3600 + 5, 'ru'), '3 д 4 ч');
