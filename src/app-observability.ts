@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { WrappableTurnRunner } from './agents/turn-wrappers.ts';
 import type { AppDeps } from './app.ts';
+import type { Clock } from './core/clock.ts';
 import type { Outbox } from './core/outbox.ts';
 import type { TurnOutcome } from './core/turn.ts';
 import { withTelemetry } from './core/telemetry.ts';
@@ -89,10 +90,23 @@ function observedLlm(obs: Observability, llm: Llm): Llm {
   };
 }
 
+/** A plain copy of `target` (its methods bound to it, its own and inherited) with `overrides` on top: decorators
+ *  stay spreadable (`{ ...outbox }`) and keep every method they don't override. */
+function decorate<T extends object>(target: T, overrides: Partial<T>): T {
+  const out: Record<string, unknown> = {};
+  for (let o: object | null = target; o && o !== Object.prototype; o = Object.getPrototypeOf(o))
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key === 'constructor' || key in out) continue;
+      const value = (target as Record<string, unknown>)[key];
+      out[key] = typeof value === 'function' ? value.bind(target) : value;
+    }
+  return Object.assign(out, overrides) as T;
+}
+
 /** Write transactions as `db.transaction` spans. */
 function observedStore(obs: Observability, store: Store): Store {
   const t = obs.telemetry;
-  return Object.assign(Object.create(store) as Store, {
+  return decorate<Store>(store, {
     write: <T>(fn: Parameters<Store['write']>[0]) =>
       t.span('db.transaction', { 'db.system.name': 'sqlite' }, () => store.write(fn)) as Promise<T>,
     batch: (statements: Parameters<Store['batch']>[0]) =>
@@ -105,12 +119,44 @@ function observedStore(obs: Observability, store: Store): Store {
 /** Messages handed to Telegram as `telegram.send` spans. */
 function observedOutbox<O extends Outbox>(obs: Observability, outbox: O): O {
   const t = obs.telemetry;
-  return Object.assign(Object.create(outbox) as O, {
-    send: (to: Parameters<Outbox['send']>[0], message: Parameters<Outbox['send']>[1]) =>
-      t.span('telegram.send', { 'telegram.method': 'sendMessage' }, () => outbox.send(to, message)),
-    edit: (...args: Parameters<Outbox['edit']>) =>
-      t.span('telegram.send', { 'telegram.method': 'editMessageText' }, () => outbox.edit(...args)),
-  });
+  // Every argument passes through (the Telegram outbox's `edit` takes options beyond the core contract).
+  type AnyCall = (...args: unknown[]) => Promise<unknown>;
+  const traced =
+    (method: string, call: AnyCall): AnyCall =>
+    (...args) =>
+      t.span('telegram.send', { 'telegram.method': method }, () => call(...args));
+  return decorate<O>(outbox, {
+    send: traced('sendMessage', outbox.send.bind(outbox) as AnyCall),
+    edit: traced('editMessageText', outbox.edit.bind(outbox) as AnyCall),
+  } as unknown as Partial<O>);
+}
+
+/** Wraps every turn in a `turn` span (run with the app's telemetry), counts it and notes its error code. */
+function observeTurns(obs: Observability, clock: Clock, turnRunner: WrappableTurnRunner): void {
+  const measured = async (span: string, turn: () => Promise<TurnOutcome>) => {
+    const started = clock.now();
+    let status = 'error';
+    try {
+      const attrs = { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'router' };
+      const outcome = await withTelemetry(obs.telemetry, () =>
+        obs.telemetry.span(span, attrs, async (s) => {
+          const out = await turn();
+          s.set({ 'turn.status': out.status });
+          return out;
+        }),
+      );
+      status = outcome.status;
+      if (outcome.error) obs.telemetry.error(outcome.error.code);
+      return outcome;
+    } finally {
+      obs.metrics.turn(status, (clock.now() - started) / 1000);
+    }
+  };
+  turnRunner.wrap((inner) => ({
+    run: (request, onEvent) => measured('turn', () => inner.run(request, onEvent)),
+    resume: (request, suspension, resolutions, onEvent) =>
+      measured('turn.resume', () => inner.resume(request, suspension, resolutions, onEvent)),
+  }));
 }
 
 /** What the gauges read, once the front end exists. */
@@ -181,43 +227,21 @@ export function createAppObservability(
       });
       return { composer, commands: statusCommands };
     },
-    /** Wraps every turn in a `turn` span (with its telemetry) and counts it. */
-    attach(parts: ObservabilityAttachment): void {
-      attached = parts;
-      const measured = async (span: string, agent: string, turn: () => Promise<TurnOutcome>) => {
-        const started = clock.now();
-        let status = 'error';
-        try {
-          const outcome = await run(() =>
-            obs.telemetry.span(
-              span,
-              { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent },
-              async (s) => {
-                const out = await turn();
-                s.set({ 'turn.status': out.status });
-                return out;
-              },
-            ),
-          );
-          status = outcome.status;
-          if (outcome.error) obs.telemetry.error(outcome.error.code);
-          return outcome;
-        } finally {
-          obs.metrics.turn(status, (clock.now() - started) / 1000);
-        }
-      };
-      parts.turnRunner.wrap((inner) => ({
-        run: (request, onEvent) => measured('turn', 'router', () => inner.run(request, onEvent)),
-        resume: (request, suspension, resolutions, onEvent) =>
-          measured('turn.resume', 'router', () => inner.resume(request, suspension, resolutions, onEvent)),
-      }));
-    },
     /** Runs the app's work (intake, scheduler, outbox) with this telemetry; exports the last spans at stop. */
-    wrap<A extends { start(): Promise<R>; stop(): Promise<void> }, R>(app: A): A & { observability: Observability } {
+    wrap<A extends { start(): Promise<R>; stop(): Promise<void> }, R>(
+      app: A,
+      parts: ObservabilityAttachment,
+    ): A & { observability: Observability } {
+      attached = parts;
+      observeTurns(obs, clock, parts.turnRunner);
       return {
         ...app,
         observability: obs,
-        start: () => run(() => app.start()),
+        start: () =>
+          run(async () => {
+            await obs.ready;
+            return app.start();
+          }),
         async stop() {
           try {
             await app.stop();

@@ -108,8 +108,8 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
   });
   // Every message carrying a job's confirmation card is remembered, so the card follows its job (fired, deleted).
-  const outbox = o11y.outbox(
-    trackJobCards(telegramOutbox, store, (err) => log.warn({ err: toError(err) }, 'could not remember a job card')),
+  const outbox = trackJobCards(o11y.outbox(telegramOutbox), store, (err) =>
+    log.warn({ err: toError(err) }, 'could not remember a job card'),
   );
 
   const memory = createMemory({
@@ -272,55 +272,53 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     onFatal: (error) => deps.onFatal(error),
     routes: o11y.routes,
   });
-  o11y.attach({ turnRunner, dispatcher: frontEnd.dispatcher }); // outermost: the turn span covers every wrapper
 
-  return o11y.wrap(
-    withKnowledge(knowledge, {
-      config,
-      store,
-      limiter,
-      llm,
-      users,
-      outbox,
-      memory,
-      approvals,
-      scheduler: jobs,
-      registry,
-      turnRunner,
-      privacy,
-      pruner,
-      frontEnd,
-      revocation,
-      /** The one-time code that claims an unowned bot, made at `start()` (also printed in the log); undefined once owned. */
-      pairingCode: () => pairingCode,
-      /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
-      async start(): Promise<{ port: number }> {
-        // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
-        await revocation.reconcile();
-        pairingCode = await users.issuePairingCode();
-        const started = await frontEnd.start();
-        announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
-        memory.start();
-        await approvals.start();
-        await jobs.start();
-        pruner.start();
-        return started;
-      },
-      /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
-      async stop(): Promise<void> {
-        try {
-          await stopInOrder(log, [
-            () => frontEnd.stop(),
-            () => jobs.stop(),
-            () => approvals.stop(),
-            () => pruner.stop(),
-            () => memory.close(),
-            () => usage.flush(),
-          ]);
-        } finally {
-          limiter.close();
-        }
-      },
-    }),
-  );
+  const app = withKnowledge(knowledge, {
+    config,
+    store,
+    limiter,
+    llm,
+    users,
+    outbox,
+    memory,
+    approvals,
+    scheduler: jobs,
+    registry,
+    turnRunner,
+    privacy,
+    pruner,
+    frontEnd,
+    revocation,
+    /** The one-time code that claims an unowned bot, made at `start()` (also printed in the log); undefined once owned. */
+    pairingCode: () => pairingCode,
+    /** Starts intake (polling or webhook), the health server, the sweeper, the scheduler, memory maintenance and pruning. */
+    async start(): Promise<{ port: number }> {
+      // Before intake replays the journal and the scheduler fires: nothing runs for someone who lost access offline.
+      await revocation.reconcile();
+      pairingCode = await users.issuePairingCode();
+      const started = await frontEnd.start();
+      announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
+      memory.start();
+      await approvals.start();
+      await jobs.start();
+      pruner.start();
+      return started;
+    },
+    /** Stops intake first, lets in-flight work finish within bounds, then flushes background writes. */
+    async stop(): Promise<void> {
+      try {
+        await stopInOrder(log, [
+          () => frontEnd.stop(),
+          () => jobs.stop(),
+          () => approvals.stop(),
+          () => pruner.stop(),
+          () => memory.close(),
+          () => usage.flush(),
+        ]);
+      } finally {
+        limiter.close();
+      }
+    },
+  });
+  return o11y.wrap(app, { turnRunner, dispatcher: frontEnd.dispatcher }); // last: its turn span is outermost
 }

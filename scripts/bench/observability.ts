@@ -42,6 +42,7 @@ export async function run(): Promise<BenchRow[]> {
   const off = createObservability({ env, version: 'bench', now: () => 0 });
   const exporter = new InMemorySpanExporter();
   const on = createObservability({ env, version: 'bench', now: () => 0, spanExporter: exporter });
+  await on.ready;
   const variants = {
     none: () => plainTurn(noTelemetry),
     off: () => withTelemetry(off.telemetry, () => plainTurn(off.telemetry, off.metrics)),

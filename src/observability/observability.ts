@@ -4,7 +4,8 @@ import { noTelemetry, type Telemetry } from '../core/telemetry.ts';
 import { createErrorRing } from './error-ring.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { type GaugeSources, createMetrics } from './metrics.ts';
-import { createTracing, type TracingEnv, tracingEnabled } from './tracing.ts';
+import type { Tracing, TracingEnv } from './tracing.ts';
+import { tracingEnabled } from './tracing-env.ts';
 
 /** Test hooks: an in-memory span exporter turns tracing on. */
 export interface ObservabilityTestOptions {
@@ -29,17 +30,21 @@ export function createObservability(options: ObservabilityOptions) {
   const { env, now } = options;
   const metrics = createMetrics(options.sources);
   const errors = createErrorRing();
-  const tracing =
-    options.spanExporter || tracingEnabled(env)
-      ? createTracing({
+  const traced = Boolean(options.spanExporter) || tracingEnabled(env);
+  let tracing: Tracing | undefined;
+  // The OpenTelemetry SDK and OTLP exporter are loaded only when traces are on (they cost ~0.5 s and ~20 MB to load).
+  const ready: Promise<void> = traced
+    ? import('./tracing.ts').then((m) => {
+        tracing = m.createTracing({
           serviceName: env.OTEL_SERVICE_NAME || 'telegram-assistant',
           version: options.version,
           ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
-        })
-      : undefined;
+        });
+      })
+    : Promise.resolve();
 
   const telemetry: Telemetry = {
-    span: tracing ? (name, attrs, fn) => tracing.span(name, attrs, fn) : noTelemetry.span,
+    span: (name, attrs, fn) => (tracing ? tracing.span(name, attrs, fn) : noTelemetry.span(name, attrs, fn)),
     count: (name, labels, by = 1) => metrics.count(name, labels, by),
     observe: (name, value) => metrics.observe(name, value),
     error: (code) => errors.add(code, now()),
@@ -61,8 +66,14 @@ export function createObservability(options: ObservabilityOptions) {
     metrics,
     errors,
     route,
-    tracing: Boolean(tracing),
-    shutdown: async () => tracing?.shutdown(),
+    /** Whether traces are on (the SDK may still be loading: see `ready`). */
+    tracing: traced,
+    /** Resolves once the tracing SDK is loaded (at once when traces are off). */
+    ready,
+    shutdown: async () => {
+      await ready.catch(() => undefined);
+      await tracing?.shutdown();
+    },
   };
 }
 
