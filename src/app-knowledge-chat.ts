@@ -48,7 +48,12 @@ export function createKnowledgeChat(deps: {
     composer: createDocsFeature({
       kb,
       links,
-      files: createFileDownloader({ api: deps.api, token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT }),
+      files: createFileDownloader({
+        api: deps.api,
+        token: env.TELEGRAM_BOT_TOKEN,
+        apiRoot: env.TELEGRAM_API_ROOT,
+        ...(deps.test.maxFileBytes ? { maxBytes: deps.test.maxFileBytes } : {}),
+      }),
       outbox: deps.outbox,
       clock,
       log,

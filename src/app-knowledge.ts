@@ -32,7 +32,10 @@ export function createKnowledgeFeature(deps: {
     llm: deps.llm,
     clock: deps.clock,
     log: deps.log.child({ module: 'knowledge' }),
-    config: { limits: knowledgeLimitsFrom(deps.config.env) },
+    config: {
+      limits: knowledgeLimitsFrom(deps.config.env),
+      cacheMaxBytes: deps.config.env.VECTOR_CACHE_MB * 256 * 1024,
+    },
   });
 }
 

@@ -8,6 +8,7 @@ import { createBuiltinTools } from './agents/tools/index.ts';
 import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
+import { createIntegrationsWiring } from './app-integrations.ts';
 import { createAppObservability } from './app-observability.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createSecretsModule } from './app-secrets.ts';
@@ -119,10 +120,14 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     ids,
     log: log.child({ module: 'memory' }),
     models: { chat: env.GEMINI_ROUTER_MODEL },
+    options: { cacheMaxBytes: env.VECTOR_CACHE_MB * 1024 * 1024 },
   });
   const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
   const library = createKnowledgeChat({ kb: knowledge, api, env, test, outbox, users, clock, log });
-  const policy = createApprovalPolicy(config.approvals);
+  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
+  const localeOf = (userId: number) => users.localeOf(userId);
+  const mcp = createIntegrationsWiring({ config, clock, log, outbox, localeOf, secrets: secrets.secrets });
+  const policy = mcp.policy(createApprovalPolicy(config.approvals));
   // Modules register their tools below, once they exist; the roster's agents look them up at `network.resolve()`.
   const registry = createToolRegistry();
   // Tools describe their own calls for the prompt; `registry` is filled below, before any turn runs.
@@ -130,7 +135,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     policy,
     store,
     log: log.child({ module: 'approvals' }),
-    toolNamed: (name) => registry.get(name),
+    toolNamed: (name) => registry.get(name) ?? mcp.toolNamed(name),
     localeOf: (userId) => users.localeOf(userId),
   });
   const network = createRosterAgent({
@@ -140,11 +145,11 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     llm,
     registry,
     gate,
+    extraTools: mcp.toolsFor,
   });
   // A turn still running when its user sends /wipe must not write the conversation back: the fence drops its memory
   // commit, and a pause for a decision it reaches afterwards is not stored either.
   const fence = createWipeFence();
-  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
   // The one runner every path uses (chat, approvals, scheduled runs); the scheduler wraps it with its cards below.
   const turnRunner = createWrappableTurnRunner(
     createTurnRunner({
@@ -228,14 +233,9 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     outbox,
     localeOf: (userId) => users.localeOf(userId),
   });
-  const pruner = createPruner({
-    store,
-    clock,
-    log: log.child({ module: 'retention' }),
-    afterPass: () => store.checkpoint(),
-  });
+  const pruner = createPruner({ store, clock, log: log.child({ module: 'retention' }), afterPass: store.checkpoint });
   const featureDeps = { store, clock, outbox, users, chatSettings, memory, privacy, approvals, jobs };
-  const features = createFeatureModules({ ...featureDeps, connect: secrets.feature });
+  const features = [...createFeatureModules({ ...featureDeps, connect: secrets.feature }), mcp.feature];
   const frontEnd = createFrontEnd({
     config: {
       token: env.TELEGRAM_BOT_TOKEN,
@@ -284,6 +284,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     approvals,
     scheduler: jobs,
     registry,
+    integrations: mcp.integrations,
     turnRunner,
     privacy,
     pruner,
@@ -299,6 +300,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       const started = await frontEnd.start();
       announceRunning(log, frontEnd.bot.botInfo.username, pairingCode);
       memory.start();
+      mcp.start();
       await approvals.start();
       await jobs.start();
       pruner.start();
@@ -309,6 +311,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       try {
         await stopInOrder(log, [
           () => frontEnd.stop(),
+          () => mcp.stop(),
           () => jobs.stop(),
           () => approvals.stop(),
           () => pruner.stop(),

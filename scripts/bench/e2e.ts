@@ -3,7 +3,6 @@
  * (test/support/fake-telegram.ts, fake-gemini.ts) answering instantly:
  * - turn latency with memory on and a database pre-filled with 100k messages and 10k facts, against the floor
  *   (scripts/bench/_floor-bot.ts: bare grammY + one generateContent + ctx.reply), both child processes;
- * - cold start to the first getUpdates and idle RSS on an empty database;
  * - generate calls and tokens per turn kind, and calls while idle.
  */
 import { readFileSync } from 'node:fs';
@@ -41,8 +40,6 @@ const ROUNDS = 2;
  */
 const THINK_MS = 100;
 const IDLE_WINDOW_MS = 30_000;
-const RSS_IDLE_MS = 10_000;
-const COLD_STARTS = 3;
 
 // ------------------------------------------------------------------ the scripted model
 
@@ -399,7 +396,6 @@ export async function run(): Promise<BenchRow[]> {
   gemini.setHandler(script);
   const tgOurs = await createFakeTelegram();
   const tgFloor = await createFakeTelegram();
-  const tgCold = await createFakeTelegram();
   const dbs: TempDb[] = [];
   const bots: ChildBot[] = [];
   const db = tempDbUrl('bench-e2e');
@@ -471,8 +467,8 @@ export async function run(): Promise<BenchRow[]> {
       name: 'turn overhead ratio ours / floor (p50)',
       value: round2(o50 / f50),
       unit: '×',
-      target: '≤ 4×',
-      pass: o50 / f50 <= 4,
+      target: '≤ 2.5× (issue 18)',
+      pass: o50 / f50 <= 2.5,
       note: `p99 ratio ${round2(o99 / f99)}×`,
     });
     rows.push({
@@ -480,8 +476,8 @@ export async function run(): Promise<BenchRow[]> {
       name: 'our turn latency p99 / p50',
       value: round2(o99 / o50),
       unit: '×',
-      target: '≤ 3×',
-      pass: o99 / o50 <= 3,
+      target: '≤ 2× (issue 18)',
+      pass: o99 / o50 <= 2,
     });
     const background = ledger.filter(
       (e) => e.at >= loopStart && e.at <= loopEnd && (e.tag === 'extract' || e.tag === 'summary'),
@@ -543,43 +539,14 @@ export async function run(): Promise<BenchRow[]> {
     }
     const rssAfterTurns = rssMb(ours.pid);
 
-    // Cold start and idle RSS on an empty database, while the pre-filled bot waits for its reminder.
-    const coldTimes: number[] = [];
-    let coldBot: ChildBot | undefined;
-    for (let i = 0; i <= COLD_STARTS; i++) {
-      const empty = tempDbUrl(`bench-cold-${i}`);
-      dbs.push(empty);
-      const t0 = Date.now();
-      const bot = await startBot({ env: botEnv(tgCold, gemini, empty.url, extra), telegram: tgCold });
-      bots.push(bot);
-      const first = tgCold.calls.find((c) => c.method === 'getUpdates' && c.at >= t0);
-      if (!first) throw new Error(`cold start ${i}: no getUpdates call seen\n${bot.logs().slice(-10).join('\n')}`);
-      if (i > 0) coldTimes.push(first.at - t0); // the first start only warms the tsx cache
-      if (i < COLD_STARTS) await bot.kill('SIGTERM', 5000);
-      else coldBot = bot;
-    }
-    const cold = median(coldTimes);
+    // Cold start and idle RSS on an empty database: scripts/bench/startup.ts (the compiled entry, as `npm start`).
     rows.push({
       area: AREA,
-      name: 'cold start: spawn → first getUpdates (empty DB, migrations run)',
-      value: Math.round(cold),
-      unit: 'ms',
-      target: '≤ 2000 ms',
-      pass: cold <= 2000,
-      note: `median of ${coldTimes.length} starts (${coldTimes.join(', ')} ms) after one tsx-cache warm-up start; node --import tsx src/main.ts`,
-    });
-    await sleep(RSS_IDLE_MS);
-    const idleRss = rssMb(coldBot?.pid);
-    rows.push({
-      area: AREA,
-      name: `idle RSS after ${RSS_IDLE_MS / 1000} s (empty DB)`,
-      value: round2(idleRss),
+      name: `RSS of the pre-filled bot after ${oursMs.length + WARMUP + kinds.length} turns`,
+      value: round2(rssAfterTurns),
       unit: 'MB',
-      target: '≤ 150 MB',
-      pass: idleRss <= 150,
-      note: `VmRSS from /proc; the pre-filled bot after ${oursMs.length + WARMUP + kinds.length} turns: ${round2(rssAfterTurns)} MB (vector cache of a 10k-message scope)`,
+      note: 'VmRSS from /proc (vector cache of a 10k-message scope); node --import tsx src/main.ts',
     });
-    await coldBot?.kill('SIGTERM', 5000);
 
     // Reminder firing: the occurrence created above is due one minute after its turn.
     const fired = await tgOurs.waitForBotMessage(
@@ -635,7 +602,6 @@ export async function run(): Promise<BenchRow[]> {
     for (const bot of bots) if (!bot.hasExited()) await bot.kill('SIGKILL', 1000);
     await tgOurs.close();
     await tgFloor.close();
-    await tgCold.close();
     await gemini.close();
     for (const d of dbs) await d.cleanup();
   }

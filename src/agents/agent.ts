@@ -78,17 +78,22 @@ async function resumeRun(
  * `agent_<name>` with a `task` argument.
  */
 export function createLoopAgent(options: AgentOptions, delegates: Agent[]): Agent {
-  const spec = createLoopSpec(options, delegates);
-  const isNetwork = spec.subAgents.size > 0;
+  const fixed = createLoopSpec(options, delegates);
+  const { extraTools } = options;
+  // Tools that appear later (MCP) are looked up per run; a run keeps the set it started (or resumed) with.
+  const specNow = (): LoopSpec =>
+    extraTools ? createLoopSpec({ ...options, tools: [...(options.tools ?? []), ...extraTools()] }, delegates) : fixed;
+  const isNetwork = fixed.subAgents.size > 0;
   return {
-    name: spec.name,
+    name: fixed.name,
     description: options.description,
     // Built-in search / URL reading put web text into this agent's answer.
     untrusted: (options.builtinTools?.length ?? 0) > 0,
     async run(input, ctx) {
+      const spec = specNow();
       ctx.emit({ type: 'agent-start', agent: spec.name });
       return finish(spec, await runLoop(spec, startState(input, isNetwork), ctx), ctx);
     },
-    resume: (snapshot, resolutions, ctx) => resumeRun(spec, snapshot, resolutions, ctx),
+    resume: (snapshot, resolutions, ctx) => resumeRun(specNow(), snapshot, resolutions, ctx),
   };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { TurnEvent, TurnRequest } from '../core/turn.ts';
 import type { Usage } from '../llm/types.ts';
 import { describeNow } from '../core/zoned-time.ts';
-import type { RunContext } from './types.ts';
+import type { RunContext, TurnTaint } from './types.ts';
 
 export interface TurnLimits {
   maxSteps: number;
@@ -29,6 +29,8 @@ export function createRunContext(deps: {
   newId?: IdGen;
   /** The turn already read untrusted content (forwarded/quoted input, or a resumed run that had). */
   turnReadUntrusted?: boolean;
+  /** The taint the turn starts with (its sources and the hosts the user named); wins over `turnReadUntrusted`. */
+  taint?: TurnTaint;
 }): RunContext {
   const { request, log, onEvent, limits } = deps;
   const used = deps.budgetUsed ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -46,7 +48,9 @@ export function createRunContext(deps: {
     },
     nowText: describeNow(deps.clock.now(), request.timezone),
     newId: deps.newId ?? defaultIds,
-    taint: { turnReadUntrusted: deps.turnReadUntrusted === true },
+    taint: deps.taint
+      ? { ...deps.taint, sources: [...deps.taint.sources], userHosts: [...deps.taint.userHosts] }
+      : { turnReadUntrusted: deps.turnReadUntrusted === true, sources: [], userHosts: [] },
     emit(event) {
       if (!onEvent) return;
       try {

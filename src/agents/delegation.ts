@@ -6,6 +6,7 @@ import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, type LoopState, abortedError, mergeGrounding } from './loop-state.ts';
 import { ProcessorHalt } from './processors.ts';
 import type { Frame, FrameCall } from './snapshot.ts';
+import { webDelegationRefusal } from './taint.ts';
 import { type Agent, type AgentResult, type RunContext, addUsage } from './types.ts';
 
 /** How many recent text turns a sub-agent sees besides its task. */
@@ -56,6 +57,8 @@ export async function callAgent(
   const task = typeof call.args.task === 'string' ? call.args.task.trim() : '';
   if (!resume && !task)
     return { kind: 'response', response: { error: 'Missing "task": pass the user\'s request as a string.' } };
+  const refusal = !resume && sub.untrusted ? webDelegationRefusal(task, ctx.taint) : undefined;
+  if (refusal) return { kind: 'response', response: { error: refusal } };
   if (!resume) ctx.emit({ type: 'routing', from: spec.name, to: sub.name, task });
   try {
     const res = await telemetry().span(

@@ -8,6 +8,11 @@ export interface AgentOptions {
   model: string;
   instructions: string;
   tools?: Tool[];
+  /**
+   * Tools that come and go while the process runs (MCP servers that connect later), read at the start of every run and
+   * resume and added to `tools`.
+   */
+  extraTools?: () => Tool[];
   /** Provider-side tools (search grounding, URL context); Gemini can't mix them with function tools. */
   builtinTools?: ('google_search' | 'url_context')[];
   llm: Llm;

@@ -7,5 +7,8 @@ import type { GateCall, ToolContext } from './tool.ts';
  * The approvals gate implements it (policy + the user's "Always allow" grants).
  */
 export interface Preapproval {
-  allowsWithoutAsking(call: GateCall, ctx: Pick<ToolContext, 'userId' | 'chat' | 'log'>): Promise<boolean>;
+  allowsWithoutAsking(
+    call: GateCall,
+    ctx: Pick<ToolContext, 'userId' | 'chat' | 'log'> & Partial<Pick<ToolContext, 'turnReadUntrusted' | 'taint'>>,
+  ): Promise<boolean>;
 }

@@ -5,7 +5,7 @@ import { createAgent } from './agent.ts';
 import { withoutMemory } from './memoryless.ts';
 import { createNetwork } from './network.ts';
 import type { ToolRegistry } from './registry.ts';
-import type { ToolGate } from './tool.ts';
+import type { Tool, ToolGate } from './tool.ts';
 import type { Agent } from './types.ts';
 
 export interface RosterNetworkOptions {
@@ -18,6 +18,8 @@ export interface RosterNetworkOptions {
   /** Every tool the roster may name must be registered before this is called. */
   registry: ToolRegistry;
   gate?: ToolGate;
+  /** Tools an agent gets besides its roster `tools`, read per run (MCP servers' tools, which appear once connected). */
+  extraTools?: (agent: string) => Tool[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface RosterNetworkOptions {
  * Adding or removing an agent is a config edit. Throws ConfigError listing every unknown tool or missing prompt.
  */
 export function createNetworkFromRoster(options: RosterNetworkOptions): Agent {
-  const { roster, prompts, models, llm, registry, gate } = options;
+  const { roster, prompts, models, llm, registry, gate, extraTools } = options;
   const issues = registry.validateToolNames(roster).map((i) => `  - ${i}`);
   const promptOf = (file: string, who: string): string => {
     const text = prompts[file];
@@ -47,6 +49,7 @@ export function createNetworkFromRoster(options: RosterNetworkOptions): Agent {
       instructions: agentInstructions[i] ?? '',
       tools: registry.resolve(spec.tools),
       builtinTools: spec.builtinTools,
+      ...(extraTools && spec.builtinTools.length === 0 ? { extraTools: () => extraTools(spec.name) } : {}),
       llm,
       ...(gate ? { gate } : {}),
       ...(spec.temperature !== undefined ? { temperature: spec.temperature } : {}),

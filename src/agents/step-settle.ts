@@ -1,9 +1,10 @@
 import { AppError } from '../core/errors.ts';
 import type { PendingCall, Resolution } from '../core/turn.ts';
 import type { Part } from '../llm/types.ts';
-import { type LoopSpec, readsUntrusted } from './loop-spec.ts';
+import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, type LoopState, resultOf } from './loop-state.ts';
 import { type Frame, type FrameCall, frameSchema } from './snapshot.ts';
+import { noteUntrustedResults } from './taint-sources.ts';
 import type { AgentResult, RunContext } from './types.ts';
 
 /** A step's outcomes sorted by kind: answered calls, own calls waiting for a person, suspended sub-agents. */
@@ -80,8 +81,7 @@ export function settleStep(
   const sorted = sortOutcomes(calls, outcomes);
   if (sorted.pending.length > 0) return suspended(spec, calls, sorted, state);
   const { done } = sorted;
-  // Marked when the results enter the context, so calls made in the same step (without seeing them) are judged alike.
-  if (calls.some((c) => done[c.callId] && readsUntrusted(spec, c.name))) ctx.taint.turnReadUntrusted = true;
+  noteUntrustedResults(spec, calls, outcomes, done, ctx);
   const parts: Part[] = calls.map((c) => ({
     functionResponse: c.id
       ? { id: c.id, name: c.name, response: done[c.callId] ?? {} }

@@ -20,6 +20,7 @@ export function toolContext(spec: LoopSpec, call: FrameCall, ctx: RunContext, si
     agent,
     callId: call.callId,
     turnReadUntrusted: ctx.taint.turnReadUntrusted,
+    taint: { sources: [...ctx.taint.sources], userHosts: ctx.taint.userHosts },
     ...(ctx.request.locale ? { locale: ctx.request.locale } : {}),
     clock: ctx.clock,
     log: ctx.log,

@@ -28,6 +28,11 @@ export interface ToolContext {
    * does when this is unset (contexts built outside the agent loop).
    */
   turnReadUntrusted?: boolean;
+  /**
+   * Where the untrusted content read so far came from, and the hosts the user named in their own message (a call
+   * that only fetches such a host stays free). Unset outside the agent loop: then nothing is known to be trusted.
+   */
+  taint?: { sources: readonly TaintSource[]; userHosts: readonly string[] };
   /** Streams a short human status line ("Searching…") to the user while the tool runs. */
   progress(message: string): void;
   /**
@@ -35,6 +40,16 @@ export interface ToolContext {
    * The tool does not run again on resume: the person's answer becomes its result (`{ answer }`).
    */
   suspend(kind: 'question', payload: Record<string, unknown>): never;
+}
+
+/**
+ * One origin of untrusted text in a turn: a tool's result (`name` from `Tool.sourceOf`, e.g. a page's host), a
+ * sub-agent with web tools (`name`: the hosts it cited), a file the user sent, someone else's forwarded or quoted
+ * message, other group members' words, or `earlier`: a run saved before sources were recorded.
+ */
+export interface TaintSource {
+  kind: 'tool' | 'agent' | 'file' | 'message' | 'group' | 'earlier';
+  name?: string;
 }
 
 /**
@@ -68,6 +83,11 @@ export interface Tool {
    * "report.pdf", "MCP server notes"). Names the source in approval prompts that follow it.
    */
   sourceOf?(args: unknown, result: unknown): string | undefined;
+  /**
+   * For a tool whose only effect outside the turn is one HTTP GET (`http_fetch`): the URL a call requests. After
+   * untrusted text such a call stays free when the user named its host in their own message.
+   */
+  requestedUrl?(args: unknown): string | undefined;
   /** The declaration sent to the model (JSON Schema from zod). */
   readonly declaration: ToolDeclaration;
   /** Validates raw model arguments. The error is a short text meant for the model. */
@@ -90,6 +110,8 @@ export interface ToolDefinition<S extends z.ZodType> {
   readOnly?: boolean;
   /** For `untrusted` tools: names where a result came from (see `Tool.sourceOf`). */
   sourceOf?(args: z.infer<S>, result: unknown): string | undefined;
+  /** For a tool whose only effect outside is one HTTP GET: the URL a call requests (see `Tool.requestedUrl`). */
+  requestedUrl?(args: z.infer<S>): string | undefined;
   execute(args: z.infer<S>, ctx: ToolContext): Promise<unknown> | unknown;
   /**
    * For tools whose calls may need approval: what the call does, in words, for the prompt (only read when the
@@ -181,6 +203,7 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
       return definition.execute(args as z.infer<S>, ctx);
     },
     ...(definition.sourceOf ? { sourceOf: sourceNamer(input, definition.sourceOf) } : {}),
+    ...(definition.requestedUrl ? { requestedUrl: urlNamer(input, definition.requestedUrl) } : {}),
     ...(definition.describeForApproval
       ? { describeForApproval: describer(input, definition.describeForApproval) }
       : {}),
@@ -204,5 +227,15 @@ function sourceNamer<S extends z.ZodType>(
   return (args, result) => {
     const parsed = input.safeParse(args ?? {});
     return parsed.success ? name(parsed.data, result) : undefined;
+  };
+}
+
+function urlNamer<S extends z.ZodType>(
+  input: S,
+  url: NonNullable<ToolDefinition<S>['requestedUrl']>,
+): NonNullable<Tool['requestedUrl']> {
+  return (args) => {
+    const parsed = input.safeParse(args ?? {});
+    return parsed.success ? url(parsed.data) : undefined;
   };
 }

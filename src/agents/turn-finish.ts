@@ -8,7 +8,7 @@ import type { Usage } from '../llm/types.ts';
 import { processOutcome } from './processing-steps.ts';
 import type { TurnProcessing } from './processors.ts';
 import type { RunnerSnapshot } from './turn-snapshot.ts';
-import type { AgentResult } from './types.ts';
+import type { AgentResult, TurnTaint } from './types.ts';
 
 /** A finished (or suspended) agent run and what the turn carried along. */
 export interface FinishedRun {
@@ -22,6 +22,8 @@ export interface FinishedRun {
   turnReadUntrusted: boolean;
   /** The guards' processing of the turn: the answer passes its before-answer processors. */
   processing?: TurnProcessing;
+  /** The turn's taint sources and user-named hosts, kept in a suspension snapshot. */
+  taint?: TurnTaint;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function finishTurn(run: FinishedRun, memory: ConversationMemory | 
       usage,
       budgetUsed: run.budgetUsed,
       turnReadUntrusted: run.turnReadUntrusted,
+      ...(run.taint ? { taintSources: run.taint.sources, userHosts: run.taint.userHosts } : {}),
     };
     outcome.suspension = { snapshot, pending: result.suspension.pending };
     log.info({ pending: result.suspension.pending.map((p) => `${p.agent}.${p.tool}`) }, 'turn suspended');

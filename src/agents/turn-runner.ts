@@ -11,8 +11,9 @@ import { haltedResult, settleVerdict } from './processing-steps.ts';
 import { ProcessorHalt, type TurnProcessors } from './processors.ts';
 import { failedOutcome, userMessageFor } from './turn-failure.ts';
 import { type FinishedRun, finishTurn } from './turn-finish.ts';
-import { type RunnerSnapshot, runnerSnapshotSchema } from './turn-snapshot.ts';
-import { type Agent, type AgentInput, type RunContext, ZERO_USAGE, addUsage } from './types.ts';
+import { addTaintSource, initialTaint } from './taint.ts';
+import { type RunnerSnapshot, resumedTaint, runnerSnapshotSchema } from './turn-snapshot.ts';
+import { type Agent, type AgentInput, type RunContext, type TurnTaint, ZERO_USAGE, addUsage } from './types.ts';
 
 export type { TurnLimits };
 export { userMessageFor };
@@ -64,16 +65,16 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     request: TurnRequest,
     log: Logger,
     budgetUsed: Usage,
-    turnReadUntrusted: boolean,
+    taint: TurnTaint,
     onEvent: (e: TurnEvent) => void,
   ): RunContext {
-    return createRunContext({ request, clock, log, limits, budgetUsed, newId, turnReadUntrusted, onEvent });
+    return createRunContext({ request, clock, log, limits, budgetUsed, newId, taint, onEvent });
   }
 
   async function run(request: TurnRequest, onEvent?: (e: TurnEvent) => void): Promise<TurnOutcome> {
     const log = options.log.child({ turnId: request.turnId, chatId: request.chat.chatId });
     const activity = createActivityLog();
-    const ctx = context(request, log, ZERO_USAGE, request.untrustedInput === true, (e) => {
+    const ctx = context(request, log, ZERO_USAGE, initialTaint(request), (e) => {
       activity.observe(e);
       onEvent?.(e);
     });
@@ -82,7 +83,8 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     try {
       if (options.processors) ctx.processing = await options.processors.begin(request);
       mem = memory ? await memory.prepare(request) : null;
-      if (mem?.othersInHistory) ctx.taint.turnReadUntrusted = true;
+      if (mem?.othersInHistory) addTaintSource(ctx.taint, { kind: 'group' });
+      for (const name of mem?.documentsInContext ?? []) addTaintSource(ctx.taint, { kind: 'file', name });
       const input = agentInput(request, mem);
       if (ctx.processing) {
         input.text = settleVerdict(await ctx.processing.input(input.text), input.text, ctx.emit);
@@ -91,9 +93,12 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       }
       const result = await network.run(input, ctx);
       const { used } = ctx.budget;
-      const { turnReadUntrusted } = ctx.taint;
+      const { taint, processing } = ctx;
       const finished = { request: remembered, log, result, usage: { ...result.usage }, memIn: mem, budgetUsed: used };
-      return await finishTurn({ ...finished, activity, turnReadUntrusted, processing: ctx.processing }, memory);
+      return await finishTurn(
+        { ...finished, activity, turnReadUntrusted: taint.turnReadUntrusted, taint, processing },
+        memory,
+      );
     } catch (err) {
       if (!(err instanceof ProcessorHalt)) return failedOutcome(err, request, log, { ...ctx.budget.used });
       // A message stopped on the way in is not kept for the model to read next turn (the user still sees it).
@@ -111,8 +116,9 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
   ) {
     run.log.info({ processor: halt.note.processor, hook: halt.note.hook }, 'turn halted by a guard');
     const result = haltedResult(halt, run.usage);
-    const { turnReadUntrusted } = ctx.taint;
-    return finishTurn({ ...run, result, budgetUsed: ctx.budget.used, turnReadUntrusted }, memory);
+    const { taint } = ctx;
+    const { turnReadUntrusted } = taint;
+    return finishTurn({ ...run, result, budgetUsed: ctx.budget.used, turnReadUntrusted, taint }, memory);
   }
 
   async function resume(
@@ -133,7 +139,7 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
     }
     const snap = parsed.data;
     const activity = createActivityLog(snap.memory?.used.activity);
-    const ctx = context(request, log, snap.budgetUsed, snap.turnReadUntrusted, (e) => {
+    const ctx = context(request, log, snap.budgetUsed, resumedTaint(snap), (e) => {
       activity.observe(e);
       onEvent?.(e);
     });
@@ -143,10 +149,21 @@ export function createTurnRunner(options: TurnRunnerOptions): ResumableTurnRunne
       const result = await network.resume(snap.frame, resolutions, ctx);
       const usage = { ...snap.usage };
       addUsage(usage, result.usage);
-      const { turnReadUntrusted } = ctx.taint;
-      const { processing } = ctx;
+      const { taint, processing } = ctx;
+      const { turnReadUntrusted } = taint;
       return await finishTurn(
-        { request, log, result, usage, memIn, budgetUsed: ctx.budget.used, activity, turnReadUntrusted, processing },
+        {
+          request,
+          log,
+          result,
+          usage,
+          memIn,
+          budgetUsed: ctx.budget.used,
+          activity,
+          turnReadUntrusted,
+          taint,
+          processing,
+        },
         memory,
       );
     } catch (err) {

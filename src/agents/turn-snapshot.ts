@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { turnActivitySchema } from '../core/activity.ts';
+import { taintSourceSchema } from './taint.ts';
+import type { TurnTaint } from './types.ts';
 
 const usageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() });
 
@@ -24,5 +26,19 @@ export const runnerSnapshotSchema = z.object({
   budgetUsed: usageSchema,
   // Snapshots from before the flag existed resume as untrusted (formal approvals): the safe side.
   turnReadUntrusted: z.boolean().default(true),
+  // Where that content came from and the hosts the user named; older snapshots have neither (see `resumedTaint`).
+  taintSources: z.array(taintSourceSchema).max(50).optional(),
+  userHosts: z.array(z.string().max(300)).max(50).optional(),
 });
 export type RunnerSnapshot = z.infer<typeof runnerSnapshotSchema>;
+
+/** The taint a resumed run continues with; a run saved before sources were recorded names an `earlier` source. */
+export function resumedTaint(snap: RunnerSnapshot): TurnTaint {
+  const sources = snap.taintSources ?? [];
+  const earlier = snap.turnReadUntrusted && sources.length === 0;
+  return {
+    turnReadUntrusted: snap.turnReadUntrusted,
+    sources: earlier ? [{ kind: 'earlier' }] : sources.map((s) => ({ ...s })),
+    userHosts: [...(snap.userHosts ?? [])],
+  };
+}

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Attachment, PendingCall, Resolution, TurnEvent, TurnRequest } from '../core/turn.ts';
 import type { Content, Grounding, Usage } from '../llm/types.ts';
 import type { TurnProcessing } from './processors.ts';
+import type { TaintSource } from './tool.ts';
 
 /** Token budget shared by every agent in one turn (a mutable object passed down the Network). */
 export interface TurnBudget {
@@ -39,11 +40,15 @@ export interface RunContext {
 }
 
 /**
- * Minimal per-turn taint: set once outside content (an untrusted tool's result, a web-search agent's answer,
- * forwarded or quoted text, other members' messages) entered the turn. It never goes back to false.
+ * Per-turn taint: set once outside content (an untrusted tool's result, a web-search agent's answer, a file the user
+ * sent, forwarded or quoted text, other members' messages) entered the turn, with where it came from. It only grows.
  */
 export interface TurnTaint {
   turnReadUntrusted: boolean;
+  /** Where the untrusted content came from, in the order it was read (deduplicated, bounded). */
+  sources: TaintSource[];
+  /** Hosts the user named in their own words this turn (lower case): fetching them stays free after untrusted text. */
+  userHosts: string[];
 }
 
 /** Input of one agent run. */

@@ -25,6 +25,16 @@ export const approvalTexts = defineMessages(
     confirmFooterGroup: (p: { name: string }) => `For ${p.name} to decide.`,
     formalFooter: (p: { name?: string; until: string; approve: boolean }) =>
       `${p.name ? `For ${p.name} to decide by` : 'Please decide by'} ${p.until} — otherwise it is ${p.approve ? 'approved' : 'denied'} automatically.`,
+    // The taint rule: why a call after untrusted text is asked about
+    followsText: (p: { sources: string }) =>
+      `⚠️ This request follows text from ${p.sources}. I don't take instructions from there, so please check it's what you want.`,
+    taintFile: 'a file you sent',
+    taintFileNamed: (p: { name: string }) => `the file “${p.name}”`,
+    taintMessage: 'a forwarded or quoted message',
+    taintGroup: "other members' messages in this chat",
+    taintEarlier: 'something read earlier in this request',
+    taintSearch: 'a web search',
+    taintMore: (p: { n: number }) => `and ${p.n} more`,
     // URLs and arguments
     notValidUrl: 'not a valid URL:',
     httpNotEncrypted: 'http, not encrypted',
@@ -109,6 +119,15 @@ export const approvalTexts = defineMessages(
       confirmFooterGroup: (p) => `Решает ${p.name}.`,
       formalFooter: (p) =>
         `${p.name ? `Решает ${p.name}, до` : 'Решите, пожалуйста, до'} ${p.until} — иначе запрос будет ${p.approve ? 'одобрен' : 'отклонён'} автоматически.`,
+      followsText: (p) =>
+        `⚠️ Этот запрос следует за текстом из ${p.sources}. Оттуда я указаний не принимаю, поэтому проверьте, что вы этого хотите.`,
+      taintFile: 'присланного вами файла',
+      taintFileNamed: (p) => `файла «${p.name}»`,
+      taintMessage: 'пересланного или процитированного сообщения',
+      taintGroup: 'сообщений других участников чата',
+      taintEarlier: 'прочитанного ранее в этом запросе',
+      taintSearch: 'веб-поиска',
+      taintMore: (p) => `и ещё ${p.n}`,
       notValidUrl: 'недопустимый адрес:',
       httpNotEncrypted: 'http, без шифрования',
       urlHasCredentials: 'содержит имя пользователя или пароль',

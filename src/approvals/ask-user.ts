@@ -17,6 +17,8 @@ const input = z.object({
 export function createAskUserTool(): Tool {
   return defineTool({
     name: 'ask_user',
+    // Its only effect is a question to the requester, who reads it and answers (or doesn't).
+    readOnly: true,
     description:
       'Ask the user a question and wait for their answer. Use only when you cannot proceed without a choice or detail from them. ' +
       'Offer short options when the choices are clear. The result is { answer }; "No reply in time" (or the configured fallback answer) means they did not reply in time.',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PendingCall, TurnRequest } from '../core/turn.ts';
 import type { Locale } from '../i18n/locale.ts';
+import { taintSourceSchema } from '../agents/taint.ts';
 import { approvalTexts } from './approval-texts.ts';
 import { summarizeArgs } from './arg-summary.ts';
 import { FALLBACK_CONFIRMATION, type Presentation, confirmationSchema, userAsked } from './confirmation.ts';
@@ -29,6 +30,7 @@ const termsSchema = z.object({
   described: z.string().optional(),
   confirm: confirmationSchema.optional(),
   turnReadUntrusted: z.boolean().optional(),
+  taintSources: z.array(taintSourceSchema).max(50).optional(),
 });
 
 const questionSchema = z.object({
@@ -60,21 +62,22 @@ export function termsFor(
   const t = parsed.data;
   const timeoutMs = origin === 'schedule' ? Math.min(t.timeoutMs, t.scheduledTimeoutMs ?? t.timeoutMs) : t.timeoutMs;
   const presentation: Presentation = {
-    style: userAsked(origin, t.turnReadUntrusted) ? 'confirm' : 'formal',
+    style: userAsked(origin, t.turnReadUntrusted) && !t.taintSources ? 'confirm' : 'formal',
     ...(t.confirm ?? FALLBACK_CONFIRMATION),
     ...(t.described ? { description: t.described } : {}),
+    ...(t.taintSources ? { taint: t.taintSources } : {}),
   };
   // A grant names a target; without one there is nothing to offer "Always allow" for.
-  const allowAlways = t.allowAlways && t.grantTarget !== undefined;
+  const allowAlways = t.allowAlways && t.grantTarget !== undefined && !t.taintSources;
   return {
     timeoutMs,
     // A confirmation nobody answered never goes ahead on its own.
-    fallback: presentation.style === 'confirm' ? 'deny' : t.fallback,
+    fallback: presentation.style === 'confirm' || t.taintSources ? 'deny' : t.fallback,
     presentation,
     allowAlways,
     ...(allowAlways ? { grantTarget: t.grantTarget } : {}),
     summary: t.summary ?? summarizeArgs(call.args),
-    reason: t.reason,
+    reason: t.reason || undefined,
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { taintSourceSchema } from '../agents/taint.ts';
+import type { TaintSource } from '../agents/tool.ts';
 import type { TurnRequest } from '../core/turn.ts';
 
 /**
@@ -35,11 +37,14 @@ export interface Presentation extends Confirmation {
   style: PromptStyle;
   /** What the call refers to, in words (e.g. the reminder's /jobs line); undefined when no tool describes it. */
   description?: string;
+  /** Asked by the taint rule: the untrusted sources the request followed, named in the prompt. */
+  taint?: TaintSource[];
 }
 
 export const presentationSchema = confirmationSchema.extend({
   style: z.enum(['confirm', 'formal']),
   description: z.string().optional(),
+  taint: z.array(taintSourceSchema).max(50).optional(),
 });
 
 /**

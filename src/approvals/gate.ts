@@ -1,5 +1,5 @@
 import type { Preapproval } from '../agents/preapproval.ts';
-import type { GateCall, GateDecision, Tool, ToolContext, ToolGate } from '../agents/tool.ts';
+import type { GateCall, GateDecision, TaintSource, Tool, ToolContext, ToolGate } from '../agents/tool.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -8,6 +8,7 @@ import { type GrantStore, createGrantStore } from './grants.ts';
 import type { Confirmation } from './confirmation.ts';
 import type { ApprovalPolicy, PolicyVerdict } from './policy.ts';
 import { summarizeArgs } from './arg-summary.ts';
+import { taintSourcesFor } from './taint-rule.ts';
 
 /** What the gate puts into `PendingCall.payload` for an approval (read back by the approvals service). */
 export interface ApprovalTerms {
@@ -25,6 +26,8 @@ export interface ApprovalTerms {
   confirm?: Confirmation;
   /** Whether untrusted content had entered the turn before this call (unset counts as yes). */
   turnReadUntrusted: boolean;
+  /** Set when the taint rule asks: where the untrusted content that preceded this call came from. */
+  taintSources?: TaintSource[];
 }
 
 export interface ApprovalGateDeps {
@@ -39,6 +42,9 @@ export interface ApprovalGateDeps {
   /** The requester's language, for the tool's words in the prompt. Default English. */
   localeOf?: (userId: number) => Promise<Locale>;
 }
+
+/** The terms that come from the policy (or the taint rule), before the call's own words are added. */
+type PolicyTerms = Omit<ApprovalTerms, 'summary' | 'described' | 'confirm' | 'turnReadUntrusted'>;
 
 /** The approvals gate: a ToolGate for the agent loop and a Preapproval for tools that act on derived calls. */
 export type ApprovalGate = ToolGate & Preapproval;
@@ -73,9 +79,43 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
     }
   }
 
+  /**
+   * A fresh approval after untrusted text: the policy's timeouts when it has a rule (its reason too), never
+   * "Always allow", and nothing goes ahead without a person's tap.
+   */
+  function freshTerms(verdict: PolicyVerdict & { error?: string }, sources: readonly TaintSource[]): PolicyTerms {
+    const d = deps.policy.config.defaults;
+    return {
+      timeoutMs: verdict.required ? verdict.timeoutMs : d.timeout,
+      scheduledTimeoutMs: verdict.required ? verdict.scheduledTimeoutMs : d.scheduledTimeout,
+      fallback: 'deny',
+      allowAlways: false,
+      reason: verdict.required && !verdict.error ? verdict.reason : '',
+      taintSources: [...sources],
+    };
+  }
+
+  async function suspend(call: GateCall, ctx: ToolContext, policy: PolicyTerms): Promise<GateDecision> {
+    if (policy.taintSources)
+      ctx.log.info({ tool: call.tool, sources: policy.taintSources.length }, 'call after untrusted text: asking');
+    const { described, confirm } = await describe(call, ctx);
+    const args = summarizeArgs(call.args);
+    const summary = described ? (args ? `${described}\n${args}` : described) : args;
+    const terms: ApprovalTerms = {
+      ...policy,
+      summary,
+      ...(described ? { described } : {}),
+      ...(confirm ? { confirm } : {}),
+      turnReadUntrusted: policy.taintSources !== undefined || ctx.turnReadUntrusted !== false,
+    };
+    return { action: 'suspend', payload: { ...terms } };
+  }
+
   return {
     async check(call, ctx): Promise<GateDecision> {
       const verdict = deps.policy.evaluate(call.tool, call.args);
+      const tainted = taintSourcesFor(deps.toolNamed?.(call.tool), call.args, ctx);
+      if (tainted) return suspend(call, ctx, freshTerms(verdict, tainted));
       if (!verdict.required) return { action: 'allow' };
       if (verdict.error)
         deps.log?.warn({ tool: call.tool, error: verdict.error }, 'approval policy evaluation failed; asking');
@@ -83,25 +123,18 @@ export function createApprovalGate(deps: ApprovalGateDeps): ApprovalGate {
         ctx.log.info({ tool: call.tool, user_id: ctx.userId }, 'tool call allowed by an "always allow" grant');
         return { action: 'allow' };
       }
-      const { described, confirm } = await describe(call, ctx);
-      const args = summarizeArgs(call.args);
-      const summary = described ? (args ? `${described}\n${args}` : described) : args;
-      const terms: ApprovalTerms = {
+      return suspend(call, ctx, {
         timeoutMs: verdict.timeoutMs,
         scheduledTimeoutMs: verdict.scheduledTimeoutMs,
         fallback: verdict.fallback,
         allowAlways: verdict.allowAlways,
         ...(verdict.grantTarget !== undefined ? { grantTarget: verdict.grantTarget } : {}),
-        summary,
         reason: verdict.reason,
-        ...(described ? { described } : {}),
-        ...(confirm ? { confirm } : {}),
-        turnReadUntrusted: ctx.turnReadUntrusted !== false,
-      };
-      return { action: 'suspend', payload: { ...terms } };
+      });
     },
 
     async allowsWithoutAsking(call, ctx) {
+      if (taintSourcesFor(deps.toolNamed?.(call.tool), call.args, ctx)) return false;
       const verdict = deps.policy.evaluate(call.tool, call.args);
       if (!verdict.required) return true;
       if (await granted(verdict, call, ctx.userId)) {

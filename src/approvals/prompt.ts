@@ -5,6 +5,7 @@ import { type ApprovalTexts, approvalTexts } from './approval-texts.ts';
 import { FALLBACK_CONFIRMATION, type Presentation } from './confirmation.ts';
 import { type Line, joinLines, line, urlLines } from './prompt-lines.ts';
 import type { ApprovalRecord } from './records.ts';
+import { taintLine } from './taint-line.ts';
 import { formatTime } from './time-format.ts';
 
 /**
@@ -74,6 +75,10 @@ function whatAndWhy(a: ApprovalRecord, p: Presentation, t: ApprovalTexts, locale
   const nothing = what === t.noArguments || what === '(no arguments)';
   if ((p.style === 'formal' || !own) && what.trim() && !nothing)
     rest.push(line(`<blockquote>${escapeHtml(what)}</blockquote>`, what));
+  if (p.taint) {
+    const why = taintLine(p.taint, t);
+    rest.push(line(`<b>${escapeHtml(why)}</b>`, why));
+  }
   if (p.style === 'formal' && a.reason) rest.push(line(`<i>${escapeHtml(a.reason)}</i>`, a.reason));
   if (a.allowAlways && a.grantTarget !== undefined) {
     const scope = t.alwaysAllowScope({ target: clip(a.grantTarget, 200), name: a.requestedByName });

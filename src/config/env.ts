@@ -96,6 +96,13 @@ export const envSchema = z.object({
     .min(1, 'must be at least 1 (minute)')
     .max(1440, 'must be at most 1440 (1 day)')
     .default(15),
+  // Byte budget of the in-process vector caches (recall's, and a quarter of it for the knowledge base's).
+  VECTOR_CACHE_MB: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1 (MB)')
+    .max(65_536, 'must be at most 65536 (64 GB)')
+    .default(64),
   // Knowledge base limits; unset: the defaults in src/knowledge/limits.ts.
   KNOWLEDGE_MAX_FILE_MB: optionalInt(1, 2000),
   KNOWLEDGE_MAX_PAGES: optionalInt(1, 100_000),

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { type Env, crossFieldIssues, envSchema } from './env.ts';
 import { DEFAULT_GUARDS, type GuardsConfig, guardsConfigSchema } from './guards.ts';
+import { type McpConfig, mcpConfigSchema } from './mcp.ts';
 import { type Roster, rosterSchema } from './roster.ts';
 import { type ApprovalsConfig, approvalsConfigSchema } from '../approvals/policy-schema.ts';
 
@@ -18,6 +19,8 @@ export interface Config {
   approvals: ApprovalsConfig;
   /** The processor chain's settings from guards.json (defaults when the file is absent). */
   guards: GuardsConfig;
+  /** MCP servers from mcp.json (optional file: none when it is missing). */
+  mcp: McpConfig;
 }
 
 function formatIssues(prefix: string, error: z.ZodError): string[] {
@@ -54,6 +57,19 @@ export function readJsonFile<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** Roster agents naming an MCP server mcp.json doesn't declare. */
+function unknownMcpServers(roster: Roster, mcp: McpConfig): string[] {
+  const known = Object.keys(mcp.mcpServers);
+  return roster.agents.flatMap((agent) =>
+    agent.mcp
+      .filter((name) => !known.includes(name))
+      .map(
+        (name) =>
+          `  - agents.json: agent "${agent.name}" lists MCP server "${name}", which mcp.json does not declare (declared: ${known.length > 0 ? known.join(', ') : 'none'})`,
+      ),
+  );
+}
+
 /**
  * Validates the environment and CONFIG_DIR files. Throws one ConfigError listing every problem.
  * Pure apart from reading the config files; never prints secrets (values are not echoed).
@@ -88,7 +104,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>, options: 
   const guards = existsSync(join(configDir, 'guards.json'))
     ? readJsonFile(configDir, 'guards.json', guardsConfigSchema, issues)
     : DEFAULT_GUARDS;
+  const mcp = existsSync(join(configDir, 'mcp.json'))
+    ? readJsonFile(configDir, 'mcp.json', mcpConfigSchema, issues)
+    : { mcpServers: {} };
+  if (roster && mcp) issues.push(...unknownMcpServers(roster, mcp));
 
-  if (issues.length > 0 || !envResult.success || !roster || !approvals || !guards) throw new ConfigError(issues);
-  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals, guards });
+  if (issues.length > 0 || !envResult.success || !roster || !approvals || !guards || !mcp)
+    throw new ConfigError(issues);
+  return Object.freeze({ env: envResult.data, configDir, roster, prompts, approvals, guards, mcp });
 }

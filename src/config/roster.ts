@@ -16,6 +16,11 @@ export const agentSchema = z
     tools: z.array(z.string().min(1)).default([]),
     /** Provider-side tools; cannot be combined with function tools on Gemini. */
     builtinTools: z.array(z.enum(['google_search', 'url_context'])).default([]),
+    /**
+     * MCP servers (names in config/mcp.json) whose tools this agent gets as `mcp_<server>_<tool>`. A server no agent
+     * names goes to the `assistant` agent; the router never gets MCP tools.
+     */
+    mcp: z.array(z.string().min(1)).default([]),
     temperature: z.number().min(0).max(2).optional(),
     /**
      * Whether the agent sees the user's memory: facts, recalled past messages and the earlier turns of the conversation.
@@ -52,7 +57,7 @@ export const rosterSchema = z
       if (seen.has(a.name))
         ctx.addIssue({ code: 'custom', path: ['agents', i, 'name'], message: `duplicate agent "${a.name}"` });
       seen.add(a.name);
-      if (a.builtinTools.length > 0 && a.tools.length > 0)
+      if (a.builtinTools.length > 0 && (a.tools.length > 0 || a.mcp.length > 0))
         ctx.addIssue({
           code: 'custom',
           path: ['agents', i, 'builtinTools'],

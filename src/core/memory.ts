@@ -14,6 +14,8 @@ export interface MemoryContext {
   used: { factIds: string[]; recalledMessageIds: string[]; activity?: TurnActivity };
   /** A group's history (or its summary) holds other members' words: the turn then counts as untrusted. */
   othersInHistory?: boolean;
+  /** Outside documents whose text the context carries (e.g. library passages), by name: the turn then counts as untrusted. */
+  documentsInContext?: string[];
 }
 
 /** Conversation and user memory as the turn runner sees it. */

@@ -22,7 +22,10 @@ export interface TurnRequest {
   chat: ChatRef & { type: ChatType };
   text: string;
   attachments: Attachment[];
-  source: 'telegram' | 'schedule' | 'resume';
+  /** What started it: a chat message, a scheduled job, a resumed run, a background task or a workflow step. */
+  source: 'telegram' | 'schedule' | 'resume' | 'task' | 'workflow';
+  /** The user's message that started the turn, when there is one (a background task's result replies to it). */
+  messageId?: number;
   /** The user's IANA time zone. */
   timezone: string;
   /** The language of the bot's own texts for this user (absent, e.g. in a run stored by an older version: English). */

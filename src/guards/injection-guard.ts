@@ -5,7 +5,7 @@ import { guardsTexts } from './guards-texts.ts';
 import { detectInjection } from './injection-detect.ts';
 import { someString } from './json-strings.ts';
 import { PASS, type Processor } from './processor.ts';
-import { DATA_NOTE, spotlightResult } from './spotlight.ts';
+import { DATA_NOTE, MARKER_LENGTH, spotlightResult, unspotlight } from './spotlight.ts';
 
 const NAME = 'injection';
 
@@ -24,8 +24,13 @@ export function createInjectionGuard(config: GuardsConfig['injection'], log: Log
     name: NAME,
     begin(turn) {
       const t = guardsTexts(turn.locale);
+      const strip = (text: string) => unspotlight(text, turn.marker);
       return {
-        ...(config.spotlight ? { dataNote: DATA_NOTE } : {}),
+        ...(config.spotlight ? { dataNote: DATA_NOTE, redact: strip, holdBack: MARKER_LENGTH } : {}),
+        output(text): ProcessorVerdict<string> {
+          const value = strip(text);
+          return value === text ? PASS : { action: 'rewrite', value, notes: [] };
+        },
         input(text): ProcessorVerdict<string> {
           const found = detectInjection(text);
           if (!found.hit) return PASS;

@@ -96,7 +96,7 @@ export function createSecretGuard(deps: SecretGuardDeps): Processor {
         }
         return out;
       };
-      const report = (hook: 'output' | 'toolCall', found: Set<string>, tool?: string) =>
+      const report = (hook: 'output' | 'toolCall' | 'toolResult', found: Set<string>, tool?: string) =>
         deps.log.warn({ turnId: turn.turnId, hook, kinds: [...found], ...(tool ? { tool } : {}) }, 'secret redacted');
       return {
         holdBack: all.longest,
@@ -114,6 +114,15 @@ export function createSecretGuard(deps: SecretGuardDeps): Processor {
           if (found.size === 0) return PASS;
           report('toolCall', found, call.tool);
           return { action: 'rewrite', value, notes: [{ processor: NAME, hook: 'toolCall', action: 'redact' }] };
+        },
+        // A tool may echo a secret it was given (an MCP server's environment, a page quoting a key): the model never
+        // reads it.
+        toolResult(call, response): ProcessorVerdict<Record<string, unknown>> {
+          const found = new Set<string>();
+          const value = mapRecordStrings(response, (s) => clean(s, found));
+          if (found.size === 0) return PASS;
+          report('toolResult', found, call.tool);
+          return { action: 'rewrite', value, notes: [{ processor: NAME, hook: 'toolResult', action: 'redact' }] };
         },
       };
     },

@@ -24,3 +24,12 @@ export function spotlight(text: string, marker: string): string {
 export function spotlightResult(response: Record<string, unknown>, marker: string): Record<string, unknown> {
   return mapRecordStrings(response, (text) => (text ? spotlight(text, marker) : text));
 }
+
+/** `text` without the turn's markers: a model that quotes a tool result must not show them to the user. */
+export function unspotlight(text: string, marker: string): string {
+  if (!text.includes('⟦')) return text;
+  return text.split(`⟦data ${marker}⟧`).join('').split(`⟦/data ${marker}⟧`).join('');
+}
+
+/** The longest marker, for holding back the tail of streamed text that could be the start of one. */
+export const MARKER_LENGTH = '⟦/data 000000000000⟧'.length;

@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import { htmlToText } from '../agents/tools/html-text.ts';
 import type { ExtractOutcome } from './extracted.ts';
 import { markdownBlocks } from './extract-text.ts';
@@ -16,6 +15,8 @@ export function extractHtml(html: string, options: { article?: boolean } = {}): 
 
 /** A Word document: mammoth converts it to semantic HTML (headings from Word's heading styles), read as above. */
 export async function extractDocx(bytes: Uint8Array): Promise<ExtractOutcome> {
+  // Loaded on the first Word document (see extract-pdf.ts).
+  const mammoth = (await import('mammoth')).default;
   let html: string;
   try {
     html = (await mammoth.convertToHtml({ buffer: Buffer.from(bytes) })).value;

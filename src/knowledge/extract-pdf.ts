@@ -1,4 +1,3 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { ExtractOutcome, TextBlock } from './extracted.ts';
 
 /** One line of a page as pdf.js lays it out: its text, baseline (y, from the bottom) and largest glyph height. */
@@ -91,6 +90,8 @@ export async function extractPdf(
   bytes: Uint8Array,
   options: { maxPages: number; onPage?: (page: number, pages: number) => void; signal?: AbortSignal },
 ): Promise<ExtractOutcome> {
+  // Loaded on the first PDF: pdf.js is a large module, and most runs of the bot never read one.
+  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
   // pdf.js takes ownership of (detaches) the buffer it is given: it gets a copy.
   const task = getDocument({ data: bytes.slice(), isEvalSupported: false, disableFontFace: true, verbosity: 0 });
   try {

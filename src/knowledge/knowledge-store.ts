@@ -1,5 +1,6 @@
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import type { Chunk } from './chunker.ts';
+import { indexText, inLibrary } from './fts-query.ts';
 import type { DocumentInfo, LibraryScope } from './types.ts';
 
 /**
@@ -171,7 +172,7 @@ export function createKnowledgeStore(store: Store) {
           );
           await tx.run('INSERT INTO knowledge_fts (rowid, text) VALUES (?, ?)', [
             row.lastInsertRowid ?? null,
-            c.heading ? `${c.heading}\n${c.text}` : c.text,
+            indexText(scope, c.heading ? `${c.heading}\n${c.text}` : c.text),
           ]);
         }
         return true;
@@ -229,15 +230,37 @@ export function createKnowledgeStore(store: Store) {
       });
     },
 
-    /** Chunk ids of ready documents matching an FTS5 expression, best bm25 first. */
-    async keyword(scope: LibraryScope, match: string, limit: number): Promise<number[]> {
+    /** Passages in the library's ready documents (from the documents' counts: one row per document, not per passage). */
+    async passageCount(scope: LibraryScope): Promise<number> {
+      const r = await store.get(
+        "SELECT COALESCE(SUM(chunks), 0) AS n FROM knowledge_documents WHERE scope = ? AND status = 'ready'",
+        [scope],
+      );
+      return Number(r?.n ?? 0);
+    },
+
+    /** The library's passages matching an FTS5 expression, counted up to `limit` (a cheap "how common"). */
+    async countUpTo(scope: LibraryScope, expr: string, limit: number): Promise<number> {
+      const r = await store.get(
+        'SELECT COUNT(*) AS n FROM (SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)',
+        [inLibrary(scope, expr), limit],
+      );
+      return Number(r?.n ?? 0);
+    },
+
+    /**
+     * Chunk ids of the library's ready documents matching an FTS5 expression over the text, best bm25 first. The
+     * index reads only the library's postings: every term carries the library's prefix (fts-query.ts).
+     */
+    async keyword(scope: LibraryScope, expr: string, limit: number): Promise<number[]> {
+      // One round trip: the index's top rowids by bm25, then (on those few only, CROSS JOIN fixing that order) passages of ready documents of
+      // this library; a document still being deleted or not ready never counts (the rows say so, not the index).
       const rows = await store.query(
-        `SELECT c.id FROM knowledge_fts f
-           JOIN knowledge_chunks c ON c.id = f.rowid
-           JOIN knowledge_documents d ON d.id = c.document_id
-         WHERE knowledge_fts MATCH ? AND c.scope = ? AND d.status = 'ready'
-         ORDER BY bm25(knowledge_fts) LIMIT ?`,
-        [match, scope, limit],
+        `SELECT t.id FROM (SELECT rowid AS id, bm25(knowledge_fts) AS r FROM knowledge_fts
+           WHERE knowledge_fts MATCH ? ORDER BY r LIMIT ?) t
+         CROSS JOIN knowledge_chunks c ON c.id = t.id CROSS JOIN knowledge_documents d ON d.id = c.document_id
+         WHERE c.scope = ? AND d.status = 'ready' ORDER BY t.r, t.id`,
+        [inLibrary(scope, expr), limit, scope],
       );
       return rows.map((r) => Number(r.id));
     },

@@ -86,7 +86,6 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeService {
     store,
     llm: deps.llm,
     cache,
-    clock,
     log,
     dims,
     options: { ...DEFAULT_SEARCH, ...config.search },

@@ -22,17 +22,21 @@ export function withLibraryContext(
     async prepare(request) {
       const context = await memory.prepare(request);
       const marked = deps.intent.take(request.turnId);
-      if (request.source === 'resume' || !(marked || asksAboutLibrary(request.text))) return context;
+      if (request.source === 'resume' || !(marked !== undefined || asksAboutLibrary(request.text))) return context;
+      const query = marked?.trim() || request.text;
       try {
         const scope = libraryScopeOf(request.userId, request.chat);
-        const hits = await deps.kb.search(scope, request.text, {
+        const hits = await deps.kb.search(scope, query, {
           limit: deps.limit ?? INJECTED,
           ...(request.signal ? { signal: request.signal } : {}),
         });
         if (hits.length === 0) return context;
         deps.turnHits.add(request.turnId, hits);
         const section = `## From the user's library\n${framePassages(hits)}`;
-        return { ...context, systemContext: [context.systemContext, section].filter(Boolean).join('\n\n') };
+        const systemContext = [context.systemContext, section].filter(Boolean).join('\n\n');
+        // The passages are outside text: side-effect calls in this turn need an approval naming the documents.
+        const documentsInContext = [...new Set([...(context.documentsInContext ?? []), ...hits.map((h) => h.title)])];
+        return { ...context, systemContext, documentsInContext };
       } catch (err) {
         deps.log.warn({ err: toError(err), turnId: request.turnId }, 'library search for the turn failed');
         return context;

@@ -14,24 +14,27 @@ export function asksAboutLibrary(text: string): boolean {
   return EN.test(text) || RU.test(text);
 }
 
-/** Turns the Telegram side marked as library questions (in-process, bounded). */
+/** Turns the Telegram side marked as library questions, with what to search for (in-process, bounded). */
 export interface LibraryIntent {
-  mark(turnId: string): void;
-  /** Whether the turn was marked; forgets the mark. */
-  take(turnId: string): boolean;
+  /** `query`: the person's own words (without the quoted message the turn's text starts with). */
+  mark(turnId: string, query: string): void;
+  /** The marked turn's query; forgets the mark. Undefined when the turn was not marked. */
+  take(turnId: string): string | undefined;
 }
 
 const MAX_MARKS = 500;
 
 export function createLibraryIntent(): LibraryIntent {
-  const marks = new Set<string>();
+  const marks = new Map<string, string>();
   return {
-    mark(turnId) {
-      marks.add(turnId);
-      if (marks.size > MAX_MARKS) marks.delete(marks.values().next().value as string);
+    mark(turnId, query) {
+      marks.set(turnId, query);
+      if (marks.size > MAX_MARKS) marks.delete(marks.keys().next().value as string);
     },
     take(turnId) {
-      return marks.delete(turnId);
+      const query = marks.get(turnId);
+      marks.delete(turnId);
+      return query;
     },
   };
 }

@@ -1,11 +1,10 @@
-import { type Clock, later } from '../core/clock.ts';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Llm } from '../llm/types.ts';
 import type { VectorCache } from '../vectors/vector-index.ts';
 import { normalize } from '../vectors/vectors.ts';
 import { citationIdOf } from './citation.ts';
-import { ftsMatchExpression } from './fts-query.ts';
+import { ftsTerms, planMatch } from './fts-query.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import type { ChunkRow, KnowledgeStore } from './knowledge-store.ts';
 import type { KnowledgeHit, LibraryScope } from './types.ts';
@@ -18,9 +17,19 @@ export interface SearchOptions {
   minVectorScore: number;
   /** The query's embedding is given up after this long (keyword results still count). */
   queryEmbedTimeoutMs: number;
+  /**
+   * A term in more of the library's passages than this is "common": while rarer terms are in the query it is left
+   * out of the keyword half (its bm25 weight is small, its postings many), else passages must hold every common term.
+   */
+  commonTermPassages: number;
 }
 
-export const DEFAULT_SEARCH: SearchOptions = { candidates: 40, minVectorScore: 0.3, queryEmbedTimeoutMs: 3000 };
+export const DEFAULT_SEARCH: SearchOptions = {
+  candidates: 40,
+  minVectorScore: 0.3,
+  queryEmbedTimeoutMs: 3000,
+  commonTermPassages: 2000,
+};
 
 /** The stored passage as a hit. */
 export function hitOf(row: ChunkRow, score: number): KnowledgeHit {
@@ -47,7 +56,6 @@ export function createSearch(deps: {
   store: KnowledgeStore;
   llm: Llm;
   cache: VectorCache;
-  clock: Clock;
   log: Logger;
   dims: number;
   options: SearchOptions;
@@ -55,9 +63,16 @@ export function createSearch(deps: {
   const { store, cache, log, options } = deps;
 
   async function keywordIds(scope: LibraryScope, query: string): Promise<number[]> {
-    const match = ftsMatchExpression(query);
-    if (!match) return [];
+    const terms = ftsTerms(query);
+    if (terms.length === 0) return [];
     try {
+      const common = options.commonTermPassages;
+      // In a library this small no term can be common: no need to count.
+      const small = terms.length === 1 || (await store.passageCount(scope)) <= common;
+      const counts = [];
+      for (const term of terms) counts.push(small ? 1 : await store.countUpTo(scope, term, common + 1));
+      const match = planMatch(terms, counts, common);
+      if (!match) return [];
       return await store.keyword(scope, match, options.candidates);
     } catch (err) {
       log.warn({ err: toError(err) }, 'keyword search failed');
@@ -66,22 +81,19 @@ export function createSearch(deps: {
   }
 
   async function queryVector(query: string, signal?: AbortSignal): Promise<Float32Array | undefined> {
-    const timeout = new AbortController();
-    const cancel = later(deps.clock, options.queryEmbedTimeoutMs, () => timeout.abort(), { unref: true });
+    // As memory's recall query: a real-time bound on the embedding call (AbortSignal.timeout).
+    const timeout = AbortSignal.timeout(options.queryEmbedTimeoutMs);
     try {
-      const both = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
       const [v] = await deps.llm.embed([query.slice(0, 2000)], {
         task: 'RETRIEVAL_QUERY',
         dimensions: deps.dims,
-        signal: both,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       return v && v.length === deps.dims ? normalize(v) : undefined;
     } catch (err) {
       signal?.throwIfAborted();
       log.warn({ err: toError(err) }, 'query embedding failed; keyword search only');
       return undefined;
-    } finally {
-      cancel();
     }
   }
 

@@ -61,7 +61,7 @@ export const defaultMemoryOptions: MemoryOptions = {
   extractIdleMs: 10 * 60_000,
   queryEmbedTimeoutMs: 3000,
   embedBatch: 32,
-  cacheMaxBytes: 512 * 1024 * 1024,
+  cacheMaxBytes: 64 * 1024 * 1024,
   factCacheMaxBytes: 64 * 1024 * 1024,
   maintenanceIntervalMs: 60_000,
   flushWaitMs: 15_000,

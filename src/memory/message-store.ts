@@ -178,10 +178,7 @@ export function createMessageStore(store: Store) {
 
     /** The assistant's replies to these turns, by turn id. */
     async repliesOf(scope: string, turnIds: string[]): Promise<Map<string, string>> {
-      const rows = await store.query(
-        `SELECT turn_id, text FROM memory_messages WHERE role = 'model' AND scope = ? AND turn_id IN (${turnIds.map(() => '?').join(',')})`,
-        [scope, ...turnIds],
-      );
+      const rows = await store.query(repliesOfSql(turnIds.length), [scope, ...turnIds]);
       return new Map(rows.map((r) => [String(r.turn_id), String(r.text)]));
     },
 
@@ -247,3 +244,11 @@ export function createMessageStore(store: Store) {
 }
 
 export type MessageStore = ReturnType<typeof createMessageStore>;
+
+/**
+ * The assistant's replies to `n` turns of a scope. `+scope` keeps SQLite off the (scope, id) index: with it the
+ * planner walked a whole scope (24 ms at 10k messages, on the event loop) instead of n lookups in (turn_id, role).
+ */
+export function repliesOfSql(n: number): string {
+  return `SELECT turn_id, text FROM memory_messages WHERE role = 'model' AND +scope = ? AND turn_id IN (${Array.from({ length: n }, () => '?').join(',')})`;
+}

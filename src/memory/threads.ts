@@ -43,32 +43,43 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
     return id;
   }
 
+  async function active(chat: ChatRef): Promise<string> {
+    const row = await store.get('SELECT thread_id FROM memory_active_threads WHERE chat_id = ? AND topic_id = ?', [
+      chat.chatId,
+      topicKey(chat),
+    ]);
+    if (row) return String(row.thread_id);
+    return create(chat);
+  }
+
+  async function get(threadId: string): Promise<ThreadRow | undefined> {
+    const row = await store.get('SELECT id, summary, summary_upto, summary_tokens FROM memory_threads WHERE id = ?', [
+      threadId,
+    ]);
+    return row ? toThreadRow(row) : undefined;
+  }
+
   return {
     /** The chat's active thread id, created on first use. */
-    async active(chat: ChatRef): Promise<string> {
-      const row = await store.get('SELECT thread_id FROM memory_active_threads WHERE chat_id = ? AND topic_id = ?', [
-        chat.chatId,
-        topicKey(chat),
-      ]);
-      if (row) return String(row.thread_id);
-      return create(chat);
+    active,
+
+    /** The chat's active thread with its summary, created on first use (one read on the turn path). */
+    async activeRow(chat: ChatRef): Promise<ThreadRow> {
+      const row = await store.get(
+        `SELECT t.id, t.summary, t.summary_upto, t.summary_tokens FROM memory_active_threads a
+         JOIN memory_threads t ON t.id = a.thread_id WHERE a.chat_id = ? AND a.topic_id = ?`,
+        [chat.chatId, topicKey(chat)],
+      );
+      if (row) return toThreadRow(row);
+      // No active thread yet (or it points at a deleted one): as before, the id alone, history from the start.
+      const id = await active(chat);
+      return (await get(id)) ?? { id, summary: null, summaryUpto: 0, summaryTokens: 0 };
     },
 
     /** Starts a fresh thread (for /new). */
     create,
 
-    async get(threadId: string): Promise<ThreadRow | undefined> {
-      const row = await store.get('SELECT id, summary, summary_upto, summary_tokens FROM memory_threads WHERE id = ?', [
-        threadId,
-      ]);
-      if (!row) return undefined;
-      return {
-        id: String(row.id),
-        summary: row.summary == null ? null : String(row.summary),
-        summaryUpto: Number(row.summary_upto),
-        summaryTokens: Number(row.summary_tokens),
-      };
-    },
+    get,
 
     /** Messages after the summary watermark, newest first, up to `limit` rows. */
     async recent(threadId: string, afterId: number, limit: number): Promise<HistoryMessage[]> {
@@ -105,6 +116,15 @@ export function createThreads(deps: { store: Store; clock: Clock; ids: IdGen }) 
 }
 
 export type Threads = ReturnType<typeof createThreads>;
+
+function toThreadRow(row: Record<string, unknown>): ThreadRow {
+  return {
+    id: String(row.id),
+    summary: row.summary == null ? null : String(row.summary),
+    summaryUpto: Number(row.summary_upto),
+    summaryTokens: Number(row.summary_tokens),
+  };
+}
 
 /** Converts stored messages (oldest first) to model contents; in groups user turns carry the speaker's name. */
 export function toContents(messages: HistoryMessage[], group: boolean): Content[] {

@@ -5,7 +5,8 @@ import type { Store, WriteTx } from '../store/db.ts';
 import { saveLastUsed } from './last-used-store.ts';
 import { insertMessage, insertVector, type MessageInsert, touchScope, touchThread } from './message-store.ts';
 import { scopeOf } from './scope.ts';
-import { estimateTokens, isTrivial } from './text.ts';
+import { recallCanHelp } from './recall-rule.ts';
+import { estimateTokens } from './text.ts';
 import type { QueryVectors } from './turn-context.ts';
 import { replyText, stripInline, userText } from './turn-messages.ts';
 import type { VectorCache } from '../vectors/vector-index.ts';
@@ -29,7 +30,8 @@ export function createTurnCommit(deps: { store: Store; clock: Clock; cache: Vect
     text: string,
     vec: Float32Array | undefined,
   ): Promise<{ id: number | undefined; embedPending: boolean }> {
-    const embedState = isTrivial(text) ? 2 : vec ? 1 : 0;
+    // Text recall can't help is never embedded (2), here or by the backlog.
+    const embedState = !recallCanHelp(text) ? 2 : vec ? 1 : 0;
     const id = await insertMessage(tx, {
       ...row,
       role: 'user',

@@ -11,10 +11,10 @@ import { settlesWithin } from './flush.ts';
 import { historyBudget, summaryContents, trimHistory } from './history-budget.ts';
 import type { MemoryOptions, RecalledMessage } from './memory-types.ts';
 import type { Recall } from './recall.ts';
+import { recallCanHelp } from './recall-rule.ts';
 import { scopeOf } from './scope.ts';
 import { buildSystemContext } from './system-context.ts';
-import { isTrivial } from './text.ts';
-import { type HistoryMessage, type Threads, toContents } from './threads.ts';
+import { type HistoryMessage, type ThreadRow, type Threads, toContents } from './threads.ts';
 
 /** Query vectors of prepared turns, kept for their commit (bounded). */
 export type QueryVectors = Map<string, Float32Array>;
@@ -34,10 +34,10 @@ export function createTurnContext(deps: {
 }) {
   const { threads, embedder, recall, extraction, queryVectors, clock, log, opts } = deps;
 
-  /** The query vector of the turn's text (bounded by `queryEmbedTimeoutMs`); undefined for trivial text or failure. */
+  /** The query vector of the turn's text (bounded by `queryEmbedTimeoutMs`); undefined when recall can't help (`recallCanHelp`) or on failure. */
   function queryVector(request: TurnRequest): Promise<Float32Array | undefined> {
     const text = request.text.trim();
-    if (!text || isTrivial(text)) return Promise.resolve(undefined);
+    if (!text || !recallCanHelp(text)) return Promise.resolve(undefined);
     const timeout = AbortSignal.timeout(opts.queryEmbedTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     return embedder.one(text, 'RETRIEVAL_QUERY', signal).catch((err) => {
@@ -52,13 +52,12 @@ export function createTurnContext(deps: {
     if (queryVectors.size > MAX_QUERY_VECTORS) queryVectors.delete(queryVectors.keys().next().value as string);
   }
 
-  async function history(threadId: string, group: boolean) {
-    const thread = await threads.get(threadId);
-    const recent = await threads.recent(threadId, thread?.summaryUpto ?? 0, 400);
+  async function history(thread: ThreadRow, group: boolean) {
+    const recent = await threads.recent(thread.id, thread.summaryUpto, 400);
     const kept = trimHistory(recent, historyBudget(opts.historyTokens, thread));
-    const contents: Content[] = thread?.summary ? summaryContents(thread.summary) : [];
+    const contents: Content[] = thread.summary ? summaryContents(thread.summary) : [];
     contents.push(...toContents(kept, group));
-    return { summarized: Boolean(thread?.summary), kept, contents };
+    return { summarized: Boolean(thread.summary), kept, contents };
   }
 
   async function recalled(scope: string, vec: Float32Array | undefined, kept: HistoryMessage[], turnId: string) {
@@ -87,9 +86,10 @@ export function createTurnContext(deps: {
   return async function prepare(request: TurnRequest): Promise<MemoryContext> {
     const scope = scopeOf(request.userId, request.chat);
     const group = request.chat.type !== 'private';
-    const threadId = await threads.active(request.chat);
     const vecPromise = queryVector(request);
-    const past = await history(threadId, group);
+    const thread = await threads.activeRow(request.chat);
+    const threadId = thread.id;
+    const past = await history(thread, group);
     const vec = await vecPromise;
     keepVector(request.turnId, vec);
     const { factList, messages } = await recalled(scope, vec, past.kept, request.turnId);

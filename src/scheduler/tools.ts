@@ -101,6 +101,7 @@ export function createSchedulerTools(scheduler: Scheduler, answers?: TurnAnswers
 
   const list = defineTool({
     name: 'schedule_list',
+    readOnly: true,
     description: "List the user's reminders and scheduled prompts in this chat, with ids and next runs in local time.",
     input: z.object({}),
     async execute(_args, ctx) {

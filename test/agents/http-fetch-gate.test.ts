@@ -19,7 +19,7 @@ import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
 import { log, toolContext } from './harness.ts';
 
 const toolCtx = (overrides: Partial<ToolContext> = {}): ToolContext =>
-  toolContext({ clock: createManualClock(Date.UTC(2026, 0, 15, 12)), ...overrides });
+  toolContext({ clock: createManualClock(Date.UTC(2026, 0, 15, 12)), turnReadUntrusted: false, ...overrides });
 
 describe('http_fetch redirects are checked against the approval policy at every hop', () => {
   let db: TempDb;

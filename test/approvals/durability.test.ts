@@ -170,7 +170,8 @@ describe('approvals: restarts, races, strangers, forgeries, expiry', () => {
     };
     const app = await world.newInstance({ policy });
     scriptToolCall(world.gemini, 'note_delete', { id: 'n1' }, 'Deleted n1 after the timeout.');
-    await app.turn(world.request());
+    // A scheduled run that read nothing untrusted: after untrusted text a call never goes ahead on its own.
+    await app.turn(world.request({ source: 'schedule', untrustedInput: false }));
     const prompt = world.prompts(USER)[0]!;
     assert.match(prompt.text, /otherwise it is approved automatically/);
     await world.clock.advance(61_000);

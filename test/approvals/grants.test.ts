@@ -22,7 +22,8 @@ async function fetchTurn(world: World, app: Instance, url: string, overrides: Pa
   // A suspended turn leaves its final answer queued for the resume; start each turn from a clean script.
   world.gemini.reset();
   scriptToolCall(world.gemini, 'http_fetch', { url }, `Read ${url}.`);
-  return app.turn(world.request({ text: `read ${url}`, ...overrides }));
+  // The user's own message: after someone else's words the taint rule would ask afresh, whatever the grants say.
+  return app.turn(world.request({ text: `read ${url}`, untrustedInput: false, ...overrides }));
 }
 
 const inGroup = (userId: number, userName: string) => ({

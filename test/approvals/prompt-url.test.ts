@@ -21,7 +21,10 @@ describe('http_fetch approval prompts show the whole URL', () => {
 
   async function promptFor(url: string) {
     scriptToolCall(world.gemini, 'http_fetch', { url }, 'Done.');
-    const outcome = await app.turn(world.request({ text: 'read this page' }));
+    // A formal approval without taint (a scheduled run): the taint rule's prompt is tested in test/approvals/taint.test.ts.
+    const outcome = await app.turn(
+      world.request({ text: 'read this page', source: 'schedule', untrustedInput: false }),
+    );
     assert.equal(outcome.status, 'suspended');
     return world.prompts(USER).at(-1)!;
   }

@@ -126,13 +126,13 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
 
   it('http_fetch: an allowlisted host runs without a prompt; another host asks, with "Always allow" for that host', async () => {
     scriptToolCall(world.gemini, 'http_fetch', { url: 'https://en.wikipedia.org/wiki/Cat' }, 'Cats are great.');
-    const ok = await app.turn(world.request({ text: 'read about cats' }));
+    const ok = await app.turn(world.request({ text: 'read about cats', untrustedInput: false }));
     assert.equal(ok.status, 'done');
     assert.equal(world.prompts(USER).length, 0);
     assert.deepEqual(await world.fetched(), ['https://en.wikipedia.org/wiki/Cat']);
 
     scriptToolCall(world.gemini, 'http_fetch', { url: 'https://example.com/a' }, 'Fetched example.');
-    const asked = await app.turn(world.request({ text: 'read example' }));
+    const asked = await app.turn(world.request({ text: 'read example', source: 'schedule', untrustedInput: false }));
     assert.equal(asked.status, 'suspended');
     const prompt = world.prompts(USER)[0]!;
     const data = buttonData(prompt);
@@ -150,7 +150,7 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
 
   it('policy evaluation error → approval required (fail closed), without "always allow"', async () => {
     scriptToolCall(world.gemini, 'http_fetch', { url: 'not a url' }, 'Done.');
-    const outcome = await app.turn(world.request({ text: 'fetch garbage' }));
+    const outcome = await app.turn(world.request({ text: 'fetch garbage', source: 'schedule', untrustedInput: false }));
     assert.equal(outcome.status, 'suspended');
     const prompt = world.prompts(USER)[0]!;
     assert.match(prompt.text, /couldn't check the approval rule/);
@@ -174,6 +174,7 @@ describe('approvals: ask_user, scheduled runs, policy conditions, always-allow, 
       turnId: 't',
       agent: 'a',
       callId: 'c',
+      turnReadUntrusted: false,
       clock: systemClock,
       log,
       signal: new AbortController().signal,

@@ -60,7 +60,7 @@ describe('a tool describes itself for the approval prompt', () => {
 
   it('a formal approval shows the title and the details in words', async () => {
     scriptToolCall(world.gemini, 'note_archive', { id: 'n2' }, 'Archived.');
-    await app.turn(world.request({ text: 'archive note n2' }));
+    await app.turn(world.request({ text: 'archive note n2', source: 'schedule', untrustedInput: false }));
     const prompt = world.prompts(USER).at(-1);
     assert.match(
       prompt?.text ?? '',

@@ -55,7 +55,25 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // Documents and links: ingestion, chunks, hybrid search, the knowledge tools.
   knowledge: ['core', 'i18n', 'store', 'llm', 'agents', 'vectors'],
   scheduler: ['core', 'i18n', 'store', 'agents'],
-  privacy: ['core', 'i18n', 'store', 'memory', 'retention', 'knowledge', 'secrets', 'usage'],
+  // Skills: named procedures a user or group saved, found by description embedding, run by name or by a job.
+  skills: ['core', 'i18n', 'store', 'llm', 'agents', 'vectors'],
+  // Deterministic workflows from config/workflows: steps, event log per run, resume after a crash.
+  workflows: ['core', 'i18n', 'store', 'llm', 'config', 'agents', 'approvals'],
+  // Background tasks: turns that run beside the chat and post their result when done.
+  tasks: ['core', 'i18n', 'store', 'agents'],
+  privacy: [
+    'core',
+    'i18n',
+    'store',
+    'memory',
+    'retention',
+    'knowledge',
+    'secrets',
+    'usage',
+    'skills',
+    'tasks',
+    'workflows',
+  ],
   // users/revoke.ts cancels a revoked user's approvals and pauses their jobs.
   users: ['core', 'i18n', 'store', 'config', 'approvals', 'scheduler'],
   // The only grammY importer: intake, bot middleware, the features (commands, buttons), outbox.
@@ -75,6 +93,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'usage',
     'secrets',
     'integrations',
+    'skills',
+    'workflows',
+    'tasks',
   ],
 };
 

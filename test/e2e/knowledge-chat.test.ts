@@ -18,6 +18,7 @@ import { buttonsOf, lastFunctionResponses, roleOf } from './acceptance-support.t
 
 const ALICE = 7301;
 const BOB = 7302;
+const GROUP = -100730;
 const FACT = /ZEPHYR-7731/;
 
 interface Passage {
@@ -50,6 +51,10 @@ function script(req: RecordedRequest): Reply | undefined {
   if (role === 'extraction' || role === 'summary') return { text: '[]' };
   if (role === 'router') return { functionCalls: [{ name: 'agent_assistant', args: { task: req.lastUserText } }] };
   if (role === 'assistant') {
+    const saved = lastFunctionResponses(req).find((r) => r.name === 'knowledge_save');
+    if (saved) return { text: saved.response.saved ? `Saved “${String(saved.response.title)}”.` : 'Not saved.' };
+    const link = /save this article:? (\S+)/i.exec(req.lastUserText)?.[1];
+    if (link) return { functionCalls: [{ name: 'knowledge_save', args: { url: link } }] };
     const search = lastFunctionResponses(req).find((r) => r.name === 'knowledge_search');
     if (search) return answerFrom((search.response.passages ?? []) as Passage[]);
     const injected = injectedPassages(req.systemText);
@@ -70,8 +75,13 @@ before(async () => {
   gemini = await createFakeGemini();
   gemini.setHandler(script);
   // A web page to save (loopback is allowed for this app only; the net guard's refusal is tested in test/knowledge).
-  site = createServer((_req, res) => {
+  site = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    if (req.url === '/coffee')
+      return res.end(
+        '<html><head><title>Coffee notes</title></head><body><article><h1>Coffee notes</h1>' +
+          '<p>The grinder setting for espresso is MOKA-2207, fine but not powder.</p></article></body></html>',
+      );
     res.end(
       '<html><head><title>Tea notes</title></head><body><article><h1>Tea notes</h1>' +
         '<p>The secret house blend is OOLONG-4412, brewed at 85 degrees for three minutes.</p>' +
@@ -212,7 +222,7 @@ test('a 50 MB file and a scanned PDF each get a clear reply, and nothing is stor
   });
   const tooBig = await tg.waitForBotMessage(BOB, (m) => /huge\.pdf/.test(m.text));
   assert.match(tooBig.text, /50\.0 MB/);
-  assert.match(tooBig.text, /20\.0 MB/);
+  assert.match(tooBig.text, /can only read files up to 14\.2 MB/);
   assert.match(tooBig.text, /split|compress|\/save/i, 'it says what to do instead');
 
   const scan = writePdf([{ image: true }, { image: true }]);
@@ -257,4 +267,45 @@ test('/save keeps a web page with the same card; a reply to the card brings its 
   await tg.waitForBotMessage(ALICE, (m) => hasButton('kb:d:')(m) && /Packing list/.test(m.text), 20_000);
   const captioned = await tg.waitForBotMessage(ALICE, (m) => /LANTERN-9090/.test(m.text), 20_000);
   assert.ok(captioned, 'the caption is answered as a turn after the card');
+});
+
+test('"save this article" goes through the approval policy; a group shares one library, and only who added a document deletes it', async () => {
+  const url = `http://127.0.0.1:${sitePort}/coffee`;
+  tg.sendUserMessage({ chatId: ALICE, text: `Please save this article: ${url}` });
+  const prompt = await tg.waitForBotMessage(ALICE, (m) => buttonsOf(m).some((b) => b.data.startsWith('ap:')), 20_000);
+  assert.match(prompt.text, /Save a page from 127\.0\.0\.1 to your library\?/);
+  const yes = buttonsOf(prompt).find((b) => b.text === 'Save');
+  assert.ok(yes, 'the confirmation offers Save');
+  tg.pressButton({ chatId: ALICE, messageId: prompt.messageId, data: yes.data, userId: ALICE });
+  await tg.waitForBotMessage(ALICE, (m) => /Saved “Coffee notes”/.test(m.text), 20_000);
+  tg.sendUserMessage({ chatId: ALICE, text: '/docs' });
+  await tg.waitForBotMessage(ALICE, (m) => /Coffee notes/.test(m.text) && /in the library/.test(m.text));
+
+  // In a group, a document sent to the bot goes to the group's library: every member finds it, only its sender deletes it.
+  const memo = Buffer.from('Team memo\n\nThe offsite badge code is BADGE-5150. Bring it on Monday.\n');
+  const memoId = tg.addFile(memo, { fileName: 'memo.txt', mimeType: 'text/plain' });
+  const botName = `@${tg.botUser.username}`;
+  tg.sendUserMessage({
+    chatId: GROUP,
+    chatType: 'supergroup',
+    chatTitle: 'Team',
+    userId: ALICE,
+    firstName: 'Alice',
+    caption: botName,
+    document: { fileId: memoId, fileName: 'memo.txt', mimeType: 'text/plain', fileSize: memo.byteLength },
+  });
+  const card = await tg.waitForBotMessage(GROUP, (m) => hasButton('kb:d:')(m), 20_000);
+  assert.match(card.text, /this group's library/);
+  tg.sendUserMessage({ chatId: GROUP, chatType: 'supergroup', userId: BOB, firstName: 'Bob', text: `/docs${botName}` });
+  const list = await tg.waitForBotMessage(GROUP, (m) => /document in the library/.test(m.text));
+  assert.match(list.text, /memo\.txt|Team memo/);
+  const del = buttonsOf(list).find((b) => b.data.startsWith('kb:d:'));
+  assert.ok(del);
+  tg.pressButton({ chatId: GROUP, messageId: list.messageId, data: del.data, userId: BOB });
+  await tg.waitFor(() =>
+    tg.callbackAnswers().some((a) => /Only the person who added/.test(a.text ?? '')) ? true : undefined,
+  );
+  tg.sendUserMessage({ chatId: BOB, text: '/docs' });
+  const bobs = await tg.waitForBotMessage(BOB, (m) => /library is empty|in the library/.test(m.text));
+  assert.doesNotMatch(bobs.text, /memo|Coffee/, "the group's and Alice's documents are not in Bob's own library");
 });

@@ -50,6 +50,11 @@ export interface FaultProxy {
   apiRoot: string;
   /** Every injected fault: method and action kind (with the status for errors). */
   injected: { method: string; action: string }[];
+  /**
+   * Calls Telegram processed whose answer found the client gone (its request timeout ran out first, e.g. on a loaded
+   * machine): to the client these are the same as `drop-after`.
+   */
+  lateAnswers: { method: string }[];
   close(): Promise<void>;
 }
 
@@ -59,6 +64,7 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(target: string, decide: (method: string) => ProxyAction): Promise<FaultProxy> {
   const injected: FaultProxy['injected'] = [];
+  const lateAnswers: FaultProxy['lateAnswers'] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     let gone = false;
@@ -86,7 +92,10 @@ export async function startFaultProxy(target: string, decide: (method: string) =
         };
       };
       const answer = (r: { status: number; type: string; body: Buffer }) => {
-        if (gone) return;
+        if (gone) {
+          if (action.kind === 'pass') lateAnswers.push({ method });
+          return;
+        }
         res.writeHead(r.status, { 'content-type': r.type });
         res.end(r.body);
       };
@@ -126,6 +135,7 @@ export async function startFaultProxy(target: string, decide: (method: string) =
   return {
     apiRoot: `http://127.0.0.1:${port}`,
     injected,
+    lateAnswers,
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());

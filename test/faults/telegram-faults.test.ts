@@ -88,8 +88,10 @@ test('Telegram faults on a share of calls (429 retry_after, 5xx, timeouts, dropp
       (f) => f.action === 'drop-after' && f.method === 'sendMessage',
     ).length;
     t.diagnostic(`faults injected=${proxy.injected.length}: ${[...kinds].map(([k, n]) => `${k}=${n}`).join(' ')}`);
+    // A send Telegram processed after the client's timeout ran out (a loaded machine) is a drop-after too.
+    const lateSends = proxy.lateAnswers.filter((l) => l.method === 'sendMessage').length;
     t.diagnostic(
-      `messages=${tokens.length} duplicates=${duplicates} (sendMessage dropped after processing: ${droppedAfterSends})`,
+      `messages=${tokens.length} duplicates=${duplicates} (sendMessage dropped after processing: ${droppedAfterSends}, answered after the client gave up: ${lateSends})`,
     );
 
     assert.ok(proxy.injected.length >= 10, `enough faults were injected (${proxy.injected.length})`);
@@ -100,8 +102,8 @@ test('Telegram faults on a share of calls (429 retry_after, 5xx, timeouts, dropp
     // A duplicate is only possible when Telegram processed a send whose answer never arrived (drop-after):
     // the outbox cannot tell it from a lost request and retries. Everything else is retried without duplicates.
     assert.ok(
-      duplicates <= droppedAfterSends,
-      `duplicates (${duplicates}) ≤ sends dropped after processing (${droppedAfterSends}), seed ${seed}`,
+      duplicates <= droppedAfterSends + lateSends,
+      `duplicates (${duplicates}) ≤ sends dropped after processing (${droppedAfterSends}) or answered late (${lateSends}), seed ${seed}`,
     );
     const failures = [...PRIVATE, ...GROUPS]
       .flatMap((c) => tg.botMessages(c))

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { inLibrary } from '../../src/knowledge/fts-query.ts';
 import type { IngestSource } from '../../src/knowledge/types.ts';
 import { writeDocx } from '../support/docx-writer.ts';
 import { writePdf, writeTextPdf } from '../support/pdf-writer.ts';
@@ -202,9 +203,9 @@ describe('knowledge base', () => {
     assert.ok(vec.length > 0 && vec.every((x) => x.documentId === other.document.id), 'only the other document');
     assert.equal(await h.kb.passage(ALICE, citation), undefined);
     assert.deepEqual(await knowledgeRows(h.store), { documents: 1, chunks: 1, fts: 1 });
-    const fts = await h.store.get(
-      'SELECT COUNT(*) AS n FROM knowledge_fts WHERE knowledge_fts MATCH \'"quillfeather"\'',
-    );
+    const fts = await h.store.get('SELECT COUNT(*) AS n FROM knowledge_fts WHERE knowledge_fts MATCH ?', [
+      inLibrary(ALICE, '"quillfeather"'),
+    ]);
     assert.equal(Number(fts?.n), 0, 'no keyword row of the deleted document');
   });
 
@@ -230,6 +231,43 @@ describe('knowledge base', () => {
     }
     const [hit] = await h.kb.search(ALICE, 'text: invoice');
     assert.match(hit?.text ?? '', /Invoice/);
+  });
+
+  it('in a big library, common words narrow the keyword half instead of flooding it', async () => {
+    await h.close();
+    h = await openKb({ config: { search: { commonTermPassages: 2 } } });
+    await h.kb.start();
+    const sections = [
+      'The pump needs oil.',
+      'The pump has a valve.',
+      'The valve is brass.',
+      'The pump and the valve are checked yearly.',
+      'Gasket G-7 fits the pump.',
+    ];
+    await h.kb.ingest(textSource(ALICE, sections.map((t, i) => `# Part ${i}\n\n${t}`).join('\n\n'), 'pump.md'));
+    // "pump" and "valve" are each in more than 2 passages: passages must hold both.
+    const both = await h.kb.search(ALICE, 'pump valve', { mode: 'keyword' });
+    assert.deepEqual(both.map((x) => x.text).sort(), [sections[1], sections[3]].sort());
+    // A rare term present: it alone decides.
+    const rare = await h.kb.search(ALICE, 'pump G-7', { mode: 'keyword' });
+    assert.deepEqual(
+      rare.map((x) => x.text),
+      [sections[4]],
+    );
+  });
+
+  it('an ingestion cancelled while reading stores nothing', async () => {
+    const abort = new AbortController();
+    const attempt = h.kb.ingest(
+      contractPdf(),
+      (p) => {
+        if (p.stage === 'reading' && p.fraction > 0.3) abort.abort(new Error('user pressed Stop'));
+      },
+      abort.signal,
+    );
+    await assert.rejects(attempt, /user pressed Stop/);
+    assert.deepEqual(await knowledgeRows(h.store), { documents: 0, chunks: 0, fts: 0 });
+    assert.equal((await h.kb.ingest(contractPdf())).status, 'ready', 'and the same file can be sent again');
   });
 
   it('the library lists newest first, paged, with the total', async () => {

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { citationIdOf, parseCitationId } from '../../src/knowledge/citation.ts';
-import { ftsMatchExpression } from '../../src/knowledge/fts-query.ts';
+import {
+  ftsMatchExpression,
+  ftsTerms,
+  indexText,
+  inLibrary,
+  libraryToken,
+  planMatch,
+} from '../../src/knowledge/fts-query.ts';
 import { reciprocalRankFusion } from '../../src/knowledge/fusion.ts';
 
 describe('FTS5 query sanitiser', () => {
@@ -24,6 +31,26 @@ describe('FTS5 query sanitiser', () => {
     assert.equal(ftsMatchExpression('what is it'), '"what" OR "is" OR "it"');
     assert.equal(ftsMatchExpression('?!  — ...'), undefined);
     assert.equal(ftsMatchExpression(''), undefined);
+  });
+});
+
+describe('keyword plan', () => {
+  it('rare terms are ORed and common ones left out; when all are common, all are required; absent terms never', () => {
+    const terms = ftsTerms('pump valve INV-2024-0042 zebra');
+    assert.deepEqual(terms, ['"pump"', '"valve"', '"inv 2024 0042"', '"zebra"']);
+    assert.equal(planMatch(terms, [5000, 2001, 1, 0], 2000), '"inv 2024 0042"');
+    assert.equal(planMatch(terms, [5000, 2001, 2001, 0], 2000), '"pump" AND "valve" AND "inv 2024 0042"');
+    assert.equal(planMatch(terms, [0, 0, 0, 0], 2000), undefined);
+    assert.equal(planMatch(terms, [3, 9, 1, 0], 2000), '"pump" OR "valve" OR "inv 2024 0042"');
+  });
+
+  it('every query is limited to one library by a token no other scope shares', () => {
+    assert.notEqual(libraryToken('u:12'), libraryToken('u:1'));
+    assert.notEqual(libraryToken('g:-12'), libraryToken('g:12'));
+    assert.match(libraryToken('g:-100500'), /^l[0-9a-f]+z$/);
+    const p = libraryToken('u:1');
+    assert.equal(inLibrary('u:1', '"a" OR "inv 2024"'), `"${p}a" OR "${p}inv ${p}2024"`);
+    assert.equal(indexText('u:1', 'Pump INV-2024, café'), `${p}pump ${p}inv ${p}2024 ${p}café`);
   });
 });
 

@@ -7,7 +7,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { type FakeGemini, type RecordedRequest, type Reply, createFakeGemini } from './fake-gemini.ts';
 import { type FakeTelegram, type TranscriptEntry, createFakeTelegram } from './fake-telegram.ts';
 import { closeServer, listen } from './http-util.ts';
-import { type WholeApp, startWholeApp } from './whole-app.ts';
+import { type WholeApp, type WholeAppOptions, startWholeApp } from './whole-app.ts';
 
 export interface ApprovalApp {
   tg: FakeTelegram;
@@ -29,6 +29,8 @@ export interface ApprovalAppOptions {
   route: (req: RecordedRequest) => Reply | undefined;
   /** The local page's handler. */
   site: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Changes the loaded configuration (see `WholeAppOptions.config`). */
+  config?: WholeAppOptions['config'];
 }
 
 /** Buttons of a bot message: their labels and callback data. */
@@ -45,7 +47,13 @@ export async function startApprovalApp(options: ApprovalAppOptions): Promise<App
   const tg = await createFakeTelegram();
   const gemini = await createFakeGemini();
   gemini.setHandler(options.route);
-  const app = await startWholeApp({ tg, gemini, allowedUserIds: [USER], allowPrivateFetch: true });
+  const app = await startWholeApp({
+    tg,
+    gemini,
+    allowedUserIds: [USER],
+    allowPrivateFetch: true,
+    ...(options.config ? { config: options.config } : {}),
+  });
   const wait = { timeoutMs: 15_000 };
   // Telegram sends the user's language with every update, button presses included.
   let languageCode: string | undefined;

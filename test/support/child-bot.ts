@@ -1,5 +1,6 @@
 /**
- * Runs the real bot (`node --import tsx src/main.ts`) as a child process for end-to-end tests.
+ * Runs the real bot (`node --import tsx src/main.ts`, or the compiled entry with `nodeArgs`) as a child process for
+ * end-to-end tests.
  * The child gets a minimal environment (PATH, HOME) plus exactly the variables given, never the
  * parent's TELEGRAM_/GEMINI_ settings.
  */
@@ -39,6 +40,11 @@ export interface StartBotOptions {
   waitForPollMs?: number;
   /** Entry file relative to the repo root; default `src/main.ts`. */
   entry?: string;
+  /**
+   * Run `node <nodeArgs...>` exactly as given (no tsx loader added; `entry` and `args` are ignored), e.g. the words
+   * of `npm start` after `node`, to start the compiled `dist/main.js` the way production does.
+   */
+  nodeArgs?: string[];
   args?: string[];
   /** The fake to watch for the first getUpdates; default looked up from env.TELEGRAM_API_ROOT. */
   telegram?: FakeTelegram;
@@ -91,10 +97,14 @@ export async function startBot(options: StartBotOptions): Promise<ChildBot> {
   if (process.env.HOME !== undefined) env.HOME = process.env.HOME;
   Object.assign(env, options.env);
 
-  const tsxLoader = import.meta.resolve('tsx');
-  const entry = resolve(repoRoot, options.entry ?? 'src/main.ts');
+  const argv = options.nodeArgs ?? [
+    '--import',
+    import.meta.resolve('tsx'),
+    resolve(repoRoot, options.entry ?? 'src/main.ts'),
+    ...(options.args ?? []),
+  ];
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, argv, {
     cwd: options.cwd ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

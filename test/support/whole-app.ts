@@ -51,6 +51,10 @@ export interface WholeAppOptions {
   env?: Record<string, string>;
   /** Where log lines go and at which level (default: TEST_LOG_LEVEL or silent, to stdout). */
   log?: { level: string; destination: NonNullable<Parameters<typeof createLogger>[0]['destination']> };
+  /** Changes the loaded configuration (e.g. an approvals policy that offers "Always allow" for another tool). */
+  config?: (config: Config) => Config;
+  /** CONFIG_DIR (default the repository's config/). */
+  configDir?: string;
 }
 
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
@@ -68,7 +72,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
     GEMINI_API_KEY: options.gemini.apiKey,
     GEMINI_BASE_URL: options.gemini.baseUrl,
     ALLOWED_USER_IDS: options.allowedUserIds.join(','),
-    CONFIG_DIR: resolve(repoRoot, 'config'),
+    CONFIG_DIR: options.configDir ?? resolve(repoRoot, 'config'),
     ...options.env,
     ...(options.webhook
       ? { BOT_MODE: 'webhook', WEBHOOK_URL: options.webhook.url, WEBHOOK_SECRET: options.webhook.secret }
@@ -84,7 +88,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
   const fatal: Error[] = [];
   const app = createApp(
     {
-      config,
+      config: options.config ? options.config(config) : config,
       store,
       log,
       clock: systemClock,

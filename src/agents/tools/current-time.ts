@@ -6,6 +6,7 @@ import { isTimeZone, localIso, zonedParts } from '../../core/zoned-time.ts';
 export function createCurrentTimeTool(): Tool {
   return defineTool({
     name: 'current_time',
+    readOnly: true,
     description:
       "Get the current date and time. Without arguments it uses the user's time zone; pass an IANA zone such as Asia/Tokyo for another place.",
     input: z.object({

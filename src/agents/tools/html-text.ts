@@ -1,5 +1,22 @@
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
+import type * as ReadabilityModule from '@mozilla/readability';
+import type * as LinkedomModule from 'linkedom';
+
+/**
+ * linkedom and Readability (together some 25 MB of the process) load on the first page read, not at start-up; a
+ * synchronous require (both ship CommonJS builds) keeps `htmlToText` synchronous.
+ */
+const requireHere = createRequire(import.meta.url);
+let readers:
+  | { parseHTML: typeof LinkedomModule.parseHTML; Readability: typeof ReadabilityModule.Readability }
+  | undefined;
+function loadReaders(): NonNullable<typeof readers> {
+  readers ??= {
+    parseHTML: (requireHere('linkedom') as typeof LinkedomModule).parseHTML,
+    Readability: (requireHere('@mozilla/readability') as typeof ReadabilityModule).Readability,
+  };
+  return readers;
+}
 
 /** Elements whose content is never text for a reader. */
 const SKIPPED = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'HEAD', 'IFRAME', 'OBJECT', 'CANVAS']);
@@ -65,6 +82,7 @@ function textOf(node: DomNode, headings = false): string {
  * an empty body, so fragments get the html/body they imply.
  */
 function parsePage(html: string) {
+  const { parseHTML } = loadReaders();
   if (/<html[\s>]/i.test(html)) return parseHTML(html);
   return parseHTML(/<body[\s>]/i.test(html) ? `<html>${html}</html>` : `<html><body>${html}</body></html>`);
 }
@@ -72,6 +90,7 @@ function parsePage(html: string) {
 /** The page's main article as a DOM node (Mozilla Readability, as in Firefox Reader View), or undefined. */
 function articleOf(html: string): { node: DomNode; title: string } | undefined {
   const { document } = parsePage(html);
+  const { Readability } = loadReaders();
   // linkedom's Document is the DOM Readability walks, but its types are not the lib.dom ones (not loaded here).
   const reader = new Readability<DomNode>(document as never, {
     serializer: (node) => node as unknown as DomNode,

@@ -81,6 +81,22 @@ async function pageResult(current: URL, fetched: Fetched, maxChars: number) {
   };
 }
 
+/** The host of the page a result came from (its final URL after redirects). */
+function pageHost(result: unknown): string | undefined {
+  const url = (result as { url?: unknown } | undefined)?.url;
+  // The guards may have framed the result's strings as data (spotlighting): read the URL inside the markers.
+  const found = typeof url === 'string' ? /https?:\/\/[^\s⟦⟧]+/i.exec(url)?.[0] : undefined;
+  return found ? hostOrUrl(found) : undefined;
+}
+
+function hostOrUrl(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `http_fetch` tool: GET a public web page or API and return readable text. */
 export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
   const maxChars = options.maxChars ?? 20_000;
@@ -113,6 +129,9 @@ export function createHttpFetchTool(options: HttpFetchOptions = {}): Tool {
     input: z.object({ url: z.string().describe('Absolute http(s) URL to fetch') }),
     timeoutMs: 2 * timeoutMs + 1000,
     untrusted: true,
+    // The page's host (after redirects) names the source in later approval prompts.
+    sourceOf: ({ url }, result) => pageHost(result) ?? hostOrUrl(url),
+    requestedUrl: ({ url }) => url,
     describeForApproval: ({ url }, ctx) => describeFetchForApproval(url, ctx.locale),
     async execute({ url }, ctx) {
       let current: URL;

@@ -3,7 +3,9 @@ import type { Migration } from './index.ts';
 /**
  * The knowledge base: documents (files and saved links) per library scope (`u:<userId>` or `g:<chatId>`), their
  * chunks with page and heading, an int8 vector per chunk (the layout of src/vectors/vectors.ts; NULL until embedded)
- * and a contentless FTS5 index over the chunk text (rowid = chunk id; the text itself is stored once, in the chunks).
+ * and a contentless FTS5 index over the chunk text (rowid = chunk id; the text itself is stored once, in the chunks)
+ * whose every token carries a prefix naming the library (fts-query.ts indexText), so a query reads only its
+ * library's postings.
  * A document row is written `ingesting` before its file is read and becomes `ready` in the one transaction that
  * stores all its chunks; a start-up sweep marks rows left `ingesting` by a crash `failed`. `ingest_owner` names the
  * process reading the file (a random id per start), so the sweep never touches a live ingestion of its own.

@@ -167,6 +167,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       text: input.text,
       attachments: input.attachments,
       source: 'telegram',
+      ...(ctx.message?.message_id !== undefined ? { messageId: ctx.message.message_id } : {}),
       timezone: await users.timezoneOf(from.id),
       locale: await users.localeOf(from.id),
       ...(input.untrustedInput ? { untrustedInput: true } : {}),

@@ -81,7 +81,7 @@ export function createIngestReporter(deps: { outbox: Outbox; clock: Clock; log: 
     place: IngestPlace,
     work: (onProgress: IngestProgress) => Promise<SaveLinkOutcome>,
     first?: string,
-  ): Promise<SaveLinkOutcome | undefined> {
+  ): Promise<SaveLinkOutcome> {
     const t = docsTexts(place.locale);
     const opening = await deps.outbox.send(place.to, {
       text: first ?? t.reading({ name: place.name, percent: 0 }),
@@ -117,10 +117,10 @@ export function createIngestReporter(deps: { outbox: Outbox; clock: Clock; log: 
     try {
       outcome = await work(onProgress);
     } catch (err) {
-      deps.log.warn({ err: toError(err) }, 'saving a document to the library failed');
+      // The progress message says nothing was stored; the error boundary then offers Retry.
       await editing;
-      await show({ text: t.failed({ name: place.name }), format: 'plain' });
-      return undefined;
+      await show({ text: t.failed({ name: place.name }), format: 'plain' }).catch(() => undefined);
+      throw err;
     }
     await editing;
     const refusal = refusalText(outcome, place.name, place.locale, place.kind);

@@ -19,7 +19,7 @@ export const docsTexts = defineMessages(
     askPrompt: (p: { title: string }) =>
       `📄 What would you like to know about “${p.title}”? Reply to this message with your question.`,
     telegramLimit: (p: { name: string; size: string; limit: string }) =>
-      `${p.name} is ${p.size}, but I can only read files up to ${p.limit} (Telegram's limit for bots). Split it into smaller parts or compress it and send them again, or put it online and send me the link with /save <url>.`,
+      `${p.name} is ${p.size}, but I can only read files up to ${p.limit}. Split it into smaller parts or compress it and send them again, or put it online and send me the link with /save <url>.`,
     tooLarge: (p: { name: string; limit: string }) =>
       `${p.name} is larger than the library's limit of ${p.limit}. Split it into smaller parts and send them again.`,
     tooManyPages: (p: { name: string; limit: number }) =>
@@ -36,9 +36,7 @@ export const docsTexts = defineMessages(
       `I can't add ${p.name} to the library: I read PDF, Word (DOCX), text, Markdown, HTML and code files. Save it in one of those formats and send it again.`,
     unreadable: (p: { name: string }) =>
       `I couldn't read ${p.name}: the file seems damaged or password-protected. Save it again without a password and send it.`,
-    failed: (p: { name: string }) =>
-      `Something went wrong while saving ${p.name}. Nothing was stored; please send it again.`,
-    downloadFailed: "I couldn't download that file from Telegram. Please send it again.",
+    failed: (p: { name: string }) => `Something went wrong while saving ${p.name}; nothing was stored.`,
     saveUsage: 'Send /save with a link, for example: /save https://example.com/article',
     invalidUrl: "That doesn't look like a web link. Send /save with a full link starting with http:// or https://.",
     blocked: (p: { host: string }) =>
@@ -94,7 +92,7 @@ export const docsTexts = defineMessages(
       askButton: '💬 Спросить о нём',
       askPrompt: (p) => `📄 Что вы хотите узнать о «${p.title}»? Ответьте на это сообщение своим вопросом.`,
       telegramLimit: (p) =>
-        `${p.name} весит ${p.size}, а я читаю файлы не больше ${p.limit} (ограничение Telegram для ботов). Разделите его на части или сожмите и пришлите снова, или выложите в интернет и пришлите ссылку командой /save <ссылка>.`,
+        `${p.name} весит ${p.size}, а я читаю файлы не больше ${p.limit}. Разделите его на части или сожмите и пришлите снова, или выложите в интернет и пришлите ссылку командой /save <ссылка>.`,
       tooLarge: (p) => `${p.name} больше предела библиотеки (${p.limit}). Разделите его на части и пришлите снова.`,
       tooManyPages: (p) =>
         `В ${p.name} больше ${p.limit} страниц — это больше, чем я храню в одном документе. Разделите его на части и пришлите снова.`,
@@ -110,8 +108,7 @@ export const docsTexts = defineMessages(
         `Не могу добавить ${p.name} в библиотеку: я читаю PDF, Word (DOCX), текст, Markdown, HTML и файлы с кодом. Сохраните его в одном из этих форматов и пришлите снова.`,
       unreadable: (p) =>
         `Не получилось прочитать ${p.name}: файл, похоже, повреждён или защищён паролем. Сохраните его без пароля и пришлите снова.`,
-      failed: (p) => `Что-то пошло не так при сохранении ${p.name}. Ничего не сохранено, пришлите файл ещё раз.`,
-      downloadFailed: 'Не получилось скачать файл из Telegram. Пришлите его ещё раз.',
+      failed: (p) => `Что-то пошло не так при сохранении ${p.name}, ничего не сохранено.`,
       saveUsage: 'Пришлите /save со ссылкой, например: /save https://example.com/article',
       invalidUrl:
         'Это не похоже на ссылку. Пришлите /save с полной ссылкой, которая начинается с http:// или https://.',
@@ -151,4 +148,11 @@ export function sizeWords(bytes: number, t: ReturnType<typeof docsTexts>): strin
   return bytes >= 1024 * 1024
     ? t.mb({ n: (bytes / 1024 / 1024).toFixed(1) })
     : t.kb({ n: String(Math.max(1, Math.ceil(bytes / 1024))) });
+}
+
+/** A limit in the reader's words, rounded down so a file of the size shown is never refused. */
+export function limitWords(bytes: number, t: ReturnType<typeof docsTexts>): string {
+  return bytes >= 1024 * 1024
+    ? t.mb({ n: (Math.floor((bytes / 1024 / 1024) * 10) / 10).toFixed(1) })
+    : t.kb({ n: String(Math.max(1, Math.floor(bytes / 1024))) });
 }

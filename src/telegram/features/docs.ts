@@ -10,8 +10,9 @@ import { localeOfCtx } from '../locale.ts';
 import { createDocsButtonHandler, docsPage } from './docs-buttons.ts';
 import type { DocsFeatureDeps } from './docs-deps.ts';
 import { documentKind, libraryMime } from './docs-files.ts';
+import { withoutMention } from './groups.ts';
 import { type IngestPlace, createIngestReporter } from './docs-ingest.ts';
-import { docsTexts, sizeWords } from './docs-texts.ts';
+import { docsTexts, limitWords, sizeWords } from './docs-texts.ts';
 
 export type { DocsFeatureDeps } from './docs-deps.ts';
 
@@ -61,48 +62,53 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
     };
   }
 
-  /** Saves a sent document; true when the chat should still answer its caption. */
+  /**
+   * Saves a sent document. False only when the file is too big to download at all (the chat could not read it
+   * either); otherwise a caption may still be answered, even when the library refused the file (a scan: the model
+   * reads it inline).
+   */
   async function saveDocument(ctx: BotContext, message: Message, doc: Document, mimeType: string): Promise<boolean> {
     const name = doc.file_name ?? 'document';
     const found = placeOf(ctx, message, name);
     const from = ctx.from;
-    if (!found || !from) return false;
+    if (!found || !from) return true;
     const place = { ...found, kind: documentKind(mimeType, name) };
     const t = docsTexts(place.locale);
-    if (doc.file_size !== undefined && doc.file_size > deps.files.maxBytes) {
-      const limit = sizeWords(deps.files.maxBytes, t);
-      await deps.outbox.send(place.to, {
-        text: t.telegramLimit({ name, size: sizeWords(doc.file_size, t), limit }),
-        format: 'plain',
-        replyTo: message.message_id,
-        dedupeKey: documentCardKey.encode(place.updateId),
-      });
+    // Over Telegram's download limit (as reported before the download, or found while reading): say what to do.
+    const tooBig = async (bytes: number) => {
+      const text = t.telegramLimit({ name, size: sizeWords(bytes, t), limit: limitWords(deps.files.maxBytes, t) });
+      const dedupeKey = documentCardKey.encode(place.updateId);
+      await deps.outbox.send(place.to, { text, format: 'plain', replyTo: message.message_id, dedupeKey });
       return false;
+    };
+    if (doc.file_size !== undefined && doc.file_size > deps.files.maxBytes) return tooBig(doc.file_size);
+    let bytes: Uint8Array;
+    try {
+      bytes = await deps.files.download(doc.file_id);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'invalid_input')) throw err; // the error boundary offers Retry
+      return tooBig(Math.max(doc.file_size ?? 0, deps.files.maxBytes + 1));
     }
     const scope = libraryScopeOf(from.id, { chatId: place.to.chatId, type: ctx.chat?.type ?? 'private' });
-    const outcome = await report(place, async (onProgress) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = await deps.files.download(doc.file_id);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'invalid_input')
-          return { status: 'rejected', reason: 'too_large', limit: deps.files.maxBytes };
-        throw err;
-      }
-      return deps.kb.ingest({ scope, addedBy: from.id, fileName: name, mimeType, bytes }, onProgress);
-    });
-    ctx.log.info({ status: outcome?.status, bytes: doc.file_size }, 'document for the library');
-    return outcome !== undefined && (outcome.status === 'ready' || outcome.status === 'duplicate');
+    const outcome = await report(place, (onProgress) =>
+      deps.kb.ingest({ scope, addedBy: from.id, fileName: name, mimeType, bytes }, onProgress),
+    );
+    ctx.log.info({ status: outcome.status, bytes: bytes.byteLength }, 'document for the library');
+    return true;
   }
 
   composer.on('message', async (ctx, next) => {
     const message = ctx.message;
-    if (repliesToLibrary(message, ctx.me.id)) deps.intent.mark(updateTurnId.encode(ctx.update.update_id));
+    if (repliesToLibrary(message, ctx.me.id)) {
+      const words = withoutMention(message.text ?? message.caption ?? '', ctx.me.username);
+      deps.intent.mark(updateTurnId.encode(ctx.update.update_id), words);
+    }
     const doc = message.document;
     const mimeType = doc ? libraryMime(doc) : undefined;
     if (!doc || !mimeType) return next();
-    const answerCaption = await saveDocument(ctx, message, doc, mimeType);
-    if (answerCaption && (message.caption ?? '').trim() !== '') return next();
+    const readable = await saveDocument(ctx, message, doc, mimeType);
+    // A caption that only mentions the bot (how a document is sent to it in a group) asks nothing more.
+    if (readable && withoutMention(message.caption ?? '', ctx.me.username) !== '') return next();
   });
 
   composer.command('save', async (ctx) => {
@@ -129,7 +135,7 @@ export function createDocsFeature(deps: DocsFeatureDeps): Composer<BotContext> {
       (onProgress) => deps.links.save({ scope, userId: from.id, url }, AbortSignal.timeout(120_000), onProgress),
       t.fetching({ host }),
     );
-    ctx.log.info({ status: outcome?.status }, '/save');
+    ctx.log.info({ status: outcome.status }, '/save');
   });
 
   composer.command('docs', async (ctx) => {

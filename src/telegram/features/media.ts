@@ -2,12 +2,11 @@ import type { Api } from 'grammy';
 import type { Message } from 'grammy/types';
 import { AppError, toError } from '../../core/errors.ts';
 import type { Attachment } from '../../core/turn.ts';
-import { MAX_INLINE_FILE_BYTES } from '../../llm/inline-limit.ts';
+import { createFileDownloader } from '../file-download.ts';
 import type { Locale } from '../../i18n/locale.ts';
 import { mediaTexts } from './media-texts.ts';
 
-/** The Bot API's getFile download limit. */
-export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+export { TELEGRAM_DOWNLOAD_LIMIT } from '../file-download.ts';
 
 export type MediaResult =
   | { ok: true; attachments: Attachment[]; kinds: string[] }
@@ -131,33 +130,13 @@ export function unsupportedReply(message: Message, locale: Locale = 'en'): strin
 
 /** Creates the media reader: file_size is checked before any download; downloads are capped again while reading. */
 export function createMediaReader(options: MediaOptions): MediaReader {
-  const limit = Math.min(MAX_INLINE_FILE_BYTES, TELEGRAM_DOWNLOAD_LIMIT);
-  const maxBytes = Math.min(options.maxBytes ?? limit, limit);
-  const doFetch = options.fetch ?? fetch;
-  const root = options.apiRoot.replace(/\/+$/, '');
+  const { maxBytes, download } = createFileDownloader(options);
 
   const tooLarge = (size: number, locale: Locale): MediaResult => ({
     ok: false,
     reason: 'too_large',
     reply: mediaTexts(locale).tooLarge({ size: sizeText(size), limit: limitText(maxBytes) }),
   });
-
-  async function download(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const file = await options.api.getFile(fileId);
-    if (file.file_size !== undefined && file.file_size > maxBytes) throw new AppError('invalid_input', 'too large');
-    if (!file.file_path) throw new AppError('telegram_failed', 'Telegram returned no file path');
-    // The URL contains the token: never log it.
-    const res = await doFetch(`${root}/file/bot${options.token}/${file.file_path}`, { signal });
-    if (!res.ok || !res.body) throw new AppError('telegram_failed', `file download failed with HTTP ${res.status}`);
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw new AppError('invalid_input', 'too large');
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
-  }
 
   return {
     async read(message, signal, locale = 'en') {

@@ -1,0 +1,97 @@
+/**
+ * Issue 18 point 1: no TypeScript toolchain at runtime in production. `npm start` runs the JavaScript compiled into
+ * dist/ by `npm ci` (npm `prepare`), with no tsx loader and no esbuild process, and the Docker runtime stage ships
+ * neither.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { botEnv, repoRoot, startBot } from '../support/child-bot.ts';
+import { cmdline, descendants, ensureBuilt, npmStartNodeArgs } from '../support/compiled.ts';
+import { createFakeGemini } from '../support/fake-gemini.ts';
+import { createFakeTelegram } from '../support/fake-telegram.ts';
+import { tempDbUrl } from '../support/temp-db.ts';
+
+const USER = 4343;
+const TOOLCHAIN = /tsx|esbuild|typescript|strip-types|transform-types/i;
+
+test('e2e: npm start runs the compiled dist/main.js without tsx or esbuild and answers a message', {
+  timeout: 240_000,
+}, async () => {
+  // Fresh from `npm ci` (prepare) this is a no-op; after source edits it rebuilds with `npm run build`'s script.
+  ensureBuilt();
+  const nodeArgs = npmStartNodeArgs();
+  const tg = await createFakeTelegram();
+  const gemini = await createFakeGemini();
+  const db = tempDbUrl('e2e-compiled');
+  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `Compiled echo: ${req.lastUserText}` }));
+  const bot = await startBot({
+    env: botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: String(USER), PORT: '0' }),
+    nodeArgs,
+  });
+  try {
+    assert.equal(bot.hasExited(), false, bot.logs().slice(-20).join('\n'));
+    const pid = bot.pid as number;
+    const argv = cmdline(pid).slice(1);
+    assert.deepEqual(
+      argv.filter((a) => a.startsWith('-')),
+      [],
+      `no node flags (no --import loader): ${argv.join(' ')}`,
+    );
+    assert.equal(argv.length, 1, `node runs one script: ${argv.join(' ')}`);
+    assert.match(argv[0] as string, /^dist\/main\.js$/, 'the compiled entry');
+    assert.doesNotMatch(argv.join(' '), TOOLCHAIN);
+
+    tg.sendUserMessage({ chatId: USER, text: 'hello compiled bot' });
+    await tg.waitForBotMessage(USER, (m) => m.text.includes('Compiled echo: hello compiled bot'), {
+      timeoutMs: 20_000,
+    });
+    // After a whole turn (lazy imports included), the bot has started no transformer process.
+    const children = descendants(pid).map((p) => p.argv.join(' '));
+    assert.deepEqual(
+      children.filter((c) => TOOLCHAIN.test(c)),
+      [],
+      `child processes: ${children.join('; ')}`,
+    );
+    const exit = await bot.kill('SIGTERM', 8000);
+    assert.equal(exit.code, 0, bot.logs().slice(-20).join('\n'));
+  } finally {
+    if (!bot.hasExited()) await bot.kill('SIGKILL');
+    await tg.close();
+    await gemini.close();
+    await db.cleanup();
+  }
+});
+
+test('production dependencies and the Docker runtime stage carry no TypeScript toolchain', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+  assert.deepEqual(
+    Object.keys(pkg.dependencies).filter((name) => TOOLCHAIN.test(name)),
+    [],
+    'no tsx/typescript/esbuild in dependencies',
+  );
+  assert.match(pkg.scripts.prepare ?? '', /scripts\/build\.mjs/, '`npm ci` builds dist/ through prepare');
+
+  // `npm ci --omit=dev` skips what the lockfile marks dev-only.
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  for (const name of ['node_modules/tsx', 'node_modules/esbuild', 'node_modules/typescript']) {
+    assert.equal(lock.packages[name]?.dev, true, `${name} is dev-only in package-lock.json`);
+  }
+
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const instructions = runtime
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+  assert.doesNotMatch(instructions, /tsx|esbuild/, 'the runtime stage never installs or runs tsx');
+  assert.doesNotMatch(instructions, /COPY[^\n]*\/src\b/, 'the runtime stage ships no TypeScript sources');
+  assert.match(instructions, /COPY --from=build \/app\/dist \.\/dist/);
+  assert.match(instructions, /CMD \["node", "dist\/main\.js"\]/);
+});
