@@ -1,9 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CounterName, HistogramName, MetricLabels } from '../core/telemetry.ts';
 
 /** Values read when /metrics is scraped (gauges), provided by the composition root. */
 export interface GaugeSources {
-  /** Updates queued or running, in total and per chat (chat key → depth). */
+  /** Updates queued or running, in total and per chat (chat key → depth; chats with an empty queue left out). */
   queue?: () => { total: number; perChat: ReadonlyMap<string, number> };
   pendingApprovals?: () => Promise<number>;
   /** The database's size in bytes; undefined when unknown (e.g. a remote database). */
@@ -12,8 +11,26 @@ export interface GaugeSources {
 
 const PREFIX = 'assistant_';
 
-/** The Prometheus series of issue 18 on a registry of our own (no global default registry). */
-export function createMetrics(sources: GaugeSources = {}) {
+/**
+ * At most this many `assistant_chat_queue_depth{chat}` series per scrape: the chats with the deepest queues (ties:
+ * the lower key). Chats with an empty queue have no series, so an idle bot exposes none and 500 busy chats still
+ * make 20; `assistant_queue_chats` says how many chats had a queue, `assistant_queue_depth` the total.
+ */
+export const CHAT_QUEUE_SERIES = 20;
+
+/** The `limit` deepest non-empty queues, deepest first. */
+export function deepestQueues(perChat: ReadonlyMap<string, number>, limit = CHAT_QUEUE_SERIES): [string, number][] {
+  return [...perChat]
+    .filter(([, depth]) => depth > 0)
+    .sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .slice(0, limit);
+}
+
+type PromClient = typeof import('prom-client');
+
+/** The series of issue 18 on a registry of our own (no global default registry). */
+function buildRegistry(prom: PromClient, sources: GaugeSources) {
+  const { Counter, Gauge, Histogram, Registry } = prom;
   const registry = new Registry();
   const registers = [registry];
   const turns = new Counter({
@@ -68,13 +85,21 @@ export function createMetrics(sources: GaugeSources = {}) {
     },
   });
   new Gauge({
+    name: `${PREFIX}queue_chats`,
+    help: 'Chats with updates queued or running',
+    registers,
+    collect() {
+      this.set(deepestQueues(sources.queue?.().perChat ?? new Map(), Number.POSITIVE_INFINITY).length);
+    },
+  });
+  new Gauge({
     name: `${PREFIX}chat_queue_depth`,
-    help: 'Updates queued or running, per chat',
+    help: `Updates queued or running per chat, for the ${CHAT_QUEUE_SERIES} chats with the deepest queues`,
     labelNames: ['chat'],
     registers,
     collect() {
       this.reset();
-      for (const [chat, depth] of sources.queue?.().perChat ?? []) this.set({ chat }, depth);
+      for (const [chat, depth] of deepestQueues(sources.queue?.().perChat ?? new Map())) this.set({ chat }, depth);
     },
   });
   new Gauge({
@@ -111,12 +136,10 @@ export function createMetrics(sources: GaugeSources = {}) {
 
   return {
     registry,
-    /** A finished turn. */
     turn(status: string, seconds: number): void {
       turns.inc({ status });
       turnSeconds.observe({ status }, seconds);
     },
-    /** A finished model call with its token counts. */
     modelCall(model: string, agent: string, inputTokens: number, outputTokens: number): void {
       modelCalls.inc({ model, agent });
       tokens.inc({ model, agent, type: 'input' }, inputTokens);
@@ -128,9 +151,52 @@ export function createMetrics(sources: GaugeSources = {}) {
     observe(name: HistogramName, value: number): void {
       histograms[name](value);
     },
-    /** The text exposition of every series. */
-    text: (): Promise<string> => registry.metrics(),
-    contentType: registry.contentType,
+  };
+}
+
+type Built = ReturnType<typeof buildRegistry>;
+
+/**
+ * The Prometheus series of issue 18. prom-client (~10 MB of a process's memory) is loaded on first use, not at
+ * start: the first recorded event or the first scrape loads it; events recorded while it loads are applied once it
+ * is there (a load takes well under a second, so that queue stays short). An idle bot that is never scraped never
+ * loads it.
+ */
+export function createMetrics(sources: GaugeSources = {}) {
+  let built: Built | undefined;
+  let loading: Promise<Built> | undefined;
+  const waiting: ((b: Built) => void)[] = [];
+  const load = (): Promise<Built> => {
+    loading ??= import('prom-client').then((prom) => {
+      built = buildRegistry(prom, sources);
+      for (const apply of waiting.splice(0)) apply(built);
+      return built;
+    });
+    return loading;
+  };
+  const record = (apply: (b: Built) => void): void => {
+    if (built) return apply(built);
+    waiting.push(apply);
+    // A failed load (a broken install) must not turn a turn into an error; the scrape reports it.
+    load().catch(() => undefined);
+  };
+
+  return {
+    /** A finished turn. */
+    turn: (status: string, seconds: number): void => record((b) => b.turn(status, seconds)),
+    /** A finished model call with its token counts. */
+    modelCall: (model: string, agent: string, inputTokens: number, outputTokens: number): void =>
+      record((b) => b.modelCall(model, agent, inputTokens, outputTokens)),
+    count: (name: CounterName, labels: MetricLabels | undefined, by: number): void =>
+      record((b) => b.count(name, labels, by)),
+    observe: (name: HistogramName, value: number): void => record((b) => b.observe(name, value)),
+    /** The text exposition of every series, with its content type. */
+    async exposition(): Promise<{ contentType: string; body: string }> {
+      const { registry } = await load();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    /** Whether prom-client has been loaded (for the start-up memory test). */
+    loaded: (): boolean => built !== undefined,
   };
 }
 

@@ -57,7 +57,8 @@ export function createObservability(options: ObservabilityOptions) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'use GET\n');
       const access = metricsAccess(req, env.METRICS_TOKEN);
       if (!access.ok) return text(access.status, `${access.reason}\n`);
-      return { status: 200, contentType: metrics.contentType, body: await metrics.text() };
+      const { contentType, body } = await metrics.exposition();
+      return { status: 200, contentType, body };
     },
   };
 

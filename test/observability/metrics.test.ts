@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isLoopback, metricsAccess } from '../../src/observability/metrics-access.ts';
+import { CHAT_QUEUE_SERIES, createMetrics, deepestQueues } from '../../src/observability/metrics.ts';
 import { ROUTER_MODEL, roleOf } from '../e2e/acceptance-support.ts';
 import { type FakeGemini, createFakeGemini } from '../support/fake-gemini.ts';
 import { type FakeTelegram, createFakeTelegram } from '../support/fake-telegram.ts';
@@ -23,6 +24,7 @@ const SERIES = [
   'assistant_rate_limited_total',
   'assistant_retries_total',
   'assistant_queue_depth',
+  'assistant_queue_chats',
   'assistant_chat_queue_depth',
   'assistant_job_lateness_seconds',
   'assistant_pending_approvals',
@@ -53,6 +55,10 @@ describe('/metrics without METRICS_TOKEN', () => {
     await app?.close();
     await tg?.close();
     await gemini?.close();
+  });
+
+  test('an idle app has not loaded prom-client; it is loaded on first use', () => {
+    assert.equal(app.app.observability.metrics.loaded(), false);
   });
 
   test('after a turn, a loopback scrape parses as Prometheus text and has every series', async () => {
@@ -110,6 +116,46 @@ describe('/metrics without METRICS_TOKEN', () => {
       assert.equal(value(after, name, service) - value(before, name, service), 1, `${name}{service="${service}"}`);
   });
 
+  test('queue depth per chat while a turn runs and two more wait; no per-chat series once the queue is empty', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    gemini.setHandler(async (req) => {
+      if (roleOf(req) !== 'router') return { text: roleOf(req) ? '[]' : 'ok' };
+      if (/slow one/.test(req.lastUserText ?? '')) await gate;
+      return { text: 'Hi! How can I help?' };
+    });
+    const chat = String(USER);
+    try {
+      for (const text of ['slow one', 'second', 'third']) tg.sendUserMessage({ chatId: USER, text });
+      let samples: PromSample[] = [];
+      for (let i = 0; i < 250; i++) {
+        samples = parsePrometheusText((await scrape(app.port)).body).samples;
+        if (find(samples, 'assistant_chat_queue_depth', { chat })[0]?.value === 3) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(find(samples, 'assistant_chat_queue_depth', { chat })[0]?.value, 3, 'one running, two waiting');
+      assert.equal(find(samples, 'assistant_chat_queue_depth').length, 1, 'only the chat with a queue has a series');
+      assert.equal(find(samples, 'assistant_queue_depth')[0]?.value, 3);
+      assert.equal(find(samples, 'assistant_queue_chats')[0]?.value, 1);
+    } finally {
+      release();
+    }
+    await tg.waitFor(() => tg.botMessages(USER).filter((m) => /How can I help/.test(m.text)).length >= 5, {
+      timeoutMs: 15_000,
+      label: 'the three answers',
+    });
+    let samples: PromSample[] = [];
+    for (let i = 0; i < 250; i++) {
+      samples = parsePrometheusText((await scrape(app.port)).body).samples;
+      if (find(samples, 'assistant_queue_depth')[0]?.value === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(find(samples, 'assistant_queue_depth')[0]?.value, 0);
+    assert.deepEqual(find(samples, 'assistant_chat_queue_depth'), [], 'an empty queue has no series');
+  });
+
   test('a POST is refused', async () => {
     const res = await fetch(`http://127.0.0.1:${app.port}/metrics`, { method: 'POST' });
     assert.equal(res.status, 405);
@@ -153,6 +199,51 @@ test('without a token, only loopback clients are answered', () => {
   assert.deepEqual(metricsAccess({ headers: { authorization: `Bearer ${TOKEN}` }, remoteAddress: '10.0.0.5' }, TOKEN), {
     ok: true,
   });
+});
+
+test(`per-chat queue series are bounded: only non-empty queues, the ${CHAT_QUEUE_SERIES} deepest`, async () => {
+  const perChat = new Map<string, number>();
+  for (let i = 0; i < 500; i++) perChat.set(String(-1000 - i), i === 123 ? 50 : i % 7);
+  const metrics = createMetrics({ queue: () => ({ total: 9999, perChat }) });
+  const { samples } = parsePrometheusText((await metrics.exposition()).body);
+  const chats = find(samples, 'assistant_chat_queue_depth');
+  assert.equal(chats.length, CHAT_QUEUE_SERIES);
+  assert.deepEqual(chats.find((c) => c.value === 50)?.labels, { chat: '-1123' }, 'the deepest queue is shown');
+  assert.ok(
+    chats.every((c) => c.value >= 6),
+    'only the deepest',
+  );
+  assert.equal(find(samples, 'assistant_queue_chats')[0]?.value, [...perChat.values()].filter((d) => d > 0).length);
+  assert.deepEqual(deepestQueues(new Map([['a', 0]])), [], 'an empty queue has no series');
+  assert.deepEqual(
+    deepestQueues(
+      new Map([
+        ['b', 2],
+        ['a', 2],
+        ['c', 5],
+      ]),
+      2,
+    ),
+    [
+      ['c', 5],
+      ['a', 2],
+    ],
+    'deepest first; ties by key',
+  );
+});
+
+test('events recorded before prom-client is loaded are kept', async () => {
+  const metrics = createMetrics();
+  metrics.turn('done', 0.3);
+  metrics.count('telegram_429', undefined, 2);
+  metrics.modelCall('m', 'router', 10, 3);
+  const { samples } = parsePrometheusText((await metrics.exposition()).body);
+  assert.equal(find(samples, 'assistant_turns_total', { status: 'done' })[0]?.value, 1);
+  assert.equal(find(samples, 'assistant_rate_limited_total', { service: 'telegram' })[0]?.value, 2);
+  assert.equal(
+    find(samples, 'assistant_model_tokens_total', { model: 'm', agent: 'router', type: 'output' })[0]?.value,
+    3,
+  );
 });
 
 test('the text format reader rejects what Prometheus would', () => {
