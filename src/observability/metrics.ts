@@ -165,20 +165,31 @@ type Built = ReturnType<typeof buildRegistry>;
 export function createMetrics(sources: GaugeSources = {}) {
   let built: Built | undefined;
   let loading: Promise<Built> | undefined;
+  let failed = false;
   const waiting: ((b: Built) => void)[] = [];
   const load = (): Promise<Built> => {
-    loading ??= import('prom-client').then((prom) => {
-      built = buildRegistry(prom, sources);
-      for (const apply of waiting.splice(0)) apply(built);
-      return built;
-    });
+    loading ??= import('prom-client').then(
+      (prom) => {
+        built = buildRegistry(prom, sources);
+        for (const apply of waiting.splice(0)) apply(built);
+        return built;
+      },
+      (err: unknown) => {
+        // A broken install: events are dropped from now on (not queued forever); each scrape reports the error.
+        failed = true;
+        waiting.length = 0;
+        throw err;
+      },
+    );
     return loading;
   };
   const record = (apply: (b: Built) => void): void => {
-    if (built) return apply(built);
-    waiting.push(apply);
-    // A failed load (a broken install) must not turn a turn into an error; the scrape reports it.
-    load().catch(() => undefined);
+    if (built) apply(built);
+    else if (!failed) {
+      waiting.push(apply);
+      // Recording must never turn a turn into an error.
+      load().catch(() => undefined);
+    }
   };
 
   return {

@@ -57,8 +57,12 @@ export function createObservability(options: ObservabilityOptions) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'use GET\n');
       const access = metricsAccess(req, env.METRICS_TOKEN);
       if (!access.ok) return text(access.status, `${access.reason}\n`);
-      const { contentType, body } = await metrics.exposition();
-      return { status: 200, contentType, body };
+      try {
+        const { contentType, body } = await metrics.exposition();
+        return { status: 200, contentType, body };
+      } catch {
+        return text(500, 'metrics are unavailable: prom-client could not be loaded (reinstall the dependencies)\n');
+      }
     },
   };
 
