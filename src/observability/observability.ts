@@ -5,7 +5,7 @@ import { createErrorRing } from './error-ring.ts';
 import { metricsAccess } from './metrics-access.ts';
 import { type GaugeSources, createMetrics } from './metrics.ts';
 import type { Tracing, TracingEnv } from './tracing.ts';
-import { tracingEnabled } from './tracing-env.ts';
+import { otlpTracesUrl, tracingEnabled } from './tracing-env.ts';
 
 /** Test hooks: an in-memory span exporter turns tracing on. */
 export interface ObservabilityTestOptions {
@@ -39,6 +39,7 @@ export function createObservability(options: ObservabilityOptions) {
           serviceName: env.OTEL_SERVICE_NAME || 'telegram-assistant',
           version: options.version,
           ...(options.spanExporter ? { exporter: options.spanExporter } : {}),
+          ...(otlpTracesUrl(env) ? { url: otlpTracesUrl(env) } : {}),
         });
       })
     : Promise.resolve();
@@ -77,7 +78,8 @@ export function createObservability(options: ObservabilityOptions) {
     ready,
     shutdown: async () => {
       await ready.catch(() => undefined);
-      await tracing?.shutdown();
+      // A collector that is down must not fail the shutdown: the spans still buffered are lost, nothing else.
+      await tracing?.shutdown().catch(() => undefined);
     },
   };
 }

@@ -15,3 +15,10 @@ export function tracingEnabled(env: TracingEnv): boolean {
   if (exporter && exporter !== 'otlp') return false;
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
+
+/** The OTLP/HTTP traces URL the variables name: the traces endpoint as given, else `<endpoint>/v1/traces`. */
+export function otlpTracesUrl(env: TracingEnv): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
+}

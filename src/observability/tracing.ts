@@ -32,10 +32,16 @@ function clean(attrs: SpanAttrs): Record<string, string | number | boolean | str
  * AsyncLocalStorage of ours instead of the API's global context manager, so several apps in one process (tests)
  * never share a context and nothing global is registered.
  */
-export function createTracing(options: { serviceName: string; version: string; exporter?: SpanExporter }): Tracing {
+export function createTracing(options: {
+  serviceName: string;
+  version: string;
+  exporter?: SpanExporter;
+  /** The OTLP/HTTP traces URL from the validated config (the exporter reads the other OTEL_EXPORTER_OTLP_*). */
+  url?: string;
+}): Tracing {
   const processor: SpanProcessor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
-    : new BatchSpanProcessor(new OTLPTraceExporter());
+    : new BatchSpanProcessor(new OTLPTraceExporter(options.url ? { url: options.url } : {}));
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.version }),
     spanProcessors: [processor],
