@@ -1,3 +1,4 @@
+import type { Registry as PromRegistry } from 'prom-client';
 import type { CounterName, HistogramName, MetricLabels } from '../core/telemetry.ts';
 
 /** Values read when /metrics is scraped (gauges), provided by the composition root. */
@@ -28,54 +29,8 @@ export function deepestQueues(perChat: ReadonlyMap<string, number>, limit = CHAT
 
 type PromClient = typeof import('prom-client');
 
-/** The series of issue 18 on a registry of our own (no global default registry). */
-function buildRegistry(prom: PromClient, sources: GaugeSources) {
-  const { Counter, Gauge, Histogram, Registry } = prom;
-  const registry = new Registry();
-  const registers = [registry];
-  const turns = new Counter({
-    name: `${PREFIX}turns_total`,
-    help: 'Turns run, by outcome',
-    labelNames: ['status'],
-    registers,
-  });
-  const turnSeconds = new Histogram({
-    name: `${PREFIX}turn_duration_seconds`,
-    help: 'Turn latency, by outcome',
-    labelNames: ['status'],
-    buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128],
-    registers,
-  });
-  const modelCalls = new Counter({
-    name: `${PREFIX}model_calls_total`,
-    help: 'Model calls, by model and agent',
-    labelNames: ['model', 'agent'],
-    registers,
-  });
-  const tokens = new Counter({
-    name: `${PREFIX}model_tokens_total`,
-    help: 'Model tokens, by model, agent and direction (input, output)',
-    labelNames: ['model', 'agent', 'type'],
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: `${PREFIX}rate_limited_total`,
-    help: 'Answers 429 (rate limited), by service (telegram, gemini)',
-    labelNames: ['service'],
-    registers,
-  });
-  const retries = new Counter({
-    name: `${PREFIX}retries_total`,
-    help: 'Retried calls, by service (telegram, gemini)',
-    labelNames: ['service'],
-    registers,
-  });
-  const lateness = new Histogram({
-    name: `${PREFIX}job_lateness_seconds`,
-    help: 'How late scheduled jobs fired after their due time',
-    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
-    registers,
-  });
+/** The gauges, read from `sources` at each scrape. */
+function registerGauges(Gauge: PromClient['Gauge'], registers: PromRegistry[], sources: GaugeSources): void {
   new Gauge({
     name: `${PREFIX}queue_depth`,
     help: 'Updates queued or running, in total',
@@ -118,6 +73,54 @@ function buildRegistry(prom: PromClient, sources: GaugeSources) {
       this.set((await sources.dbSizeBytes?.()) ?? 0);
     },
   });
+}
+
+/** The series of issue 18 on a registry of our own (no global default registry). */
+function buildRegistry(prom: PromClient, sources: GaugeSources) {
+  const { Counter, Gauge, Histogram, Registry } = prom;
+  const registry = new Registry();
+  const registers = [registry];
+  const turns = new Counter({
+    name: `${PREFIX}turns_total`,
+    help: 'Turns run, by outcome',
+    labelNames: ['status'],
+    registers,
+  });
+  const turnSeconds = new Histogram({
+    name: `${PREFIX}turn_duration_seconds`,
+    help: 'Turn latency, by outcome',
+    labelNames: ['status'],
+    buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128],
+    registers,
+  });
+  const modelCalls = new Counter({
+    name: `${PREFIX}model_calls_total`,
+    help: 'Model calls, by model and agent',
+    labelNames: ['model', 'agent'],
+    registers,
+  });
+  const tokens = new Counter({
+    name: `${PREFIX}model_tokens_total`,
+    help: 'Model tokens, by model, agent and direction (input, output)',
+    labelNames: ['model', 'agent', 'type'],
+    registers,
+  });
+  const byService = (name: string, help: string) =>
+    new Counter({
+      name: `${PREFIX}${name}`,
+      help: `${help}, by service (telegram, gemini)`,
+      labelNames: ['service'],
+      registers,
+    });
+  const rateLimited = byService('rate_limited_total', 'Answers 429 (rate limited)');
+  const retries = byService('retries_total', 'Retried calls');
+  const lateness = new Histogram({
+    name: `${PREFIX}job_lateness_seconds`,
+    help: 'How late scheduled jobs fired after their due time',
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers,
+  });
+  registerGauges(Gauge, registers, sources);
 
   const counters: Record<CounterName, (labels: MetricLabels | undefined, by: number) => void> = {
     telegram_429: (_l, by) => rateLimited.inc({ service: 'telegram' }, by),

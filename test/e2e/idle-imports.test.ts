@@ -52,7 +52,7 @@ function loadedPackages(log: string): Set<string> {
 const lazyLoaded = (packages: Set<string>) => [...packages].filter((p) => LAZY.some((l) => p.startsWith(l)));
 
 test('e2e: an idle bot loads none of the heavy vendors; the first message loads the Gemini SDK and prom-client', {
-  timeout: 120_000,
+  timeout: 180_000,
 }, async () => {
   const tg = await createFakeTelegram();
   const gemini = await createFakeGemini();
@@ -69,6 +69,8 @@ test('e2e: an idle bot loads none of the heavy vendors; the first message loads 
       join(import.meta.dirname, '../../src/main.ts'),
     ],
     telegram: tg,
+    // tsx transforms every source on a cold start; on a loaded machine that takes a while.
+    waitForPollMs: 90_000,
   });
   try {
     assert.equal(bot.hasExited(), false, bot.logs().slice(-20).join('\n'));
@@ -77,7 +79,7 @@ test('e2e: an idle bot loads none of the heavy vendors; the first message loads 
     assert.deepEqual(lazyLoaded(idle), [], 'nothing heavy is loaded by an idle bot');
 
     tg.sendUserMessage({ chatId: USER, text: 'hello lazy bot' });
-    await tg.waitForBotMessage(USER, (m) => m.text.includes('Lazy echo: hello lazy bot'), { timeoutMs: 30_000 });
+    await tg.waitForBotMessage(USER, (m) => m.text.includes('Lazy echo: hello lazy bot'), { timeoutMs: 60_000 });
     const used = loadedPackages(log);
     assert.ok(used.has('@google/genai'), 'the first model call loads the Gemini SDK');
     assert.ok(used.has('prom-client'), 'the first turn loads prom-client (it is counted)');
