@@ -1,4 +1,5 @@
 import type { TaskOptions } from './tasks/task.ts';
+import type { ObservabilityTestOptions } from './observability/observability.ts';
 import type { FrontEndConfig } from './telegram/front-end.ts';
 import type { RetryOptions as OutboxRetryOptions } from './telegram/outbox.ts';
 import type { RateLimiterOptions } from './telegram/rate-limiter.ts';
@@ -16,4 +17,5 @@ export interface AppTestOptions {
   llmRetry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   maxFileBytes?: number;
   tasks?: Partial<TaskOptions>;
+  observability?: ObservabilityTestOptions;
 }

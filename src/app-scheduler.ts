@@ -14,11 +14,9 @@ import type { Users } from './users/users.ts';
  * deleted as one answer (card / Undo), and the schedule_* tools. A moved group's jobs follow it (`migrateChat`).
  */
 export function createSchedulerWiring(
-  deps: AppDeps,
+  deps: AppDeps & { outbox: Outbox; users: Users },
   parts: {
-    outbox: Outbox;
     turnRunner: WrappableTurnRunner;
-    users: Users;
     chatSettings: ChatSettingsStore;
     approvals: NonNullable<SchedulerDeps['approvals']>;
     isServed: (userId: number) => Promise<boolean>;
@@ -26,8 +24,8 @@ export function createSchedulerWiring(
     onChatMigration: (migrate: (from: number, to: number) => Promise<unknown>) => void;
   },
 ) {
-  const { store, clock, log, ids, config } = deps;
-  const { outbox, turnRunner, users } = parts;
+  const { store, clock, log, ids, config, outbox, users } = deps;
+  const { turnRunner } = parts;
   const jobs = createScheduler({
     store,
     clock,

@@ -9,6 +9,7 @@ import { createTurnRunner } from './agents/turn-runner.ts';
 import { createWrappableTurnRunner } from './agents/turn-wrappers.ts';
 import { createAppGuards } from './app-guards.ts';
 import { createIntegrationsWiring } from './app-integrations.ts';
+import { createAppObservability } from './app-observability.ts';
 import { stopInOrder } from './app-lifecycle.ts';
 import { createRoutines, joinLifecycles, lateRunner } from './app-routines.ts';
 import { createSecretsModule } from './app-secrets.ts';
@@ -77,10 +78,12 @@ export type App = ReturnType<typeof createApp>;
  * Nothing touches the network until `start()`.
  */
 export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
-  const { config, store, log, clock, ids } = deps;
+  const { config, log, clock, ids } = deps;
   const { env } = config;
+  const o11y = createAppObservability(deps, test.observability); // metrics, traces: model calls, DB writes, sends
+  const store = o11y.store();
   const usage = createAppUsage(deps);
-  const llm = usage.guard(createLlm(deps, test, usage.onCall));
+  const llm = o11y.llm(usage.guard(createLlm(deps, test, usage.onCall)));
 
   // Telegram's one outbound path and the users: the scheduler, approvals and memory post through it.
   const api = createTelegramApi(env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_API_ROOT);
@@ -109,9 +112,10 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
   });
   // Every message carrying a job's confirmation card is remembered, so the card follows its job (fired, deleted).
-  const outbox = trackJobCards(telegramOutbox, store, (err) =>
+  const outbox = trackJobCards(o11y.outbox(telegramOutbox), store, (err) =>
     log.warn({ err: toError(err) }, 'could not remember a job card'),
   );
+  const base = { ...deps, store, outbox, users }; // what most wiring files take
 
   const memory = createMemory({
     store,
@@ -124,7 +128,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   });
   const knowledge = createKnowledgeFeature({ config, store, llm, clock, log });
   const library = createKnowledgeChat({ kb: knowledge, api, env, test, outbox, users, clock, log });
-  const secrets = createSecretsModule({ ...deps, outbox, users, secretsKey: env.SECRETS_KEY });
+  const secrets = createSecretsModule({ ...base, secretsKey: env.SECRETS_KEY });
   const localeOf = (userId: number) => users.localeOf(userId);
   const mcp = createIntegrationsWiring({ config, clock, log, outbox, localeOf, secrets: secrets.secrets });
   const policy = mcp.policy(createApprovalPolicy(config.approvals));
@@ -181,15 +185,15 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     },
     answerFromText: approvals.answerFromText,
   };
-  const skills = createSkillsWiring({ ...deps, llm, turnRunner, outbox, users, approvals: suspensions });
+  const skills = createSkillsWiring({ ...base, llm, turnRunner, approvals: suspensions });
   const routines = createRoutines({ skills: skills.routines, workflows: lateRunner(() => workflows.runner) });
-  const scheduler = createSchedulerWiring(deps, {
-    ...{ outbox, turnRunner, users, chatSettings, isServed, routines, approvals: suspensions },
+  const scheduler = createSchedulerWiring(base, {
+    ...{ turnRunner, chatSettings, isServed, routines, approvals: suspensions },
     onChatMigration: (migrate) => chatMigrations.push(migrate),
   });
   const jobs = scheduler.jobs;
   usage.attach({ turnRunner, users, outbox });
-  const tasks = createAppTasks({ ...deps, outbox, users, turnRunner, approvals: suspensions, registry }, test.tasks);
+  const tasks = createAppTasks({ ...base, turnRunner, approvals: suspensions, registry }, test.tasks);
   // Ending someone's access pauses their jobs and cancels their approvals (at once, and at start for offline changes).
   const revocation = createRevocation({ store, outbox, users, clock, log });
   users.onAccessChange((change) => revocation.onAccessChange(change));
@@ -207,7 +211,7 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
   library.attach({ registry, preapproval: gate, turnRunner }); // library tools; citation buttons under answers
   // Every tool is registered: the roster's agents get theirs (ConfigError for unknown tools or missing prompts).
   network.resolve();
-  const workflows = createAppWorkflows({ ...deps, llm, outbox, registry, gate, toolNamed: mcp.toolNamed, users });
+  const workflows = createAppWorkflows({ ...base, llm, registry, gate, toolNamed: mcp.toolNamed });
   const background = joinLifecycles(workflows, tasks); // runs left by a crash or a stop resume at start
   const privacy = createPrivacy({
     store,
@@ -241,7 +245,10 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
     users,
     outbox,
     memory,
-    features: [...features, library.feature, usage.feature(), workflows.feature, tasks.feature, skills.feature],
+    features: [
+      ...[...features, library.feature, usage.feature(), o11y.feature({ users, outbox })],
+      ...[workflows.feature, tasks.feature, skills.feature],
+    ],
     chat: createChatModule({
       turnRunner,
       clock,
@@ -257,9 +264,10 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       },
     }),
     onFatal: (error) => deps.onFatal(error),
+    routes: o11y.routes,
   });
 
-  return withKnowledge(knowledge, {
+  const app = withKnowledge(knowledge, {
     config,
     store,
     limiter,
@@ -312,4 +320,5 @@ export function createApp(deps: AppDeps, test: AppTestOptions = {}) {
       }
     },
   });
+  return o11y.wrap(app, { turnRunner, dispatcher: frontEnd.dispatcher }); // last: its turn span is outermost
 }

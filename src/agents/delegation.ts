@@ -1,4 +1,5 @@
 import { AppError, toError } from '../core/errors.ts';
+import { telemetry, toolSpanAttrs } from '../core/telemetry.ts';
 import type { Resolution } from '../core/turn.ts';
 import type { Content, Part } from '../llm/types.ts';
 import { mergeCodeWork } from './code-work.ts';
@@ -62,17 +63,22 @@ export async function callAgent(
   if (refusal) return { kind: 'response', response: { error: refusal } };
   if (!resume) ctx.emit({ type: 'routing', from: spec.name, to: sub.name, task });
   try {
-    const res = resume
-      ? await sub.resume(resume.frame, resume.resolutions, ctx)
-      : await sub.run(
-          {
-            history: textHistory(state.contents.slice(0, state.newFrom - 1), SUB_AGENT_HISTORY),
-            text: task,
-            attachments: state.attachments,
-            systemContext: state.systemContext,
-          },
-          ctx,
-        );
+    const res = await telemetry().span(
+      `execute_tool ${call.name}`,
+      toolSpanAttrs(spec.name, call.name, call.callId),
+      () =>
+        resume
+          ? sub.resume(resume.frame, resume.resolutions, ctx)
+          : sub.run(
+              {
+                history: textHistory(state.contents.slice(0, state.newFrom - 1), SUB_AGENT_HISTORY),
+                text: task,
+                attachments: state.attachments,
+                systemContext: state.systemContext,
+              },
+              ctx,
+            ),
+    );
     return delegatedOutcome(sub, res, state);
   } catch (err) {
     if (ctx.signal.aborted) throw abortedError(ctx);

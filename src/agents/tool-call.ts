@@ -1,4 +1,5 @@
 import { AppError, toError } from '../core/errors.ts';
+import { telemetry, toolSpanAttrs } from '../core/telemetry.ts';
 import type { PendingCall, Resolution } from '../core/turn.ts';
 import type { LoopSpec } from './loop-spec.ts';
 import { type CallOutcome, abortedError } from './loop-state.ts';
@@ -55,7 +56,9 @@ async function execute(
     // The deadline's own rejection (stopped early) is not an error of the call.
     timeout.catch(() => undefined);
     const value = await Promise.race([
-      Promise.resolve().then(() => tool.execute(args, toolContext(spec, call, ctx, ac.signal))),
+      telemetry().span(`execute_tool ${tool.name}`, toolSpanAttrs(spec.name, tool.name, call.callId), () =>
+        Promise.resolve().then(() => tool.execute(args, toolContext(spec, call, ctx, ac.signal))),
+      ),
       timeout,
     ]);
     return toToolResponse(value);

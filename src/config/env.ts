@@ -109,6 +109,13 @@ export const envSchema = z.object({
   KNOWLEDGE_MAX_CHUNKS: optionalInt(1, 1_000_000),
   KNOWLEDGE_MAX_DOCUMENTS: optionalInt(1, 1_000_000),
   SECRETS_KEY: secretsKey,
+  // Observability: the bearer token /metrics requires (unset: loopback clients only), and the standard OTEL_* we honour.
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  OTEL_SDK_DISABLED: optionalString,
+  OTEL_TRACES_EXPORTER: optionalString.pipe(z.enum(['otlp', 'none']).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url('must be a URL').optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url('must be a URL').optional()),
+  OTEL_SERVICE_NAME: optionalString,
 });
 
 /**

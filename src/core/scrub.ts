@@ -16,6 +16,7 @@ export const SECRET_ENV_NAMES = [
   'DATABASE_AUTH_TOKEN',
   'WEBHOOK_SECRET',
   'SECRETS_KEY',
+  'METRICS_TOKEN',
 ] as const;
 
 /** Replaces every known secret in a text. */

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import { LlmError, toError } from '../core/errors.ts';
+import { telemetry } from '../core/telemetry.ts';
 import type { Logger } from '../core/logger.ts';
 import { type Attempt, startAttempt } from './gemini-attempt.ts';
 import { type Failure, classify } from './gemini-errors.ts';
@@ -79,9 +80,11 @@ export function createCallRunner(deps: CallRunnerDeps): CallRunner {
     classify: (err, attempt, spec) => classify(err, attempt, spec.signal, spec.timeoutMs, clock.now()),
 
     async shouldRetry(spec, attemptNo, failure) {
+      if (failure.error.status === 429) telemetry().count('gemini_429');
       if (!failure.retryable || attemptNo >= maxAttempts) return false;
       const delay = retryDelay(attemptNo, retry, failure.error.retryAfterMs, random);
       if (delay === undefined) return false;
+      telemetry().count('gemini_retries');
       log.warn(
         {
           model: spec.model,

@@ -1,4 +1,4 @@
-import { ApiError } from '@google/genai';
+import type { ApiError } from '@google/genai';
 import { LlmError, toError } from '../core/errors.ts';
 import type { Attempt } from './gemini-attempt.ts';
 import { parseRetryAfter, retryInfoDelay } from './retry.ts';
@@ -19,6 +19,11 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The SDK's ApiError, recognised by shape: the SDK is loaded on first use, so its class is not imported here. */
+function isApiError(err: unknown): err is ApiError {
+  return err instanceof Error && err.name === 'ApiError' && typeof (err as { status?: unknown }).status === 'number';
 }
 
 /** Extracts a short human message from an ApiError whose message is the JSON error body. */
@@ -93,6 +98,6 @@ export function classify(
       }),
       retryable: false,
     };
-  if (err instanceof ApiError) return classifyApiError(err, attempt, nowMs);
+  if (isApiError(err)) return classifyApiError(err, attempt, nowMs);
   return classifyThrown(err);
 }

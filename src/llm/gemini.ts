@@ -1,4 +1,4 @@
-import { type Content as GContent, GoogleGenAI } from '@google/genai';
+import type { Content as GContent, GoogleGenAI } from '@google/genai';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { type LlmCallRecord, createCallRunner } from './gemini-calls.ts';
@@ -30,12 +30,17 @@ export interface GeminiOptions {
 /**
  * The Gemini adapter (the only importer of @google/genai). The SDK's own retries stay off: we retry 408/429/5xx and
  * network errors with backoff that honours Retry-After (header or RetryInfo), sleeping on the injected clock.
+ * The SDK (with google-auth-library and ws, ~20 MB of an idle process) is loaded on the first call, not at start.
  */
 export function createGeminiLlm(options: GeminiOptions): Llm {
   const embeddingModel = options.embeddingModel ?? 'gemini-embedding-001';
   const httpOptions: { apiVersion: string; baseUrl?: string } = { apiVersion: 'v1beta' };
   if (options.baseUrl) httpOptions.baseUrl = options.baseUrl;
-  const ai = new GoogleGenAI({ apiKey: options.apiKey, httpOptions });
+  let sdk: Promise<GoogleGenAI> | undefined;
+  const client = (): Promise<GoogleGenAI> => {
+    sdk ??= import('@google/genai').then(({ GoogleGenAI }) => new GoogleGenAI({ apiKey: options.apiKey, httpOptions }));
+    return sdk;
+  };
   const calls = createCallRunner({
     clock: options.clock,
     log: options.log,
@@ -45,7 +50,8 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
   });
 
   return {
-    generate(req) {
+    async generate(req) {
+      const ai = await client();
       const spec = {
         kind: 'generate' as const,
         model: req.model,
@@ -66,9 +72,11 @@ export function createGeminiLlm(options: GeminiOptions): Llm {
         (r) => r.usage,
       );
     },
-    stream: (req) => streamGeneration(ai, calls, req, req.timeoutMs ?? options.defaultTimeoutMs),
-    embed: (texts, { task, dimensions = 768, signal }) =>
-      embedTexts(ai, calls, texts, {
+    async *stream(req) {
+      yield* streamGeneration(await client(), calls, req, req.timeoutMs ?? options.defaultTimeoutMs);
+    },
+    embed: async (texts, { task, dimensions = 768, signal }) =>
+      embedTexts(await client(), calls, texts, {
         model: embeddingModel,
         task,
         dimensions,

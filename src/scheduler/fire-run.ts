@@ -1,4 +1,5 @@
 import { AppError, toError } from '../core/errors.ts';
+import { telemetry } from '../core/telemetry.ts';
 import { type JobRunVariant, jobRunKey } from '../core/keys/dedupe-keys.ts';
 import type { Logger } from '../core/logger.ts';
 import type { OutMessage } from '../core/outbox.ts';
@@ -194,6 +195,8 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
       trigger: c.trigger,
       attempt: c.attempts,
     });
+    if (c.attempts === 1)
+      telemetry().observe('job_lateness_seconds', Math.max(0, ctx.clock.now() - c.scheduledFor) / 1000);
     let composed: Composed;
     try {
       composed = await compose(c, signal, runLog);

@@ -1,4 +1,4 @@
-import { type Client, type InValue, type ResultSet, createClient } from '@libsql/client';
+import type { Client, InValue, ResultSet } from '@libsql/client';
 import type { Engine, EngineTx, Row, RunResult, SqlArgs } from './types.ts';
 
 function toRun(rs: ResultSet): RunResult {
@@ -15,33 +15,40 @@ const NO_STATEMENTS = { size: 0, limit: 0, prepared: 0, reused: 0, evicted: 0 };
 
 /**
  * A remote database (libsql://, https://, http://: sqld or Turso) through @libsql/client. Each statement is sent to
- * the server; nothing is prepared in this process, so nothing accumulates here.
+ * the server; nothing is prepared in this process, so nothing accumulates here. The client (with its WebSocket and
+ * Hrana stack, ~18 MB) is loaded only here, when a remote URL is configured: a local bot never loads it.
  */
 export function openRemoteEngine(options: { url: string; authToken?: string; busyTimeoutMs: number }): Engine {
-  const client: Client = createClient({
-    url: options.url,
-    authToken: options.authToken,
-    timeout: options.busyTimeoutMs,
-  } as Parameters<typeof createClient>[0]);
+  let opened: Promise<Client> | undefined;
+  const connect = (): Promise<Client> => {
+    opened ??= import('@libsql/client').then(({ createClient }) =>
+      createClient({
+        url: options.url,
+        authToken: options.authToken,
+        timeout: options.busyTimeoutMs,
+      } as Parameters<typeof createClient>[0]),
+    );
+    return opened;
+  };
   return {
     async init() {
-      await client.execute('SELECT 1');
+      await (await connect()).execute('SELECT 1');
     },
     async query(sql, args) {
-      return toRows(await client.execute(stmt(sql, args)));
+      return toRows(await (await connect()).execute(stmt(sql, args)));
     },
     async run(sql, args) {
-      return toRun(await client.execute(stmt(sql, args)));
+      return toRun(await (await connect()).execute(stmt(sql, args)));
     },
     async batch(statements) {
-      const results = await client.batch(
+      const results = await (await connect()).batch(
         statements.map((s) => stmt(s.sql, s.args)),
         'write',
       );
       return results.map(toRun);
     },
     async begin() {
-      const tx = await client.transaction('write');
+      const tx = await (await connect()).transaction('write');
       const handle: EngineTx = {
         async query(sql, args) {
           return toRows(await tx.execute(stmt(sql, args)));
@@ -65,7 +72,8 @@ export function openRemoteEngine(options: { url: string; authToken?: string; bus
       return { statements: { ...NO_STATEMENTS } };
     },
     close() {
-      client.close();
+      // Never opened: nothing to close (and nothing to load just to close it).
+      void opened?.then((client) => client.close()).catch(() => undefined);
     },
   };
 }

@@ -33,6 +33,7 @@ export const commandTexts = defineMessages(
     workflows: 'Run a saved workflow (fixed procedure)',
     users: 'Owner: list users and manage access',
     usage: 'Your tokens and costs (owner: /usage all)',
+    status: 'Owner: bot health, queue and recent errors',
   },
   {
     ru: {
@@ -60,6 +61,7 @@ export const commandTexts = defineMessages(
       workflows: 'Запустить сценарий (постоянную процедуру)',
       users: 'Владелец: пользователи и доступ',
       usage: 'Ваши токены и расходы (владелец: /usage all)',
+      status: 'Владелец: состояние бота, очередь и ошибки',
     },
   },
 );

@@ -7,6 +7,7 @@ import type { createBot } from './bot.ts';
 import { isForBot } from './features/groups.ts';
 import { ALLOWED_UPDATES, senderOf } from './intake/classify.ts';
 import { createPolling, type Polling } from './intake/polling.ts';
+import type { HttpRoute } from '../core/http-route.ts';
 import { type Health, type HttpServer, startHttpServer } from './intake/server.ts';
 
 type Bot = ReturnType<typeof createBot>;
@@ -41,6 +42,7 @@ export interface InboundOptions {
   log: Logger;
   clock: Clock;
   health: () => Promise<Health>;
+  routes?: HttpRoute[];
   accept: (updates: Update[]) => Promise<unknown>;
   onFatal: (error: AppError) => void;
 }
@@ -48,7 +50,7 @@ export interface InboundOptions {
 /** Starts the health server and either registers the webhook or starts long polling. */
 export async function startInbound(o: InboundOptions): Promise<{ server: HttpServer; polling?: Polling }> {
   const { bot, log } = o;
-  const listen = { port: o.port, ...(o.host ? { host: o.host } : {}), log, health: o.health };
+  const listen = { port: o.port, ...(o.host ? { host: o.host } : {}), log, health: o.health, routes: o.routes ?? [] };
   if (o.mode === 'webhook') {
     const url = new URL(o.webhookUrl ?? '');
     const secret = o.webhookSecret ?? '';

@@ -2,7 +2,9 @@ import { Api, type Composer } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { type Clock, createIdGen, type IdGen } from '../core/clock.ts';
 import { type AppError, toError } from '../core/errors.ts';
+import type { HttpRoute } from '../core/http-route.ts';
 import type { Logger } from '../core/logger.ts';
+import { telemetry } from '../core/telemetry.ts';
 import type { ConversationMemory } from '../core/memory.ts';
 import type { Store } from '../store/db.ts';
 import type { Users } from '../users/users.ts';
@@ -77,6 +79,8 @@ export interface FrontEndDeps {
   chat?: (parts: { control: TurnControl; journal: Journal }) => FeatureModule;
   /** Called when the bot cannot continue (bad token). */
   onFatal: (error: AppError) => void;
+  /** More routes on the HTTP server (e.g. /metrics). */
+  routes?: HttpRoute[];
 }
 
 export interface FrontEnd {
@@ -144,7 +148,9 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     clock,
     concurrency: config.concurrency ?? 8,
     ...(config.queuedNoticeMs !== undefined ? { queuedNoticeMs: config.queuedNoticeMs } : {}),
-    handle: (update) => bot.handleUpdate(update),
+    // The trace root of an update: its turn, the model and tool calls, the answer's sends.
+    handle: (update) =>
+      telemetry().span('telegram.update', { 'telegram.update_id': update.update_id }, () => bot.handleUpdate(update)),
     willAnswer: (update) => {
       const m = update.message;
       return !m || !bot.isInited() || isForBot(m, bot.botInfo);
@@ -211,6 +217,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
         log: tlog,
         clock,
         health,
+        ...(deps.routes ? { routes: deps.routes } : {}),
         accept,
         onFatal: deps.onFatal,
       }));

@@ -44,6 +44,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   agents: ['core', 'i18n', 'llm', 'config'],
   // The processor chain around model calls, taint rules, the built-in guards.
   guards: ['core', 'i18n', 'config', 'agents'],
+  // The only prom-client / @opentelemetry importer: metrics, traces, /metrics, behind the Telemetry port (core).
+  observability: ['core', 'config', 'store'],
   // Token usage, prices and budgets.
   usage: ['core', 'i18n', 'store', 'llm', 'config', 'agents'],
   // MCP servers as agent tools.

@@ -4,6 +4,7 @@
  * timeout, webhook mode, and a reused database for restart scenarios.
  */
 import { resolve } from 'node:path';
+import type { ObservabilityTestOptions } from '../../src/observability/observability.ts';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config/load.ts';
 import { type Clock, createIdGen, systemClock } from '../../src/core/clock.ts';
@@ -45,6 +46,8 @@ export interface WholeAppOptions {
   db?: TempDb;
   /** Let http_fetch reach loopback (a local test server); the approval policy still applies. */
   allowPrivateFetch?: boolean;
+  /** Observability test hooks (an in-memory span exporter). */
+  observability?: ObservabilityTestOptions;
   /** More environment variables (e.g. SECRETS_KEY). */
   env?: Record<string, string>;
   /** Where log lines go and at which level (default: TEST_LOG_LEVEL or silent, to stdout). */
@@ -106,6 +109,7 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
       ...(options.maxFileBytes ? { maxFileBytes: options.maxFileBytes } : {}),
       ...(options.allowPrivateFetch ? { allowPrivateFetch: true } : {}),
       ...(options.tasks ? { tasks: options.tasks } : {}),
+      ...(options.observability ? { observability: options.observability } : {}),
     },
   );
   const { port } = await app.start();

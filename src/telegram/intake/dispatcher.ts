@@ -58,6 +58,8 @@ export interface Dispatcher {
    */
   stop(graceMs: number): Promise<void>;
   stats(): DispatcherStats;
+  /** Updates queued or running per chat lane (non-empty lanes only), for the queue-depth metric. */
+  depths(): Map<string, number>;
 }
 
 interface Lane {
@@ -248,6 +250,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     stats() {
       return { running, queued: queuedCount(), lanes: lanes.size, done, failed };
+    },
+    depths() {
+      const out = new Map<string, number>();
+      for (const l of lanes.values())
+        if (l.busy || l.queue.length > 0) out.set(l.key, l.queue.length + (l.busy ? 1 : 0));
+      return out;
     },
   };
 }

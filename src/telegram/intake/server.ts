@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import { toError } from '../../core/errors.ts';
+import type { HttpRoute } from '../../core/http-route.ts';
 import type { Logger } from '../../core/logger.ts';
 
 /** JSON served on GET /healthz. */
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   host?: string;
   log: Logger;
   health: () => Promise<Health>;
+  /** More GET routes (e.g. /metrics), in both modes. */
+  routes?: HttpRoute[];
   /** Webhook endpoint; absent in polling mode. */
   webhook?: {
     path: string;
@@ -94,6 +97,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const health = await options.health();
       send(res, health.ok ? 200 : 503, health);
+      return;
+    }
+    const extra = options.routes?.find((r) => r.path === path);
+    if (extra) {
+      const out = await extra.handle({
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        remoteAddress: req.socket.remoteAddress,
+      });
+      res.writeHead(out.status, { 'content-type': out.contentType, 'content-length': Buffer.byteLength(out.body) });
+      res.end(req.method === 'HEAD' ? undefined : out.body);
       return;
     }
     if (webhook && path === webhook.path) {

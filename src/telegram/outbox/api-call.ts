@@ -1,4 +1,5 @@
 import { backoffDelay } from '../../core/backoff.ts';
+import { telemetry } from '../../core/telemetry.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { type ApiFailure, classifyApiError } from '../api-errors.ts';
@@ -63,6 +64,7 @@ export function createApiCaller(deps: {
     opts: CallOptions,
   ) {
     limiter.onRateLimited(chatId, f.retryAfterMs);
+    telemetry().count('telegram_429');
     log.warn({ chatId, retryAfterMs: f.retryAfterMs, attempt: limited }, 'Telegram rate limit (429); pausing the chat');
     return !(
       opts.retryRateLimit === false ||
@@ -75,6 +77,7 @@ export function createApiCaller(deps: {
   async function backOff(chatId: number, f: ApiFailure, transient: number, opts: CallOptions) {
     if (opts.retryTransient === false || transient >= retry.maxAttempts) return 'give-up' as const;
     const wait = transientBackoff(retry, transient);
+    telemetry().count('telegram_retries');
     log.warn(
       { chatId, attempt: transient, waitMs: wait, err: f.description },
       'Telegram call failed transiently; retrying',
