@@ -12,7 +12,7 @@ import type { Users } from './users/users.ts';
 /** What background tasks are wired from (services built by createApp). */
 export interface AppTasksDeps extends Pick<AppDeps, 'store' | 'clock' | 'log' | 'ids'> {
   outbox: Outbox;
-  users: Pick<Users, 'localeOf'>;
+  users: Pick<Users, 'localeOf' | 'isServed'>;
   /** The app's one turn runner: a task's turn gets memory, budgets, guards and approvals like a chat turn. */
   turnRunner: TurnRunner;
   approvals: { onSuspended(request: TurnRequest, suspension: Suspension): Promise<unknown> };
@@ -32,6 +32,7 @@ export function createAppTasks(deps: AppTasksDeps, options?: Partial<TaskOptions
     outbox: deps.outbox,
     turnRunner: deps.turnRunner,
     approvals: deps.approvals,
+    isServed: (userId) => deps.users.isServed(userId),
     ...(options ? { options } : {}),
   });
   deps.registry.register(createTaskTool(tasks));

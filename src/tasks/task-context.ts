@@ -16,6 +16,8 @@ export interface TasksDeps {
   turnRunner: TurnRunner;
   /** A task that needs an approval pauses like any turn; the approval flow posts its answer. */
   approvals?: { onSuspended(request: TurnRequest, suspension: Suspension): Promise<unknown> };
+  /** Whether the user is still served: a revoked user's task does not run, and its end is not posted. */
+  isServed?: (userId: number) => Promise<boolean>;
   options?: Partial<TaskOptions>;
   /** Names this process in the claims (default a random id). */
   instanceId?: string;

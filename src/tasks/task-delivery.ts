@@ -65,6 +65,12 @@ export function endMessage(task: Task, resultJson: string | undefined): OutMessa
 export async function deliverEnd(ctx: TasksContext, task: Task, resultJson: string | undefined): Promise<void> {
   const message = endMessage(task, resultJson);
   try {
+    if (ctx.deps.isServed && !(await ctx.deps.isServed(task.userId))) {
+      // Access ended: nothing more is posted for them (like their paused jobs and cancelled approvals).
+      await markDelivered(ctx.store, task.id, undefined);
+      ctx.log.info({ taskId: task.id }, 'background task ended for a user no longer served; nothing posted');
+      return;
+    }
     const d = await ctx.deps.outbox.send(task.chat, {
       ...message,
       ...(task.requestMessageId !== undefined ? { replyTo: task.requestMessageId } : {}),

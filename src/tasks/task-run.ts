@@ -50,6 +50,9 @@ export async function runTask(ctx: TasksContext, task: Task): Promise<void> {
   try {
     let outcome: TurnOutcome;
     try {
+      if (ctx.deps.isServed && !(await ctx.deps.isServed(task.userId))) {
+        throw new AppError('aborted', 'the user is no longer served');
+      }
       outcome = await Promise.race([ctx.deps.turnRunner.run(request), rejected(controller.signal)]);
     } catch (err) {
       outcome = {

@@ -362,6 +362,40 @@ describe('background tasks (whole app)', () => {
     }
   });
 
+  it('a revoked user: their running task ends without posting, and a waiting one never runs', async () => {
+    const app = await startApp(undefined, { perUserRunning: 1 });
+    try {
+      await say(OTHER, 'dig into wave power', /Started/);
+      const running = await heldTask('wave power');
+      await say(OTHER, 'dig into solar roads', /Started/);
+      await app.app.users.setAccess(OTHER, 'revoked');
+      const since = tg.botMessages(OTHER).length;
+      running.release({ text: 'wave findings' });
+      held = held.filter((h) => h !== running);
+      await rowsBecome(
+        app.store,
+        'SELECT title, status, delivered FROM tasks ORDER BY created_at',
+        (r) => [r.title, r.status, Number(r.delivered)],
+        [
+          ['wave power', 'done', 1],
+          ['solar roads', 'failed', 1],
+        ],
+      );
+      assert.equal(held.filter((h) => h.title === 'solar roads').length, 0, 'the waiting task made no model call');
+      assert.deepEqual(
+        tg
+          .botMessages(OTHER)
+          .slice(since)
+          .map((m) => m.text),
+        [],
+        'nothing is posted to a user no longer served',
+      );
+    } finally {
+      releaseAll();
+      await app.close();
+    }
+  });
+
   it('a task that needs the user (a question or an approval) pauses like any turn; the answer comes after it', async () => {
     const app = await startApp();
     try {
