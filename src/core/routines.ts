@@ -9,7 +9,14 @@ export type RoutineTarget =
 export type RoutineResolution = { ok: true; target: RoutineTarget; label: string } | { ok: false; reason: string };
 
 /** How a routine run ended: it posted its own message(s) (a workflow's final step), or it gives an outcome to post. */
-export type RoutineResult = { posted: true; messageId?: number } | { posted: false; outcome: TurnOutcome };
+export type RoutineResult =
+  | {
+      posted: true;
+      messageId?: number;
+      /** The run failed (its notice was the post): why, in a few words. */
+      failed?: string;
+    }
+  | { posted: false; outcome: TurnOutcome };
 
 /** What a routine is called by: a skill name or a workflow name (with its parameters). */
 export interface RoutineRef {

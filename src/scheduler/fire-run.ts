@@ -54,10 +54,11 @@ export function createRunFiring(ctx: SchedulerContext, finish: FinishRun, stoppi
     }
     const { result, request } = await runPrompt(c, signal, runLog);
     if (result.posted) {
-      // A workflow posted its own message: the run is delivered.
+      // A workflow posted its own message: the run is delivered, or failed when that message said it stopped.
       await finish(c, {
-        status: 'delivered',
-        ok: true,
+        status: result.failed ? 'failed' : 'delivered',
+        ok: !result.failed,
+        ...(result.failed ? { error: result.failed } : {}),
         ...(result.messageId !== undefined ? { messageId: result.messageId } : {}),
       });
       runLog.info({ messageId: result.messageId }, 'scheduled routine posted its result');

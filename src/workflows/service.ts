@@ -202,6 +202,7 @@ export function createWorkflows(deps: WorkflowsDeps): Workflows {
       return {
         posted: true,
         ...((end.status === 'done' || end.status === 'failed') && end.messageId ? { messageId: end.messageId } : {}),
+        ...(end.status === 'failed' ? { failed: 'the workflow run failed' } : {}),
       };
     },
     async start() {

@@ -21,7 +21,7 @@ function workflowRunner(h: Harness) {
   const runs: { target: RoutineTarget; request: TurnRequest }[] = [];
   const runner: RoutineRunner = {
     async resolve(ref) {
-      if (ref.workflow === 'briefing' || ref.workflow === 'digest')
+      if (ref.workflow === 'briefing' || ref.workflow === 'digest' || ref.workflow === 'broken')
         return {
           ok: true,
           target: { type: 'workflow', workflow: ref.workflow, params: ref.params ?? {} },
@@ -34,6 +34,10 @@ function workflowRunner(h: Harness) {
       if (target.type === 'workflow' && target.workflow === 'briefing') {
         const sent = await h.outbox.send({ chatId: request.chat.chatId }, { text: 'BRIEFING POSTED', format: 'plain' });
         return { posted: true, ...(sent.ok ? { messageId: sent.messageIds[0] } : {}) };
+      }
+      if (target.type === 'workflow' && target.workflow === 'broken') {
+        const sent = await h.outbox.send({ chatId: request.chat.chatId }, { text: 'RUN STOPPED', format: 'plain' });
+        return { posted: true, failed: 'a step failed', ...(sent.ok ? { messageId: sent.messageIds[0] } : {}) };
       }
       return {
         posted: false,
@@ -159,6 +163,25 @@ describe('jobs that run a skill or a workflow', () => {
     const posted = h.tg.botMessages(CHAT).find((m) => m.text.includes('DIGEST TEXT'));
     assert.equal(posted?.text, '🗓 “digest (workflow)”\n\nDIGEST TEXT');
     assert.equal((await scheduler.get(created.job.id))?.lastStatus, 'delivered');
+  });
+
+  it('a routine whose run failed after posting its notice counts as a failed run, not a delivered one', async () => {
+    const { runner } = workflowRunner(h);
+    const { scheduler, store } = await h.newScheduler({}, { routines: runner });
+    const created = await scheduler.create({
+      ownerUserId: USER,
+      chat,
+      kind: 'prompt',
+      text: '',
+      routine: { workflow: 'broken' },
+      when: { in: { minutes: 5 } },
+    });
+    await h.clock.advance(5 * 60_000);
+    await scheduler.tick();
+    assert.equal(h.tg.botMessages(CHAT).filter((m) => m.text === 'RUN STOPPED').length, 1, 'its notice, once');
+    const [run] = await store.query('SELECT status, error FROM job_runs WHERE job_id = ?', [created.job.id]);
+    assert.deepEqual([run?.status, run?.error], ['failed', 'a step failed']);
+    assert.equal((await scheduler.get(created.job.id))?.lastStatus, 'failed');
   });
 
   it('a stored target that does not read is an error naming the job, not a silent prompt', () => {
