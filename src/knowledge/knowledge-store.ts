@@ -179,6 +179,21 @@ export function createKnowledgeStore(store: Store) {
       });
     },
 
+    /**
+     * One bounded step of merging the keyword index's segments into one: FTS5's 'merge' with a negative page count
+     * writes about `pages` leaf pages (any two segments may merge, whatever their level), in its own short
+     * transaction. True when the step did work (FTS5's test: two or more rows changed), so another step may be due.
+     */
+    async mergeKeywordIndex(pages: number): Promise<boolean> {
+      return store.write(async (tx) => {
+        const before = Number((await tx.query('SELECT total_changes() AS n'))[0]?.n);
+        await tx.run("INSERT INTO knowledge_fts (knowledge_fts, rank) VALUES ('merge', ?)", [
+          -Math.max(1, Math.floor(pages)),
+        ]);
+        return Number((await tx.query('SELECT total_changes() AS n'))[0]?.n) - before >= 2;
+      });
+    },
+
     /** Removes a document still `ingesting` (refused, aborted or failed while reading): nothing of it stays. */
     async drop(id: number, owner: string): Promise<void> {
       await store.write(async (tx) => {
