@@ -51,7 +51,10 @@ export interface KnowledgeService extends KnowledgeBase {
     query: string,
     options?: { limit?: number; signal?: AbortSignal; mode?: SearchMode },
   ): Promise<KnowledgeHit[]>;
-  /** Start-up: documents a crash left `ingesting` become `failed`; passages still without vectors are embedded. */
+  /**
+   * Start-up: documents a crash left `ingesting` become `failed`; passages still without vectors are embedded; the
+   * keyword index is merged if it is not one segment.
+   */
   start(): Promise<void>;
   /**
    * Resolves when background embedding and keyword-index merging have nothing left to do (a retry waiting on its
@@ -150,6 +153,8 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeService {
       const failed = await store.sweepInterrupted(owner, clock.now());
       if (failed > 0) log.warn({ documents: failed }, 'documents interrupted while being read were marked failed');
       embeddings.schedule();
+      // Finishes a merge a stop cut short (or an index written before merging existed); a no-op once it is one segment.
+      keywordMerge.schedule();
     },
     async idle() {
       await Promise.all([embeddings.idle(), keywordMerge.idle()]);
