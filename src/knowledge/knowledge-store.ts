@@ -90,6 +90,21 @@ export async function deleteDocs(tx: WriteTx, ids: number[]): Promise<number> {
   return (await tx.run(`DELETE FROM knowledge_documents WHERE id IN ${IN_JSON}`, [list])).changes;
 }
 
+/**
+ * One bounded step of merging the keyword index's segments into one: FTS5's 'merge' with a negative page count writes
+ * about `pages` leaf pages (any two segments may merge, whatever their level), in its own short transaction. True
+ * when the step did work (FTS5's documented test: two or more rows changed), so another step may be due.
+ */
+async function mergeKeywordStep(store: Store, pages: number): Promise<boolean> {
+  return store.write(async (tx) => {
+    const before = Number((await tx.query('SELECT total_changes() AS n'))[0]?.n);
+    await tx.run("INSERT INTO knowledge_fts (knowledge_fts, rank) VALUES ('merge', ?)", [
+      -Math.max(1, Math.floor(pages)),
+    ]);
+    return Number((await tx.query('SELECT total_changes() AS n'))[0]?.n) - before >= 2;
+  });
+}
+
 /** The knowledge base's queries over one store. */
 export function createKnowledgeStore(store: Store) {
   return {
@@ -178,6 +193,9 @@ export function createKnowledgeStore(store: Store) {
         return true;
       });
     },
+
+    /** One bounded step of merging the keyword index into one segment; true while there is more to merge. */
+    mergeKeywordIndex: (pages: number) => mergeKeywordStep(store, pages),
 
     /** Removes a document still `ingesting` (refused, aborted or failed while reading): nothing of it stays. */
     async drop(id: number, owner: string): Promise<void> {

@@ -8,6 +8,7 @@ import { VectorCache } from '../vectors/vector-index.ts';
 import { parseCitationId } from './citation.ts';
 import { createEmbeddingQueue } from './embedding-queue.ts';
 import { ingestDocument } from './ingest.ts';
+import { createKeywordMerge, type KeywordMergeOptions } from './keyword-merge.ts';
 import { exportUserDocuments, wipeUserDocuments } from './knowledge-privacy-store.ts';
 import { createKnowledgeStore } from './knowledge-store.ts';
 import { type ChunkingOptions, DEFAULT_CHUNKING, DEFAULT_KNOWLEDGE_LIMITS, type KnowledgeLimits } from './limits.ts';
@@ -25,6 +26,8 @@ export interface KnowledgeConfig {
   embedBatch?: number;
   /** Upper bound of the in-process vector cache across libraries (LRU). */
   cacheMaxBytes?: number;
+  /** Merging the keyword index after ingestions (keyword-merge.ts). */
+  keywordMerge?: KeywordMergeOptions;
 }
 
 export interface KnowledgeDeps {
@@ -48,11 +51,17 @@ export interface KnowledgeService extends KnowledgeBase {
     query: string,
     options?: { limit?: number; signal?: AbortSignal; mode?: SearchMode },
   ): Promise<KnowledgeHit[]>;
-  /** Start-up: documents a crash left `ingesting` become `failed`; passages still without vectors are embedded. */
+  /**
+   * Start-up: documents a crash left `ingesting` become `failed`; passages still without vectors are embedded; the
+   * keyword index is merged if it is not one segment.
+   */
   start(): Promise<void>;
-  /** Resolves when background embedding has nothing left to do (a retry waiting on its backoff is not waited for). */
+  /**
+   * Resolves when background embedding and keyword-index merging have nothing left to do (a retry waiting on its
+   * backoff is not waited for).
+   */
   idle(): Promise<void>;
-  /** Stops background embedding (waits up to `timeoutMs` for a running batch). */
+  /** Stops background embedding and merging (waits up to `timeoutMs` for a running batch or step). */
   close(timeoutMs?: number): Promise<void>;
   /** Erases the user's own library and the documents they added to groups; returns the documents removed. */
   wipeUser(userId: number): Promise<{ documents: number }>;
@@ -81,6 +90,12 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeService {
     cache,
     dims,
     batch: config.embedBatch ?? 64,
+  });
+  const keywordMerge = createKeywordMerge({
+    store,
+    clock,
+    log,
+    ...(config.keywordMerge ? { options: config.keywordMerge } : {}),
   });
   const searcher = createSearch({
     store,
@@ -112,6 +127,7 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeService {
       if (outcome.status === 'ready') {
         log.info({ documentId: outcome.document.id, chunks: outcome.document.chunks }, 'document stored');
         embeddings.schedule();
+        keywordMerge.schedule();
       }
       return outcome;
     },
@@ -137,9 +153,15 @@ export function createKnowledgeBase(deps: KnowledgeDeps): KnowledgeService {
       const failed = await store.sweepInterrupted(owner, clock.now());
       if (failed > 0) log.warn({ documents: failed }, 'documents interrupted while being read were marked failed');
       embeddings.schedule();
+      // Finishes a merge a stop cut short (or an index written before merging existed); a no-op once it is one segment.
+      keywordMerge.schedule();
     },
-    idle: () => embeddings.idle(),
-    close: (timeoutMs = 5000) => embeddings.close(timeoutMs),
+    async idle() {
+      await Promise.all([embeddings.idle(), keywordMerge.idle()]);
+    },
+    async close(timeoutMs = 5000) {
+      await Promise.all([embeddings.close(timeoutMs), keywordMerge.close(timeoutMs)]);
+    },
     async wipeUser(userId) {
       const { documents, scopes } = await wipeUserDocuments(deps.store, userId);
       for (const scope of scopes) cache.invalidate(scope);
