@@ -13,7 +13,7 @@
  * the JS loop does one multiply-add per element (about 15× slower over 768-dim vectors; `npm run bench -- knowledge`).
  * Binary format reference: https://webassembly.github.io/spec/core/binary/ (SIMD opcodes: prefix 0xfd).
  */
-import type { WasmMemory } from './hamming-wasm.ts';
+import { type WasmMemory, createWasmKernel, name, section, uleb } from './wasm-kernel.ts';
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -53,25 +53,6 @@ const i32 = (v: number) => [0x41, v];
 // Parameters 0-5; then locals: i32 i, p, end, j; v128 a0, a1, c.
 const [CODES, STRIDE, LIST, N, Q, OUT] = [0, 1, 2, 3, 4, 5];
 const [I, P, E, J, A0, A1, C] = [6, 7, 8, 9, 10, 11, 12];
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 /** p = codes + r·stride, with r = list[i] when a list is given, else i; e = p + stride; j = q; a0 = a1 = 0. */
 function rowStart(): number[] {
@@ -145,41 +126,15 @@ export function dotModuleBytes(): Uint8Array {
 /** The kernel as exported (byte offsets and counts, see the top of the file). */
 export type DotsFn = (codes: number, stride: number, list: number, n: number, q: number, out: number) => void;
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function dotModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasmApi ? new wasmApi.Module(dotModuleBytes()) : null;
-    } catch {
-      // No WebAssembly (`--jitless`) or no SIMD: the JS loop computes the same integers.
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const kernel = createWasmKernel<DotsFn>(dotModuleBytes, 'dots');
 
 /** Whether the SIMD kernel is available in this process. */
 export function simdAvailable(): boolean {
-  return dotModule() !== null;
+  return kernel.available();
 }
 
 /** A wasm memory of `pages` 64 KiB pages with the kernel bound to it, or undefined when it cannot be had. */
 export function instantiateDots(pages: number): { memory: WasmMemory; dots: DotsFn } | undefined {
-  const mod = dotModule();
-  if (!mod || !wasmApi) return undefined;
-  try {
-    const memory = new wasmApi.Memory({ initial: pages });
-    const instance = new wasmApi.Instance(mod, { env: { memory } });
-    return { memory, dots: instance.exports.dots as DotsFn };
-  } catch {
-    return undefined;
-  }
+  const bound = kernel.instantiate(pages);
+  return bound && { memory: bound.memory, dots: bound.fn };
 }

@@ -11,6 +11,7 @@
  * measures both on the same layout (at 100k rows the plain-JS scan alone exceeds the 10 ms recall target).
  * Binary format reference: https://webassembly.github.io/spec/core/binary/
  */
+import { type WasmMemory, createWasmKernel, name, section, uleb } from './wasm-kernel.ts';
 
 // Value types.
 const I32 = 0x7f;
@@ -47,28 +48,6 @@ const i64Zero = [0x42, 0x00]; // i64.const 0
 const [BITS, N, WORDS, Q, OUT, HIST] = [0, 1, 2, 3, 4, 5];
 /** Row index, word index, popcount sum (i64), pointer to the current word, distance. */
 const [R, J, S, P, D] = [6, 7, 8, 9, 10];
-
-/** Unsigned LEB128, the encoding of every length and count in the format. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** A section: its id, its byte length, its body. */
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-/** A name: its length, then its (ASCII) bytes. */
-function name(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 /** s = Σ popcount(row word XOR query word) over the row's words; p advances to the next row. */
 function rowDistance(): number[] {
@@ -142,46 +121,15 @@ export function hammingModuleBytes(): Uint8Array {
 /** The scan function as exported (arguments are byte offsets and counts, see the top of the file). */
 export type HammingFn = (bits: number, n: number, words: number, q: number, out: number, hist: number) => void;
 
-/** The slice of the WebAssembly JS API used here (the project's TS libs do not declare it). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-let compiled: object | null | undefined;
-
-function wasmModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasmApi ? new wasmApi.Module(hammingModuleBytes()) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const kernel = createWasmKernel<HammingFn>(hammingModuleBytes, 'hamming');
 
 /** Whether the WebAssembly scan is available in this process (not e.g. under `--jitless`). */
 export function wasmAvailable(): boolean {
-  return wasmModule() !== null;
+  return kernel.available();
 }
 
 /** A wasm memory of `pages` 64 KiB pages with the scan bound to it, or undefined when it cannot be had. */
 export function instantiateScan(pages: number): { memory: WasmMemory; scan: HammingFn } | undefined {
-  const mod = wasmModule();
-  if (!mod || !wasmApi) return undefined;
-  try {
-    const memory = new wasmApi.Memory({ initial: pages });
-    const instance = new wasmApi.Instance(mod, { env: { memory } });
-    return { memory, scan: instance.exports.hamming as HammingFn };
-  } catch {
-    // Address space for wasm memories is limited; the JS scan reads the same layout.
-    return undefined;
-  }
+  const bound = kernel.instantiate(pages);
+  return bound && { memory: bound.memory, scan: bound.fn };
 }

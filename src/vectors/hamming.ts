@@ -6,7 +6,8 @@
  * instruction; see hamming-wasm.ts), 5-20× faster than the plain-JS popcount below (`npm run bench -- hamming`).
  * Without WebAssembly (e.g. `--jitless`) or when the memory cannot be allocated, the same layout is scanned in JS.
  */
-import { type HammingFn, instantiateScan, type WasmMemory } from './hamming-wasm.ts';
+import { type HammingFn, instantiateScan } from './hamming-wasm.ts';
+import type { WasmMemory } from './wasm-kernel.ts';
 
 export { wasmAvailable } from './hamming-wasm.ts';
 

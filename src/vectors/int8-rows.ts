@@ -8,7 +8,7 @@
  * use the JS loop on the same layout.
  */
 import { type DotsFn, instantiateDots } from './dot-wasm.ts';
-import type { WasmMemory } from './hamming-wasm.ts';
+import type { WasmMemory } from './wasm-kernel.ts';
 
 /** Sets below this many rows stay in a plain ArrayBuffer (a wasm memory reserves address space; keep them few). */
 export const WASM_DOT_MIN_ROWS = 256;
