@@ -33,18 +33,7 @@ export interface RunEvent extends NewEvent {
 }
 
 /** One run's row. */
-export interface RunRow {
-  id: string;
-  workflow: string;
-  userId: number;
-  chatId: number;
-  topicId?: number;
-  chatType: string;
-  timezone: string;
-  locale: string;
-  turnId: string;
-  params: Record<string, unknown>;
-  definition: unknown;
+export interface RunRow extends NewRun {
   status: RunStatus;
   lastSeq: number;
   leaseOwner?: string;
