@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: install all dependencies, then typecheck and compile src/ into dist/, so a broken build never ships.
+# Build stage: install all dependencies, then typecheck src/ and bundle it into dist/, so a broken build never ships.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +9,7 @@ COPY tsconfig.json tsconfig.build.json biome.json ./
 COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
 COPY config ./config
-RUN npm run build
+RUN npx tsc -p tsconfig.build.json --noEmit && npm run build
 
 # Runtime stage: production dependencies and the compiled JavaScript only (no TypeScript sources, no tsx, no
 # esbuild), non-root user.

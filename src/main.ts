@@ -1,3 +1,5 @@
+// First: process-wide settings that must hold before any other module loads.
+import './core/zod-setup.ts';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app.ts';
 import { type Config, loadConfig } from './config/load.ts';

@@ -58,7 +58,7 @@ function toolsByName(name: string, list: Tool[]): Map<string, Tool> {
 
 function subAgentsByToolName(name: string, delegates: Agent[]): Map<string, Agent> {
   const subAgents = new Map<string, Agent>();
-  for (const a of [...delegates].sort((x, y) => x.name.localeCompare(y.name))) {
+  for (const a of [...delegates].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
     const toolName = `agent_${a.name}`;
     if (subAgents.has(toolName)) throw new Error(`Network "${name}" has two agents named "${a.name}"`);
     subAgents.set(toolName, a);

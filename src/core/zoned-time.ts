@@ -7,9 +7,18 @@
 /** The languages dates are formatted in (the same codes as src/i18n's `Locale`; src/core imports no other module). */
 export type DateLocale = 'en' | 'ru';
 
+/** Zones every ECMA-402 runtime supports, with or without the IANA database. */
+const ALWAYS_ZONES = new Set(['UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+let canonicalZones: Set<string> | undefined;
+
 /** True when `timeZone` is an IANA time zone name this runtime knows (e.g. `Europe/Berlin`). */
 export function isTimeZone(timeZone: string): boolean {
   if (!timeZone || typeof timeZone !== 'string') return false;
+  // The list and the constants answer most names without a formatter, whose first use loads ~8 MB of ICU data: an
+  // idle bot (config validated, nothing formatted yet) stays that much smaller. Aliases (e.g. Asia/Kolkata on some
+  // ICU versions) still go through the formatter.
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (ALWAYS_ZONES.has(timeZone) || canonicalZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

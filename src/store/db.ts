@@ -262,27 +262,39 @@ export function describeUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//').split('?')[0] ?? url;
 }
 
-/** Applies migrations not yet recorded in `schema_migrations`, each in its own transaction. Idempotent. */
+/** Applies migrations not yet recorded in `schema_migrations`, all in one transaction. Idempotent. */
 export async function migrate(store: Store, migrations: Migration[]): Promise<number[]> {
   await store.run(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );
   const done = new Set((await store.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+  const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
   const applied: number[] = [];
-  const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  for (const m of sorted) {
-    if (done.has(m.version)) continue;
-    await store.write(async (tx) => {
-      const again = await tx.query('SELECT 1 FROM schema_migrations WHERE version = ?', [m.version]);
-      if (again.length > 0) return; // another process applied it meanwhile
-      for (const sql of m.statements) await tx.run(sql);
+  if (pending.length === 0) return applied;
+  // One transaction for every pending migration: a fresh database is made in one commit (~130 statements), and a
+  // failure leaves the schema as it was.
+  await store.write(async (tx) => {
+    const again = new Set((await tx.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    for (const m of pending) {
+      if (again.has(m.version)) continue; // another process applied it meanwhile
+      try {
+        for (const sql of m.statements) await tx.run(sql);
+      } catch (err) {
+        throw new StoreError(
+          'store_unavailable',
+          `Database migration ${m.version} (${m.name}) failed: ${reasonOf(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
         m.version,
         m.name,
         Date.now(), // real timer: wall time of the migration itself, before any Clock exists
       ]);
-    });
-    applied.push(m.version);
-  }
+      applied.push(m.version);
+    }
+  });
   return applied;
 }

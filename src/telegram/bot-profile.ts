@@ -20,7 +20,7 @@ const languageCodeOf = (locale: Locale) => (locale === 'en' ? {} : { language_co
  * (one get per text, a set only when it differs). Failures are logged: the bot works without them.
  */
 export async function ensureBotDescriptions(api: Api, log: Logger): Promise<void> {
-  // Every language and text at once: these calls sit between getMe and the first getUpdates.
+  // Every language and text at once (start-up awaits them once polling has begun).
   await Promise.all(
     LOCALES.flatMap((locale) => {
       const texts = botProfileTexts(locale);

@@ -124,15 +124,16 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
 const GET_ME_BACKOFF = { baseMs: 500, maxMs: 4000 };
 
 /**
- * Fetches botInfo (getMe) unless given, registers the command menus (private chats and groups apart) and makes sure
- * the bot's description and short description are set.
+ * Fetches botInfo (getMe) unless given. Resolves with it and `profile`: the command menus (private chats and groups
+ * apart) and the bot's description and short description being set, which the caller awaits once the rest of its
+ * start-up (which does not need them) is under way. `profile` never rejects: each failure is logged.
  */
 export async function initBot(
   bot: Bot<BotContext>,
   commands: { command: string; description: string }[],
   log: Logger,
   clock: Clock,
-): Promise<UserFromGetMe> {
+): Promise<{ me: UserFromGetMe; profile: Promise<void> }> {
   // Our own bounded getMe: grammY's init() retries network errors forever without a word.
   if (!bot.isInited()) {
     for (let attempt = 1; ; attempt++) {
@@ -161,6 +162,9 @@ export async function initBot(
       }
     }
   }
-  await Promise.all([registerCommandMenus(bot.api, commands, log), ensureBotDescriptions(bot.api, log)]);
-  return bot.botInfo;
+  const profile = Promise.all([registerCommandMenus(bot.api, commands, log), ensureBotDescriptions(bot.api, log)]).then(
+    () => undefined,
+    (err: unknown) => log.warn({ err: toError(err) }, 'cannot set the command menus or descriptions'),
+  );
+  return { me: bot.botInfo, profile };
 }

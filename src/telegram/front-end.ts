@@ -191,7 +191,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
     intake,
     health,
     async start() {
-      const me = await initBot(bot, allCommands(), tlog, clock);
+      const { me, profile } = await initBot(bot, allCommands(), tlog, clock);
       tlog.info({ bot: me.username, mode: config.mode }, 'telegram bot ready');
       const pruned = await journal.prune(config.journalRetentionMs ?? 7 * 24 * 60 * 60 * 1000);
       if (pruned > 0) tlog.debug({ pruned }, 'old journal rows pruned');
@@ -221,6 +221,7 @@ export function createFrontEnd(deps: FrontEndDeps): FrontEnd {
         accept,
         onFatal: deps.onFatal,
       }));
+      await profile;
       return { port: server.port };
     },
     async stop() {

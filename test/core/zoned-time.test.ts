@@ -39,5 +39,20 @@ describe('zoned-time: one module for time zones and local formatting', () => {
     assert.equal(isTimeZone(BERLIN), true);
     assert.equal(isTimeZone('Mars/Olympus'), false);
     assert.equal(isTimeZone(''), false);
+    // UTC without the IANA list; aliases the list may lack still go through a formatter; names are case-sensitive
+    // in the list, as the formatter accepts other casings, so either way they are valid.
+    for (const zone of [
+      'UTC',
+      'Etc/UTC',
+      'GMT',
+      'Asia/Kolkata',
+      'Asia/Calcutta',
+      'Europe/Kiev',
+      'Europe/Kyiv',
+      'US/Eastern',
+    ])
+      assert.equal(isTimeZone(zone), true, zone);
+    for (const zone of ['Europe/Berlinn', 'UTC+25', 'Etc/GMT+99', ' Europe/Berlin'])
+      assert.equal(isTimeZone(zone), false, zone);
   });
 });

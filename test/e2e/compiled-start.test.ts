@@ -4,7 +4,7 @@
  * neither.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { botEnv, repoRoot, startBot } from '../support/child-bot.ts';
@@ -59,6 +59,53 @@ test('e2e: npm start runs the compiled dist/main.js without tsx or esbuild and a
     assert.equal(exit.code, 0, bot.logs().slice(-20).join('\n'));
   } finally {
     if (!bot.hasExited()) await bot.kill('SIGKILL');
+    await tg.close();
+    await gemini.close();
+    await db.cleanup();
+  }
+});
+
+/** The launcher's code cache files in dist/ (named after the bundle's hash). */
+const codeCaches = () =>
+  readdirSync(join(repoRoot, 'dist'))
+    .filter((f) => f.endsWith('.code-cache'))
+    .map((f) => join(repoRoot, 'dist', f));
+
+test('e2e: the launcher writes a V8 code cache, and a damaged cache is rejected, rewritten and the bot still answers', {
+  timeout: 240_000,
+}, async () => {
+  ensureBuilt();
+  for (const f of codeCaches()) rmSync(f);
+  const nodeArgs = npmStartNodeArgs();
+  const tg = await createFakeTelegram();
+  const gemini = await createFakeGemini();
+  const db = tempDbUrl('e2e-code-cache');
+  gemini.setHandler((req) => (req.kind === 'embed' ? undefined : { text: `Cached echo: ${req.lastUserText}` }));
+  const env = botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: String(USER), PORT: '0' });
+  try {
+    const first = await startBot({ env, nodeArgs, telegram: tg });
+    assert.equal((await first.kill('SIGTERM', 8000)).code, 0, first.logs().slice(-20).join('\n'));
+    const [cache, ...others] = codeCaches();
+    assert.ok(cache, 'the first start wrote a code cache (at exit at the latest)');
+    assert.deepEqual(others, [], 'one cache, for this bundle');
+    const good = readFileSync(cache);
+    assert.ok(good.length > 100_000, `the cache holds the compiled start-up code (${good.length} bytes)`);
+
+    // A damaged (here: truncated and overwritten) cache must not break a start; V8 rejects it and it is rewritten.
+    const damaged = Buffer.alloc(Math.floor(good.length / 2), 0x5a);
+    writeFileSync(cache, damaged);
+    const second = await startBot({ env, nodeArgs, telegram: tg });
+    tg.sendUserMessage({ chatId: USER, text: 'hello after a damaged cache' });
+    await tg.waitForBotMessage(USER, (m) => m.text.includes('Cached echo: hello after a damaged cache'), {
+      timeoutMs: 20_000,
+    });
+    assert.equal((await second.kill('SIGTERM', 8000)).code, 0, second.logs().slice(-20).join('\n'));
+    assert.notDeepEqual(
+      readFileSync(cache).subarray(0, 64),
+      damaged.subarray(0, 64),
+      'the damaged cache was rewritten',
+    );
+  } finally {
     await tg.close();
     await gemini.close();
     await db.cleanup();

@@ -54,6 +54,34 @@ describe('store', () => {
     await second.close();
   });
 
+  it('applies pending migrations all or nothing: a failing one leaves the schema as it was', async () => {
+    const url = `file:${join(tempDir(), 'atomic.db')}`;
+    const first = await createStore({ url, migrations: testMigrations.slice(0, 1) });
+    await first.run('INSERT INTO t (v) VALUES (7)');
+    await first.close();
+    const broken: Migration[] = [
+      ...testMigrations,
+      { version: 3, name: 'three', statements: ['CREATE TABLE u (id INTEGER PRIMARY KEY)'] },
+      { version: 4, name: 'broken', statements: ['ALTER TABLE missing ADD COLUMN x TEXT'] },
+    ];
+    await assert.rejects(createStore({ url, migrations: broken }), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.match(err.message, /Database migration 4 \(broken\) failed: .*no such table: missing/);
+      return true;
+    });
+    const after = await createStore({ url, migrations: testMigrations.slice(0, 1) });
+    const versions = (await after.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version));
+    assert.deepEqual(versions, [1], 'none of 2–4 is recorded');
+    const tables = (
+      await after.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('t', 'u')")
+    ).map((r) => r.name);
+    assert.deepEqual(tables, ['t'], 'table u (migration 3) was rolled back with the failing migration 4');
+    const columns = (await after.query('PRAGMA table_info(t)')).map((r) => r.name);
+    assert.deepEqual(columns, ['id', 'v'], 'migration 2 was rolled back too');
+    assert.equal((await after.get('SELECT v FROM t'))?.v, 7, 'the data is kept');
+    await after.close();
+  });
+
   it('serializes concurrent read-modify-write transactions without SQLITE_BUSY', async () => {
     const url = `file:${join(tempDir(), 'c.db')}`;
     const store = await createStore({ url, migrations: testMigrations });

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { repoRoot } from './child-bot.ts';
 
 /** The words of package.json's `start` script after `node` (e.g. `['dist/main.js']`); throws if it is not `node …`. */
@@ -24,16 +24,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Source files under src/ whose compiled dist/ file is missing or older than the source (or the build config). */
+/**
+ * The inputs of the bundle (sources under src/, the build scripts, the lockfile) that are newer than dist/main.js; every
+ * source when there is no bundle yet.
+ */
 export function staleOutputs(): string[] {
-  const src = join(repoRoot, 'src');
-  const configTime = statSync(join(repoRoot, 'tsconfig.build.json')).mtimeMs;
-  return sourceFiles(src).filter((file) => {
-    const out = join(repoRoot, 'dist', relative(src, file).replace(/\.ts$/, '.js'));
-    if (!existsSync(out)) return true;
-    const outTime = statSync(out).mtimeMs;
-    return outTime < statSync(file).mtimeMs || outTime < configTime;
-  });
+  const bundle = join(repoRoot, 'dist', 'main.js');
+  const inputs = [
+    ...sourceFiles(join(repoRoot, 'src')),
+    join(repoRoot, 'scripts', 'build.mjs'),
+    join(repoRoot, 'scripts', 'build', 'launcher.mjs'),
+    join(repoRoot, 'package-lock.json'),
+  ];
+  if (!existsSync(bundle)) return inputs;
+  const built = statSync(bundle).mtimeMs;
+  return inputs.filter((file) => statSync(file).mtimeMs > built);
 }
 
 /** Runs `npm run build` (scripts/build.mjs) unless dist/ is up to date with src/ (e.g. fresh from `npm ci`). */
