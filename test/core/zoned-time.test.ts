@@ -39,8 +39,7 @@ describe('zoned-time: one module for time zones and local formatting', () => {
     assert.equal(isTimeZone(BERLIN), true);
     assert.equal(isTimeZone('Mars/Olympus'), false);
     assert.equal(isTimeZone(''), false);
-    // UTC without the IANA list; aliases the list may lack still go through a formatter; names are case-sensitive
-    // in the list, as the formatter accepts other casings, so either way they are valid.
+    // UTC needs no IANA list; aliases the runtime's list lacks (it varies by ICU version) go through a formatter.
     for (const zone of [
       'UTC',
       'Etc/UTC',
