@@ -123,7 +123,12 @@ async function startOrStop(
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`Fatal: ${toError(err).message}\n`);
-  process.exit(1);
-});
+/** Set by the production launcher when the build loads the bundle only to save a code cache (scripts/build/launcher.mjs). */
+declare const __bundleLoadOnly: boolean | undefined;
+
+if (typeof __bundleLoadOnly === 'undefined' || !__bundleLoadOnly) {
+  main().catch((err) => {
+    process.stderr.write(`Fatal: ${toError(err).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * End-to-end benchmark of the real entry point (`node --import tsx src/main.ts` as a child process) against the fakes
+ * End-to-end benchmark of the real entry point (the bundle `npm start` runs, as a child process) against the fakes
  * (test/support/fake-telegram.ts, fake-gemini.ts) answering instantly:
  * - turn latency with memory on and a database pre-filled with 100k messages and 10k facts, against the floor
  *   (scripts/bench/_floor-bot.ts: bare grammY + one generateContent + ctx.reply), both child processes;
@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Content } from '@google/genai';
 import { type ChildBot, botEnv, startBot } from '../../test/support/child-bot.ts';
+import { ensureBuilt, npmStartNodeArgs } from '../../test/support/compiled.ts';
 import {
   type FakeGemini,
   type RecordedRequest,
@@ -411,7 +412,8 @@ export async function run(): Promise<BenchRow[]> {
     });
 
     const extra = { ALLOWED_USER_IDS: ACTIVE_USERS.join(','), PORT: '0', LOG_LEVEL: 'warn' };
-    const ours = await startBot({ env: botEnv(tgOurs, gemini, db.url, extra) });
+    ensureBuilt();
+    const ours = await startBot({ env: botEnv(tgOurs, gemini, db.url, extra), nodeArgs: npmStartNodeArgs() });
     bots.push(ours);
     const floor = await startBot({
       env: botEnv(tgFloor, gemini, 'file:/nonexistent/unused.db', extra),
@@ -545,7 +547,7 @@ export async function run(): Promise<BenchRow[]> {
       name: `RSS of the pre-filled bot after ${oursMs.length + WARMUP + kinds.length} turns`,
       value: round2(rssAfterTurns),
       unit: 'MB',
-      note: 'VmRSS from /proc (vector cache of a 10k-message scope); node --import tsx src/main.ts',
+      note: `VmRSS from /proc (vector cache of a 10k-message scope); node ${npmStartNodeArgs().join(' ')}`,
     });
 
     // Reminder firing: the occurrence created above is due one minute after its turn.

@@ -71,10 +71,14 @@ const codeCaches = () =>
     .filter((f) => f.endsWith('.code-cache'))
     .map((f) => join(repoRoot, 'dist', f));
 
-test('e2e: the launcher writes a V8 code cache, and a damaged cache is rejected, rewritten and the bot still answers', {
+test('e2e: the build and the first start write V8 code caches; a damaged cache is rejected, rewritten, and the bot still answers', {
   timeout: 240_000,
 }, async () => {
   ensureBuilt();
+  const [build, ...extra] = codeCaches().filter((f) => f.endsWith('.build.code-cache'));
+  assert.ok(build, 'the build saved a code cache for the first start');
+  assert.deepEqual(extra, [], 'one build cache, for this bundle');
+  const buildCache = readFileSync(build);
   for (const f of codeCaches()) rmSync(f);
   const nodeArgs = npmStartNodeArgs();
   const tg = await createFakeTelegram();
@@ -106,6 +110,7 @@ test('e2e: the launcher writes a V8 code cache, and a damaged cache is rejected,
       'the damaged cache was rewritten',
     );
   } finally {
+    writeFileSync(build, buildCache); // as the build left it, for the next run
     await tg.close();
     await gemini.close();
     await db.cleanup();
