@@ -81,7 +81,7 @@ await time('whole search (hybrid)', (q) => kb.search(scope, q, { limit: 5 }));
 await time('whole search (keyword only)', (q) => kb.search(scope, q, { limit: 5, mode: 'keyword' }));
 await time('whole search (vector only)', (q) => kb.search(scope, q, { limit: 5, mode: 'vector' }));
 await time('ftsTerms', (q) => ftsTerms(q));
-await time('passageCount', () => ks.passageCount(scope));
+await time('libraryStamp', () => ks.libraryStamp(scope));
 await time('countsUpTo (all terms)', (q) => ks.countsUpTo(scope, ftsTerms(q), common + 1));
 const plans = new Map<string, string | undefined>();
 for (const q of qs) {

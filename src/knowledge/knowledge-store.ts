@@ -1,6 +1,7 @@
 import type { Row, Store, WriteTx } from '../store/db.ts';
 import type { Chunk } from './chunker.ts';
 import { indexText, inLibrary } from './fts-query.ts';
+import type { LibraryStamp } from './term-counts.ts';
 import type { DocumentInfo, LibraryScope } from './types.ts';
 
 /**
@@ -248,13 +249,18 @@ export function createKnowledgeStore(store: Store) {
       });
     },
 
-    /** Passages in the library's ready documents (from the documents' counts: one row per document, not per passage). */
-    async passageCount(scope: LibraryScope): Promise<number> {
+    /**
+     * The library's ready documents summed up: their passages, and a key (count, passages, highest id) that changes
+     * whenever one is added, finishes reading or is deleted. One indexed row per document, not per passage.
+     */
+    async libraryStamp(scope: LibraryScope): Promise<LibraryStamp> {
       const r = await store.get(
-        "SELECT COALESCE(SUM(chunks), 0) AS n FROM knowledge_documents WHERE scope = ? AND status = 'ready'",
+        `SELECT COUNT(*) AS d, COALESCE(SUM(chunks), 0) AS n, COALESCE(MAX(id), 0) AS m FROM knowledge_documents
+         WHERE scope = ? AND status = 'ready'`,
         [scope],
       );
-      return Number(r?.n ?? 0);
+      const passages = Number(r?.n ?? 0);
+      return { passages, key: `${Number(r?.d ?? 0)}:${passages}:${Number(r?.m ?? 0)}` };
     },
 
     /** For each FTS5 expression, the library's passages matching it counted up to `limit`: one statement for all. */

@@ -7,6 +7,7 @@ import { citationIdOf } from './citation.ts';
 import { commonLimit, ftsTerms, matchAny, planMatch } from './fts-query.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import type { ChunkRow, KnowledgeStore } from './knowledge-store.ts';
+import { createTermCounts } from './term-counts.ts';
 import type { KnowledgeHit, LibraryScope } from './types.ts';
 
 /** Tuning of hybrid search. */
@@ -65,16 +66,18 @@ export function createSearch(deps: {
   options: SearchOptions;
 }) {
   const { store, cache, log, options } = deps;
+  const termCounts = createTermCounts(store);
 
   async function keywordIds(scope: LibraryScope, query: string): Promise<number[]> {
     const terms = ftsTerms(query);
     if (terms.length === 0) return [];
     try {
-      const passages = await store.passageCount(scope);
+      const stamp = await termCounts.stamp(scope);
+      const passages = stamp.passages;
       if (passages === 0) return [];
       const common = commonLimit(passages, options.commonTermPassages);
       // One term: "any" and "all" are the same expression, no need to count.
-      const counts = terms.length === 1 ? [1] : await store.countsUpTo(scope, terms, common + 1);
+      const counts = terms.length === 1 ? [1] : await termCounts.counts(scope, stamp, terms, common + 1);
       const match = planMatch(terms, counts, common, options.rankBudget);
       if (!match) return [];
       const ids = await store.keyword(scope, match, options.candidates);

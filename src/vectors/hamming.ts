@@ -91,7 +91,7 @@ export class SignBits {
   }
 
   private tryWasm(bytes: number): boolean {
-    const wasm = instantiateScan(Math.ceil(bytes / PAGE));
+    const wasm = instantiateScan(Math.ceil(bytes / PAGE), this.words);
     if (!wasm) return false;
     this.scan = wasm.scan;
     this.memory = wasm.memory;

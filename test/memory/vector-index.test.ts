@@ -32,7 +32,8 @@ describe('sign bits and Hamming scan', () => {
     assert.ok(wasmAvailable(), 'WebAssembly Hamming scan should be available (falls back to JS only without wasm)');
   });
 
-  for (const dims of [768, 100]) {
+  for (const dims of [768, 100, 4100]) {
+    // 768 and 100 dims run the unrolled kernels (12 and 2 words); 4100 dims (65 words) the generic loop.
     test(`wasm and JS scans agree with a naive count (${dims} dims, incl. growth past the wasm threshold)`, () => {
       const r = rng(dims);
       const n = WASM_MIN_ROWS + 300;
