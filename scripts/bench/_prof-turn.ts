@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 /**
- * Dev aid (not a bench module): pre-fills a DB like the e2e bench, runs N turns (default 150) against the bot child
+ * Dev aid (not a bench module): pre-fills a DB like the e2e bench, runs N turns through the bundle (default 150) against the bot child
  * and prints p50 / p99 and the bot's CPU per turn (from /proc, robust to a loaded machine, unlike wall time).
  * PROF_HOOK=<file.mjs> is passed to the child as NODE_OPTIONS=--import <file> (e.g. an inspector CPU profiler;
  * node refuses --cpu-prof in NODE_OPTIONS). Run: node --import tsx scripts/bench/_prof-turn.ts [N]
  */
 import { botEnv, startBot } from '../../test/support/child-bot.ts';
+import { ensureBuilt, npmStartNodeArgs } from '../../test/support/compiled.ts';
 import { createFakeGemini } from '../../test/support/fake-gemini.ts';
 import { createFakeTelegram } from '../../test/support/fake-telegram.ts';
 import { tempDbUrl } from '../../test/support/temp-db.ts';
@@ -21,9 +22,16 @@ const tg = await createFakeTelegram();
 const db = tempDbUrl('prof');
 await prefill(db.url);
 const users = Array.from({ length: 10 }, (_, i) => 7001 + i);
-const env = botEnv(tg, gemini, db.url, { ALLOWED_USER_IDS: users.join(','), PORT: '0', LOG_LEVEL: 'warn' });
+const env = botEnv(tg, gemini, db.url, {
+  ALLOWED_USER_IDS: users.join(','),
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  ...(process.env.VECTOR_CACHE_MB ? { VECTOR_CACHE_MB: process.env.VECTOR_CACHE_MB } : {}),
+});
 if (process.env.PROF_HOOK) env.NODE_OPTIONS = `--import ${process.env.PROF_HOOK}`;
-const bot = await startBot({ env });
+ensureBuilt();
+// The bundle `npm start` runs (as the e2e bench does), not the TypeScript sources.
+const bot = await startBot({ env, nodeArgs: npmStartNodeArgs() });
 const ms: number[] = [];
 /** User + system CPU of the bot process, in ms (from /proc; 100 ticks per second). */
 function cpuMs(pid: number | undefined): number {
@@ -32,7 +40,11 @@ function cpuMs(pid: number | undefined): number {
 }
 let cpu0 = 0;
 for (let i = 0; i < N; i++) {
-  if (i === 10) cpu0 = cpuMs(bot.pid);
+  if (i === 10) {
+    cpu0 = cpuMs(bot.pid);
+    // A PROF_HOOK starts its profiler on SIGUSR2: the measured turns only, not start-up and the first loads.
+    if (process.env.PROF_HOOK && bot.pid !== undefined) process.kill(bot.pid, 'SIGUSR2');
+  }
   const chatId = users[i % users.length] as number;
   const marker = `(t ${i})`;
   const t0 = performance.now();

@@ -1,4 +1,5 @@
 import type { FactRecord } from './fact.ts';
+import { type FactIndex, buildFactIndex } from './fact-index.ts';
 import { recordBytes, withUpsert } from './fact-rules.ts';
 
 /** A scope's active facts in (created_at, id) order, labelled with the `memory_fact_versions` value they reflect. */
@@ -6,6 +7,8 @@ interface ScopeEntry {
   version: number;
   list: FactRecord[];
   bytes: number;
+  /** The list's packed embeddings, built on the first ranking (null: nothing to pack). */
+  index?: FactIndex | null;
 }
 
 function entryOf(version: number, list: FactRecord[]): ScopeEntry {
@@ -39,6 +42,20 @@ export function createFactCache(maxBytes: number) {
       cache.delete(scope);
       cache.set(scope, hit);
       return hit.list;
+    },
+
+    /**
+     * The packed embeddings of `list`: kept with the cached entry when `list` is the scope's cached list (counted in
+     * the byte budget), else built for this call only.
+     */
+    indexOf(scope: string, list: FactRecord[]): FactIndex | undefined {
+      const entry = cache.get(scope);
+      if (!entry || entry.list !== list) return buildFactIndex(list);
+      if (entry.index === undefined) {
+        entry.index = buildFactIndex(list) ?? null;
+        entry.bytes += entry.index?.bytes ?? 0;
+      }
+      return entry.index ?? undefined;
     },
 
     set(scope: string, version: number, list: FactRecord[]): void {

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Store } from '../store/db.ts';
 import type { AddFactResult, Fact, FactEmbedder, FactInput, FactRecord } from './fact.ts';
 import { MAX_FACT_LENGTH } from './fact.ts';
+import { rankIndexed } from './fact-index.ts';
 import { createFactCache } from './fact-cache.ts';
 import {
   confirmed,
@@ -134,13 +135,16 @@ export function createFacts(deps: {
       options: { limit: number; minScore: number; minConfidence?: number },
     ): Promise<{ fact: Fact; score: number }[]> {
       const minConfidence = options.minConfidence ?? -1;
-      const hits = rankRecords(await records(scope), queryVec, {
+      const list = await records(scope);
+      const index = cache.indexOf(scope, list);
+      const rankOptions = {
         limit: options.limit,
         minScore: options.minScore,
         ...(minConfidence > 0
           ? { keep: (f: FactRecord) => effective(f.confidence, f.confirmedAt, f.source) >= minConfidence }
           : {}),
-      });
+      };
+      const hits = index ? rankIndexed(list, index, queryVec, rankOptions) : rankRecords(list, queryVec, rankOptions);
       return hits.map((h) => ({ fact: fact(h.f), score: h.score }));
     },
 

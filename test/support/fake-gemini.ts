@@ -714,7 +714,9 @@ export async function createFakeGemini(options: FakeGeminiOptions = {}): Promise
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 1000;
+  // As the real service: idle connections stay open between calls (a 1 s hint made undici and node's agent reconnect
+  // for every call, a cost no real deployment pays). close() still ends them all.
+  server.keepAliveTimeout = 65_000;
   const baseUrl = await listen(server);
 
   const describe = (): string => {

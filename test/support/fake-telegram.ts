@@ -1450,7 +1450,9 @@ export async function createFakeTelegram(options: FakeTelegramOptions = {}): Pro
       if (!res.headersSent) sendJson(res, 500, { ok: false, error_code: 500, description: String(error) });
     });
   });
-  server.keepAliveTimeout = 1000;
+  // As the real service: idle connections stay open between calls (a 1 s hint made undici and node's agent reconnect
+  // for every call, a cost no real deployment pays). close() still ends them all.
+  server.keepAliveTimeout = 65_000;
   const apiRoot = await listen(server);
 
   // ---------------------------------------------------------------- test driver
