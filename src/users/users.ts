@@ -140,6 +140,12 @@ export function createUsers(deps: {
     from.language_code || null,
   ];
 
+  /** Whether the upsert would leave the stored profile as it is (language is only ever replaced, not cleared). */
+  const sameProfile = (rec: UserRecord, from: TelegramUser) =>
+    rec.firstName === (from.first_name ?? null) &&
+    rec.username === (from.username ?? null) &&
+    (!from.language_code || rec.language === from.language_code);
+
   const listeners: AccessListener[] = [];
 
   /** Sets the state, bumps the version and stamps the time; returns the new version. */
@@ -159,6 +165,10 @@ export function createUsers(deps: {
       return row ? toRecord(row) : undefined;
     },
     async upsert(from) {
+      // Every update passes through here: a known user whose name and language did not change costs one read, not a
+      // write transaction.
+      const known = await users.get(from.id);
+      if (known && sameProfile(known, from)) return known;
       const now = clock.now();
       const initial: AccessState = mode === 'allowlist' && allowed.has(from.id) ? 'allowed' : 'unknown';
       await store.run(upsertSql, upsertArgs(from, initial, now));

@@ -60,3 +60,26 @@ test('users keep the Telegram language of the latest update and honour a /langua
     await db.cleanup();
   }
 });
+
+test('an update from a known user with the same name and language writes nothing; a changed name is stored', async () => {
+  const db = tempDbUrl('users-upsert');
+  const store = await createStore({ url: db.url, migrations });
+  try {
+    const clock = createManualClock();
+    const users = createUsers({ store, clock, defaultTimezone: 'UTC', allowedUserIds: [1] });
+    const first = await users.upsert({ id: 1, first_name: 'Ann', username: 'ann', language_code: 'en' });
+    assert.equal(first.access, 'allowed');
+    await clock.advance(60_000);
+    const again = await users.upsert({ id: 1, first_name: 'Ann', username: 'ann' });
+    assert.equal(again.updatedAt, first.updatedAt, 'nothing changed: no write');
+    await clock.advance(60_000);
+    const renamed = await users.upsert({ id: 1, first_name: 'Anna', username: 'ann', language_code: 'en' });
+    assert.equal(renamed.firstName, 'Anna');
+    assert.ok(renamed.updatedAt > first.updatedAt, 'a new name is written');
+    const lost = await users.upsert({ id: 1, first_name: 'Anna' });
+    assert.equal(lost.username, null, 'a username the user removed is removed here too');
+  } finally {
+    await store.close();
+    await db.cleanup();
+  }
+});
