@@ -345,11 +345,12 @@ describe('no dead ends (issue 12 point 1), through src/main.ts', () => {
   it('Retry after a command failed runs the command again, not a chat turn', async () => {
     tg.sendUserMessage({ chatId: CAROL, text: '/help', firstName: 'Carol' });
     await tg.waitForBotMessage(CAROL, undefined, WAIT);
-    // The disk is full for Carol's user row: her next update fails before any feature runs.
+    // The disk is full for Carol's user row: her next update, which brings a new name to store, fails before any
+    // feature runs (an unchanged profile is only read).
     await store.run(
       `CREATE TRIGGER fault_carol BEFORE UPDATE ON users WHEN NEW.id = ${CAROL} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
     );
-    tg.sendUserMessage({ chatId: CAROL, text: '/settings', firstName: 'Carol' });
+    tg.sendUserMessage({ chatId: CAROL, text: '/settings', firstName: 'Caroline' });
     const failure = await tg.waitForBotMessage(CAROL, (m) => /Tap Retry/.test(m.text), WAIT);
     await store.run('DROP TRIGGER fault_carol');
 
