@@ -32,6 +32,7 @@ async function openStoreOrExit(env: Config['env'], log: Logger): Promise<Store> 
       authToken: env.DATABASE_AUTH_TOKEN,
       migrations,
       log: log.child({ module: 'store' }),
+      idleCheckpoint: { clock: systemClock },
     });
     log.info({ database: describeUrl(env.DATABASE_URL), kind: store.kind }, 'database ready');
     return store;

@@ -54,6 +54,8 @@ for (let i = 0; i < N; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const cpu = (cpuMs(bot.pid) - cpu0) / ms.length;
+const slowest = [...ms].sort((a, b) => a - b).slice(-8);
+console.log(`slowest ${slowest.map((x) => x.toFixed(1)).join(' ')}; p90 ${percentile(ms, 90).toFixed(2)}`);
 console.log(
   `p50 ${percentile(ms, 50).toFixed(2)} p99 ${percentile(ms, 99).toFixed(2)} ms; bot CPU ${cpu.toFixed(2)} ms/turn`,
 );

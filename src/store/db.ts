@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import { StoreError, toError } from '../core/errors.ts';
+import { type IdleCheckpointOptions, createIdleCheckpoint } from './idle-checkpoint.ts';
 import { openLocalEngine } from './local-engine.ts';
 import type { Migration } from './migrations/index.ts';
 import { openRemoteEngine } from './remote-engine.ts';
@@ -40,6 +41,8 @@ export interface StoreOptions {
   statementCacheSize?: number;
   /** Warned when the statement cache has to drop statements (SQL texts that vary); told its counters at close. */
   log?: Pick<Logger, 'warn' | 'info'>;
+  /** Local files: checkpoint the WAL while writes pause (idle-checkpoint.ts), on this clock. */
+  idleCheckpoint?: IdleCheckpointOptions;
 }
 
 /** Default bound of the prepared-statement cache, per connection: well above the distinct SQL texts in src. */
@@ -133,6 +136,22 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     chain = next.catch(() => undefined);
     return next;
   }
+  const idle =
+    kind === 'file' && options.idleCheckpoint
+      ? createIdleCheckpoint(
+          options.idleCheckpoint,
+          () => serialized(() => engine.checkpoint('passive')),
+          (err) => options.log?.warn({ err: toError(err) }, 'WAL checkpoint failed; SQLite checkpoints on its own'),
+        )
+      : undefined;
+  /** A write through the lock, tracked so idle checkpoints wait for the writer to rest. */
+  function serializedWrite<T>(fn: () => Promise<T>): Promise<T> {
+    if (!idle) return serialized(fn);
+    idle.started();
+    const result = serialized(fn);
+    result.then(idle.settled, idle.settled);
+    return result;
+  }
 
   const store: Store = {
     kind,
@@ -147,7 +166,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       return (await store.query(sql, args))[0];
     },
     run(sql, args) {
-      return serialized(async () => {
+      return serializedWrite(async () => {
         try {
           return await engine.run(sql, args);
         } catch (err) {
@@ -156,7 +175,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       });
     },
     batch(statements) {
-      return serialized(async () => {
+      return serializedWrite(async () => {
         try {
           return await engine.batch(statements);
         } catch (err) {
@@ -165,7 +184,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       });
     },
     write(fn) {
-      return serialized(async () => {
+      return serializedWrite(async () => {
         let tx: EngineTx;
         try {
           tx = await engine.begin();
@@ -200,9 +219,10 @@ export async function createStore(options: StoreOptions): Promise<Store> {
       });
     },
     stats() {
-      return engine.stats();
+      return { ...engine.stats(), idleCheckpoints: idle?.count ?? 0 };
     },
     async close() {
+      idle?.stop();
       await chain.catch(() => undefined);
       if (kind !== 'remote') options.log?.info({ statements: engine.stats().statements }, 'closing the database');
       engine.close();

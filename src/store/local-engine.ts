@@ -368,9 +368,12 @@ export function openLocalEngine(options: LocalEngineOptions): Engine {
       open();
       return beginWriteTransaction(writer, open, () => closed, read);
     },
-    async checkpoint() {
+    async checkpoint(mode = 'truncate') {
       open();
-      writer.execute('PRAGMA wal_checkpoint(TRUNCATE)', undefined);
+      writer.execute(
+        mode === 'passive' ? 'PRAGMA wal_checkpoint(PASSIVE)' : 'PRAGMA wal_checkpoint(TRUNCATE)',
+        undefined,
+      );
     },
     isDatabaseError(err) {
       return err instanceof LocalSqlError;

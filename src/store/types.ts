@@ -24,6 +24,8 @@ export interface WriteTx {
 export interface StoreStats {
   /** Prepared statements cached by SQL text, summed over the local connections. */
   statements: StatementCacheStats;
+  /** WAL checkpoints run while the writer rested (local files opened with a clock; see idle-checkpoint.ts). */
+  idleCheckpoints: number;
 }
 
 /** An open write transaction as an engine hands it out. */
@@ -47,9 +49,10 @@ export interface Engine {
   batch(statements: Statement[]): Promise<RunResult[]>;
   /** BEGIN IMMEDIATE. */
   begin(): Promise<EngineTx>;
-  checkpoint(): Promise<void>;
+  /** `truncate` (default) empties the WAL file; `passive` copies what it can without waiting for anyone. */
+  checkpoint(mode?: 'passive' | 'truncate'): Promise<void>;
   /** Whether an error came from the database (as opposed to the caller's own code in a transaction). */
   isDatabaseError(err: unknown): boolean;
-  stats(): StoreStats;
+  stats(): Pick<StoreStats, 'statements'>;
   close(): void;
 }

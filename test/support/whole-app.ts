@@ -65,7 +65,11 @@ export interface WholeAppOptions {
 /** Starts the complete assistant the way main.ts wires it, with fast limits. */
 export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp> {
   const db = options.db ?? tempDbUrl('app');
-  const store = await createStore({ url: db.url, migrations });
+  const store = await createStore({
+    url: db.url,
+    migrations,
+    idleCheckpoint: { clock: options.clock ?? systemClock },
+  });
   const log = createLogger({
     level: options.log?.level ?? process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(options.log ? { destination: options.log.destination } : {}),
