@@ -32,4 +32,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # Run node directly (not npm start): npm does not reliably forward SIGTERM, and graceful shutdown needs it.
-CMD ["node", "--optimize-for-size", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

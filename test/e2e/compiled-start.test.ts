@@ -15,7 +15,7 @@ import { tempDbUrl } from '../support/temp-db.ts';
 
 const USER = 4343;
 const TOOLCHAIN = /tsx|esbuild|typescript|strip-types|transform-types/i;
-const V8_TUNING = ['--optimize-for-size'];
+const V8_TUNING = ['--max-semi-space-size=2'];
 
 test('e2e: npm start runs the compiled dist/main.js without tsx or esbuild and answers a message', {
   timeout: 240_000,
@@ -35,7 +35,7 @@ test('e2e: npm start runs the compiled dist/main.js without tsx or esbuild and a
     assert.equal(bot.hasExited(), false, bot.logs().slice(-20).join('\n'));
     const pid = bot.pid as number;
     const argv = cmdline(pid).slice(1);
-    // V8 tuning flags only (--optimize-for-size, see docs/benchmarks.md); never a loader or a type stripper.
+    // V8 tuning flags only (--max-semi-space-size, see docs/benchmarks.md); never a loader or a type stripper.
     assert.deepEqual(
       argv.slice(0, -1).filter((a) => !V8_TUNING.includes(a)),
       [],
