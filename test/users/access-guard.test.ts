@@ -8,10 +8,14 @@ import { test } from 'node:test';
 import { GROUP, OWNER, USER, buttonData, createWorld } from './world.ts';
 
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 test('after access ends (before any clean-up), a due job, an Approve click and the expiry fallback make no model call and send nothing', async () => {
   const w = await createWorld();
   try {
+    // Five minutes past an hour, so the 61 minutes below pass each hourly job (at :00 and :30) exactly once,
+    // whatever the wall time the test starts at (from :59 or :29 it would pass one of them twice).
+    await w.clock.advanceTo(Math.ceil(w.clock.now() / HOUR) * HOUR + 5 * MIN);
     await w.h.users.setAccess(OWNER, 'owner');
     await w.h.users.setAccess(USER, 'allowed');
     const prompt = await w.scheduler.create({
