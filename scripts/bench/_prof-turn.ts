@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 /**
- * Dev aid (not a bench module): pre-fills a DB like the e2e bench, runs N turns through the bundle (default 150) against the bot child
- * and prints p50 / p99 and the bot's CPU per turn (from /proc, robust to a loaded machine, unlike wall time).
+ * Dev aid (not a bench module): pre-fills a DB like the e2e bench, runs N turns (default 150) against the bot child
+ * running the bundle `npm start` runs, and prints p50 / p99 and the bot's CPU per turn (from /proc, robust to a loaded machine, unlike wall time).
  * PROF_HOOK=<file.mjs> is passed to the child as NODE_OPTIONS=--import <file> (e.g. an inspector CPU profiler;
  * node refuses --cpu-prof in NODE_OPTIONS). Run: node --import tsx scripts/bench/_prof-turn.ts [N]
  */
@@ -26,7 +26,6 @@ const env = botEnv(tg, gemini, db.url, {
   ALLOWED_USER_IDS: users.join(','),
   PORT: '0',
   LOG_LEVEL: 'warn',
-  ...(process.env.VECTOR_CACHE_MB ? { VECTOR_CACHE_MB: process.env.VECTOR_CACHE_MB } : {}),
 });
 if (process.env.PROF_HOOK) env.NODE_OPTIONS = `--import ${process.env.PROF_HOOK}`;
 ensureBuilt();

@@ -72,7 +72,7 @@ export function createSearch(deps: {
     const terms = ftsTerms(query);
     if (terms.length === 0) return [];
     try {
-      const stamp = await termCounts.stamp(scope);
+      const stamp = await store.libraryStamp(scope);
       const passages = stamp.passages;
       if (passages === 0) return [];
       const common = commonLimit(passages, options.commonTermPassages);

@@ -15,9 +15,8 @@ export interface LibraryStamp {
   key: string;
 }
 
-/** The reads the cache needs (KnowledgeStore has them). */
+/** The read the cache needs (KnowledgeStore has it). */
 export interface TermCountSource {
-  libraryStamp(scope: string): Promise<LibraryStamp>;
   countsUpTo(scope: string, exprs: readonly string[], limit: number): Promise<number[]>;
 }
 
@@ -37,12 +36,10 @@ export function createTermCounts(source: TermCountSource, options: { maxLibrarie
   const libraries = new Map<string, Entry>();
 
   return {
-    /** The library's stamp (read on every call: it is what keeps the counts true). */
-    async stamp(scope: string): Promise<LibraryStamp> {
-      return source.libraryStamp(scope);
-    },
-
-    /** Each term's passage count up to `limit` in the library as of `stamp`; only unknown terms are counted. */
+    /**
+     * Each term's passage count up to `limit` in the library as of `stamp` (`libraryStamp`, read by the caller on
+     * every search: it is what keeps the counts true); only terms not counted at that stamp are counted.
+     */
     async counts(scope: string, stamp: LibraryStamp, terms: readonly string[], limit: number): Promise<number[]> {
       let entry = libraries.get(scope);
       if (!entry || entry.key !== stamp.key || entry.limit !== limit) {

@@ -45,12 +45,13 @@ export function createFactCache(maxBytes: number) {
     },
 
     /**
-     * The packed embeddings of `list`: kept with the cached entry when `list` is the scope's cached list (counted in
-     * the byte budget), else built for this call only.
+     * The packed embeddings of `list` when it is the scope's cached list: built on first use and counted in the byte
+     * budget. Undefined for any other list (replaced meanwhile): that one is ranked by the plain loop, not packed
+     * into a buffer that would be thrown away.
      */
     indexOf(scope: string, list: FactRecord[]): FactIndex | undefined {
       const entry = cache.get(scope);
-      if (!entry || entry.list !== list) return buildFactIndex(list);
+      if (!entry || entry.list !== list) return undefined;
       if (entry.index === undefined) {
         entry.index = buildFactIndex(list) ?? null;
         entry.bytes += entry.index?.bytes ?? 0;

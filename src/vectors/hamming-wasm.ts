@@ -11,7 +11,7 @@
  * measures both on the same layout (at 100k rows the plain-JS scan alone exceeds the 10 ms recall target).
  * Binary format reference: https://webassembly.github.io/spec/core/binary/
  */
-import { type WasmKernel, type WasmMemory, createWasmKernel, name, section, uleb } from './wasm-kernel.ts';
+import { type WasmKernel, type WasmMemory, createWasmKernel, name, section, sleb, uleb } from './wasm-kernel.ts';
 
 // Value types.
 const I32 = 0x7f;
@@ -99,17 +99,6 @@ function loopBody(): number[] {
   return [...uleb(code.length), ...code];
 }
 
-/** Signed LEB128 (i32.const immediates). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
 /** Widest row (in u64 words) that gets a fully unrolled body; wider rows use the loop. */
 export const UNROLL_MAX_WORDS = 64;
 
@@ -183,7 +172,10 @@ function kernel(words: number): WasmKernel<HammingFn> {
   return k;
 }
 
-/** Whether the WebAssembly scan is available in this process (not e.g. under `--jitless`). */
+/**
+ * Whether the WebAssembly scan for rows of `words` u64 (default 12: 768-dim embeddings) is available in this process
+ * (not e.g. under `--jitless`).
+ */
 export function wasmAvailable(words = 12): boolean {
   return kernel(words).available();
 }

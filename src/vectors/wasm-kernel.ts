@@ -16,6 +16,17 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128, the encoding of i32.const immediates. */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
 /** A section: its id, its byte length, its body. */
 export function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];

@@ -68,7 +68,8 @@ export async function startWholeApp(options: WholeAppOptions): Promise<WholeApp>
   const store = await createStore({
     url: db.url,
     migrations,
-    idleCheckpoint: { clock: options.clock ?? systemClock },
+    // As main.ts: the store's own maintenance runs on the system clock, not on a test's manual app clock.
+    idleCheckpoint: { clock: systemClock },
   });
   const log = createLogger({
     level: options.log?.level ?? process.env.TEST_LOG_LEVEL ?? 'silent',
