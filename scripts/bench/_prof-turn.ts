@@ -30,7 +30,10 @@ const env = botEnv(tg, gemini, db.url, {
 if (process.env.PROF_HOOK) env.NODE_OPTIONS = `--import ${process.env.PROF_HOOK}`;
 ensureBuilt();
 // The bundle `npm start` runs (as the e2e bench does), not the TypeScript sources.
-const bot = await startBot({ env, nodeArgs: npmStartNodeArgs() });
+// FLOOR=1 runs the e2e bench's floor bot (bare grammY + one generateContent) instead, for its CPU per turn.
+const bot = process.env.FLOOR
+  ? await startBot({ env, entry: 'scripts/bench/_floor-bot.ts' })
+  : await startBot({ env, nodeArgs: npmStartNodeArgs() });
 const ms: number[] = [];
 /** User + system CPU of the bot process, in ms (from /proc; 100 ticks per second). */
 function cpuMs(pid: number | undefined): number {

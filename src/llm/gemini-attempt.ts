@@ -6,6 +6,8 @@ export interface Attempt {
   timedOut: boolean;
   /** Restarts the timeout (streams: called on every chunk). */
   touch(): void;
+  /** The response was read to its end: `dispose` then has no request to cancel. */
+  completed(): void;
   dispose(): void;
 }
 
@@ -15,6 +17,7 @@ export function startAttempt(timeoutMs: number, caller: AbortSignal | undefined)
   const onCallerAbort = () => ac.abort(caller?.reason);
   caller?.addEventListener('abort', onCallerAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  let done = false;
   const attempt: Attempt = {
     signal: ac.signal,
     retryAfterHeader: null,
@@ -32,11 +35,15 @@ export function startAttempt(timeoutMs: number, caller: AbortSignal | undefined)
         ac.abort(new Error('timeout'));
       }, timeoutMs);
     },
+    completed() {
+      done = true;
+    },
     dispose() {
       clearTimeout(timer);
       caller?.removeEventListener('abort', onCallerAbort);
-      // Frees the connection when a stream is abandoned; a no-op after a completed request.
-      if (!ac.signal.aborted) ac.abort(new Error('disposed'));
+      // Frees the connection when a request or stream is abandoned. After a completed one it would change nothing,
+      // yet cost the fetch's abort listeners and a stack trace on every call.
+      if (!done && !ac.signal.aborted) ac.abort(new Error('disposed'));
     },
   };
   if (caller?.aborted) ac.abort(caller.reason);

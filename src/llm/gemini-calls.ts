@@ -110,6 +110,7 @@ export function createCallRunner(deps: CallRunnerDeps): CallRunner {
         const attempt = startAttempt(spec.timeoutMs, spec.signal);
         try {
           const value = await call(attempt);
+          attempt.completed();
           runner.record(spec, started, attemptNo, { usage: usageOf(value) });
           return value;
         } catch (err) {

@@ -34,6 +34,7 @@ export async function* streamGeneration(
           yield { type: 'text-delta', text };
         }
       }
+      attempt.completed();
       const result = acc.result();
       calls.record(spec, started, attemptNo, { usage: result.usage });
       yield { type: 'done', result };

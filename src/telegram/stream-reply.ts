@@ -30,6 +30,8 @@ export interface StreamingReplyOptions {
   /** Non-zero draft id, stable for this reply. Default: random. */
   draftId?: number;
   typingIntervalMs?: number;
+  /** "typing…" starts once the answer has taken this long. Default 300 ms (the drafts' first preview delay). */
+  typingDelayMs?: number;
   /** Minimum gap between preview updates. Default: drafts 500 ms, edits 1 s (3.5 s in groups). */
   previewIntervalMs?: number;
   /** No preview before this much time has passed: quick answers arrive as one message. Default: drafts 300 ms, edits 1 s. */
@@ -53,7 +55,7 @@ export interface StreamingReply {
 
 /**
  * A reply that streams while the turn runs and ends with exactly one final answer, delivered after every preview.
- * Typing is refreshed every ~4.5 s until the end.
+ * Typing starts once the answer has taken 0.3 s and is refreshed every ~4.5 s until the end.
  */
 export function createStreamingReply(options: StreamingReplyOptions): StreamingReply {
   const { outbox, chat, clock } = options;
@@ -84,7 +86,8 @@ export function createStreamingReply(options: StreamingReplyOptions): StreamingR
   let timer: Cancel | undefined;
   let finished: Promise<Delivery> | undefined;
 
-  startTyping(outbox, chat, clock, typingInterval, typingAbort.signal);
+  const typing = { delayMs: options.typingDelayMs ?? 300, intervalMs: typingInterval };
+  startTyping(outbox, chat, clock, typing, typingAbort.signal);
 
   function markDirty(): void {
     if (closed || writer.off()) return;

@@ -106,6 +106,8 @@ export interface Users {
   timezoneOf(userId: number): Promise<string>;
   /** The language of the bot's texts for this user: their /language choice, else their Telegram language, else en. */
   localeOf(userId: number): Promise<Locale>;
+  /** The record with its `timezoneOf` and `localeOf` answers, from one read (what a turn's request needs). */
+  profileOf(userId: number): Promise<{ user: UserRecord | undefined; timezone: string; locale: Locale }>;
   updateSettings(userId: number, patch: Partial<UserSettings>): Promise<UserSettings>;
   /**
    * Rate limit for the "private assistant" notice to strangers: true at most once per `windowMs` (default one day)
@@ -147,6 +149,8 @@ export function createUsers(deps: {
     (!from.language_code || rec.language === from.language_code);
 
   const listeners: AccessListener[] = [];
+  const zoneOf = (tz: unknown) =>
+    typeof tz === 'string' && timeZoneSchema.safeParse(tz).success ? tz : defaultTimezone;
 
   /** Sets the state, bumps the version and stamps the time; returns the new version. */
   async function changeAccess(tx: WriteTx, userId: number, access: AccessState, now: number): Promise<number> {
@@ -314,8 +318,7 @@ export function createUsers(deps: {
     },
     async timezoneOf(userId) {
       const row = await store.get('SELECT timezone FROM users WHERE id = ?', [userId]);
-      const tz = row?.timezone;
-      return typeof tz === 'string' && timeZoneSchema.safeParse(tz).success ? tz : defaultTimezone;
+      return zoneOf(row?.timezone);
     },
     async localeOf(userId) {
       const row = await store.get('SELECT language, settings FROM users WHERE id = ?', [userId]);
@@ -324,6 +327,11 @@ export function createUsers(deps: {
         parseSettings(row.settings).language,
         typeof row.language === 'string' ? row.language : null,
       );
+    },
+    async profileOf(userId) {
+      const user = await users.get(userId);
+      const locale = resolveLocale(user?.settings.language, user?.language ?? null);
+      return { user, timezone: zoneOf(user?.timezone), locale };
     },
     async updateSettings(userId, patch) {
       return store.write(async (tx) => {

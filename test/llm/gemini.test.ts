@@ -243,9 +243,13 @@ describe('Gemini adapter (real @google/genai → fake Gemini over HTTP)', () => 
 describe('Gemini adapter stream failures (raw SSE server)', () => {
   let baseUrl: string;
   let hits = 0;
-  let mode: 'cut-after-output' | 'reset-then-ok' = 'cut-after-output';
+  let mode: 'cut-after-output' | 'reset-then-ok' | 'hold-open' = 'cut-after-output';
+  let leftEarly: () => void = () => undefined;
   const server = createServer((req, res) => {
     req.resume();
+    res.on('close', () => {
+      if (!res.writableFinished) leftEarly();
+    });
     req.on('end', () => {
       hits++;
       if (mode === 'reset-then-ok' && hits === 1) {
@@ -257,6 +261,8 @@ describe('Gemini adapter stream failures (raw SSE server)', () => {
         `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Partial ' }] } }] })}\r\n\r\n`,
       );
       if (mode === 'cut-after-output') setTimeout(() => res.socket?.destroy(), 30);
+      else if (mode === 'hold-open')
+        return; // more would follow; only the client can end it now
       else {
         res.write(
           `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'answer' }] }, finishReason: 'STOP' }] })}\r\n\r\n`,
@@ -304,5 +310,19 @@ describe('Gemini adapter stream failures (raw SSE server)', () => {
       if (c.type === 'done') text = c.result.text;
     assert.equal(text, 'Partial answer');
     assert.equal(hits, 2);
+  });
+
+  it('a stream the caller leaves early is cancelled: its connection is closed, not left waiting', async () => {
+    hits = 0;
+    mode = 'hold-open';
+    const closed = new Promise<void>((resolve) => {
+      leftEarly = resolve;
+    });
+    for await (const c of make().stream({ model: 'm', contents: user('hi') })) {
+      assert.equal(c.type === 'text-delta' && c.text, 'Partial ');
+      break;
+    }
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 2000).unref());
+    assert.equal(await Promise.race([closed.then(() => 'closed'), timeout]), 'closed');
   });
 });

@@ -69,6 +69,7 @@ async function setup(textLimit?: number) {
       previewIntervalMs: 30,
       firstPreviewDelayMs: 0,
       typingIntervalMs: 50,
+      typingDelayMs: 0,
       ...o,
     });
   return { outbox, reply };
@@ -257,5 +258,22 @@ describe('streaming reply: draft mode (private chats)', () => {
       ['Quick answer.'],
     );
     assert.equal(callIndex('editMessageText', 803).length, 0);
+  });
+
+  it('typing starts only once the answer takes longer than the typing delay', async () => {
+    const { reply } = await setup();
+    const quick = reply({ chat: { chatId: 804, type: 'private' }, mode: 'draft', typingDelayMs: 150 });
+    assert.ok((await quick.finish(done('At once.'))).ok);
+    await pause(250);
+    assert.deepEqual(fake.chatActions(804), [], 'an answer within the delay needs no typing');
+
+    const slow = reply({ chat: { chatId: 805, type: 'private' }, mode: 'draft', typingDelayMs: 150 });
+    await pause(60);
+    assert.deepEqual(fake.chatActions(805), [], 'nothing before the delay');
+    await fake.waitFor(() => fake.chatActions(805).length >= 1 || undefined, { label: 'typing after the delay' });
+    assert.ok((await slow.finish(done('Took a while.'))).ok);
+    const sent = fake.chatActions(805).length;
+    await pause(120);
+    assert.equal(fake.chatActions(805).length, sent, 'typing stops with the final answer');
   });
 });

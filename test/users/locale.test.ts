@@ -51,6 +51,22 @@ test('users keep the Telegram language of the latest update and honour a /langua
     assert.equal(await users.localeOf(1), 'ru');
     assert.equal((await users.get(1))?.settings.showProgress, false);
 
+    // A turn's one read (profileOf) answers as localeOf and timezoneOf do.
+    await users.setTimezone(1, 'Europe/Berlin');
+    await users.upsert({ id: 2, first_name: 'Bo' });
+    await store.run(`UPDATE users SET timezone = 'Mars/Base' WHERE id = 2`);
+    for (const id of [1, 2, 9]) {
+      const profile = await users.profileOf(id);
+      assert.deepEqual(
+        { id: profile.user?.id, timezone: profile.timezone, locale: profile.locale },
+        { id: (await users.get(id))?.id, timezone: await users.timezoneOf(id), locale: await users.localeOf(id) },
+        `user ${id}`,
+      );
+    }
+    assert.equal((await users.profileOf(1)).timezone, 'Europe/Berlin');
+    assert.equal((await users.profileOf(2)).timezone, 'UTC', 'a zone that is no longer valid reads as the default');
+    assert.equal((await users.profileOf(9)).timezone, 'UTC', 'an unknown user gets the default zone');
+
     // Strangers asking for access get their language stored too (their notices can use it).
     const owner = createUsers({ store, clock, defaultTimezone: 'UTC', allowedUserIds: [] });
     await owner.requestAccess({ id: 3, first_name: 'Борис', language_code: 'ru-RU' });

@@ -162,7 +162,7 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
     }
     // The dispatcher registered this update; in-process callers without one get a private controller.
     const signal = control.signalFor(updateId) ?? new AbortController().signal;
-    const user = await users.get(from.id);
+    const { user, timezone, locale } = await users.profileOf(from.id);
     const request: TurnRequest = {
       turnId: updateTurnId.encode(updateId),
       userId: from.id,
@@ -172,8 +172,8 @@ export function createChatFeature(deps: ChatDeps): Composer<BotContext> {
       attachments: input.attachments,
       source: 'telegram',
       ...(ctx.message?.message_id !== undefined ? { messageId: ctx.message.message_id } : {}),
-      timezone: await users.timezoneOf(from.id),
-      locale: await users.localeOf(from.id),
+      timezone,
+      locale,
       ...(input.untrustedInput ? { untrustedInput: true } : {}),
       signal,
     };
