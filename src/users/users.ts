@@ -116,6 +116,16 @@ export interface Users {
   shouldNotifyStranger(userId: number, options?: { chatId?: number; windowMs?: number }): Promise<boolean>;
 }
 
+/** Whether the upsert would leave the stored profile as it is (language is only ever replaced, not cleared). */
+const sameProfile = (rec: UserRecord, from: TelegramUser) =>
+  rec.firstName === (from.first_name ?? null) &&
+  rec.username === (from.username ?? null) &&
+  (!from.language_code || rec.language === from.language_code);
+
+/** A stored time zone, or `fallback` when none is set or it is no longer a valid zone. */
+const validZone = (tz: unknown, fallback: string) =>
+  typeof tz === 'string' && timeZoneSchema.safeParse(tz).success ? tz : fallback;
+
 /** Creates the users service over the `users` table (migration 001) and `access_notices` (004, per chat since 020). */
 export function createUsers(deps: {
   store: Store;
@@ -142,15 +152,7 @@ export function createUsers(deps: {
     from.language_code || null,
   ];
 
-  /** Whether the upsert would leave the stored profile as it is (language is only ever replaced, not cleared). */
-  const sameProfile = (rec: UserRecord, from: TelegramUser) =>
-    rec.firstName === (from.first_name ?? null) &&
-    rec.username === (from.username ?? null) &&
-    (!from.language_code || rec.language === from.language_code);
-
   const listeners: AccessListener[] = [];
-  const zoneOf = (tz: unknown) =>
-    typeof tz === 'string' && timeZoneSchema.safeParse(tz).success ? tz : defaultTimezone;
 
   /** Sets the state, bumps the version and stamps the time; returns the new version. */
   async function changeAccess(tx: WriteTx, userId: number, access: AccessState, now: number): Promise<number> {
@@ -318,7 +320,7 @@ export function createUsers(deps: {
     },
     async timezoneOf(userId) {
       const row = await store.get('SELECT timezone FROM users WHERE id = ?', [userId]);
-      return zoneOf(row?.timezone);
+      return validZone(row?.timezone, defaultTimezone);
     },
     async localeOf(userId) {
       const row = await store.get('SELECT language, settings FROM users WHERE id = ?', [userId]);
@@ -331,7 +333,7 @@ export function createUsers(deps: {
     async profileOf(userId) {
       const user = await users.get(userId);
       const locale = resolveLocale(user?.settings.language, user?.language ?? null);
-      return { user, timezone: zoneOf(user?.timezone), locale };
+      return { user, timezone: validZone(user?.timezone, defaultTimezone), locale };
     },
     async updateSettings(userId, patch) {
       return store.write(async (tx) => {
