@@ -10,6 +10,7 @@ import { createTelegramOutbox } from '../../src/telegram/outbox.ts';
 import { createRateLimiter } from '../../src/telegram/rate-limiter.ts';
 import { type StreamingReplyOptions, createStreamingReply } from '../../src/telegram/stream-reply.ts';
 import { type FakeTelegram, createFakeTelegram } from '../support/fake-telegram.ts';
+import { createManualClock } from '../support/manual-clock.ts';
 import { type TempDb, tempDbUrl } from '../support/temp-db.ts';
 
 const silent = pino({ level: 'silent' });
@@ -262,18 +263,25 @@ describe('streaming reply: draft mode (private chats)', () => {
 
   it('typing starts only once the answer takes longer than the typing delay', async () => {
     const { reply } = await setup();
-    const quick = reply({ chat: { chatId: 804, type: 'private' }, mode: 'draft', typingDelayMs: 150 });
+    // The reply's timers on a manual clock: the delay is exact, whatever the machine's load.
+    const clock = createManualClock();
+    const opts = { mode: 'draft', clock, typingDelayMs: 300, previewIntervalMs: 60_000 } as const;
+    const quick = reply({ ...opts, chat: { chatId: 804, type: 'private' } });
     assert.ok((await quick.finish(done('At once.'))).ok);
-    await pause(250);
+    await clock.advance(5000);
+    await pause(30);
     assert.deepEqual(fake.chatActions(804), [], 'an answer within the delay needs no typing');
 
-    const slow = reply({ chat: { chatId: 805, type: 'private' }, mode: 'draft', typingDelayMs: 150 });
-    await pause(60);
+    const slow = reply({ ...opts, chat: { chatId: 805, type: 'private' } });
+    await clock.advance(299);
+    await pause(30);
     assert.deepEqual(fake.chatActions(805), [], 'nothing before the delay');
+    await clock.advance(1);
     await fake.waitFor(() => fake.chatActions(805).length >= 1 || undefined, { label: 'typing after the delay' });
     assert.ok((await slow.finish(done('Took a while.'))).ok);
     const sent = fake.chatActions(805).length;
-    await pause(120);
+    await clock.advance(60_000);
+    await pause(30);
     assert.equal(fake.chatActions(805).length, sent, 'typing stops with the final answer');
   });
 });
