@@ -5,6 +5,8 @@ import { languageChoiceSchema } from './locale-choice.ts';
 /** Access state of a Telegram user (column `users.access`). */
 export type AccessState = 'unknown' | 'owner' | 'allowed' | 'pending' | 'denied' | 'revoked';
 
+const accessSchema = z.enum(['unknown', 'owner', 'allowed', 'pending', 'denied', 'revoked']);
+
 /** Per-user settings stored as JSON in `users.settings`. */
 export const userSettingsSchema = z.object({
   /** Show short tool-progress status lines while a reply is being prepared. */
@@ -38,16 +40,32 @@ export interface UserRecord {
   updatedAt: number;
 }
 
-const accessSchema = z.enum(['unknown', 'owner', 'allowed', 'pending', 'denied', 'revoked']);
+const ACCESS_STATES: ReadonlySet<string> = new Set(accessSchema.options);
 
-/** Parses `users.settings` JSON; anything unreadable reads as the defaults. */
-export function parseSettings(raw: unknown): UserSettings {
+// Every update reads its sender's row several times, and a user's settings JSON rarely changes: parsed once per
+// distinct text (zod runs jitless, so a parse costs more than the row read).
+const parsedSettings = new Map<string, UserSettings>();
+const PARSED_SETTINGS_LIMIT = 256;
+
+function parseSettingsText(text: string): UserSettings {
   try {
-    const parsed = userSettingsSchema.safeParse(JSON.parse(String(raw ?? '{}')));
+    const parsed = userSettingsSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : userSettingsSchema.parse({});
   } catch {
     return userSettingsSchema.parse({});
   }
+}
+
+/** Parses `users.settings` JSON; anything unreadable reads as the defaults. Each call returns a fresh object. */
+export function parseSettings(raw: unknown): UserSettings {
+  const text = String(raw ?? '{}');
+  let settings = parsedSettings.get(text);
+  if (!settings) {
+    settings = parseSettingsText(text);
+    if (parsedSettings.size >= PARSED_SETTINGS_LIMIT) parsedSettings.clear();
+    parsedSettings.set(text, settings);
+  }
+  return { ...settings };
 }
 
 /** Maps a `users` row (selected with {@link USER_COLUMNS}) to a record. */
@@ -58,7 +76,7 @@ export function toRecord(row: Row): UserRecord {
     username: row.username === null ? null : String(row.username),
     timezone: row.timezone === null ? null : String(row.timezone),
     language: typeof row.language === 'string' ? row.language : null,
-    access: accessSchema.catch('unknown').parse(row.access),
+    access: typeof row.access === 'string' && ACCESS_STATES.has(row.access) ? (row.access as AccessState) : 'unknown',
     accessVersion: Number(row.access_version ?? 0),
     accessChangedAt: Number(row.access_changed_at ?? row.updated_at),
     settings: parseSettings(row.settings),

@@ -164,17 +164,20 @@ export function createJournal(deps: JournalOptions): Journal {
     },
     async markRunning(updateId) {
       const now = clock.now();
-      const r = await store.run(
-        `UPDATE updates SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
-         WHERE update_id = ? AND owner = ? AND ${UNFINISHED}`,
-        [now + leaseMs, now, updateId, instanceId],
+      // One statement: the count comes back with the update instead of a second read.
+      const rows = await store.write((tx) =>
+        tx.query(
+          `UPDATE updates SET state = 'running', attempts = attempts + 1, lease_until = ?, updated_at = ?
+           WHERE update_id = ? AND owner = ? AND ${UNFINISHED} RETURNING attempts`,
+          [now + leaseMs, now, updateId, instanceId],
+        ),
       );
-      if (r.changes === 0) {
+      const row = rows[0];
+      if (!row) {
         holding.delete(updateId);
         return undefined;
       }
-      const row = await store.get('SELECT attempts FROM updates WHERE update_id = ?', [updateId]);
-      return Number(row?.attempts ?? 1);
+      return Number(row.attempts);
     },
     async finish(updateId, state, error) {
       const r = await store.run(
